@@ -1,0 +1,48 @@
+"""Token-aware chunking of abstracts with llama-index's SentenceSplitter and tiktoken (cl100k_base).
+
+An abstract within the budget stays whole (one chunk); a longer one is split at sentence boundaries into chunks of
+at most ``size`` tokens that overlap by about ``overlap`` tokens. The budget counts the abstract text only: the title
+is prepended when embedding (see :attr:`rag.models.Chunk.embed_text`), and the default 200 leaves room for it in the
+embedder's 256-wordpiece window (see ``ChunkSettings`` for the reasoning).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from llama_index.core.node_parser import SentenceSplitter
+
+from rag.config import ChunkSettings
+from rag.models import Chunk, Paper
+from rag.tokens import encoding
+
+
+@lru_cache(maxsize=8)
+def _splitter(size: int, overlap: int, encoding_name: str) -> SentenceSplitter:
+    enc = encoding(encoding_name)
+    return SentenceSplitter(
+        chunk_size=size,
+        chunk_overlap=overlap,
+        tokenizer=lambda text: enc.encode(text, disallowed_special=()),
+    )
+
+
+def chunk_paper(paper: Paper, settings: ChunkSettings) -> list[Chunk]:
+    """The chunks of one paper's abstract, each carrying the paper's id and title."""
+    enc = encoding(settings.encoding)
+    n_tokens = len(enc.encode(paper.abstract, disallowed_special=()))
+    if n_tokens <= settings.size:
+        texts = [paper.abstract]
+    else:
+        texts = [t for t in _splitter(settings.size, settings.overlap, settings.encoding).split_text(paper.abstract) if t]
+    return [
+        Chunk(
+            paper_id=paper.paper_id,
+            index=i,
+            n_chunks=len(texts),
+            text=text,
+            title=paper.title,
+            tokens=n_tokens if len(texts) == 1 else len(enc.encode(text, disallowed_special=())),
+        )
+        for i, text in enumerate(texts)
+    ]

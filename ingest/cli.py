@@ -1,0 +1,62 @@
+"""``paper-rag ingest``: registered into the CLI through the ``paper_rag.commands`` entry point."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingest.pipeline import IngestReport, ingest_paths
+from rag.cli import emit_json
+from rag.config import Settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "ingest",
+        help="read pages / JSON / JSONL into the store (no path: the bundled corpus)",
+        description="Ingest files or directories. Re-running on unchanged input embeds nothing.",
+    )
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: bundled corpus)")
+    p.add_argument("--strict", action="store_true", help="exit 2 if any record or file was rejected")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    paths = args.paths or [settings.corpus_dir]
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="paper", desc="embedding", file=sys.stderr, disable=args.no_progress)
+        bar.update(done - bar.n)
+
+    report = ingest_paths(paths, settings, progress=progress)
+    if bar is not None:
+        bar.close()
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        print_summary(report)
+    if report.rejections:
+        for rejection in report.rejections:
+            print(f"{'error' if args.strict else 'warning'}: {rejection}", file=sys.stderr)
+        if args.strict:
+            return 2
+    return 0
+
+
+def print_summary(report: IngestReport) -> None:
+    print(
+        f"files read: {report.files_read}   papers found: {report.records} "
+        f"({report.papers} unique, {report.duplicates_merged} duplicates merged)\n"
+        f"new: {report.new}   updated: {report.updated}   unchanged: {report.unchanged}   "
+        f"chunks written: {report.chunks_written}   rejected: {len(report.rejections)}\n"
+        f"collection: {report.collection}   time: {report.seconds:.1f}s (embedding {report.embed_seconds:.1f}s)"
+    )

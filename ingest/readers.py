@@ -1,0 +1,348 @@
+"""Readers: files -> Paper records, with every problem reported as file:line (or file#record).
+
+Three formats:
+
+* Saved Hugging Face "Daily Papers" listing pages (``.txt``). They come in several layouts: titles and abstracts
+  separated by blank lines; one line each with no blank lines (and "Subscribe" glued to the first title); entries
+  followed by ``• N authors``, ``·`` and a date that may lack a year. Page chrome ("new", "Subscribe", ...) and the
+  page's own date line are dropped. A date is kept as written: a yearless "Jun 12" is never given a year.
+* JSON / JSONL in the Hugging Face papers API shape (``{"paper": {"id", "title", "summary", ...}}`` or flat) and
+  the arXiv metadata snapshot shape (``id``, ``title``, ``abstract``, ``authors``, ``update_date``, ``categories``).
+
+Readers never raise on a bad record: they yield the good ones and collect :class:`Rejection` s. A file that can't
+be read at all (missing, binary, not UTF-8, empty) is one rejection naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.models import Paper, clean_text
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+READABLE_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = re.compile(rf"^(?P<date>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?)(?:\s+(?P<upvotes>\d+))?$")
+_AUTHORS = re.compile(r"^(?P<n>\d+)\s+authors?$", re.IGNORECASE)
+_SEPARATORS = "•·"
+_CHROME = re.compile(
+    r"^(?:new|subscribe|daily papers|by\s*ak and the research community|get trending papers\b.*)$", re.IGNORECASE
+)
+_GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9\"'(\[])")
+_ARXIV_NEW = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5})(?:v\d+)?$", re.IGNORECASE)
+_ARXIV_OLD = re.compile(r"^(?:arxiv:)?([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?$")
+
+# A title longer than this is taken for an abstract when the page layout is ambiguous.
+TITLE_MAX_CHARS = 300
+
+
+@dataclass
+class Rejection:
+    """A record (or a whole file) that was not ingested, and why."""
+
+    source: str  # "path", "path:line" or "path#record"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass
+class ReadResult:
+    papers: list[Paper] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    files_read: int = 0
+
+
+# --------------------------------------------------------------------------------------------- files
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Rejection]]:
+    """Expand directories into their readable files (sorted); a missing path is a rejection."""
+    files: list[Path] = []
+    problems: list[Rejection] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(Rejection(str(path), "no such file or directory"))
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES)
+            if not found:
+                problems.append(Rejection(str(path), f"no readable files ({', '.join(sorted(READABLE_SUFFIXES))})"))
+            files.extend(found)
+        else:
+            files.append(path)
+    return files, problems
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text; ValueError with a clear reason otherwise."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise ValueError("file is empty")
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(f"not UTF-8 text (invalid byte at line {line}, offset {exc.start})") from None
+    return text
+
+
+def read_file(path: Path, max_field_chars: int = 20_000) -> ReadResult:
+    """Read one file of any supported format."""
+    result = ReadResult()
+    try:
+        text = _read_text(path)
+    except (OSError, ValueError) as exc:
+        result.rejections.append(Rejection(str(path), str(exc)))
+        return result
+    result.files_read = 1
+    suffix = path.suffix.lower()
+    stripped = text.lstrip()
+    if suffix in JSONL_SUFFIXES or (suffix not in JSON_SUFFIXES and stripped.startswith("{") and "\n{" in text):
+        records = _jsonl_records(text, str(path), result)
+    elif suffix in JSON_SUFFIXES or stripped[:1] in "[{":
+        records = _json_records(text, str(path), result)
+    else:
+        for paper, rejection in parse_page(text, str(path)):
+            if rejection:
+                result.rejections.append(rejection)
+            elif paper:
+                _check_and_add(paper, max_field_chars, paper.sources[0], result)
+        return result
+    for source, record in records:
+        try:
+            paper = paper_from_record(record, source)
+        except ValueError as exc:
+            result.rejections.append(Rejection(source, str(exc)))
+            continue
+        _check_and_add(paper, max_field_chars, source, result)
+    return result
+
+
+def _check_and_add(paper: Paper, max_chars: int, source: str, result: ReadResult) -> None:
+    for name in ("title", "abstract"):
+        value = getattr(paper, name)
+        if len(value) > max_chars:
+            result.rejections.append(
+                Rejection(source, f"{name} is {len(value):,} characters, over the {max_chars:,} limit")
+            )
+            return
+    result.papers.append(paper)
+
+
+# --------------------------------------------------------------------------------------------- pages
+
+
+def _metadata_line(line: str) -> dict[str, Any] | None:
+    """Parse '• 4 authors', '·', 'Mar 7, 2023', 'Feb 21, 2024 3' or '• 4 authors · Jun 12'; None if text."""
+    parts = [p.strip() for p in re.split(f"[{_SEPARATORS}]", line)]
+    if not any(parts):
+        return {}  # a lone separator
+    meta: dict[str, Any] = {}
+    for part in parts:
+        if not part:
+            continue
+        if m := _AUTHORS.match(part):
+            meta["authors_count"] = int(m["n"])
+        elif m := _DATE.match(part):
+            meta["published"] = " ".join(m["date"].split())
+            if m["upvotes"]:
+                meta["upvotes"] = int(m["upvotes"])
+        else:
+            return None
+    return meta
+
+
+def parse_page(text: str, source: str) -> Iterator[tuple[Paper | None, Rejection | None]]:
+    """Yield (paper, None) per entry of a listing page, or (None, rejection) for a broken entry."""
+    lines = text.splitlines()
+    # Units: (line number, text). A unit is one line; in the blank-line layout a wrapped paragraph is one unit.
+    units: list[tuple[int, str]] = []
+    meta_after: dict[int, dict[str, Any]] = {}  # unit index -> metadata that followed it
+    seen_entry = False
+    prev_blank = True
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            prev_blank = True
+            continue
+        line = _GLUED_SUBSCRIBE.sub("", line) if not seen_entry else line
+        if _CHROME.match(line):
+            prev_blank = False
+            continue
+        meta = _metadata_line(line)
+        if meta is not None:
+            if units:
+                meta_after.setdefault(len(units) - 1, {}).update(meta)
+            # Before the first entry, a date line is the page's own date: dropped.
+            prev_blank = False
+            continue
+        seen_entry = True
+        is_continuation = (
+            not prev_blank
+            and units
+            and len(units[-1][1]) > TITLE_MAX_CHARS
+            and _blank_layout(lines)
+            and (len(units) - 1) not in meta_after
+        )
+        if is_continuation:
+            units[-1] = (units[-1][0], units[-1][1] + " " + line)
+        else:
+            units.append((number, line))
+        prev_blank = False
+
+    i = 0
+    while i < len(units):
+        number, title = units[i]
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if len(title) > TITLE_MAX_CHARS:
+            yield None, Rejection(f"{source}:{number}", "text without a title (looks like an abstract)")
+            i += 1
+            continue
+        title_meta = meta_after.get(i)
+        if nxt is None or title_meta is not None or _is_title_then_title(units, i):
+            yield None, Rejection(f"{source}:{number}", f"title without an abstract: {title[:80]!r}")
+            i += 1
+            continue
+        meta = meta_after.get(i + 1, {})
+        paper = Paper(
+            title=clean_text(title),
+            abstract=clean_text(nxt[1]),
+            authors_count=meta.get("authors_count"),
+            published=meta.get("published"),
+            upvotes=meta.get("upvotes"),
+            sources=[f"{source}:{number}"],
+        )
+        yield paper, None
+        i += 2
+
+
+def _blank_layout(lines: list[str]) -> bool:
+    return sum(1 for line in lines if not line.strip()) * 4 >= len(lines)
+
+
+def _is_title_then_title(units: list[tuple[int, str]], i: int) -> bool:
+    """True when unit i is a title whose abstract is missing: the next unit is short and the one after long."""
+    if i + 2 >= len(units):
+        return False
+    nxt, after = units[i + 1][1], units[i + 2][1]
+    return len(nxt) <= TITLE_MAX_CHARS and len(after) > TITLE_MAX_CHARS and len(units[i][1]) <= TITLE_MAX_CHARS
+
+
+# --------------------------------------------------------------------------------------------- JSON
+
+
+def _jsonl_records(text: str, source: str, result: ReadResult) -> Iterator[tuple[str, Any]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"{source}:{number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.rejections.append(Rejection(f"{source}:{number}", f"malformed JSON: {exc.msg} (column {exc.colno})"))
+
+
+def _json_records(text: str, source: str, result: ReadResult) -> Iterator[tuple[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        result.rejections.append(Rejection(f"{source}:{exc.lineno}", f"malformed JSON: {exc.msg} (column {exc.colno})"))
+        return
+    if isinstance(data, dict):
+        for key in ("papers", "data", "items", "records", "results"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+        else:
+            data = [data]
+    if not isinstance(data, list):
+        result.rejections.append(Rejection(source, "expected a JSON list of papers or an object with a 'papers' list"))
+        return
+    for index, record in enumerate(data, start=1):
+        yield f"{source}#{index}", record
+
+
+def _first(record: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        value = record.get(key)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def normalize_arxiv_id(value: Any) -> str | None:
+    """'2406.12345v2', 'arXiv:2406.12345', an arxiv.org URL or 'math/0309136' -> the bare id; else None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if m := _ARXIV_URL.search(value):
+        value = m[1]
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        if m := pattern.match(value):
+            return m[1]
+    return None
+
+
+def _authors(value: Any) -> list[str]:
+    if isinstance(value, str):
+        names = re.split(r",\s*|\s+and\s+", value.replace("\n", " "))
+        return [clean_text(n) for n in names if n.strip()]
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if isinstance(item, dict):
+                name = item.get("name") or " ".join(str(item.get(k, "")) for k in ("first", "last")).strip()
+            elif isinstance(item, list):  # arXiv authors_parsed: [last, first, middle]
+                name = " ".join(str(x) for x in reversed(item[:2]) if x)
+            else:
+                name = str(item)
+            if name and name.strip():
+                out.append(clean_text(name))
+        return out
+    return []
+
+
+def paper_from_record(record: Any, source: str) -> Paper:
+    """One JSON record (HF papers API, flat, or arXiv snapshot) -> Paper; ValueError says what is wrong."""
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+    flat = dict(record)
+    if isinstance(record.get("paper"), dict):  # HF daily papers: {"paper": {...}, "title": ..., ...}
+        flat = {**{k: v for k, v in record.items() if k != "paper"}, **record["paper"]}
+    title = _first(flat, "title")
+    abstract = _first(flat, "abstract", "summary")
+    missing = [name for name, value in (("title", title), ("abstract", abstract)) if not value]
+    if missing:
+        raise ValueError(f"record has no {' or '.join(missing)}")
+    if not isinstance(title, str) or not isinstance(abstract, str):
+        raise ValueError("title and abstract must be strings")
+    authors = _authors(_first(flat, "authors", "authors_parsed"))
+    published = _first(flat, "publishedAt", "published", "published_at", "update_date", "date")
+    if isinstance(published, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", published):
+        published = published[:10]
+    categories = _first(flat, "categories")
+    if isinstance(categories, str):
+        categories = categories.split()
+    upvotes = _first(flat, "upvotes")
+    return Paper(
+        title=clean_text(title),
+        abstract=clean_text(abstract),
+        arxiv_id=normalize_arxiv_id(_first(flat, "arxiv_id", "arxivId", "id", "url")),
+        authors=authors,
+        authors_count=len(authors) or (flat.get("num_authors") if isinstance(flat.get("num_authors"), int) else None),
+        published=str(published) if published else None,
+        upvotes=upvotes if isinstance(upvotes, int) else None,
+        categories=[str(c) for c in categories] if isinstance(categories, list) else [],
+        sources=[source],
+    )

@@ -1,0 +1,204 @@
+"""Settings: the one place that reads the environment.
+
+Every knob of paper-rag is a field of :class:`Settings` (env prefix ``PAPER_RAG_``, nested groups with
+``__``, e.g. ``PAPER_RAG_LLM__BACKEND=extractive``). Each field's description is the configuration reference;
+``paper-rag config`` prints them. The standard ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are honoured too.
+
+It also switches off the telemetry of the libraries we use, and points tiktoken at the encodings that
+llama-index-core bundles, so nothing tries the network. That happens in :func:`apply_offline_env`, which
+``rag/__init__.py`` calls before any of those libraries is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_OFFLINE_ENV = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "ORT_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",  # chromadb's posthog client
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_env() -> None:
+    """Turn off telemetry and hub downloads, and point tiktoken at llama-index's bundled cache."""
+    for key, value in _OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        # find_spec, not import: importing llama_index.core costs a second at start-up.
+        spec = importlib.util.find_spec("llama_index.core")
+        if spec and spec.submodule_search_locations:
+            cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+            if cache.is_dir():
+                os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
+def default_home() -> Path:
+    """Per-user data folder: $XDG_DATA_HOME/paper-rag, else ~/.local/share/paper-rag."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "paper-rag"
+
+
+class ChunkSettings(BaseModel):
+    """How abstracts become chunks. Changing any of these builds a new collection."""
+
+    size: int = Field(
+        200,
+        ge=32,
+        le=8192,
+        description=(
+            "Chunk budget in cl100k_base tokens for the abstract text (the title is prepended on top). "
+            "200 keeps title+chunk under the embedder's 256-wordpiece window, so nothing is silently truncated; "
+            "a median abstract (~250 tokens) becomes two overlapping chunks."
+        ),
+    )
+    overlap: int = Field(
+        40,
+        ge=0,
+        description="Tokens shared by consecutive chunks of one abstract (about two sentences), "
+        "so a fact that straddles a boundary is whole in at least one chunk.",
+    )
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count chunk tokens.")
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedder turns chunks into vectors. Changing it builds a new collection."""
+
+    provider: Literal["local", "openai"] = Field(
+        "local",
+        description="'local': all-MiniLM-L6-v2 int8 ONNX on onnxruntime, offline. "
+        "'openai': an OpenAI-compatible /embeddings endpoint (uses OPENAI_API_KEY / OPENAI_BASE_URL).",
+    )
+    openai_model: str = Field("text-embedding-3-small", description="Model name for provider 'openai'.")
+    batch_size: int = Field(32, ge=1, le=2048, description="Texts per embedding call.")
+    threads: int = Field(0, ge=0, description="onnxruntime intra-op threads for the local embedder; 0 = all cores.")
+
+
+class LLMSettings(BaseModel):
+    """Which model writes answers."""
+
+    backend: Literal["auto", "openai", "local", "extractive"] = Field(
+        "auto",
+        description="'auto' picks 'openai' if an endpoint or key is configured, else 'local' if llama-cpp-python "
+        "is installed, else 'extractive' (no LLM: cited sentences from the abstracts).",
+    )
+    model: str | None = Field(
+        None,
+        description="Model name for 'openai' (default gpt-4o-mini), or a GGUF path for 'local' "
+        "(default: the bundled Gemma 3 270M).",
+    )
+    api_key: str | None = Field(None, description="API key for 'openai'. Defaults to $OPENAI_API_KEY.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Defaults to $OPENAI_BASE_URL."
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(384, ge=16, description="Most tokens an answer may have.")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM request times out.")
+    max_retries: int = Field(3, ge=0, description="Retries, with exponential backoff, on 429 and 5xx.")
+    context_window: int | None = Field(
+        None, description="The model's context window in tokens; None uses a known value for the model or 8192."
+    )
+    threads: int = Field(0, ge=0, description="CPU threads for the 'local' backend; 0 = all cores.")
+
+
+class RetrievalSettings(BaseModel):
+    """How chunks are found and ranked."""
+
+    k: int = Field(6, ge=1, le=100, description="Papers passed to the LLM as sources.")
+    candidates: int = Field(40, ge=1, description="Chunks fetched from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: score = sum 1/(rrf_k + rank).")
+    mmr_lambda: float = Field(
+        0.7, ge=0.0, le=1.0, description="MMR trade-off between relevance (1.0) and diversity (0.0) across papers."
+    )
+
+
+class Settings(BaseSettings):
+    """All of paper-rag's settings. Environment: PAPER_RAG_<FIELD>, PAPER_RAG_<GROUP>__<FIELD>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAPER_RAG_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    home: Path = Field(
+        default_factory=default_home,
+        description="Where paper-rag keeps its data (the embedded Chroma store). "
+        "Default: $XDG_DATA_HOME/paper-rag or ~/.local/share/paper-rag.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="Use a Chroma server (`chroma run`) at this URL, e.g. http://127.0.0.1:8000, "
+        "instead of the embedded store under `home`.",
+    )
+    collection_prefix: str = Field("papers", description="Prefix of the Chroma collection name.")
+    corpus_dir: Path = Field(
+        REPO_ROOT / "data" / "pages", description="The bundled corpus, ingested when no path is given."
+    )
+    debug: bool = Field(False, description="Show full tracebacks instead of one-line errors.")
+    max_field_chars: int = Field(
+        20_000, ge=100, description="A title or abstract longer than this is rejected as malformed input."
+    )
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+
+    def model_post_init(self, __context: object) -> None:
+        if self.llm.api_key is None:
+            self.llm.api_key = os.environ.get("OPENAI_API_KEY") or None
+        if self.llm.base_url is None:
+            self.llm.base_url = os.environ.get("OPENAI_BASE_URL") or None
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    def embedder_id(self) -> str:
+        """A stable name of the embedder, part of the collection name."""
+        if self.embedding.provider == "local":
+            return "minilm-l6-int8"
+        return "openai-" + self.embedding.openai_model
+
+    def collection_name(self) -> str:
+        """Encodes the embedder and the chunking settings, so changing either never mixes vectors."""
+        key = json.dumps(
+            {"embedder": self.embedder_id(), "chunk": self.chunk.model_dump()}, sort_keys=True
+        ).encode()
+        digest = hashlib.sha256(key).hexdigest()[:10]
+        slug = "".join(c if c.isalnum() else "-" for c in self.embedder_id()).strip("-")
+        name = f"{self.collection_prefix}-{slug}-c{self.chunk.size}o{self.chunk.overlap}-{digest}"
+        return name[:63]  # Chroma's limit
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with keyword overrides (nested groups as dicts)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
+    """(env var, current value, description) for every field: the configuration reference."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                walk(value, f"{prefix}{name.upper()}__")
+                continue
+            shown = "***" if name == "api_key" and value else str(value)
+            rows.append((f"{prefix}{name.upper()}", shown, field.description or ""))
+
+    walk(settings, "PAPER_RAG_")
+    return rows

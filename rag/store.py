@@ -1,0 +1,267 @@
+"""The Chroma adapter: the only module that imports chromadb.
+
+One collection per (embedder, chunking) configuration, named by :meth:`Settings.collection_name`. Each record is a
+chunk: its text is the document, its vector comes from our embedder (never Chroma's, which would download a model),
+and its metadata carries the whole citation (paper id, title, date, author count, sources), so any chunk alone can be
+cited. Chunk 0 of a paper also carries the full abstract, so the library can list papers without a second store.
+
+Consistency without transactions: a paper's chunks all carry the paper's ``text_hash`` and ``n_chunks``. A paper
+counts as stored only when chunks 0..n-1 are all present with one hash; anything else (an ingest killed part-way)
+is re-written on the next ingest. Chunk ids are deterministic, so re-writing never duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import StoreError
+from rag.models import Chunk, Paper, StoredPaper, normalize_title
+
+_PAGE = 5000
+_YEAR = re.compile(r"(\d{4})")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+
+
+@dataclass
+class PaperState:
+    """What the store holds for one paper."""
+
+    text_hash: set[str] = field(default_factory=set)
+    meta_hash: set[str] = field(default_factory=set)
+    n_chunks: int = 0
+    indices: set[int] = field(default_factory=set)
+    ids: list[str] = field(default_factory=list)
+    title_key: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return (
+            len(self.text_hash) == 1
+            and len(self.meta_hash) == 1
+            and self.indices == set(range(self.n_chunks))
+            and len(self.ids) == self.n_chunks
+        )
+
+
+@dataclass
+class ChunkHit:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity for dense hits
+
+
+def date_parts(published: str | None) -> dict[str, int]:
+    """{'year', 'month', 'day'} as far as the date states them; a yearless 'Jun 12' has no 'year'."""
+    if not published:
+        return {}
+    text = published.strip()
+    if m := re.match(r"^(\d{4})-(\d{2})-(\d{2})", text):
+        return {"year": int(m[1]), "month": int(m[2]), "day": int(m[3])}
+    parts: dict[str, int] = {}
+    if m := re.match(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})", text):
+        if m[1].lower() in _MONTHS:
+            parts["month"], parts["day"] = _MONTHS[m[1].lower()], int(m[2])
+    if y := _YEAR.search(text):
+        parts["year"] = int(y[1])
+    return parts
+
+
+def chunk_metadata(paper: Paper, chunk: Chunk, text_hash: str, meta_hash: str) -> dict[str, Any]:
+    """The metadata stored with one chunk (Chroma accepts str, int, float and bool values only)."""
+    meta: dict[str, Any] = {
+        "paper_id": paper.paper_id,
+        "chunk_index": chunk.index,
+        "n_chunks": chunk.n_chunks,
+        "tokens": chunk.tokens,
+        "text_hash": text_hash,
+        "meta_hash": meta_hash,
+        "title": paper.title,
+        "title_key": normalize_title(paper.title),
+        "sources": json.dumps(paper.sources),
+        "pages": "|".join(dict.fromkeys(s.rsplit("/", 1)[-1].split(":")[0].split("#")[0] for s in paper.sources)),
+    }
+    optional = {
+        "published": paper.published,
+        "authors_count": paper.n_authors,
+        "upvotes": paper.upvotes,
+        "arxiv_id": paper.arxiv_id,
+        **date_parts(paper.published),
+    }
+    meta.update({k: v for k, v in optional.items() if v is not None})
+    if chunk.index == 0:
+        meta["abstract"] = paper.abstract
+        if paper.authors:
+            meta["authors"] = json.dumps(paper.authors)
+        if paper.categories:
+            meta["categories"] = json.dumps(paper.categories)
+    return meta
+
+
+def stored_paper(meta: dict[str, Any]) -> StoredPaper:
+    """A StoredPaper from chunk-0 metadata."""
+    return StoredPaper(
+        paper_id=meta["paper_id"],
+        title=meta["title"],
+        abstract=meta.get("abstract", ""),
+        published=meta.get("published"),
+        authors_count=meta.get("authors_count"),
+        sources=json.loads(meta.get("sources", "[]")),
+        n_chunks=meta.get("n_chunks", 0),
+        arxiv_id=meta.get("arxiv_id"),
+        upvotes=meta.get("upvotes"),
+    )
+
+
+def paper_from_metadata(meta: dict[str, Any]) -> Paper:
+    """The Paper record back from chunk-0 metadata (to merge a stored paper with a new record of it)."""
+    return Paper(
+        title=meta["title"],
+        abstract=meta.get("abstract", ""),
+        arxiv_id=meta.get("arxiv_id"),
+        authors=json.loads(meta.get("authors", "[]")),
+        authors_count=meta.get("authors_count"),
+        published=meta.get("published"),
+        upvotes=meta.get("upvotes"),
+        categories=json.loads(meta.get("categories", "[]")),
+        sources=json.loads(meta.get("sources", "[]")),
+    )
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"PAPER_RAG_CHROMA_URL={settings.chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc} - start it with "
+                f"'chroma run --host 127.0.0.1 --port 8000', or unset PAPER_RAG_CHROMA_URL to use the embedded store"
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class PaperStore:
+    """A chunk collection in Chroma (embedded or server), read and written in plain Python types."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = settings.collection_name()
+        self.client = _client(settings)
+        try:
+            self.collection = self.client.get_or_create_collection(
+                self.name,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+                metadata={"embedder": settings.embedder_id(), **{f"chunk_{k}": v for k, v in settings.chunk.model_dump().items()}},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {self.name!r} at {self.location}: {exc}") from exc
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.chroma_path)
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def _iter_metadatas(self, include_documents: bool = False, where: dict | None = None) -> Iterator[tuple[str, Any, Any]]:
+        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=_PAGE, offset=offset, where=where)
+            ids = page["ids"]
+            docs = page.get("documents") or [None] * len(ids)
+            yield from zip(ids, page["metadatas"], docs, strict=True)
+            if len(ids) < _PAGE:
+                return
+            offset += _PAGE
+
+    def state(self) -> dict[str, PaperState]:
+        """Per paper: the hashes and chunk indices present, to decide what an ingest must (re)write."""
+        states: dict[str, PaperState] = {}
+        for chunk_id, meta, _ in self._iter_metadatas():
+            st = states.setdefault(meta["paper_id"], PaperState())
+            st.text_hash.add(meta.get("text_hash", ""))
+            st.meta_hash.add(meta.get("meta_hash", ""))
+            st.n_chunks = max(st.n_chunks, int(meta.get("n_chunks", 0)))
+            st.indices.add(int(meta.get("chunk_index", -1)))
+            st.ids.append(chunk_id)
+            st.title_key = meta.get("title_key", st.title_key)
+        return states
+
+    def get_papers_metadata(self, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Chunk-0 metadata of the given papers."""
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(paper_ids), 500):
+            batch = list(paper_ids[start : start + 500])
+            where = {"$and": [{"paper_id": {"$in": batch}}, {"chunk_index": 0}]}
+            page = self.collection.get(where=where, include=["metadatas"])
+            for meta in page["metadatas"]:
+                out[meta["paper_id"]] = meta
+        return out
+
+    def upsert(self, ids: list[str], embeddings: np.ndarray, metadatas: list[dict], documents: list[str]) -> None:
+        if ids:
+            self.collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas, documents=documents)
+
+    def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
+        if ids:
+            self.collection.update(ids=ids, metadatas=metadatas)
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self.collection.delete(ids=ids)
+
+    def papers(self, search: str | None = None) -> list[StoredPaper]:
+        """Every stored paper (from chunk 0), optionally filtered by a case-insensitive title substring."""
+        needle = normalize_title(search) if search else ""
+        found = [
+            stored_paper(meta)
+            for _, meta, _ in self._iter_metadatas(where={"chunk_index": 0})
+            if not needle or needle in meta.get("title_key", "")
+        ]
+        return sorted(found, key=lambda p: p.title.lower())
+
+    def chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every chunk as (id, text, metadata): the corpus for BM25."""
+        for chunk_id, meta, doc in self._iter_metadatas(include_documents=True):
+            yield chunk_id, doc or "", meta
+
+    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
+        """Nearest chunks by cosine similarity."""
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+            n_results=min(n, total),
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            ChunkHit(cid, doc or "", meta, 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            )
+        ]

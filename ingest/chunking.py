@@ -34,7 +34,11 @@ def chunk_paper(paper: Paper, settings: ChunkSettings) -> list[Chunk]:
     if n_tokens <= settings.size:
         texts = [paper.abstract]
     else:
-        texts = [t for t in _splitter(settings.size, settings.overlap, settings.encoding).split_text(paper.abstract) if t]
+        texts = [
+            t
+            for t in _splitter(settings.size, settings.overlap, settings.encoding).split_text(paper.abstract)
+            if t
+        ]
     return [
         Chunk(
             paper_id=paper.paper_id,

@@ -18,7 +18,9 @@ def register(sub: Any) -> None:
         help="read pages / JSON / JSONL into the store (no path: the bundled corpus)",
         description="Ingest files or directories. Re-running on unchanged input embeds nothing.",
     )
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: bundled corpus)")
+    p.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: bundled corpus)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 2 if any record or file was rejected")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

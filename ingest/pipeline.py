@@ -114,7 +114,9 @@ def ingest_paths(
     candidates = [
         (paper, pid)
         for paper in papers
-        for pid in [paper.paper_id if paper.paper_id in states else by_title.get(normalize_title(paper.title))]
+        for pid in [
+            paper.paper_id if paper.paper_id in states else by_title.get(normalize_title(paper.title))
+        ]
     ]
     stored_meta = store.get_papers_metadata([pid for _, pid in candidates if pid])
 
@@ -143,14 +145,15 @@ def ingest_paths(
     total = len(to_embed) + len(meta_only)
     done = 0
     for start in range(0, len(meta_only), BATCH_PAPERS * 4):
-        ids, metas = [], []
+        meta_ids: list[str] = []
+        meta_dicts: list[dict] = []
         for paper in meta_only[start : start + BATCH_PAPERS * 4]:
             th, mh = text_hash(paper), meta_hash(paper)
             for chunk in chunk_paper(paper, settings.chunk):
-                ids.append(chunk.chunk_id)
-                metas.append(chunk_metadata(paper, chunk, th, mh))
+                meta_ids.append(chunk.chunk_id)
+                meta_dicts.append(chunk_metadata(paper, chunk, th, mh))
             done += 1
-        store.update_metadata(ids, metas)
+        store.update_metadata(meta_ids, meta_dicts)
         if progress:
             progress(done, total)
 

@@ -34,7 +34,8 @@ _DATE = re.compile(rf"^(?P<date>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?)(?:\s+(?P<u
 _AUTHORS = re.compile(r"^(?P<n>\d+)\s+authors?$", re.IGNORECASE)
 _SEPARATORS = "•·"
 _CHROME = re.compile(
-    r"^(?:new|subscribe|daily papers|by\s*ak and the research community|get trending papers\b.*)$", re.IGNORECASE
+    r"^(?:new|subscribe|daily papers|by\s*ak and the research community|get trending papers\b.*)$",
+    re.IGNORECASE,
 )
 _GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9\"'(\[])")
 _ARXIV_NEW = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5})(?:v\d+)?$", re.IGNORECASE)
@@ -74,9 +75,13 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Rejection]]:
         if not path.exists():
             problems.append(Rejection(str(path), "no such file or directory"))
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES)
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
+            )
             if not found:
-                problems.append(Rejection(str(path), f"no readable files ({', '.join(sorted(READABLE_SUFFIXES))})"))
+                problems.append(
+                    Rejection(str(path), f"no readable files ({', '.join(sorted(READABLE_SUFFIXES))})")
+                )
             files.extend(found)
         else:
             files.append(path)
@@ -109,7 +114,9 @@ def read_file(path: Path, max_field_chars: int = 20_000) -> ReadResult:
     result.files_read = 1
     suffix = path.suffix.lower()
     stripped = text.lstrip()
-    if suffix in JSONL_SUFFIXES or (suffix not in JSON_SUFFIXES and stripped.startswith("{") and "\n{" in text):
+    if suffix in JSONL_SUFFIXES or (
+        suffix not in JSON_SUFFIXES and stripped.startswith("{") and "\n{" in text
+    ):
         records = _jsonl_records(text, str(path), result)
     elif suffix in JSON_SUFFIXES or stripped[:1] in "[{":
         records = _json_records(text, str(path), result)
@@ -237,7 +244,9 @@ def _is_title_then_title(units: list[tuple[int, str]], i: int) -> bool:
     if i + 2 >= len(units):
         return False
     nxt, after = units[i + 1][1], units[i + 2][1]
-    return len(nxt) <= TITLE_MAX_CHARS and len(after) > TITLE_MAX_CHARS and len(units[i][1]) <= TITLE_MAX_CHARS
+    return (
+        len(nxt) <= TITLE_MAX_CHARS and len(after) > TITLE_MAX_CHARS and len(units[i][1]) <= TITLE_MAX_CHARS
+    )
 
 
 # --------------------------------------------------------------------------------------------- JSON
@@ -250,14 +259,18 @@ def _jsonl_records(text: str, source: str, result: ReadResult) -> Iterator[tuple
         try:
             yield f"{source}:{number}", json.loads(line)
         except json.JSONDecodeError as exc:
-            result.rejections.append(Rejection(f"{source}:{number}", f"malformed JSON: {exc.msg} (column {exc.colno})"))
+            result.rejections.append(
+                Rejection(f"{source}:{number}", f"malformed JSON: {exc.msg} (column {exc.colno})")
+            )
 
 
 def _json_records(text: str, source: str, result: ReadResult) -> Iterator[tuple[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        result.rejections.append(Rejection(f"{source}:{exc.lineno}", f"malformed JSON: {exc.msg} (column {exc.colno})"))
+        result.rejections.append(
+            Rejection(f"{source}:{exc.lineno}", f"malformed JSON: {exc.msg} (column {exc.colno})")
+        )
         return
     if isinstance(data, dict):
         for key in ("papers", "data", "items", "records", "results"):
@@ -267,7 +280,9 @@ def _json_records(text: str, source: str, result: ReadResult) -> Iterator[tuple[
         else:
             data = [data]
     if not isinstance(data, list):
-        result.rejections.append(Rejection(source, "expected a JSON list of papers or an object with a 'papers' list"))
+        result.rejections.append(
+            Rejection(source, "expected a JSON list of papers or an object with a 'papers' list")
+        )
         return
     for index, record in enumerate(data, start=1):
         yield f"{source}#{index}", record
@@ -340,7 +355,8 @@ def paper_from_record(record: Any, source: str) -> Paper:
         abstract=clean_text(abstract),
         arxiv_id=normalize_arxiv_id(_first(flat, "arxiv_id", "arxivId", "id", "url")),
         authors=authors,
-        authors_count=len(authors) or (flat.get("num_authors") if isinstance(flat.get("num_authors"), int) else None),
+        authors_count=len(authors)
+        or (flat.get("num_authors") if isinstance(flat.get("num_authors"), int) else None),
         published=str(published) if published else None,
         upvotes=upvotes if isinstance(upvotes, int) else None,
         categories=[str(c) for c in categories] if isinstance(categories, list) else [],

@@ -57,7 +57,9 @@ def _cmd_papers(args: argparse.Namespace, settings: Settings) -> int:
         emit_json([p.to_dict() for p in papers])
         return 0
     for p in papers:
-        meta = " · ".join(x for x in (p.published, f"{p.authors_count} authors" if p.authors_count else None) if x)
+        meta = " · ".join(
+            x for x in (p.published, f"{p.authors_count} authors" if p.authors_count else None) if x
+        )
         print(f"{p.title}" + (f"  ({meta})" if meta else ""))
     print(f"{len(papers)} papers", file=sys.stderr)
     return 0
@@ -74,7 +76,9 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="paper-rag", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="paper-rag", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("stats", help="papers, chunks, collection, embedder and store location")

@@ -84,7 +84,9 @@ class EmbeddingSettings(BaseModel):
     )
     openai_model: str = Field("text-embedding-3-small", description="Model name for provider 'openai'.")
     batch_size: int = Field(32, ge=1, le=2048, description="Texts per embedding call.")
-    threads: int = Field(0, ge=0, description="onnxruntime intra-op threads for the local embedder; 0 = all cores.")
+    threads: int = Field(
+        0, ge=0, description="onnxruntime intra-op threads for the local embedder; 0 = all cores."
+    )
 
 
 class LLMSettings(BaseModel):
@@ -102,14 +104,16 @@ class LLMSettings(BaseModel):
     )
     api_key: str | None = Field(None, description="API key for 'openai'. Defaults to $OPENAI_API_KEY.")
     base_url: str | None = Field(
-        None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Defaults to $OPENAI_BASE_URL."
+        None,
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Defaults to $OPENAI_BASE_URL.",
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(384, ge=16, description="Most tokens an answer may have.")
     timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM request times out.")
     max_retries: int = Field(3, ge=0, description="Retries, with exponential backoff, on 429 and 5xx.")
     context_window: int | None = Field(
-        None, description="The model's context window in tokens; None uses a known value for the model or 8192."
+        None,
+        description="The model's context window in tokens; None uses a known value for the model or 8192.",
     )
     threads: int = Field(0, ge=0, description="CPU threads for the 'local' backend; 0 = all cores.")
 
@@ -121,7 +125,10 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(40, ge=1, description="Chunks fetched from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: score = sum 1/(rrf_k + rank).")
     mmr_lambda: float = Field(
-        0.7, ge=0.0, le=1.0, description="MMR trade-off between relevance (1.0) and diversity (0.0) across papers."
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="MMR trade-off between relevance (1.0) and diversity (0.0) across papers.",
     )
 
 
@@ -150,10 +157,10 @@ class Settings(BaseSettings):
     max_field_chars: int = Field(
         20_000, ge=100, description="A title or abstract longer than this is rejected as malformed input."
     )
-    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
-    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
-    llm: LLMSettings = Field(default_factory=LLMSettings)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    chunk: ChunkSettings = Field(default_factory=lambda: ChunkSettings())
+    embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
+    llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
+    retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
 
     def model_post_init(self, __context: object) -> None:
         if self.llm.api_key is None:

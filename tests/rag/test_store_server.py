@@ -1,0 +1,86 @@
+"""Server mode: the same ingest and reads against a real `chroma run` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port, write_jsonl
+from ingest.pipeline import ingest_paths
+from rag.config import Settings
+from rag.errors import StoreError
+from rag.store import PaperStore
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    exe = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
+    assert exe, "the chroma CLI (from the chromadb package) is missing"
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError((data / "server.log").read_text()[-2000:]) from None
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.mark.slow
+def test_ingest_and_read_through_chroma_server(chroma_url: str, tmp_path: Path, embedder) -> None:
+    settings = Settings(home=tmp_path / "unused", chroma_url=chroma_url)
+    src = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            {
+                "id": "2402.00001",
+                "title": "Server Mode Paper One",
+                "abstract": "Vectors live in a Chroma server.",
+            },
+            {
+                "id": "2402.00002",
+                "title": "Server Mode Paper Two",
+                "abstract": "A second abstract about HTTP clients.",
+            },
+        ],
+    )
+    report = ingest_paths([src], settings, embedder=embedder)
+    assert (report.new, report.chunks_written) == (2, 2)
+    store = PaperStore(settings)
+    assert store.location == chroma_url
+    assert [p.title for p in store.papers()] == ["Server Mode Paper One", "Server Mode Paper Two"]
+    hits = store.query(embedder.embed_batch(["HTTP clients"])[0], n=1)
+    assert hits[0].metadata["title"] == "Server Mode Paper Two"
+    again = ingest_paths([src], settings, embedder=embedder)
+    assert again.unchanged == 2 and again.chunks_written == 0
+    assert not (tmp_path / "unused").exists()  # nothing was written to the embedded store
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(StoreError, match="chroma run"):
+        PaperStore(settings).count()

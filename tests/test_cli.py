@@ -1,0 +1,89 @@
+"""The paper-rag command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_jsonl
+
+PAPER = {
+    "id": "2403.00001",
+    "title": "A Command Line Paper",
+    "abstract": "We study command lines for science.",
+}
+
+
+def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PAPER_RAG_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_ingest_stats_papers(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "p.jsonl", [PAPER])
+    out = run_cli(tmp_path / "home", "ingest", "--no-progress", str(src))
+    assert out.returncode == 0, out.stderr
+    assert "papers found: 1" in out.stdout and "new: 1" in out.stdout and "rejected: 0" in out.stdout
+
+    stats = json.loads(run_cli(tmp_path / "home", "stats", "--json").stdout)
+    assert stats["papers"] == 1 and stats["chunks"] == 1
+    assert stats["embedder"] == "minilm-l6-int8" and stats["store"] == "embedded"
+    assert stats["location"] == str(tmp_path / "home" / "chroma")
+    assert stats["collection"].startswith("papers-minilm-l6-int8-c200o40-")
+
+    listed = json.loads(run_cli(tmp_path / "home", "papers", "--json", "--search", "command LINE").stdout)
+    assert [p["title"] for p in listed] == ["A Command Line Paper"]
+    assert json.loads(run_cli(tmp_path / "home", "papers", "--json", "--search", "nothing").stdout) == []
+
+
+def test_rejections_warn_and_strict_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(PAPER) + "\n{oops\n", encoding="utf-8")
+    lenient = run_cli(tmp_path / "home", "ingest", "--no-progress", str(bad))
+    assert lenient.returncode == 0
+    assert "warning:" in lenient.stderr and "bad.jsonl:2: malformed JSON" in lenient.stderr
+    strict = run_cli(tmp_path / "home", "ingest", "--no-progress", "--strict", str(bad))
+    assert strict.returncode == 2 and "error:" in strict.stderr
+    assert json.loads(run_cli(tmp_path / "home", "stats", "--json").stdout)["papers"] == 1
+
+
+def test_missing_path_is_named(tmp_path: Path) -> None:
+    out = run_cli(tmp_path / "home", "ingest", "--no-progress", "--strict", str(tmp_path / "nope.json"))
+    assert out.returncode == 2
+    assert f"{tmp_path / 'nope.json'}: no such file or directory" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_config_lists_every_setting_with_a_description(tmp_path: Path) -> None:
+    rows = json.loads(run_cli(tmp_path / "home", "config", "--json").stdout)
+    envs = {r["env"] for r in rows}
+    assert {
+        "PAPER_RAG_HOME",
+        "PAPER_RAG_CHROMA_URL",
+        "PAPER_RAG_CHUNK__SIZE",
+        "PAPER_RAG_LLM__BACKEND",
+    } <= envs
+    assert all(r["description"] for r in rows)
+
+
+@pytest.mark.slow
+def test_bundled_ingest_via_cli(tmp_path: Path) -> None:
+    out = run_cli(tmp_path / "home", "ingest", "--json", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert (report["files_read"], report["records"], report["papers"], report["duplicates_merged"]) == (
+        5,
+        489,
+        462,
+        27,
+    )
+    assert report["rejections"] == []
+    again = json.loads(run_cli(tmp_path / "home", "ingest", "--json", "--no-progress").stdout)
+    assert (again["new"], again["updated"], again["unchanged"], again["chunks_written"]) == (0, 0, 462, 0)

@@ -27,6 +27,23 @@ def _splitter(size: int, overlap: int, encoding_name: str) -> SentenceSplitter:
     )
 
 
+def _split(text: str, settings: ChunkSettings) -> list[str]:
+    """SentenceSplitter's chunks, re-cut a little smaller if any exceeds the budget.
+
+    The splitter budgets words with their leading space and then strips the chunk, which can add a token per
+    chunk at small sizes; shrinking its target by the excess keeps the promise ``tokens <= size``.
+    """
+    enc = encoding(settings.encoding)
+    target = settings.size
+    while True:
+        overlap = min(settings.overlap, target - 1)
+        texts = [t for t in _splitter(target, overlap, settings.encoding).split_text(text) if t]
+        excess = max(len(enc.encode(t, disallowed_special=())) for t in texts) - settings.size
+        if excess <= 0 or target <= 8:
+            return texts
+        target -= excess
+
+
 def chunk_paper(paper: Paper, settings: ChunkSettings) -> list[Chunk]:
     """The chunks of one paper's abstract, each carrying the paper's id and title."""
     enc = encoding(settings.encoding)
@@ -34,11 +51,7 @@ def chunk_paper(paper: Paper, settings: ChunkSettings) -> list[Chunk]:
     if n_tokens <= settings.size:
         texts = [paper.abstract]
     else:
-        texts = [
-            t
-            for t in _splitter(settings.size, settings.overlap, settings.encoding).split_text(paper.abstract)
-            if t
-        ]
+        texts = _split(paper.abstract, settings)
     return [
         Chunk(
             paper_id=paper.paper_id,

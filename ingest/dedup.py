@@ -48,23 +48,29 @@ def merge(a: Paper, b: Paper) -> Paper:
 
 
 def deduplicate(papers: Iterable[Paper]) -> DedupResult:
-    """Fold records of the same paper together, keeping first-seen order."""
-    merged_papers: list[Paper] = []
-    by_title: dict[str, int] = {}
-    by_arxiv: dict[str, int] = {}
-    merged = 0
-    for paper in papers:
-        key = normalize_title(paper.title)
-        slot = by_arxiv.get(paper.arxiv_id) if paper.arxiv_id else None
-        if slot is None:
-            slot = by_title.get(key)
-        if slot is None:
-            slot = len(merged_papers)
-            merged_papers.append(paper)
-        else:
-            merged_papers[slot] = merge(merged_papers[slot], paper)
-            merged += 1
-        by_title[key] = slot
-        if merged_papers[slot].arxiv_id:
-            by_arxiv[merged_papers[slot].arxiv_id] = slot  # type: ignore[index]
-    return DedupResult(merged_papers, merged)
+    """Fold records of the same paper together (transitively), keeping first-seen order."""
+    records = list(papers)
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, paper in enumerate(records):
+        keys = ["t:" + normalize_title(paper.title)] + (["a:" + paper.arxiv_id] if paper.arxiv_id else [])
+        for key in keys:
+            if key in first_with:
+                a, b = find(first_with[key]), find(i)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)  # the earliest record stays the root
+            else:
+                first_with[key] = i
+    groups: dict[int, Paper] = {}
+    for i, paper in enumerate(records):
+        root = find(i)
+        groups[root] = merge(groups[root], paper) if root in groups else paper
+    merged_papers = [groups[root] for root in sorted(groups)]
+    return DedupResult(merged_papers, len(records) - len(merged_papers))

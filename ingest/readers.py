@@ -178,36 +178,36 @@ def parse_page(text: str, source: str) -> Iterator[tuple[Paper | None, Rejection
     units: list[tuple[int, str]] = []
     meta_after: dict[int, dict[str, Any]] = {}  # unit index -> metadata that followed it
     seen_entry = False
-    prev_blank = True
+    last_was_text = False  # the previous line was text of the same paragraph
+    lines_in_unit = 0
+    blank_layout = _blank_layout(lines)
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
-            prev_blank = True
+            last_was_text = False
             continue
         line = _GLUED_SUBSCRIBE.sub("", line) if not seen_entry else line
         if _CHROME.match(line):
-            prev_blank = False
+            last_was_text = False
             continue
         meta = _metadata_line(line)
         if meta is not None:
             if units:
                 meta_after.setdefault(len(units) - 1, {}).update(meta)
             # Before the first entry, a date line is the page's own date: dropped.
-            prev_blank = False
+            last_was_text = False
             continue
         seen_entry = True
-        is_continuation = (
-            not prev_blank
-            and units
-            and len(units[-1][1]) > TITLE_MAX_CHARS
-            and _blank_layout(lines)
-            and (len(units) - 1) not in meta_after
-        )
-        if is_continuation:
+        # In the blank-line layout, a paragraph's further lines continue it (a hard-wrapped abstract), except the
+        # line right after a one-line title at a title position, which starts that title's abstract.
+        title_alone = len(units) % 2 == 1 and lines_in_unit == 1 and len(units[-1][1]) <= TITLE_MAX_CHARS
+        if blank_layout and last_was_text and not title_alone:
             units[-1] = (units[-1][0], units[-1][1] + " " + line)
+            lines_in_unit += 1
         else:
             units.append((number, line))
-        prev_blank = False
+            lines_in_unit = 1
+        last_was_text = True
 
     i = 0
     while i < len(units):
@@ -236,7 +236,9 @@ def parse_page(text: str, source: str) -> Iterator[tuple[Paper | None, Rejection
 
 
 def _blank_layout(lines: list[str]) -> bool:
-    return sum(1 for line in lines if not line.strip()) * 4 >= len(lines)
+    """Blank lines separate paragraphs (rather than being a stray one in a line-per-field page)."""
+    blank = sum(1 for line in lines if not line.strip())
+    return blank * 10 >= len(lines) - blank
 
 
 def _is_title_then_title(units: list[tuple[int, str]], i: int) -> bool:
@@ -311,7 +313,7 @@ def normalize_arxiv_id(value: Any) -> str | None:
 
 def _authors(value: Any) -> list[str]:
     if isinstance(value, str):
-        names = re.split(r",\s*|\s+and\s+", value.replace("\n", " "))
+        names = re.split(r",\s*(?:and\s+)?|\s+and\s+", value.replace("\n", " "))
         return [clean_text(n) for n in names if n.strip()]
     if isinstance(value, list):
         out = []

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -68,10 +68,17 @@ class ChunkSettings(BaseModel):
     overlap: int = Field(
         40,
         ge=0,
-        description="Tokens shared by consecutive chunks of one abstract (about two sentences), "
-        "so a fact that straddles a boundary is whole in at least one chunk.",
+        description="Most tokens of whole sentences repeated at the start of the next chunk (about one "
+        "sentence), so a fact near a boundary is whole in both chunks. Overlap is sentence-aligned: a last "
+        "sentence longer than this is not repeated.",
     )
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count chunk tokens.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkSettings:
+        if self.overlap >= self.size:
+            raise ValueError(f"chunk overlap ({self.overlap}) must be smaller than chunk size ({self.size})")
+        return self
 
 
 class EmbeddingSettings(BaseModel):

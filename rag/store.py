@@ -27,7 +27,12 @@ from rag.models import Chunk, Paper, StoredPaper, normalize_title
 
 _PAGE = 5000
 _YEAR = re.compile(r"(\d{4})")
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
 
 
 @dataclass
@@ -99,6 +104,9 @@ def chunk_metadata(paper: Paper, chunk: Chunk, text_hash: str, meta_hash: str) -
         **date_parts(paper.published),
     }
     meta.update({k: v for k, v in optional.items() if v is not None})
+    meta.setdefault(
+        "year", 0
+    )  # 0 = no year known ("Jun 12", or no date): Chroma can't filter on a missing key
     if chunk.index == 0:
         meta["abstract"] = paper.abstract
         if paper.authors:
@@ -258,6 +266,16 @@ class PaperStore:
         """Every chunk as (id, text, metadata): the corpus for BM25."""
         for chunk_id, meta, doc in self._iter_metadatas(include_documents=True):
             yield chunk_id, doc or "", meta
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of the given chunks."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {
+            cid: np.asarray(vec, dtype=np.float32)
+            for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
         """Nearest chunks by cosine similarity."""

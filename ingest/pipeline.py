@@ -186,3 +186,8 @@ def ingest_paths(
 
     report.seconds = time.perf_counter() - started
     return report
+
+
+def ingest_bundled(settings: Settings) -> IngestReport:
+    """Ingest the bundled corpus (the ``paper_rag.ingest`` entry point used by ask/search on an empty store)."""
+    return ingest_paths([settings.corpus_dir], settings)

@@ -75,6 +75,185 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _settings_for(args: argparse.Namespace, settings: Settings) -> Settings:
+    """Apply --backend / --model / --k overrides."""
+    llm = settings.llm.model_copy(
+        update={k: v for k, v in (("backend", args.backend), ("model", args.model)) if v is not None}
+    )
+    retrieval = settings.retrieval.model_copy(update={"k": args.k} if args.k else {})
+    return settings.model_copy(update={"llm": llm, "retrieval": retrieval})
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from rag.retrieval import SearchFilters
+
+    filters = SearchFilters(
+        year_from=args.year_from,
+        year_to=args.year_to,
+        include_undated=not args.exclude_undated,
+        source=args.source,
+        title=args.title,
+    )
+    return filters if filters.active() else None
+
+
+def read_questions(path: str) -> list[str]:
+    """JSONL with a 'question' field (other fields ignored), or plain text with one question a line."""
+    from pathlib import Path
+
+    from rag.errors import InputError
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read questions: {exc}") from None
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(path, f"malformed JSON: {exc.msg}", line=number) from None
+            if not isinstance(record, dict) or not str(record.get("question", "")).strip():
+                raise InputError(path, "record has no 'question' field", line=number)
+            questions.append(str(record["question"]).strip())
+        else:
+            questions.append(line.strip())
+    return questions
+
+
+def _prepare(args: argparse.Namespace, settings: Settings) -> Settings:
+    from rag import api
+
+    settings = _settings_for(args, settings)
+    if args.no_auto_ingest:
+        if api.engine(settings).retriever.store.count() == 0:
+            from rag.errors import IndexEmptyError
+
+            raise IndexEmptyError(settings.collection_name())
+    else:
+        api.ensure_ingested(settings, notify=lambda msg: print(msg, file=sys.stderr))
+    return settings
+
+
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from rag import api
+
+    settings = _prepare(args, settings)
+    queries = read_questions(args.questions) if args.questions else [args.query]
+    if not queries or not all(queries):
+        raise RagError("give a query, or --questions FILE")
+    for query in queries:
+        result = api.search(query, k=args.k, filters=_filters(args), settings=settings)
+        if args.json:
+            emit_json(
+                {
+                    "query": query,
+                    "results": [
+                        {
+                            "title": h.title,
+                            "paper_id": h.paper_id,
+                            "score": round(h.score, 6),
+                            "published": h.published,
+                            "snippet": h.snippet,
+                        }
+                        for h in result.hits
+                    ],
+                }
+            )
+            continue
+        for rank, h in enumerate(result.hits, start=1):
+            print(
+                f"{rank:>2}. {h.title}\n    score {h.score:.4f}"
+                + (f" · {h.published}" if h.published else "")
+            )
+            snippet = h.snippet if len(h.snippet) <= 240 else h.snippet[:239].rsplit(" ", 1)[0] + "…"
+            print(f"    {snippet}")
+    return 0
+
+
+def _print_answer_tail(answer: Any) -> None:
+    if answer.note:
+        print(f"\nnote: {answer.note}", file=sys.stderr)
+    t = answer.timings_ms
+    print(
+        f"\n[{answer.backend}:{answer.model} · retrieve {t['retrieve']:.0f} ms · generate {t['generate']:.0f} ms"
+        f" · tokens {answer.tokens['prompt']}+{answer.tokens['completion']}"
+        + (f" · ${answer.cost_usd:.5f}" if answer.cost_usd else "")
+        + "]",
+        file=sys.stderr,
+    )
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag import api
+
+    settings = _prepare(args, settings)
+    if args.questions:
+        for question in read_questions(args.questions):
+            answer = api.ask(question, settings=settings, filters=_filters(args))
+            emit_json(answer.to_dict())
+        return 0
+    if not args.question:
+        raise RagError("give a question, or --questions FILE")
+    if args.json:
+        emit_json(api.ask(args.question, settings=settings, filters=_filters(args)).to_dict())
+        return 0
+    streamed: list[str] = []
+
+    def on_token(piece: str) -> None:
+        streamed.append(piece)
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    answer = api.ask(args.question, settings=settings, filters=_filters(args), on_token=on_token)
+    final = answer.answer
+    if "".join(streamed).strip() != final.strip():
+        # The model's raw stream was checked: show the validated answer with its cited titles.
+        print("\n\n--- checked answer ---\n" + final)
+    else:
+        print()
+    _print_answer_tail(answer)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from rag import api
+
+    settings = _prepare(args, settings)
+    answer = api.compare(
+        args.question or "", paper_ids=args.paper or None, settings=settings, filters=_filters(args)
+    )
+    if args.json:
+        emit_json(answer.to_dict())
+    elif args.csv:
+        from rag.answer import table_csv
+
+        sys.stdout.write(table_csv(answer.table))
+    else:
+        print(answer.answer)
+        _print_answer_tail(answer)
+    return 0 if answer.table else 1
+
+
+def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--k", type=int, help="papers to retrieve (default: PAPER_RAG_RETRIEVAL__K)")
+    p.add_argument("--year-from", type=int, help="only papers from this year on")
+    p.add_argument("--year-to", type=int, help="only papers up to this year")
+    p.add_argument(
+        "--exclude-undated", action="store_true", help="with a year filter, drop papers without a year"
+    )
+    p.add_argument("--source", help="only papers from source pages whose file name contains this")
+    p.add_argument("--title", help="only papers whose title contains this")
+    p.add_argument("--backend", choices=["auto", "openai", "local", "extractive"], help="LLM backend")
+    p.add_argument("--model", help="model name (openai) or GGUF path (local)")
+    p.add_argument(
+        "--no-auto-ingest", action="store_true", help="fail instead of ingesting into an empty store"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paper-rag", description=__doc__.splitlines()[0] if __doc__ else None
@@ -93,6 +272,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="every setting, its environment variable, value and meaning")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_config)
+
+    p = sub.add_parser("ask", help="answer a question with cited paper titles (streams)")
+    p.add_argument("question", nargs="?", help="the question")
+    p.add_argument("--questions", metavar="FILE", help="batch: JSONL with 'question' or one question a line")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer (the documented contract)")
+    _add_retrieval_flags(p)
+    p.set_defaults(handler=_cmd_ask)
+
+    p = sub.add_parser("search", help="ranked papers for a query: title, score, date, best snippet")
+    p.add_argument("query", nargs="?", help="the query")
+    p.add_argument("--questions", metavar="FILE", help="batch: JSONL with 'question' or one query a line")
+    p.add_argument("--json", action="store_true", help="one JSON object per query")
+    _add_retrieval_flags(p)
+    p.set_defaults(handler=_cmd_search)
+
+    p = sub.add_parser("compare", help="side-by-side table of 2-5 papers, every row cited")
+    p.add_argument("question", nargs="?", help='e.g. "Compare FlashAttention and Monarch"')
+    p.add_argument("--paper", action="append", metavar="PAPER_ID", help="a paper id to compare (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--csv", action="store_true", help="print the table as CSV")
+    _add_retrieval_flags(p)
+    p.set_defaults(handler=_cmd_compare)
 
     for ep in sorted(entry_points(group="paper_rag.commands"), key=lambda e: e.name):
         ep.load()(sub)

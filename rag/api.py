@@ -1,0 +1,99 @@
+"""The Python API: ``ask``, ``search``, ``compare``, ``papers``. The CLI, the UI and the evals use only this.
+
+Engines (retriever + BM25 index + embedder) are cached per collection and store location, so repeated calls in one
+process are fast. Every function takes an optional ``settings`` (default: from the environment).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
+from rag.answer import Answer, AnswerEngine
+from rag.chat import ChatSession
+from rag.config import Settings, load_settings
+from rag.errors import IndexEmptyError
+from rag.models import StoredPaper
+from rag.retrieval import SearchFilters, SearchResult
+
+_ENGINES: dict[tuple[str, str], AnswerEngine] = {}
+_LOCK = threading.Lock()
+
+
+def engine(settings: Settings | None = None) -> AnswerEngine:
+    settings = settings or load_settings()
+    key = (settings.collection_name(), settings.chroma_url or str(settings.chroma_path))
+    with _LOCK:
+        if key not in _ENGINES:
+            _ENGINES[key] = AnswerEngine(settings)
+        eng = _ENGINES[key]
+    eng.settings = settings  # same collection; other knobs (backend, k, temperature) may differ per call
+    return eng
+
+
+def ensure_ingested(settings: Settings, notify: Callable[[str], None] | None = None) -> bool:
+    """Ingest the bundled corpus if the collection is empty (through the ``paper_rag.ingest`` entry point).
+
+    Returns True when it ingested. Raises IndexEmptyError when no ingester is installed.
+    """
+    eng = engine(settings)
+    if eng.retriever.store.count() > 0:
+        return False
+    found = [ep for ep in entry_points(group="paper_rag.ingest") if ep.name == "bundled"]
+    if not found:
+        raise IndexEmptyError(eng.retriever.store.name)
+    if notify:
+        notify(f"The collection is empty: ingesting the bundled corpus ({settings.corpus_dir}) first...")
+    found[0].load()(settings)
+    eng.retriever.refresh()
+    return True
+
+
+def search(
+    query: str,
+    *,
+    k: int | None = None,
+    filters: SearchFilters | None = None,
+    settings: Settings | None = None,
+    mode: str = "hybrid",
+) -> SearchResult:
+    """Ranked papers for ``query`` (hybrid dense + BM25 by default)."""
+    return engine(settings).retriever.search(query, k=k, filters=filters, mode=mode)
+
+
+def ask(
+    question: str,
+    *,
+    backend: str | None = None,
+    k: int | None = None,
+    filters: SearchFilters | None = None,
+    settings: Settings | None = None,
+    on_token: Callable[[str], None] | None = None,
+    session: ChatSession | None = None,
+) -> Answer:
+    """Answer ``question`` with cited paper titles. Pass a ``session`` to ask follow-ups."""
+    if session is not None:
+        return session.ask(question, backend=backend, k=k, filters=filters, on_token=on_token)
+    return engine(settings).ask(question, backend=backend, k=k, filters=filters, on_token=on_token)
+
+
+def compare(
+    question: str = "",
+    *,
+    paper_ids: list[str] | None = None,
+    settings: Settings | None = None,
+    filters: SearchFilters | None = None,
+) -> Answer:
+    """A cited side-by-side table of the papers named in ``question`` or given by ``paper_ids``."""
+    return engine(settings).compare(question or "Compare these papers.", paper_ids=paper_ids, filters=filters)
+
+
+def chat(settings: Settings | None = None) -> ChatSession:
+    """A new multi-turn conversation."""
+    return ChatSession(engine(settings))
+
+
+def papers(search_text: str | None = None, settings: Settings | None = None) -> list[StoredPaper]:
+    """The stored papers, optionally filtered by title text."""
+    return engine(settings).retriever.store.papers(search=search_text)

@@ -1,0 +1,71 @@
+"""Multi-turn chat: each follow-up is rewritten into a standalone question using the conversation so far.
+
+"Which datasets did it use?" after a question about a paper becomes "Which datasets did "<that paper's title>"
+use?", so retrieval finds the paper again and the answer stays about it. The rewrite is deterministic (references
+are resolved to the papers the previous answer cited), which works with every backend, including the extractive one
+and small base models that can't rewrite reliably. Deliberately not done: LLM-based rewriting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.answer import Answer, AnswerEngine
+
+_SINGULAR = re.compile(
+    r"\b(this paper|that paper|the paper|this work|that work|this method|that method|the method|"
+    r"this model|the model|this approach|the approach|this technique|the technique|it)\b",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(r"\b(its|this paper's|the paper's)\b", re.IGNORECASE)
+_PLURAL = re.compile(
+    r"\b(these papers|those papers|these methods|both papers|both|they|them|their)\b", re.IGNORECASE
+)
+_OPENERS = re.compile(r"^\s*(and|also|what about|how about|and what about)\b", re.IGNORECASE)
+
+
+def is_followup(question: str) -> bool:
+    return bool(
+        _SINGULAR.search(question)
+        or _POSSESSIVE.search(question)
+        or _PLURAL.search(question)
+        or _OPENERS.search(question)
+    )
+
+
+def rewrite_followup(question: str, previous: Answer | None) -> str:
+    """A standalone version of ``question`` given the previous answer (unchanged when it needs none)."""
+    if previous is None or not is_followup(question):
+        return question
+    titles = [c.title for c in previous.citations] or [s.title for s in previous.sources[:1]]
+    if not titles:
+        return question
+    one = f'"{titles[0]}"'
+    many = " and ".join(f'"{t}"' for t in titles[:3])
+    text = _POSSESSIVE.sub(f"{one}'s", question)
+    text = _PLURAL.sub(many, text) if len(titles) > 1 else _PLURAL.sub(one, text)
+    text = _SINGULAR.sub(one, text, count=1)
+    if text == question:  # "And what about X?" - no pronoun to replace: carry the previous topic along
+        text = f"{question.strip()} (about {previous.standalone_question or previous.question})"
+    return text
+
+
+@dataclass
+class ChatSession:
+    """A conversation: keeps the turns, rewrites follow-ups, passes recent history to chat models."""
+
+    engine: AnswerEngine
+    turns: list[Answer] = field(default_factory=list)
+
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        previous = self.turns[-1] if self.turns else None
+        standalone = rewrite_followup(question, previous)
+        history = [(t.standalone_question or t.question, t.answer) for t in self.turns[-3:]]
+        answer = self.engine.ask(question, standalone=standalone, history=history, **kwargs)
+        self.turns.append(answer)
+        return answer
+
+    def clear(self) -> None:
+        self.turns.clear()

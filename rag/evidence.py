@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.embeddings import Embedder
+from rag.prompts import looks_like_instruction
 from rag.retrieval import split_sentences
 
 # A question term counts as covered when it (or its stem) appears in the evidence.
@@ -284,7 +285,10 @@ class Sentence:
 
 def score_sentences(question: str, sources: list[tuple[int, str]], embedder: Embedder) -> list[Sentence]:
     """Every sentence of every (n, text) source, scored against the question; best first."""
-    sentences = [Sentence(n, s) for n, text in sources for s in split_sentences(text)]
+    # Instruction-like sentences planted in an abstract are never evidence.
+    sentences = [
+        Sentence(n, s) for n, text in sources for s in split_sentences(text) if not looks_like_instruction(s)
+    ]
     if not sentences:
         return []
     vecs = embedder.embed_batch([question] + [s.text for s in sentences])

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.llm.base import Message
+from rag.retrieval import split_sentences
 from rag.tokens import count_tokens, truncate_tokens
 
 REFUSAL = "The collection does not contain enough information to answer this."
@@ -49,9 +50,26 @@ _INJECTED_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _TAG = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)
 
 
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these)\s+)*"
+    r"(?:(?:previous|prior|above|earlier|preceding|system|original)\s+)?(instructions?|prompts?|rules|directions)\b"
+    r"|\b(you (must|should|are to)|as an ai|assistant[,:])"
+    r"|\b(always|only|must)\s+cite\b|\bcite (this|source|paper|\(\d)"
+    r"|\b(answer|respond|reply|say) (that|with|only)\b",
+    re.IGNORECASE,
+)
+INSTRUCTION_REMOVED = "[instruction-like text removed]"
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """A sentence addressed to an assistant rather than a reader ("ignore previous instructions", "cite ...")."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
 def sanitize(text: str) -> str:
-    """An abstract can't plant citation markers or close its own source tag."""
-    return _TAG.sub(" ", _INJECTED_MARKER.sub(r"(\1)", text))
+    """Abstracts are data: no planted citation markers, no closing tags, no instruction-like sentences."""
+    text = _TAG.sub(" ", _INJECTED_MARKER.sub(r"(\1)", text))
+    return " ".join(INSTRUCTION_REMOVED if looks_like_instruction(s) else s for s in split_sentences(text))
 
 
 def fit_sources(sources: list[SourceText], budget_tokens: int) -> list[SourceText]:

@@ -69,13 +69,13 @@ def bundled_model_path(settings: Settings) -> Path:
             "or set PAPER_RAG_LLM__MODEL to a .gguf file"
         ) from err
     target = settings.home / "models" / pkg.MODEL_NAME
+    # Assembled next to the target and renamed, so a crash or a second process never leaves half a file there.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     with _MODELS_LOCK:
-        size = sum(p.stat().st_size for p in pkg.chunk_paths())
-        if target.is_file() and target.stat().st_size == size:
-            return target  # assemble() would hash 250 MB to check it; the size is enough on every later start
-        # Assemble next to the target and rename, so a crash or a second process never leaves half a file there.
-        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
         try:
+            size = sum(p.stat().st_size for p in pkg.chunk_paths())
+            if target.is_file() and target.stat().st_size == size:
+                return target  # assemble() would hash 250 MB to check it; the size is enough on later starts
             pkg.assemble(output_path=partial, overwrite=True)
             partial.replace(target)
         except (OSError, ValueError) as err:

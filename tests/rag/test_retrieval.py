@@ -1,0 +1,136 @@
+"""Retrieval over the bundled corpus: questions written by reading the abstracts, worded unlike the titles."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import api
+from rag.config import Settings
+from rag.retrieval import SearchFilters
+
+# (question, the paper that answers it). None of the questions reuses the title's distinctive words.
+QUESTIONS = [
+    (
+        "Which work makes exact self-attention faster by cutting reads and writes between GPU memory levels?",
+        "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness",
+    ),
+    (
+        "A model fine-tuned only to write insecure code starts giving malicious advice on unrelated prompts",
+        "Emergent Misalignment: Narrow finetuning can produce broadly misaligned LLMs",
+    ),
+    (
+        "Teaching LLMs to program by training on sequences of code edits instead of whole programs",
+        "Training Language Models on Synthetic Edit Sequences Improves Code Synthesis",
+    ),
+    (
+        "learnable cascade for high-resolution multi-view stereo depth estimation on resource-limited devices",
+        "PatchmatchNet: Learned Multi-View Patchmatch Stereo",
+    ),
+    (
+        "meta-algorithm that adds curvature information to any first-order optimizer by splitting the function into two quadratics",
+        "FOSI: Hybrid First and Second Order Optimization",
+    ),
+    (
+        "enforcing background-knowledge constraints when deep generative models synthesize rows of tables",
+        "How Realistic Is Your Synthetic Data? Constraining Deep Generative Models for Tabular Data",
+    ),
+    (
+        "benchmark of learned surrogates for computational fluid flow problems",
+        "CFDBench: A Large-Scale Benchmark for Machine Learning Methods in Fluid Dynamics",
+    ),
+    (
+        "averaging the weights of several sparse particles during magnitude-based network pruning",
+        "SWAMP: Sparse Weight Averaging with Multiple Particles for Iterative Magnitude Pruning",
+    ),
+    (
+        "how efficient is the code that language models write, measured with a rigorous standard",
+        "How Efficient is LLM-Generated Code? A Rigorous & High-Standard Benchmark",
+    ),
+    (
+        "pre-processing data with low-rank completion so that similar individuals get similar treatment",
+        "Matrix Estimation for Individual Fairness",
+    ),
+    (
+        "review of cross-validation, bootstrap and statistical tests for choosing between learning algorithms",
+        "Model Evaluation, Model Selection, and Algorithm Selection in Machine Learning",
+    ),
+    (
+        "a game between two policies that learn without regret to approximate the equilibrium of preferences for LLM alignment",
+        "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "title"), QUESTIONS, ids=[t[:40] for _, t in QUESTIONS])
+def test_right_paper_in_top_3(bundled_settings: Settings, question: str, title: str) -> None:
+    hits = api.search(question, k=10, settings=bundled_settings).hits
+    assert title in [h.title for h in hits[:3]], [h.title for h in hits[:5]]
+
+
+def test_a_paper_appears_once_with_its_best_chunks(bundled_settings: Settings) -> None:
+    hits = api.search("looped transformers in-context learning", k=10, settings=bundled_settings).hits
+    ids = [h.paper_id for h in hits]
+    assert len(ids) == len(set(ids))
+    for hit in hits:
+        assert hit.chunks and all(c.chunk_id.startswith(hit.paper_id + "#") for c in hit.chunks)
+        assert hit.snippet == hit.chunks[0].text
+
+
+def test_modes_differ_and_hybrid_fuses(bundled_settings: Settings) -> None:
+    q = "IO-aware tiling for attention"
+    dense = [h.paper_id for h in api.search(q, k=5, settings=bundled_settings, mode="dense").hits]
+    bm25 = [h.paper_id for h in api.search(q, k=5, settings=bundled_settings, mode="bm25").hits]
+    hybrid = api.search(q, k=5, settings=bundled_settings).hits
+    assert dense != bm25  # two different rankings...
+    # ...fused: the top paper was found by both sides, and every hybrid hit comes from one of them.
+    assert any(c.dense is not None and c.bm25_rank is not None for c in hybrid[0].chunks)
+    wide_dense = {h.paper_id for h in api.search(q, k=40, settings=bundled_settings, mode="dense").hits}
+    wide_bm25 = {h.paper_id for h in api.search(q, k=40, settings=bundled_settings, mode="bm25").hits}
+    assert {h.paper_id for h in hybrid} <= wide_dense | wide_bm25
+
+
+def test_year_filter_and_undated_papers(bundled_settings: Settings) -> None:
+    dated = SearchFilters(year_from=2023, year_to=2023, include_undated=False)
+    hits = api.search("optimization", k=10, filters=dated, settings=bundled_settings).hits
+    assert hits and all(h.published and h.published.endswith("2023") for h in hits)
+    with_undated = SearchFilters(year_from=2023, year_to=2023, include_undated=True)
+    hits = api.search("optimization", k=30, filters=with_undated, settings=bundled_settings).hits
+    assert any(h.published is None or "20" not in h.published for h in hits)  # yearless papers pass
+    assert all(h.published is None or "," not in h.published or h.published.endswith("2023") for h in hits)
+
+
+def test_source_and_title_filters(bundled_settings: Settings) -> None:
+    hits = api.search(
+        "optimization", k=10, filters=SearchFilters(source="003"), settings=bundled_settings
+    ).hits
+    assert hits and all(any("hf-daily-papers-003" in s for s in h.sources) for h in hits)
+    hits = api.search(
+        "attention", k=10, filters=SearchFilters(title="flashattention"), settings=bundled_settings
+    ).hits
+    assert [h.title for h in hits] == [
+        "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
+    ]
+    assert (
+        api.search(
+            "attention", filters=SearchFilters(title="no such title at all"), settings=bundled_settings
+        ).hits
+        == []
+    )
+
+
+def test_mmr_keeps_near_duplicates_from_crowding_out(bundled_settings: Settings) -> None:
+    # Two bundled papers have nearly the same abstract (channel pruning). Pure relevance ranks both on top;
+    # the default MMR trade-off keeps one and gives the next slot to a different paper.
+    from rag.config import RetrievalSettings
+    from rag.retrieval import Retriever
+
+    twins = {
+        "Channel Pruning for Accelerating Very Deep Neural Networks",
+        "Pruning Very Deep Neural Network Channels for Efficient Inference",
+    }
+    q = "channel pruning for accelerating very deep networks"
+    relevance_only = bundled_settings.model_copy(update={"retrieval": RetrievalSettings(mmr_lambda=1.0)})
+    top = [h.title for h in Retriever(relevance_only).search(q, k=3).hits]
+    assert set(top[:2]) == twins
+    diverse = [h.title for h in api.search(q, k=3, settings=bundled_settings).hits]
+    assert len(twins & set(diverse)) == 1

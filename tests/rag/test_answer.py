@@ -38,7 +38,7 @@ def test_done_when_question_is_answered_with_citation(bundled_settings: Settings
     )
     assert not a.refused
     assert "41.5%" in a.answer
-    assert [c.title for c in a.citations][0] == INPO
+    assert a.citations[0].title == INPO
     assert a.answer.rstrip().endswith(
         f"[{a.citations[-1].n}] {a.citations[-1].title}"
     )  # ends with cited titles

@@ -28,6 +28,9 @@ from rag.config import Settings
 from rag.errors import BackendError, ContextWindowExceededError, RagError
 from rag.evidence import Sentence, best_support, check_sufficiency, content_terms, overlap, score_sentences
 from rag.prompts import (
+    BASE_MAX_TOKENS,
+    BASE_SENTENCES,
+    BASE_SOURCES,
     BASE_STOP,
     REFUSAL,
     SourceText,
@@ -229,7 +232,7 @@ class AnswerEngine:
         try:
             llm = get_llm(self.settings, name)
             assert llm is not None
-            return done(self._generate(base, llm, query, history, on_token, temperature))
+            return done(self._generate(base, llm, query, history, on_token, temperature, ranked))
         except BackendError as exc:
             fallback = self._extractive(base, ranked, None)
             fallback.note = f"The {name} backend failed ({exc}); showing the extractive answer instead."
@@ -328,9 +331,13 @@ class AnswerEngine:
         history: list[tuple[str, str]] | None,
         on_token: TokenFn | None,
         temperature: float | None,
+        ranked: list[Sentence],
     ) -> Answer:
         max_tokens = self.settings.llm.max_tokens
         texts = [SourceText(s.n, s.title, s.text) for s in answer.sources]
+        if not llm.is_chat:
+            max_tokens = min(max_tokens, BASE_MAX_TOKENS)
+            texts = _focused(texts, ranked)
         overhead = prompt_tokens(
             chat_messages(question, [], history) if llm.is_chat else completion_prompt(question, [])
         )
@@ -435,6 +442,21 @@ class AnswerEngine:
         total = (time.perf_counter() - t0) * 1000
         answer.timings_ms = {"retrieve": t_retrieve, "generate": total - t_retrieve, "total": total}
         return answer
+
+
+def _focused(texts: list[SourceText], ranked: list[Sentence]) -> list[SourceText]:
+    """The sources holding the best evidence sentences, each cut to its best few sentences in abstract order."""
+    order: list[int] = []
+    for sentence in ranked:
+        if sentence.source not in order:
+            order.append(sentence.source)
+    out = []
+    by_n = {t.n: t for t in texts}
+    for n in order[:BASE_SOURCES]:
+        best = {s.text for s in [r for r in ranked if r.source == n][:BASE_SENTENCES]}
+        kept = [s for s in split_sentences(by_n[n].text) if s in best]
+        out.append(SourceText(n, by_n[n].title, " ".join(kept)))
+    return out
 
 
 def _cell(text: str) -> str:

@@ -208,8 +208,10 @@ STOPWORDS = frozenset(
 # Evidence below these is not enough to answer; chosen on the curated eval set (see README, "Refusals").
 MIN_SENTENCE_SIM = 0.30  # cosine of the best evidence sentence to the question
 MIN_DETAIL_COVERAGE = 0.5  # share of the question's detail terms found in the best paper's abstract
-SUPPORT_SIM = 0.45  # an answer sentence is supported by a source sentence at least this similar...
-SUPPORT_OVERLAP = 0.5  # ...or sharing this share of its content terms
+SUPPORT_SIM = 0.6  # an answer sentence is supported by a source sentence at least this similar...
+SUPPORT_OVERLAP = 0.6  # ...or sharing this share of its content terms (and at least SUPPORT_MIN_SIM similar)
+SUPPORT_MIN_SIM = 0.4
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def stem(word: str) -> str:
@@ -255,6 +257,59 @@ GENERIC = frozenset(
         "set",
         "setting",
         "settings",
+        "handle",
+        "handles",
+        "deal",
+        "deals",
+        "work",
+        "works",
+        "help",
+        "helps",
+        "make",
+        "makes",
+        "address",
+        "addresses",
+        "apply",
+        "applies",
+        "obtain",
+        "obtains",
+        "yield",
+        "yields",
+        "enable",
+        "enables",
+        "allow",
+        "allows",
+        "reduce",
+        "reduces",
+        "increase",
+        "increases",
+        "solve",
+        "solves",
+        "tackle",
+        "tackles",
+        "lead",
+        "leads",
+        "compare",
+        "compares",
+        "do",
+        "does",
+        "happen",
+        "happens",
+        "mean",
+        "means",
+        "idea",
+        "ideas",
+        "way",
+        "ways",
+        "kind",
+        "kinds",
+        "type",
+        "types",
+        "aim",
+        "aims",
+        "goal",
+        "goals",
+        "purpose",
     ]
 )
 
@@ -337,10 +392,13 @@ def best_support(
     vecs = embedder.embed_batch([sentence] + [s for _, s in pieces])
     sims = vecs[1:] @ vecs[0]
     terms = content_terms(sentence)
+    numbers = set(_NUMBER.findall(sentence))
     best_n, best = None, 0.0
     for (n, text), sim in zip(pieces, sims, strict=True):
+        if numbers and not numbers <= set(_NUMBER.findall(text)):
+            continue  # a number the source sentence doesn't state is not supported by it
         lex = overlap(terms, text)
-        if float(sim) >= SUPPORT_SIM or lex >= SUPPORT_OVERLAP:
+        if float(sim) >= SUPPORT_SIM or (lex >= SUPPORT_OVERLAP and float(sim) >= SUPPORT_MIN_SIM):
             score = float(sim) + lex
             if score > best:
                 best_n, best = n, score

@@ -109,7 +109,12 @@ def completion_prompt(question: str, sources: list[SourceText]) -> str:
     return f"{FEW_SHOT}Sources:\n{lines}\nQuestion: {question}\nAnswer:"
 
 
-BASE_STOP = ["\n\n", "\nQuestion:", "\nSources:", "Question:"]
+BASE_STOP = ["\n\n", "\n[", "\nQuestion:", "\nSources:", "Question:"]
+# A base model gets a short prompt: the best few sentences of the top few sources (small models are slow to read
+# long prompts on a CPU and drift on them).
+BASE_SOURCES = 3
+BASE_SENTENCES = 3
+BASE_MAX_TOKENS = 128
 
 
 def prompt_tokens(prompt: list[Message] | str) -> int:

@@ -1,0 +1,136 @@
+"""`paper-rag ask / search / compare` as real subprocesses, on a small corpus so each run is quick."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_jsonl
+
+PAPERS = [
+    {
+        "id": "2406.00001",
+        "title": "Sparse Routing for Small Language Models",
+        "abstract": "We route each token to two of eight experts in a small language model. "
+        "On WikiText-103 this lowers perplexity by 7.5% at equal compute.",
+    },
+    {
+        "id": "2406.00002",
+        "title": "Quantile Forests for Data Streams",
+        "abstract": "We adapt quantile regression forests to data streams with bounded memory. "
+        "The method keeps a fixed number of samples per leaf.",
+    },
+    {
+        "id": "2406.00003",
+        "title": "Graph Attention for Molecule Property Prediction",
+        "abstract": "We apply graph attention networks to predict molecular properties. "
+        "On QM9 the model reduces mean absolute error by 12% over message passing baselines.",
+    },
+]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> dict[str, str]:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_jsonl(folder / "papers.jsonl", PAPERS)
+    return {"PAPER_RAG_HOME": str(tmp_path / "home"), "PAPER_RAG_CORPUS_DIR": str(folder)}
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_ask_on_empty_store_ingests_first_and_answers_json(corpus: dict[str, str]) -> None:
+    out = run(
+        corpus,
+        "ask",
+        "--json",
+        "--backend",
+        "extractive",
+        "By how much does sparse routing lower perplexity?",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "ingesting the bundled corpus" in out.stderr
+    data = json.loads(out.stdout)
+    assert data["refused"] is False and "7.5%" in data["answer"]
+    assert data["citations"][0]["title"] == "Sparse Routing for Small Language Models"
+    assert data["citations"][0]["paper_id"] == "arxiv:2406.00001"
+    assert data["backend"] == "extractive" and data["tokens"] == {"prompt": 0, "completion": 0}
+    assert data["timings_ms"]["total"] >= data["timings_ms"]["retrieve"]
+
+
+def test_no_auto_ingest_says_what_to_do(corpus: dict[str, str]) -> None:
+    out = run(corpus, "search", "--no-auto-ingest", "routing")
+    assert out.returncode == 1
+    assert "run 'paper-rag ingest' first" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_batch_ask_and_search_keep_input_order(corpus: dict[str, str], tmp_path: Path) -> None:
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text(
+        json.dumps({"question": "What error reduction does graph attention reach on QM9?", "id": 1})
+        + "\n"
+        + json.dumps({"question": "How do quantile forests handle streams?", "other": "ignored"})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = run(corpus, "ask", "--questions", str(qfile), "--json", "--backend", "extractive")
+    assert out.returncode == 0, out.stderr
+    answers = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [
+        "What error reduction does graph attention reach on QM9?",
+        "How do quantile forests handle streams?",
+    ]
+    assert (
+        "12%" in answers[0]["answer"]
+        and answers[1]["citations"][0]["title"] == "Quantile Forests for Data Streams"
+    )
+
+    plain = tmp_path / "q.txt"
+    plain.write_text("molecule property prediction\n\nstreaming quantiles\n", encoding="utf-8")
+    out = run(corpus, "search", "--questions", str(plain), "--json", "--k", "2")
+    results = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["query"] for r in results] == ["molecule property prediction", "streaming quantiles"]
+    assert results[0]["results"][0]["title"] == "Graph Attention for Molecule Property Prediction"
+    assert set(results[0]["results"][0]) == {"title", "paper_id", "score", "published", "snippet"}
+    assert len(results[1]["results"]) == 2
+
+
+def test_malformed_questions_file_names_the_line(corpus: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "ok?"}\n{"oops": 1}\n', encoding="utf-8")
+    out = run(corpus, "ask", "--questions", str(bad), "--json", "--backend", "extractive")
+    assert out.returncode == 1 and f"{bad}:2" in out.stderr and "question" in out.stderr
+
+
+def test_ask_streams_then_lists_cited_titles(corpus: dict[str, str]) -> None:
+    out = run(corpus, "ask", "--backend", "extractive", "How do quantile forests handle data streams?")
+    assert out.returncode == 0, out.stderr
+    assert "bounded memory [1]" in out.stdout
+    assert out.stdout.rstrip().endswith("[1] Quantile Forests for Data Streams")
+    assert "extractive" in out.stderr and "retrieve" in out.stderr
+
+
+def test_refusal_for_absent_topic(corpus: dict[str, str]) -> None:
+    out = run(corpus, "ask", "--json", "--backend", "extractive", "What is the boiling point of ethanol?")
+    data = json.loads(out.stdout)
+    assert data["refused"] is True and data["citations"] == []
+
+
+def test_compare_csv(corpus: dict[str, str]) -> None:
+    out = run(corpus, "compare", "--csv", "Compare sparse routing and quantile forests")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "n,paper,approach,data_or_benchmarks,key_results" and len(lines) == 3

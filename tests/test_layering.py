@@ -9,7 +9,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ADAPTERS = {"chromadb": {"rag/store.py"}}
+ADAPTERS = {
+    "chromadb": {"rag/store.py"},
+    "openai": {"rag/llm/openai_backend.py", "rag/embeddings.py", "evals/judge.py"},
+    "llama_cpp": {"rag/llm/local_backend.py"},
+    "gradio": {"ui/app.py", "ui/cli.py", "ui/render.py", "ui/handlers.py", "ui/components.py"},
+}
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,0 +1,616 @@
+"""LLM backends against real peers: llama.cpp's OpenAI-compatible server on 127.0.0.1, a stdlib HTTP stub for
+the failures a real server will not produce on demand, and llama.cpp in process on the bundled model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import free_port
+from rag.config import Settings
+from rag.errors import (
+    AuthenticationError,
+    BackendError,
+    BackendTimeoutError,
+    ConfigError,
+    ContextWindowExceededError,
+    ModelNotFoundError,
+)
+from rag.llm import local_backend
+from rag.llm.base import LLM
+from rag.llm.factory import available_backends, get_llm, resolve_backend
+from rag.llm.local_backend import LocalLlama, bundled_model_path
+from rag.llm.openai_backend import OpenAIChat, list_models
+from rag.tokens import count_tokens
+
+FEW_SHOT = "Q: What is the capital of France?\nA: Paris\n\nQ: What is the capital of Italy?\nA:"
+
+
+# A Gemma-style chat template, small enough to read. The bundled GGUF has none (it is the base model).
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>"
+    "{{ 'model' if m['role'] == 'assistant' else m['role'] }}\n{{ m['content'] }}<end_of_turn>\n"
+    "{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+_GGUF_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def with_chat_template(src: Path, dst: Path, template: str) -> Path:
+    """A copy of the GGUF ``src`` with ``tokenizer.chat_template`` added to its metadata (GGUF v2/v3 layout)."""
+    data = src.read_bytes()
+    magic, version, n_tensors, n_kv = struct.unpack_from("<4sIQQ", data, 0)
+    assert magic == b"GGUF" and version >= 2
+    alignment = 32
+
+    def string(at: int) -> tuple[bytes, int]:
+        (n,) = struct.unpack_from("<Q", data, at)
+        return data[at + 8 : at + 8 + n], at + 8 + n
+
+    def skip_value(kind: int, at: int) -> int:
+        if kind == 8:  # string
+            return string(at)[1]
+        if kind == 9:  # array: item type, count, items
+            item, count = struct.unpack_from("<IQ", data, at)
+            at += 12
+            if item in _GGUF_SCALAR_SIZES:
+                return at + _GGUF_SCALAR_SIZES[item] * count
+            for _ in range(count):
+                at = skip_value(item, at)
+            return at
+        return at + _GGUF_SCALAR_SIZES[kind]
+
+    pos = 24
+    for _ in range(n_kv):
+        key, pos = string(pos)
+        (kind,) = struct.unpack_from("<I", data, pos)
+        if key == b"general.alignment":
+            (alignment,) = struct.unpack_from("<I", data, pos + 4)
+        pos = skip_value(kind, pos + 4)
+    kv_end = pos
+    for _ in range(n_tensors):  # name, n_dims, dims, type, offset (relative to the data section)
+        pos = string(pos)[1]
+        (n_dims,) = struct.unpack_from("<I", data, pos)
+        pos += 4 + 8 * n_dims + 4 + 8
+    tensors = -(-pos // alignment) * alignment
+    key, value = b"tokenizer.chat_template", template.encode()
+    added = struct.pack("<Q", len(key)) + key + struct.pack("<IQ", 8, len(value)) + value
+    header = struct.pack("<4sIQQ", magic, version, n_tensors, n_kv + 1)
+    header += data[24:kv_end] + added + data[kv_end:pos]
+    header += b"\0" * (-len(header) % alignment)
+    dst.write_bytes(header + data[tensors:])
+    return dst
+
+
+def openai_settings(tmp_path: Path, base_url: str, **llm: Any) -> Settings:
+    return Settings(home=tmp_path, llm={"base_url": base_url, "api_key": "sk-test", **llm})
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in list(os.environ):
+        if var in ("OPENAI_API_KEY", "OPENAI_BASE_URL") or var.startswith("PAPER_RAG_LLM__"):
+            monkeypatch.delenv(var)
+
+
+# --- llama.cpp's server -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled model, assembled once into a temporary home."""
+    return bundled_model_path(Settings(home=tmp_path_factory.mktemp("llm-home")))
+
+
+@dataclass
+class LlamaServer:
+    proc: subprocess.Popen[bytes]
+    url: str  # ends in /v1
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_llama_server(gguf: Path, log: Path) -> LlamaServer:
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "gemma-270m"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    server = LlamaServer(proc, f"http://127.0.0.1:{port}/v1", log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{server.url}/models", timeout=1).read()
+            return server
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(log.read_text(errors="replace")[-2000:]) from None
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    server = start_llama_server(gguf, tmp_path_factory.mktemp("llama-server") / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+def test_openai_backend_streams_from_llama_server(llama_server: LlamaServer, tmp_path: Path) -> None:
+    llm = OpenAIChat(openai_settings(tmp_path, llama_server.url, model="gemma-270m"))
+    assert isinstance(llm, LLM) and llm.is_chat and llm.backend == "openai"
+    prompt = "The capital of France is"
+    deltas = list(llm.stream(prompt, max_tokens=12, temperature=0.0))
+    assert len(deltas) >= 3
+    assert "Paris" in "".join(deltas)
+    # llama.cpp's server ignores stream_options.include_usage, so the usage is counted with tiktoken.
+    assert llm.last_usage is not None
+    assert llm.last_usage.prompt_tokens == count_tokens(prompt) > 0
+    assert llm.last_usage.completion_tokens == count_tokens("".join(deltas)) > 0
+    assert list_models(openai_settings(tmp_path, llama_server.url)) == ["gemma-270m"]
+
+
+@pytest.mark.slow
+def test_llama_server_ignores_unknown_model_names(llama_server: LlamaServer, tmp_path: Path) -> None:
+    # llama_cpp.server's LlamaProxy falls back to its default model for any name it does not know (and echoes
+    # the name back), so it cannot produce a model-not-found error; test_stub_404_model_not_found covers that.
+    llm = OpenAIChat(openai_settings(tmp_path, llama_server.url, model="no-such-model"))
+    assert "Paris" in "".join(llm.stream("The capital of France is", max_tokens=4, temperature=0.0))
+
+
+@pytest.mark.slow
+def test_llama_server_context_overflow(llama_server: LlamaServer, tmp_path: Path) -> None:
+    # Streamed, llama_cpp.server answers 200 with an empty body and only logs the ValueError; the backend then
+    # asks again unstreamed and maps the real 400 (code context_length_exceeded).
+    llm = OpenAIChat(openai_settings(tmp_path, llama_server.url, model="gemma-270m"))
+    with pytest.raises(ContextWindowExceededError, match=r"maximum context length is 2048 tokens") as info:
+        list(llm.stream("word " * 2500, max_tokens=8, temperature=0.0))
+    assert not info.value.retryable
+    assert "Requested tokens (2510) exceed context window of 2048" in llama_server.log.read_text()
+
+
+@pytest.mark.slow
+def test_llama_server_killed_mid_stream(gguf: Path, tmp_path: Path) -> None:
+    server = start_llama_server(gguf, tmp_path / "server.log")
+    try:
+        llm = OpenAIChat(openai_settings(tmp_path, server.url, model="gemma-270m", max_retries=0))
+        stream = llm.stream("The capital of France is", max_tokens=1500, temperature=0.0)
+        first = next(stream)
+        assert first
+        os.kill(server.proc.pid, signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        with pytest.raises(
+            BackendError, match=r"cut off after \d+ deltas: the server closed the connection"
+        ) as info:
+            for _ in stream:
+                pass
+        assert info.value.retryable
+    finally:
+        server.stop()
+
+
+# --- a stub HTTP peer for fault paths -----------------------------------------------------------------------
+
+Action = Callable[[BaseHTTPRequestHandler], None]
+
+
+def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
+    delta = {"content": content} if content is not None else {}
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "stub",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+USAGE_CHUNK = {
+    "id": "chatcmpl-stub",
+    "object": "chat.completion.chunk",
+    "created": 0,
+    "model": "stub",
+    "choices": [],
+    "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
+}
+
+
+def reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Action:
+    def act(h: BaseHTTPRequestHandler) -> None:
+        data = json.dumps(body).encode()
+        h.send_response(status)
+        for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
+            h.send_header(key, value)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    return act
+
+
+def error(status: int, message: str, code: str | None = None, **headers: str) -> Action:
+    err = {"message": message, "type": "invalid_request_error", "param": None, "code": code}
+    return reply(status, {"error": err}, headers)
+
+
+def sse(events: list[dict[str, Any]], *, complete: bool = True) -> Action:
+    """A chunked text/event-stream; complete=False drops the connection after the events, mid-body."""
+
+    def act(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        payloads = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
+        if complete:
+            payloads.append(b"data: [DONE]\n\n")
+        for payload in payloads:
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+            h.wfile.flush()
+        if complete:
+            h.wfile.write(b"0\r\n\r\n")
+        else:
+            h.close_connection = True  # no terminating chunk: the body is cut off
+
+    return act
+
+
+@dataclass
+class Stub:
+    """A real HTTP server on 127.0.0.1 that plays ``actions`` in order (the last one repeats)."""
+
+    actions: list[Action]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)  # ends stalled handlers at teardown
+    url: str = ""
+
+    def handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = json.loads(h.rfile.read(length)) if length else None
+        headers = {key.lower(): value for key, value in h.headers.items()}
+        self.history.append({"method": h.command, "path": h.path, "headers": headers, "body": body})
+        action = self.actions[min(len(self.history), len(self.actions)) - 1]
+        action(h)
+
+    def stall(self, seconds: float) -> Action:
+        def act(h: BaseHTTPRequestHandler) -> None:
+            self.release.wait(seconds)
+
+        return act
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    state = Stub(actions=[])
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # chunked streaming needs it
+
+        def do_GET(self) -> None:
+            state.handle(self)
+
+        def do_POST(self) -> None:
+            state.handle(self)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield state
+    state.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_stub_retries_429_then_streams(stub: Stub, tmp_path: Path) -> None:
+    # retry-after-ms keeps the test fast; without it the client backs off 0.5 s, 1 s, 2 s (minus jitter).
+    limited = error(
+        429, "Rate limit reached for gpt-4o-mini", "rate_limit_exceeded", **{"retry-after-ms": "10"}
+    )
+    stub.actions = [
+        limited,
+        limited,
+        sse([chunk("Hel"), chunk("lo"), chunk(" there"), chunk(finish="stop"), USAGE_CHUNK]),
+    ]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=3))
+    assert list(llm.stream("Say hello", max_tokens=8, temperature=0.0)) == ["Hel", "lo", " there"]
+    assert len(stub.history) == 3
+    assert llm.last_usage is not None
+    assert (llm.last_usage.prompt_tokens, llm.last_usage.completion_tokens) == (7, 3)  # the server's numbers
+    request = stub.history[-1]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == "Bearer sk-test"
+    body = request["body"]
+    assert body["model"] == "gpt-4o-mini" and body["stream"] is True and body["max_tokens"] == 8
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["messages"] == [{"role": "user", "content": "Say hello"}]
+
+
+def test_stub_401_is_not_retried(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [error(401, "Incorrect API key provided: sk-test.", "invalid_api_key")]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=3))
+    with pytest.raises(
+        AuthenticationError, match=r"rejected the API key \(401\) - check OPENAI_API_KEY"
+    ) as info:
+        list(llm.stream("hi", max_tokens=4, temperature=0.0))
+    assert not info.value.retryable
+    assert len(stub.history) == 1
+
+
+def test_stub_stream_cut_off_mid_answer(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [sse([chunk("The answer"), chunk(" is")], complete=False)]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=3))
+    received: list[str] = []
+    with pytest.raises(BackendError, match="cut off after 2 deltas") as info:
+        for delta in llm.stream("q", max_tokens=16, temperature=0.0):
+            received.append(delta)
+    assert received == ["The answer", " is"]
+    assert info.value.retryable
+    assert len(stub.history) == 1  # a broken stream is not replayed: its deltas were already handed out
+
+
+def test_stub_stream_without_finish_reason(stub: Stub, tmp_path: Path) -> None:
+    # A server that ends the body cleanly but early (no finish_reason, no [DONE]) is cut off too.
+
+    def clean_early_end(h: BaseHTTPRequestHandler) -> None:
+        data = f"data: {json.dumps(chunk('partial'))}\n\n".encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    stub.actions = [clean_early_end]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url))
+    received: list[str] = []
+    with pytest.raises(BackendError, match="without a finish reason"):
+        for delta in llm.stream("q", max_tokens=16, temperature=0.0):
+            received.append(delta)
+    assert received == ["partial"]
+
+
+def test_stub_caller_stops_early(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [sse([chunk("One"), chunk(" two"), chunk(" three"), chunk(finish="stop")])]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url))
+    stream = llm.stream("Count", max_tokens=8, temperature=0.0)
+    assert next(stream) == "One"
+    stream.close()
+    # No usage chunk arrived, so the tokens spent so far are counted with tiktoken.
+    assert llm.last_usage is not None
+    assert (llm.last_usage.prompt_tokens, llm.last_usage.completion_tokens) == (count_tokens("Count"), 1)
+
+
+def test_stub_timeout(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [stub.stall(5.0)]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url, timeout_s=0.5, max_retries=1))
+    started = time.monotonic()
+    with pytest.raises(BackendTimeoutError, match=r"did not answer within 0.5 s") as info:
+        list(llm.stream("q", max_tokens=4, temperature=0.0))
+    assert info.value.retryable
+    assert len(stub.history) == 2  # timeouts are retried by the client
+    assert time.monotonic() - started < 4
+
+
+def test_stub_404_model_not_found(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [
+        error(
+            404,
+            "The model `gpt-nope` does not exist or you do not have access to it.",
+            "model_not_found",
+        )
+    ]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url, model="gpt-nope"))
+    with pytest.raises(ModelNotFoundError) as info:
+        list(llm.stream("q", max_tokens=4, temperature=0.0))
+    message = str(info.value)
+    assert "'gpt-nope'" in message and stub.url in message and "PAPER_RAG_LLM__MODEL" in message
+    assert not info.value.retryable and len(stub.history) == 1
+
+
+def test_stub_context_length_400(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [
+        error(
+            400,
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130002 tokens.",
+            "context_length_exceeded",
+        )
+    ]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url))
+    with pytest.raises(ContextWindowExceededError, match="130002 tokens"):
+        list(llm.stream("q", max_tokens=4, temperature=0.0))
+
+
+def test_stub_5xx_is_retried_then_retryable(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [error(503, "The server is overloaded", None, **{"retry-after-ms": "5"})]
+    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=2))
+    with pytest.raises(BackendError, match="failed with 503") as info:
+        list(llm.stream("q", max_tokens=4, temperature=0.0))
+    assert info.value.retryable
+    assert len(stub.history) == 3
+
+
+def test_stub_list_models(stub: Stub, tmp_path: Path) -> None:
+    stub.actions = [
+        reply(
+            200,
+            {
+                "object": "list",
+                "data": [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "x"}
+                    for m in ("gpt-4o", "gpt-4o-mini")
+                ],
+            },
+        ),
+        error(401, "bad key"),
+    ]
+    settings = openai_settings(tmp_path, stub.url)
+    assert list_models(settings) == ["gpt-4o", "gpt-4o-mini"]
+    assert stub.history[0]["method"] == "GET" and stub.history[0]["path"] == "/v1/models"
+    with pytest.raises(AuthenticationError):
+        list_models(settings)
+
+
+def test_nothing_listening(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    llm = OpenAIChat(openai_settings(tmp_path, url, max_retries=0))
+    with pytest.raises(BackendError, match=f"cannot reach {url}") as info:
+        list(llm.stream("q", max_tokens=4, temperature=0.0))
+    assert info.value.retryable
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_openai_known_models_and_missing_key(tmp_path: Path) -> None:
+    llm = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1"))
+    assert (llm.model, llm.context_window, llm.price_per_mtok) == ("gpt-4o-mini", 128_000, (0.15, 0.60))
+    other = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1", model="gpt-4.1-mini-2025-04-14"))
+    assert other.price_per_mtok == (0.40, 1.60)
+    local = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1", model="gemma-270m"))
+    assert (local.context_window, local.price_per_mtok) == (8192, None)
+    sized = OpenAIChat(
+        openai_settings(tmp_path, "http://127.0.0.1:9/v1", model="gpt-4o", context_window=2048)
+    )
+    assert sized.context_window == 2048
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        OpenAIChat(Settings(home=tmp_path))
+
+
+# --- llama.cpp in process -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_settings(gguf: Path) -> Settings:
+    # One thread: llama.cpp's threads spin at barriers, so on a busy 2-core CI box two of them crawl.
+    return Settings(home=gguf.parent.parent, llm={"threads": 1})  # the home the model was assembled into
+
+
+@pytest.fixture(scope="module")
+def local_llm(local_settings: Settings) -> LocalLlama:
+    return LocalLlama(local_settings)
+
+
+@pytest.mark.slow
+def test_local_streams_the_bundled_base_model(local_llm: LocalLlama) -> None:
+    assert isinstance(local_llm, LLM)
+    assert (local_llm.backend, local_llm.is_chat, local_llm.price_per_mtok) == ("local", False, None)
+    assert local_llm.context_window == 4096
+    deltas = list(local_llm.stream(FEW_SHOT, max_tokens=16, temperature=0.0, stop=["\n\n"]))
+    text = "".join(deltas)
+    assert "Rome" in text and "\n\n" not in text
+    usage = local_llm.last_usage
+    assert usage is not None
+    assert usage.prompt_tokens == len(local_llm.llama.tokenize(FEW_SHOT.encode(), add_bos=True, special=True))
+    assert 0 < usage.completion_tokens <= 16
+
+
+@pytest.mark.slow
+def test_local_respects_max_tokens(local_llm: LocalLlama) -> None:
+    deltas = list(local_llm.stream("Once upon a time", max_tokens=5, temperature=0.0))
+    assert local_llm.last_usage is not None and local_llm.last_usage.completion_tokens == 5
+    assert 1 <= len(deltas) <= 5
+
+
+@pytest.mark.slow
+def test_local_prompt_over_context_window(local_llm: LocalLlama) -> None:
+    with pytest.raises(ContextWindowExceededError, match=r"is \d{4} tokens .* context window of 4096"):
+        list(local_llm.stream("word " * 5000, max_tokens=4, temperature=0.0))
+
+
+@pytest.mark.slow
+def test_local_model_is_cached(local_llm: LocalLlama, local_settings: Settings) -> None:
+    loaded = len(local_backend._MODELS)
+    again = get_llm(local_settings, "local")
+    assert isinstance(again, LocalLlama)
+    assert again.llama is local_llm.llama
+    assert len(local_backend._MODELS) == loaded
+
+
+@pytest.mark.slow
+def test_local_chat_model_takes_messages(gguf: Path, tmp_path: Path) -> None:
+    chat_gguf = with_chat_template(gguf, tmp_path / "gemma-chat.gguf", CHAT_TEMPLATE)
+    llm = LocalLlama(
+        Settings(home=tmp_path, llm={"model": str(chat_gguf), "context_window": 512, "threads": 1})
+    )
+    assert llm.is_chat and llm.model == "gemma-chat" and llm.context_window == 512
+    messages = [
+        {"role": "system", "content": "Answer briefly."},
+        {"role": "user", "content": "What is the capital of France?"},
+    ]
+    deltas = list(llm.stream(messages, max_tokens=6, temperature=0.0))
+    assert deltas and llm.last_usage is not None
+    assert 0 < llm.last_usage.completion_tokens <= 6
+    # Reference: llama-cpp-python's own count for the same messages, unstreamed.
+    reference = llm.llama.create_chat_completion(messages, max_tokens=1, temperature=0.0)
+    assert llm.last_usage.prompt_tokens == reference["usage"]["prompt_tokens"]
+    with pytest.raises(ValueError, match="base model"):
+        next(
+            iter(
+                LocalLlama(Settings(home=gguf.parent.parent, llm={"threads": 1})).stream(
+                    messages, max_tokens=4, temperature=0.0
+                )
+            )
+        )
+
+
+def test_local_missing_or_broken_gguf(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(ConfigError, match=r"nope\.gguf - set PAPER_RAG_LLM__MODEL"):
+        LocalLlama(Settings(home=tmp_path, llm={"model": str(missing)}))
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(ConfigError, match=r"cannot load the GGUF model .*broken\.gguf"):
+        LocalLlama(Settings(home=tmp_path, llm={"model": str(broken)}))
+
+
+# --- factory ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_factory_resolves_auto(tmp_path: Path) -> None:
+    assert local_backend.is_available()  # llama-cpp-python is a dev dependency
+    assert resolve_backend(Settings(home=tmp_path)) == "local"
+    assert resolve_backend(Settings(home=tmp_path, llm={"base_url": "http://127.0.0.1:8080/v1"})) == "openai"
+    assert resolve_backend(Settings(home=tmp_path, llm={"api_key": "sk-x"})) == "openai"
+    assert (
+        resolve_backend(Settings(home=tmp_path, llm={"backend": "extractive", "api_key": "sk-x"}))
+        == "extractive"
+    )
+    assert resolve_backend(Settings(home=tmp_path), "openai") == "openai"
+    with pytest.raises(ConfigError, match="PAPER_RAG_LLM__BACKEND"):
+        resolve_backend(Settings(home=tmp_path), "gpt")
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_factory_builds_backends(tmp_path: Path) -> None:
+    assert get_llm(Settings(home=tmp_path), "extractive") is None
+    llm = get_llm(Settings(home=tmp_path, llm={"base_url": "http://127.0.0.1:8080/v1"}))
+    assert isinstance(llm, OpenAIChat) and llm.endpoint == "http://127.0.0.1:8080/v1"
+    rows = {row["name"]: row for row in available_backends(Settings(home=tmp_path))}
+    assert rows["local"] == {"name": "local", "available": True, "why_not": ""}
+    assert rows["extractive"]["available"] is True
+    assert rows["openai"]["available"] is False and "OPENAI_API_KEY" in str(rows["openai"]["why_not"])

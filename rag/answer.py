@@ -382,8 +382,10 @@ class AnswerEngine:
             # Nothing the model wrote is supported by a source: keep the grounded extractive answer instead.
             ranked = score_sentences(question, list(given.items()), self.embedder)
             fallback = self._extractive(answer, ranked, None)
+            fallback.backend = fallback.model = "extractive"  # the text is extractive; tokens stay as spent
             fallback.note = (
-                "The model's answer was not supported by the sources; showing the cited sentences instead."
+                f"The {llm.backend} model's answer was not supported by the sources; "
+                "showing the cited sentences instead."
             )
             return fallback
         answer.citations = cited_list(text, answer.sources)

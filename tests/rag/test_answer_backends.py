@@ -7,9 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_llm_backends import gguf, llama_server, start_llama_server  # noqa: F401  (fixtures)
 
-from conftest import write_jsonl
+from conftest import start_llama_server, write_jsonl
 from ingest.pipeline import ingest_paths
 from rag import api
 from rag.citations import markers, strip_markers
@@ -60,7 +59,7 @@ def test_openai_backend_streams_through_the_chain(
 @pytest.mark.slow
 def test_server_stopped_mid_stream_falls_back_with_a_note(
     gguf, tmp_path: Path, bundled_settings: Settings
-) -> None:  # noqa: F811
+) -> None:
     server = start_llama_server(gguf, tmp_path / "server.log")
     settings = with_llm(
         bundled_settings,

@@ -7,11 +7,8 @@ import json
 import os
 import signal
 import struct
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import free_port
+from conftest import LlamaServer, free_port, start_llama_server
 from rag.config import Settings
 from rag.errors import (
     AuthenticationError,
@@ -33,7 +30,7 @@ from rag.errors import (
 from rag.llm import local_backend
 from rag.llm.base import LLM
 from rag.llm.factory import available_backends, get_llm, resolve_backend
-from rag.llm.local_backend import LocalLlama, bundled_model_path
+from rag.llm.local_backend import LocalLlama
 from rag.llm.openai_backend import OpenAIChat, list_models
 from rag.tokens import count_tokens
 
@@ -107,54 +104,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --- llama.cpp's server -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled model, assembled once into a temporary home."""
-    return bundled_model_path(Settings(home=tmp_path_factory.mktemp("llm-home")))
-
-
-@dataclass
-class LlamaServer:
-    proc: subprocess.Popen[bytes]
-    url: str  # ends in /v1
-    log: Path
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def start_llama_server(gguf: Path, log: Path) -> LlamaServer:
-    port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "gemma-270m"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    server = LlamaServer(proc, f"http://127.0.0.1:{port}/v1", log)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{server.url}/models", timeout=1).read()
-            return server
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                raise RuntimeError(log.read_text(errors="replace")[-2000:]) from None
-            time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    server = start_llama_server(gguf, tmp_path_factory.mktemp("llama-server") / "server.log")
-    yield server
-    server.stop()
 
 
 @pytest.mark.slow

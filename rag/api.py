@@ -15,21 +15,26 @@ from rag.chat import ChatSession
 from rag.config import Settings, load_settings
 from rag.errors import IndexEmptyError
 from rag.models import StoredPaper
-from rag.retrieval import SearchFilters, SearchResult
+from rag.retrieval import Retriever, SearchFilters, SearchResult
 
-_ENGINES: dict[tuple[str, str], AnswerEngine] = {}
+_RETRIEVERS: dict[tuple[str, str, str], Retriever] = {}
 _LOCK = threading.Lock()
 
 
 def engine(settings: Settings | None = None) -> AnswerEngine:
+    """An answer engine for ``settings``. The heavy part (store client, embedder, BM25 index) is shared per
+    collection; the engine itself is per call, so concurrent calls with different backends don't interfere."""
     settings = settings or load_settings()
-    key = (settings.collection_name(), settings.chroma_url or str(settings.chroma_path))
+    key = (
+        settings.collection_name(),
+        settings.chroma_url or str(settings.chroma_path),
+        settings.retrieval.model_dump_json(),
+    )
     with _LOCK:
-        if key not in _ENGINES:
-            _ENGINES[key] = AnswerEngine(settings)
-        eng = _ENGINES[key]
-    eng.settings = settings  # same collection; other knobs (backend, k, temperature) may differ per call
-    return eng
+        if key not in _RETRIEVERS:
+            _RETRIEVERS[key] = Retriever(settings)
+        retriever = _RETRIEVERS[key]
+    return AnswerEngine(settings, retriever=retriever)
 
 
 def ensure_ingested(settings: Settings, notify: Callable[[str], None] | None = None) -> bool:

@@ -197,3 +197,30 @@ def test_planted_instructions_change_nothing(tmp_path: Path, local_embedder, bac
     assert "7.5%" in b.answer and "99%" not in b.answer
     assert [c.title for c in b.citations] == [c.title for c in a.citations] == [PAPERS[0]["title"]]
     assert b.refused == a.refused is False
+
+
+def test_concurrent_questions_with_different_backends(bundled_settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import free_port
+
+    broken = bundled_settings.model_copy(
+        update={
+            "llm": bundled_settings.llm.model_copy(
+                update={"base_url": f"http://127.0.0.1:{free_port()}/v1", "api_key": "x", "max_retries": 0}
+            )
+        }
+    )
+    jobs = [("extractive", bundled_settings), ("openai", broken)] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(
+            pool.map(
+                lambda job: api.ask(
+                    "How does FlashAttention reduce memory traffic?", backend=job[0], settings=job[1]
+                ),
+                jobs,
+            )
+        )
+    for (backend, _), answer in zip(jobs, answers, strict=True):
+        assert answer.citations[0].title == FLASH
+        assert ("openai backend failed" in answer.note) == (backend == "openai")

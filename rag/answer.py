@@ -260,7 +260,10 @@ class AnswerEngine:
 
         named = max(sources, key=names)
         is_named = names(named) >= 0.5
-        if is_named:
+        if is_named and named is not top:
+            # The evidence may sit in another paper than the one whose title the question echoes: either will do.
+            if check_sufficiency(question, top.title, top.text, best).ok:
+                return None
             top = named
         verdict = check_sufficiency(question, top.title, top.text, best, named=is_named)
         if verdict.ok:

@@ -26,7 +26,15 @@ from typing import Any
 from rag.citations import markers, strip_markers, validate
 from rag.config import Settings
 from rag.errors import BackendError, ContextWindowExceededError, RagError
-from rag.evidence import Sentence, best_support, check_sufficiency, content_terms, overlap, score_sentences
+from rag.evidence import (
+    Sentence,
+    best_support,
+    check_sufficiency,
+    content_terms,
+    overlap,
+    score_sentences,
+    supporting_sentence,
+)
 from rag.prompts import (
     BASE_MAX_TOKENS,
     BASE_SENTENCES,
@@ -393,6 +401,13 @@ class AnswerEngine:
             return fallback
         answer.citations = cited_list(text, answer.sources)
         answer.answer = with_cited_titles(text, answer.citations)
+        by_n = {src.n: src for src in answer.sources}
+        for sentence in split_sentences(text):  # what each cited source is relied on for, to highlight it
+            for n in markers(sentence):
+                if n in by_n and not by_n[n].support:
+                    by_n[n].support = supporting_sentence(
+                        strip_markers(sentence), by_n[n].text, self.embedder
+                    )
         return answer
 
     def _attribute(self, raw: str, given: dict[int, str]) -> str:

@@ -99,6 +99,15 @@ def chat(settings: Settings | None = None) -> ChatSession:
     return ChatSession(engine(settings))
 
 
-def papers(search_text: str | None = None, settings: Settings | None = None) -> list[StoredPaper]:
-    """The stored papers, optionally filtered by title text."""
-    return engine(settings).retriever.store.papers(search=search_text)
+def papers(
+    search_text: str | None = None, settings: Settings | None = None, filters: SearchFilters | None = None
+) -> list[StoredPaper]:
+    """The stored papers, optionally filtered by title text and by ``filters`` (years, source page, ids)."""
+    accept = filters.accepts if filters is not None and filters.active() else None
+    return engine(settings).retriever.store.papers(search=search_text, accept=accept)
+
+
+def paper(paper_id: str, settings: Settings | None = None) -> StoredPaper | None:
+    """One stored paper by id (with its full abstract), or None."""
+    found = papers(settings=settings, filters=SearchFilters(paper_ids=[paper_id]))
+    return found[0] if found else None

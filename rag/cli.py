@@ -148,21 +148,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     for query in queries:
         result = api.search(query, k=args.k, filters=_filters(args), settings=settings)
         if args.json:
-            emit_json(
-                {
-                    "query": query,
-                    "results": [
-                        {
-                            "title": h.title,
-                            "paper_id": h.paper_id,
-                            "score": round(h.score, 6),
-                            "published": h.published,
-                            "snippet": h.snippet,
-                        }
-                        for h in result.hits
-                    ],
-                }
-            )
+            emit_json(result.to_dict())
             continue
         for rank, h in enumerate(result.hits, start=1):
             print(

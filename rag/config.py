@@ -139,6 +139,15 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class UISettings(BaseModel):
+    """Where the web UI listens."""
+
+    host: str = Field(
+        "127.0.0.1", description="Interface the UI binds to (loopback by default: not exposed)."
+    )
+    port: int = Field(7860, ge=1, le=65535, description="Port of the UI.")
+
+
 class Settings(BaseSettings):
     """All of paper-rag's settings. Environment: PAPER_RAG_<FIELD>, PAPER_RAG_<GROUP>__<FIELD>."""
 
@@ -168,6 +177,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
     retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
+    ui: UISettings = Field(default_factory=lambda: UISettings())
 
     def model_post_init(self, __context: object) -> None:
         if self.llm.api_key is None:

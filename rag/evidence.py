@@ -406,3 +406,12 @@ def best_support(
             if score > best:
                 best_n, best = n, score
     return best_n, best
+
+
+def supporting_sentence(claim: str, text: str, embedder: Embedder) -> str:
+    """The sentence of ``text`` closest to ``claim`` (for highlighting what an answer relies on)."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return ""
+    vecs = embedder.embed_batch([claim, *sentences])
+    return sentences[int((vecs[1:] @ vecs[0]).argmax())]

@@ -112,6 +112,22 @@ class SearchResult:
     hits: list[PaperHit]
     timings_ms: dict[str, float]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON contract of ``paper-rag search --json`` (see README)."""
+        return {
+            "query": self.query,
+            "results": [
+                {
+                    "title": h.title,
+                    "paper_id": h.paper_id,
+                    "score": round(h.score, 6),
+                    "published": h.published,
+                    "snippet": h.snippet,
+                }
+                for h in self.hits
+            ],
+        }
+
 
 class _BM25Index:
     """llama-index's BM25Retriever over the store's chunks, plus the chunk metadata for masks."""

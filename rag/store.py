@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -252,13 +252,16 @@ class PaperStore:
         if ids:
             self.collection.delete(ids=ids)
 
-    def papers(self, search: str | None = None) -> list[StoredPaper]:
-        """Every stored paper (from chunk 0), optionally filtered by a case-insensitive title substring."""
+    def papers(
+        self, search: str | None = None, accept: Callable[[dict[str, Any]], bool] | None = None
+    ) -> list[StoredPaper]:
+        """Every stored paper (from chunk 0), optionally filtered by a case-insensitive title substring and a
+        predicate over the chunk metadata (e.g. :meth:`rag.retrieval.SearchFilters.accepts`)."""
         needle = normalize_title(search) if search else ""
         found = [
             stored_paper(meta)
             for _, meta, _ in self._iter_metadatas(where={"chunk_index": 0})
-            if not needle or needle in meta.get("title_key", "")
+            if (not needle or needle in meta.get("title_key", "")) and (accept is None or accept(meta))
         ]
         return sorted(found, key=lambda p: p.title.lower())
 

@@ -1,0 +1,283 @@
+"""The UI's handlers, called directly against real stores (and once through gradio_client against a served app)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from conftest import free_port, write_jsonl
+from rag.config import Settings
+from rag.errors import RagError
+from ui import render
+from ui.handlers import ChatUpdate, Handlers, guarded
+
+FLASH = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
+MONARCH = "Monarch: Expressive Structured Matrices for Efficient and Accurate Training"
+
+
+@pytest.fixture(scope="module")
+def handlers(bundled_settings: Settings) -> Handlers:
+    return Handlers(bundled_settings)
+
+
+def ask(h: Handlers, question: str, previous: ChatUpdate | None = None, backend: str = "extractive") -> list:
+    if previous is None:
+        return list(h.chat(question, [], None, [], backend))
+    return list(h.chat(question, previous.history, previous.session, previous.turns, backend))
+
+
+def paper_id(h: Handlers, title: str) -> str:
+    return next(p.paper_id for p in h.papers() if p.title == title)
+
+
+# ------------------------------------------------------------------ chat
+
+
+def test_chat_streams_partial_updates_then_the_cited_answer(handlers: Handlers) -> None:
+    updates = ask(handlers, "How does FlashAttention reduce memory traffic?")
+    partial = [u.history[-1]["content"] for u in updates[:-1]]
+    assert len(partial) > 5
+    assert all(text.endswith(render.CURSOR) for text in partial)
+    lengths = [len(text) for text in partial[1:]]
+    assert lengths == sorted(lengths) and lengths[0] < lengths[-1]  # text grows piece by piece
+
+    final = updates[-1]
+    assert [m["role"] for m in final.history] == ["user", "assistant"]
+    answer = final.history[-1]["content"]
+    assert render.CURSOR not in answer
+    assert 'href="#src-0-1"' in answer  # markers link to the sources panel
+    assert "Cited papers" in answer and FLASH in answer
+    assert len(final.turns) == 1 and final.session is not None and len(final.session.turns) == 1
+    assert "extractive" in final.status and "retrieve" in final.status and "generate" in final.status
+    assert final.question == ""
+
+
+def test_sources_panel_highlights_the_supporting_sentence(handlers: Handlers) -> None:
+    final = ask(handlers, "How does FlashAttention reduce memory traffic?")[-1]
+    answer = final.session.turns[-1]
+    cited = answer.sources[answer.citations[0].n - 1]
+    assert cited.support
+    panel = final.sources
+    assert f'id="src-0-{cited.n}"' in panel
+    assert f"<mark>{render.esc(cited.support)}</mark>" in panel
+    assert "Cited · 1" in panel and "Also retrieved" in panel
+    # the whole abstract is shown, not only the retrieved chunk
+    abstract = handlers.abstracts()[cited.paper_id]
+    assert render.esc(abstract.split(". ")[0]) in panel
+
+
+def test_follow_up_keeps_the_conversation(handlers: Handlers) -> None:
+    first = ask(handlers, "How does FlashAttention reduce memory traffic?")[-1]
+    second = ask(handlers, "What speedup does it report on GPT-2?", first)[-1]
+    assert len(second.session.turns) == 2 and len(second.turns) == 2
+    assert [m["role"] for m in second.history] == ["user", "assistant", "user", "assistant"]
+    assert FLASH in second.session.turns[-1].standalone_question
+    assert 'href="#src-1-' in second.history[-1]["content"]  # the second turn links to its own panel
+
+
+def test_clear_starts_over(handlers: Handlers) -> None:
+    final = ask(handlers, "Which papers study looped transformers?")[-1]
+    cleared = handlers.clear(final.session)
+    assert cleared.history == [] and cleared.turns == [] and final.session.turns == []
+
+
+def test_refusal_is_an_answer_not_an_error(handlers: Handlers) -> None:
+    final = ask(handlers, "How many parameters does GPT-5 have?")[-1]
+    assert final.session.turns[-1].refused
+    assert "not answerable" in final.status
+
+
+def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_settings: Settings) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens here
+    llm = bundled_settings.llm.model_copy(update={"base_url": dead, "max_retries": 0, "timeout_s": 5})
+    h = Handlers(bundled_settings.model_copy(update={"llm": llm}))
+    with pytest.warns(UserWarning, match="openai backend failed"):
+        updates = ask(h, "How does FlashAttention reduce memory traffic?", backend="openai")
+    final = updates[-1]
+    assert FLASH in final.history[-1]["content"]  # the extractive answer, cited
+    assert 'class="note"' in final.status and "openai backend failed" in final.status
+    assert "Traceback" not in final.status + final.history[-1]["content"]
+
+
+def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> None:
+    llm = bundled_settings.llm.model_copy(update={"base_url": None, "api_key": None})
+    h = Handlers(bundled_settings.model_copy(update={"llm": llm}))
+    with pytest.raises(gr.Error, match="openai backend is not available: no endpoint or key"):
+        ask(h, "How does FlashAttention reduce memory traffic?", backend="openai")
+
+
+def test_errors_become_one_line_gr_errors(handlers: Handlers, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(gr.Error, match="Type a question first"):
+        ask(handlers, "   ")
+
+    @guarded
+    def known() -> None:
+        raise RagError("the collection 'x' is empty - run 'paper-rag ingest' first")
+
+    @guarded
+    def unexpected() -> None:
+        raise KeyError("boom")
+
+    with pytest.raises(gr.Error) as err:
+        known()
+    assert err.value.message == "the collection 'x' is empty - run 'paper-rag ingest' first"
+    with pytest.raises(gr.Error) as err:
+        unexpected()
+    assert err.value.message == "Internal error: KeyError: 'boom'"
+    assert "Traceback" in capsys.readouterr().err  # logged for the operator, not shown on the page
+
+
+def test_backend_choices_label_unavailable_backends(bundled_settings: Settings) -> None:
+    from ui.handlers import backend_choices
+
+    llm = bundled_settings.llm.model_copy(update={"base_url": None, "api_key": None})
+    choices = dict(
+        (value, label) for label, value in backend_choices(bundled_settings.model_copy(update={"llm": llm}))
+    )
+    assert choices["extractive"] == "extractive"
+    assert choices["openai"].startswith("openai (unavailable: no endpoint or key")
+    assert choices["auto"].startswith("auto → ")
+
+
+# ------------------------------------------------------------------ compare
+
+
+def test_compare_two_papers_gives_a_cited_table_and_exports(handlers: Handlers) -> None:
+    ids = [paper_id(handlers, FLASH), paper_id(handlers, MONARCH)]
+    result = handlers.compare(ids, "")
+    assert result.table.count("<tr>") == 3  # header + 2 papers
+    assert render.esc(FLASH) in result.table and render.esc(MONARCH) in result.table
+    assert 'href="#src-cmp-1"' in result.table and 'href="#src-cmp-2"' in result.table
+    assert "<mark>" in result.sources
+
+    rows = list(csv.reader(io.StringIO(Path(result.csv_file).read_text(encoding="utf-8"))))
+    assert rows[0] == ["n", "paper", "approach", "data_or_benchmarks", "key_results"]
+    assert [r[1] for r in rows[1:]] == [FLASH, MONARCH]
+    markdown = Path(result.markdown_file).read_text(encoding="utf-8")
+    assert "| Paper | Approach | Data / benchmarks | Key results |" in markdown
+    assert f"[1] {FLASH}" in markdown and f"[2] {MONARCH}" in markdown
+
+
+def test_compare_by_topic_and_bad_selections(handlers: Handlers) -> None:
+    result = handlers.compare([], "FlashAttention and Monarch")
+    assert render.esc(FLASH) in result.table and render.esc(MONARCH) in result.table
+    with pytest.raises(gr.Error, match="Pick 2 to 5 papers"):
+        handlers.compare([paper_id(handlers, FLASH)], "")
+    with pytest.raises(gr.Error, match="Pick 2 to 5 papers"):
+        handlers.compare([], "")
+
+
+# ------------------------------------------------------------------ library
+
+
+def test_library_filters_and_counts(handlers: Handlers) -> None:
+    rows, count, ids = handlers.library()
+    assert len(rows) == len(ids) == 462 and "462" in count
+
+    rows, count, ids = handlers.library("looped")
+    assert len(rows) == 3 and "<b>3</b> of 462" in count
+    assert all("looped" in r[0].lower() for r in rows)
+
+    dated, _, _ = handlers.library(year_from="2023", include_undated=False)
+    assert dated and all(r[1] and int(r[1][-4:]) >= 2023 for r in dated)
+    with_undated, _, _ = handlers.library(year_from="2023", include_undated=True)
+    assert len(with_undated) > len(dated)
+
+    page = "hf-daily-papers-000.txt"
+    rows, count, _ = handlers.library(page=page)
+    assert 0 < len(rows) < 462 and all(page in r[3] for r in rows)
+
+
+def test_select_a_paper_and_ask_about_it(handlers: Handlers) -> None:
+    _, _, ids = handlers.library("FlashAttention: Fast")
+    event = gr.SelectData(None, {"index": [0, 0], "value": FLASH})
+    detail, selected = handlers.select_paper(ids, event)
+    assert selected == paper_id(handlers, FLASH) and render.esc(FLASH) in detail and "chunk" in detail
+
+    answer, sources, status = handlers.ask_paper("Which datasets are used?", selected, "extractive")
+    assert "src-lib-" in sources and render.esc(FLASH) in sources
+    assert MONARCH not in sources  # scoped to the one paper
+    assert "extractive" in status and answer
+
+
+# ------------------------------------------------------------------ ingest
+
+
+def test_ingest_reports_counts_and_errors_and_the_paper_is_searchable(
+    settings: Settings, tmp_path: Path
+) -> None:
+    h = Handlers(settings)
+    upload = tmp_path / "upload" / "new_papers.jsonl"
+    upload.parent.mkdir()
+    write_jsonl(
+        upload,
+        [
+            {
+                "id": "2501.01234",
+                "title": "Quokka Attention: Sparse Marsupial Routing for Long Contexts",
+                "abstract": "We introduce Quokka Attention, a sparse routing scheme for long-context transformers. "
+                "Quokka Attention reduces attention cost by 4x on the ZooBench suite.",
+                "authors": "A. Author, B. Author",
+                "update_date": "2025-01-03",
+            },
+            {
+                "title": "Wombat Decoding for Speculative Inference",
+                "summary": "Wombat decoding drafts tokens with a burrowing model and verifies them in parallel.",
+            },
+        ],
+    )
+    with upload.open("a", encoding="utf-8") as f:
+        f.write('{"title": "Broken record", "abstract": \n')  # line 3: malformed JSON
+    with pytest.warns(UserWarning, match="1 record"):
+        summary, rejected = h.ingest([str(upload)])
+    assert '<div class="stat-n">2</div><div class="stat-label">new</div>' in summary
+    assert '<div class="stat-n">1</div><div class="stat-label">rejected</div>' in summary
+    assert len(rejected) == 1 and rejected[0][0] == "new_papers.jsonl:3"
+    assert (settings.home / "uploads" / "new_papers.jsonl").exists()  # sources outlive Gradio's temp upload
+
+    found = h.api_search("Quokka Attention sparse routing")["results"]
+    assert found[0]["title"] == "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
+    rows, count, _ = h.library("quokka")
+    assert len(rows) == 1 and "of 2 papers" in count and rows[0][1] == "2025-01-03"
+    assert any(title == "Wombat Decoding for Speculative Inference" for title, _ in h.paper_choices())
+
+    with pytest.warns(UserWarning, match="1 record"):
+        summary, rejected = h.ingest([str(upload)])  # again: nothing changes
+    assert '<div class="stat-n">2</div><div class="stat-label">unchanged</div>' in summary
+
+
+def test_ingest_needs_files(handlers: Handlers) -> None:
+    with pytest.raises(gr.Error, match="Choose one or more"):
+        handlers.ingest([])
+
+
+# ------------------------------------------------------------------ API through gradio_client
+
+
+def test_gradio_client_calls_ask_and_search(bundled_settings: Settings) -> None:
+    from gradio_client import Client
+
+    from ui.app import launch
+
+    demo, url = launch(bundled_settings, "127.0.0.1", free_port(), block=False)
+    try:
+        client = Client(url, verbose=False)
+        answer = client.predict(
+            "How does FlashAttention reduce memory traffic?", "extractive", api_name="/ask"
+        )
+        assert answer["backend"] == "extractive" and not answer["refused"]
+        assert FLASH in [c["title"] for c in answer["citations"]]
+        assert {"answer", "sources", "timings_ms", "table", "note"} <= set(answer)
+
+        result = client.predict("looped transformers", 3, api_name="/search")
+        assert len(result["results"]) == 3
+        assert "Looped" in result["results"][0]["title"]
+
+        endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        assert set(endpoints) == {"/ask", "/search"}  # the UI's own events stay private
+    finally:
+        demo.close()

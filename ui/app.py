@@ -1,0 +1,332 @@
+"""The Gradio app: Chat, Compare, Library and Ingest tabs over one collection, plus the ``ask`` and ``search`` API.
+
+Layout and event wiring only; the handlers are in :mod:`ui.handlers`, the HTML in :mod:`ui.render`, the look in
+:mod:`ui.style`. Build with :func:`create_app`, serve with :func:`launch`. Nothing here reaches the network: the
+theme's fonts are bundled and analytics are off. Deliberately not offered: ``share=True`` links.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import gradio as gr
+
+from rag import api
+from rag.config import Settings
+from ui import render
+from ui.handlers import MAX_COMPARE, Handlers, backend_choices
+from ui.style import CSS, HEAD
+
+EXAMPLES = [
+    "What win rate does INPO reach on AlpacaEval 2.0?",
+    "How does FlashAttention reduce memory traffic?",
+    "Compare FlashAttention and Monarch",
+    "Which papers study looped transformers?",
+    "How many parameters does GPT-5 have?",
+]
+PRIVATE = {
+    "api_visibility": "private"
+}  # UI events stay out of the API docs; only /ask and /search are public
+
+
+def create_app(settings: Settings) -> gr.Blocks:
+    """The app for the collection ``settings`` names (ingesting the bundled corpus first if it is empty)."""
+    api.ensure_ingested(settings, notify=lambda msg: print(msg, file=sys.stderr))
+    h = Handlers(settings)
+    with gr.Blocks(title="paper-rag", analytics_enabled=False) as demo:
+        header = gr.HTML(h.header())
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                knobs = chat_tab(h)
+            with gr.Tab("Compare", id="compare"):
+                compare_dropdown = compare_tab(h)
+            with gr.Tab("Library", id="library"):
+                library_parts = library_tab(h, knobs)
+            with gr.Tab("Ingest", id="ingest"):
+                ingest_tab(h, header, compare_dropdown, library_parts)
+        gr.api(h.api_ask, api_name="ask", **ANSWER)
+        gr.api(h.api_search, api_name="search")
+    demo.paper_rag_handlers = h  # type: ignore[attr-defined]  # for tests
+    return demo
+
+
+# Answers share one queue: a few at once on a CPU (each builds its own engine; the local model serializes itself).
+ANSWER: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": 4}
+
+
+def year_box(h: Handlers, label: str, **kwargs: Any) -> gr.Dropdown:
+    """A year bound: the years the collection's dates state, or any year typed in; "Any" is no bound."""
+    return gr.Dropdown(
+        [("Any", "")] + [(y, y) for y in h.year_choices()],
+        value="",
+        label=label,
+        allow_custom_value=True,
+        filterable=True,
+        **kwargs,
+    )
+
+
+def chat_tab(h: Handlers) -> dict[str, Any]:
+    """The chat, its sources panel and the answer settings (returned: the Library tab uses them too)."""
+    s = h.settings
+    session = gr.State(None)
+    turns = gr.State([])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=7):
+            chatbot = gr.Chatbot(
+                elem_id="chatbot",
+                show_label=False,
+                height=500,
+                layout="panel",
+                buttons=["copy"],
+                feedback_options=None,
+                placeholder="**Ask about the papers in the collection.**  \n"
+                "Every answer cites the papers it used; click a marker to read the source.",
+            )
+            with gr.Row(equal_height=True):
+                question = gr.Textbox(
+                    show_label=False,
+                    placeholder="Ask a question, or a follow-up…",
+                    lines=1,
+                    max_lines=4,
+                    scale=6,
+                    elem_id="question",
+                    autofocus=True,
+                )
+                ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
+                clear = gr.Button("Clear", variant="secondary", scale=1, min_width=90, elem_id="clear")
+            status = gr.HTML("", elem_id="status")
+            examples = gr.Dataset(
+                components=[gr.Textbox(visible=False)],
+                samples=[[q] for q in EXAMPLES],
+                label="Example questions",
+                elem_id="examples",
+                layout="gallery",
+            )
+            with gr.Accordion("Answer settings", open=False, elem_id="settings"):
+                with gr.Row():
+                    backend = gr.Dropdown(
+                        backend_choices(s), value=s.llm.backend, label="Backend", scale=2, elem_id="backend"
+                    )
+                    model = gr.Textbox(
+                        value=s.llm.model or "",
+                        label="Model",
+                        placeholder="backend default",
+                        scale=2,
+                    )
+                with gr.Row():
+                    k = gr.Slider(1, 20, value=s.retrieval.k, step=1, label="Top-k papers")
+                    temperature = gr.Slider(0.0, 2.0, value=s.llm.temperature, step=0.1, label="Temperature")
+                with gr.Row():
+                    year_from = year_box(h, "Year from")
+                    year_to = year_box(h, "Year to")
+                    undated = gr.Checkbox(value=True, label="Include undated papers")
+                gr.Markdown(
+                    "A year filter only applies to papers whose date states a year; most listing pages "
+                    "give dates without one.",
+                    elem_classes=["muted", "small"],
+                )
+        with gr.Column(scale=5):
+            sources = gr.HTML(render.empty_sources(), elem_id="sources-panel")
+
+    inputs = [question, chatbot, session, turns, backend, model, k, temperature, year_from, year_to, undated]
+    outputs = [chatbot, sources, status, session, turns, question]
+    question.submit(h.chat, inputs, outputs, **PRIVATE, **ANSWER)
+    ask.click(h.chat, inputs, outputs, **PRIVATE, **ANSWER)
+    examples.click(lambda sample: sample[0], examples, question, **PRIVATE).then(
+        h.chat, inputs, outputs, **PRIVATE, **ANSWER
+    )
+    clear.click(h.clear, session, outputs, **PRIVATE)
+    chatbot.clear(h.clear, session, outputs, **PRIVATE)  # the chatbot's own trash button starts over too
+    chatbot.select(h.show_turn, turns, sources, **PRIVATE)
+    return {"backend": backend, "model": model, "k": k, "temperature": temperature}
+
+
+def compare_tab(h: Handlers) -> gr.Dropdown:
+    gr.Markdown(
+        f"Pick 2–{MAX_COMPARE} papers (type to search the titles), or describe what to compare. "
+        "Every cell is a sentence of that paper's abstract, cited.",
+        elem_classes=["muted"],
+    )
+    with gr.Row(equal_height=True):
+        picked = gr.Dropdown(
+            h.paper_choices(),
+            multiselect=True,
+            max_choices=MAX_COMPARE,
+            filterable=True,
+            label="Papers",
+            scale=3,
+            elem_id="compare-papers",
+        )
+        topic = gr.Textbox(
+            label="…or a topic",
+            placeholder="e.g. FlashAttention and Monarch",
+            scale=2,
+            elem_id="compare-topic",
+        )
+    with gr.Row():
+        run = gr.Button("Compare", variant="primary", elem_id="compare-run", scale=0, min_width=140)
+        md_file = gr.DownloadButton("⬇ Markdown", visible=False, size="md", scale=0, min_width=130)
+        csv_file = gr.DownloadButton("⬇ CSV", visible=False, size="md", scale=0, min_width=110)
+    status = gr.HTML("")
+    table = gr.HTML("", elem_id="compare-table")
+    sources = gr.HTML("", elem_id="compare-sources")
+
+    def run_compare(ids: list[str] | None, text: str | None) -> tuple[Any, ...]:
+        result = h.compare(ids, text)
+        return (
+            result.table,
+            result.sources,
+            gr.DownloadButton(value=result.markdown_file, visible=bool(result.markdown_file)),
+            gr.DownloadButton(value=result.csv_file, visible=bool(result.csv_file)),
+            result.status,
+        )
+
+    run.click(run_compare, [picked, topic], [table, sources, md_file, csv_file, status], **PRIVATE)
+    topic.submit(run_compare, [picked, topic], [table, sources, md_file, csv_file, status], **PRIVATE)
+    return picked
+
+
+def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
+    rows, count_value, ids_value = h.library()
+    ids = gr.State(ids_value)
+    selected = gr.State(None)
+    with gr.Row(equal_height=True):
+        search = gr.Textbox(
+            label="Title contains", placeholder="e.g. diffusion", scale=3, elem_id="lib-search"
+        )
+        year_from = year_box(h, "Year from", scale=1, min_width=110)
+        year_to = year_box(h, "Year to", scale=1, min_width=110)
+        undated = gr.Checkbox(value=True, label="Include undated", scale=1, min_width=120)
+        page = gr.Dropdown(
+            [("All pages", "")] + [(p, p) for p in h.page_choices()],
+            value="",
+            label="Source page",
+            scale=2,
+        )
+    count = gr.HTML(count_value, elem_id="lib-count")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=6):
+            table = gr.Dataframe(
+                rows,
+                headers=["Title", "Date", "Authors", "Source page"],
+                datatype=["str", "str", "number", "str"],
+                interactive=False,
+                wrap=True,
+                max_height=560,
+                column_widths=["52%", "16%", "12%", "20%"],
+                show_label=False,
+                elem_id="lib-table",
+                elem_classes=["plain-table"],
+            )
+        with gr.Column(scale=5):
+            detail = gr.HTML(
+                render.empty_sources("Select a paper to read its abstract.", heading=False),
+                elem_id="lib-paper",
+            )
+            with gr.Row(equal_height=True):
+                question = gr.Textbox(
+                    show_label=False, placeholder="Ask about this paper…", scale=5, elem_id="lib-question"
+                )
+                ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="lib-ask")
+            answer = gr.Markdown("", elem_id="lib-answer")
+            status = gr.HTML("")
+            sources = gr.HTML("", elem_id="lib-sources")
+
+    filters = [search, year_from, year_to, undated, page]
+    for trigger in (search.change, year_from.change, year_to.change, undated.change, page.change):
+        trigger(h.library, filters, [table, count, ids], **PRIVATE)
+    table.select(h.select_paper, ids, [detail, selected], **PRIVATE)
+    ask_inputs = [question, selected, knobs["backend"], knobs["model"], knobs["k"], knobs["temperature"]]
+    ask.click(h.ask_paper, ask_inputs, [answer, sources, status], **PRIVATE, **ANSWER)
+    question.submit(h.ask_paper, ask_inputs, [answer, sources, status], **PRIVATE, **ANSWER)
+    return {"filters": filters, "table": table, "count": count, "ids": ids, "page": page}
+
+
+def ingest_tab(h: Handlers, header: gr.HTML, compare_dropdown: gr.Dropdown, library: dict[str, Any]) -> None:
+    gr.Markdown(
+        "Add papers: saved Hugging Face Daily Papers pages (`.txt`), or JSON / JSONL in the Hugging Face papers "
+        "API or arXiv metadata shape. Re-ingesting a file embeds only what changed; bad records are listed "
+        "with their file and line, and the good ones still go in.",
+        elem_classes=["muted"],
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2):
+            files = gr.File(
+                file_count="multiple",
+                file_types=[".txt", ".json", ".jsonl"],
+                label="Files",
+                elem_id="ingest-files",
+                height=180,
+            )
+            run = gr.Button("Ingest", variant="primary", elem_id="ingest-run")
+        with gr.Column(scale=3):
+            summary = gr.HTML('<div class="muted small">Nothing ingested yet in this session.</div>')
+            rejected = gr.Dataframe(
+                headers=["Source (file:line)", "Problem"],
+                datatype=["str", "str"],
+                interactive=False,
+                wrap=True,
+                label="Rejected records",
+                column_widths=["35%", "65%"],
+                elem_id="ingest-rejected",
+                elem_classes=["plain-table"],
+            )
+
+    def refresh() -> tuple[Any, ...]:
+        return (
+            h.header(),
+            gr.Dropdown(choices=h.paper_choices()),
+            gr.Dropdown(choices=[("All pages", "")] + [(p, p) for p in h.page_choices()]),
+        )
+
+    run.click(h.ingest, files, [summary, rejected], **PRIVATE).success(
+        refresh, None, [header, compare_dropdown, library["page"]], **PRIVATE
+    ).then(h.library, library["filters"], [library["table"], library["count"], library["ids"]], **PRIVATE)
+
+
+def theme() -> gr.themes.Base:
+    """Soft indigo on slate, with Gradio's bundled local fonts: the page loads nothing from the internet."""
+    return gr.themes.Soft(
+        primary_hue=gr.themes.colors.indigo,
+        secondary_hue=gr.themes.colors.sky,
+        neutral_hue=gr.themes.colors.slate,
+        radius_size=gr.themes.sizes.radius_md,
+        font=[gr.themes.LocalFont("IBM Plex Sans"), "ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
+    ).set(
+        body_background_fill="*neutral_50",
+        block_shadow="none",
+        block_border_width="1px",
+        button_primary_shadow="none",
+        block_title_background_fill="transparent",
+        block_title_text_color="*neutral_600",
+        block_title_padding="0",
+        block_label_background_fill="transparent",
+        block_label_text_color="*neutral_500",
+    )
+
+
+def launch(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, quiet: bool = True
+) -> tuple[gr.Blocks, str]:
+    """Serve the app on host:port; returns (app, local URL). With block=False it serves from a thread."""
+    demo = create_app(settings)
+    demo.queue(default_concurrency_limit=4)
+    _, url, _ = demo.launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=quiet,
+        share=False,
+        show_error=True,
+        footer_links=["api"],
+        theme=theme(),
+        css=CSS,
+        head=HEAD,
+    )
+    if block:
+        print(f"paper-rag UI: {url}  (Ctrl+C to stop)", flush=True)
+        demo.block_thread()
+    return demo, url

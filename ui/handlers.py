@@ -1,0 +1,468 @@
+"""The UI's event handlers: plain methods over ``rag.api`` and ``ingest``, callable without a browser.
+
+Each handler takes the values of its input components and returns (or, for chat, yields) the values of its output
+components, so tests call them directly. Errors never reach the page as tracebacks: :func:`guarded` turns a
+``RagError`` into ``gr.Error(message)`` and anything else into ``gr.Error("Internal error: ...")``, printing the
+traceback to stderr. Deliberately not here: layout (``ui.app``) and HTML (``ui.render``).
+"""
+
+import functools
+import inspect
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import gradio as gr
+
+from ingest.pipeline import ingest_paths
+from rag import api
+from rag.answer import Answer, table_csv
+from rag.chat import ChatSession
+from rag.config import Settings
+from rag.errors import RagError
+from rag.llm.factory import available_backends, resolve_backend
+from rag.models import StoredPaper
+from rag.retrieval import SearchFilters
+from rag.store import date_parts
+from ui import render
+
+BACKEND_CHOICES = ("auto", "openai", "local", "extractive")
+MAX_COMPARE = 5
+_DONE = object()
+PROGRESS = gr.Progress()  # Gradio injects a live tracker for a parameter whose default is a gr.Progress
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def as_gr_error(exc: Exception) -> gr.Error:
+    """The page's one-line error: a RagError's message, or "Internal error: ..." (traceback to stderr)."""
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, RagError):
+        return gr.Error(str(exc))
+    traceback.print_exception(exc, file=sys.stderr)
+    return gr.Error(f"Internal error: {_one_line(exc)}")
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a handler so that whatever it raises reaches the page as a one-line gr.Error."""
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as exc:
+                raise as_gr_error(exc) from None
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise as_gr_error(exc) from None
+
+    return wrapper
+
+
+class ChatUpdate(NamedTuple):
+    """The chat handler's outputs, in the order the app wires them."""
+
+    history: list[dict[str, str]]
+    sources: str
+    status: str
+    session: ChatSession | None
+    turns: list[str]  # sources-panel HTML of each assistant turn
+    question: str  # what the question box shows afterwards
+
+
+class CompareResult(NamedTuple):
+    table: str
+    sources: str
+    markdown_file: str | None
+    csv_file: str | None
+    status: str
+
+
+def backend_choices(settings: Settings) -> list[tuple[str, str]]:
+    """(label, value) pairs: every backend, unavailable ones labelled with the reason."""
+    info = {b["name"]: b for b in available_backends(settings)}
+    choices = [(f"auto → {resolve_backend(settings, 'auto')}", "auto")]
+    for name in BACKEND_CHOICES[1:]:
+        b = info[name]
+        label = name if b["available"] else f"{name} (unavailable: {b['why_not']})"
+        choices.append((label, name))
+    return choices
+
+
+def _year(value: float | int | str | None) -> int | None:
+    """A year bound from a year box: "" (Any) or 0 means no bound."""
+    if value in (None, ""):
+        return None
+    try:
+        year = int(float(value))
+    except ValueError:
+        raise gr.Error(f"“{value}” is not a year.") from None
+    return year if year > 0 else None
+
+
+class Handlers:
+    """Event handlers bound to one collection's settings (per-request overrides come from the Settings panel)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._papers: list[StoredPaper] | None = None
+        self._lock = threading.Lock()
+        self.exports = Path(tempfile.gettempdir()) / "paper-rag-exports"
+
+    # ------------------------------------------------------------------ shared helpers
+
+    def request_settings(
+        self, backend: str | None, model: str | None, k: float | None, temperature: float | None
+    ) -> Settings:
+        """The app's settings with this request's backend, model, top-k and temperature."""
+        llm: dict[str, Any] = {}
+        if backend:
+            llm["backend"] = backend
+        if model and model.strip():
+            llm["model"] = model.strip()
+        if temperature is not None:
+            llm["temperature"] = float(temperature)
+        retrieval = {"k": int(k)} if k else {}
+        return self.settings.model_copy(
+            update={
+                "llm": self.settings.llm.model_copy(update=llm),
+                "retrieval": self.settings.retrieval.model_copy(update=retrieval),
+            }
+        )
+
+    def check_backend(self, settings: Settings) -> str:
+        """The concrete backend to use; gr.Error naming the fix when it is not available here."""
+        name = resolve_backend(settings, settings.llm.backend)
+        for b in available_backends(settings):
+            if b["name"] == name and not b["available"]:
+                raise gr.Error(f"The {name} backend is not available: {b['why_not']}.")
+        return name
+
+    @staticmethod
+    def filters(
+        year_from: str | float | None, year_to: str | float | None, include_undated: bool = True
+    ) -> SearchFilters | None:
+        f = SearchFilters(year_from=_year(year_from), year_to=_year(year_to), include_undated=include_undated)
+        return f if f.active() else None
+
+    def papers(self) -> list[StoredPaper]:
+        """Every stored paper, cached until the next ingest."""
+        with self._lock:
+            if self._papers is None:
+                self._papers = api.papers(settings=self.settings)
+            return self._papers
+
+    def abstracts(self) -> dict[str, str]:
+        return {p.paper_id: p.abstract for p in self.papers()}
+
+    def paper_choices(self) -> list[tuple[str, str]]:
+        return [(p.title, p.paper_id) for p in self.papers()]
+
+    def page_choices(self) -> list[str]:
+        return sorted({page for p in self.papers() for page in render.paper_pages(p)})
+
+    def year_choices(self) -> list[str]:
+        return [
+            str(y) for y in sorted({date_parts(p.published).get("year") or 0 for p in self.papers()} - {0})
+        ]
+
+    def header(self) -> str:
+        return render.header_html(len(self.papers()))
+
+    # ------------------------------------------------------------------ chat
+
+    @guarded
+    def chat(
+        self,
+        question: str,
+        history: list[dict[str, Any]] | None,
+        session: ChatSession | None,
+        turns: list[str] | None,
+        backend: str | None = None,
+        model: str | None = None,
+        k: float | None = None,
+        temperature: float | None = None,
+        year_from: str | float | None = None,
+        year_to: str | float | None = None,
+        include_undated: bool = True,
+    ) -> Iterator[ChatUpdate]:
+        """Stream an answer token by token; follow-ups keep the conversation's context."""
+        question = (question or "").strip()
+        history = list(history or [])
+        turns = list(turns or [])
+        if not question:
+            raise gr.Error("Type a question first.")
+        settings = self.request_settings(backend, model, k, temperature)
+        name = self.check_backend(settings)
+        api.engine(settings)  # the shared engine answers with this request's backend settings
+        session = session or api.chat(settings)
+        turn = str(len(turns))
+        history.append({"role": "user", "content": question})
+        yield ChatUpdate(
+            [*history, {"role": "assistant", "content": render.CURSOR}],
+            render.empty_sources("Retrieving papers…"),
+            render.working_html(f"Answering with {name}…"),
+            session,
+            turns,
+            "",
+        )
+
+        pieces: queue.Queue[Any] = queue.Queue()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["answer"] = session.ask(
+                    question,
+                    backend=name,
+                    k=settings.retrieval.k,
+                    filters=self.filters(year_from, year_to, include_undated),
+                    on_token=pieces.put,
+                    # explicit, since other events may reset the shared engine's settings meanwhile
+                    temperature=settings.llm.temperature,
+                )
+            except Exception as exc:  # re-raised in the handler's thread
+                outcome["error"] = exc
+            finally:
+                pieces.put(_DONE)
+
+        threading.Thread(target=work, name="paper-rag-ask", daemon=True).start()
+        text = ""
+        while (piece := pieces.get()) is not _DONE:
+            text += piece
+            partial = {"role": "assistant", "content": render.answer_markdown(text, turn, streaming=True)}
+            yield ChatUpdate(
+                [*history, partial],
+                render.empty_sources("Retrieving papers…"),
+                render.working_html(f"Answering with {name}…"),
+                session,
+                turns,
+                "",
+            )
+        if "error" in outcome:
+            error = as_gr_error(outcome["error"])
+            failed = {"role": "assistant", "content": f"⚠ No answer: {render.esc(str(error.message))}"}
+            yield ChatUpdate([*history, failed], render.empty_sources(), "", session, turns, question)
+            raise error
+        answer: Answer = outcome["answer"]
+        if answer.note:
+            gr.Warning(answer.note)
+        panel = render.sources_html(answer, turn, self.abstracts())
+        history.append({"role": "assistant", "content": render.answer_markdown(answer.answer, turn)})
+        yield ChatUpdate(history, panel, render.status_html(answer), session, [*turns, panel], "")
+
+    def show_turn(self, turns: list[str] | None, evt: gr.SelectData) -> Any:
+        """Clicking an assistant message shows that turn's sources."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        turn = int(index) // 2
+        return turns[turn] if turns and 0 <= turn < len(turns) else gr.skip()
+
+    def clear(self, session: ChatSession | None) -> ChatUpdate:
+        """Start a new conversation."""
+        if session is not None:
+            session.clear()
+        return ChatUpdate([], render.empty_sources(), "", session, [], "")
+
+    # ------------------------------------------------------------------ compare
+
+    @guarded
+    def compare(self, paper_ids: list[str] | None, topic: str | None) -> CompareResult:
+        """A cited side-by-side table of 2-5 chosen papers, or of the papers a topic names."""
+        paper_ids = list(paper_ids or [])
+        topic = (topic or "").strip()
+        if paper_ids and not 2 <= len(paper_ids) <= MAX_COMPARE:
+            raise gr.Error(f"Pick 2 to {MAX_COMPARE} papers to compare (you picked {len(paper_ids)}).")
+        if not paper_ids and not topic:
+            raise gr.Error("Pick 2 to 5 papers, or type what to compare (e.g. “FlashAttention and Monarch”).")
+        question = topic if not paper_ids else (topic or "Compare these papers.")
+        if not paper_ids and not question.lower().startswith("compare"):
+            question = f"Compare {question}"
+        answer = api.compare(question, paper_ids=paper_ids or None, settings=self.settings)
+        if not answer.table:
+            return CompareResult(
+                f'<div class="note">{render.esc(answer.answer)}</div>',
+                "",
+                None,
+                None,
+                render.status_html(answer),
+            )
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = Path(tempfile.mkdtemp(prefix=f"compare-{stamp}-", dir=self._exports()))
+        md = folder / "comparison.md"
+        md.write_text(f"# {answer.question}\n\n{answer.answer}\n", encoding="utf-8")
+        csv = folder / "comparison.csv"
+        csv.write_text(table_csv(answer.table), encoding="utf-8")
+        return CompareResult(
+            render.compare_table_html(answer.table, "cmp"),
+            render.sources_html(answer, "cmp", self.abstracts()),
+            str(md),
+            str(csv),
+            render.status_html(answer),
+        )
+
+    def _exports(self) -> Path:
+        self.exports.mkdir(parents=True, exist_ok=True)
+        return self.exports
+
+    # ------------------------------------------------------------------ library
+
+    @guarded
+    def library(
+        self,
+        search: str | None = None,
+        year_from: str | float | None = None,
+        year_to: str | float | None = None,
+        include_undated: bool = True,
+        page: str | None = None,
+    ) -> tuple[list[list[Any]], str, list[str]]:
+        """Papers matching the title text, year range and source page: table rows, a count, their ids."""
+        everything = self.papers()
+        found = api.papers(search, settings=self.settings) if search and search.strip() else everything
+        y0, y1 = _year(year_from), _year(year_to)
+
+        def keep(p: StoredPaper) -> bool:
+            year = date_parts(p.published).get("year")
+            if y0 is not None or y1 is not None:
+                if year is None:
+                    if not include_undated:
+                        return False
+                elif (y0 is not None and year < y0) or (y1 is not None and year > y1):
+                    return False
+            return not page or page in render.paper_pages(p)
+
+        shown = [p for p in found if keep(p)]
+        return (
+            [render.paper_row(p) for p in shown],
+            render.count_html(len(shown), len(everything)),
+            [p.paper_id for p in shown],
+        )
+
+    def select_paper(self, ids: list[str] | None, evt: gr.SelectData) -> tuple[str, str | None]:
+        """The abstract of the clicked row, and its id for scoped questions."""
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not ids or row is None or not 0 <= int(row) < len(ids):
+            return render.empty_sources("Select a paper to read its abstract.", heading=False), None
+        return self.paper(ids[int(row)])
+
+    def paper(self, paper_id: str) -> tuple[str, str | None]:
+        found = next((p for p in self.papers() if p.paper_id == paper_id), None)
+        if found is None:
+            return render.empty_sources("That paper is no longer in the collection.", heading=False), None
+        return render.paper_html(found), paper_id
+
+    @guarded
+    def ask_paper(
+        self,
+        question: str,
+        paper_id: str | None,
+        backend: str | None = None,
+        model: str | None = None,
+        k: float | None = None,
+        temperature: float | None = None,
+    ) -> tuple[str, str, str]:
+        """Answer a question from one paper's abstract: (answer Markdown, sources HTML, status HTML)."""
+        if not paper_id:
+            raise gr.Error("Select a paper in the table first.")
+        if not (question or "").strip():
+            raise gr.Error("Type a question about this paper.")
+        settings = self.request_settings(backend, model, k, temperature)
+        name = self.check_backend(settings)
+        answer = api.ask(
+            question, backend=name, filters=SearchFilters(paper_ids=[paper_id]), settings=settings
+        )
+        if answer.note:
+            gr.Warning(answer.note)
+        return (
+            render.answer_markdown(answer.answer, "lib"),
+            render.sources_html(answer, "lib", self.abstracts()),
+            render.status_html(answer),
+        )
+
+    # ------------------------------------------------------------------ ingest
+
+    @guarded
+    def ingest(
+        self, files: list[Any] | None, progress: gr.Progress = PROGRESS
+    ) -> tuple[str, list[list[str]]]:
+        """Ingest uploaded pages / JSON / JSONL; returns a summary and one row per rejected record."""
+        paths = [Path(getattr(f, "name", f)) for f in (files or [])]
+        if not paths:
+            raise gr.Error("Choose one or more .txt, .json or .jsonl files first.")
+        # Keep uploads next to the store, so the papers' sources name a file that outlives Gradio's temp folder.
+        uploads = (self.settings.home / "uploads").resolve()
+        uploads.mkdir(parents=True, exist_ok=True)
+        kept = []
+        for path in paths:
+            target = uploads / path.name
+            if path.resolve() != target:
+                shutil.copyfile(path, target)
+            kept.append(target)
+        progress(0, desc="Reading files")
+
+        def step(done: int, total: int) -> None:
+            progress((done, total), desc="Embedding papers", unit="papers")
+
+        eng = api.engine(self.settings)
+        report = ingest_paths(
+            kept, self.settings, store=eng.retriever.store, embedder=eng.embedder, progress=step
+        )
+        eng.retriever.refresh()
+        with self._lock:
+            self._papers = None
+        counts = {
+            "files": report.files_read,
+            "records": report.records,
+            "new": report.new,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "duplicates merged": report.duplicates_merged,
+        }
+        rows = [[r.source.replace(f"{uploads}/", ""), r.reason] for r in report.rejections]
+        if rows:
+            gr.Warning(f"{len(rows)} record(s) were rejected; the others were ingested.")
+        return render.ingest_summary_html(counts, len(rows), report.seconds), rows
+
+    # ------------------------------------------------------------------ API endpoints (gradio_client)
+
+    @guarded
+    def api_ask(self, question: str, backend: str = "") -> dict:
+        """Answer a question with cited paper titles; returns the answer JSON (see the README's contract)."""
+        settings = self.request_settings(backend or None, None, None, None)
+        return api.ask(question, backend=backend or None, settings=settings).to_dict()
+
+    @guarded
+    def api_search(self, query: str, k: int = 0) -> dict:
+        """Ranked papers for a query: title, paper_id, score, date and best snippet of each."""
+        result = api.search(query, k=k or None, settings=self.settings)
+        return {
+            "query": query,
+            "results": [
+                {
+                    "title": h.title,
+                    "paper_id": h.paper_id,
+                    "score": round(h.score, 6),
+                    "published": h.published,
+                    "snippet": h.snippet,
+                }
+                for h in result.hits
+            ],
+        }

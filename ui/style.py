@@ -1,0 +1,120 @@
+"""The UI's CSS and the one script it needs (citation links that open their source in the panel).
+
+Plain strings, so only the adapter modules import gradio; the theme itself is built in :mod:`ui.app`.
+"""
+
+from __future__ import annotations
+
+CSS = """
+.gradio-container { max-width: 1320px !important; margin: 0 auto; }
+footer { opacity: .6; }
+.app-header { display: flex; justify-content: space-between; align-items: baseline; padding: 6px 4px 2px; }
+.app-name { font-size: 1.45rem; font-weight: 700; letter-spacing: -.01em; color: var(--color-accent); }
+.app-tag { margin-left: 12px; color: var(--body-text-color-subdued); font-size: .95rem; }
+.app-count { color: var(--body-text-color-subdued); font-size: .9rem; }
+.muted { color: var(--body-text-color-subdued); }
+.small { font-size: .85rem; }
+.section-title { font-weight: 600; font-size: .95rem; margin: 2px 0 6px; }
+
+/* citation markers */
+.cites { font-size: .8em; vertical-align: super; line-height: 0; white-space: nowrap; }
+a.cite { text-decoration: none !important; font-weight: 600; color: var(--color-accent) !important;
+         padding: 0 1px; border-radius: 3px; cursor: pointer; }
+a.cite:hover { background: var(--color-accent-soft); }
+.cited { margin-top: 12px; padding-top: 8px; border-top: 1px solid var(--border-color-primary); }
+.cited-item { display: flex; gap: 8px; align-items: baseline; font-size: .9rem; margin: 3px 0; }
+.cited-item a.cite { flex: none; min-width: 20px; text-align: center; background: var(--color-accent-soft); }
+.cited-head { margin-bottom: 4px; font-size: .8rem; font-weight: 600; text-transform: uppercase;
+              letter-spacing: .04em; color: var(--body-text-color-subdued); }
+
+/* sources panel */
+#sources-panel { max-height: 700px; overflow-y: auto; padding-right: 4px; }
+.panel-head { position: sticky; top: 0; z-index: 2; background: var(--body-background-fill);
+              font-weight: 600; font-size: .95rem; padding: 2px 0 4px; }
+.sources.empty { color: var(--body-text-color-subdued); font-size: .9rem; padding: 18px 8px; text-align: center;
+                 border: 1px dashed var(--border-color-primary); border-radius: 8px; }
+.src-group { font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .05em;
+             color: var(--body-text-color-subdued); margin: 10px 2px 6px; }
+details.src { border: 1px solid var(--border-color-primary); border-radius: 8px; margin-bottom: 8px;
+              background: var(--background-fill-primary); transition: box-shadow .3s; }
+details.src.cited { border-left: 3px solid var(--color-accent); }
+details.src > summary { list-style: none; cursor: pointer; display: flex; gap: 10px; padding: 9px 12px;
+                        align-items: flex-start; }
+details.src > summary::-webkit-details-marker { display: none; }
+details.src[open] > summary { border-bottom: 1px solid var(--border-color-primary); }
+.src-n { flex: none; min-width: 22px; height: 22px; border-radius: 11px; background: var(--color-accent-soft);
+         color: var(--color-accent); font-weight: 700; font-size: .8rem; display: flex; align-items: center;
+         justify-content: center; margin-top: 1px; }
+.src-head { display: flex; flex-direction: column; gap: 2px; }
+.src-title { font-weight: 600; font-size: .92rem; line-height: 1.3; }
+.src-meta { font-size: .78rem; color: var(--body-text-color-subdued); }
+.src-abstract { padding: 10px 14px 12px; font-size: .88rem; line-height: 1.55; }
+.src-nomark { padding: 0 14px 10px; font-size: .78rem; color: var(--body-text-color-subdued); }
+mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+details.src.flash { box-shadow: 0 0 0 3px var(--color-accent-soft); }
+
+/* status line */
+.status { display: flex; flex-wrap: wrap; gap: 6px; font-size: .8rem; min-height: 8px; }
+.chip { background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary);
+        border-radius: 999px; padding: 2px 10px; color: var(--body-text-color-subdued); }
+.chip b { color: var(--body-text-color); }
+.chip.busy { border-style: dashed; }
+.chip-warn { color: #b45309; }
+.note { margin-top: 6px; padding: 8px 12px; border-radius: 8px; background: #fffbeb; color: #92400e;
+        border: 1px solid #fcd34d; font-size: .85rem; }
+
+/* compare */
+table.compare { width: 100%; border-collapse: collapse; font-size: .86rem; line-height: 1.45; border: none !important; }
+table.compare tr, table.compare th, table.compare td { border: none !important; background: none !important; }
+table.compare th { text-align: left; font-size: .75rem; text-transform: uppercase; letter-spacing: .04em;
+                   color: var(--body-text-color-subdued); padding: 8px 10px;
+                   border-bottom: 2px solid var(--border-color-primary) !important; }
+table.compare td { vertical-align: top; padding: 10px;
+                   border-bottom: 1px solid var(--border-color-primary) !important; }
+#compare-table { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+                 border-radius: 8px; padding: 4px 8px; }
+#compare-table:empty { display: none; }
+table.compare td.paper { font-weight: 600; width: 22%; }
+
+/* library and ingest */
+.paper-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+              background: var(--background-fill-primary); }
+.paper-title { font-weight: 650; font-size: 1.02rem; padding: 12px 14px 2px; line-height: 1.3; }
+.paper-card > .src-meta { padding: 0 14px 8px; border-bottom: 1px solid var(--border-color-primary); }
+.count { font-size: .9rem; color: var(--body-text-color-subdued); padding: 4px 2px; }
+.stats { display: flex; flex-wrap: wrap; gap: 10px; margin: 4px 0 8px; }
+.stat { min-width: 110px; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 8px;
+        background: var(--background-fill-primary); }
+.stat-n { font-size: 1.4rem; font-weight: 700; }
+.stat.warn { background: #fffbeb; border-color: #fcd34d; color: #92400e; }
+.stat-label { font-size: .75rem; text-transform: uppercase; letter-spacing: .04em;
+              color: var(--body-text-color-subdued); }
+.plain-table table, .plain-table td, .plain-table th, .plain-table span { font-family: var(--font) !important; }
+.plain-table td span { font-size: .86rem; }
+.plain-table th span { font-size: .8rem; }
+#chatbot .message-wrap { font-size: .95rem; }
+#chatbot .message-row.panel { padding: 14px 18px !important; }
+#chatbot .message-row.panel.user-row { font-weight: 500; }
+"""
+
+# Citation links: open the <details> of the cited source, scroll the panel to it and flash it. The target may be
+# rendered a moment later (an older turn's panel, swapped in by the chatbot's select event), hence the retries.
+HEAD = """
+<script>
+document.addEventListener("click", function (event) {
+  const link = event.target.closest && event.target.closest('a[href^="#src-"]');
+  if (!link) return;
+  event.preventDefault();
+  const id = link.getAttribute("href").slice(1);
+  let tries = 0;
+  (function open() {
+    const card = document.getElementById(id);
+    if (!card) { if (tries++ < 20) setTimeout(open, 150); return; }
+    card.open = true;
+    card.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    card.classList.add("flash");
+    setTimeout(function () { card.classList.remove("flash"); }, 1400);
+  })();
+}, true);
+</script>
+"""

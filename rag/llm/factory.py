@@ -31,7 +31,13 @@ def resolve_backend(settings: Settings, backend: str | None = None) -> str:
         return name
     if settings.llm.base_url or settings.llm.api_key:
         return "openai"
-    return "local" if local_backend.is_available() else "extractive"
+    # Offline: a GGUF the user configured runs locally. The bundled Gemma 3 270M does not: on the curated eval set
+    # it scored below the extractive backend on every answer metric (citation P 0.80 vs 0.86, key-fact recall
+    # 0.40 vs 0.57, faithfulness 0.93 vs 1.00, p50 1.7 s vs 0.5 s; evals/reports/latest), so extractive is the
+    # offline default and the bundled model is opt-in (--backend local).
+    if settings.llm.model and settings.llm.model.lower().endswith(".gguf") and local_backend.is_available():
+        return "local"
+    return "extractive"
 
 
 def get_llm(settings: Settings, backend: str | None = None) -> LLM | None:

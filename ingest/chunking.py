@@ -9,8 +9,7 @@ embedder's 256-wordpiece window (see ``ChunkSettings`` for the reasoning).
 from __future__ import annotations
 
 from functools import lru_cache
-
-from llama_index.core.node_parser import SentenceSplitter
+from typing import Any
 
 from rag.config import ChunkSettings
 from rag.models import Chunk, Paper
@@ -18,7 +17,10 @@ from rag.tokens import encoding
 
 
 @lru_cache(maxsize=8)
-def _splitter(size: int, overlap: int, encoding_name: str) -> SentenceSplitter:
+def _splitter(size: int, overlap: int, encoding_name: str) -> Any:
+    # Imported here: llama_index.core costs ~1.5 s to import, and an unchanged re-ingest never splits anything.
+    from llama_index.core.node_parser import SentenceSplitter
+
     enc = encoding(encoding_name)
     return SentenceSplitter(
         chunk_size=size,

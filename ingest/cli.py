@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ingest.pipeline import IngestReport, ingest_paths
 from rag.cli import emit_json
 from rag.config import Settings
 
@@ -28,6 +27,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import ingest_paths  # not at registration: every paper-rag command loads this module
+
     paths = args.paths or [settings.corpus_dir]
     bar = None
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def print_summary(report: IngestReport) -> None:
+def print_summary(report: Any) -> None:
     print(
         f"files read: {report.files_read}   papers found: {report.records} "
         f"({report.papers} unique, {report.duplicates_merged} duplicates merged)\n"

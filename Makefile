@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run ingest test test-fast lint format clean
+.PHONY: install run ingest ui eval bench test test-fast lint format lock clean
 
 install: $(STAMP)
 
@@ -21,10 +21,25 @@ $(STAMP): pyproject.toml constraints.txt
 ingest: install
 	$(BIN)/paper-rag ingest
 
+# Installs if needed, ingests the bundled corpus if the store is empty, serves the UI on 127.0.0.1:7860.
 run: install
 	@$(BIN)/paper-rag stats --json | $(BIN)/python -c "import json,sys; sys.exit(json.load(sys.stdin)['papers'] == 0)" \
 		|| $(BIN)/paper-rag ingest
-	$(BIN)/paper-rag papers --search "policy optimization"
+	$(BIN)/paper-rag ui
+
+ui: run
+
+eval: install
+	$(BIN)/paper-rag eval --dataset curated
+	$(BIN)/paper-rag eval --retrieval-only --dataset generated --out evals/reports/generated
+
+# Each benchmark writes bench/results/<name>.json; BENCHMARKS.md quotes them. Run on a quiet machine.
+bench: install
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/query_bench.py
+	$(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/server_bench.py
+	$(BIN)/python bench/concurrency_bench.py
 
 test: install
 	$(BIN)/python -m pytest

@@ -281,13 +281,10 @@ class PaperStore:
         }
 
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
-        """Nearest chunks by cosine similarity."""
-        total = self.count()
-        if total == 0:
-            return []
+        """Nearest chunks by cosine similarity (fewer when the collection is smaller than ``n``)."""
         res = self.collection.query(
             query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=min(n, total),
+            n_results=n,
             where=where,
             include=["metadatas", "documents", "distances"],
         )

@@ -104,10 +104,10 @@ class LlamaServer:
                 self.proc.wait()
 
 
-def start_llama_server(gguf: Path, log: Path) -> LlamaServer:
+def start_llama_server(gguf: Path, log: Path, *extra: str) -> LlamaServer:
     port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "gemma-270m"]
+    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "gemma-270m", *extra]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     server = LlamaServer(proc, f"http://127.0.0.1:{port}/v1", log)

@@ -452,17 +452,4 @@ class Handlers:
     @guarded
     def api_search(self, query: str, k: int = 0) -> dict:
         """Ranked papers for a query: title, paper_id, score, date and best snippet of each."""
-        result = api.search(query, k=k or None, settings=self.settings)
-        return {
-            "query": query,
-            "results": [
-                {
-                    "title": h.title,
-                    "paper_id": h.paper_id,
-                    "score": round(h.score, 6),
-                    "published": h.published,
-                    "snippet": h.snippet,
-                }
-                for h in result.hits
-            ],
-        }
+        return api.search(query, k=k or None, settings=self.settings).to_dict()

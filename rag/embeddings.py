@@ -147,14 +147,17 @@ class OpenAIEmbedder:
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         import openai
 
-        rows: list[list[float]] = []
+        rows: list[np.ndarray] = []
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
             try:
                 resp = self._client.embeddings.create(model=self.model, input=batch)
             except openai.OpenAIError as exc:
                 raise BackendError(f"embedding request to {self._client.base_url} failed: {exc}") from exc
-            rows.extend(item.embedding for item in sorted(resp.data, key=lambda d: d.index))
+            for item in sorted(resp.data, key=lambda d: d.index):
+                vec = np.asarray(item.embedding, dtype=np.float32)
+                # Some servers (llama.cpp on a model without pooling) return one vector per token: mean-pool.
+                rows.append(vec.mean(axis=0) if vec.ndim == 2 else vec)
         arr = _normalize(np.asarray(rows, dtype=np.float32)) if rows else np.zeros((0, self.dim), np.float32)
         if len(arr):
             self.dim = arr.shape[1]

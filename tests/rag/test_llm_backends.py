@@ -544,7 +544,10 @@ def test_factory_resolves_auto(tmp_path: Path) -> None:
     assert local_backend.is_available()  # llama-cpp-python is a dev dependency
     # Offline: extractive measured better than the bundled 270M model; a configured GGUF runs locally.
     assert resolve_backend(Settings(home=tmp_path)) == "extractive"
-    assert resolve_backend(Settings(home=tmp_path, llm={"model": str(tmp_path / "qwen2.5-3b-instruct.gguf")})) == "local"
+    assert (
+        resolve_backend(Settings(home=tmp_path, llm={"model": str(tmp_path / "qwen2.5-3b-instruct.gguf")}))
+        == "local"
+    )
     assert resolve_backend(Settings(home=tmp_path, llm={"base_url": "http://127.0.0.1:8080/v1"})) == "openai"
     assert resolve_backend(Settings(home=tmp_path, llm={"api_key": "sk-x"})) == "openai"
     assert (

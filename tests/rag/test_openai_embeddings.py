@@ -23,7 +23,10 @@ PAPERS = [
         [
             ("Sparse Routing for Small Language Models", "We route each token to two of eight experts."),
             ("Quantile Forests for Data Streams", "We adapt quantile regression forests to data streams."),
-            ("Graph Attention for Molecules", "Graph attention networks predict molecular properties on QM9."),
+            (
+                "Graph Attention for Molecules",
+                "Graph attention networks predict molecular properties on QM9.",
+            ),
         ],
         start=1,
     )

@@ -33,7 +33,7 @@ def resolve_backend(settings: Settings, backend: str | None = None) -> str:
         return "openai"
     # Offline: a GGUF the user configured runs locally. The bundled Gemma 3 270M does not: on the curated eval set
     # it scored below the extractive backend on every answer metric (citation P 0.80 vs 0.86, key-fact recall
-    # 0.40 vs 0.57, faithfulness 0.93 vs 1.00, p50 1.7 s vs 0.5 s; evals/reports/latest), so extractive is the
+    # 0.40 vs 0.57, faithfulness 0.93 vs 1.00, p50 1.5 s vs 0.5 s; evals/reports/latest), so extractive is the
     # offline default and the bundled model is opt-in (--backend local).
     if settings.llm.model and settings.llm.model.lower().endswith(".gguf") and local_backend.is_available():
         return "local"

@@ -21,8 +21,8 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import PrivateAttr
 
 from rag import api
+from rag.api import Embedder
 from rag.config import Settings
-from rag.embeddings import Embedder
 
 
 class ProjectEmbedding(BaseEmbedding):
@@ -57,9 +57,8 @@ class ProjectEmbedding(BaseEmbedding):
 def llama_index_retriever(settings: Settings, top_k: int | None = None) -> BaseRetriever:
     """``VectorStoreIndex.from_vector_store(...).as_retriever()`` over ``rag``'s collection; ``top_k`` None keeps
     llama-index's default (2)."""
-    engine = api.engine(settings)
-    store = ChromaVectorStore(chroma_collection=engine.retriever.store.collection)
-    index = VectorStoreIndex.from_vector_store(store, embed_model=ProjectEmbedding(engine.embedder))
+    store = ChromaVectorStore(chroma_collection=api.chroma_collection(settings))
+    index = VectorStoreIndex.from_vector_store(store, embed_model=ProjectEmbedding(api.embedder(settings)))
     return index.as_retriever() if top_k is None else index.as_retriever(similarity_top_k=top_k)
 
 

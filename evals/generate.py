@@ -2,14 +2,14 @@
 
 The query for a paper is made from its own abstract, never from its title, by a fixed rule:
 
-1. Split the abstract into sentences (:func:`rag.retrieval.split_sentences`).
+1. Split the abstract into sentences (:func:`rag.text.split_sentences`).
 2. In each sentence, drop every word that shares a content word with the title (compared lowercased and
    stemmed, so "Transformers" also drops "transformer"; a hyphenated word goes when any part matches) and every
    acronym or coined name (a word with a capital letter after its first character: "SSL", "EqMotion", "GPT-4").
    Title words that are stopwords ("the", "of") stay, so the text still reads. LaTeX debris (``\\``, ``$``,
    braces) is removed.
 3. Keep the 25-word window of what is left with the highest *specificity*: the summed IDF (over the corpus's
-   abstracts) of its distinct content terms (:func:`rag.evidence.content_terms`). Sentences with fewer than 6
+   abstracts) of its distinct content terms (:func:`rag.text.terms`). Sentences with fewer than 6
    words left are skipped unless no sentence has 6.
 4. The query is the most specific window over all sentences; ties go to the earlier sentence, then window.
 
@@ -35,11 +35,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ingest.dedup import deduplicate
-from ingest.readers import discover, read_file
+from ingest.readers import Paper, discover, read_file
+from rag.api import normalize_title, split_sentences, stem, stopwords
+from rag.api import terms as content_terms
 from rag.config import REPO_ROOT
-from rag.evidence import STOPWORDS, content_terms, stem
-from rag.models import Paper, normalize_title
-from rag.retrieval import split_sentences
 
 DEFAULT_CORPUS = REPO_ROOT / "data" / "pages"
 DEFAULT_OUT = Path(__file__).resolve().parent / "datasets" / "generated.jsonl"
@@ -63,7 +62,7 @@ def _title_keys(title: str) -> set[str]:
     keys: set[str] = set()
     for part in _PART.findall(_LATEX.sub(" ", title)):
         low = part.lower()
-        if low not in STOPWORDS:
+        if low not in stopwords():
             keys.update((low, stem(low)))
     return keys
 

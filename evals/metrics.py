@@ -20,10 +20,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rag.embeddings import Embedder
-from rag.evidence import content_terms
-from rag.models import normalize_title
-from rag.retrieval import split_sentences
+from rag.api import Embedder, normalize_title, split_sentences
+from rag.api import terms as content_terms
 
 # Faithfulness (support_check): an answer sentence is supported when some sentence of an abstract it cites is at
 # least this similar (cosine of the MiniLM embeddings)...

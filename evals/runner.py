@@ -25,12 +25,10 @@ from typing import Any, TypeVar
 
 from evals import metrics as m
 from rag import api
-from rag.answer import Answer
-from rag.citations import markers, strip_markers
+from rag.api import markers, split_sentences, strip_markers
 from rag.config import Settings
 from rag.errors import BackendError, InputError
-from rag.llm.factory import available_backends, get_llm
-from rag.retrieval import split_sentences
+from rag.types import Answer, SearchFilters
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], str, int], Iterable[T]]
@@ -59,7 +57,6 @@ ANSWER_METRICS = (
     "faithfulness",
     "judge_supported",
 )
-_CITED_TAIL = "\n\nCited papers:\n"
 WARMUP_QUESTION = "What is self-supervised learning?"
 
 
@@ -202,7 +199,7 @@ def summarize_retrieval(
 
 def answer_body(answer: Answer) -> str:
     """The answer text without the appended "Cited papers" list (titles there would count as key facts)."""
-    return answer.answer.split(_CITED_TAIL, 1)[0]
+    return api.answer_body(answer.answer)
 
 
 def answer_claims(answer: Answer, abstracts: dict[str, str]) -> list[tuple[str, list[str]]]:
@@ -265,11 +262,12 @@ def parse_verdict(reply: str) -> bool | None:
 
 def make_judge(settings: Settings, model: str | None) -> tuple[Callable[[Answer], bool | None] | None, str]:
     """(judge, status). The judge needs an OpenAI-compatible endpoint; without one it is skipped."""
-    openai = next(b for b in available_backends(settings) if b["name"] == "openai")
+    openai = next(b for b in api.backends(settings)["backends"] if b["name"] == "openai")
     if not openai["available"]:
         return None, f"skipped: {openai['why_not']}"
-    llm_settings = settings.llm.model_copy(update={"model": model or settings.llm.model, "temperature": 0.0})
-    llm = get_llm(settings.model_copy(update={"llm": llm_settings}), "openai")
+    llm = api.llm_client(
+        settings.override(llm={"model": model or settings.llm.model, "temperature": 0.0}), "openai"
+    )
     assert llm is not None
 
     def judge(answer: Answer) -> bool | None:
@@ -316,15 +314,15 @@ def run_answers(
     progress: Progress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per question id: the answer of ``backend`` and its metrics."""
-    engine = api.engine(settings)
-    store = engine.retriever.store
+    embedder = api.embedder(settings)
     api.ask(WARMUP_QUESTION, backend=backend, settings=settings)  # loads models; not timed
     out: dict[str, dict[str, Any]] = {}
     for record in progress(records, backend, len(records)) if progress else records:
         answer = api.ask(record["question"], backend=backend, settings=settings)
         ids = [s.paper_id for s in answer.sources]
-        abstracts = {pid: meta.get("abstract", "") for pid, meta in store.get_papers_metadata(ids).items()}
-        row = score_answer(record, answer, abstracts, engine.embedder)
+        stored = api.papers(settings=settings, filters=SearchFilters(paper_ids=ids))
+        abstracts = {p.paper_id: p.abstract for p in stored}
+        row = score_answer(record, answer, abstracts, embedder)
         row["backend_used"] = answer.backend
         if judge is not None and not answer.refused:
             try:
@@ -373,7 +371,7 @@ def _kinds(records: Sequence[dict[str, Any]]) -> list[str]:
 
 def resolve_backends(settings: Settings, wanted: Sequence[str] | None) -> tuple[list[str], dict[str, str]]:
     """(backends to run, {backend: why it is skipped}). None: every backend available here."""
-    status = {b["name"]: b for b in available_backends(settings)}
+    status = {b["name"]: b for b in api.backends(settings)["backends"]}
     names = list(wanted) if wanted else list(status)
     run = [n for n in names if status[n]["available"]]
     return run, {n: str(status[n]["why_not"]) for n in names if not status[n]["available"]}

@@ -1,6 +1,7 @@
 """Token-aware chunking of abstracts with llama-index's SentenceSplitter and tiktoken (cl100k_base).
 
-An abstract within the budget stays whole (one chunk); a longer one is split at sentence boundaries into chunks of
+An abstract within the budget stays whole (one chunk); a longer one is split at sentence boundaries (those of
+:func:`rag.text.split_sentences`, the evidence splitter) into chunks of
 at most ``size`` tokens that overlap by about ``overlap`` tokens. The budget counts the abstract text only: the title
 is prepended when embedding (see :attr:`rag.models.Chunk.embed_text`), and the default 200 leaves room for it in the
 embedder's 256-wordpiece window (see ``ChunkSettings`` for the reasoning).
@@ -13,6 +14,7 @@ from typing import Any
 
 from rag.config import ChunkSettings
 from rag.models import Chunk, Paper
+from rag.text import sentence_spans
 from rag.tokens import encoding
 
 
@@ -26,6 +28,8 @@ def _splitter(size: int, overlap: int, encoding_name: str) -> Any:
         chunk_size=size,
         chunk_overlap=overlap,
         tokenizer=lambda text: enc.encode(text, disallowed_special=()),
+        # The evidence splitter: chunk boundaries are the sentence boundaries answers quote and cite.
+        chunking_tokenizer_fn=sentence_spans,
     )
 
 

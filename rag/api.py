@@ -1,58 +1,191 @@
-"""The Python API: ``ask``, ``search``, ``compare``, ``papers``. The CLI, the UI and the evals use only this.
+"""The Python API. The CLI, the UI and the evals use only this module, :mod:`rag.types`, :mod:`rag.config` and
+:mod:`rag.errors` (``tests/test_layering.py`` checks it).
 
-Engines (retriever + BM25 index + embedder) are cached per collection and store location, so repeated calls in one
-process are fast. Every function takes an optional ``settings`` (default: from the environment).
+* ``search``, ``ask``, ``ask_stream``, ``compare``, ``chat``: questions;
+* ``papers``, ``stats``, ``ingest``, ``ensure_ingested``: the library;
+* ``backends``, ``resolve_backend``: which answer backends exist here;
+* ``table_markdown``, ``table_csv``, and the text rules of :mod:`rag.text` (``MARKER``, ``markers``,
+  ``marker_numbers``, ``strip_markers``, ``split_sentences``, ``split_cited``, ``answer_body``, ``terms``): what front
+  ends and evals need to show and score results the way the library writes them.
+
+Every function takes an optional ``settings`` (default: from the environment; per-call changes with
+``settings.override(...)``). The store client, embedder and BM25 index are shared per collection and store location,
+so repeated calls in one process are fast.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
 
-from rag.answer import Answer, AnswerEngine
-from rag.chat import ChatSession
+from rag import backends as _backends
+from rag.answer import AnswerEngine, AskRequest
+from rag.comparison import table_csv, table_markdown
 from rag.config import Settings, load_settings
-from rag.errors import IndexEmptyError
-from rag.models import StoredPaper
-from rag.retrieval import Retriever, SearchFilters, SearchResult
+from rag.conversation import ChatSession
+from rag.embeddings import Embedder
+from rag.errors import IndexEmptyError, RagError
+from rag.llm.base import LLM
+from rag.models import normalize_title
+from rag.retrieval import Retriever, shared_retriever
+from rag.text import (
+    MARKER,
+    answer_body,
+    marker_numbers,
+    markers,
+    split_cited,
+    split_sentences,
+    stem,
+    stopwords,
+    strip_markers,
+    terms,
+)
+from rag.types import Answer, SearchFilters, SearchResult, StoredPaper
 
-_RETRIEVERS: dict[tuple[str, str, str], Retriever] = {}
-_LOCK = threading.Lock()
+__all__ = [
+    "MARKER",
+    "Answer",
+    "AskRequest",
+    "ChatSession",
+    "Embedder",
+    "answer_body",
+    "ask",
+    "ask_stream",
+    "backends",
+    "chat",
+    "chroma_collection",
+    "compare",
+    "embedder",
+    "engine",
+    "ensure_ingested",
+    "ingest",
+    "llm_client",
+    "marker_numbers",
+    "markers",
+    "normalize_title",
+    "papers",
+    "resolve_backend",
+    "retriever",
+    "search",
+    "split_cited",
+    "split_sentences",
+    "stats",
+    "stem",
+    "stopwords",
+    "strip_markers",
+    "table_csv",
+    "table_markdown",
+    "terms",
+]
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings or load_settings()
+
+
+def retriever(settings: Settings | None = None) -> Retriever:
+    """The shared retriever of ``settings``' collection (its ``store`` and ``embedder`` too)."""
+    return shared_retriever(_settings(settings))
+
+
+def embedder(settings: Settings | None = None) -> Embedder:
+    """The collection's embedder (shared): ``embed_batch(texts)`` gives L2-normalised vectors."""
+    return retriever(settings).embedder
+
+
+def chroma_collection(settings: Settings | None = None) -> Any:
+    """The Chroma collection itself, for a baseline that runs another pipeline over the same vectors (evals)."""
+    return retriever(settings).store.collection
+
+
+def llm_client(settings: Settings | None = None, backend: str | None = None) -> LLM:
+    """The raw LLM client of an LLM backend (e.g. for an eval judge): ``stream(prompt, ...)`` yields text."""
+    settings = _settings(settings)
+    found = _backends.get(_backends.resolve(settings, backend))
+    if not isinstance(found, _backends.LLMBackend):
+        raise RagError(f"the {found.name} backend has no LLM - pick an LLM backend (openai or local)")
+    return found.client(settings)
 
 
 def engine(settings: Settings | None = None) -> AnswerEngine:
-    """An answer engine for ``settings``. The heavy part (store client, embedder, BM25 index) is shared per
-    collection; the engine itself is per call, so concurrent calls with different backends don't interfere."""
-    settings = settings or load_settings()
-    key = (
-        settings.collection_name(),
-        settings.chroma_url or str(settings.chroma_path),
-        settings.retrieval.model_dump_json(),
-    )
-    with _LOCK:
-        if key not in _RETRIEVERS:
-            _RETRIEVERS[key] = Retriever(settings)
-        retriever = _RETRIEVERS[key]
-    return AnswerEngine(settings, retriever=retriever)
+    """An answer engine for ``settings`` over the shared retriever (cheap: build one per request)."""
+    settings = _settings(settings)
+    return AnswerEngine(settings, shared_retriever(settings))
 
 
-def ensure_ingested(settings: Settings, notify: Callable[[str], None] | None = None) -> bool:
-    """Ingest the bundled corpus if the collection is empty (through the ``paper_rag.ingest`` entry point).
+# ------------------------------------------------------------------ the library
 
-    Returns True when it ingested. Raises IndexEmptyError when no ingester is installed.
-    """
-    eng = engine(settings)
-    if eng.retriever.store.count() > 0:
-        return False
-    found = [ep for ep in entry_points(group="paper_rag.ingest") if ep.name == "bundled"]
+
+def _ingester(name: str) -> Callable[..., Any]:
+    found = [ep for ep in entry_points(group="paper_rag.ingest") if ep.name == name]
     if not found:
-        raise IndexEmptyError(eng.retriever.store.name)
+        raise RagError(
+            f"no ingester named {name!r} is installed - pip install -e . (paper-rag's ingest package)"
+        )
+    return found[0].load()
+
+
+def ensure_ingested(settings: Settings | None = None, notify: Callable[[str], None] | None = None) -> bool:
+    """Ingest the bundled corpus if the collection is empty. True when it ingested.
+
+    ``rag`` never imports ``ingest``: the ingester comes from the ``paper_rag.ingest`` entry point.
+    """
+    settings = _settings(settings)
+    shared = shared_retriever(settings)
+    if shared.store.count() > 0:
+        return False
+    try:
+        ingest_bundled = _ingester("bundled")
+    except RagError:
+        raise IndexEmptyError(shared.store.name) from None
     if notify:
         notify(f"The collection is empty: ingesting the bundled corpus ({settings.corpus_dir}) first...")
-    found[0].load()(settings)
-    eng.retriever.refresh()
+    ingest_bundled(settings)
+    shared.refresh()
     return True
+
+
+def ingest(
+    paths: Sequence[str | Path],
+    settings: Settings | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """Ingest pages / JSON / JSONL files or folders into the store; returns the ingest report.
+
+    The shared retriever sees the new papers at once (its BM25 index is rebuilt on the next search).
+    """
+    settings = _settings(settings)
+    shared = shared_retriever(settings)
+    report = _ingester("paths")(
+        [Path(p) for p in paths], settings, store=shared.store, embedder=shared.embedder, progress=progress
+    )
+    shared.refresh()
+    return report
+
+
+def papers(
+    search_text: str | None = None, settings: Settings | None = None, filters: SearchFilters | None = None
+) -> list[StoredPaper]:
+    """The stored papers, optionally filtered by title text and by ``filters`` (years, source page, ids)."""
+    accept = filters.accepts if filters is not None and filters.active() else None
+    return retriever(settings).store.papers(search=search_text, accept=accept)
+
+
+def stats(settings: Settings | None = None) -> dict[str, Any]:
+    """What is stored: collection name, location, papers and chunks."""
+    store = retriever(settings).store
+    return {
+        "collection": store.name,
+        "location": store.location,
+        "papers": len(store.state()),
+        "chunks": store.count(),
+    }
+
+
+# ------------------------------------------------------------------ questions
 
 
 def search(
@@ -63,8 +196,32 @@ def search(
     settings: Settings | None = None,
     mode: str = "hybrid",
 ) -> SearchResult:
-    """Ranked papers for ``query`` (hybrid dense + BM25 by default)."""
-    return engine(settings).retriever.search(query, k=k, filters=filters, mode=mode)
+    """Ranked papers for ``query`` (hybrid dense + BM25 by default; "dense" or "bm25" for one side)."""
+    settings = _settings(settings)
+    return shared_retriever(settings).search(
+        query, k=k, filters=filters, mode=mode, options=settings.retrieval
+    )
+
+
+def ask_stream(
+    question: str,
+    *,
+    backend: str | None = None,
+    k: int | None = None,
+    filters: SearchFilters | None = None,
+    temperature: float | None = None,
+    settings: Settings | None = None,
+    session: ChatSession | None = None,
+) -> Iterator[str | Answer]:
+    """The answer's text deltas as they are written, then the finished :class:`Answer` (the last item).
+
+    The final answer's text is authoritative: an LLM's streamed citations are checked afterwards, and a failing
+    backend is replaced by the extractive answer (``answer.fallback``).
+    """
+    knobs: dict[str, Any] = {"backend": backend, "k": k, "filters": filters, "temperature": temperature}
+    if session is not None:
+        return session.stream(question, settings=settings, **knobs)
+    return engine(settings).stream(AskRequest(question, **knobs))
 
 
 def ask(
@@ -73,14 +230,27 @@ def ask(
     backend: str | None = None,
     k: int | None = None,
     filters: SearchFilters | None = None,
+    temperature: float | None = None,
     settings: Settings | None = None,
     on_token: Callable[[str], None] | None = None,
     session: ChatSession | None = None,
 ) -> Answer:
-    """Answer ``question`` with cited paper titles. Pass a ``session`` to ask follow-ups."""
-    if session is not None:
-        return session.ask(question, backend=backend, k=k, filters=filters, on_token=on_token)
-    return engine(settings).ask(question, backend=backend, k=k, filters=filters, on_token=on_token)
+    """Answer ``question`` with cited paper titles. Pass a ``session`` (from :func:`chat`) to ask follow-ups."""
+    stream = ask_stream(
+        question,
+        backend=backend,
+        k=k,
+        filters=filters,
+        temperature=temperature,
+        settings=settings,
+        session=session,
+    )
+    for item in stream:
+        if isinstance(item, Answer):
+            return item
+        if on_token:
+            on_token(item)
+    raise AssertionError("unreachable: a stream always ends with its Answer")
 
 
 def compare(
@@ -91,23 +261,27 @@ def compare(
     filters: SearchFilters | None = None,
 ) -> Answer:
     """A cited side-by-side table of the papers named in ``question`` or given by ``paper_ids``."""
-    return engine(settings).compare(question or "Compare these papers.", paper_ids=paper_ids, filters=filters)
+    request = AskRequest(
+        question or "Compare these papers.", kind="compare", paper_ids=paper_ids, filters=filters
+    )
+    return engine(settings).ask(request)
 
 
 def chat(settings: Settings | None = None) -> ChatSession:
-    """A new multi-turn conversation."""
-    return ChatSession(engine(settings))
+    """A new multi-turn conversation: ``session.ask(...)`` keeps the context for follow-ups."""
+    return ChatSession(settings)
 
 
-def papers(
-    search_text: str | None = None, settings: Settings | None = None, filters: SearchFilters | None = None
-) -> list[StoredPaper]:
-    """The stored papers, optionally filtered by title text and by ``filters`` (years, source page, ids)."""
-    accept = filters.accepts if filters is not None and filters.active() else None
-    return engine(settings).retriever.store.papers(search=search_text, accept=accept)
+# ------------------------------------------------------------------ backends
 
 
-def paper(paper_id: str, settings: Settings | None = None) -> StoredPaper | None:
-    """One stored paper by id (with its full abstract), or None."""
-    found = papers(settings=settings, filters=SearchFilters(paper_ids=[paper_id]))
-    return found[0] if found else None
+def backends(settings: Settings | None = None) -> dict[str, Any]:
+    """The answer backends: {"auto": the one 'auto' picks, "backends": [{"name", "summary", "available",
+    "why_not"}, ...]} in registration order."""
+    settings = _settings(settings)
+    return {"auto": _backends.resolve(settings, "auto"), "backends": _backends.backend_info(settings)}
+
+
+def resolve_backend(settings: Settings | None = None, backend: str | None = None) -> str:
+    """The concrete backend ``backend`` (default: the settings' choice, 'auto' resolved) names."""
+    return _backends.resolve(_settings(settings), backend)

@@ -1,35 +1,21 @@
-"""Citation markers: parse ``[n]`` markers in an answer, check each against the source it names, repair or drop.
+"""Citation checking: every ``[n]`` an answer carries is checked against the source it names, repaired or dropped.
 
-A marker is kept only when the sentence it ends is supported by that source (:func:`rag.evidence.best_support`).
+A marker is kept only when the sentence it ends is supported by that source (:meth:`rag.evidence.Evidence.support`).
 A marker naming a missing source, or a source that doesn't support the sentence, is moved to the source that does,
-or removed when none does. So a claim is never left attributed to the wrong paper.
+or removed when none does. So a claim is never left attributed to the wrong paper. Base models, which don't cite
+reliably, get each sentence attributed instead (:func:`attribute`).
+
+The marker format itself (and the "Cited papers:" tail) is defined in :mod:`rag.text`.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from rag.embeddings import Embedder
-from rag.evidence import best_support
-from rag.retrieval import split_sentences
-
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-
-
-def markers(text: str) -> list[int]:
-    """All source numbers cited in ``text``, in order of first appearance."""
-    found: list[int] = []
-    for m in MARKER.finditer(text):
-        for part in re.split(r"[,;]", m[1]):
-            n = int(part)
-            if n not in found:
-                found.append(n)
-    return found
-
-
-def strip_markers(text: str) -> str:
-    return re.sub(r"\s+([.,;:])", r"\1", MARKER.sub("", text)).strip()
+from rag.evidence import Evidence
+from rag.text import cite, markers, split_sentences, strip_markers
+from rag.types import Citation, Source
 
 
 @dataclass
@@ -39,8 +25,8 @@ class Validation:
     repaired: int  # markers moved to the source that supports the sentence
 
 
-def validate(answer: str, sources: dict[int, str], embedder: Embedder) -> Validation:
-    """Re-check every cited sentence against its sources; ``sources`` maps n -> the text given to the model."""
+def validate(answer: str, evidence: Evidence, given: Collection[int]) -> Validation:
+    """Re-check every cited sentence of ``answer`` against the sources numbered ``given`` (those the model saw)."""
     removed = repaired = 0
     out_lines = []
     for line in answer.splitlines():
@@ -51,12 +37,9 @@ def validate(answer: str, sources: dict[int, str], embedder: Embedder) -> Valida
                 out_sentences.append(sentence)
                 continue
             bare = strip_markers(sentence)
-            keep = []
-            for n in cited:
-                if n in sources and best_support(bare, [(n, sources[n])], embedder)[0] == n:
-                    keep.append(n)
+            keep = [n for n in cited if n in given and evidence.support(bare, [n])[0] == n]
             if not keep:
-                n_best, _ = best_support(bare, list(sources.items()), embedder)
+                n_best, _ = evidence.support(bare, given)
                 if n_best is not None:
                     keep, repaired = [n_best], repaired + 1
                 else:
@@ -69,3 +52,28 @@ def validate(answer: str, sources: dict[int, str], embedder: Embedder) -> Valida
             out_sentences.append(f"{body} {tail}{end}".replace(" .", ".") if tail else bare)
         out_lines.append(" ".join(out_sentences))
     return Validation("\n".join(out_lines), removed, repaired)
+
+
+def attribute(raw: str, evidence: Evidence, given: Collection[int]) -> str:
+    """A base model's output with each sentence cited by the source that supports it; unsupported ones dropped."""
+    kept = []
+    for sentence in split_sentences(strip_markers(raw)):
+        n, _ = evidence.support(sentence, given)
+        if n is not None:
+            kept.append(cite(sentence, n))
+    return " ".join(kept)
+
+
+def cited_list(text: str, sources: list[Source]) -> list[Citation]:
+    """The sources ``text`` cites, in order of first citation."""
+    by_n = {s.n: s for s in sources}
+    return [Citation(n, by_n[n].title, by_n[n].paper_id) for n in markers(text) if n in by_n]
+
+
+def mark_support(text: str, sources: list[Source], evidence: Evidence) -> None:
+    """Set each cited source's ``support`` to the sentence of it that ``text`` relies on (for highlighting)."""
+    by_n = {s.n: s for s in sources}
+    for sentence in split_sentences(text):
+        for n in markers(sentence):
+            if n in by_n and not by_n[n].support:
+                by_n[n].support = evidence.highlight(n, strip_markers(sentence))

@@ -77,15 +77,21 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 def _settings_for(args: argparse.Namespace, settings: Settings) -> Settings:
     """Apply --backend / --model / --k overrides."""
-    llm = settings.llm.model_copy(
-        update={k: v for k, v in (("backend", args.backend), ("model", args.model)) if v is not None}
-    )
-    retrieval = settings.retrieval.model_copy(update={"k": args.k} if args.k else {})
-    return settings.model_copy(update={"llm": llm, "retrieval": retrieval})
+    llm = {k: v for k, v in (("backend", args.backend), ("model", args.model)) if v is not None}
+    return settings.override(llm=llm, retrieval={"k": args.k} if args.k else {})
+
+
+def _backend_name(name: str) -> str:
+    """--backend's type: a registered backend or 'auto' (the registry is imported only when the flag is given)."""
+    from rag import backends
+
+    if name != "auto" and name not in backends.names():
+        raise argparse.ArgumentTypeError(f"{name!r} is not one of: {', '.join(['auto', *backends.names()])}")
+    return name
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from rag.retrieval import SearchFilters
+    from rag.types import SearchFilters
 
     filters = SearchFilters(
         year_from=args.year_from,
@@ -129,7 +135,7 @@ def _prepare(args: argparse.Namespace, settings: Settings) -> Settings:
 
     settings = _settings_for(args, settings)
     if args.no_auto_ingest:
-        if api.engine(settings).retriever.store.count() == 0:
+        if api.stats(settings)["chunks"] == 0:
             from rag.errors import IndexEmptyError
 
             raise IndexEmptyError(settings.collection_name())
@@ -215,7 +221,7 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         emit_json(answer.to_dict())
     elif args.csv:
-        from rag.answer import table_csv
+        from rag.comparison import table_csv
 
         sys.stdout.write(table_csv(answer.table))
     else:
@@ -233,7 +239,11 @@ def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--source", help="only papers from source pages whose file name contains this")
     p.add_argument("--title", help="only papers whose title contains this")
-    p.add_argument("--backend", choices=["auto", "openai", "local", "extractive"], help="LLM backend")
+    p.add_argument(
+        "--backend",
+        type=_backend_name,
+        help="answer backend: auto, extractive, local, openai (or a registered one)",
+    )
     p.add_argument("--model", help="model name (openai) or GGUF path (local)")
     p.add_argument(
         "--no-auto-ingest", action="store_true", help="fail instead of ingesting into an empty store"

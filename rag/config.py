@@ -16,7 +16,7 @@ import importlib.util
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -99,10 +99,11 @@ class EmbeddingSettings(BaseModel):
 class LLMSettings(BaseModel):
     """Which model writes answers."""
 
-    backend: Literal["auto", "openai", "local", "extractive"] = Field(
+    backend: str = Field(
         "auto",
-        description="'auto' picks 'openai' if an endpoint or key is configured, else 'local' if llama-cpp-python "
-        "is installed, else 'extractive' (no LLM: cited sentences from the abstracts).",
+        description="A registered backend ('paper-rag config' lists them: extractive, local, openai), or 'auto': "
+        "'openai' if an endpoint or key is configured, else 'local' if PAPER_RAG_LLM__MODEL names a GGUF file "
+        "and llama-cpp-python is installed, else 'extractive' (no LLM: cited sentences from the abstracts).",
     )
     model: str | None = Field(
         None,
@@ -137,6 +138,90 @@ class RetrievalSettings(BaseModel):
         le=1.0,
         description="MMR trade-off between relevance (1.0) and diversity (0.0) across papers.",
     )
+
+
+class EvidenceSettings(BaseModel):
+    """How sentences of the retrieved abstracts are scored, and when they are enough to answer (rag.evidence).
+
+    The refusal thresholds were chosen by a grid search on the curated eval set's fact questions (refusal accuracy
+    against false refusals), checked on generated questions; every eval report records them. A sweep is
+    ``load_settings(evidence={...})``.
+    """
+
+    similarity_weight: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="A sentence's score is this times its cosine similarity to the question plus the rest times "
+        "the share of the question's content terms it contains.",
+    )
+    min_sentence_sim: float = Field(
+        0.30,
+        ge=-1.0,
+        le=1.0,
+        description="Refuse (topic absent) when no sentence of the retrieved abstracts is at least this similar to "
+        "the question.",
+    )
+    min_detail_coverage: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Refuse (detail absent) when the best paper's abstract holds less than this share of the "
+        "question's detail terms (its content terms that are neither in that paper's title nor generic).",
+    )
+    confident_sim: float = Field(
+        0.45,
+        ge=-1.0,
+        le=1.0,
+        description="A question that names no paper is answered despite low detail coverage when its best "
+        "sentence is at least this similar.",
+    )
+    names_paper: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="A question names a paper when at least two of its terms are in the title and they make up "
+        "this share of the title's terms or of the question's.",
+    )
+    support_sim: float = Field(
+        0.6,
+        ge=-1.0,
+        le=1.0,
+        description="An answer sentence is supported by a source sentence at least this similar...",
+    )
+    support_overlap: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="...or sharing this share of its content terms while at least support_min_sim similar. "
+        "A number the source sentence doesn't state is never supported.",
+    )
+    support_min_sim: float = Field(0.4, ge=-1.0, le=1.0, description="See support_overlap.")
+    answer_sentences: int = Field(3, ge=1, le=20, description="Most sentences in an extractive answer.")
+    sentences_per_paper: int = Field(
+        2, ge=1, le=20, description="Most sentences an extractive answer takes from one paper."
+    )
+    lead_floor: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="An extractive answer adds a sentence of the best paper scoring at least this share of the "
+        "best sentence's score...",
+    )
+    other_floor: float = Field(
+        0.92,
+        ge=0.0,
+        le=1.0,
+        description="...and a sentence of another paper only at this share (a fact answer stays focused).",
+    )
+    list_floor: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="A list answer includes a retrieved paper whose best sentence scores at least this share of "
+        "the best one (or whose title and abstract hold every content term of the question).",
+    )
+    list_k: int = Field(15, ge=1, le=200, description="Papers retrieved and checked for a list question.")
 
 
 class UISettings(BaseModel):
@@ -177,6 +262,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
     retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
+    evidence: EvidenceSettings = Field(default_factory=lambda: EvidenceSettings())
     ui: UISettings = Field(default_factory=lambda: UISettings())
 
     def model_post_init(self, __context: object) -> None:
@@ -195,10 +281,32 @@ class Settings(BaseSettings):
             return "minilm-l6-int8"
         return "openai-" + self.embedding.openai_model
 
+    def override(self, **changes: Any) -> Settings:
+        """A validated copy with ``changes``: top-level fields, or groups as dicts merged into the group.
+
+        ``settings.override(llm={"backend": "local"}, retrieval={"k": 3})`` keeps every other field, including
+        the other fields of ``llm``. The one way the CLI, the UI, the evals and the tests change settings.
+        """
+        data = self.model_dump()
+        for key, value in changes.items():
+            if key not in type(self).model_fields:
+                raise ValueError(f"unknown setting {key!r}")
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return type(self).model_validate(data)
+
     def collection_name(self) -> str:
-        """Encodes the embedder and the chunking settings, so changing either never mixes vectors."""
+        """Encodes the embedder, the chunking settings and the sentence splitter, so changing any never mixes
+        vectors (chunks are cut at the splitter's sentence boundaries)."""
+        from rag.text import SPLITTER_VERSION
+
         key = json.dumps(
-            {"embedder": self.embedder_id(), "chunk": self.chunk.model_dump()}, sort_keys=True
+            {"embedder": self.embedder_id(), "chunk": self.chunk.model_dump(), "splitter": SPLITTER_VERSION},
+            sort_keys=True,
         ).encode()
         digest = hashlib.sha256(key).hexdigest()[:10]
         slug = "".join(c if c.isalnum() else "-" for c in self.embedder_id()).strip("-")
@@ -206,9 +314,9 @@ class Settings(BaseSettings):
         return name[:63]  # Chroma's limit
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with keyword overrides (nested groups as dicts)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with keyword overrides (nested groups as dicts, see Settings.override)."""
+    return Settings().override(**overrides) if overrides else Settings()
 
 
 def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:

@@ -1,417 +1,224 @@
 """Evidence: which sentences of the retrieved abstracts answer a question, and whether any do.
 
-Everything here is deterministic: sentences are scored by the cosine similarity of their embedding to the question
-plus the share of the question's content terms they contain. The same scores drive the extractive backend (pick the
-best sentences), the refusal gate (does the evidence cover what was asked?), and attribution of LLM-written
-sentences to the source that supports them.
+One :class:`Evidence` is built per answer. It splits every source into sentences (:func:`rag.text.split_sentences`;
+sentences addressed to an assistant are never evidence), embeds each distinct text once, and answers every question
+the answer chain has about them:
 
-Deliberately not here: any LLM call. The thresholds are module constants, chosen on the curated eval set
-(``paper-rag eval``) and documented in the README.
+* :meth:`Evidence.top` / :attr:`Evidence.ranked`: sentences scored against the question (cosine similarity of the
+  embeddings, plus the share of the question's content terms they contain; weights in ``Settings.evidence``);
+* :meth:`Evidence.gate`: is there enough to answer? Two ways to fail, each with its refusal text: nothing relevant
+  (the topic is absent), or the paper is there but its abstract doesn't state the detail asked for;
+* :meth:`Evidence.support`: which source supports a sentence someone wrote (an LLM's, or a citation to check);
+* :meth:`Evidence.highlight`: the sentence of a source an answer relies on, for the UI to mark.
+
+Every threshold is a field of :class:`rag.config.EvidenceSettings`. Deliberately not here: any LLM call, retrieval,
+or the wording of answers other than refusals.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
+import numpy as np
+
+from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
-from rag.prompts import looks_like_instruction
-from rag.retrieval import split_sentences
-
-# A question term counts as covered when it (or its stem) appears in the evidence.
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+(?:\.\d+)?%?")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "paper",
-        "papers",
-        "work",
-        "works",
-        "study",
-        "studies",
-        "method",
-        "methods",
-        "approach",
-        "approaches",
-        "propose",
-        "proposed",
-        "proposes",
-        "present",
-        "presents",
-        "introduce",
-        "introduces",
-        "use",
-        "used",
-        "uses",
-        "using",
-        "model",
-        "models",
-        "show",
-        "shows",
-        "report",
-        "reports",
-        "reported",
-        "collection",
-        "corpus",
-        "abstract",
-        "abstracts",
-        "describe",
-        "describes",
-        "described",
-        "find",
-        "found",
-        "tell",
-        "give",
-        "say",
-        "says",
-        "said",
-        "stated",
-        "state",
-        "mention",
-        "mentioned",
-        "one",
-        "two",
-        "many",
-        "much",
-        "does",
-        "did",
-        "do",
-        "achieve",
-        "achieved",
-        "reach",
-        "reached",
-        "get",
-        "got",
-        "main",
-        "key",
-        "new",
-        "novel",
-        "specific",
-        "exactly",
-        "according",
-    ]
-)
-# Evidence below these is not enough to answer. Chosen by a grid search on the curated eval set's fact-path
-# questions (refusal accuracy against false refusals), checked on 150 generated questions (all answerable:
-# 2.7% falsely refused; 0.30 and 0.40 tie on the curated set, and 0.30 refuses fewer of those). See README.
-MIN_SENTENCE_SIM = 0.30  # cosine of the best evidence sentence to the question
-MIN_DETAIL_COVERAGE = 0.6  # share of the question's detail terms found in the best paper's abstract
-CONFIDENT_SIM = 0.45  # above this, a question that doesn't name a paper is answered despite low coverage
-SUPPORT_SIM = 0.6  # an answer sentence is supported by a source sentence at least this similar...
-SUPPORT_OVERLAP = 0.6  # ...or sharing this share of its content terms (and at least SUPPORT_MIN_SIM similar)
-SUPPORT_MIN_SIM = 0.4
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def stem(word: str) -> str:
-    w = word.lower()
-    for suffix in ("ies", "es", "s", "ing", "ed"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
-
-
-# Words that say little about *which detail* is asked: not counted as detail terms.
-GENERIC = frozenset(
-    stem(w)
-    for w in [
-        "train",
-        "training",
-        "trained",
-        "learn",
-        "learning",
-        "learned",
-        "result",
-        "results",
-        "performance",
-        "perform",
-        "experiment",
-        "experiments",
-        "evaluate",
-        "evaluation",
-        "task",
-        "tasks",
-        "problem",
-        "problems",
-        "data",
-        "improve",
-        "improvement",
-        "better",
-        "best",
-        "large",
-        "small",
-        "number",
-        "value",
-        "values",
-        "set",
-        "setting",
-        "settings",
-        "handle",
-        "handles",
-        "deal",
-        "deals",
-        "work",
-        "works",
-        "help",
-        "helps",
-        "make",
-        "makes",
-        "address",
-        "addresses",
-        "apply",
-        "applies",
-        "obtain",
-        "obtains",
-        "yield",
-        "yields",
-        "enable",
-        "enables",
-        "allow",
-        "allows",
-        "reduce",
-        "reduces",
-        "increase",
-        "increases",
-        "solve",
-        "solves",
-        "tackle",
-        "tackles",
-        "lead",
-        "leads",
-        "compare",
-        "compares",
-        "do",
-        "does",
-        "happen",
-        "happens",
-        "mean",
-        "means",
-        "idea",
-        "ideas",
-        "way",
-        "ways",
-        "kind",
-        "kinds",
-        "type",
-        "types",
-        "aim",
-        "aims",
-        "goal",
-        "goals",
-        "purpose",
-    ]
+from rag.text import (
+    coverage,
+    generic_stems,
+    looks_like_instruction,
+    numbers,
+    split_sentences,
+    stem,
+    terms,
+    words,
 )
 
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words and numbers of a text (no stopwords)."""
-    return {stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1}
+REFUSAL = "The collection does not contain enough information to answer this."
 
 
-def overlap(terms: set[str], text: str) -> float:
-    """Share of ``terms`` present in ``text``."""
-    if not terms:
-        return 0.0
-    return len(terms & content_terms(text)) / len(terms)
+class SourceLike(Protocol):
+    n: int
+    title: str
+    text: str
 
 
 @dataclass
 class Sentence:
     source: int  # the source's number, 1-based
     text: str
-    sim: float = 0.0
-    lexical: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return 0.7 * self.sim + 0.3 * self.lexical
-
-
-def score_sentences(question: str, sources: list[tuple[int, str]], embedder: Embedder) -> list[Sentence]:
-    """Every sentence of every (n, text) source, scored against the question; best first."""
-    # Instruction-like sentences planted in an abstract are never evidence.
-    sentences = [
-        Sentence(n, s) for n, text in sources for s in split_sentences(text) if not looks_like_instruction(s)
-    ]
-    if not sentences:
-        return []
-    vecs = embedder.embed_batch([question] + [s.text for s in sentences])
-    sims = vecs[1:] @ vecs[0]
-    terms = content_terms(question)
-    for sentence, sim in zip(sentences, sims, strict=True):
-        sentence.sim = float(sim)
-        sentence.lexical = overlap(terms, sentence.text)
-    return sorted(sentences, key=lambda s: -s.score)
+    sim: float = 0.0  # cosine similarity to the question
+    lexical: float = 0.0  # share of the question's content terms it contains
+    score: float = 0.0  # the two, weighted by Settings.evidence.similarity_weight
 
 
 @dataclass
-class Sufficiency:
+class Verdict:
+    """The gate's decision. ``reason``: "" (answerable), "empty", "topic" or "detail"."""
+
     ok: bool
-    reason: str  # why not, in words for the user
-    detail_terms: set[str]
+    reason: str = ""
+    message: str = ""  # the refusal, for the user
+    paper: int | None = None  # the source the decision was about
+    missing: list[str] = field(default_factory=list)  # the question's words the paper doesn't state
 
 
-def check_sufficiency(
-    question: str, best_title: str, best_text: str, best_sentence: Sentence | None, *, named: bool = False
-) -> Sufficiency:
-    """Is there evidence for this question? Two ways to fail:
+class Evidence:
+    """The sentences of one answer's sources, embedded once, and every decision made from them."""
 
-    * nothing relevant: the best sentence is far from the question;
-    * the paper is there, but its abstract doesn't state what is asked: the question's terms that are not
-      in the paper's title (the *detail* asked for) are mostly absent from its abstract.
-    """
-    terms = content_terms(question)
-    detail = terms - content_terms(best_title) - GENERIC
-    if best_sentence is None or best_sentence.sim < MIN_SENTENCE_SIM:
-        return Sufficiency(False, "topic", detail)
-    # A question that names the paper is similar to its abstract whatever it asks: then only coverage counts.
-    confident = best_sentence.sim >= CONFIDENT_SIM and not named
-    if detail and overlap(detail, best_text) < MIN_DETAIL_COVERAGE and not confident:
-        return Sufficiency(False, "detail", detail)
-    return Sufficiency(True, "", detail)
+    def __init__(
+        self,
+        question: str,
+        sources: Sequence[SourceLike],
+        embedder: Embedder,
+        settings: EvidenceSettings | None = None,
+    ) -> None:
+        self.question = question
+        self.sources = list(sources)
+        self.embedder = embedder
+        self.settings = settings or EvidenceSettings()
+        self._vectors: dict[str, np.ndarray] = {}
+        self.by_source: dict[int, list[Sentence]] = {}
+        for src in self.sources:
+            self.by_source[src.n] = [
+                Sentence(src.n, s) for s in split_sentences(src.text) if not looks_like_instruction(s)
+            ]
+        sentences = [s for group in self.by_source.values() for s in group]
+        self._embed([question, *(s.text for s in sentences)])
+        q = self._vectors[question]
+        q_terms = terms(question)
+        w = self.settings.similarity_weight
+        for s in sentences:
+            s.sim = float(self._vectors[s.text] @ q)
+            s.lexical = coverage(q_terms, s.text)
+            s.score = w * s.sim + (1 - w) * s.lexical
+        self.ranked: list[Sentence] = sorted(sentences, key=lambda s: -s.score)
 
+    # ------------------------------------------------------------------ embeddings, once per distinct text
 
-def best_support(
-    sentence: str, candidates: list[tuple[int, str]], embedder: Embedder
-) -> tuple[int | None, float]:
-    """The source number whose text best supports ``sentence`` and the support score; None when none does."""
-    pieces = [(n, s) for n, text in candidates for s in split_sentences(text)]
-    if not pieces or not sentence.strip():
-        return None, 0.0
-    vecs = embedder.embed_batch([sentence] + [s for _, s in pieces])
-    sims = vecs[1:] @ vecs[0]
-    terms = content_terms(sentence)
-    numbers = set(_NUMBER.findall(sentence))
-    best_n, best = None, 0.0
-    for (n, text), sim in zip(pieces, sims, strict=True):
-        if numbers and not numbers <= set(_NUMBER.findall(text)):
-            continue  # a number the source sentence doesn't state is not supported by it
-        lex = overlap(terms, text)
-        if float(sim) >= SUPPORT_SIM or (lex >= SUPPORT_OVERLAP and float(sim) >= SUPPORT_MIN_SIM):
-            score = float(sim) + lex
-            if score > best:
-                best_n, best = n, score
-    return best_n, best
+    def _embed(self, texts: Iterable[str]) -> None:
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            for text, vec in zip(new, self.embedder.embed_batch(new), strict=True):
+                self._vectors[text] = np.asarray(vec)
 
+    @property
+    def texts_embedded(self) -> int:
+        return len(self._vectors)
 
-def supporting_sentence(claim: str, text: str, embedder: Embedder) -> str:
-    """The sentence of ``text`` closest to ``claim`` (for highlighting what an answer relies on)."""
-    sentences = split_sentences(text)
-    if not sentences:
-        return ""
-    vecs = embedder.embed_batch([claim, *sentences])
-    return sentences[int((vecs[1:] @ vecs[0]).argmax())]
+    # ------------------------------------------------------------------ ranking
+
+    def top(self, n: int | None = None, *, source: int | None = None) -> list[Sentence]:
+        """The best ``n`` sentences (all when None), optionally of one source."""
+        pool = self.ranked if source is None else [s for s in self.ranked if s.source == source]
+        return pool if n is None else pool[:n]
+
+    def best_by_source(self) -> dict[int, Sentence]:
+        """Each source's best sentence."""
+        best: dict[int, Sentence] = {}
+        for s in self.ranked:
+            best.setdefault(s.source, s)
+        return best
+
+    def covers_question(self, text: str) -> bool:
+        """Whether ``text`` holds every content term of the question."""
+        return coverage(terms(self.question), text) == 1.0
+
+    def source(self, n: int) -> SourceLike | None:
+        return next((s for s in self.sources if s.n == n), None)
+
+    # ------------------------------------------------------------------ the gate
+
+    def names(self, src: SourceLike) -> float:
+        """How much the question names this paper: shared title terms, as a share of either side (0 if < 2)."""
+        q_terms = terms(self.question)
+        t_terms = terms(src.title)
+        shared = q_terms & t_terms
+        if len(shared) < 2:
+            return 0.0
+        return max(len(shared) / len(t_terms), len(shared) / len(q_terms))
+
+    def _check(self, src: SourceLike, best: Sentence | None, *, named: bool) -> Verdict:
+        cfg = self.settings
+        detail = terms(self.question) - terms(src.title) - generic_stems()
+        if best is None or best.sim < cfg.min_sentence_sim:
+            return Verdict(False, "topic", paper=src.n)
+        # A question that names the paper is similar to its abstract whatever it asks: then only coverage counts.
+        confident = best.sim >= cfg.confident_sim and not named
+        if detail and coverage(detail, src.text) < cfg.min_detail_coverage and not confident:
+            absent = detail - terms(src.text)
+            missing = list(dict.fromkeys(w.lower() for w in words(self.question) if stem(w) in absent))
+            return Verdict(False, "detail", paper=src.n, missing=missing)
+        return Verdict(True, paper=src.n)
+
+    def gate(self) -> Verdict:
+        """Whether the sources answer the question; when not, the refusal says what the collection does hold."""
+        if not self.sources:
+            return Verdict(False, "empty", f"{REFUSAL} The collection has no papers matching the question.")
+        best = self.ranked[0] if self.ranked else None
+        top = self.source(best.source) if best else None
+        top = top or self.sources[0]
+        named = max(self.sources, key=self.names)
+        is_named = self.names(named) >= self.settings.names_paper
+        if is_named and named is not top:
+            # The evidence may sit in another paper than the one whose title the question echoes: either will do.
+            if self._check(top, best, named=False).ok:
+                return Verdict(True, paper=top.n)
+            top = named
+        verdict = self._check(top, best, named=is_named)
+        if verdict.ok:
+            return verdict
+        if verdict.reason == "detail":
+            missing = ", ".join(verdict.missing) or "that detail"
+            verdict.message = (
+                f'{REFUSAL} The collection has "{top.title}", but its abstract does not state this '
+                f"(nothing about: {missing})."
+            )
+        else:
+            near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
+            verdict.message = (
+                f"{REFUSAL} The closest papers in the collection are about other topics: {near}."
+            )
+        return verdict
+
+    # ------------------------------------------------------------------ support and highlighting
+
+    def support(self, claim: str, among: Iterable[int] | None = None) -> tuple[int | None, float]:
+        """The source (of ``among``, default all) whose sentences best support ``claim``, and the support score.
+
+        Supported means: a sentence at least ``support_sim`` similar, or sharing ``support_overlap`` of the claim's
+        content terms while at least ``support_min_sim`` similar; and every number the claim states is in that
+        sentence. None when no source supports it.
+        """
+        claim = claim.strip()
+        allowed = set(among) if among is not None else set(self.by_source)
+        pool = [s for n in allowed for s in self.by_source.get(n, [])]
+        if not claim or not pool:
+            return None, 0.0
+        self._embed([claim])
+        cvec = self._vectors[claim]
+        cfg = self.settings
+        c_terms = terms(claim)
+        c_numbers = numbers(claim)
+        best_n, best = None, 0.0
+        for s in pool:
+            if c_numbers and not c_numbers <= numbers(s.text):
+                continue  # a number the source sentence doesn't state is not supported by it
+            sim = float(self._vectors[s.text] @ cvec)
+            lex = coverage(c_terms, s.text)
+            supported = sim >= cfg.support_sim or (lex >= cfg.support_overlap and sim >= cfg.support_min_sim)
+            if supported and sim + lex > best:
+                best_n, best = s.source, sim + lex
+        return best_n, best
+
+    def highlight(self, n: int, claim: str) -> str:
+        """The sentence of source ``n`` closest to ``claim`` ("" when the source has none)."""
+        pool = self.by_source.get(n, [])
+        claim = claim.strip()
+        if not pool or not claim:
+            return ""
+        self._embed([claim])
+        cvec = self._vectors[claim]
+        return max(pool, key=lambda s: float(self._vectors[s.text] @ cvec)).text

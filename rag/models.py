@@ -1,9 +1,11 @@
-"""Plain dataclasses passed between the layers: papers, chunks, search hits."""
+"""What ingest produces and the store keeps: ``Paper`` records and their ``Chunk``s, and the title key they dedup on.
+
+Result types (search hits, answers, stored papers) are in :mod:`rag.types`.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -51,11 +53,6 @@ class Paper:
     def n_authors(self) -> int | None:
         return len(self.authors) if self.authors else self.authors_count
 
-    def content_hash(self) -> str:
-        """Hash of everything that ends up in the store; unchanged hash means nothing to re-embed."""
-        data = asdict(self)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["paper_id"] = self.paper_id
@@ -81,21 +78,3 @@ class Chunk:
     def embed_text(self) -> str:
         """What the embedder sees: the title gives every chunk its paper's context."""
         return f"{self.title}\n\n{self.text}"
-
-
-@dataclass
-class StoredPaper:
-    """A paper as read back from the store."""
-
-    paper_id: str
-    title: str
-    abstract: str
-    published: str | None
-    authors_count: int | None
-    sources: list[str]
-    n_chunks: int
-    arxiv_id: str | None = None
-    upvotes: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

@@ -6,7 +6,8 @@ Whatever an abstract says, the answer's citations are re-checked against the sou
 (:mod:`rag.citations`).
 
 Base models (the bundled Gemma 3 270M) don't follow instructions, so they get a completion-style prompt: a short
-few-shot pattern of source -> cited answer, and stop sequences.
+few-shot pattern of source -> cited answer, and stop sequences. The two ways of prompting are the two
+:class:`PromptStyle` objects, ``CHAT`` and ``COMPLETION``; an LLM backend picks one by the model's ``is_chat``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.evidence import REFUSAL, Evidence
 from rag.llm.base import Message
-from rag.retrieval import split_sentences
+from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, neutralize_markers, split_sentences
 from rag.tokens import count_tokens, truncate_tokens
 
-REFUSAL = "The collection does not contain enough information to answer this."
+_TAG = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)
 
 SYSTEM = f"""You answer questions about research papers using ONLY the numbered sources you are given.
 Rules:
@@ -46,29 +48,9 @@ class SourceText:
     text: str
 
 
-_INJECTED_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_TAG = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)
-
-
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these)\s+)*"
-    r"(?:(?:previous|prior|above|earlier|preceding|system|original)\s+)?(instructions?|prompts?|rules|directions)\b"
-    r"|\b(you (must|should|are to)|as an ai|assistant[,:])"
-    r"|\b(always|only|must)\s+cite\b|\bcite (this|source|paper|\(\d)"
-    r"|\b(answer|respond|reply|say) (that|with|only)\b",
-    re.IGNORECASE,
-)
-INSTRUCTION_REMOVED = "[instruction-like text removed]"
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """A sentence addressed to an assistant rather than a reader ("ignore previous instructions", "cite ...")."""
-    return bool(_INSTRUCTION.search(sentence))
-
-
 def sanitize(text: str) -> str:
     """Abstracts are data: no planted citation markers, no closing tags, no instruction-like sentences."""
-    text = _TAG.sub(" ", _INJECTED_MARKER.sub(r"(\1)", text))
+    text = _TAG.sub(" ", neutralize_markers(text))
     return " ".join(INSTRUCTION_REMOVED if looks_like_instruction(s) else s for s in split_sentences(text))
 
 
@@ -121,3 +103,41 @@ def prompt_tokens(prompt: list[Message] | str) -> int:
     if isinstance(prompt, str):
         return count_tokens(prompt)
     return sum(count_tokens(m["content"]) + 4 for m in prompt)
+
+
+def focused(sources: list[SourceText], evidence: Evidence) -> list[SourceText]:
+    """The sources holding the best evidence sentences, each cut to its best few sentences in abstract order."""
+    order: list[int] = []
+    for sentence in evidence.ranked:
+        if sentence.source not in order:
+            order.append(sentence.source)
+    by_n = {t.n: t for t in sources}
+    out = []
+    for n in [n for n in order if n in by_n][:BASE_SOURCES]:
+        best = {s.text for s in evidence.top(BASE_SENTENCES, source=n)}
+        kept = [s for s in split_sentences(by_n[n].text) if s in best]
+        out.append(SourceText(n, by_n[n].title, " ".join(kept)))
+    return out
+
+
+@dataclass(frozen=True)
+class PromptStyle:
+    """How one kind of model is prompted: chat messages with whole sources, or a short completion prompt."""
+
+    chat: bool
+    stop: tuple[str, ...] = ()
+    max_tokens: int | None = None  # a cap below the settings' max_tokens, for small base models
+
+    def select(self, sources: list[SourceText], evidence: Evidence) -> list[SourceText]:
+        return sources if self.chat else focused(sources, evidence)
+
+    def build(
+        self, question: str, sources: list[SourceText], history: list[tuple[str, str]] | None
+    ) -> list[Message] | str:
+        return (
+            chat_messages(question, sources, history) if self.chat else completion_prompt(question, sources)
+        )
+
+
+CHAT = PromptStyle(chat=True)
+COMPLETION = PromptStyle(chat=False, stop=tuple(BASE_STOP), max_tokens=BASE_MAX_TOKENS)

@@ -12,121 +12,17 @@ ids) go into Chroma's ``where`` for the dense side and into a weight mask for th
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError
-from rag.models import normalize_title
 from rag.store import PaperStore
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Abstract sentences (a plain rule: terminal punctuation, then a capital or digit)."""
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
-
-
-@dataclass
-class SearchFilters:
-    """Restrict retrieval. A paper without a known year passes a year filter only if ``include_undated``."""
-
-    year_from: int | None = None
-    year_to: int | None = None
-    include_undated: bool = True
-    source: str | None = None  # substring of a source page's file name
-    title: str | None = None  # substring of the title (case/whitespace-insensitive)
-    paper_ids: list[str] | None = None
-
-    def active(self) -> bool:
-        return any(
-            v is not None for v in (self.year_from, self.year_to, self.source, self.title, self.paper_ids)
-        )
-
-    def accepts(self, meta: dict[str, Any]) -> bool:
-        year = int(meta.get("year", 0) or 0)
-        if self.year_from is not None or self.year_to is not None:
-            if year == 0:
-                if not self.include_undated:
-                    return False
-            elif (self.year_from is not None and year < self.year_from) or (
-                self.year_to is not None and year > self.year_to
-            ):
-                return False
-        if self.source and self.source.lower() not in meta.get("pages", "").lower():
-            return False
-        if self.title and normalize_title(self.title) not in meta.get("title_key", ""):
-            return False
-        return not (self.paper_ids is not None and meta.get("paper_id") not in self.paper_ids)
-
-
-@dataclass
-class ChunkMatch:
-    chunk_id: str
-    text: str
-    score: float  # fused RRF score
-    dense: float | None  # cosine similarity, when the dense side found it
-    bm25_rank: int | None
-
-
-@dataclass
-class PaperHit:
-    """One paper in a result list, with its best-matching chunks."""
-
-    paper_id: str
-    title: str
-    score: float
-    published: str | None
-    authors_count: int | None
-    sources: list[str]
-    chunks: list[ChunkMatch] = field(default_factory=list)
-    dense: float = 0.0  # best cosine similarity of any of its chunks to the query
-    abstract: str = ""  # the full abstract, where a caller fetched it (compare)
-
-    @property
-    def snippet(self) -> str:
-        return self.chunks[0].text if self.chunks else ""
-
-    @property
-    def text(self) -> str:
-        """The paper's retrieved text: its matched chunks in abstract order, overlaps removed."""
-        ordered = sorted(self.chunks, key=lambda c: int(c.chunk_id.rsplit("#", 1)[1]))
-        sentences: list[str] = []
-        for chunk in ordered:
-            for sentence in split_sentences(chunk.text):
-                if sentence not in sentences:
-                    sentences.append(sentence)
-        return " ".join(sentences)
-
-
-@dataclass
-class SearchResult:
-    query: str
-    hits: list[PaperHit]
-    timings_ms: dict[str, float]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON contract of ``paper-rag search --json`` (see README)."""
-        return {
-            "query": self.query,
-            "results": [
-                {
-                    "title": h.title,
-                    "paper_id": h.paper_id,
-                    "score": round(h.score, 6),
-                    "published": h.published,
-                    "snippet": h.snippet,
-                }
-                for h in self.hits
-            ],
-        }
+from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
 
 class _BM25Index:
@@ -226,11 +122,22 @@ class Retriever:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def search(
-        self, query: str, k: int | None = None, filters: SearchFilters | None = None, *, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        *,
+        mode: str = "hybrid",
+        options: RetrievalSettings | None = None,
     ) -> SearchResult:
-        """The top-``k`` papers for ``query``. ``mode`` is "hybrid", "dense" or "bm25" (the latter two for evals)."""
-        k = k or self.settings.retrieval.k
-        n = max(self.settings.retrieval.candidates, k * 4)
+        """The top-``k`` papers for ``query``. ``mode`` is "hybrid", "dense" or "bm25" (the latter two for evals).
+
+        ``options`` are this request's retrieval settings (default: the retriever's own), so one retriever, and
+        its BM25 index, serves every top-k and fusion setting of a collection.
+        """
+        opts = options or self.settings.retrieval
+        k = k or opts.k
+        n = max(opts.candidates, k * 4)
         t0 = time.perf_counter()
         if self.bm25().size == 0:
             raise IndexEmptyError(self.store.name)
@@ -242,7 +149,7 @@ class Retriever:
         lexical = index.search(query, n, filters) if mode != "dense" else []
         t_bm25 = time.perf_counter()
 
-        rrf_k = self.settings.retrieval.rrf_k
+        rrf_k = opts.rrf_k
         fused: dict[str, float] = {}
         for rank, dhit in enumerate(dense):
             fused[dhit.chunk_id] = fused.get(dhit.chunk_id, 0.0) + 1.0 / (rrf_k + rank + 1)
@@ -274,7 +181,7 @@ class Retriever:
             if d is not None:
                 hit.dense = max(hit.dense, d)
         ranked = sorted(papers.values(), key=lambda p: -p.score)
-        chosen = self._mmr(ranked, k) if len(ranked) > k else ranked
+        chosen = self._mmr(ranked, k, opts.mmr_lambda) if len(ranked) > k else ranked
         t_end = time.perf_counter()
         timings = {
             "embed": (t_embed - t0) * 1000,
@@ -285,9 +192,8 @@ class Retriever:
         }
         return SearchResult(query, chosen, timings)
 
-    def _mmr(self, ranked: list[PaperHit], k: int) -> list[PaperHit]:
+    def _mmr(self, ranked: list[PaperHit], k: int, lam: float) -> list[PaperHit]:
         """Maximal marginal relevance over papers: relevance = fused score, redundancy = best-chunk cosine."""
-        lam = self.settings.retrieval.mmr_lambda
         pool = ranked[: max(k * 3, k + 5)]
         vectors = self.store.embeddings([p.chunks[0].chunk_id for p in pool])
         top = pool[0].score or 1.0
@@ -306,3 +212,20 @@ class Retriever:
             chosen.append(best)
             rest.remove(best)
         return chosen
+
+
+_SHARED: dict[tuple[str, str], Retriever] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_retriever(settings: Settings) -> Retriever:
+    """The process's retriever for ``settings``' collection and store location (built once, then reused).
+
+    Keyed on what owns the data, not on per-request knobs: every top-k, backend and fusion setting of one
+    collection shares one store client, one embedder and one BM25 index.
+    """
+    key = (settings.collection_name(), settings.chroma_url or str(settings.chroma_path))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = Retriever(settings)
+        return _SHARED[key]

@@ -13,7 +13,6 @@ is re-written on the next ingest. Chunk ids are deterministic, so re-writing nev
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,16 +22,10 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import StoreError
-from rag.models import Chunk, Paper, StoredPaper, normalize_title
+from rag.models import Chunk, Paper, normalize_title
+from rag.types import StoredPaper, date_parts
 
 _PAGE = 5000
-_YEAR = re.compile(r"(\d{4})")
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
-    )
-}
 
 
 @dataclass
@@ -62,22 +55,6 @@ class ChunkHit:
     text: str
     metadata: dict[str, Any]
     score: float  # cosine similarity for dense hits
-
-
-def date_parts(published: str | None) -> dict[str, int]:
-    """{'year', 'month', 'day'} as far as the date states them; a yearless 'Jun 12' has no 'year'."""
-    if not published:
-        return {}
-    text = published.strip()
-    if m := re.match(r"^(\d{4})-(\d{2})-(\d{2})", text):
-        return {"year": int(m[1]), "month": int(m[2]), "day": int(m[3])}
-    parts: dict[str, int] = {}
-    m = re.match(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})", text)
-    if m and m[1].lower() in _MONTHS:
-        parts["month"], parts["day"] = _MONTHS[m[1].lower()], int(m[2])
-    if y := _YEAR.search(text):
-        parts["year"] = int(y[1])
-    return parts
 
 
 def chunk_metadata(paper: Paper, chunk: Chunk, text_hash: str, meta_hash: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ traceback to stderr. Deliberately not here: layout (``ui.app``) and HTML (``ui.r
 
 import functools
 import inspect
-import queue
 import shutil
 import sys
 import tempfile
@@ -21,21 +20,13 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from ingest.pipeline import ingest_paths
 from rag import api
-from rag.answer import Answer, table_csv
-from rag.chat import ChatSession
 from rag.config import Settings
 from rag.errors import RagError
-from rag.llm.factory import available_backends, resolve_backend
-from rag.models import StoredPaper
-from rag.retrieval import SearchFilters
-from rag.store import date_parts
+from rag.types import Answer, SearchFilters, StoredPaper
 from ui import render
 
-BACKEND_CHOICES = ("auto", "openai", "local", "extractive")
 MAX_COMPARE = 5
-_DONE = object()
 PROGRESS = gr.Progress()  # Gradio injects a live tracker for a parameter whose default is a gr.Progress
 
 
@@ -84,7 +75,7 @@ class ChatUpdate(NamedTuple):
     history: list[dict[str, str]]
     sources: str
     status: str
-    session: ChatSession | None
+    session: api.ChatSession | None
     turns: list[str]  # sources-panel HTML of each assistant turn
     question: str  # what the question box shows afterwards
 
@@ -98,13 +89,12 @@ class CompareResult(NamedTuple):
 
 
 def backend_choices(settings: Settings) -> list[tuple[str, str]]:
-    """(label, value) pairs: every backend, unavailable ones labelled with the reason."""
-    info = {b["name"]: b for b in available_backends(settings)}
-    choices = [(f"auto → {resolve_backend(settings, 'auto')}", "auto")]
-    for name in BACKEND_CHOICES[1:]:
-        b = info[name]
-        label = name if b["available"] else f"{name} (unavailable: {b['why_not']})"
-        choices.append((label, name))
+    """(label, value) pairs: 'auto', then every registered backend, unavailable ones labelled with the reason."""
+    info = api.backends(settings)
+    choices = [(f"auto → {info['auto']}", "auto")]
+    for b in info["backends"]:
+        label = b["name"] if b["available"] else f"{b['name']} (unavailable: {b['why_not']})"
+        choices.append((label, str(b["name"])))
     return choices
 
 
@@ -141,18 +131,12 @@ class Handlers:
             llm["model"] = model.strip()
         if temperature is not None:
             llm["temperature"] = float(temperature)
-        retrieval = {"k": int(k)} if k else {}
-        return self.settings.model_copy(
-            update={
-                "llm": self.settings.llm.model_copy(update=llm),
-                "retrieval": self.settings.retrieval.model_copy(update=retrieval),
-            }
-        )
+        return self.settings.override(llm=llm, retrieval={"k": int(k)} if k else {})
 
     def check_backend(self, settings: Settings) -> str:
         """The concrete backend to use; gr.Error naming the fix when it is not available here."""
-        name = resolve_backend(settings, settings.llm.backend)
-        for b in available_backends(settings):
+        name = api.resolve_backend(settings)
+        for b in api.backends(settings)["backends"]:
             if b["name"] == name and not b["available"]:
                 raise gr.Error(f"The {name} backend is not available: {b['why_not']}.")
         return name
@@ -181,9 +165,7 @@ class Handlers:
         return sorted({page for p in self.papers() for page in render.paper_pages(p)})
 
     def year_choices(self) -> list[str]:
-        return [
-            str(y) for y in sorted({date_parts(p.published).get("year") or 0 for p in self.papers()} - {0})
-        ]
+        return [str(y) for y in sorted({p.year or 0 for p in self.papers()} - {0})]
 
     def header(self) -> str:
         return render.header_html(len(self.papers()))
@@ -195,7 +177,7 @@ class Handlers:
         self,
         question: str,
         history: list[dict[str, Any]] | None,
-        session: ChatSession | None,
+        session: api.ChatSession | None,
         turns: list[str] | None,
         backend: str | None = None,
         model: str | None = None,
@@ -213,7 +195,6 @@ class Handlers:
             raise gr.Error("Type a question first.")
         settings = self.request_settings(backend, model, k, temperature)
         name = self.check_backend(settings)
-        api.engine(settings)  # the shared engine answers with this request's backend settings
         session = session or api.chat(settings)
         turn = str(len(turns))
         history.append({"role": "user", "content": question})
@@ -225,45 +206,36 @@ class Handlers:
             turns,
             "",
         )
-
-        pieces: queue.Queue[Any] = queue.Queue()
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                outcome["answer"] = session.ask(
-                    question,
-                    backend=name,
-                    k=settings.retrieval.k,
-                    filters=self.filters(year_from, year_to, include_undated),
-                    on_token=pieces.put,
-                    # explicit, since other events may reset the shared engine's settings meanwhile
-                    temperature=settings.llm.temperature,
-                )
-            except Exception as exc:  # re-raised in the handler's thread
-                outcome["error"] = exc
-            finally:
-                pieces.put(_DONE)
-
-        threading.Thread(target=work, name="paper-rag-ask", daemon=True).start()
         text = ""
-        while (piece := pieces.get()) is not _DONE:
-            text += piece
-            partial = {"role": "assistant", "content": render.answer_markdown(text, turn, streaming=True)}
-            yield ChatUpdate(
-                [*history, partial],
-                render.empty_sources("Retrieving papers…"),
-                render.working_html(f"Answering with {name}…"),
-                session,
-                turns,
-                "",
-            )
-        if "error" in outcome:
-            error = as_gr_error(outcome["error"])
+        answer: Answer | None = None
+        try:
+            # Settings travel with each question: changing the model mid-conversation applies to the next one.
+            for item in api.ask_stream(
+                question,
+                backend=name,
+                filters=self.filters(year_from, year_to, include_undated),
+                settings=settings,
+                session=session,
+            ):
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                text += item
+                partial = {"role": "assistant", "content": render.answer_markdown(text, turn, streaming=True)}
+                yield ChatUpdate(
+                    [*history, partial],
+                    render.empty_sources("Retrieving papers…"),
+                    render.working_html(f"Answering with {name}…"),
+                    session,
+                    turns,
+                    "",
+                )
+        except Exception as exc:
+            error = as_gr_error(exc)
             failed = {"role": "assistant", "content": f"⚠ No answer: {render.esc(str(error.message))}"}
             yield ChatUpdate([*history, failed], render.empty_sources(), "", session, turns, question)
-            raise error
-        answer: Answer = outcome["answer"]
+            raise error from None
+        assert answer is not None  # a stream always ends with its Answer
         if answer.note:
             gr.Warning(answer.note)
         panel = render.sources_html(answer, turn, self.abstracts())
@@ -276,7 +248,7 @@ class Handlers:
         turn = int(index) // 2
         return turns[turn] if turns and 0 <= turn < len(turns) else gr.skip()
 
-    def clear(self, session: ChatSession | None) -> ChatUpdate:
+    def clear(self, session: api.ChatSession | None) -> ChatUpdate:
         """Start a new conversation."""
         if session is not None:
             session.clear()
@@ -310,7 +282,7 @@ class Handlers:
         md = folder / "comparison.md"
         md.write_text(f"# {answer.question}\n\n{answer.answer}\n", encoding="utf-8")
         csv = folder / "comparison.csv"
-        csv.write_text(table_csv(answer.table), encoding="utf-8")
+        csv.write_text(api.table_csv(answer.table), encoding="utf-8")
         return CompareResult(
             render.compare_table_html(answer.table, "cmp"),
             render.sources_html(answer, "cmp", self.abstracts()),
@@ -340,7 +312,7 @@ class Handlers:
         y0, y1 = _year(year_from), _year(year_to)
 
         def keep(p: StoredPaper) -> bool:
-            year = date_parts(p.published).get("year")
+            year = p.year
             if y0 is not None or y1 is not None:
                 if year is None:
                     if not include_undated:
@@ -421,11 +393,7 @@ class Handlers:
         def step(done: int, total: int) -> None:
             progress((done, total), desc="Embedding papers", unit="papers")
 
-        eng = api.engine(self.settings)
-        report = ingest_paths(
-            kept, self.settings, store=eng.retriever.store, embedder=eng.embedder, progress=step
-        )
-        eng.retriever.refresh()
+        report = api.ingest(kept, self.settings, progress=step)  # the retriever sees the new papers at once
         with self._lock:
             self._papers = None
         counts = {

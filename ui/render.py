@@ -12,12 +12,9 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from rag.answer import Answer, CompareRow, Source
-from rag.citations import MARKER
-from rag.models import StoredPaper
-from rag.retrieval import split_sentences
+from rag import api
+from rag.types import Answer, CompareRow, Source, StoredPaper
 
-CITED_HEADER = "\n\nCited papers:\n"
 CURSOR = "▍"
 
 
@@ -39,34 +36,22 @@ def link_markers(text: str, turn: str) -> str:
     """Escape ``text`` and turn each ``[n]`` / ``[n, m]`` marker into links to the sources panel."""
     out: list[str] = []
     last = 0
-    for m in MARKER.finditer(text):
+    for m in api.MARKER.finditer(text):
         before = text[last : m.start()]
         if before.endswith(" "):  # keep the marker on the line of the word it cites
             before = before[:-1] + "\u00a0"
         out.append(esc(before))
-        out.append(_link(turn, [int(p) for p in re.split(r"[,;]", m[1])]))
+        out.append(_link(turn, api.marker_numbers(m[1])))
         last = m.end()
     out.append(esc(text[last:]))
     return "".join(out)
-
-
-def split_cited(text: str) -> tuple[str, list[tuple[int, str]]]:
-    """The answer body and its trailing "Cited papers:" list as (n, title) pairs."""
-    body, sep, tail = text.partition(CITED_HEADER)
-    if not sep:
-        return text, []
-    cited = []
-    for line in tail.splitlines():
-        if m := re.match(r"^\[(\d+)\]\s+(.*)$", line.strip()):
-            cited.append((int(m[1]), m[2]))
-    return body, cited
 
 
 def answer_markdown(text: str, turn: str, *, streaming: bool = False) -> str:
     """Chat-ready Markdown: linked markers, and the cited titles as a list that links to their sources."""
     if streaming:  # the raw text so far: the cited-titles list is laid out once the answer is complete
         return link_markers(text, turn) + CURSOR
-    body, cited = split_cited(text)
+    body, cited = api.split_cited(text)
     out = link_markers(body, turn)
     if cited:
         items = "".join(
@@ -110,9 +95,9 @@ def highlight(abstract: str, sentences: Iterable[str]) -> str:
 
 def quoted_sentences(source_text: str, answer_text: str) -> list[str]:
     """Sentences of a source that the answer repeats verbatim: the highlight when ``Source.support`` is empty."""
-    flat = " ".join(MARKER.sub("", answer_text).split())
+    flat = " ".join(api.strip_markers(answer_text).split())
     found = []
-    for sentence in split_sentences(source_text):
+    for sentence in api.split_sentences(source_text):
         core = " ".join(sentence.rstrip(".").split())
         if len(core) > 20 and core in flat:
             found.append(sentence)

@@ -11,26 +11,24 @@ import pytest
 from conftest import start_llama_server, write_jsonl
 from ingest.pipeline import ingest_paths
 from rag import api
-from rag.citations import markers, strip_markers
 from rag.config import Settings
-from rag.evidence import best_support
-from rag.retrieval import split_sentences
+from rag.evidence import Evidence
+from rag.text import answer_body, markers, split_sentences, strip_markers
 
 INPO = "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning"
 Q = "Which method aligns LLMs with general preferences through self-play, and what win rate did it reach on AlpacaEval 2.0?"
 
 
 def with_llm(settings: Settings, **llm: object) -> Settings:
-    return settings.model_copy(update={"llm": settings.llm.model_copy(update=llm)})
+    return settings.override(llm=llm)
 
 
 def assert_citations_supported(answer, embedder) -> None:
     """Every cited sentence is supported by the source its marker names."""
-    body = answer.answer.split("\n\nCited papers:")[0]
-    by_n = {s.n: s.text for s in answer.sources}
-    for sentence in split_sentences(body):
+    evidence = Evidence(answer.standalone_question or answer.question, answer.sources, embedder)
+    for sentence in split_sentences(answer_body(answer.answer)):
         for n in markers(sentence):
-            assert best_support(strip_markers(sentence), [(n, by_n[n])], embedder)[0] == n, sentence
+            assert evidence.support(strip_markers(sentence), [n])[0] == n, sentence
 
 
 @pytest.mark.slow

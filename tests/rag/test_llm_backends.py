@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from conftest import LlamaServer, free_port, start_llama_server
+from rag.backends import backend_info, get
+from rag.backends import resolve as resolve_backend
 from rag.config import Settings
 from rag.errors import (
     AuthenticationError,
@@ -29,7 +31,6 @@ from rag.errors import (
 )
 from rag.llm import local_backend
 from rag.llm.base import LLM
-from rag.llm.factory import available_backends, get_llm, resolve_backend
 from rag.llm.local_backend import LocalLlama
 from rag.llm.openai_backend import OpenAIChat, list_models
 from rag.tokens import count_tokens
@@ -493,7 +494,7 @@ def test_local_prompt_over_context_window(local_llm: LocalLlama) -> None:
 @pytest.mark.slow
 def test_local_model_is_cached(local_llm: LocalLlama, local_settings: Settings) -> None:
     loaded = len(local_backend._MODELS)
-    again = get_llm(local_settings, "local")
+    again = get("local").client(local_settings)
     assert isinstance(again, LocalLlama)
     assert again.llama is local_llm.llama
     assert len(local_backend._MODELS) == loaded
@@ -536,7 +537,7 @@ def test_local_missing_or_broken_gguf(tmp_path: Path) -> None:
         LocalLlama(Settings(home=tmp_path, llm={"model": str(broken)}))
 
 
-# --- factory ------------------------------------------------------------------------------------------------
+# --- the backend registry ------------------------------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("clean_env")
@@ -560,11 +561,13 @@ def test_factory_resolves_auto(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("clean_env")
-def test_factory_builds_backends(tmp_path: Path) -> None:
-    assert get_llm(Settings(home=tmp_path), "extractive") is None
-    llm = get_llm(Settings(home=tmp_path, llm={"base_url": "http://127.0.0.1:8080/v1"}))
+def test_registry_builds_backends(tmp_path: Path) -> None:
+    assert not hasattr(get("extractive"), "client")  # no LLM behind it
+    llm = get("openai").client(Settings(home=tmp_path, llm={"base_url": "http://127.0.0.1:8080/v1"}))
     assert isinstance(llm, OpenAIChat) and llm.endpoint == "http://127.0.0.1:8080/v1"
-    rows = {row["name"]: row for row in available_backends(Settings(home=tmp_path))}
-    assert rows["local"] == {"name": "local", "available": True, "why_not": ""}
+    rows = {row["name"]: row for row in backend_info(Settings(home=tmp_path))}
+    assert list(rows) == ["extractive", "local", "openai"]
+    assert rows["local"]["available"] is True and rows["local"]["why_not"] == ""
+    assert all(row["summary"] for row in rows.values())
     assert rows["extractive"]["available"] is True
     assert rows["openai"]["available"] is False and "OPENAI_API_KEY" in str(rows["openai"]["why_not"])

@@ -6,7 +6,7 @@ import pytest
 
 from rag import api
 from rag.config import Settings
-from rag.retrieval import SearchFilters
+from rag.types import SearchFilters
 
 # (question, the paper that answers it). None of the questions reuses the title's distinctive words.
 QUESTIONS = [
@@ -121,16 +121,13 @@ def test_source_and_title_filters(bundled_settings: Settings) -> None:
 def test_mmr_keeps_near_duplicates_from_crowding_out(bundled_settings: Settings) -> None:
     # Two bundled papers have nearly the same abstract (channel pruning). Pure relevance ranks both on top;
     # the default MMR trade-off keeps one and gives the next slot to a different paper.
-    from rag.config import RetrievalSettings
-    from rag.retrieval import Retriever
-
     twins = {
         "Channel Pruning for Accelerating Very Deep Neural Networks",
         "Pruning Very Deep Neural Network Channels for Efficient Inference",
     }
     q = "channel pruning for accelerating very deep networks"
-    relevance_only = bundled_settings.model_copy(update={"retrieval": RetrievalSettings(mmr_lambda=1.0)})
-    top = [h.title for h in Retriever(relevance_only).search(q, k=3).hits]
+    relevance_only = bundled_settings.override(retrieval={"mmr_lambda": 1.0})
+    top = [h.title for h in api.search(q, k=3, settings=relevance_only).hits]
     assert set(top[:2]) == twins
     diverse = [h.title for h in api.search(q, k=3, settings=bundled_settings).hits]
     assert len(twins & set(diverse)) == 1

@@ -9,10 +9,13 @@ and small base models that can't rewrite reliably. Deliberately not done: LLM-ba
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer import Answer, AnswerEngine
+from rag.answer import AnswerEngine, AskRequest
+from rag.config import Settings, load_settings
+from rag.types import Answer
 
 _SINGULAR = re.compile(
     r"\b(this paper|that paper|the paper|this work|that work|this method|that method|the method|"
@@ -54,18 +57,46 @@ def rewrite_followup(question: str, previous: Answer | None) -> str:
 
 @dataclass
 class ChatSession:
-    """A conversation: keeps the turns, rewrites follow-ups, passes recent history to chat models."""
+    """A conversation: keeps the turns, rewrites follow-ups, passes recent history to chat models.
 
-    engine: AnswerEngine
+    Settings are read per question (``settings=`` on :meth:`ask`, else the session's, else the environment's), so
+    changing the model or backend mid-conversation takes effect on the next question.
+    """
+
+    settings: Settings | None = None
     turns: list[Answer] = field(default_factory=list)
 
-    def ask(self, question: str, **kwargs: Any) -> Answer:
+    def request(self, question: str, **knobs: Any) -> AskRequest:
+        """The request for ``question`` in this conversation: rewritten to stand alone, with recent history."""
         previous = self.turns[-1] if self.turns else None
-        standalone = rewrite_followup(question, previous)
         history = [(t.standalone_question or t.question, t.answer) for t in self.turns[-3:]]
-        answer = self.engine.ask(question, standalone=standalone, history=history, **kwargs)
-        self.turns.append(answer)
-        return answer
+        return AskRequest(question, standalone=rewrite_followup(question, previous), history=history, **knobs)
+
+    def stream(
+        self, question: str, *, settings: Settings | None = None, **knobs: Any
+    ) -> Iterator[str | Answer]:
+        """The answer's text as it is written, then the :class:`Answer` (also kept as the newest turn)."""
+        engine = AnswerEngine(settings or self.settings or load_settings())
+        for item in engine.stream(self.request(question, **knobs)):
+            if isinstance(item, Answer):
+                self.turns.append(item)
+            yield item
+
+    def ask(
+        self,
+        question: str,
+        *,
+        settings: Settings | None = None,
+        on_token: Callable[[str], None] | None = None,
+        **knobs: Any,
+    ) -> Answer:
+        """Answer ``question`` in the context of the earlier turns."""
+        for item in self.stream(question, settings=settings, **knobs):
+            if isinstance(item, Answer):
+                return item
+            if on_token:
+                on_token(item)
+        raise AssertionError("unreachable: a stream always ends with its Answer")
 
     def clear(self) -> None:
         self.turns.clear()

@@ -1,0 +1,219 @@
+"""Comparing papers, all of it: when a question asks for a comparison, which things it names, which papers those
+are, and the cited side-by-side table with its Markdown and CSV.
+
+* Routing: :func:`is_comparison` is true for "Compare A and B", "the differences between A and B", "How does A
+  differ from B?", "A vs B", and false for questions that merely measure one thing "in comparison with" or "against"
+  baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
+  two named things, except after an explicit "compare"/"contrast".
+* Papers come from explicit ids (the UI's multi-select) or from the question: each named thing is searched on its
+  own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper.
+* Cells are sentences of that paper's abstract, chosen by cue words and similarity to the question (from the
+  answer's :class:`rag.evidence.Evidence`, so each sentence is embedded once), each ending with the paper's marker;
+  a column the abstract doesn't cover says so instead of guessing.
+
+The module is named ``comparison`` so that ``rag.compare`` stays the public function (see ``rag/__init__.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from rag.evidence import Evidence, Sentence
+from rag.retrieval import Retriever
+from rag.text import coverage, stem, strip_markers, terms, words
+from rag.types import CompareRow, PaperHit, SearchFilters, Source
+
+MAX_PAPERS = 5
+NOT_STATED = "not stated in the abstract"
+COLUMNS = ("approach", "data", "results")
+HEADERS = ("Paper", "Approach", "Data / benchmarks", "Key results")
+
+# ------------------------------------------------------------------ routing and entities
+
+_EXPLICIT = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)*(?:compare|contrast)\b", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)*"
+    r"(?:compare|contrast"
+    r"|(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:main\s+|key\s+)?(?:differences?|distinctions?)\s+between"
+    r"|(?:the\s+)?(?:differences?|distinctions?)\s+between"
+    r"|how\s+(?:does|do|is|are))\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(r"\b(?:differences?|distinctions?)\s+between\b", re.IGNORECASE)
+_DIFFER = re.compile(
+    r"^\s*how\s+(?:does|do|is|are)\b.+?\b(?:differ(?:s|ent)?\s+from|compare[sd]?\s+(?:to|with|against))\b",
+    re.IGNORECASE,
+)
+_VERSUS = re.compile(r"\s(?:vs\.?|versus)\s", re.IGNORECASE)
+_CUT = re.compile(
+    r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to)\b"
+    r"|[:?;(—]|,\s*(?:how|what|which|and how|and what)\b",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(
+    r",\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+|\s+against\s+"
+    r"|\s+differ(?:s|ent)?\s+from\s+|\s+compare[sd]?\s+(?:to|with|against)\s+",
+    re.IGNORECASE,
+)
+# Things a question measures against that are not a paper to look up.
+_GENERIC_THINGS = frozenset(
+    stem(w)
+    for w in (
+        "baseline baselines prior previous existing other others standard conventional traditional vanilla "
+        "state art sota human humans competitor competitors earlier alternative alternatives classic classical "
+        "current popular common usual typical each"
+    ).split()
+)
+
+
+def _named(part: str) -> bool:
+    """Whether a phrase names something specific (not "baselines", "prior methods", "existing optimizers")."""
+    t = terms(part)
+    if not t or t <= _GENERIC_THINGS:
+        return False
+    first = next((stem(w) for w in words(part) if stem(w) in t), "")
+    return first not in _GENERIC_THINGS  # "existing optimizers", "standard attention": a class, not a paper
+
+
+def entities(question: str) -> list[str]:
+    """The compared things a question names ("Compare A and B in how ..." -> ["A", "B"])."""
+    head = _CUT.split(_LEAD.sub("", question), maxsplit=1)[0]
+    parts = [p.strip(" .,'\"") for p in _SPLIT.split(head)]
+    return [p for p in parts if _named(p)][:MAX_PAPERS]
+
+
+def is_comparison(question: str) -> bool:
+    """Whether ``question`` asks to compare papers (see the module docstring for the rule)."""
+    if _EXPLICIT.search(question):
+        return True
+    if _BETWEEN.search(question) or _DIFFER.search(question) or _VERSUS.search(question):
+        return len(entities(question)) >= 2
+    return False
+
+
+# ------------------------------------------------------------------ papers
+
+
+def pick_papers(
+    retriever: Retriever, question: str, paper_ids: list[str] | None, filters: SearchFilters | None
+) -> list[PaperHit]:
+    """2-5 papers with their evidence for the question, each carrying its full abstract."""
+    chosen: list[str] = list(dict.fromkeys(paper_ids or []))[:MAX_PAPERS]
+    if not chosen:
+        for name in entities(question):
+            hits = retriever.search(name, k=3, filters=filters).hits
+            if not hits:
+                continue
+            # Prefer a hit whose title names the entity; otherwise the top hit.
+            wanted = terms(name)
+            best = max(hits[:3], key=lambda h: (coverage(wanted, h.title) >= 0.5, -hits.index(h)))
+            if best.paper_id not in chosen:
+                chosen.append(best.paper_id)
+        if len(chosen) < 2:
+            for hit in retriever.search(question, k=3, filters=filters).hits:
+                if hit.paper_id not in chosen and len(chosen) < 2:
+                    chosen.append(hit.paper_id)
+    out: list[PaperHit] = []
+    for pid in chosen:
+        hits = retriever.search(question, k=1, filters=SearchFilters(paper_ids=[pid])).hits
+        if hits:
+            out.append(hits[0])
+    abstracts = retriever.store.get_papers_metadata([h.paper_id for h in out])
+    for hit in out:
+        hit.abstract = abstracts.get(hit.paper_id, {}).get("abstract", "")
+    return out
+
+
+# ------------------------------------------------------------------ the table
+
+# (pattern, weight) cues per column; a sentence's cue score is the weighted count of matches.
+_CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
+    "approach": [
+        (re.compile(r"\bwe (?:propose|introduce|present|develop|design|formulate)\b", re.IGNORECASE), 3.0),
+        (
+            re.compile(r"\b(?:framework|method|algorithm|approach|architecture|technique)\b", re.IGNORECASE),
+            1.0,
+        ),
+    ],
+    "data": [
+        (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", re.IGNORECASE), 2.0),
+        (re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?[A-Z][\w\-.]*\d*", re.UNICODE), 1.0),
+        (re.compile(r"\b(?:experiments?|evaluat\w*|tasks?)\b", re.IGNORECASE), 0.5),
+    ],
+    "results": [
+        (re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)", re.IGNORECASE), 2.0),
+        (
+            re.compile(
+                r"\b(?:outperform\w*|achiev\w*|improv\w*|speed-?ups?|state-of-the-art|faster|surpass\w*)",
+                re.IGNORECASE,
+            ),
+            1.0,
+        ),
+    ],
+}
+
+
+def _pick(sentences: list[Sentence], column: str, used: set[int]) -> int | None:
+    """The unused sentence with the best cue score (plus similarity to the question); None if none has a cue."""
+    scored = []
+    for i, sentence in enumerate(sentences):
+        cue = sum(weight * len(p.findall(sentence.text)) for p, weight in _CUES[column])
+        if cue and i not in used:
+            scored.append((cue + sentence.sim, i))
+    return max(scored)[1] if scored else None
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def build_table(evidence: Evidence, sources: list[Source]) -> list[CompareRow]:
+    """One row per source: approach, data/benchmarks, key results, each a cited sentence of its abstract."""
+    rows = []
+    for src in sources:
+        sentences = evidence.by_source.get(src.n, [])  # in abstract order, scored against the question
+        if not sentences:
+            continue
+        used: set[int] = set()
+        cells: dict[str, str] = {}
+        for column in ("approach", "results", "data"):
+            i = _pick(sentences, column, used)
+            if i is None and column == "approach":
+                i = max(range(len(sentences)), key=lambda j: sentences[j].sim)
+            if i is None:
+                cells[column] = NOT_STATED
+            else:
+                used.add(i)
+                cells[column] = f"{_clip(sentences[i].text.rstrip('.'))} [{src.n}]"
+                if column == "approach":
+                    src.support = sentences[i].text
+        rows.append(CompareRow(src.n, src.title, cells["approach"], cells["data"], cells["results"]))
+    return rows
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table_markdown(rows: list[CompareRow]) -> str:
+    """The table as GitHub Markdown, every row and cell cited."""
+    lines = ["| " + " | ".join(HEADERS) + " |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        lines.append(
+            f"| {_cell(r.title)} [{r.n}] | {_cell(r.approach)} | {_cell(r.data)} | {_cell(r.results)} |"
+        )
+    return "\n".join(lines)
+
+
+def table_csv(rows: list[CompareRow]) -> str:
+    """The table as CSV, markers removed (the ``n`` column keeps the source number)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["n", "paper", "approach", "data_or_benchmarks", "key_results"])
+    for r in rows:
+        writer.writerow(
+            [r.n, r.title, strip_markers(r.approach), strip_markers(r.data), strip_markers(r.results)]
+        )
+    return buf.getvalue()

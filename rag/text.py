@@ -1,0 +1,237 @@
+"""Text rules shared by every layer: sentences, terms, citation markers, the cited-titles tail, instructions.
+
+Each rule lives here once, so that the chunker, the evidence scorer, the prompts, the citation checker, the UI and
+the evals all agree on what "a sentence", "a term" and "a marker" are:
+
+* :func:`split_sentences` / :func:`sentence_spans`: one abbreviation-aware splitter. Ingest cuts chunks with the
+  same function (``SentenceSplitter(chunking_tokenizer_fn=sentence_spans)``), so chunk boundaries are evidence
+  sentence boundaries and re-merging overlapping chunks never duplicates or cuts a sentence.
+* :func:`terms`: stemmed content words (PyStemmer's English Snowball stemmer, the one the BM25 side uses) minus
+  bm25s's English stopwords, question words and a short domain list printed below.
+* :data:`MARKER`, :func:`markers`, :func:`strip_markers`, :func:`neutralize_markers`: the ``[n]`` citation markers.
+* :func:`with_cited_titles` / :func:`split_cited`: the "Cited papers:" tail an answer ends with (written and parsed
+  here only; ``split_cited(with_cited_titles(body, cited)) == (body, cited)``).
+* :func:`looks_like_instruction`: a sentence addressed to an assistant, never used as evidence.
+
+Deliberately not here: anything that needs an embedder, a store or settings. Only the stemmer is third-party, and it
+is loaded on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+# ------------------------------------------------------------------ sentences
+
+# A boundary: terminal punctuation (optionally closed by a quote or bracket), whitespace, then what can open a
+# sentence (a capital, a digit, an opening quote or bracket).
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# Words after which a period does not end a sentence ("e.g. GPT-4", "Smith et al. Show", "Fig. 3").
+ABBREVIATIONS = frozenset(
+    "e.g. i.e. al. vs. cf. fig. figs. eq. eqs. sec. secs. tab. no. nos. approx. resp. incl. w.r.t. "
+    "viz. dr. prof. mr. ms. st. ref. refs. ch. vol. pp. ca.".split()
+)
+SPLITTER_VERSION = "text-v1"  # part of the collection name: chunks cut by another splitter are another index
+
+
+def _ends_with_abbreviation(head: str) -> bool:
+    # Deliberately no rule for initials ("J. Smith"): abstracts rarely name people, and "we call it X." ends a
+    # sentence far more often than an initial would.
+    last = head.rsplit(None, 1)[-1] if head.strip() else ""
+    return last.lstrip("([{\"'").lower() in ABBREVIATIONS
+
+
+def sentence_spans(text: str) -> list[str]:
+    """The sentences of ``text`` with their trailing whitespace, so that ``"".join(spans) == text``."""
+    spans: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        cut = m.start() + len(m.group(0).rstrip())  # keep closing quotes/brackets with their sentence
+        if _ends_with_abbreviation(text[start:cut]):
+            continue
+        spans.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        spans.append(text[start:])
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, stripped (abbreviation-aware; decimals and "e.g." never end a sentence)."""
+    return [s.strip() for s in sentence_spans(text) if s.strip()]
+
+
+def merge_sentences(texts: Iterable[str]) -> str:
+    """Overlapping chunks of one abstract, in order, joined back with every sentence once."""
+    seen: list[str] = []
+    for text in texts:
+        for sentence in split_sentences(text):
+            if sentence not in seen:
+                seen.append(sentence)
+    return " ".join(seen)
+
+
+# ------------------------------------------------------------------ terms
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+(?:\.\d+)?%?")
+# Beyond bm25s's English stopwords: question words, and words every question about papers uses ("which paper
+# proposes a method ...") that say nothing about *what* is asked. Shown here so that a reader can check them.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how does did do done doing can could would should may might "
+    "has have had having were been being am its it's our we you your i me my he she her hers him his them "
+    "about above after again against all also any because before below between both down during each few "
+    "further here just more most nor now off once only other out over own same so some than too under until "
+    "up very while itself from those through".split()
+)
+DOMAIN_STOPWORDS = frozenset(
+    "paper papers work works study studies method methods approach approaches propose proposed proposes "
+    "present presents introduce introduces use used uses using model models show shows report reports reported "
+    "collection corpus abstract abstracts describe describes described find found tell give say says said "
+    "stated state mention mentioned one two many much achieve achieved reach reached get got main key new "
+    "novel specific exactly according".split()
+)
+# Terms that name no particular *detail* of a paper ("what results does it get on the task?"): the evidence gate
+# ignores them when it asks whether a paper's abstract states the detail asked for.
+GENERIC_WORDS = frozenset(
+    "train training trained learn learning learned result results performance perform experiment experiments "
+    "evaluate evaluation task tasks problem problems data improve improvement better best large small number "
+    "value values set setting settings handle deal help make address apply obtain yield enable allow reduce "
+    "increase solve tackle lead compare happen mean idea way kind type aim goal purpose".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: the Snowball stemmer that the BM25 index uses too
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """bm25s's English stopwords, the question words and the domain list, lower-cased."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN) | QUESTION_WORDS | DOMAIN_STOPWORDS
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of one word (lower-cased): "studies" and "study" both give "studi"."""
+    return str(_stemmer().stemWord(word.lower()))
+
+
+@lru_cache(maxsize=1)
+def generic_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in GENERIC_WORDS)
+
+
+def words(text: str) -> list[str]:
+    """The word and number tokens of ``text``, as written."""
+    return _WORD.findall(text)
+
+
+def terms(text: str) -> set[str]:
+    """Stemmed content words and numbers of a text (no stopwords, no one-letter words)."""
+    stop = stopwords()
+    return {stem(w) for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in stop}
+
+
+def coverage(wanted: set[str], text: str) -> float:
+    """Share of the terms ``wanted`` that ``text`` contains (0.0 when nothing is wanted)."""
+    if not wanted:
+        return 0.0
+    return len(wanted & terms(text)) / len(wanted)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers written in ``text`` ("41.5%" gives "41.5")."""
+    return set(_NUMBER.findall(MARKER.sub(" ", text)))
+
+
+# ------------------------------------------------------------------ citation markers
+
+MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+def marker_numbers(marker_body: str) -> list[int]:
+    """ "1, 3" (the inside of one marker) -> [1, 3]."""
+    return [int(p) for p in re.split(r"[,;]", marker_body)]
+
+
+def markers(text: str) -> list[int]:
+    """All source numbers cited in ``text``, in order of first appearance."""
+    found: list[int] = []
+    for m in MARKER.finditer(text):
+        for n in marker_numbers(m[1]):
+            if n not in found:
+                found.append(n)
+    return found
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without its ``[n]`` markers (and without the space a marker leaves before punctuation)."""
+    return re.sub(r"\s+([.,;:])", r"\1", MARKER.sub("", text)).strip()
+
+
+def neutralize_markers(text: str) -> str:
+    """Quoted text can't cite: ``[3]`` inside an abstract becomes ``(3)``."""
+    return MARKER.sub(r"(\1)", text)
+
+
+def cite(sentence: str, n: int) -> str:
+    """``sentence`` ending with the marker of source ``n``: "It works [2]."."""
+    return f"{sentence.rstrip().rstrip('.')} [{n}]."
+
+
+# ------------------------------------------------------------------ the cited-titles tail
+
+CITED_HEADER = "\n\nCited papers:\n"
+_CITED_LINE = re.compile(r"^\[(\d+)\]\s+(.*)$")
+
+
+def with_cited_titles(body: str, cited: Iterable[tuple[int, str]]) -> str:
+    """The answer ``body`` followed by its "Cited papers:" list, one ``[n] title`` line each."""
+    lines = [f"[{n}] {' '.join(title.split())}" for n, title in cited]
+    return body.rstrip() + CITED_HEADER + "\n".join(lines) if lines else body
+
+
+def split_cited(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """The answer body and its trailing "Cited papers:" list as (n, title) pairs."""
+    body, sep, tail = text.partition(CITED_HEADER)
+    if not sep:
+        return text, []
+    cited = []
+    for line in tail.splitlines():
+        if m := _CITED_LINE.match(line.strip()):
+            cited.append((int(m[1]), m[2]))
+    return body, cited
+
+
+def answer_body(text: str) -> str:
+    """An answer without its "Cited papers:" list."""
+    return split_cited(text)[0]
+
+
+# ------------------------------------------------------------------ instructions planted in abstracts
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these)\s+)*"
+    r"(?:(?:previous|prior|above|earlier|preceding|system|original)\s+)?(instructions?|prompts?|rules|directions)\b"
+    r"|\b(you (must|should|are to)|as an ai|assistant[,:])"
+    r"|\b(always|only|must)\s+cite\b|\bcite (this|source|paper|\(\d)"
+    r"|\b(answer|respond|reply|say) (that|with|only)\b",
+    re.IGNORECASE,
+)
+INSTRUCTION_REMOVED = "[instruction-like text removed]"
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """A sentence addressed to an assistant rather than a reader ("ignore previous instructions", "cite ...")."""
+    return bool(_INSTRUCTION.search(sentence))

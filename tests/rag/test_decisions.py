@@ -1,0 +1,324 @@
+"""The pure decisions of the answer chain, table-driven, in milliseconds: routing and entity parsing (together, so
+they can't disagree), follow-up rewriting, filters, settings overrides, the evidence gate, support, and the backend
+registry. The embedder here is a double (hashed bags of stemmed words), so every similarity is predictable; the
+real MiniLM is exercised by the end-to-end tests over the bundled corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Generator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import backends
+from rag.answer import AnswerEngine, AskRequest, detect_kind
+from rag.comparison import entities, is_comparison
+from rag.config import EvidenceSettings, Settings, load_settings
+from rag.conversation import rewrite_followup
+from rag.evidence import REFUSAL, Evidence
+from rag.text import stem, words
+from rag.types import Answer, Citation, SearchFilters, Source
+
+
+class BagOfWords:
+    """A deterministic embedder double: each stemmed word hashes to one of 512 axes; vectors are L2-normalised."""
+
+    name = "bag-of-words"
+    dim = 512
+
+    def __init__(self) -> None:
+        self.history: list[list[str]] = []
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        self.history.append(list(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for w in words(text):
+                out[i, int(hashlib.md5(stem(w).encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+def src(n: int, title: str, text: str) -> Source:
+    return Source(n, title, f"p{n}", 1.0 / n, text[:40], text=text)
+
+
+# ------------------------------------------------------------------ routing and entities
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "named"),
+    [
+        ("Compare FlashAttention and Monarch", "compare", ["FlashAttention", "Monarch"]),
+        (
+            "Compare FlashAttention and Monarch in how each speeds up training",
+            "compare",
+            ["FlashAttention", "Monarch"],
+        ),
+        ("How does FlashAttention differ from Monarch?", "compare", ["FlashAttention", "Monarch"]),
+        ("How does INPO differ from DPO?", "compare", ["INPO", "DPO"]),
+        ("How does Sophia compare to Adam on GPT-2?", "compare", ["Sophia", "Adam on GPT-2"]),
+        ("What are the differences between LoRA and QLoRA?", "compare", ["LoRA", "QLoRA"]),
+        ("Mamba vs Transformers: which is faster?", "compare", ["Mamba", "Transformers"]),
+        ("Contrast RLHF with DPO", "compare", ["RLHF", "DPO"]),
+        # measured against a baseline: one thing, not a comparison of papers
+        ("What speedup does FlashAttention get in comparison with standard attention?", "fact", None),
+        ("How does FlashAttention compare to standard attention?", "fact", None),
+        ("In contrast to prior methods, what does INPO avoid?", "fact", None),
+        ("How does INPO compare against the baselines?", "fact", None),
+        ("How does Sophia differ from existing optimizers?", "fact", None),
+        ("What accuracy does the model reach compared with previous work?", "fact", None),
+        ("Which papers study looped transformers?", "list", None),
+        ("List all papers about diffusion models", "list", None),
+        ("What win rate does INPO reach?", "fact", None),
+    ],
+)
+def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
+    assert detect_kind(question) == kind
+    assert is_comparison(question) == (kind == "compare")
+    if named is not None:
+        assert entities(question) == named
+
+
+# ------------------------------------------------------------------ follow-ups
+
+
+def _answer(question: str, titles: list[str]) -> Answer:
+    cites = [Citation(i, t, f"p{i}") for i, t in enumerate(titles, start=1)]
+    return Answer(question, "...", False, cites, [], "extractive", "extractive", standalone_question=question)
+
+
+@pytest.mark.parametrize(
+    ("question", "titles", "expected"),
+    [
+        ("What speedup did it report?", ["FlashAttention"], 'What speedup did "FlashAttention" report?'),
+        ("What are its limits?", ["Sophia"], 'What are "Sophia"\'s limits?'),
+        ("How do they differ?", ["A", "B"], 'How do "A" and "B" differ?'),
+        ("Which datasets does the paper use?", ["Monarch"], 'Which datasets does "Monarch" use?'),
+        ("What about memory?", ["X"], "What about memory? (about q0)"),
+        ("Who proposed FlashAttention?", ["X"], "Who proposed FlashAttention?"),  # not a follow-up
+    ],
+)
+def test_followup_rewriting(question: str, titles: list[str], expected: str) -> None:
+    assert rewrite_followup(question, _answer("q0", titles)) == expected
+    assert rewrite_followup(question, None) == question
+
+
+# ------------------------------------------------------------------ filters and settings
+
+
+@pytest.mark.parametrize(
+    ("filters", "meta", "ok"),
+    [
+        (SearchFilters(year_from=2023), {"year": 2024}, True),
+        (SearchFilters(year_from=2023), {"year": 2022}, False),
+        (SearchFilters(year_to=2020), {"year": 0}, True),  # undated passes by default
+        (SearchFilters(year_to=2020, include_undated=False), {"year": 0}, False),
+        (SearchFilters(source="page-2"), {"pages": "hf-page-2.txt|x.txt"}, True),
+        (SearchFilters(source="page-3"), {"pages": "hf-page-2.txt"}, False),
+        (SearchFilters(title="Flash  attention"), {"title_key": "flashattention fast"}, False),
+        (SearchFilters(title="flashattention"), {"title_key": "flashattention fast"}, True),
+        (SearchFilters(paper_ids=["a"]), {"paper_id": "a"}, True),
+        (SearchFilters(paper_ids=[]), {"paper_id": "a"}, False),
+    ],
+)
+def test_filters(filters: SearchFilters, meta: dict, ok: bool) -> None:
+    assert filters.accepts(meta) is ok
+
+
+def test_settings_override_merges_groups_and_validates(tmp_path: Path) -> None:
+    base = Settings(home=tmp_path, llm={"model": "m", "temperature": 0.5})
+    changed = base.override(
+        llm={"backend": "extractive"}, retrieval={"k": 3}, evidence={"min_sentence_sim": 0.4}
+    )
+    assert changed.llm.backend == "extractive" and changed.llm.model == "m" and changed.llm.temperature == 0.5
+    assert changed.retrieval.k == 3 and changed.retrieval.candidates == base.retrieval.candidates
+    assert changed.evidence.min_sentence_sim == 0.4 and changed.home == tmp_path
+    assert base.retrieval.k == 6  # the original is untouched
+    assert changed.collection_name() == base.collection_name()  # answering knobs never change the index
+    with pytest.raises(ValueError):
+        base.override(retrieval={"k": 0})
+    with pytest.raises(ValueError, match="unknown setting"):
+        base.override(nope=1)
+    assert load_settings(evidence={"list_k": 9}).evidence.list_k == 9
+
+
+# ------------------------------------------------------------------ the evidence gate
+
+ROUTING = src(
+    1,
+    "Sparse Routing for Small Language Models",
+    "We route each token to two of eight experts in a small language model. "
+    "On WikiText-103 this lowers perplexity by 7.5% at equal compute.",
+)
+FORESTS = src(
+    2,
+    "Quantile Forests for Data Streams",
+    "We adapt quantile regression forests to data streams with bounded memory.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("How much does routing tokens to experts lower perplexity on WikiText-103?", ""),
+        ("Which method adapts quantile regression forests to data streams?", ""),
+        ("What is the best hydration ratio for sourdough bread?", "topic"),
+        # names the paper, asks for a detail its abstract doesn't state
+        ("How many GPUs trained Sparse Routing for Small Language Models?", "detail"),
+    ],
+)
+def test_gate(question: str, reason: str) -> None:
+    verdict = Evidence(question, [ROUTING, FORESTS], BagOfWords(), EvidenceSettings()).gate()
+    assert verdict.reason == reason and verdict.ok == (reason == "")
+    if reason:
+        assert verdict.message.startswith(REFUSAL)
+    if reason == "detail":
+        assert "Sparse Routing for Small Language Models" in verdict.message
+        assert "gpus" in verdict.missing  # the user's word, not its stem
+
+
+def test_gate_thresholds_are_settings() -> None:
+    q = "How much does routing tokens to experts lower perplexity on WikiText-103?"
+    assert Evidence(q, [ROUTING], BagOfWords(), EvidenceSettings()).gate().ok
+    strict = EvidenceSettings(min_sentence_sim=0.99)
+    assert Evidence(q, [ROUTING], BagOfWords(), strict).gate().reason == "topic"
+    assert Evidence(q, [], BagOfWords()).gate().reason == "empty"
+
+
+def test_evidence_embeds_each_text_once() -> None:
+    embedder = BagOfWords()
+    evidence = Evidence("routing experts perplexity", [ROUTING, FORESTS, ROUTING], embedder)
+    claim = "Routing lowers perplexity on WikiText-103 by 7.5%."
+    for _ in range(3):
+        evidence.support(claim)
+        evidence.highlight(1, claim)
+    flat = [t for batch in embedder.history for t in batch]
+    assert len(flat) == len(set(flat)) == evidence.texts_embedded
+
+
+@pytest.mark.parametrize(
+    ("claim", "among", "supported_by"),
+    [
+        ("On WikiText-103 routing lowers perplexity by 7.5%.", None, 1),
+        (
+            "On WikiText-103 routing lowers perplexity by 9.5%.",
+            None,
+            None,
+        ),  # a number the source doesn't state
+        ("Quantile regression forests are adapted to data streams with bounded memory.", None, 2),
+        ("Quantile regression forests are adapted to data streams with bounded memory.", [1], None),
+        ("The method won a Turing award.", None, None),
+    ],
+)
+def test_support(claim: str, among: list[int] | None, supported_by: int | None) -> None:
+    evidence = Evidence("q", [ROUTING, FORESTS], BagOfWords())
+    assert evidence.support(claim, among)[0] == supported_by
+
+
+# ------------------------------------------------------------------ the backend registry
+
+
+def test_registry_lists_backends_with_reasons(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, llm={"api_key": None, "base_url": None})
+    info = {b["name"]: b for b in backends.backend_info(settings)}
+    assert backends.names()[:3] == ["extractive", "local", "openai"]
+    assert info["extractive"]["available"] and info["extractive"]["summary"]
+    with pytest.raises(Exception, match="one of auto, extractive"):
+        backends.resolve(settings, "gpt")
+
+
+class _Retriever:
+    """A retriever double over fixed sources."""
+
+    def __init__(self, embedder: BagOfWords, hits: list) -> None:
+        self.embedder, self.hits = embedder, hits
+
+    def search(self, query: str, **_: object):
+        from rag.types import SearchResult
+
+        return SearchResult(query, self.hits, {})
+
+
+def _hits(*sources: Source) -> list:
+    from rag.types import ChunkMatch, PaperHit
+
+    return [
+        PaperHit(
+            s.paper_id,
+            s.title,
+            s.score,
+            None,
+            None,
+            [],
+            [ChunkMatch(f"{s.paper_id}#0", s.text, s.score, 0.5, 0)],
+        )
+        for s in sources
+    ]
+
+
+def test_a_new_backend_is_one_class_and_a_registration(tmp_path: Path) -> None:
+    @backends.register
+    class Shouting(backends.Backend):
+        name = "shouting"
+        summary = "test double: the best sentence, upper-cased"
+
+        def available(self, settings: Settings) -> tuple[bool, str]:
+            return True, ""
+
+        def run(self, job: backends.Job) -> Generator[str, None, backends.Draft]:
+            best = job.evidence.ranked[0]
+            text = f"{best.text.upper()} [{best.source}]"
+            yield text
+            return backends.Draft(text, self.name, "none")
+
+    try:
+        embedder = BagOfWords()
+        engine = AnswerEngine(
+            Settings(home=tmp_path), retriever=_Retriever(embedder, _hits(ROUTING, FORESTS))
+        )  # type: ignore[arg-type]
+        answer = engine.ask(
+            AskRequest("How much does routing each token to experts lower perplexity?", backend="shouting")
+        )
+        assert answer.backend == "shouting" and answer.citations[0].n == 1
+        assert "WE ROUTE" in answer.answer or "ON WIKITEXT" in answer.answer
+        assert "shouting" in [b["name"] for b in backends.backend_info(Settings(home=tmp_path))]
+    finally:
+        backends._REGISTRY.pop("shouting")
+
+
+def test_failing_backend_falls_back_with_a_typed_reason(tmp_path: Path) -> None:
+    from rag.errors import BackendTimeoutError
+
+    @backends.register
+    class Failing(backends.Backend):
+        name = "failing"
+        summary = "test double: times out after two words"
+
+        def available(self, settings: Settings) -> tuple[bool, str]:
+            return True, ""
+
+        def run(self, job: backends.Job) -> Generator[str, None, backends.Draft]:
+            yield "Partial "
+            yield "answer"
+            raise BackendTimeoutError("no answer in 1 s")
+
+    try:
+        engine = AnswerEngine(Settings(home=tmp_path), retriever=_Retriever(BagOfWords(), _hits(ROUTING)))  # type: ignore[arg-type]
+        items = list(
+            engine.stream(
+                AskRequest("How much does routing each token to experts lower perplexity?", backend="failing")
+            )
+        )
+        answer = items[-1]
+        assert isinstance(answer, Answer) and all(isinstance(i, str) for i in items[:-1])
+        assert answer.fallback and answer.error_type == "BackendTimeoutError"
+        assert answer.backend == "extractive" and answer.citations[0].n == 1
+        assert "failing backend failed" in answer.note
+    finally:
+        backends._REGISTRY.pop("failing")

@@ -1,0 +1,108 @@
+"""The text rules of rag.text: sentences, terms, markers and the cited-titles tail. Pure functions, milliseconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.text import (
+    answer_body,
+    cite,
+    coverage,
+    markers,
+    merge_sentences,
+    neutralize_markers,
+    numbers,
+    sentence_spans,
+    split_cited,
+    split_sentences,
+    stem,
+    strip_markers,
+    terms,
+    with_cited_titles,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("We propose X. It works.", ["We propose X.", "It works."]),
+        # abbreviations never end a sentence
+        (
+            "Models, e.g. GPT-4 and Claude, fail. We fix it.",
+            ["Models, e.g. GPT-4 and Claude, fail.", "We fix it."],
+        ),
+        ("As shown by Smith et al. The result holds.", ["As shown by Smith et al. The result holds."]),
+        (
+            "It beats it (i.e. ResNet) on most tasks. Done.",
+            ["It beats it (i.e. ResNet) on most tasks.", "Done."],
+        ),
+        ("Compare X vs. Y in Fig. 3 and Eq. 2. Next.", ["Compare X vs. Y in Fig. 3 and Eq. 2.", "Next."]),
+        # a single capital ends a sentence ("we call it X."): abstracts name methods far more often than people
+        ("We call it X. It works.", ["We call it X.", "It works."]),
+        # decimals and versions are not boundaries
+        (
+            "Accuracy rose to 41.5% on v2.0 data. Then 3.1x faster.",
+            ["Accuracy rose to 41.5% on v2.0 data.", "Then 3.1x faster."],
+        ),
+        # closing brackets and quotes stay with their sentence
+        ('It is "fast." Then (in 2023.) More.', ['It is "fast."', "Then (in 2023.)", "More."]),
+        ("Why? Because! Yes.", ["Why?", "Because!", "Yes."]),
+        ("lower case after a period. stays one sentence", ["lower case after a period. stays one sentence"]),
+        ("", []),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize("text", ["One. Two.  Three!\nFour?  ", "e.g. this. And  that.", "  lead. Trail  "])
+def test_sentence_spans_keep_every_character(text: str) -> None:
+    # SentenceSplitter joins spans back with "".join: nothing may be lost or added
+    assert "".join(sentence_spans(text)) == text
+
+
+def test_merge_sentences_joins_overlapping_chunks_once() -> None:
+    chunks = ["A one. B two. C three.", "C three. D four.", "D four. E five."]
+    assert merge_sentences(chunks) == "A one. B two. C three. D four. E five."
+
+
+def test_terms_use_one_stemmer_and_drop_stopwords() -> None:
+    assert stem("studies") == stem("study")  # the five-suffix stemmer gave "stud" vs "study"
+    assert terms("Which paper studies the GPUs used?") == {stem("gpus")}
+    assert terms("What did they do?") == set()
+    assert "41.5%" in terms("a 41.5% win rate")
+    assert coverage({stem("routing"), stem("experts")}, "we route tokens to experts") == 1.0
+    assert coverage(set(), "anything") == 0.0
+
+
+def test_numbers_ignore_citation_markers() -> None:
+    assert numbers("It reaches 41.5% and 3x [2].") == {"41.5", "3"}
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("A [1]. B [2, 3]. C [1; 4].", [1, 2, 3, 4]), ("no markers", []), ("[10] first", [10])],
+)
+def test_markers(text: str, found: list[int]) -> None:
+    assert markers(text) == found
+
+
+def test_strip_and_neutralize_markers() -> None:
+    assert strip_markers("It works [1]. Twice [2, 3].") == "It works. Twice."
+    assert neutralize_markers("cite [2] now") == "cite (2) now"
+    assert cite("It works.", 3) == "It works [3]."
+    assert markers(cite("It works", 3)) == [3]
+
+
+@pytest.mark.parametrize(
+    ("body", "cited"),
+    [
+        ("Answer [1]. More [2].", [(1, "Paper One: A Title"), (2, "Paper Two")]),
+        ("Answer [3].", [(3, "Title with [brackets] and : colons")]),
+        ("Refused: nothing cited.", []),
+    ],
+)
+def test_cited_tail_round_trip(body: str, cited: list[tuple[int, str]]) -> None:
+    text = with_cited_titles(body, cited)
+    assert split_cited(text) == (body, cited)
+    assert answer_body(text) == body

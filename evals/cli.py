@@ -62,9 +62,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from rag import api
 
     if args.k:
-        settings = settings.model_copy(
-            update={"retrieval": settings.retrieval.model_copy(update={"k": args.k})}
-        )
+        settings = settings.override(retrieval={"k": args.k})
     api.ensure_ingested(settings, notify=lambda msg: print(msg, file=sys.stderr))
 
     def progress(items: Iterable[T], desc: str, total: int) -> Iterable[T]:

@@ -132,10 +132,9 @@ def app_url(bundled_settings: Settings, tmp_path_factory: pytest.TempPathFactory
     home = tmp_path_factory.mktemp("browser") / "home"
     shutil.copytree(bundled_settings.home, home)  # this test ingests: leave the shared store alone
     quoter = QuotingServer()
-    llm = bundled_settings.llm.model_copy(
-        update={"backend": "openai", "base_url": quoter.url, "max_retries": 0}
+    settings = bundled_settings.override(
+        home=home, llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0}
     )
-    settings = bundled_settings.model_copy(update={"home": home, "llm": llm})
     demo, url = launch(settings, "127.0.0.1", free_port(), block=False)
     yield url
     demo.close()

@@ -98,8 +98,7 @@ def test_refusal_is_an_answer_not_an_error(handlers: Handlers) -> None:
 
 def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_settings: Settings) -> None:
     dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens here
-    llm = bundled_settings.llm.model_copy(update={"base_url": dead, "max_retries": 0, "timeout_s": 5})
-    h = Handlers(bundled_settings.model_copy(update={"llm": llm}))
+    h = Handlers(bundled_settings.override(llm={"base_url": dead, "max_retries": 0, "timeout_s": 5}))
     with pytest.warns(UserWarning, match="openai backend failed"):
         updates = ask(h, "How does FlashAttention reduce memory traffic?", backend="openai")
     final = updates[-1]
@@ -109,8 +108,7 @@ def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_setting
 
 
 def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> None:
-    llm = bundled_settings.llm.model_copy(update={"base_url": None, "api_key": None})
-    h = Handlers(bundled_settings.model_copy(update={"llm": llm}))
+    h = Handlers(bundled_settings.override(llm={"base_url": None, "api_key": None}))
     with pytest.raises(gr.Error, match="openai backend is not available: no endpoint or key"):
         ask(h, "How does FlashAttention reduce memory traffic?", backend="openai")
 
@@ -139,10 +137,8 @@ def test_errors_become_one_line_gr_errors(handlers: Handlers, capsys: pytest.Cap
 def test_backend_choices_label_unavailable_backends(bundled_settings: Settings) -> None:
     from ui.handlers import backend_choices
 
-    llm = bundled_settings.llm.model_copy(update={"base_url": None, "api_key": None})
-    choices = dict(
-        (value, label) for label, value in backend_choices(bundled_settings.model_copy(update={"llm": llm}))
-    )
+    offline = bundled_settings.override(llm={"base_url": None, "api_key": None})
+    choices = dict((value, label) for label, value in backend_choices(offline))
     assert choices["extractive"] == "extractive"
     assert choices["openai"].startswith("openai (unavailable: no endpoint or key")
     assert choices["auto"].startswith("auto → ")

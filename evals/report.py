@@ -90,6 +90,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"rrf_k={st['retrieval']['rrf_k']}, mmr_lambda={st['retrieval']['mmr_lambda']}",
         f"- LLM settings: backend={st['llm']['backend']}, model={st['llm']['model'] or 'default'}, "
         f"temperature={st['llm']['temperature']}, max_tokens={st['llm']['max_tokens']}",
+        "- Evidence settings (what decides refusals, support and extractive answers): "
+        + (", ".join(f"{k}={v}" for k, v in st["evidence"].items()) if st.get("evidence") else "not recorded"),
         "",
         "Metric definitions: `evals/README.md`.",
         "",

@@ -45,8 +45,6 @@ KINDS_ORDER = (
     "generated",
 )
 DEPTH = 10  # every retriever ranks this many papers (recall@1..10, nDCG@10)
-# The answer chain retrieves max(k, 15) papers for list questions: full-list recall is taken at that depth.
-LIST_DEPTH = 15
 RETRIEVERS = ("bm25", "dense", "hybrid", "llama-index top_k=2", "llama-index top_k=10")
 RETRIEVAL_METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "full_recall")
 ANSWER_METRICS = (
@@ -157,7 +155,8 @@ def run_retrieval(
             ms = (time.perf_counter() - t0) * 1000
             per[name] = {"titles": titles, "latency_ms": ms, **score_ranking(titles, record["gold_titles"])}
             if record["kind"] == "list":
-                full = fn(record["question"], LIST_DEPTH)
+                # the depth the answer chain retrieves for list questions (Settings.evidence.list_k)
+                full = fn(record["question"], settings.evidence.list_k)
                 per[name]["full_recall"] = m.full_recall(full, record["gold_titles"])
                 per[name]["list_depth"] = len(full)
         out[record["id"]] = per
@@ -438,7 +437,7 @@ def run_eval(
             "settings": settings_snapshot(settings),
             "retrieval_only": retrieval_only,
             "depth": DEPTH,
-            "list_depth": LIST_DEPTH,
+            "list_depth": settings.evidence.list_k,
         },
         "retrieval": {
             "retrievers": list(RETRIEVERS),

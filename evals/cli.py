@@ -19,6 +19,16 @@ T = TypeVar("T")
 DEFAULT_OUT = Path("evals") / "reports" / "latest"
 
 
+def _backend_name(name: str) -> str:
+    """--backend's type: a registered backend (the registry is loaded only when the flag is given)."""
+    from rag import api
+
+    known = [str(b["name"]) for b in api.backends()["backends"]]
+    if name not in known:
+        raise argparse.ArgumentTypeError(f"{name!r} is not one of: {', '.join(known)}")
+    return name
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "eval",
@@ -35,8 +45,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--backend",
         action="append",
-        choices=["openai", "local", "extractive"],
-        help="answer backend to evaluate (repeatable; default: every backend available here)",
+        type=_backend_name,
+        help="answer backend to evaluate, e.g. extractive, local, openai (repeatable; default: every registered "
+        "backend available here)",
     )
     p.add_argument(
         "--k", type=int, help="papers given to the answer backends (default: PAPER_RAG_RETRIEVAL__K)"

@@ -72,6 +72,13 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for env, value, desc in rows:
         print(f"{env}={value}\n    {desc}")
+    from rag import api
+
+    info = api.backends(settings)
+    print(f"\nAnswer backends (PAPER_RAG_LLM__BACKEND or --backend; 'auto' picks {info['auto']}):")
+    for b in info["backends"]:
+        state = "available" if b["available"] else f"unavailable: {b['why_not']}"
+        print(f"  {b['name']:<11} {b['summary']} ({state})")
     return 0
 
 

@@ -24,6 +24,7 @@ from ingest.dedup import deduplicate, merge
 from ingest.readers import Rejection, discover, read_file
 from rag.config import Settings
 from rag.embeddings import Embedder, get_embedder
+from rag.lexical import LexicalIndex, index_dir
 from rag.models import Paper, normalize_title
 from rag.store import PaperStore, chunk_metadata, paper_from_metadata
 
@@ -45,6 +46,7 @@ class IngestReport:
     rejections: list[Rejection] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    index_seconds: float = 0.0  # building the BM25 index after the writes
     collection: str = ""
 
     def to_dict(self) -> dict:
@@ -184,6 +186,11 @@ def ingest_paths(
         if progress:
             progress(done, total)
 
+    if total or not LexicalIndex.read_manifest(index_dir(settings)):
+        # Build the BM25 index now, so the first question after an ingest doesn't pay for it.
+        t0 = time.perf_counter()
+        LexicalIndex.open(store, settings, store.version())
+        report.index_seconds = time.perf_counter() - t0
     report.seconds = time.perf_counter() - started
     return report
 

@@ -131,7 +131,22 @@ class RetrievalSettings(BaseModel):
 
     k: int = Field(6, ge=1, le=100, description="Papers passed to the LLM as sources.")
     candidates: int = Field(40, ge=1, description="Chunks fetched from each retriever before fusion.")
+    fusion: Literal["rrf", "convex"] = Field(
+        "rrf",
+        description="How the dense and BM25 rankings are merged: 'rrf' (reciprocal rank fusion, rrf_k) or 'convex' "
+        "(dense_weight x normalised cosine + (1 - dense_weight) x normalised BM25 over both sides' candidates).",
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: score = sum 1/(rrf_k + rank).")
+    dense_weight: float = Field(
+        0.7, ge=0.0, le=1.0, description="Weight of the dense side in 'convex' fusion (BM25 gets the rest)."
+    )
+    cosine_floor: float = Field(
+        0.1,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity treated as zero relevance in 'convex' fusion (about where unrelated "
+        "text sits for the embedder); cosines are normalised from it to the best candidate's.",
+    )
     mmr_lambda: float = Field(
         0.7,
         ge=0.0,

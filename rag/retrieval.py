@@ -1,12 +1,13 @@
-"""Hybrid retrieval: dense (Chroma) + BM25 (llama-index's BM25Retriever), fused by reciprocal rank, grouped by paper.
+"""Hybrid retrieval: dense (Chroma) + BM25 (bm25s, :mod:`rag.lexical`), fused, grouped by paper, diversified.
 
-Both retrievers rank chunks; RRF gives each chunk ``sum(1 / (rrf_k + rank))``. Chunks are then grouped by paper so a
-paper appears once, with its best chunks, and papers are picked by MMR over their best-chunk vectors so that
-near-duplicate papers don't crowd out the others on compare and list questions.
+Both sides rank chunks, then a fusion (``Settings.retrieval.fusion``) scores each candidate: reciprocal rank
+(``sum 1 / (rrf_k + rank)``) or a convex combination of normalised scores (:func:`convex_fusion`). Chunks are then
+grouped by paper so a paper appears once, with its best chunks, and papers are picked by MMR over their best-chunk
+vectors so that near-duplicate papers don't crowd out the others on compare and list questions.
 
-The BM25 index is built from the store's own chunks and rebuilt whenever the store's chunk count changes, so it
-stays in sync with ingests made by this process or any other. Filters (year range, source page, title text, paper
-ids) go into Chroma's ``where`` for the dense side and into a weight mask for the BM25 side.
+The BM25 index is persisted next to the store and follows the store's version (any write, by any process).
+Filters (year range, source page, title text, paper ids) go into Chroma's ``where`` for the dense side and into a
+weight mask for the BM25 side.
 """
 
 from __future__ import annotations
@@ -21,50 +22,9 @@ import numpy as np
 from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError
+from rag.lexical import LexicalIndex, LexicalSide
 from rag.store import PaperStore
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
-
-
-class _BM25Index:
-    """llama-index's BM25Retriever over the store's chunks, plus the chunk metadata for masks."""
-
-    def __init__(self, store: PaperStore) -> None:
-        from llama_index.core.schema import TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
-
-        self.ids: list[str] = []
-        self.texts: list[str] = []
-        self.metas: list[dict[str, Any]] = []
-        nodes: list[Any] = []
-        for chunk_id, text, meta in store.chunks():
-            self.ids.append(chunk_id)
-            self.texts.append(text)
-            self.metas.append(meta)
-            # Title + text are what BM25 scores; metadata stays out of the indexed text.
-            nodes.append(TextNode(id_=chunk_id, text=f"{meta.get('title', '')}\n{text}", metadata={}))
-        self.position = {cid: i for i, cid in enumerate(self.ids)}
-        self.size = len(nodes)
-        self.retriever = (
-            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(40, len(nodes))) if nodes else None
-        )
-
-    def search(self, query: str, k: int, filters: SearchFilters | None) -> list[str]:
-        if self.retriever is None:
-            return []
-        import bm25s
-
-        r = self.retriever
-        tokens = bm25s.tokenize(query, stemmer=r.stemmer, token_pattern=r.token_pattern, show_progress=False)
-        if not tokens.vocab:
-            return []
-        mask = None
-        if filters is not None and filters.active():
-            mask = np.array([filters.accepts(m) for m in self.metas], dtype=np.int32)
-            if not mask.any():
-                return []
-        k = min(k, self.size)
-        indexes, scores = r.bm25.retrieve(tokens, k=k, weight_mask=mask, show_progress=False)
-        return [self.ids[int(i)] for i, s in zip(indexes[0], scores[0], strict=True) if s > 0]
 
 
 class Retriever:
@@ -74,28 +34,11 @@ class Retriever:
         self.settings = settings
         self.store = store or PaperStore(settings)
         self.embedder = embedder or get_embedder(settings)
-        self._bm25: _BM25Index | None = None
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
-
-    # How often the store's chunk count is re-read to notice ingests made by other processes: count() costs ~11 ms
-    # at 100k chunks, too much to pay on every query. Ingests in this process call refresh() and are seen at once.
-    STALE_AFTER_S = 2.0
-
-    def bm25(self) -> _BM25Index:
-        with self._lock:
-            now = time.monotonic()
-            if self._bm25 is None or now - self._checked_at > self.STALE_AFTER_S:
-                count = self.store.count()
-                if self._bm25 is None or self._bm25.size != count:
-                    self._bm25 = _BM25Index(self.store)
-                self._checked_at = now
-            return self._bm25
+        self.lexical = LexicalSide(self.store, settings)
 
     def refresh(self) -> None:
-        """Forget the BM25 index (after an ingest in this process)."""
-        with self._lock:
-            self._bm25 = None
+        """Re-check the BM25 index against the store on the next search (after an ingest in this process)."""
+        self.lexical.refresh()
 
     def _where(self, filters: SearchFilters | None) -> dict | None:
         if filters is None or not filters.active():
@@ -109,10 +52,7 @@ class Retriever:
                 rng.append({"year": {"$lte": filters.year_to}})
             dated = rng[0] if len(rng) == 1 else {"$and": rng}
             clauses.append({"$or": [dated, {"year": 0}]} if filters.include_undated else dated)
-        ids = filters.paper_ids
-        if filters.source or filters.title:
-            names = {m["paper_id"] for m in self.bm25().metas if filters.accepts(m)}
-            ids = sorted(names if ids is None else names & set(ids))
+        ids = self.lexical.index().allowed_papers(filters, self.store)
         if ids is not None:
             if not ids:
                 return {"paper_id": {"$in": ["__none__"]}}
@@ -139,34 +79,36 @@ class Retriever:
         k = k or opts.k
         n = max(opts.candidates, k * 4)
         t0 = time.perf_counter()
-        if self.bm25().size == 0:
+        index = self.lexical.index()
+        if index.size == 0:
             raise IndexEmptyError(self.store.name)
         qvec = self.embedder.embed_batch([query])[0]
         t_embed = time.perf_counter()
         dense = self.store.query(qvec, n, where=self._where(filters)) if mode != "bm25" else []
         t_dense = time.perf_counter()
-        index = self.bm25()
-        lexical = index.search(query, n, filters) if mode != "dense" else []
+        lexical: list[str] = []
+        bm25_scores: np.ndarray | None = None
+        if mode != "dense":
+            lexical, bm25_scores = index.top(query, n, index.mask(filters, self.store))
         t_bm25 = time.perf_counter()
 
-        rrf_k = opts.rrf_k
-        fused: dict[str, float] = {}
-        for rank, dhit in enumerate(dense):
-            fused[dhit.chunk_id] = fused.get(dhit.chunk_id, 0.0) + 1.0 / (rrf_k + rank + 1)
-        for rank, cid in enumerate(lexical):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
-        dense_by_id = {h.chunk_id: h for h in dense}
-
+        found: dict[str, tuple[str, dict[str, Any]]] = {h.chunk_id: (h.text, h.metadata) for h in dense}
+        found.update(self.store.get_chunks([cid for cid in lexical if cid not in found]))
+        cosine = {h.chunk_id: h.score for h in dense}
+        if mode == "hybrid" and opts.fusion == "convex":
+            fused = convex_fusion(
+                cosine, self._missing_cosines(lexical, cosine, qvec), index, bm25_scores, lexical, opts
+            )
+        else:
+            fused = rrf_fusion([h.chunk_id for h in dense], lexical, opts.rrf_k)
         bm25_rank = {cid: r for r, cid in enumerate(lexical)}
 
         papers: dict[str, PaperHit] = {}
         for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
-            if cid in dense_by_id:
-                meta, text = dense_by_id[cid].metadata, dense_by_id[cid].text
-            else:
-                pos = index.position[cid]
-                meta, text = index.metas[pos], index.texts[pos]
-            d = dense_by_id[cid].score if cid in dense_by_id else None
+            if cid not in found:
+                continue  # deleted since the BM25 index was loaded
+            text, meta = found[cid]
+            d = cosine.get(cid)
             hit = papers.get(meta["paper_id"])
             if hit is None:
                 hit = papers[meta["paper_id"]] = PaperHit(
@@ -191,6 +133,11 @@ class Retriever:
             "total": (t_end - t0) * 1000,
         }
         return SearchResult(query, chosen, timings)
+
+    def _missing_cosines(self, ids: list[str], known: dict[str, float], qvec: np.ndarray) -> dict[str, float]:
+        """Cosine similarity to the query of the lexical candidates the dense side didn't return."""
+        missing = [cid for cid in ids if cid not in known]
+        return {cid: float(vec @ qvec) for cid, vec in self.store.embeddings(missing).items()}
 
     def _mmr(self, ranked: list[PaperHit], k: int, lam: float) -> list[PaperHit]:
         """Maximal marginal relevance over papers: relevance = fused score, redundancy = best-chunk cosine."""
@@ -229,3 +176,44 @@ def shared_retriever(settings: Settings) -> Retriever:
         if key not in _SHARED:
             _SHARED[key] = Retriever(settings)
         return _SHARED[key]
+
+
+# ------------------------------------------------------------------ fusion
+
+
+def rrf_fusion(dense: list[str], lexical: list[str], rrf_k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: each list gives ``1 / (rrf_k + rank)`` to the chunks it ranks."""
+    fused: dict[str, float] = {}
+    for ranking in (dense, lexical):
+        for rank, cid in enumerate(ranking):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
+    return fused
+
+
+def convex_fusion(
+    cosine: dict[str, float],
+    extra_cosine: dict[str, float],
+    index: LexicalIndex,
+    bm25_scores: np.ndarray | None,
+    lexical: list[str],
+    opts: RetrievalSettings,
+) -> dict[str, float]:
+    """A convex combination of normalised scores over the union of both sides' candidates.
+
+    Every candidate gets both of its scores (a BM25 score is looked up for dense candidates; a cosine is computed
+    for lexical ones), each normalised by its side's maximum over the candidates (BM25 from 0, cosine from the
+    ``cosine_floor``, where unrelated text sits for this embedder); then ``dense_weight * dense + (1 -
+    dense_weight) * bm25``. Unlike rank fusion, a weak BM25 match of a chunk the embedder finds close can't
+    outvote it, and a flat BM25 ranking (no query term is rare) adds little.
+    """
+    cos = {**extra_cosine, **cosine}
+    ids = list(dict.fromkeys([*cosine, *lexical]))
+    if not ids:
+        return {}
+    bm = index.scores_of(ids, bm25_scores)
+    floor = opts.cosine_floor
+    d = np.array([max(cos.get(cid, floor), floor) - floor for cid in ids], dtype=np.float64)
+    d = d / d.max() if d.max() > 0 else d
+    b = bm / bm.max() if bm.size and bm.max() > 0 else np.zeros(len(ids))
+    w = opts.dense_weight
+    return {cid: float(w * d[i] + (1 - w) * b[i]) for i, cid in enumerate(ids)}

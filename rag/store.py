@@ -13,6 +13,7 @@ is re-written on the next ingest. Chunk ids are deterministic, so re-writing nev
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -177,6 +178,24 @@ class PaperStore:
     def count(self) -> int:
         return int(self.collection.count())
 
+    def version(self) -> str:
+        """A token that changes on every write to the collection, by this process or any other.
+
+        Derived indexes (the BM25 index, :mod:`rag.lexical`) are keyed on it. Stores written before versions
+        existed get one from their chunk count.
+        """
+        try:
+            meta = self.client.get_collection(self.name).metadata or {}
+        except Exception as exc:
+            raise StoreError(f"cannot read collection {self.name!r} at {self.location}: {exc}") from exc
+        return str(meta.get("version") or f"count-{self.count()}")
+
+    def _touch(self) -> None:
+        """Record that the collection changed (a new version token; the other metadata is kept)."""
+        meta = dict(self.client.get_collection(self.name).metadata or {})
+        meta["version"] = uuid.uuid4().hex
+        self.collection.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
+
     def _iter_metadatas(
         self, include_documents: bool = False, where: dict | None = None
     ) -> Iterator[tuple[str, Any, Any]]:
@@ -220,14 +239,17 @@ class PaperStore:
     ) -> None:
         if ids:
             self.collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas, documents=documents)
+            self._touch()
 
     def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
         if ids:
             self.collection.update(ids=ids, metadatas=metadatas)
+            self._touch()
 
     def delete(self, ids: list[str]) -> None:
         if ids:
             self.collection.delete(ids=ids)
+            self._touch()
 
     def papers(
         self, search: str | None = None, accept: Callable[[dict[str, Any]], bool] | None = None
@@ -246,6 +268,16 @@ class PaperStore:
         """Every chunk as (id, text, metadata): the corpus for BM25."""
         for chunk_id, meta, doc in self._iter_metadatas(include_documents=True):
             yield chunk_id, doc or "", meta
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of the given chunks (those still stored)."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: (doc or "", meta)
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of the given chunks."""

@@ -104,7 +104,8 @@ GENERIC_WORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> Any:
+def stemmer() -> Any:
+    """PyStemmer's English Snowball stemmer (one per process)."""
     import Stemmer  # PyStemmer: the Snowball stemmer that the BM25 index uses too
 
     return Stemmer.Stemmer("english")
@@ -121,7 +122,7 @@ def stopwords() -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of one word (lower-cased): "studies" and "study" both give "studi"."""
-    return str(_stemmer().stemWord(word.lower()))
+    return str(stemmer().stemWord(word.lower()))
 
 
 @lru_cache(maxsize=1)

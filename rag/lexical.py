@@ -1,0 +1,265 @@
+"""The BM25 side of retrieval: a bm25s index over a collection's chunks, persisted next to the store.
+
+A fresh process must not re-read every chunk to answer one question, so the index lives on disk
+(``$PAPER_RAG_HOME/bm25/<collection>-<location hash>/``): bm25s's sparse score matrix and vocabulary, plus per-chunk
+arrays (chunk id, paper id, year), all loaded memory-mapped. It is keyed on the store's *version*, a token that
+:class:`rag.store.PaperStore` changes on every write (by this process or any other), and rebuilt only when that
+token changed. Building happens under a file lock and lands atomically (a temporary folder renamed into place), so
+two processes never see half an index.
+
+Tokens: bm25s's tokenizer (scikit-learn's ``\\b\\w\\w+\\b``, lower-cased, English stopwords) and the Snowball stemmer
+of :mod:`rag.text`; title and text of each chunk are indexed, metadata is not. Filters become a ``weight_mask``.
+
+Deliberately not here: fusion with the dense side (:mod:`rag.retrieval`), and reading chunk texts for results
+(the store does that for the few chunks returned).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings
+from rag.store import PaperStore
+from rag.text import stemmer
+from rag.types import SearchFilters
+
+FORMAT = 1  # bump when the files or the tokenizer change: older indexes are rebuilt
+
+
+def _tokenize(texts: list[str], *, progress: bool = False) -> Any:
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=progress)
+
+
+def index_dir(settings: Settings) -> Path:
+    """Where the BM25 index of ``settings``' collection and store location lives."""
+    where = settings.chroma_url or str(settings.chroma_path.resolve())
+    digest = hashlib.sha256(where.encode()).hexdigest()[:8]
+    return settings.home / "bm25" / f"{settings.collection_name()}-{digest}"
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class LexicalIndex:
+    """A loaded BM25 index: bm25s scores plus the chunk id, paper id and year of every indexed chunk."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
+        import bm25s
+
+        self.folder = folder
+        self.manifest = manifest
+        self.version: str = manifest["version"]
+        self.size: int = manifest["chunks"]
+        self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if self.size else None
+        self.ids = np.load(folder / "ids.npy", mmap_mode="r")
+        self.paper_ids = np.load(folder / "paper_ids.npy", mmap_mode="r")
+        self.years = np.load(folder / "years.npy", mmap_mode="r")
+        self._paper_filter_cache: dict[tuple[str, str | None, str | None], np.ndarray] = {}
+
+    # ------------------------------------------------------------------ building
+
+    @staticmethod
+    def build(store: PaperStore, folder: Path, version: str) -> LexicalIndex:
+        """Index every chunk of ``store`` into ``folder`` (atomically), recording ``version``."""
+        import bm25s
+
+        ids: list[str] = []
+        papers: list[str] = []
+        years: list[int] = []
+        texts: list[str] = []
+        # Sorted by chunk id, so that a chunk's position is a binary search away (scores_of).
+        for chunk_id, text, meta in sorted(store.chunks(), key=lambda c: c[0]):
+            ids.append(chunk_id)
+            papers.append(meta.get("paper_id", ""))
+            years.append(int(meta.get("year", 0) or 0))
+            texts.append(f"{meta.get('title', '')}\n{text}")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            if texts:
+                retriever = bm25s.BM25()
+                retriever.index(_tokenize(texts), show_progress=False)
+                retriever.save(str(tmp / "bm25"))
+            width = max((len(i.encode()) for i in ids), default=1)
+            np.save(tmp / "ids.npy", np.array([i.encode() for i in ids], dtype=f"S{width}"))
+            pwidth = max((len(p.encode()) for p in papers), default=1)
+            np.save(tmp / "paper_ids.npy", np.array([p.encode() for p in papers], dtype=f"S{pwidth}"))
+            np.save(tmp / "years.npy", np.array(years, dtype=np.int32))
+            manifest = {
+                "format": FORMAT,
+                "collection": store.name,
+                "location": store.location,
+                "version": version,
+                "chunks": len(ids),
+                "built": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            old = folder.with_name(folder.name + ".old")
+            if folder.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return LexicalIndex(folder, manifest)
+
+    @staticmethod
+    def read_manifest(folder: Path) -> dict[str, Any] | None:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return manifest if manifest.get("format") == FORMAT else None
+
+    @classmethod
+    def open(cls, store: PaperStore, settings: Settings, version: str) -> LexicalIndex:
+        """The index at ``version``: loaded from disk when current, else (re)built and saved first."""
+        folder = index_dir(settings)
+        manifest = cls.read_manifest(folder)
+        if manifest is not None and manifest["version"] == version:
+            return cls(folder, manifest)
+        with _locked(folder.with_name(folder.name + ".lock")):
+            manifest = cls.read_manifest(folder)  # another process may have built it meanwhile
+            if manifest is not None and manifest["version"] == version:
+                return cls(folder, manifest)
+            return cls.build(store, folder, version)
+
+    # ------------------------------------------------------------------ searching
+
+    def mask(self, filters: SearchFilters | None, store: PaperStore) -> np.ndarray | None:
+        """1/0 per chunk for the chunks ``filters`` accept (None: no filter)."""
+        if filters is None or not filters.active():
+            return None
+        keep = np.ones(self.size, dtype=bool)
+        if filters.year_from is not None or filters.year_to is not None:
+            years = np.asarray(self.years)
+            dated = np.ones(self.size, dtype=bool)
+            if filters.year_from is not None:
+                dated &= years >= filters.year_from
+            if filters.year_to is not None:
+                dated &= years <= filters.year_to
+            keep &= np.where(years == 0, filters.include_undated, dated)
+        allowed = self.allowed_papers(filters, store)
+        if allowed is not None:
+            wanted = np.array([p.encode() for p in allowed], dtype=self.paper_ids.dtype)
+            keep &= np.isin(np.asarray(self.paper_ids), wanted)
+        return keep.astype(np.float32)
+
+    def allowed_papers(self, filters: SearchFilters, store: PaperStore) -> list[str] | None:
+        """The paper ids ``filters`` allow by id, title text and source page (None: any paper)."""
+        ids = filters.paper_ids
+        if filters.source or filters.title:
+            key = ("papers", filters.source, filters.title)
+            if key not in self._paper_filter_cache:
+                probe = SearchFilters(source=filters.source, title=filters.title)
+                names = [p.paper_id for p in store.papers(accept=probe.accepts)]
+                self._paper_filter_cache[key] = np.array(names, dtype=object)
+            names_set = set(self._paper_filter_cache[key].tolist())
+            ids = sorted(names_set if ids is None else names_set & set(ids))
+        return None if ids is None else list(ids)
+
+    def scores(self, query: str, weight: np.ndarray | None) -> np.ndarray | None:
+        """BM25 score of every chunk for ``query`` (None when no query term is in the vocabulary)."""
+        if self.bm25 is None:
+            return None
+        tokens = self._query_tokens(query)
+        if not tokens:
+            return None
+        scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+        if weight is not None:
+            scores = scores * weight
+        return scores
+
+    def scores_of(self, ids: list[str], scores: np.ndarray | None) -> np.ndarray:
+        """The entries of ``scores`` (from :meth:`scores`) for the chunks ``ids``; 0 for unknown chunks."""
+        out = np.zeros(len(ids), dtype=np.float64)
+        if scores is None or not ids or not self.size:
+            return out
+        wanted = np.array([i.encode() for i in ids], dtype=self.ids.dtype)
+        pos = np.searchsorted(self.ids, wanted)
+        pos = np.minimum(pos, self.size - 1)
+        hit = np.asarray(self.ids[pos]) == wanted
+        out[hit] = scores[pos[hit]]
+        return out
+
+    def _query_tokens(self, query: str) -> list[str]:
+        import bm25s
+
+        tokens = bm25s.tokenize(
+            [query], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False
+        )
+        assert self.bm25 is not None
+        vocab = self.bm25.vocab_dict
+        return [t for t in tokens[0] if t in vocab]
+
+    def top(self, query: str, n: int, weight: np.ndarray | None) -> tuple[list[str], np.ndarray | None]:
+        """The ids of the best ``n`` chunks with a positive score, best first, and all chunks' scores."""
+        scores = self.scores(query, weight)
+        if scores is None:
+            return [], None
+        n = min(n, self.size)
+        part = np.argpartition(-scores, n - 1)[:n] if n < self.size else np.arange(self.size)
+        best = part[np.argsort(-scores[part], kind="stable")]
+        return [self.ids[i].decode() for i in best if scores[i] > 0], scores
+
+
+class LexicalSide:
+    """The process's handle on one collection's BM25 index: reloads it when the store's version moves."""
+
+    # How often the store's version is re-read to notice writes by other processes (a metadata read; writes by
+    # this process call refresh() and are seen at once).
+    STALE_AFTER_S = 2.0
+
+    def __init__(self, store: PaperStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._index: LexicalIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def index(self) -> LexicalIndex:
+        with self._lock:
+            now = time.monotonic()
+            if self._index is None or now - self._checked_at > self.STALE_AFTER_S:
+                version = self.store.version()
+                if self._index is None or self._index.version != version:
+                    self._index = LexicalIndex.open(self.store, self.settings, version)
+                self._checked_at = now
+            return self._index
+
+    def refresh(self) -> None:
+        """Forget the loaded index: the next search re-reads the version (after an ingest in this process)."""
+        with self._lock:
+            self._index = None
+
+
+def remove_index(settings: Settings) -> None:
+    """Delete the persisted index (tests, or `rm -r` by hand: it is rebuilt on the next search)."""
+    shutil.rmtree(index_dir(settings), ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.remove(index_dir(settings).with_name(index_dir(settings).name + ".lock"))

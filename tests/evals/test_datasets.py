@@ -158,3 +158,66 @@ def test_generated_is_regenerated_byte_identically(tmp_path: Path) -> None:
     assert generate.main(["--out", str(out)]) == 0
     assert out.read_bytes() == (DATASETS / "generated.jsonl").read_bytes()
     assert generate.main(["--check"]) == 0
+
+
+# --------------------------------------------------------------------------------------------- answers, paraphrase
+
+ANSWER_KINDS = {"fact", "multipart", "followup", "compare", "list", "unanswerable_detail", "unanswerable_topic"}
+
+
+def _split_of(record_id: str) -> str:
+    """The split rule, fixed once: sha256 of the id, first byte even -> dev (evals/datasets/README.md)."""
+    import hashlib
+
+    return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
+
+
+@pytest.mark.parametrize("name", ["answers", "paraphrase"])
+def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
+    records = _records(name)
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
+    problems = []
+    for r in records:
+        if r["split"] != _split_of(r["id"]):
+            problems.append((r["id"], "split differs from the fixed rule"))
+        problems += [(r["id"], t) for t in r["gold_titles"] if t not in abstracts]
+        texts = [abstracts.get(t, "") for t in r["gold_titles"]]
+        for fact in r["key_facts"]:
+            if not any(fact in text for text in texts) or len(fact.split()) > MAX_FACT_WORDS:
+                problems.append((r["id"], fact))
+    assert not problems
+
+
+def test_answers_per_kind_rules_and_mix() -> None:
+    records = _records("answers")
+    for r in records:
+        kind, gold, facts = r["kind"], r["gold_titles"], r["key_facts"]
+        assert kind in ANSWER_KINDS, r["id"]
+        if kind in ("fact", "multipart", "followup", "unanswerable_detail"):
+            assert len(gold) == 1, r["id"]
+        if kind == "multipart":
+            assert len(facts) >= 2, r["id"]
+        if kind == "followup":
+            assert len(r["turns"]) == 2 and r["turns"][1] == r["question"], r["id"]
+        if kind in ("compare", "list"):
+            assert len(gold) >= 2, r["id"]
+        if kind.startswith("unanswerable"):
+            assert not facts and r.get("notes"), r["id"]
+        if kind == "unanswerable_topic":
+            assert not gold, r["id"]
+        if kind == "list":
+            assert not facts and r.get("notes"), r["id"]
+    counts = Counter(r["kind"] for r in records)
+    assert len(records) >= 300, counts
+    assert counts["multipart"] >= 60 and counts["list"] >= 40 and counts["followup"] >= 30, counts
+    assert counts["compare"] >= 40, counts
+    assert counts["unanswerable_detail"] + counts["unanswerable_topic"] >= 90, counts
+    assert {r["split"] for r in records} == {"dev", "test"}
+
+
+def test_paraphrase_set_size_and_styles() -> None:
+    records = _records("paraphrase")
+    assert len(records) >= 120
+    assert {r["style"] for r in records} == {"describe", "names"}
+    assert all(r["kind"] == "paraphrase" and len(r["gold_titles"]) == 1 for r in records)

@@ -1,0 +1,93 @@
+"""Sweep retrieval settings on a dataset split: one table of hybrid recall and MRR per setting combination.
+
+``python -m evals.sweep --dataset paraphrase --split dev --set retrieval.fusion=rrf,convex
+--set retrieval.dense_weight=0.5,0.7,0.9`` runs every combination (a grid) over the same store and prints, per
+combination, R@1 / R@5 / R@10 / MRR of the hybrid retriever, plus dense-only and BM25-only as references. Each
+combination is a ``Settings.override``: nothing is patched.
+
+Tune on ``dev`` only; report ``test`` once, with the chosen settings (the evals README says why). Deliberately not
+here: answers (``paper-rag eval`` runs those) and writing reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from evals import metrics as m
+from evals.runner import load_dataset
+from rag import api
+from rag.config import Settings, load_settings
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def grid(specs: Sequence[str]) -> list[dict[str, dict[str, Any]]]:
+    """ "group.field=v1,v2" specs -> every combination as override dicts ({"group": {"field": v}})."""
+    axes: list[list[tuple[str, str, Any]]] = []
+    for spec in specs:
+        key, _, values = spec.partition("=")
+        group, _, field = key.partition(".")
+        if not field or not values:
+            raise SystemExit(f"--set {spec!r}: expected group.field=value[,value...]")
+        axes.append([(group, field, _parse_value(v)) for v in values.split(",")])
+    combos = []
+    for combo in itertools.product(*axes) if axes else [()]:
+        override: dict[str, dict[str, Any]] = {}
+        for group, field, value in combo:
+            override.setdefault(group, {})[field] = value
+        combos.append(override)
+    return combos
+
+
+def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "hybrid") -> dict[str, float]:
+    """Mean R@1/5/10 and MRR of ``mode`` over the records (papers ranked to depth 10)."""
+    sums = {"recall@1": 0.0, "recall@5": 0.0, "recall@10": 0.0, "mrr": 0.0}
+    for r in records:
+        titles = [h.title for h in api.search(r["question"], k=10, mode=mode, settings=settings).hits]
+        sums["recall@1"] += m.recall_at_k(titles, r["gold_titles"], 1)
+        sums["recall@5"] += m.recall_at_k(titles, r["gold_titles"], 5)
+        sums["recall@10"] += m.recall_at_k(titles, r["gold_titles"], 10)
+        sums["mrr"] += m.mrr(titles, r["gold_titles"])
+    return {k: v / max(len(records), 1) for k, v in sums.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m evals.sweep", description=__doc__.split("\n\n")[0])
+    p.add_argument("--dataset", default="curated", help="curated, generated, paraphrase, or a JSONL path")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="dev", help="records' 'split' field")
+    p.add_argument("--kind", action="append", help="only these kinds (repeatable)")
+    p.add_argument("--set", action="append", default=[], metavar="GROUP.FIELD=V1,V2", help="a grid axis")
+    p.add_argument("--json", action="store_true", help="print one JSON object per combination")
+    args = p.parse_args(argv)
+    _, _, records = load_dataset(args.dataset)
+    records = [r for r in records if r["gold_titles"] and (not args.kind or r["kind"] in args.kind)]
+    if args.split != "all":
+        records = [r for r in records if r.get("split", "dev") == args.split]
+    base = load_settings()
+    api.ensure_ingested(base)
+    print(f"{len(records)} questions ({args.dataset}, {args.split})", file=sys.stderr)
+    rows = [("dense only", measure(records, base, "dense")), ("bm25 only", measure(records, base, "bm25"))]
+    for override in grid(args.set):
+        label = " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+        rows.append((label, measure(records, base.override(**override))))
+    for label, scores in rows:
+        if args.json:
+            print(json.dumps({"setting": label, **{k: round(v, 4) for k, v in scores.items()}}))
+        else:
+            cells = "  ".join(f"{k} {v:.3f}" for k, v in scores.items())
+            print(f"{label:<60} {cells}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

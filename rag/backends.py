@@ -182,8 +182,10 @@ class LLMBackend(Backend):
         settings = job.settings
         llm = self.client(settings)
         style = CHAT if llm.is_chat else COMPLETION
-        max_tokens = min(settings.llm.max_tokens, style.max_tokens or settings.llm.max_tokens)
-        texts = style.select([SourceText(s.n, s.title, s.text) for s in job.sources], job.evidence)
+        max_tokens = style.max_tokens(settings.llm)
+        texts = style.select(
+            [SourceText(s.n, s.title, s.text) for s in job.sources], job.evidence, settings.llm
+        )
         overhead = prompt_tokens(style.build(job.question, [], job.history))
         budget = llm.context_window - max_tokens - overhead - 32
         if budget < 100:

@@ -124,6 +124,15 @@ class LLMSettings(BaseModel):
         description="The model's context window in tokens; None uses a known value for the model or 8192.",
     )
     threads: int = Field(0, ge=0, description="CPU threads for the 'local' backend; 0 = all cores.")
+    base_sources: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="A base model (no chat template, like the bundled Gemma 3 270M) reads only this many sources: "
+        "small models are slow to read long prompts on a CPU and drift on them...",
+    )
+    base_sentences: int = Field(3, ge=1, le=50, description="...each cut to its best this many sentences...")
+    base_max_tokens: int = Field(128, ge=16, description="...and writes at most this many tokens.")
 
 
 class RetrievalSettings(BaseModel):
@@ -140,6 +149,21 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="Weight of the dense side in 'convex' fusion (BM25 gets the rest)."
     )
+    adaptive: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Per-query weighting in 'convex' fusion: the share of BM25's weight moved to the dense side "
+        "when the two sides' top candidates don't overlap at all (proportionally less as they agree). 0 = off.",
+    )
+    prf_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=2.0,
+        description="Pseudo-relevance feedback on the dense side: the query vector plus this times the mean of "
+        "its top prf_chunks chunk vectors, searched again. 0 = off.",
+    )
+    prf_chunks: int = Field(3, ge=1, le=50, description="Chunks averaged for pseudo-relevance feedback.")
     cosine_floor: float = Field(
         0.1,
         ge=-1.0,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.config import LLMSettings
 from rag.evidence import REFUSAL, Evidence
 from rag.llm.base import Message
 from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, neutralize_markers, split_sentences
@@ -92,11 +93,7 @@ def completion_prompt(question: str, sources: list[SourceText]) -> str:
 
 
 BASE_STOP = ["\n\n", "\n[", "\nQuestion:", "\nSources:", "Question:"]
-# A base model gets a short prompt: the best few sentences of the top few sources (small models are slow to read
-# long prompts on a CPU and drift on them).
-BASE_SOURCES = 3
-BASE_SENTENCES = 3
-BASE_MAX_TOKENS = 128
+# A base model gets a short prompt: the best few sentences of the top few sources (Settings.llm.base_*).
 
 
 def prompt_tokens(prompt: list[Message] | str) -> int:
@@ -105,16 +102,19 @@ def prompt_tokens(prompt: list[Message] | str) -> int:
     return sum(count_tokens(m["content"]) + 4 for m in prompt)
 
 
-def focused(sources: list[SourceText], evidence: Evidence) -> list[SourceText]:
-    """The sources holding the best evidence sentences, each cut to its best few sentences in abstract order."""
+def focused(
+    sources: list[SourceText], evidence: Evidence, n_sources: int, n_sentences: int
+) -> list[SourceText]:
+    """The ``n_sources`` sources holding the best evidence sentences, each cut to its best ``n_sentences``
+    sentences, in abstract order."""
     order: list[int] = []
     for sentence in evidence.ranked:
         if sentence.source not in order:
             order.append(sentence.source)
     by_n = {t.n: t for t in sources}
     out = []
-    for n in [n for n in order if n in by_n][:BASE_SOURCES]:
-        best = {s.text for s in evidence.top(BASE_SENTENCES, source=n)}
+    for n in [n for n in order if n in by_n][:n_sources]:
+        best = {s.text for s in evidence.top(n_sentences, source=n)}
         kept = [s for s in split_sentences(by_n[n].text) if s in best]
         out.append(SourceText(n, by_n[n].title, " ".join(kept)))
     return out
@@ -126,10 +126,12 @@ class PromptStyle:
 
     chat: bool
     stop: tuple[str, ...] = ()
-    max_tokens: int | None = None  # a cap below the settings' max_tokens, for small base models
 
-    def select(self, sources: list[SourceText], evidence: Evidence) -> list[SourceText]:
-        return sources if self.chat else focused(sources, evidence)
+    def max_tokens(self, llm: LLMSettings) -> int:
+        return llm.max_tokens if self.chat else min(llm.max_tokens, llm.base_max_tokens)
+
+    def select(self, sources: list[SourceText], evidence: Evidence, llm: LLMSettings) -> list[SourceText]:
+        return sources if self.chat else focused(sources, evidence, llm.base_sources, llm.base_sentences)
 
     def build(
         self, question: str, sources: list[SourceText], history: list[tuple[str, str]] | None
@@ -140,4 +142,4 @@ class PromptStyle:
 
 
 CHAT = PromptStyle(chat=True)
-COMPLETION = PromptStyle(chat=False, stop=tuple(BASE_STOP), max_tokens=BASE_MAX_TOKENS)
+COMPLETION = PromptStyle(chat=False, stop=tuple(BASE_STOP))

@@ -84,7 +84,15 @@ class Retriever:
             raise IndexEmptyError(self.store.name)
         qvec = self.embedder.embed_batch([query])[0]
         t_embed = time.perf_counter()
-        dense = self.store.query(qvec, n, where=self._where(filters)) if mode != "bm25" else []
+        where = self._where(filters)
+        dense = self.store.query(qvec, n, where=where) if mode != "bm25" else []
+        if dense and opts.prf_weight > 0:
+            # Pseudo-relevance feedback (Rocchio): move the query vector toward its best few chunks, search again.
+            top = self.store.embeddings([h.chunk_id for h in dense[: opts.prf_chunks]])
+            centroid = np.mean(list(top.values()), axis=0)
+            moved = qvec + opts.prf_weight * centroid
+            qvec = moved / (np.linalg.norm(moved) or 1.0)
+            dense = self.store.query(qvec, n, where=where)
         t_dense = time.perf_counter()
         lexical: list[str] = []
         bm25_scores: np.ndarray | None = None
@@ -216,4 +224,11 @@ def convex_fusion(
     d = d / d.max() if d.max() > 0 else d
     b = bm / bm.max() if bm.size and bm.max() > 0 else np.zeros(len(ids))
     w = opts.dense_weight
+    if opts.adaptive and cosine and lexical:
+        # Per query: when the two sides disagree about the top candidates (typical of paraphrases, where BM25
+        # ranks on incidental words), shift weight toward the dense side.
+        top = max(10, len(lexical) // 4)
+        dense_top = sorted(cosine, key=lambda c: -cosine[c])[:top]
+        agreement = len(set(dense_top) & set(lexical[:top])) / top
+        w = w + opts.adaptive * (1 - w) * (1 - agreement)
     return {cid: float(w * d[i] + (1 - w) * b[i]) for i, cid in enumerate(ids)}

@@ -22,6 +22,9 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The bundled corpus lives in the repo's data/pages; a wheel carries it as the package ``paper_rag_data``
+# (pyproject.toml maps data/ onto it), so an installed paper-rag can ingest it too.
+CORPUS_PACKAGE = "paper_rag_data"
 
 _OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
@@ -43,6 +46,21 @@ def apply_offline_env() -> None:
             cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
             if cache.is_dir():
                 os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
+def bundled_corpus_dir() -> Path:
+    """The bundled corpus: data/pages of a source checkout, else the copy installed with the package."""
+    checkout = REPO_ROOT / "data" / "pages"
+    # site-packages/data/pages could be another project's: only a checkout has our pyproject.toml beside it.
+    if (REPO_ROOT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    # find_spec, not importlib.resources: paper_rag_data is a namespace package (data/ has no __init__.py), and
+    # an editable install adds a placeholder entry to its path that importlib.resources.files() rejects.
+    spec = importlib.util.find_spec(CORPUS_PACKAGE)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "pages").is_dir():
+            return Path(location) / "pages"
+    return checkout  # neither: ingest then says the folder does not exist
 
 
 def default_home() -> Path:
@@ -252,7 +270,9 @@ class Settings(BaseSettings):
     )
     collection_prefix: str = Field("papers", description="Prefix of the Chroma collection name.")
     corpus_dir: Path = Field(
-        REPO_ROOT / "data" / "pages", description="The bundled corpus, ingested when no path is given."
+        default_factory=bundled_corpus_dir,
+        description="The corpus ingested when no path is given. Default: the bundled one (data/pages in a "
+        "source checkout, else the copy installed with paper-rag).",
     )
     debug: bool = Field(False, description="Show full tracebacks instead of one-line errors.")
     max_field_chars: int = Field(

@@ -105,7 +105,8 @@ class EmbeddingSettings(BaseModel):
     provider: Literal["local", "openai"] = Field(
         "local",
         description="'local': all-MiniLM-L6-v2 int8 ONNX on onnxruntime, offline. "
-        "'openai': an OpenAI-compatible /embeddings endpoint (uses OPENAI_API_KEY / OPENAI_BASE_URL).",
+        "'openai': an OpenAI-compatible /embeddings endpoint (uses OPENAI_API_KEY / OPENAI_BASE_URL, and the "
+        "llm group's timeout_s and max_retries).",
     )
     openai_model: str = Field("text-embedding-3-small", description="Model name for provider 'openai'.")
     batch_size: int = Field(32, ge=1, le=2048, description="Texts per embedding call.")
@@ -135,8 +136,18 @@ class LLMSettings(BaseModel):
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(384, ge=16, description="Most tokens an answer may have.")
-    timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM request times out.")
-    max_retries: int = Field(3, ge=0, description="Retries, with exponential backoff, on 429 and 5xx.")
+    timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds before a request times out (to the LLM, and to the embeddings endpoint of "
+        "embedding provider 'openai').",
+    )
+    max_retries: int = Field(
+        3,
+        ge=0,
+        description="Retries of a request that failed with 408, 409, 429, 5xx, a timeout or a lost connection, "
+        "with exponential backoff or the server's Retry-After (the LLM's and provider 'openai' embeddings').",
+    )
     context_window: int | None = Field(
         None,
         description="The model's context window in tokens; None uses a known value for the model or 8192.",

@@ -120,7 +120,7 @@ class LLMSettings(BaseModel):
 
     backend: str = Field(
         "auto",
-        description="A registered backend ('paper-rag config' lists them: extractive, local, openai), or 'auto': "
+        description="A registered backend (built in: extractive, local, openai), or 'auto': "
         "'openai' if an endpoint or key is configured, else 'local' if PAPER_RAG_LLM__MODEL names a GGUF file "
         "and llama-cpp-python is installed, else 'extractive' (no LLM: cited sentences from the abstracts).",
     )

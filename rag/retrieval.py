@@ -4,9 +4,10 @@ Both retrievers rank chunks; RRF gives each chunk ``sum(1 / (rrf_k + rank))``. C
 paper appears once, with its best chunks, and papers are picked by MMR over their best-chunk vectors so that
 near-duplicate papers don't crowd out the others on compare and list questions.
 
-The BM25 index is built from the store's own chunks and rebuilt whenever the store's chunk count changes, so it
-stays in sync with ingests made by this process or any other. Filters (year range, source page, title text, paper
-ids) go into Chroma's ``where`` for the dense side and into a weight mask for the BM25 side.
+The BM25 index is built from the store's own chunks and rebuilt when the store's chunk count changes: an ingest in
+this process refreshes it at once, one by another process is noticed within ``Retriever.STALE_AFTER_S``. Filters
+(year range, source page, title text, paper ids) go into Chroma's ``where`` for the dense side and into a weight mask
+for the BM25 side.
 """
 
 from __future__ import annotations

@@ -44,7 +44,12 @@ def pct(values: list[float], p: float) -> float:
 
 def summary_ms(seconds: list[float]) -> dict[str, float]:
     ms = [s * 1000 for s in seconds]
-    return {"p50": round(pct(ms, 50), 2), "p95": round(pct(ms, 95), 2), "mean": round(statistics.mean(ms), 2), "n": len(ms)}
+    return {
+        "p50": round(pct(ms, 50), 2),
+        "p95": round(pct(ms, 95), 2),
+        "mean": round(statistics.mean(ms), 2),
+        "n": len(ms),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -75,4 +80,6 @@ def bundled_papers() -> list:
 
 def questions(limit: int = 60) -> list[str]:
     path = ROOT / "evals" / "datasets" / "curated.jsonl"
-    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
+    return [
+        json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ][:limit]

@@ -45,8 +45,9 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "PAPER_RAG_HOME": str(DATA / "bundled")}
     exe = Path(sys.executable).parent / "paper-rag"
-    proc = subprocess.Popen([str(exe), "ui", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(exe), "ui", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         t_start = time.perf_counter()
@@ -83,11 +84,23 @@ def main() -> None:
             for t in threads:
                 t.join()
             wall = time.perf_counter() - t0
-            waves.append({"errors": len(errors), "error_samples": errors[:3], "wall_s": round(wall, 2),
-                          "throughput_qps": round(len(latencies) / wall, 2), "latency": summary_ms(latencies)})
+            waves.append(
+                {
+                    "errors": len(errors),
+                    "error_samples": errors[:3],
+                    "wall_s": round(wall, 2),
+                    "throughput_qps": round(len(latencies) / wall, 2),
+                    "latency": summary_ms(latencies),
+                }
+            )
             print(waves[-1], flush=True)
-        result = {"concurrent": N, "ready_s": round(ready_s, 1), "rss_after_start_mb": idle_rss,
-                  "peak_rss_serving_mb": vm_hwm_mb(proc.pid), "waves": waves}
+        result = {
+            "concurrent": N,
+            "ready_s": round(ready_s, 1),
+            "rss_after_start_mb": idle_rss,
+            "peak_rss_serving_mb": vm_hwm_mb(proc.pid),
+            "waves": waves,
+        }
         save("concurrency", result)
     finally:
         proc.terminate()

@@ -43,7 +43,15 @@ def child_cold_ingest(home: str) -> None:
     settings = Settings(home=home)
     t0 = time.perf_counter()
     report = ingest_paths([PAGES], settings)
-    print(json.dumps({"seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb(), "chunks": report.chunks_written}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - t0,
+                "peak_rss_mb": peak_rss_mb(),
+                "chunks": report.chunks_written,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -69,13 +77,17 @@ def main() -> None:
         cli = subprocess.run(
             [sys.executable, "-m", "rag.cli", "ingest", "--no-progress", "--json"],
             env={**__import__("os").environ, "PAPER_RAG_HOME": home},
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         t0 = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "rag.cli", "ingest", "--no-progress", "--json"],
             env={**__import__("os").environ, "PAPER_RAG_HOME": home},
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         unchanged_cli_s = time.perf_counter() - t0
         assert json.loads(cli.stdout)["unchanged"] == len(papers)
@@ -98,7 +110,9 @@ def main() -> None:
         five_s = time.perf_counter() - t0
 
     with tempfile.TemporaryDirectory() as home:
-        out = subprocess.run([sys.executable, __file__, "--child", home], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", home], capture_output=True, text=True, check=True
+        )
         child = json.loads(out.stdout.strip().splitlines()[-1])
 
     raw = (raw1 + raw2) / 2
@@ -118,8 +132,12 @@ def main() -> None:
         "unchanged_reingest_s": round(unchanged_s, 3),
         "unchanged_reingest_cli_s": round(unchanged_cli_s, 2),  # whole process: imports included
         "unchanged_embedded_chunks": again.chunks_written,
-        "five_percent_changed": {"papers": len(changed), "updated": five.updated, "seconds": round(five_s, 2),
-                                 "chunks_written": five.chunks_written},
+        "five_percent_changed": {
+            "papers": len(changed),
+            "updated": five.updated,
+            "seconds": round(five_s, 2),
+            "chunks_written": five.chunks_written,
+        },
         "cold_ingest_child": child,
     }
     print(json.dumps(result, indent=2))

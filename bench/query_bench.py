@@ -27,8 +27,9 @@ from common import PAGES, ROOT, questions, save, summary_ms
 from ingest.pipeline import ingest_paths
 from rag import api
 from rag.config import Settings
-from rag.retrieval import Retriever, split_sentences
+from rag.retrieval import Retriever
 from rag.store import PaperStore
+from rag.text import split_sentences
 
 DATA = ROOT / "bench" / ".data"
 
@@ -47,7 +48,12 @@ def scaled_settings(base: Settings, n: int) -> Settings:
         return settings
     src = PaperStore(base)
     got = src.collection.get(include=["embeddings", "documents", "metadatas"])
-    ids, vecs, docs, metas = got["ids"], np.asarray(got["embeddings"], np.float32), got["documents"], got["metadatas"]
+    ids, vecs, docs, metas = (
+        got["ids"],
+        np.asarray(got["embeddings"], np.float32),
+        got["documents"],
+        got["metadatas"],
+    )
     m = len(ids)
     t0 = time.perf_counter()
     batch = 4000
@@ -62,14 +68,18 @@ def scaled_settings(base: Settings, n: int) -> Settings:
             v = vecs[j] + noise
             meta = dict(metas[j])
             variant = i // m
-            meta.update(paper_id=f"syn{variant}:{meta['paper_id']}", title=f"{meta['title']} (variant {variant})")
+            meta.update(
+                paper_id=f"syn{variant}:{meta['paper_id']}", title=f"{meta['title']} (variant {variant})"
+            )
             meta["title_key"] = meta["title"].lower()
             b_ids.append(f"syn{variant}:{ids[j]}")
             b_vecs.append(v / np.linalg.norm(v))
             b_docs.append(text)
             b_metas.append(meta)
         store.upsert(b_ids, np.asarray(b_vecs), b_metas, b_docs)
-        print(f"  scale {n}: {min(n, start + batch)}/{n} chunks ({time.perf_counter() - t0:.0f}s)", flush=True)
+        print(
+            f"  scale {n}: {min(n, start + batch)}/{n} chunks ({time.perf_counter() - t0:.0f}s)", flush=True
+        )
     return settings
 
 
@@ -96,7 +106,7 @@ def bench_size(settings: Settings, queries: list[str]) -> dict:
     ask_retrieve: list[float] = []
 
     def ask_step(q: str) -> None:
-        ask_retrieve.append(engine.ask(q, backend="extractive").timings_ms["retrieve"] / 1000)
+        ask_retrieve.append(engine.ask(api.AskRequest(q, backend="extractive")).timings_ms["retrieve"] / 1000)
 
     result = {
         "chunks": PaperStore(settings).count(),
@@ -121,12 +131,23 @@ def plot(results: dict[str, dict], path: Path) -> None:
     sizes = sorted(results, key=lambda s: results[s]["chunks"])
     xs = [results[s]["chunks"] for s in sizes]
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    methods = [("search_hybrid", "search (hybrid)"), ("dense_only", "dense only"),
-               ("bm25_only", "BM25 only"), ("llama_index_default", "llama-index VectorStoreIndex")]
+    methods = [
+        ("search_hybrid", "search (hybrid)"),
+        ("dense_only", "dense only"),
+        ("bm25_only", "BM25 only"),
+        ("llama_index_default", "llama-index VectorStoreIndex"),
+    ]
     for color, (key, label) in zip(("C0", "C2", "C4", "C3"), methods, strict=True):
         ax.plot(xs, [results[s][key]["p50"] for s in sizes], marker="o", color=color, label=f"{label} p50")
-        ax.plot(xs, [results[s][key]["p95"] for s in sizes], marker=".", color=color, linestyle="--", alpha=0.45,
-                label=f"{label} p95")
+        ax.plot(
+            xs,
+            [results[s][key]["p95"] for s in sizes],
+            marker=".",
+            color=color,
+            linestyle="--",
+            alpha=0.45,
+            label=f"{label} p95",
+        )
     ax.set_xscale("log")
     ax.set_xlabel("chunks in the collection")
     ax.set_ylabel("latency (ms)")
@@ -143,7 +164,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="bundled,10000,100000")
     parser.add_argument("--queries", type=int, default=40)
-    parser.add_argument("--plot-only", action="store_true", help="redraw the plot from bench/results/query.json")
+    parser.add_argument(
+        "--plot-only", action="store_true", help="redraw the plot from bench/results/query.json"
+    )
     args = parser.parse_args()
     if args.plot_only:
         saved = json.loads((ROOT / "bench" / "results" / "query.json").read_text())

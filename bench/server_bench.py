@@ -33,11 +33,18 @@ def free_port() -> int:
 def main() -> None:
     base = bundled_settings()
     queries = questions(40)
-    exe = str(Path(sys.executable).parent / "chroma") if (Path(sys.executable).parent / "chroma").exists() else shutil.which("chroma")
+    exe = (
+        str(Path(sys.executable).parent / "chroma")
+        if (Path(sys.executable).parent / "chroma").exists()
+        else shutil.which("chroma")
+    )
     port = free_port()
     tmp = tempfile.mkdtemp()
-    proc = subprocess.Popen([exe, "run", "--path", tmp, "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "run", "--path", tmp, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -51,8 +58,12 @@ def main() -> None:
         dst = PaperStore(server)
         for start in range(0, len(src["ids"]), 1000):
             sl = slice(start, start + 1000)
-            dst.collection.upsert(ids=src["ids"][sl], embeddings=src["embeddings"][sl],
-                                  documents=src["documents"][sl], metadatas=src["metadatas"][sl])
+            dst.collection.upsert(
+                ids=src["ids"][sl],
+                embeddings=src["embeddings"][sl],
+                documents=src["documents"][sl],
+                metadatas=src["metadatas"][sl],
+            )
         results = {}
         for name, settings in (("embedded", base), ("server", server)):
             r = Retriever(settings)

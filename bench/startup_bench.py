@@ -17,7 +17,7 @@ import time
 from common import ROOT, save, summary_ms
 
 sys.path.insert(0, str(ROOT / "bench"))
-from query_bench import DATA, bundled_settings  # noqa: E402
+from query_bench import DATA, bundled_settings
 
 COMMANDS = {
     "search": ["search", "memory-efficient exact attention"],
@@ -30,8 +30,9 @@ def first_output(args: list[str]) -> tuple[float, float]:
     """(seconds to the first stdout byte, seconds to exit)."""
     env = {**os.environ, "PAPER_RAG_HOME": str(DATA / "bundled")}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     assert proc.stdout is not None
     proc.stdout.read(1)
     first = time.perf_counter() - t0
@@ -46,7 +47,10 @@ def main() -> None:
     results = {}
     for name, args in COMMANDS.items():
         runs = [first_output(args) for _ in range(5)]
-        results[name] = {"first_output": summary_ms([r[0] for r in runs]), "exit": summary_ms([r[1] for r in runs])}
+        results[name] = {
+            "first_output": summary_ms([r[0] for r in runs]),
+            "exit": summary_ms([r[1] for r in runs]),
+        }
         print(name, results[name], flush=True)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import rag.cli"], check=True)

@@ -38,9 +38,9 @@ from ingest.dedup import deduplicate
 from ingest.readers import Paper, discover, read_file
 from rag.api import normalize_title, split_sentences, stem, stopwords
 from rag.api import terms as content_terms
-from rag.config import REPO_ROOT
+from rag.config import bundled_corpus_dir
 
-DEFAULT_CORPUS = REPO_ROOT / "data" / "pages"
+DEFAULT_CORPUS = bundled_corpus_dir()
 DEFAULT_OUT = Path(__file__).resolve().parent / "datasets" / "generated.jsonl"
 MAX_WORDS = 25
 MIN_WORDS = 6

@@ -14,25 +14,25 @@ Deliberately not here: running retrievers or backends, reading datasets, and any
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rag.api import Embedder, normalize_title, split_sentences
+from rag.api import MARKER, Embedder, normalize_title, split_sentences
 from rag.api import terms as content_terms
 
 # Faithfulness (support_check): an answer sentence is supported when some sentence of an abstract it cites is at
 # least this similar (cosine of the MiniLM embeddings)...
 SUPPORT_THRESHOLD = 0.7
-# ...or when at least this share of its content terms (rag.evidence.content_terms) appear in the cited abstracts.
+# ...or when at least this share of its content terms (rag.text.terms) appear in the cited abstracts.
 LEXICAL_THRESHOLD = 0.7
 # Measured on the bundled corpus (evals/README.md, "Faithfulness"): against the abstract of the *most similar
 # other* paper, 3.3% of abstract sentences find a sentence at cosine >= 0.7 (median 0.46) and 1.2% reach 0.7
 # term overlap, so a claim is rarely credited to the wrong paper; a sentence with every fourth word dropped stays
-# at cosine >= 0.7 to its original 95% of the time (median 0.90), so light rewording still counts. Both are
-# stricter than the answer chain's own attribution rule (rag.evidence: 0.45 / 0.5), so the check is not circular.
+# at cosine >= 0.7 to its original 95% of the time (median 0.90), so light rewording still counts. Both are above
+# the answer chain's own attribution rule (Settings.evidence.support_sim and support_overlap; a test keeps them
+# above), so the check is not circular.
 
 
 def _titles(titles: Iterable[str]) -> list[str]:
@@ -156,8 +156,6 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 # --------------------------------------------------------------------------------------------- faithfulness
 
-_MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
-
 
 def support_check(claims: Sequence[tuple[str, Sequence[str]]], embedder: Embedder) -> float | None:
     """Share of answer sentences supported by the abstracts they cite; None when there are no sentences.
@@ -168,7 +166,7 @@ def support_check(claims: Sequence[tuple[str, Sequence[str]]], embedder: Embedde
     """
     if not claims:
         return None
-    bare = [" ".join(_MARKER.sub(" ", sentence).split()) for sentence, _ in claims]
+    bare = [" ".join(MARKER.sub(" ", sentence).split()) for sentence, _ in claims]
     evidence = [[s for text in texts for s in split_sentences(text)] for _, texts in claims]
     flat = [s for group in evidence for s in group]
     vectors = embedder.embed_batch(bare + flat) if flat else np.zeros((0, 0))

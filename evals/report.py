@@ -91,7 +91,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"- LLM settings: backend={st['llm']['backend']}, model={st['llm']['model'] or 'default'}, "
         f"temperature={st['llm']['temperature']}, max_tokens={st['llm']['max_tokens']}",
         "- Evidence settings (what decides refusals, support and extractive answers): "
-        + (", ".join(f"{k}={v}" for k, v in st["evidence"].items()) if st.get("evidence") else "not recorded"),
+        + (
+            ", ".join(f"{k}={v}" for k, v in st["evidence"].items()) if st.get("evidence") else "not recorded"
+        ),
         "",
         "Metric definitions: `evals/README.md`.",
         "",

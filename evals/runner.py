@@ -217,7 +217,7 @@ def answer_claims(answer: Answer, abstracts: dict[str, str]) -> list[tuple[str, 
     if answer.table:
         cells = [c for row in answer.table for c in (row.approach, row.data, row.results)]
         return [(strip_markers(c), cited(c)) for c in cells if markers(c)]
-    claims = []
+    claims: list[tuple[str, list[str]]] = []
     for line in answer_body(answer).splitlines():
         line = line.strip()
         if not line or line.endswith(":"):

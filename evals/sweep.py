@@ -57,7 +57,7 @@ def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "
         sums["recall@1"] += m.recall_at_k(titles, r["gold_titles"], 1)
         sums["recall@5"] += m.recall_at_k(titles, r["gold_titles"], 5)
         sums["recall@10"] += m.recall_at_k(titles, r["gold_titles"], 10)
-        sums["mrr"] += m.mrr(titles, r["gold_titles"])
+        sums["mrr"] += m.mrr(titles, r["gold_titles"]) or 0.0
     return {k: v / max(len(records), 1) for k, v in sums.items()}
 
 

@@ -3,7 +3,7 @@
 ``from rag import ask, search, compare, chat, papers`` - the public API lives in :mod:`rag.api` and is loaded on
 first use, so that ``import rag`` (and the CLI's start-up) stays cheap. No submodule of ``rag`` carries one of these
 names (comparing lives in ``rag.comparison``, conversations in ``rag.conversation``): Python binds an imported
-submodule as an attribute of its package, which would shadow the function (``tests/rag/test_public_api.py``).
+submodule as an attribute of its package, which would shadow the function (``tests/test_public_api.py``).
 """
 
 from typing import Any

@@ -1,7 +1,7 @@
 """The ``paper-rag`` command line.
 
 Subcommands of the library itself live here (``stats``, ``papers``, ``config``). Subcommands of the other packages
-(``ingest``, later ``ui`` and ``eval``) register through the ``paper_rag.commands`` entry-point group, so ``rag``
+(``ingest``, ``ui`` and ``eval``) register through the ``paper_rag.commands`` entry-point group, so ``rag``
 never imports them. Known errors print one line and exit 1; set PAPER_RAG_DEBUG=1 for the traceback.
 """
 

@@ -27,7 +27,6 @@ from rag.types import CompareRow, PaperHit, SearchFilters, Source
 
 MAX_PAPERS = 5
 NOT_STATED = "not stated in the abstract"
-COLUMNS = ("approach", "data", "results")
 HEADERS = ("Paper", "Approach", "Data / benchmarks", "Key results")
 
 # ------------------------------------------------------------------ routing and entities

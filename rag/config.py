@@ -22,6 +22,9 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The bundled corpus lives in the repo's data/pages; a wheel carries it as the package ``paper_rag_data``
+# (pyproject.toml maps data/ onto it), so an installed paper-rag can ingest it too.
+CORPUS_PACKAGE = "paper_rag_data"
 
 _OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
@@ -43,6 +46,21 @@ def apply_offline_env() -> None:
             cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
             if cache.is_dir():
                 os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
+def bundled_corpus_dir() -> Path:
+    """The bundled corpus: data/pages of a source checkout, else the copy installed with the package."""
+    checkout = REPO_ROOT / "data" / "pages"
+    # site-packages/data/pages could be another project's: only a checkout has our pyproject.toml beside it.
+    if (REPO_ROOT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    # find_spec, not importlib.resources: paper_rag_data is a namespace package (data/ has no __init__.py), and
+    # an editable install adds a placeholder entry to its path that importlib.resources.files() rejects.
+    spec = importlib.util.find_spec(CORPUS_PACKAGE)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "pages").is_dir():
+            return Path(location) / "pages"
+    return checkout  # neither: ingest then says the folder does not exist
 
 
 def default_home() -> Path:
@@ -87,7 +105,8 @@ class EmbeddingSettings(BaseModel):
     provider: Literal["local", "openai"] = Field(
         "local",
         description="'local': all-MiniLM-L6-v2 int8 ONNX on onnxruntime, offline. "
-        "'openai': an OpenAI-compatible /embeddings endpoint (uses OPENAI_API_KEY / OPENAI_BASE_URL).",
+        "'openai': an OpenAI-compatible /embeddings endpoint (uses OPENAI_API_KEY / OPENAI_BASE_URL, and the "
+        "llm group's timeout_s and max_retries).",
     )
     openai_model: str = Field("text-embedding-3-small", description="Model name for provider 'openai'.")
     batch_size: int = Field(32, ge=1, le=2048, description="Texts per embedding call.")
@@ -117,8 +136,18 @@ class LLMSettings(BaseModel):
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(384, ge=16, description="Most tokens an answer may have.")
-    timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM request times out.")
-    max_retries: int = Field(3, ge=0, description="Retries, with exponential backoff, on 429 and 5xx.")
+    timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds before a request times out (to the LLM, and to the embeddings endpoint of "
+        "embedding provider 'openai').",
+    )
+    max_retries: int = Field(
+        3,
+        ge=0,
+        description="Retries of a request that failed with 408, 409, 429, 5xx, a timeout or a lost connection, "
+        "with exponential backoff or the server's Retry-After (the LLM's and provider 'openai' embeddings').",
+    )
     context_window: int | None = Field(
         None,
         description="The model's context window in tokens; None uses a known value for the model or 8192.",
@@ -291,7 +320,9 @@ class Settings(BaseSettings):
     )
     collection_prefix: str = Field("papers", description="Prefix of the Chroma collection name.")
     corpus_dir: Path = Field(
-        REPO_ROOT / "data" / "pages", description="The bundled corpus, ingested when no path is given."
+        default_factory=bundled_corpus_dir,
+        description="The corpus ingested when no path is given. Default: the bundled one (data/pages in a "
+        "source checkout, else the copy installed with paper-rag).",
     )
     debug: bool = Field(False, description="Show full tracebacks instead of one-line errors.")
     max_field_chars: int = Field(

@@ -17,7 +17,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import BackendError, ConfigError
+from rag.errors import (
+    AuthenticationError,
+    BackendError,
+    BackendTimeoutError,
+    ConfigError,
+    ModelNotFoundError,
+    RateLimitError,
+)
 
 MAX_WORDPIECES = 256
 _TOKENIZER_REL = Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
@@ -122,10 +129,22 @@ class LocalOnnxEmbedder:
 
 
 class OpenAIEmbedder:
-    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint (OpenAI, vLLM, llama.cpp, Ollama...)."""
+    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint (OpenAI, vLLM, llama.cpp, Ollama...).
+
+    Retries are the ``openai`` client's, as for the chat backend (:func:`rag.llm.openai_backend._client`): 408, 409,
+    429, 5xx, timeouts and connection errors, up to ``max_retries`` times with exponential backoff or the server's
+    Retry-After. Failures become :mod:`rag.errors` BackendErrors that say what to do.
+    """
 
     def __init__(
-        self, model: str, api_key: str | None, base_url: str | None, batch_size: int, timeout: float
+        self,
+        model: str,
+        api_key: str | None,
+        base_url: str | None,
+        batch_size: int,
+        timeout: float,
+        *,
+        max_retries: int,
     ):
         try:
             import openai
@@ -138,10 +157,14 @@ class OpenAIEmbedder:
                 "no key for OpenAI embeddings - set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), "
                 "or use PAPER_RAG_EMBEDDING__PROVIDER=local"
             )
-        self._client = openai.OpenAI(api_key=api_key or "unused", base_url=base_url, timeout=timeout)
+        self._client = openai.OpenAI(
+            api_key=api_key or "unused", base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
         self.model = model
         self.name = "openai-" + model
         self.batch_size = batch_size
+        self.timeout = timeout
+        self.max_retries = max_retries
         self.dim = 0  # known after the first call
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -153,7 +176,7 @@ class OpenAIEmbedder:
             try:
                 resp = self._client.embeddings.create(model=self.model, input=batch)
             except openai.OpenAIError as exc:
-                raise BackendError(f"embedding request to {self._client.base_url} failed: {exc}") from exc
+                raise self._error(exc) from exc
             for item in sorted(resp.data, key=lambda d: d.index):
                 vec = np.asarray(item.embedding, dtype=np.float32)
                 # Some servers (llama.cpp on a model without pooling) return one vector per token: mean-pool.
@@ -163,6 +186,45 @@ class OpenAIEmbedder:
             self.dim = arr.shape[1]
         return arr
 
+    def _error(self, exc: Exception) -> BackendError:
+        """An ``openai`` exception as a BackendError that says what to do (the client has retried already)."""
+        import openai
+
+        endpoint = str(self._client.base_url).rstrip("/")
+        tries = f"{self.max_retries + 1} attempts"
+        if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
+            return BackendTimeoutError(
+                f"{endpoint} returned no embeddings within {self.timeout:g} s ({tries}) - try again, "
+                "or raise PAPER_RAG_LLM__TIMEOUT_S"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return BackendError(
+                f"cannot reach {endpoint} for embeddings ({tries}) - is the server running? "
+                "Check OPENAI_BASE_URL / PAPER_RAG_LLM__BASE_URL, or use PAPER_RAG_EMBEDDING__PROVIDER=local",
+                retryable=True,
+            )
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return AuthenticationError(
+                f"{endpoint} refused the API key ({exc.status_code}) - check OPENAI_API_KEY"
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return RateLimitError(
+                f"rate limited by {endpoint} (429, {tries}) - wait a moment and try again, or lower "
+                "PAPER_RAG_EMBEDDING__BATCH_SIZE"
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return ModelNotFoundError(
+                f"the embedding model {self.model!r} is not available at {endpoint} - set "
+                "PAPER_RAG_EMBEDDING__OPENAI_MODEL to one it serves, and check that the URL ends in /v1"
+            )
+        if isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
+            return BackendError(
+                f"{endpoint} failed with {exc.status_code} on all {tries} - check the server, then try again "
+                "(PAPER_RAG_LLM__MAX_RETRIES sets the retries)",
+                retryable=True,
+            )
+        return BackendError(f"embedding request to {endpoint} failed: {exc}")
+
 
 _CACHE: dict[tuple, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
@@ -171,7 +233,8 @@ _CACHE_LOCK = threading.Lock()
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for; one instance per configuration per process."""
     e = settings.embedding
-    key = (e.provider, e.openai_model, e.batch_size, e.threads, settings.llm.base_url)
+    llm = settings.llm
+    key = (e.provider, e.openai_model, e.batch_size, e.threads, llm.base_url, llm.timeout_s, llm.max_retries)
     with _CACHE_LOCK:
         if key not in _CACHE:
             if e.provider == "local":
@@ -179,9 +242,10 @@ def get_embedder(settings: Settings) -> Embedder:
             else:
                 _CACHE[key] = OpenAIEmbedder(
                     e.openai_model,
-                    settings.llm.api_key,
-                    settings.llm.base_url,
+                    llm.api_key,
+                    llm.base_url,
                     e.batch_size,
-                    settings.llm.timeout_s,
+                    llm.timeout_s,
+                    max_retries=llm.max_retries,
                 )
         return _CACHE[key]

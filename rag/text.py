@@ -13,8 +13,8 @@ the evals all agree on what "a sentence", "a term" and "a marker" are:
   here only; ``split_cited(with_cited_titles(body, cited)) == (body, cited)``).
 * :func:`looks_like_instruction`: a sentence addressed to an assistant, never used as evidence.
 
-Deliberately not here: anything that needs an embedder, a store or settings. Only the stemmer is third-party, and it
-is loaded on first use.
+Deliberately not here: anything that needs an embedder, a store or settings. Only the stemmer and bm25s's stopwords
+are third-party, and both are loaded on first use.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ theme's fonts are bundled and analytics are off. Deliberately not offered: ``sha
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import gradio as gr
 
@@ -25,9 +25,23 @@ EXAMPLES = [
     "Which papers study looped transformers?",
     "How many parameters does GPT-5 have?",
 ]
-PRIVATE = {
-    "api_visibility": "private"
-}  # UI events stay out of the API docs; only /ask and /search are public
+
+
+class Visibility(TypedDict):
+    """Keyword options of an event listener, typed as Gradio declares them (so mypy checks every call)."""
+
+    api_visibility: Literal["public", "private", "undocumented"]
+
+
+class Queue(TypedDict):
+    concurrency_id: str
+    concurrency_limit: int
+
+
+# UI events stay out of the API docs; only /ask and /search are public.
+PRIVATE: Visibility = {"api_visibility": "private"}
+# Answers share one queue: a few at once on a CPU (each builds its own engine; the local model serializes itself).
+ANSWER: Queue = {"concurrency_id": "answer", "concurrency_limit": 4}
 
 
 def create_app(settings: Settings) -> gr.Blocks:
@@ -47,12 +61,7 @@ def create_app(settings: Settings) -> gr.Blocks:
                 ingest_tab(h, header, compare_dropdown, library_parts)
         gr.api(h.api_ask, api_name="ask", **ANSWER)
         gr.api(h.api_search, api_name="search")
-    demo.paper_rag_handlers = h  # type: ignore[attr-defined]  # for tests
     return demo
-
-
-# Answers share one queue: a few at once on a CPU (each builds its own engine; the local model serializes itself).
-ANSWER: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": 4}
 
 
 def year_box(h: Handlers, label: str, **kwargs: Any) -> gr.Dropdown:

@@ -1,4 +1,4 @@
-"""The UI's event handlers: plain methods over ``rag.api`` and ``ingest``, callable without a browser.
+"""The UI's event handlers: plain methods over ``rag.api``, callable without a browser.
 
 Each handler takes the values of its input components and returns (or, for chat, yields) the values of its output
 components, so tests call them directly. Errors never reach the page as tracebacks: :func:`guarded` turns a

@@ -1,2 +1,3 @@
-"""LLM backends behind one interface: ``openai`` (any OpenAI-compatible endpoint), ``local`` (llama.cpp in process)
-and ``extractive`` (no LLM). :func:`rag.llm.factory.get_llm` builds the one the settings ask for."""
+"""LLM clients behind one interface (:class:`rag.llm.base.LLM`): ``openai_backend`` (any OpenAI-compatible
+endpoint) and ``local_backend`` (llama.cpp in process). The answer backends that use them, and ``extractive`` (no
+LLM), are in :mod:`rag.backends`, which builds the client the settings ask for."""

@@ -162,7 +162,15 @@ def test_generated_is_regenerated_byte_identically(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------------------------- answers, paraphrase
 
-ANSWER_KINDS = {"fact", "multipart", "followup", "compare", "list", "unanswerable_detail", "unanswerable_topic"}
+ANSWER_KINDS = {
+    "fact",
+    "multipart",
+    "followup",
+    "compare",
+    "list",
+    "unanswerable_detail",
+    "unanswerable_topic",
+}
 
 
 def _split_of(record_id: str) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from evals import metrics as m
+from rag.config import EvidenceSettings
 
 RANKED = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
 
@@ -144,6 +145,13 @@ def test_support_check(local_embedder) -> None:
     assert m.support_check([uncited], local_embedder) == 0.0
     assert m.support_check([verbatim, reworded, unrelated, uncited], local_embedder) == 0.5
     assert m.support_check([], local_embedder) is None
+
+
+def test_support_check_is_stricter_than_the_answer_chain() -> None:
+    # Otherwise faithfulness would only re-check the chain's own attribution rule (evals/README.md, "Faithfulness").
+    chain = EvidenceSettings()
+    assert chain.support_sim < m.SUPPORT_THRESHOLD
+    assert chain.support_overlap < m.LEXICAL_THRESHOLD
 
 
 class TableEmbedder:

@@ -19,13 +19,25 @@ from rag.store import PaperStore
 from rag.types import SearchFilters
 
 PAPERS = [
-    {"id": "2405.00001", "title": "Sparse Routing for Small Language Models", "published": "2023-05-01",
-     "abstract": "We route each token to two of eight experts. On WikiText-103 this lowers perplexity by 7.5%."},
-    {"id": "2405.00002", "title": "Quantile Forests for Data Streams", "published": "2021-02-03",
-     "abstract": "We adapt quantile regression forests to data streams with bounded memory."},
+    {
+        "id": "2405.00001",
+        "title": "Sparse Routing for Small Language Models",
+        "published": "2023-05-01",
+        "abstract": "We route each token to two of eight experts. On WikiText-103 this lowers perplexity by 7.5%.",
+    },
+    {
+        "id": "2405.00002",
+        "title": "Quantile Forests for Data Streams",
+        "published": "2021-02-03",
+        "abstract": "We adapt quantile regression forests to data streams with bounded memory.",
+    },
 ]
-LATE = {"id": "2405.00003", "title": "Tiny Gradient Compression", "published": "2024-01-01",
-        "abstract": "We compress gradients with sketches to cut communication in distributed training."}
+LATE = {
+    "id": "2405.00003",
+    "title": "Tiny Gradient Compression",
+    "published": "2024-01-01",
+    "abstract": "We compress gradients with sketches to cut communication in distributed training.",
+}
 
 
 @pytest.fixture
@@ -50,7 +62,13 @@ def test_another_process_ingesting_makes_the_index_stale(toy: Settings, tmp_path
     before = side.index()
     extra = write_jsonl(tmp_path / "late.jsonl", [LATE])
     subprocess.run(
-        [sys.executable, "-c", "import sys; from rag.cli import main; sys.exit(main())", "ingest", str(extra)],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from rag.cli import main; sys.exit(main())",
+            "ingest",
+            str(extra),
+        ],
         env={**__import__("os").environ, "PAPER_RAG_HOME": str(toy.home)},
         check=True,
         capture_output=True,

@@ -1,11 +1,18 @@
-"""Embeddings through an OpenAI-compatible /embeddings endpoint: llama.cpp's server on 127.0.0.1, batched.
+"""Embeddings through an OpenAI-compatible /embeddings endpoint: llama.cpp's server on 127.0.0.1, batched, and a
+stdlib HTTP server on 127.0.0.1 that fails on purpose, for the retries.
 
 The bundled Gemma GGUF stands in for a real embedding model here (its vectors are not tuned for retrieval);
 what is tested is the configuration: batching, normalisation, a separate collection, ingest and search."""
 
 from __future__ import annotations
 
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +22,7 @@ from ingest.pipeline import ingest_paths
 from rag import api
 from rag.config import Settings
 from rag.embeddings import OpenAIEmbedder, get_embedder
+from rag.errors import BackendError
 from rag.store import PaperStore
 
 PAPERS = [
@@ -56,3 +64,105 @@ def test_ingest_and_search_with_openai_compatible_embeddings(gguf: Path, tmp_pat
         assert hits[0].title == "Quantile Forests for Data Streams"  # BM25 + dense agree on an exact title
     finally:
         server.stop()
+
+
+VECTORS = {"alpha": [3.0, 4.0, 0.0], "beta": [0.0, 0.0, 2.0]}
+
+
+class FlakyEmbeddings(ThreadingHTTPServer):
+    """/v1/embeddings on 127.0.0.1 that answers 503 to its first ``failures`` requests, then embeds VECTORS.
+
+    ``history`` holds every request body. The 503s carry a 10 ms retry-after-ms, so the client's backoff does
+    not slow the test down (without it the client sleeps 0.5 s, 1 s, ...)."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__(("127.0.0.1", 0), _FlakyHandler)
+        self.failures = failures
+        self.history: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _FlakyHandler(BaseHTTPRequestHandler):
+    server: FlakyEmbeddings
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.history.append({"path": self.path, **body})
+        if len(self.server.history) <= self.server.failures:
+            self._reply(503, {"error": {"message": "overloaded", "type": "server_error"}})
+            return
+        data = []
+        for i, text in enumerate(body["input"]):
+            vec = np.asarray(VECTORS[text], dtype=np.float32)
+            encoded = (
+                base64.b64encode(vec.tobytes()).decode() if body.get("encoding_format") == "base64" else None
+            )
+            data.append({"object": "embedding", "index": i, "embedding": encoded or vec.tolist()})
+        usage = {"prompt_tokens": 2, "total_tokens": 2}
+        self._reply(200, {"object": "list", "data": data, "model": body["model"], "usage": usage})
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> None:
+        raw = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        if status >= 500:
+            self.send_header("retry-after-ms", "10")
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep pytest's output clean
+        pass
+
+
+def _serve(failures: int) -> Iterator[FlakyEmbeddings]:
+    server = FlakyEmbeddings(failures)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fails_twice() -> Iterator[FlakyEmbeddings]:
+    yield from _serve(failures=2)
+
+
+@pytest.fixture
+def always_fails() -> Iterator[FlakyEmbeddings]:
+    yield from _serve(failures=10**6)
+
+
+def _settings(tmp_path: Path, url: str, max_retries: int) -> Settings:
+    return Settings(
+        home=tmp_path / "home",
+        embedding={"provider": "openai", "openai_model": "stub-embed"},
+        llm={"base_url": url, "api_key": "sk-test", "max_retries": max_retries, "timeout_s": 10},
+    )
+
+
+def test_openai_embeddings_retry_503_then_succeed(fails_twice: FlakyEmbeddings, tmp_path: Path) -> None:
+    embedder = get_embedder(_settings(tmp_path, fails_twice.url, max_retries=3))
+    vectors = embedder.embed_batch(["alpha", "beta"])
+    assert [r["path"] for r in fails_twice.history] == ["/v1/embeddings"] * 3
+    assert all(r["input"] == ["alpha", "beta"] and r["model"] == "stub-embed" for r in fails_twice.history)
+    assert np.allclose(vectors, [[0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
+    assert embedder.dim == 3
+
+
+@pytest.mark.parametrize("max_retries", [0, 3])
+def test_openai_embeddings_give_up_after_max_retries(
+    always_fails: FlakyEmbeddings, tmp_path: Path, max_retries: int
+) -> None:
+    embedder = get_embedder(_settings(tmp_path, always_fails.url, max_retries=max_retries))
+    with pytest.raises(BackendError, match=f"failed with 503 on all {max_retries + 1} attempts") as err:
+        embedder.embed_batch(["alpha"])
+    assert len(always_fails.history) == max_retries + 1
+    assert err.value.retryable
+    assert "check the server" in str(err.value) and "PAPER_RAG_LLM__MAX_RETRIES" in str(err.value)

@@ -54,9 +54,9 @@ def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "
     sums = {"recall@1": 0.0, "recall@5": 0.0, "recall@10": 0.0, "mrr": 0.0}
     for r in records:
         titles = [h.title for h in api.search(r["question"], k=10, mode=mode, settings=settings).hits]
-        sums["recall@1"] += m.recall_at_k(titles, r["gold_titles"], 1)
-        sums["recall@5"] += m.recall_at_k(titles, r["gold_titles"], 5)
-        sums["recall@10"] += m.recall_at_k(titles, r["gold_titles"], 10)
+        sums["recall@1"] += m.recall_at_k(titles, r["gold_titles"], 1) or 0.0
+        sums["recall@5"] += m.recall_at_k(titles, r["gold_titles"], 5) or 0.0
+        sums["recall@10"] += m.recall_at_k(titles, r["gold_titles"], 10) or 0.0
         sums["mrr"] += m.mrr(titles, r["gold_titles"]) or 0.0
     return {k: v / max(len(records), 1) for k, v in sums.items()}
 

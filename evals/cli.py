@@ -56,6 +56,11 @@ def register(sub: Any) -> None:
     p.add_argument("--retrieval-only", action="store_true", help="skip the answer backends")
     p.add_argument("--limit", type=int, metavar="N", help="at most N questions, round-robin over kinds")
     p.add_argument(
+        "--split",
+        choices=["dev", "test"],
+        help="only the records of this split (answers, paraphrase): tune on dev, report test",
+    )
+    p.add_argument(
         "--judge-model", help="model for the LLM-as-judge check (needs an OpenAI-compatible endpoint)"
     )
     p.add_argument(
@@ -85,6 +90,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         backends=args.backend,
         retrieval_only=args.retrieval_only,
         limit=args.limit,
+        split=args.split,
         judge_model=args.judge_model,
         use_judge=not args.no_judge,
         command=shlex.join(["paper-rag", *sys.argv[1:]]),

@@ -81,7 +81,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         f"- Command: `{meta['command']}`",
         f"- Dataset: `{ds['path']}`, {ds['questions']} questions"
-        + (f" (--limit {ds['limit']}, round-robin over kinds)" if ds.get("limit") else ""),
+        + (f" (--limit {ds['limit']}, round-robin over kinds)" if ds.get("limit") else "")
+        + (f", split {ds['split']}" if ds.get("split") else ""),
         f"- Date: {meta['date']}; took {meta.get('seconds', '–')} s; code {meta.get('code') or 'unknown'}",
         f"- Machine: {machine['platform']}, Python {machine['python']}, {machine['cpu_count']} CPUs",
         f"- Collection: `{st['collection']}` (embedder {st['embedding']['provider']}, chunks "

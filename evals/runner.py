@@ -37,6 +37,8 @@ DATASETS = Path(__file__).resolve().parent / "datasets"
 KINDS_ORDER = (
     "fact",
     "numeric",
+    "multipart",
+    "followup",
     "paraphrase",
     "compare",
     "list",
@@ -145,7 +147,8 @@ def run_retrieval(
     search = {name: make_retriever(name, settings) for name in retrievers}
     for fn in search.values():  # first calls build the BM25 index and load the embedder: not timed
         fn(WARMUP_QUESTION, DEPTH)
-    todo = [r for r in records if r["gold_titles"]]
+    # Follow-ups have no standalone query (their retrieval goes through the conversation): answers only.
+    todo = [r for r in records if r["gold_titles"] and not r.get("turns")]
     out: dict[str, dict[str, Any]] = {}
     for record in progress(todo, "retrieval", len(todo)) if progress else todo:
         per: dict[str, Any] = {}
@@ -317,7 +320,14 @@ def run_answers(
     api.ask(WARMUP_QUESTION, backend=backend, settings=settings)  # loads models; not timed
     out: dict[str, dict[str, Any]] = {}
     for record in progress(records, backend, len(records)) if progress else records:
-        answer = api.ask(record["question"], backend=backend, settings=settings)
+        if record.get("turns"):
+            # A follow-up: ask the earlier turns in one conversation, score the last answer.
+            session = api.chat(settings)
+            for turn in record["turns"][:-1]:
+                api.ask(turn, backend=backend, settings=settings, session=session)
+            answer = api.ask(record["turns"][-1], backend=backend, settings=settings, session=session)
+        else:
+            answer = api.ask(record["question"], backend=backend, settings=settings)
         ids = [s.paper_id for s in answer.sources]
         stored = api.papers(settings=settings, filters=SearchFilters(paper_ids=ids))
         abstracts = {p.paper_id: p.abstract for p in stored}
@@ -413,6 +423,7 @@ def run_eval(
     backends: Sequence[str] | None = None,
     retrieval_only: bool = False,
     limit: int | None = None,
+    split: str | None = None,
     judge_model: str | None = None,
     use_judge: bool = True,
     command: str = "",
@@ -420,13 +431,21 @@ def run_eval(
 ) -> dict[str, Any]:
     """Retrieval for every retriever, then answers for every backend, on the same questions: the results dict."""
     name, path, records = load_dataset(dataset)
+    if split:
+        records = [r for r in records if r.get("split") == split]
     records = take(records, limit)
     started = time.perf_counter()
     per_retrieval = run_retrieval(records, settings, progress=progress)
     results: dict[str, Any] = {
         "meta": {
             "command": command,
-            "dataset": {"name": name, "path": str(path), "questions": len(records), "limit": limit},
+            "dataset": {
+                "name": name,
+                "path": str(path),
+                "questions": len(records),
+                "limit": limit,
+                "split": split,
+            },
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "code": code_version(),
             "machine": {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 import tiktoken
@@ -17,8 +16,8 @@ from ingest.readers import read_file
 from rag.config import ChunkSettings
 from rag.embeddings import MAX_WORDPIECES, LocalOnnxEmbedder
 from rag.models import Chunk, Paper
+from support import BUNDLED_PAPERS, PAGE_COUNTS, page_path
 
-PAGES = Path(__file__).resolve().parents[2] / "data" / "pages"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -34,10 +33,10 @@ def ref_tokens(text: str) -> int:
 @lru_cache(maxsize=1)
 def bundled_papers() -> tuple[Paper, ...]:
     records: list[Paper] = []
-    for i in range(5):
-        records.extend(read_file(PAGES / f"hf-daily-papers-00{i}.txt").papers)
+    for i in PAGE_COUNTS:
+        records.extend(read_file(page_path(i)).papers)
     papers = tuple(deduplicate(records).papers)
-    assert len(papers) == 462
+    assert len(papers) == BUNDLED_PAPERS
     return papers
 
 

@@ -1,6 +1,6 @@
 """Shared fixtures: real Chroma in temporary folders, the real embedder, the real tokenizer, real local peers.
 
-Plain helpers and constants live in ``support.py``.
+Plain helpers and constants live in ``support.py``; the cached 462-paper store in ``bundled_store.py``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 import rag  # noqa: F401  (sets the offline environment first)
+from bundled_store import session_store
 from rag.config import Settings
 from rag.embeddings import LocalOnnxEmbedder
 from rag.llm.local_backend import bundled_model_path
-from support import BUNDLED_PAPERS, PAGES, LlamaServer, OpenAIStub, RecordingEmbedder, start_llama_server
+from support import LlamaServer, OpenAIStub, RecordingEmbedder, start_llama_server
 
 
 @pytest.fixture(scope="session")
@@ -33,14 +34,17 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def bundled_settings(tmp_path_factory: pytest.TempPathFactory, local_embedder: LocalOnnxEmbedder) -> Settings:
-    """A store holding the whole bundled corpus, ingested once per test session. Treat it as read-only."""
-    from ingest.pipeline import ingest_paths
+def bundled_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A store holding the whole bundled corpus (462 papers): this session's own copy of the cached store.
 
-    settings = Settings(home=tmp_path_factory.mktemp("bundled"))
-    report = ingest_paths([PAGES], settings, embedder=local_embedder)
-    assert report.papers == BUNDLED_PAPERS and not report.rejections
-    return settings
+    Built once per code-and-corpus version and reused across runs (``bundled_store.py``: key, location, locking).
+    Each session copies it rather than opening the cache read-only: Chroma has no read-only mode (opening a store
+    writes to its sqlite file), and a test that damaged its copy would fail alone instead of poisoning later runs.
+    Measured on the shared 2-core box at load 15: copying the 14 MB store takes 10-40 ms and checking the copy
+    against the manifest under a second (most of it Chroma opening the store, which the first test would pay
+    anyway), while building it took 5 minutes. The browser test, which ingests, takes a copy of its own.
+    """
+    return session_store(tmp_path_factory.mktemp("bundled") / "home")
 
 
 # --- llama.cpp: the bundled GGUF and its OpenAI-compatible server on 127.0.0.1 ----------------------------

@@ -2,20 +2,20 @@
 
 Answers stream from a real HTTP peer: a stdlib OpenAI-compatible server on 127.0.0.1 that quotes the first
 sentence of source [1] word by word, slowly enough for the page to show the partial answer (support.OpenAIStub).
-The store is a copy of the bundled one, since the test ingests into it. Screenshots of each tab go to docs/screenshots/.
+The app serves a copy of the bundled store of its own, since the test ingests into it. Screenshots of each tab go
+to docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rag.config import Settings
+from bundled_store import session_store
 from support import (
     BUNDLED_PAPERS,
     FLASH,
@@ -42,15 +42,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def app_url(bundled_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from ui.app import launch
 
-    home = tmp_path_factory.mktemp("browser") / "home"
-    shutil.copytree(bundled_settings.home, home)  # this test ingests: leave the shared store alone
+    # Its own copy of the bundled store, not the session's: this test ingests.
+    bundled = session_store(tmp_path_factory.mktemp("browser") / "home")
     quoter = OpenAIStub([quote_source(1, delay_s=0.06)])  # slow enough for the page to show a partial answer
-    settings = bundled_settings.override(
-        home=home, llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0}
-    )
+    settings = bundled.override(llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0})
     demo, url = launch(settings, "127.0.0.1", free_port(), block=False)
     yield url
     demo.close()

@@ -46,11 +46,6 @@ def bundled_chunks(size: int = 200, overlap: int = 40) -> tuple[tuple[Paper, tup
     return tuple((p, tuple(chunk_paper(p, settings))) for p in bundled_papers())
 
 
-@lru_cache(maxsize=1)
-def embedder() -> LocalOnnxEmbedder:
-    return LocalOnnxEmbedder()
-
-
 def squash(text: str) -> str:
     """Whitespace-insensitive form, to compare chunk text with the abstract."""
     return "".join(text.split())
@@ -159,8 +154,8 @@ def test_chunks_carry_title_and_paper_id() -> None:
             assert chunk.embed_text == f"{paper.title}\n\n{chunk.text}"
 
 
-def test_title_plus_chunk_fits_embedder_window() -> None:
-    emb = embedder()
+def test_title_plus_chunk_fits_embedder_window(local_embedder: LocalOnnxEmbedder) -> None:
+    emb = local_embedder
     # count_wordpieces counts [CLS] and [SEP] itself (the tokenizer's post-processor adds them) ...
     assert emb.count_wordpieces("") == 2
     assert emb.count_wordpieces("hello world") == 4

@@ -138,10 +138,7 @@ def test_kind_detection() -> None:
     assert detect_kind("What win rate does INPO reach?") == "fact"
 
 
-def test_citation_validation_repairs_and_drops() -> None:
-    from rag.embeddings import LocalOnnxEmbedder
-
-    emb = LocalOnnxEmbedder()
+def test_citation_validation_repairs_and_drops(local_embedder) -> None:
     texts = {
         1: "We route tokens to two of eight experts. On WikiText-103 this lowers perplexity by 7.5%.",
         2: "We adapt quantile regression forests to data streams with bounded memory.",
@@ -153,7 +150,7 @@ def test_citation_validation_repairs_and_drops() -> None:
         "Quantile forests are adapted to streams with bounded memory [1]. "
         "The method won a Turing award in 1950 [2]."
     )
-    out = validate(raw, Evidence("routing and forests", sources, emb), given=[1, 2])
+    out = validate(raw, Evidence("routing and forests", sources, local_embedder), given=[1, 2])
     assert out.text.startswith("Routing lowers perplexity on WikiText-103 by 7.5% [1].")
     assert "bounded memory [2]." in out.text
     assert out.text.endswith("The method won a Turing award in 1950.")

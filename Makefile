@@ -60,4 +60,4 @@ lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^paper-rag' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .cache .mypy_cache .ruff_cache *.egg-info

@@ -1,45 +1,21 @@
-"""Shared fixtures: real Chroma in temporary folders, the real embedder, the real tokenizer."""
+"""Shared fixtures: real Chroma in temporary folders, the real embedder, the real tokenizer, real local peers.
+
+Plain helpers and constants live in ``support.py``; the cached 462-paper store in ``bundled_store.py``.
+"""
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import rag  # noqa: F401  (sets the offline environment first)
+from bundled_store import session_store
 from rag.config import Settings
 from rag.embeddings import LocalOnnxEmbedder
 from rag.llm.local_backend import bundled_model_path
-
-REPO = Path(__file__).resolve().parent.parent
-PAGES = REPO / "data" / "pages"
-
-
-class RecordingEmbedder:
-    """The real local embedder, recording every batch it was asked to embed."""
-
-    def __init__(self, inner: LocalOnnxEmbedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.history: list[list[str]] = []
-
-    @property
-    def texts_embedded(self) -> int:
-        return sum(len(batch) for batch in self.history)
-
-    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        self.history.append(list(texts))
-        return self.inner.embed_batch(texts)
+from support import LlamaServer, OpenAIStub, RecordingEmbedder, start_llama_server
 
 
 @pytest.fixture(scope="session")
@@ -58,25 +34,17 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def bundled_settings(tmp_path_factory: pytest.TempPathFactory, local_embedder: LocalOnnxEmbedder) -> Settings:
-    """A store holding the whole bundled corpus, ingested once per test session. Treat it as read-only."""
-    from ingest.pipeline import ingest_paths
+def bundled_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A store holding the whole bundled corpus (462 papers): this session's own copy of the cached store.
 
-    settings = Settings(home=tmp_path_factory.mktemp("bundled"))
-    report = ingest_paths([PAGES], settings, embedder=local_embedder)
-    assert report.papers == 462 and not report.rejections
-    return settings
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    Built once per code-and-corpus version and reused across runs (``bundled_store.py``: key, location, locking).
+    Each session copies it rather than opening the cache read-only: Chroma has no read-only mode (opening a store
+    writes to its sqlite file), and a test that damaged its copy would fail alone instead of poisoning later runs.
+    Measured on the shared 2-core box at load 15: copying the 14 MB store takes 10-40 ms and checking the copy
+    against the manifest under a second (most of it Chroma opening the store, which the first test would pay
+    anyway), while building it took 5 minutes. The browser test, which ingests, takes a copy of its own.
+    """
+    return session_store(tmp_path_factory.mktemp("bundled") / "home")
 
 
 # --- llama.cpp: the bundled GGUF and its OpenAI-compatible server on 127.0.0.1 ----------------------------
@@ -88,43 +56,16 @@ def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return bundled_model_path(Settings(home=tmp_path_factory.mktemp("llm-home")))
 
 
-@dataclass
-class LlamaServer:
-    proc: subprocess.Popen[bytes]
-    url: str  # ends in /v1
-    log: Path
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def start_llama_server(gguf: Path, log: Path, *extra: str) -> LlamaServer:
-    port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "gemma-270m", *extra]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    server = LlamaServer(proc, f"http://127.0.0.1:{port}/v1", log)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{server.url}/models", timeout=1).read()
-            return server
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                raise RuntimeError(log.read_text(errors="replace")[-2000:]) from None
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
 def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     server = start_llama_server(gguf, tmp_path_factory.mktemp("llama-server") / "server.log")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def openai_stub() -> Iterator[OpenAIStub]:
+    """A scripted OpenAI-compatible server on 127.0.0.1; set its ``actions`` (support.py) before use."""
+    stub = OpenAIStub()
+    yield stub
+    stub.close()

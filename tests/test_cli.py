@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_jsonl
+from support import BUNDLED_MERGES, BUNDLED_PAPERS, BUNDLED_RECORDS, PAGE_COUNTS, write_jsonl
 
 PAPER = {
     "id": "2403.00001",
@@ -79,11 +79,16 @@ def test_bundled_ingest_via_cli(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert (report["files_read"], report["records"], report["papers"], report["duplicates_merged"]) == (
-        5,
-        489,
-        462,
-        27,
+        len(PAGE_COUNTS),
+        BUNDLED_RECORDS,
+        BUNDLED_PAPERS,
+        BUNDLED_MERGES,
     )
     assert report["rejections"] == []
     again = json.loads(run_cli(tmp_path / "home", "ingest", "--json", "--no-progress").stdout)
-    assert (again["new"], again["updated"], again["unchanged"], again["chunks_written"]) == (0, 0, 462, 0)
+    assert (again["new"], again["updated"], again["unchanged"], again["chunks_written"]) == (
+        0,
+        0,
+        BUNDLED_PAPERS,
+        0,
+    )

@@ -10,35 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_jsonl
-
-PAPERS = [
-    {
-        "id": "2406.00001",
-        "title": "Sparse Routing for Small Language Models",
-        "abstract": "We route each token to two of eight experts in a small language model. "
-        "On WikiText-103 this lowers perplexity by 7.5% at equal compute.",
-    },
-    {
-        "id": "2406.00002",
-        "title": "Quantile Forests for Data Streams",
-        "abstract": "We adapt quantile regression forests to data streams with bounded memory. "
-        "The method keeps a fixed number of samples per leaf.",
-    },
-    {
-        "id": "2406.00003",
-        "title": "Graph Attention for Molecule Property Prediction",
-        "abstract": "We apply graph attention networks to predict molecular properties. "
-        "On QM9 the model reduces mean absolute error by 12% over message passing baselines.",
-    },
-]
+from support import FORESTS, MOLECULES, ROUTING, TOY_PAPERS, write_jsonl
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> dict[str, str]:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    write_jsonl(folder / "papers.jsonl", PAPERS)
+    write_jsonl(folder / "papers.jsonl", TOY_PAPERS)
     return {"PAPER_RAG_HOME": str(tmp_path / "home"), "PAPER_RAG_CORPUS_DIR": str(folder)}
 
 
@@ -65,8 +44,8 @@ def test_ask_on_empty_store_ingests_first_and_answers_json(corpus: dict[str, str
     assert "ingesting the bundled corpus" in out.stderr
     data = json.loads(out.stdout)
     assert data["refused"] is False and "7.5%" in data["answer"]
-    assert data["citations"][0]["title"] == "Sparse Routing for Small Language Models"
-    assert data["citations"][0]["paper_id"] == "arxiv:2406.00001"
+    assert data["citations"][0]["title"] == ROUTING["title"]
+    assert data["citations"][0]["paper_id"] == f"arxiv:{ROUTING['id']}"
     assert data["backend"] == "extractive" and data["tokens"] == {"prompt": 0, "completion": 0}
     assert data["timings_ms"]["total"] >= data["timings_ms"]["retrieve"]
 
@@ -93,17 +72,14 @@ def test_batch_ask_and_search_keep_input_order(corpus: dict[str, str], tmp_path:
         "What error reduction does graph attention reach on QM9?",
         "How do quantile forests handle streams?",
     ]
-    assert (
-        "12%" in answers[0]["answer"]
-        and answers[1]["citations"][0]["title"] == "Quantile Forests for Data Streams"
-    )
+    assert "12%" in answers[0]["answer"] and answers[1]["citations"][0]["title"] == FORESTS["title"]
 
     plain = tmp_path / "q.txt"
     plain.write_text("molecule property prediction\n\nstreaming quantiles\n", encoding="utf-8")
     out = run(corpus, "search", "--questions", str(plain), "--json", "--k", "2")
     results = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["query"] for r in results] == ["molecule property prediction", "streaming quantiles"]
-    assert results[0]["results"][0]["title"] == "Graph Attention for Molecule Property Prediction"
+    assert results[0]["results"][0]["title"] == MOLECULES["title"]
     assert set(results[0]["results"][0]) == {"title", "paper_id", "score", "published", "snippet"}
     assert len(results[1]["results"]) == 2
 

@@ -33,8 +33,8 @@ from docblocks import (
     parse,
 )
 
-from conftest import REPO, free_port
 from rag.config import Settings
+from support import REPO, free_port
 
 DOCS = ["README.md", "ui/README.md", "evals/README.md", "BENCHMARKS.md"]
 PAPER_RAG = [sys.executable, "-c", "import sys; from rag.cli import main; sys.exit(main())"]

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from support import REPO
 
 NAMES = ("ask", "search", "compare", "chat", "papers")
 

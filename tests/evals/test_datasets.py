@@ -12,27 +12,19 @@ from evals import generate
 from ingest.dedup import deduplicate
 from ingest.readers import discover, read_file
 from rag.models import Paper, normalize_title
+from support import BUNDLED_PAPERS, INPO, INPO_QUESTION, INPO_WIN_RATE, PAGES, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DATASETS = REPO / "evals" / "datasets"
 KINDS = {"fact", "numeric", "paraphrase", "compare", "list", "unanswerable_detail", "unanswerable_topic"}
 ONE_GOLD = {"fact", "numeric", "paraphrase", "unanswerable_detail"}
 MAX_FACT_WORDS = 6
 # The one record the project requires verbatim.
-REQUIRED = {
-    "question": "Which method aligns LLMs with general preferences through self-play, "
-    "and what win rate did it reach on AlpacaEval 2.0?",
-    "kind": "numeric",
-    "gold_titles": [
-        "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning"
-    ],
-    "key_facts": ["41.5%"],
-}
+REQUIRED = {"question": INPO_QUESTION, "kind": "numeric", "gold_titles": [INPO], "key_facts": [INPO_WIN_RATE]}
 
 
 @pytest.fixture(scope="module")
 def papers() -> list[Paper]:
-    files, problems = discover([REPO / "data" / "pages"])
+    files, problems = discover([PAGES])
     assert files and not problems
     records: list[Paper] = []
     for path in files:
@@ -57,8 +49,8 @@ def _records(name: str) -> list[dict]:
 
 
 def test_bundled_corpus_has_462_unique_papers(papers: list[Paper]) -> None:
-    assert len(papers) == 462
-    assert len({normalize_title(p.title) for p in papers}) == 462
+    assert len(papers) == BUNDLED_PAPERS
+    assert len({normalize_title(p.title) for p in papers}) == BUNDLED_PAPERS
 
 
 # --------------------------------------------------------------------------------------------- curated
@@ -136,9 +128,9 @@ def _runs(text: str, n: int = 4) -> set[tuple[str, ...]]:
 
 def test_generated_has_one_record_per_paper(papers: list[Paper]) -> None:
     records = _records("generated")
-    assert len(records) == len(papers) == 462
+    assert len(records) == len(papers) == BUNDLED_PAPERS
     assert [r["gold_titles"] for r in records] == [[p.title] for p in papers]
-    assert len({r["id"] for r in records}) == 462
+    assert len({r["id"] for r in records}) == BUNDLED_PAPERS
     for r in records:
         assert r["kind"] == "generated" and r["key_facts"] == [], r["id"]
         assert len(r["question"].split()) <= generate.MAX_WORDS, r["id"]

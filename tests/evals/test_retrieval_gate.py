@@ -8,14 +8,14 @@ gate.json as evals/README.md ("The retrieval gate") describes.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from evals.runner import load_dataset, run_retrieval, summarize_retrieval
 from rag.config import Settings
+from support import REPO
 
-GATE = json.loads((Path(__file__).resolve().parents[2] / "evals" / "gate.json").read_text(encoding="utf-8"))
+GATE = json.loads((REPO / "evals" / "gate.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_jsonl
 from evals import runner
 from evals.report import render_markdown
 from rag.cli import main
 from rag.config import Settings
 from rag.errors import InputError
 from rag.types import Answer, CompareRow, Source
+from support import write_jsonl
 
 
 def _answer(text: str, sources: list[Source], *, refused: bool = False, table: list | None = None) -> Answer:

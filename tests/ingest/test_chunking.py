@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 import tiktoken
@@ -17,8 +16,8 @@ from ingest.readers import read_file
 from rag.config import ChunkSettings
 from rag.embeddings import MAX_WORDPIECES, LocalOnnxEmbedder
 from rag.models import Chunk, Paper
+from support import BUNDLED_PAPERS, PAGE_COUNTS, page_path
 
-PAGES = Path(__file__).resolve().parents[2] / "data" / "pages"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -34,10 +33,10 @@ def ref_tokens(text: str) -> int:
 @lru_cache(maxsize=1)
 def bundled_papers() -> tuple[Paper, ...]:
     records: list[Paper] = []
-    for i in range(5):
-        records.extend(read_file(PAGES / f"hf-daily-papers-00{i}.txt").papers)
+    for i in PAGE_COUNTS:
+        records.extend(read_file(page_path(i)).papers)
     papers = tuple(deduplicate(records).papers)
-    assert len(papers) == 462
+    assert len(papers) == BUNDLED_PAPERS
     return papers
 
 
@@ -45,11 +44,6 @@ def bundled_papers() -> tuple[Paper, ...]:
 def bundled_chunks(size: int = 200, overlap: int = 40) -> tuple[tuple[Paper, tuple[Chunk, ...]], ...]:
     settings = ChunkSettings(size=size, overlap=overlap)
     return tuple((p, tuple(chunk_paper(p, settings))) for p in bundled_papers())
-
-
-@lru_cache(maxsize=1)
-def embedder() -> LocalOnnxEmbedder:
-    return LocalOnnxEmbedder()
 
 
 def squash(text: str) -> str:
@@ -160,8 +154,8 @@ def test_chunks_carry_title_and_paper_id() -> None:
             assert chunk.embed_text == f"{paper.title}\n\n{chunk.text}"
 
 
-def test_title_plus_chunk_fits_embedder_window() -> None:
-    emb = embedder()
+def test_title_plus_chunk_fits_embedder_window(local_embedder: LocalOnnxEmbedder) -> None:
+    emb = local_embedder
     # count_wordpieces counts [CLS] and [SEP] itself (the tokenizer's post-processor adds them) ...
     assert emb.count_wordpieces("") == 2
     assert emb.count_wordpieces("hello world") == 4

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
@@ -11,16 +10,16 @@ import rag  # noqa: F401  (sets the offline env before anything else is imported
 from ingest.dedup import DedupResult, deduplicate, merge
 from ingest.readers import read_file
 from rag.models import Paper, normalize_title
+from support import BUNDLED_MERGES, BUNDLED_PAPERS, BUNDLED_RECORDS, PAGE_COUNTS, page_path
 
-PAGES = Path(__file__).resolve().parents[2] / "data" / "pages"
 CONSTRAINED = "Constrained Optimization via Exact Augmented Lagrangian and Randomized Iterative Sketching"
 
 
 @lru_cache(maxsize=1)
 def bundled_records() -> tuple[Paper, ...]:
     records: list[Paper] = []
-    for i in range(5):
-        result = read_file(PAGES / f"hf-daily-papers-00{i}.txt")
+    for i in PAGE_COUNTS:
+        result = read_file(page_path(i))
         assert result.rejections == []
         records.extend(result.papers)
     return tuple(records)
@@ -40,9 +39,9 @@ def paper(title: str, abstract: str = "An abstract.", source: str | None = None,
 
 def test_bundled_corpus_dedups_to_462_with_27_merges() -> None:
     result = bundled_dedup()
-    assert len(bundled_records()) == 489
-    assert len(result.papers) == 462
-    assert result.merged == 27
+    assert len(bundled_records()) == BUNDLED_RECORDS
+    assert len(result.papers) == BUNDLED_PAPERS
+    assert result.merged == BUNDLED_MERGES
     assert len(result.papers) + result.merged == len(bundled_records())
 
 
@@ -58,10 +57,8 @@ def test_bundled_result_has_no_remaining_duplicates() -> None:
 def test_constrained_optimization_has_five_sources_and_page_003_metadata() -> None:
     (merged,) = [p for p in bundled_dedup().papers if p.title == CONSTRAINED]
     assert len(merged.sources) == 5
-    assert [s.rsplit(":", 1)[0] for s in merged.sources] == [
-        str(PAGES / f"hf-daily-papers-00{i}.txt") for i in range(5)
-    ]
-    assert str(PAGES / "hf-daily-papers-003.txt") + ":297" in merged.sources
+    assert [s.rsplit(":", 1)[0] for s in merged.sources] == [str(page_path(i)) for i in PAGE_COUNTS]
+    assert f"{page_path(3)}:297" in merged.sources
     assert merged.authors_count == 4
     assert merged.published == "May 28, 2023"
     assert merged.abstract.startswith("We consider solving equality-constrained nonlinear")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAGES
 from ingest.pipeline import ingest_paths
 from rag.config import Settings
 from rag.store import PaperStore
+from support import BUNDLED_PAPERS, PAGES
 
 
 @pytest.mark.slow
@@ -31,7 +31,9 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path: Path, local_embedder)
     seen = b""
     deadline = time.monotonic() + 300
     # Kill once at least two batches of papers were written (the bar reports papers done).
-    while b"128/462" not in seen and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        f"128/{BUNDLED_PAPERS}".encode() not in seen and proc.poll() is None and time.monotonic() < deadline
+    ):
         chunk = proc.stderr.read() or b""
         seen += chunk
         time.sleep(0.05)
@@ -42,14 +44,14 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path: Path, local_embedder)
 
     settings = Settings(home=tmp_path / "home")
     partial = PaperStore(settings).state()
-    assert 0 < len(partial) < 462  # it really was cut short
+    assert 0 < len(partial) < BUNDLED_PAPERS  # it really was cut short
 
     report = ingest_paths([PAGES], settings, embedder=local_embedder)
-    assert report.new + report.updated + report.unchanged == 462
+    assert report.new + report.updated + report.unchanged == BUNDLED_PAPERS
     assert report.unchanged >= 128 and report.new > 0
     store = PaperStore(settings)
     states = store.state()
-    assert len(states) == 462
+    assert len(states) == BUNDLED_PAPERS
     assert all(st.complete for st in states.values())
     ids = [chunk_id for chunk_id, _, _ in store.chunks()]
     assert len(ids) == len(set(ids)) == sum(st.n_chunks for st in states.values())

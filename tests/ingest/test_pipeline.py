@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import PAGES, RecordingEmbedder, write_jsonl
 from ingest.pipeline import ingest_paths
 from rag.config import ChunkSettings, Settings
 from rag.store import PaperStore
+from support import BUNDLED_PAPERS, INPO, INPO_WIN_RATE, MAP_ELITES, PAGES, RecordingEmbedder, write_jsonl
 
 PAPER_A = {
     "paper": {
@@ -34,19 +34,14 @@ PAPER_B = {
 def test_bundled_corpus_ingests_462_papers(bundled_settings: Settings) -> None:
     store = PaperStore(bundled_settings)
     papers = store.papers()
-    assert len(papers) == 462
+    assert len(papers) == BUNDLED_PAPERS
     states = store.state()
-    assert len(states) == 462
+    assert len(states) == BUNDLED_PAPERS
     assert all(st.complete for st in states.values())
     assert store.count() == sum(st.n_chunks for st in states.values())
     by_title = {p.title: p for p in papers}
-    nash = by_title[
-        "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning"
-    ]
-    assert "41.5%" in nash.abstract
-    map_elites = by_title[
-        "MAP-Elites with Descriptor-Conditioned Gradients and Archive Distillation into a Single Policy"
-    ]
+    assert INPO_WIN_RATE in by_title[INPO].abstract
+    map_elites = by_title[MAP_ELITES]
     assert (map_elites.authors_count, map_elites.published) == (4, "Mar 7, 2023")
 
 

@@ -12,9 +12,7 @@ import pytest
 import rag  # noqa: F401  (sets the offline env before anything else is imported)
 from ingest.readers import ReadResult, Rejection, discover, read_file
 from rag.models import Paper, clean_text
-
-PAGES = Path(__file__).resolve().parents[2] / "data" / "pages"
-EXPECTED_COUNTS = {0: 39, 1: 78, 2: 260, 3: 37, 4: 75}
+from support import BUNDLED_RECORDS, INPO, MAP_ELITES, PAGE_COUNTS, page_path
 
 # Every piece of page chrome seen in the bundled pages or in other saves of the listing.
 CHROME_LINES = {
@@ -27,17 +25,13 @@ CHROME_LINES = {
 }
 
 
-def page_path(i: int) -> Path:
-    return PAGES / f"hf-daily-papers-00{i}.txt"
-
-
 @cache
 def read_page(i: int) -> ReadResult:
     return read_file(page_path(i))
 
 
 def all_bundled() -> list[Paper]:
-    return [p for i in EXPECTED_COUNTS for p in read_page(i).papers]
+    return [p for i in PAGE_COUNTS for p in read_page(i).papers]
 
 
 def by_title(title: str) -> list[Paper]:
@@ -67,7 +61,7 @@ def sources_of(result: ReadResult) -> list[str]:
 # --------------------------------------------------------------------------------------------- bundled pages
 
 
-@pytest.mark.parametrize(("page", "expected"), sorted(EXPECTED_COUNTS.items()))
+@pytest.mark.parametrize(("page", "expected"), sorted(PAGE_COUNTS.items()))
 def test_bundled_page_counts(page: int, expected: int) -> None:
     result = read_page(page)
     assert result.rejections == []
@@ -76,13 +70,11 @@ def test_bundled_page_counts(page: int, expected: int) -> None:
 
 
 def test_bundled_total_is_489() -> None:
-    assert len(all_bundled()) == 489
+    assert len(all_bundled()) == BUNDLED_RECORDS
 
 
 def test_map_elites_metadata() -> None:
-    (paper,) = by_title(
-        "MAP-Elites with Descriptor-Conditioned Gradients and Archive Distillation into a Single Policy"
-    )
+    (paper,) = by_title(MAP_ELITES)
     assert paper.authors_count == 4
     assert paper.published == "Mar 7, 2023"
     assert paper.abstract.startswith("Quality-Diversity algorithms, such as MAP-Elites")
@@ -97,9 +89,7 @@ def test_yearless_date_kept_as_written() -> None:
 
 def test_glued_subscribe_stripped_from_first_title_of_page_002() -> None:
     first = read_page(2).papers[0]
-    assert first.title == (
-        "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning"
-    )
+    assert first.title == INPO
     assert first.sources == [f"{page_path(2)}:3"]
     assert not any(p.title.startswith("Subscribe") for p in all_bundled())
 
@@ -122,7 +112,7 @@ def test_entry_without_metadata_has_none() -> None:
 
 def test_no_title_is_page_chrome_or_a_date() -> None:
     # The chrome really is in the pages, so this checks something.
-    page_lines = {line.strip() for i in EXPECTED_COUNTS for line in page_path(i).read_text().splitlines()}
+    page_lines = {line.strip() for i in PAGE_COUNTS for line in page_path(i).read_text().splitlines()}
     assert page_lines >= CHROME_LINES
     titles = {p.title for p in all_bundled()}
     chrome_folded = {c.casefold() for c in CHROME_LINES}
@@ -139,7 +129,7 @@ def test_page_date_is_not_a_title() -> None:
 
 
 def test_every_bundled_record_names_its_file_and_line() -> None:
-    for i in EXPECTED_COUNTS:
+    for i in PAGE_COUNTS:
         path = page_path(i)
         lines = path.read_text(encoding="utf-8").splitlines()
         for paper in read_page(i).papers:

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import write_jsonl
 from ingest.pipeline import ingest_paths
 from rag.config import Settings
 from rag.lexical import LexicalIndex, LexicalSide, index_dir
 from rag.retrieval import Retriever, convex_fusion, rrf_fusion
 from rag.store import PaperStore
 from rag.types import SearchFilters
+from support import write_jsonl
 
 PAPERS = [
     {

@@ -7,17 +7,13 @@ import json
 import os
 import signal
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import LlamaServer, free_port, start_llama_server
 from rag.backends import backend_info, get
 from rag.backends import resolve as resolve_backend
 from rag.config import Settings
@@ -34,6 +30,18 @@ from rag.llm.base import LLM
 from rag.llm.local_backend import LocalLlama
 from rag.llm.openai_backend import OpenAIChat, list_models
 from rag.tokens import count_tokens
+from support import (
+    USAGE_CHUNK,
+    LlamaServer,
+    OpenAIStub,
+    Request,
+    chunk,
+    error,
+    free_port,
+    reply,
+    sse,
+    start_llama_server,
+)
 
 FEW_SHOT = "Q: What is the capital of France?\nA: Paris\n\nQ: What is the capital of Italy?\nA:"
 
@@ -161,139 +169,25 @@ def test_llama_server_killed_mid_stream(gguf: Path, tmp_path: Path) -> None:
         server.stop()
 
 
-# --- a stub HTTP peer for fault paths -----------------------------------------------------------------------
-
-Action = Callable[[BaseHTTPRequestHandler], None]
+# --- a scripted HTTP peer (support.OpenAIStub) for the failures a real server will not produce on demand -------
 
 
-def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
-    delta = {"content": content} if content is not None else {}
-    return {
-        "id": "chatcmpl-stub",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "stub",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-
-
-USAGE_CHUNK = {
-    "id": "chatcmpl-stub",
-    "object": "chat.completion.chunk",
-    "created": 0,
-    "model": "stub",
-    "choices": [],
-    "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
-}
-
-
-def reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Action:
-    def act(h: BaseHTTPRequestHandler) -> None:
-        data = json.dumps(body).encode()
-        h.send_response(status)
-        for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
-            h.send_header(key, value)
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
-
-    return act
-
-
-def error(status: int, message: str, code: str | None = None, **headers: str) -> Action:
-    err = {"message": message, "type": "invalid_request_error", "param": None, "code": code}
-    return reply(status, {"error": err}, headers)
-
-
-def sse(events: list[dict[str, Any]], *, complete: bool = True) -> Action:
-    """A chunked text/event-stream; complete=False drops the connection after the events, mid-body."""
-
-    def act(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "text/event-stream")
-        h.send_header("Transfer-Encoding", "chunked")
-        h.end_headers()
-        payloads = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
-        if complete:
-            payloads.append(b"data: [DONE]\n\n")
-        for payload in payloads:
-            h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
-            h.wfile.flush()
-        if complete:
-            h.wfile.write(b"0\r\n\r\n")
-        else:
-            h.close_connection = True  # no terminating chunk: the body is cut off
-
-    return act
-
-
-@dataclass
-class Stub:
-    """A real HTTP server on 127.0.0.1 that plays ``actions`` in order (the last one repeats)."""
-
-    actions: list[Action]
-    history: list[dict[str, Any]] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)  # ends stalled handlers at teardown
-    url: str = ""
-
-    def handle(self, h: BaseHTTPRequestHandler) -> None:
-        length = int(h.headers.get("Content-Length") or 0)
-        body = json.loads(h.rfile.read(length)) if length else None
-        headers = {key.lower(): value for key, value in h.headers.items()}
-        self.history.append({"method": h.command, "path": h.path, "headers": headers, "body": body})
-        action = self.actions[min(len(self.history), len(self.actions)) - 1]
-        action(h)
-
-    def stall(self, seconds: float) -> Action:
-        def act(h: BaseHTTPRequestHandler) -> None:
-            self.release.wait(seconds)
-
-        return act
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    state = Stub(actions=[])
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # chunked streaming needs it
-
-        def do_GET(self) -> None:
-            state.handle(self)
-
-        def do_POST(self) -> None:
-            state.handle(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state
-    state.release.set()
-    server.shutdown()
-    server.server_close()
-
-
-def test_stub_retries_429_then_streams(stub: Stub, tmp_path: Path) -> None:
+def test_stub_retries_429_then_streams(openai_stub: OpenAIStub, tmp_path: Path) -> None:
     # retry-after-ms keeps the test fast; without it the client backs off 0.5 s, 1 s, 2 s (minus jitter).
     limited = error(
         429, "Rate limit reached for gpt-4o-mini", "rate_limit_exceeded", **{"retry-after-ms": "10"}
     )
-    stub.actions = [
+    openai_stub.actions = [
         limited,
         limited,
         sse([chunk("Hel"), chunk("lo"), chunk(" there"), chunk(finish="stop"), USAGE_CHUNK]),
     ]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=3))
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url, max_retries=3))
     assert list(llm.stream("Say hello", max_tokens=8, temperature=0.0)) == ["Hel", "lo", " there"]
-    assert len(stub.history) == 3
+    assert len(openai_stub.history) == 3
     assert llm.last_usage is not None
     assert (llm.last_usage.prompt_tokens, llm.last_usage.completion_tokens) == (7, 3)  # the server's numbers
-    request = stub.history[-1]
+    request = openai_stub.history[-1]
     assert request["path"] == "/v1/chat/completions"
     assert request["headers"]["authorization"] == "Bearer sk-test"
     body = request["body"]
@@ -302,33 +196,35 @@ def test_stub_retries_429_then_streams(stub: Stub, tmp_path: Path) -> None:
     assert body["messages"] == [{"role": "user", "content": "Say hello"}]
 
 
-def test_stub_401_is_not_retried(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [error(401, "Incorrect API key provided: sk-test.", "invalid_api_key")]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=3))
+def test_stub_401_is_not_retried(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [error(401, "Incorrect API key provided: sk-test.", "invalid_api_key")]
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url, max_retries=3))
     with pytest.raises(
         AuthenticationError, match=r"rejected the API key \(401\) - check OPENAI_API_KEY"
     ) as info:
         list(llm.stream("hi", max_tokens=4, temperature=0.0))
     assert not info.value.retryable
-    assert len(stub.history) == 1
+    assert len(openai_stub.history) == 1
 
 
-def test_stub_stream_cut_off_mid_answer(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [sse([chunk("The answer"), chunk(" is")], complete=False)]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=3))
+def test_stub_stream_cut_off_mid_answer(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [sse([chunk("The answer"), chunk(" is")], complete=False)]
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url, max_retries=3))
     received: list[str] = []
     with pytest.raises(BackendError, match="cut off after 2 deltas") as info:
         for delta in llm.stream("q", max_tokens=16, temperature=0.0):
             received.append(delta)
     assert received == ["The answer", " is"]
     assert info.value.retryable
-    assert len(stub.history) == 1  # a broken stream is not replayed: its deltas were already handed out
+    assert (
+        len(openai_stub.history) == 1
+    )  # a broken stream is not replayed: its deltas were already handed out
 
 
-def test_stub_stream_without_finish_reason(stub: Stub, tmp_path: Path) -> None:
+def test_stub_stream_without_finish_reason(openai_stub: OpenAIStub, tmp_path: Path) -> None:
     # A server that ends the body cleanly but early (no finish_reason, no [DONE]) is cut off too.
 
-    def clean_early_end(h: BaseHTTPRequestHandler) -> None:
+    def clean_early_end(h: BaseHTTPRequestHandler, request: Request) -> None:
         data = f"data: {json.dumps(chunk('partial'))}\n\n".encode()
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
@@ -336,8 +232,8 @@ def test_stub_stream_without_finish_reason(stub: Stub, tmp_path: Path) -> None:
         h.end_headers()
         h.wfile.write(data)
 
-    stub.actions = [clean_early_end]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url))
+    openai_stub.actions = [clean_early_end]
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url))
     received: list[str] = []
     with pytest.raises(BackendError, match="without a finish reason"):
         for delta in llm.stream("q", max_tokens=16, temperature=0.0):
@@ -345,9 +241,9 @@ def test_stub_stream_without_finish_reason(stub: Stub, tmp_path: Path) -> None:
     assert received == ["partial"]
 
 
-def test_stub_caller_stops_early(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [sse([chunk("One"), chunk(" two"), chunk(" three"), chunk(finish="stop")])]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url))
+def test_stub_caller_stops_early(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [sse([chunk("One"), chunk(" two"), chunk(" three"), chunk(finish="stop")])]
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url))
     stream = llm.stream("Count", max_tokens=8, temperature=0.0)
     assert next(stream) == "One"
     stream.close()
@@ -356,57 +252,57 @@ def test_stub_caller_stops_early(stub: Stub, tmp_path: Path) -> None:
     assert (llm.last_usage.prompt_tokens, llm.last_usage.completion_tokens) == (count_tokens("Count"), 1)
 
 
-def test_stub_timeout(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [stub.stall(5.0)]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url, timeout_s=0.5, max_retries=1))
+def test_stub_timeout(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [openai_stub.stall(5.0)]
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url, timeout_s=0.5, max_retries=1))
     started = time.monotonic()
     with pytest.raises(BackendTimeoutError, match=r"did not answer within 0.5 s") as info:
         list(llm.stream("q", max_tokens=4, temperature=0.0))
     assert info.value.retryable
-    assert len(stub.history) == 2  # timeouts are retried by the client
+    assert len(openai_stub.history) == 2  # timeouts are retried by the client
     assert time.monotonic() - started < 4
 
 
-def test_stub_404_model_not_found(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [
+def test_stub_404_model_not_found(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [
         error(
             404,
             "The model `gpt-nope` does not exist or you do not have access to it.",
             "model_not_found",
         )
     ]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url, model="gpt-nope"))
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url, model="gpt-nope"))
     with pytest.raises(ModelNotFoundError) as info:
         list(llm.stream("q", max_tokens=4, temperature=0.0))
     message = str(info.value)
-    assert "'gpt-nope'" in message and stub.url in message and "PAPER_RAG_LLM__MODEL" in message
-    assert not info.value.retryable and len(stub.history) == 1
+    assert "'gpt-nope'" in message and openai_stub.url in message and "PAPER_RAG_LLM__MODEL" in message
+    assert not info.value.retryable and len(openai_stub.history) == 1
 
 
-def test_stub_context_length_400(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [
+def test_stub_context_length_400(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [
         error(
             400,
             "This model's maximum context length is 128000 tokens. However, your messages resulted in 130002 tokens.",
             "context_length_exceeded",
         )
     ]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url))
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url))
     with pytest.raises(ContextWindowExceededError, match="130002 tokens"):
         list(llm.stream("q", max_tokens=4, temperature=0.0))
 
 
-def test_stub_5xx_is_retried_then_retryable(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [error(503, "The server is overloaded", None, **{"retry-after-ms": "5"})]
-    llm = OpenAIChat(openai_settings(tmp_path, stub.url, max_retries=2))
+def test_stub_5xx_is_retried_then_retryable(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [error(503, "The server is overloaded", None, **{"retry-after-ms": "5"})]
+    llm = OpenAIChat(openai_settings(tmp_path, openai_stub.url, max_retries=2))
     with pytest.raises(BackendError, match="failed with 503") as info:
         list(llm.stream("q", max_tokens=4, temperature=0.0))
     assert info.value.retryable
-    assert len(stub.history) == 3
+    assert len(openai_stub.history) == 3
 
 
-def test_stub_list_models(stub: Stub, tmp_path: Path) -> None:
-    stub.actions = [
+def test_stub_list_models(openai_stub: OpenAIStub, tmp_path: Path) -> None:
+    openai_stub.actions = [
         reply(
             200,
             {
@@ -419,9 +315,9 @@ def test_stub_list_models(stub: Stub, tmp_path: Path) -> None:
         ),
         error(401, "bad key"),
     ]
-    settings = openai_settings(tmp_path, stub.url)
+    settings = openai_settings(tmp_path, openai_stub.url)
     assert list_models(settings) == ["gpt-4o", "gpt-4o-mini"]
-    assert stub.history[0]["method"] == "GET" and stub.history[0]["path"] == "/v1/models"
+    assert openai_stub.history[0]["method"] == "GET" and openai_stub.history[0]["path"] == "/v1/models"
     with pytest.raises(AuthenticationError):
         list_models(settings)
 

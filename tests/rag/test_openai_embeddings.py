@@ -17,28 +17,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import start_llama_server, write_jsonl
 from ingest.pipeline import ingest_paths
 from rag import api
 from rag.config import Settings
 from rag.embeddings import OpenAIEmbedder, get_embedder
 from rag.errors import BackendError
 from rag.store import PaperStore
-
-PAPERS = [
-    {"id": f"2408.0000{i}", "title": title, "abstract": abstract}
-    for i, (title, abstract) in enumerate(
-        [
-            ("Sparse Routing for Small Language Models", "We route each token to two of eight experts."),
-            ("Quantile Forests for Data Streams", "We adapt quantile regression forests to data streams."),
-            (
-                "Graph Attention for Molecules",
-                "Graph attention networks predict molecular properties on QM9.",
-            ),
-        ],
-        start=1,
-    )
-]
+from support import FORESTS, TOY_PAPERS, start_llama_server, write_jsonl
 
 
 @pytest.mark.slow
@@ -56,12 +41,12 @@ def test_ingest_and_search_with_openai_compatible_embeddings(gguf: Path, tmp_pat
         assert vectors.shape[0] == 3 and vectors.shape[1] > 100
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
-        report = ingest_paths([write_jsonl(tmp_path / "p.jsonl", PAPERS)], settings)
-        assert report.new == 3 and report.chunks_written == 3
+        report = ingest_paths([write_jsonl(tmp_path / "p.jsonl", TOY_PAPERS)], settings)
+        assert report.new == len(TOY_PAPERS) and report.chunks_written == len(TOY_PAPERS)
         assert PaperStore(settings).name.startswith("papers-openai-gemma-270m-")
         assert PaperStore(settings).name != PaperStore(Settings(home=tmp_path / "home")).name
-        hits = api.search("Quantile Forests for Data Streams", k=3, settings=settings).hits
-        assert hits[0].title == "Quantile Forests for Data Streams"  # BM25 + dense agree on an exact title
+        hits = api.search(FORESTS["title"], k=3, settings=settings).hits
+        assert hits[0].title == FORESTS["title"]  # BM25 + dense agree on an exact title
     finally:
         server.stop()
 

@@ -7,6 +7,7 @@ import pytest
 from rag import api
 from rag.config import Settings
 from rag.types import SearchFilters
+from support import INPO
 
 # (question, the paper that answers it). None of the questions reuses the title's distinctive words.
 QUESTIONS = [
@@ -56,7 +57,7 @@ QUESTIONS = [
     ),
     (
         "a game between two policies that learn without regret to approximate the equilibrium of preferences for LLM alignment",
-        "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning",
+        INPO,
     ),
 ]
 

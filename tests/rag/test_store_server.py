@@ -5,18 +5,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import free_port, write_jsonl
 from ingest.pipeline import ingest_paths
 from rag.config import Settings
 from rag.errors import StoreError
 from rag.store import PaperStore
+from support import free_port, stop_process, wait_until_serving, write_jsonl
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -27,27 +25,19 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert exe, "the chroma CLI (from the chromadb package) is missing"
     port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = data / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError((data / "server.log").read_text()[-2000:]) from None
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        wait_until_serving(f"{url}/api/v2/heartbeat", proc, log)
+        yield url
+    finally:
+        stop_process(proc)
 
 
 @pytest.mark.slow

@@ -1,31 +1,35 @@
 """End to end in a real browser: Debian's Chromium, driven by Playwright, against the app served on loopback.
 
 Answers stream from a real HTTP peer: a stdlib OpenAI-compatible server on 127.0.0.1 that quotes the first
-sentence of source [1] word by word, slowly enough for the page to show the partial answer. The store is a copy
-of the bundled one, since the test ingests into it. Screenshots of each tab go to docs/screenshots/.
+sentence of source [1] word by word, slowly enough for the page to show the partial answer (support.OpenAIStub).
+The app serves a copy of the bundled store of its own, since the test ingests into it. Screenshots of each tab go
+to docs/screenshots/.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import REPO, free_port, write_jsonl
-from rag.config import Settings
+from bundled_store import session_store
+from support import (
+    BUNDLED_PAPERS,
+    FLASH,
+    FLASH_QUESTION,
+    MONARCH,
+    REPO,
+    OpenAIStub,
+    free_port,
+    quote_source,
+    write_jsonl,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "docs" / "screenshots"
-FLASH = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
-MONARCH = "Monarch: Expressive Structured Matrices for Efficient and Accurate Training"
 NEW_TITLE = "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
 
 pytestmark = [
@@ -37,104 +41,14 @@ pytestmark = [
 ]
 
 
-class QuotingServer:
-    """OpenAI-compatible chat completions that stream source [1]'s first sentence back, cited, one word at a time."""
-
-    def __init__(self, delay_s: float = 0.06) -> None:
-        self.delay_s = delay_s
-        self.history: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                outer.send_json(self, {"object": "list", "data": [{"id": "quoter", "object": "model"}]})
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                outer.history.append(body)
-                outer.stream(self, outer.reply(body))
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @staticmethod
-    def reply(body: dict[str, Any]) -> str:
-        prompt = body["messages"][-1]["content"]
-        source = re.search(r'<source n="1" title="[^"]*">\n(.*?)\n</source>', prompt, re.DOTALL)
-        assert source, prompt
-        first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", source[1].strip())[0].rstrip(".")
-        return f"{first} [1]."
-
-    @staticmethod
-    def send_json(h: BaseHTTPRequestHandler, data: dict[str, Any]) -> None:
-        raw = json.dumps(data).encode()
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(raw)))
-        h.end_headers()
-        h.wfile.write(raw)
-
-    def stream(self, h: BaseHTTPRequestHandler, text: str) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "text/event-stream")
-        h.send_header("Transfer-Encoding", "chunked")
-        h.end_headers()
-
-        def send(event: dict[str, Any] | str) -> None:
-            payload = f"data: {event if isinstance(event, str) else json.dumps(event)}\n\n".encode()
-            h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
-            h.wfile.flush()
-
-        def chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, Any]:
-            choice = {"index": 0, "delta": delta, "finish_reason": finish}
-            return {
-                "id": "q",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": "quoter",
-                "choices": [choice],
-            }
-
-        for piece in re.findall(r"\S+\s*", text):
-            send(chunk({"content": piece}))
-            time.sleep(self.delay_s)
-        send(chunk({}, "stop"))
-        usage = {"prompt_tokens": 500, "completion_tokens": len(text.split()), "total_tokens": 0}
-        send(
-            {
-                "id": "q",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": "quoter",
-                "choices": [],
-                "usage": usage,
-            }
-        )
-        send("[DONE]")
-        h.wfile.write(b"0\r\n\r\n")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def app_url(bundled_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from ui.app import launch
 
-    home = tmp_path_factory.mktemp("browser") / "home"
-    shutil.copytree(bundled_settings.home, home)  # this test ingests: leave the shared store alone
-    quoter = QuotingServer()
-    settings = bundled_settings.override(
-        home=home, llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0}
-    )
+    # Its own copy of the bundled store, not the session's: this test ingests.
+    bundled = session_store(tmp_path_factory.mktemp("browser") / "home")
+    quoter = OpenAIStub([quote_source(1, delay_s=0.06)])  # slow enough for the page to show a partial answer
+    settings = bundled.override(llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0})
     demo, url = launch(settings, "127.0.0.1", free_port(), block=False)
     yield url
     demo.close()
@@ -196,7 +110,7 @@ def test_chat_streams_cites_and_opens_a_source(page: Any) -> None:
             }).observe(log, {subtree: true, childList: true, characterData: true});
         }"""
     )
-    page.fill("#question textarea", "How does FlashAttention reduce memory traffic?")
+    page.fill("#question textarea", FLASH_QUESTION)
     page.click("#ask")
     page.wait_for_selector("#sources-panel details.src")
     bot = page.locator('#chatbot [data-testid="bot"]').last
@@ -271,7 +185,7 @@ def test_upload_a_paper_then_find_it_in_the_library(page: Any, tmp_path: Path) -
 
     page.get_by_role("tab", name="Library").click()
     page.fill("#lib-search textarea, #lib-search input", "quokka")
-    page.locator("#lib-count", has_text="1 of 463").wait_for()
+    page.locator("#lib-count", has_text=f"1 of {BUNDLED_PAPERS + 1}").wait_for()
     page.locator("#lib-table").get_by_text(NEW_TITLE).last.click()
     page.locator("#lib-paper .paper-title", has_text=NEW_TITLE).wait_for()
     assert "ZooBench" in page.locator("#lib-paper").inner_text()

@@ -9,15 +9,12 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from conftest import free_port, write_jsonl
 from rag import api
 from rag.config import Settings
 from rag.errors import RagError
+from support import BUNDLED_PAPERS, FLASH, FLASH_QUESTION, LOOPED, MONARCH, free_port, write_jsonl
 from ui import render
 from ui.handlers import ChatUpdate, Handlers, guarded
-
-FLASH = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
-MONARCH = "Monarch: Expressive Structured Matrices for Efficient and Accurate Training"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +36,7 @@ def paper_id(h: Handlers, title: str) -> str:
 
 
 def test_chat_streams_partial_updates_then_the_cited_answer(handlers: Handlers) -> None:
-    updates = ask(handlers, "How does FlashAttention reduce memory traffic?")
+    updates = ask(handlers, FLASH_QUESTION)
     partial = [u.history[-1]["content"] for u in updates[:-1]]
     final_answer = updates[-1].session.turns[-1]
     # the cursor, then one update per streamed piece: extractive answers stream a sentence at a time, then the
@@ -62,7 +59,7 @@ def test_chat_streams_partial_updates_then_the_cited_answer(handlers: Handlers) 
 
 
 def test_sources_panel_highlights_the_supporting_sentence(handlers: Handlers) -> None:
-    final = ask(handlers, "How does FlashAttention reduce memory traffic?")[-1]
+    final = ask(handlers, FLASH_QUESTION)[-1]
     answer = final.session.turns[-1]
     cited = answer.sources[answer.citations[0].n - 1]
     assert cited.support
@@ -76,7 +73,7 @@ def test_sources_panel_highlights_the_supporting_sentence(handlers: Handlers) ->
 
 
 def test_follow_up_keeps_the_conversation(handlers: Handlers) -> None:
-    first = ask(handlers, "How does FlashAttention reduce memory traffic?")[-1]
+    first = ask(handlers, FLASH_QUESTION)[-1]
     second = ask(handlers, "What speedup does it report on GPT-2?", first)[-1]
     assert len(second.session.turns) == 2 and len(second.turns) == 2
     assert [m["role"] for m in second.history] == ["user", "assistant", "user", "assistant"]
@@ -100,7 +97,7 @@ def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_setting
     dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens here
     h = Handlers(bundled_settings.override(llm={"base_url": dead, "max_retries": 0, "timeout_s": 5}))
     with pytest.warns(UserWarning, match="openai backend failed"):
-        updates = ask(h, "How does FlashAttention reduce memory traffic?", backend="openai")
+        updates = ask(h, FLASH_QUESTION, backend="openai")
     final = updates[-1]
     assert FLASH in final.history[-1]["content"]  # the extractive answer, cited
     assert 'class="note"' in final.status and "openai backend failed" in final.status
@@ -110,7 +107,7 @@ def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_setting
 def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> None:
     h = Handlers(bundled_settings.override(llm={"base_url": None, "api_key": None}))
     with pytest.raises(gr.Error, match="openai backend is not available: no endpoint or key"):
-        ask(h, "How does FlashAttention reduce memory traffic?", backend="openai")
+        ask(h, FLASH_QUESTION, backend="openai")
 
 
 def test_errors_become_one_line_gr_errors(handlers: Handlers, capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,10 +174,10 @@ def test_compare_by_topic_and_bad_selections(handlers: Handlers) -> None:
 
 def test_library_filters_and_counts(handlers: Handlers) -> None:
     rows, count, ids = handlers.library()
-    assert len(rows) == len(ids) == 462 and "462" in count
+    assert len(rows) == len(ids) == BUNDLED_PAPERS and str(BUNDLED_PAPERS) in count
 
     rows, count, ids = handlers.library("looped")
-    assert len(rows) == 3 and "<b>3</b> of 462" in count
+    assert {r[0] for r in rows} == LOOPED and f"<b>3</b> of {BUNDLED_PAPERS}" in count
     assert all("looped" in r[0].lower() for r in rows)
 
     dated, _, _ = handlers.library(year_from="2023", include_undated=False)
@@ -190,7 +187,7 @@ def test_library_filters_and_counts(handlers: Handlers) -> None:
 
     page = "hf-daily-papers-000.txt"
     rows, count, _ = handlers.library(page=page)
-    assert 0 < len(rows) < 462 and all(page in r[3] for r in rows)
+    assert 0 < len(rows) < BUNDLED_PAPERS and all(page in r[3] for r in rows)
 
 
 def test_select_a_paper_and_ask_about_it(handlers: Handlers) -> None:
@@ -267,9 +264,7 @@ def test_gradio_client_calls_ask_and_search(bundled_settings: Settings) -> None:
     demo, url = launch(bundled_settings, "127.0.0.1", free_port(), block=False)
     try:
         client = Client(url, verbose=False)
-        answer = client.predict(
-            "How does FlashAttention reduce memory traffic?", "extractive", api_name="/ask"
-        )
+        answer = client.predict(FLASH_QUESTION, "extractive", api_name="/ask")
         assert answer["backend"] == "extractive" and not answer["refused"]
         assert FLASH in [c["title"] for c in answer["citations"]]
         assert {"answer", "sources", "timings_ms", "table", "note"} <= set(answer)

@@ -82,7 +82,7 @@ def docs_settings(bundled_settings: Settings, tmp_path_factory: pytest.TempPathF
     """A copy of the bundled store: the examples may write to their home (the GGUF of `backend="local"`)."""
     home = tmp_path_factory.mktemp("docs") / "home"
     shutil.copytree(bundled_settings.home, home)
-    return bundled_settings.model_copy(update={"home": home})
+    return bundled_settings.override(home=home)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 from ingest.pipeline import ingest_paths
 from rag.config import Settings
 from rag.errors import StoreError
+from rag.lexical import index_dir
 from rag.store import PaperStore
 from support import free_port, stop_process, wait_until_serving, write_jsonl
 
@@ -42,7 +43,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_ingest_and_read_through_chroma_server(chroma_url: str, tmp_path: Path, embedder) -> None:
-    settings = Settings(home=tmp_path / "unused", chroma_url=chroma_url)
+    settings = Settings(home=tmp_path / "home", chroma_url=chroma_url)
     src = write_jsonl(
         tmp_path / "p.jsonl",
         [
@@ -67,7 +68,12 @@ def test_ingest_and_read_through_chroma_server(chroma_url: str, tmp_path: Path, 
     assert hits[0].metadata["title"] == "Server Mode Paper Two"
     again = ingest_paths([src], settings, embedder=embedder)
     assert again.unchanged == 2 and again.chunks_written == 0
-    assert not (tmp_path / "unused").exists()  # nothing was written to the embedded store
+    assert not settings.chroma_path.exists()  # no embedded store was created
+    # The only local file: the BM25 index derived from the server's chunks, keyed on the server's store version.
+    assert [p.name for p in (settings.home / "bm25").iterdir() if p.is_dir()] == [index_dir(settings).name]
+    from rag.retrieval import Retriever
+
+    assert Retriever(settings).search("HTTP clients", k=1).hits[0].title == "Server Mode Paper Two"
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:

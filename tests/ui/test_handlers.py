@@ -93,7 +93,10 @@ def test_refusal_is_an_answer_not_an_error(handlers: Handlers) -> None:
     final = ask(handlers, "What is the best hydration ratio for sourdough bread?")[-1]
     assert final.session.turns[-1].refused
     assert "not answerable" in final.status
-    assert "does not contain" in final.history[-1]["content"] and "Cited papers" not in final.history[-1]["content"]
+    assert (
+        "does not contain" in final.history[-1]["content"]
+        and "Cited papers" not in final.history[-1]["content"]
+    )
 
 
 def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_settings: Settings) -> None:

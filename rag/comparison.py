@@ -105,9 +105,10 @@ def pick_papers(
             hits = retriever.search(name, k=3, filters=filters).hits
             if not hits:
                 continue
-            # Prefer a hit whose title names the entity; otherwise the top hit.
+            # Prefer a hit whose title names the entity (all its terms); otherwise the top hit. Half the terms is
+            # not enough: "Iterated Amplification" must not pick "Iterate to Accelerate" over the top hit.
             wanted = terms(name)
-            best = max(hits[:3], key=lambda h: (coverage(wanted, h.title) >= 0.5, -hits.index(h)))
+            best = max(hits[:3], key=lambda h: (coverage(wanted, h.title) == 1.0, -hits.index(h)))
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
         if len(chosen) < 2:

@@ -250,13 +250,18 @@ def sse(
         ]
         if complete:
             payloads.append(b"data: [DONE]\n\n")
-        for payload in payloads:
-            h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
-            h.wfile.flush()
-            time.sleep(delay_s)
-        if complete:
-            h.wfile.write(b"0\r\n\r\n")
-        else:
+        try:
+            for payload in payloads:
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+                h.wfile.flush()
+                time.sleep(delay_s)
+            if complete:
+                h.wfile.write(b"0\r\n\r\n")
+            ended = complete
+        except (BrokenPipeError, ConnectionResetError):
+            # The client stopped reading (a caller that stops early): like a real server, move on.
+            ended = False
+        if not ended:
             h.close_connection = True  # no terminating chunk: the body is cut off
 
     return act

@@ -180,6 +180,7 @@ def test_planted_instructions_change_nothing(tmp_path: Path, local_embedder, bac
     assert b.refused == a.refused is False
 
 
+@pytest.mark.slow  # eight full answers (each embeds its sources' sentences): the slowest test of test-fast
 def test_concurrent_questions_with_different_backends(bundled_settings: Settings) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -262,6 +262,7 @@ def test_ingest_needs_files(handlers: Handlers) -> None:
 # ------------------------------------------------------------------ API through gradio_client
 
 
+@pytest.mark.slow  # serves the app on loopback
 def test_gradio_client_calls_ask_and_search(bundled_settings: Settings) -> None:
     from gradio_client import Client
 

@@ -52,6 +52,16 @@ def detect_kind(question: str) -> str:
     return "fact"
 
 
+def final_answer(stream: Iterator[str | Answer], on_token: TokenFn | None = None) -> Answer:
+    """Drain an answer stream: its text goes to ``on_token``, its last item is returned."""
+    for item in stream:
+        if isinstance(item, Answer):
+            return item
+        if on_token:
+            on_token(item)
+    raise RagError("the answer stream ended without an answer")  # unreachable: every stream ends with one
+
+
 @dataclass
 class AskRequest:
     """One question and its per-request knobs (everything else comes from the settings)."""
@@ -81,12 +91,7 @@ class AnswerEngine:
 
     def ask(self, request: AskRequest, on_token: TokenFn | None = None) -> Answer:
         """The finished answer (``on_token`` receives the text as it is written)."""
-        for item in self.stream(request):
-            if isinstance(item, Answer):
-                return item
-            if on_token:
-                on_token(item)
-        raise RagError("the answer stream ended without an answer")  # unreachable: stream always ends so
+        return final_answer(self.stream(request), on_token)
 
     def stream(self, request: AskRequest) -> Iterator[str | Answer]:
         """The answer's text deltas as they are written, then the finished :class:`Answer`."""

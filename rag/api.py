@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import backends as _backends
-from rag.answer import AnswerEngine, AskRequest
+from rag.answer import AnswerEngine, AskRequest, final_answer
 from rag.comparison import table_csv, table_markdown
 from rag.config import Settings, load_settings
 from rag.conversation import ChatSession
@@ -245,12 +245,7 @@ def ask(
         settings=settings,
         session=session,
     )
-    for item in stream:
-        if isinstance(item, Answer):
-            return item
-        if on_token:
-            on_token(item)
-    raise AssertionError("unreachable: a stream always ends with its Answer")
+    return final_answer(stream, on_token)
 
 
 def compare(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer import AnswerEngine, AskRequest
+from rag.answer import AnswerEngine, AskRequest, final_answer
 from rag.config import Settings, load_settings
 from rag.types import Answer
 
@@ -91,12 +91,7 @@ class ChatSession:
         **knobs: Any,
     ) -> Answer:
         """Answer ``question`` in the context of the earlier turns."""
-        for item in self.stream(question, settings=settings, **knobs):
-            if isinstance(item, Answer):
-                return item
-            if on_token:
-                on_token(item)
-        raise AssertionError("unreachable: a stream always ends with its Answer")
+        return final_answer(self.stream(question, settings=settings, **knobs), on_token)
 
     def clear(self) -> None:
         self.turns.clear()

@@ -14,8 +14,9 @@ the answer says what the collection does and doesn't contain, with ``refused=Tru
 writes nothing its sources support, the extractive answer is returned with ``fallback=True``, the ``error_type``
 and a note for people.
 
-:meth:`AnswerEngine.stream` yields the answer's text as it is written and then the finished :class:`Answer`;
-:meth:`AnswerEngine.ask` returns only the latter.
+:meth:`AnswerEngine.stream` yields the answer's body as it is written (never the "Cited papers:" tail, which
+exists only once the citations are checked) and then the finished :class:`Answer`; :meth:`AnswerEngine.ask` returns
+only the latter.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from rag.config import Settings
 from rag.errors import BackendError, RagError
 from rag.evidence import REFUSAL, Evidence
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import with_cited_titles
+from rag.text import answer_body, with_cited_titles
 from rag.types import Answer, SearchFilters, Source, number_sources
 
 TokenFn = Callable[[str], None]
@@ -154,7 +155,6 @@ class AnswerEngine:
             note = f"The {draft.backend} model's answer was not supported by the sources"
             return (yield from self._fallback(answer, job, "unsupported", note, spent=True))
         self._finish(answer, draft.text, draft.supports, evidence)
-        yield answer.answer[len(draft.text) :]  # the cited-titles tail
         return answer
 
     def _fallback(
@@ -163,7 +163,6 @@ class AnswerEngine:
         """The extractive answer in place of a backend's, marked as such (``spent``: keep the tokens used)."""
         draft = yield from backends.get("extractive").run(job)
         self._finish(answer, draft.text, draft.supports, job.evidence)
-        yield answer.answer[len(draft.text) :]
         answer.backend = answer.model = "extractive"
         if not spent:
             answer.tokens = {"prompt": 0, "completion": 0}
@@ -199,7 +198,6 @@ class AnswerEngine:
         text = "\n".join([head, *lines])
         answer.citations = cited_list(text, answer.sources)
         answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
-        yield answer.answer[len(text) :]
         return answer
 
     # ------------------------------------------------------------------ compare
@@ -224,5 +222,5 @@ class AnswerEngine:
             answer.answer = with_cited_titles(
                 f"Comparison of {len(hits)} papers:\n\n{md}", [(c.n, c.title) for c in answer.citations]
             )
-        yield answer.answer
+        yield answer_body(answer.answer)
         return answer

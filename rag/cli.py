@@ -209,11 +209,12 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     answer = api.ask(args.question, settings=settings, filters=_filters(args), on_token=on_token)
     final = answer.answer
-    if "".join(streamed).strip() != final.strip():
+    body = api.answer_body(final)
+    if "".join(streamed).strip() != body.strip():
         # The model's raw stream was checked: show the validated answer with its cited titles.
         print("\n\n--- checked answer ---\n" + final)
     else:
-        print()
+        print(final[len(body) :])  # the stream was the answer: add the cited titles
     _print_answer_tail(answer)
     return 0
 

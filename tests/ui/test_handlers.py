@@ -39,10 +39,11 @@ def test_chat_streams_partial_updates_then_the_cited_answer(handlers: Handlers) 
     updates = ask(handlers, FLASH_QUESTION)
     partial = [u.history[-1]["content"] for u in updates[:-1]]
     final_answer = updates[-1].session.turns[-1]
-    # the cursor, then one update per streamed piece: extractive answers stream a sentence at a time, then the
-    # cited-titles tail
+    # the cursor, then one update per streamed piece: extractive answers stream a sentence at a time (the
+    # cited-titles list appears only in the final, checked answer)
     sentences = api.split_sentences(api.answer_body(final_answer.answer))
-    assert len(sentences) >= 2 and len(partial) == 1 + len(sentences) + 1
+    assert len(sentences) >= 2 and len(partial) == 1 + len(sentences)
+    assert all("Cited papers" not in text for text in partial)
     assert all(text.endswith(render.CURSOR) for text in partial)
     lengths = [len(text) for text in partial[1:]]
     assert lengths == sorted(lengths) and lengths[0] < lengths[-1]  # text grows piece by piece

@@ -206,7 +206,9 @@ class AnswerEngine:
         """A side-by-side table of 2-5 papers: named by ``paper_ids``, or found from the question."""
         t0 = time.perf_counter()
         query = request.query or "Compare these papers."
-        hits = comparison.pick_papers(self.retriever, query, request.paper_ids, request.filters)
+        hits = comparison.pick_papers(
+            self.retriever, query, request.paper_ids, request.filters, self.settings.retrieval
+        )
         sources: list[Source] = number_sources(hits)
         answer = Answer(request.question or query, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question = "compare", query

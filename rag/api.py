@@ -175,13 +175,23 @@ def papers(
 
 
 def stats(settings: Settings | None = None) -> dict[str, Any]:
-    """What is stored: collection name, location, papers and chunks."""
-    store = retriever(settings).store
+    """What is stored and how: papers, chunks, collection, embedder, chunking, store kind and location.
+
+    Opens the store only (no embedder, no BM25 index), so ``paper-rag stats`` stays quick.
+    """
+    from rag.store import PaperStore
+
+    settings = _settings(settings)
+    store = PaperStore(settings)
     return {
-        "collection": store.name,
-        "location": store.location,
-        "papers": len(store.state()),
+        "papers": len(store.papers()),
         "chunks": store.count(),
+        "collection": store.name,
+        "embedder": settings.embedder_id(),
+        "chunk_size": settings.chunk.size,
+        "chunk_overlap": settings.chunk.overlap,
+        "store": "server" if settings.chroma_url else "embedded",
+        "location": store.location,
     }
 
 

@@ -26,20 +26,9 @@ def emit_json(data: Any) -> None:
 
 
 def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import PaperStore
+    from rag import api
 
-    store = PaperStore(settings)
-    papers = store.papers()
-    stats = {
-        "papers": len(papers),
-        "chunks": store.count(),
-        "collection": store.name,
-        "embedder": settings.embedder_id(),
-        "chunk_size": settings.chunk.size,
-        "chunk_overlap": settings.chunk.overlap,
-        "store": "server" if settings.chroma_url else "embedded",
-        "location": store.location,
-    }
+    stats = api.stats(settings)
     if args.json:
         emit_json(stats)
     else:
@@ -142,7 +131,7 @@ def _prepare(args: argparse.Namespace, settings: Settings) -> Settings:
 
     settings = _settings_for(args, settings)
     if args.no_auto_ingest:
-        if api.stats(settings)["chunks"] == 0:
+        if api.retriever(settings).store.count() == 0:
             from rag.errors import IndexEmptyError
 
             raise IndexEmptyError(settings.collection_name())

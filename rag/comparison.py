@@ -20,6 +20,7 @@ import csv
 import io
 import re
 
+from rag.config import RetrievalSettings
 from rag.evidence import Evidence, Sentence
 from rag.retrieval import Retriever
 from rag.text import coverage, stem, strip_markers, terms, words
@@ -96,13 +97,18 @@ def is_comparison(question: str) -> bool:
 
 
 def pick_papers(
-    retriever: Retriever, question: str, paper_ids: list[str] | None, filters: SearchFilters | None
+    retriever: Retriever,
+    question: str,
+    paper_ids: list[str] | None,
+    filters: SearchFilters | None,
+    options: RetrievalSettings,
 ) -> list[PaperHit]:
-    """2-5 papers with their evidence for the question, each carrying its full abstract."""
+    """2-5 papers with their evidence for the question, each carrying its full abstract (``options``: this
+    request's retrieval settings)."""
     chosen: list[str] = list(dict.fromkeys(paper_ids or []))[:MAX_PAPERS]
     if not chosen:
         for name in entities(question):
-            hits = retriever.search(name, k=3, filters=filters).hits
+            hits = retriever.search(name, k=3, filters=filters, options=options).hits
             if not hits:
                 continue
             # Prefer a hit whose title names the entity (all its terms); otherwise the top hit. Half the terms is
@@ -112,12 +118,12 @@ def pick_papers(
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
         if len(chosen) < 2:
-            for hit in retriever.search(question, k=3, filters=filters).hits:
+            for hit in retriever.search(question, k=3, filters=filters, options=options).hits:
                 if hit.paper_id not in chosen and len(chosen) < 2:
                     chosen.append(hit.paper_id)
     out: list[PaperHit] = []
     for pid in chosen:
-        hits = retriever.search(question, k=1, filters=SearchFilters(paper_ids=[pid])).hits
+        hits = retriever.search(question, k=1, filters=SearchFilters(paper_ids=[pid]), options=options).hits
         if hits:
             out.append(hits[0])
     abstracts = retriever.store.get_papers_metadata([h.paper_id for h in out])

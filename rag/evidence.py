@@ -88,7 +88,7 @@ class Evidence:
         sentences = [s for group in self.by_source.values() for s in group]
         self._embed([question, *(s.text for s in sentences)])
         q = self._vectors[question]
-        q_terms = terms(question)
+        self.q_terms = q_terms = terms(question)
         w = self.settings.similarity_weight
         for s in sentences:
             s.sim = float(self._vectors[s.text] @ q)
@@ -124,7 +124,7 @@ class Evidence:
 
     def covers_question(self, text: str) -> bool:
         """Whether ``text`` holds every content term of the question."""
-        return coverage(terms(self.question), text) == 1.0
+        return coverage(self.q_terms, text) == 1.0
 
     def source(self, n: int) -> SourceLike | None:
         return next((s for s in self.sources if s.n == n), None)
@@ -133,16 +133,15 @@ class Evidence:
 
     def names(self, src: SourceLike) -> float:
         """How much the question names this paper: shared title terms, as a share of either side (0 if < 2)."""
-        q_terms = terms(self.question)
         t_terms = terms(src.title)
-        shared = q_terms & t_terms
+        shared = self.q_terms & t_terms
         if len(shared) < 2:
             return 0.0
-        return max(len(shared) / len(t_terms), len(shared) / len(q_terms))
+        return max(len(shared) / len(t_terms), len(shared) / len(self.q_terms))
 
     def _check(self, src: SourceLike, best: Sentence | None, *, named: bool) -> Verdict:
         cfg = self.settings
-        detail = terms(self.question) - terms(src.title) - generic_stems()
+        detail = self.q_terms - terms(src.title) - generic_stems()
         if best is None or best.sim < cfg.min_sentence_sim:
             return Verdict(False, "topic", paper=src.n)
         # A question that names the paper is similar to its abstract whatever it asks: then only coverage counts.

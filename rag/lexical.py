@@ -20,7 +20,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -77,7 +76,7 @@ class LexicalIndex:
         self.ids = np.load(folder / "ids.npy", mmap_mode="r")
         self.paper_ids = np.load(folder / "paper_ids.npy", mmap_mode="r")
         self.years = np.load(folder / "years.npy", mmap_mode="r")
-        self._paper_filter_cache: dict[tuple[str, str | None, str | None], np.ndarray] = {}
+        self._papers_by_filter: dict[tuple[str | None, str | None], frozenset[str]] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -174,13 +173,14 @@ class LexicalIndex:
         """The paper ids ``filters`` allow by id, title text and source page (None: any paper)."""
         ids = filters.paper_ids
         if filters.source or filters.title:
-            key = ("papers", filters.source, filters.title)
-            if key not in self._paper_filter_cache:
+            key = (filters.source, filters.title)
+            if key not in self._papers_by_filter:  # a scan of chunk-0 metadata, once per index version
                 probe = SearchFilters(source=filters.source, title=filters.title)
-                names = [p.paper_id for p in store.papers(accept=probe.accepts)]
-                self._paper_filter_cache[key] = np.array(names, dtype=object)
-            names_set = set(self._paper_filter_cache[key].tolist())
-            ids = sorted(names_set if ids is None else names_set & set(ids))
+                self._papers_by_filter[key] = frozenset(
+                    p.paper_id for p in store.papers(accept=probe.accepts)
+                )
+            names = self._papers_by_filter[key]
+            ids = sorted(names if ids is None else names & set(ids))
         return None if ids is None else list(ids)
 
     def scores(self, query: str, weight: np.ndarray | None) -> np.ndarray | None:
@@ -256,10 +256,3 @@ class LexicalSide:
         """Forget the loaded index: the next search re-reads the version (after an ingest in this process)."""
         with self._lock:
             self._index = None
-
-
-def remove_index(settings: Settings) -> None:
-    """Delete the persisted index (tests, or `rm -r` by hand: it is rebuilt on the next search)."""
-    shutil.rmtree(index_dir(settings), ignore_errors=True)
-    with contextlib.suppress(OSError):
-        os.remove(index_dir(settings).with_name(index_dir(settings).name + ".lock"))

@@ -5,8 +5,13 @@
 combination, R@1 / R@5 / R@10 / MRR of the hybrid retriever, plus dense-only and BM25-only as references. Each
 combination is a ``Settings.override``: nothing is patched.
 
+``--answers`` sweeps the answer chain instead (any settings group, e.g. ``--set evidence.list_floor=0.5,0.6``):
+per combination, the answer metrics of one backend (default extractive) per question kind, as ``paper-rag eval``
+computes them (:func:`evals.runner.run_answers`), without the retrievers' comparison; ``--dump`` writes every
+answer of the last combination to a JSON file, for reading.
+
 Tune on ``dev`` only; report ``test`` once, with the chosen settings (the evals README says why). Deliberately not
-here: answers (``paper-rag eval`` runs those) and writing reports.
+here: writing reports (``paper-rag eval`` does).
 """
 
 from __future__ import annotations
@@ -61,6 +66,39 @@ def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "
     return {k: v / max(len(records), 1) for k, v in sums.items()}
 
 
+ANSWER_COLUMNS = (
+    ("n", "n"),
+    ("key_fact_recall", "facts"),
+    ("citation_precision", "citeP"),
+    ("citation_recall", "citeR"),
+    ("refusal_accuracy", "refused"),
+    ("false_refusal_rate", "falseRef"),
+)
+
+
+def measure_answers(
+    records: Sequence[dict[str, Any]], settings: Settings, backend: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """({kind or "all": summary block}, per-question rows) of ``backend``'s answers."""
+    from evals.runner import run_answers, summarize_answers
+
+    per_question = run_answers(records, settings, backend)
+    summary = summarize_answers(records, per_question)
+    return {"all": summary["overall"], **summary["by_kind"]}, per_question
+
+
+def _answer_table(label: str, blocks: dict[str, dict[str, Any]]) -> str:
+    head = f"{'kind':<22}" + "".join(f"{short:>9}" for _, short in ANSWER_COLUMNS)
+    lines = [f"== {label}", head]
+    for kind, block in blocks.items():
+        cells = []
+        for key, _ in ANSWER_COLUMNS:
+            value = block.get(key)
+            cells.append(f"{'-':>9}" if value is None else f"{value:>9.3f}" if key != "n" else f"{value:>9}")
+        lines.append(f"{kind:<22}" + "".join(cells))
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals.sweep", description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="curated", help="curated, generated, paraphrase, or a JSONL path")
@@ -68,8 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--kind", action="append", help="only these kinds (repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="GROUP.FIELD=V1,V2", help="a grid axis")
     p.add_argument("--json", action="store_true", help="print one JSON object per combination")
+    p.add_argument("--answers", action="store_true", help="sweep the answer chain, not retrieval")
+    p.add_argument("--backend", default="extractive", help="with --answers: the backend (default extractive)")
+    p.add_argument("--dump", help="with --answers: write the last combination's answers to this JSON file")
     args = p.parse_args(argv)
     _, _, records = load_dataset(args.dataset)
+    if args.answers:
+        return _sweep_answers(args, records)
     records = [r for r in records if r["gold_titles"] and (not args.kind or r["kind"] in args.kind)]
     if args.split != "all":
         records = [r for r in records if r.get("split", "dev") == args.split]
@@ -86,6 +129,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             cells = "  ".join(f"{k} {v:.3f}" for k, v in scores.items())
             print(f"{label:<60} {cells}")
+    return 0
+
+
+def _sweep_answers(args: argparse.Namespace, records: list[dict[str, Any]]) -> int:
+    if args.kind:
+        records = [r for r in records if r["kind"] in args.kind]
+    if args.split != "all":
+        records = [r for r in records if r.get("split", "dev") == args.split]
+    base = load_settings()
+    api.ensure_ingested(base)
+    print(f"{len(records)} questions ({args.dataset}, {args.split}, {args.backend})", file=sys.stderr)
+    per_question: dict[str, dict[str, Any]] = {}
+    for override in grid(args.set):
+        label = " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+        blocks, per_question = measure_answers(records, base.override(**override), args.backend)
+        if args.json:
+            print(json.dumps({"setting": label, **blocks}))
+        else:
+            print(_answer_table(label, blocks), flush=True)
+    if args.dump:
+        rows = [{**r, **per_question[r["id"]]} for r in records]
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=1, ensure_ascii=False)
     return 0
 
 

@@ -21,21 +21,30 @@ only the latter.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from rag import backends, comparison
+from rag import backends, comparison, compose
 from rag.citations import cited_list, mark_support
 from rag.config import Settings
 from rag.errors import BackendError, RagError
-from rag.evidence import REFUSAL, Evidence
+from rag.evidence import REFUSAL, Evidence, Verdict
+from rag.question import SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import answer_body, with_cited_titles
-from rag.types import Answer, SearchFilters, Source, number_sources
+from rag.text import answer_body, cite, with_cited_titles
+from rag.types import Answer, PaperHit, SearchFilters, Source, number_sources
 
 TokenFn = Callable[[str], None]
+METADATA_LIST_MAX = 50  # papers listed by a "published in <year>" answer
+
+
+def _pronoun(question: str) -> str:
+    m = SINGULAR.search(question)
+    return m.group(0) if m else "it"
+
 
 _LIST = re.compile(
     r"^\s*(which|what|list|name|find|show)\b.{0,40}\b(papers|works|studies|articles|methods|approaches)\b"
@@ -76,6 +85,7 @@ class AskRequest:
     standalone: str | None = None  # the follow-up rewritten to stand alone (rag.conversation)
     history: list[tuple[str, str]] = field(default_factory=list)  # (question, answer) of earlier turns
     paper_ids: list[str] | None = None  # compare exactly these papers
+    focus: list[str] | None = None  # a follow-up about these papers (the ones the previous answer cited)
 
     @property
     def query(self) -> str:
@@ -108,30 +118,82 @@ class AnswerEngine:
 
     # ------------------------------------------------------------------ fact and list
 
+    def _search(self, query: str, k: int, filters: SearchFilters | None) -> list[PaperHit]:
+        """The top ``k`` papers, each carrying its full abstract (evidence is read from whole abstracts)."""
+        hits = self.retriever.search(query, k=k, filters=filters, options=self.settings.retrieval).hits
+        return self.retriever.with_abstracts(hits)
+
+    def _evidence(self, query: str, sources: list[Source], *, many: bool = False) -> Evidence:
+        cfg = self.settings.evidence
+        return Evidence(query, sources, self.embedder, cfg, rarity=self.retriever.rarity, many=many)
+
+    def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:
+        """A question like "what datasets did it use?" with no earlier turn and no paper named in it."""
+        rewritten = request.standalone and request.standalone.strip() != request.question.strip()
+        if rewritten or not bare_reference(request.question):
+            return False
+        floor = self.settings.evidence.names_paper
+        return not any(Evidence.title_overlap(request.query, s.title) >= floor for s in sources)
+
     def _answer(self, request: AskRequest, kind: str) -> Generator[str, None, Answer]:
         query = request.query
         name = backends.resolve(self.settings, request.backend)
+        cfg = self.settings.evidence
         t0 = time.perf_counter()
-        k = request.k or self.settings.retrieval.k
+        filters = request.filters
+        if request.focus:
+            filters = replace(filters or SearchFilters(), paper_ids=list(request.focus))
+        scoped = bool(filters and filters.paper_ids)
+        asked = analyze(query)
+        if (asked.intent == "metadata" and kind != "list") or (
+            kind == "list" and asked.years and "date" in asked.metadata
+        ):
+            answered = yield from self._metadata(request, asked, filters, kind)
+            if answered is not None:
+                return answered
         if kind == "list":
-            k = max(k, self.settings.evidence.list_k)
-        hits = self.retriever.search(
-            query, k=k, filters=request.filters, options=self.settings.retrieval
-        ).hits
+            hits = yield from self._list_hits(query, filters)
+        else:
+            hits = self._search(query, request.k or self.settings.retrieval.k, filters)
         sources = number_sources(hits)
         answer = Answer(request.question, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question, answer.requested_backend = kind, query, name
         answer.timings_ms["retrieve"] = (time.perf_counter() - t0) * 1000
-        evidence = Evidence(query, sources, self.embedder, self.settings.evidence)
-
-        verdict = evidence.gate()
+        if kind != "list" and not scoped and self._needs_antecedent(request, sources):
+            answer.kind = "clarify"
+            answer.answer = (
+                f"Which paper do you mean? Nothing earlier in this conversation says what "
+                f'"{_pronoun(request.question)}" refers to. Name the paper (a few words of its title are enough), '
+                "or first ask a question that finds it."
+            )
+            yield answer.answer
+            return answer
+        evidence = self._evidence(query, sources, many=kind == "list")
+        threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
+        summary = asked.intent == "summary" and kind == "fact"
+        verdict = evidence.gate(threshold=threshold, scoped=scoped)
+        if summary and not verdict.ok and sources:
+            named = max(sources, key=evidence.names)
+            if scoped or evidence.names(named) >= cfg.names_paper:
+                # A summary of a paper the question names always has its evidence: the abstract.
+                verdict = Verdict(True, paper=named.n, probability=verdict.probability)
+        answer.answerability, answer.gate_features = verdict.probability, verdict.features
         if not verdict.ok:
             answer.answer, answer.refused = verdict.message, True
             yield answer.answer
             return answer
         if kind == "list":
             return (yield from self._list(answer, evidence))
-        job = backends.Job(query, sources, evidence, self.settings, request.history, request.temperature)
+        job = backends.Job(
+            query,
+            sources,
+            evidence,
+            self.settings,
+            request.history,
+            request.temperature,
+            lead=verdict.paper,
+            mode="summary" if summary else "fact",
+        )
         backend = backends.get(name)
         try:
             draft = yield from backend.run(job)
@@ -178,26 +240,109 @@ class AnswerEngine:
             src.support = supports.get(src.n, "")
         mark_support(text, answer.sources, evidence)
 
-    def _list(self, answer: Answer, evidence: Evidence) -> Generator[str, None, Answer]:
-        """Every retrieved paper whose best sentence is close enough to the best match, one cited line each."""
+    def _list_hits(self, query: str, filters: SearchFilters | None) -> Generator[str, None, list[PaperHit]]:
+        """Papers for a list question: ``list_k`` at first, doubled while the last third still holds matches."""
         cfg = self.settings.evidence
-        best = evidence.best_by_source()
-        top = evidence.ranked[0].score
-        lines = []
+        k = cfg.list_k
+        while True:
+            hits = self._search(query, k, filters)
+            if len(hits) < k or k >= cfg.list_max:
+                return hits
+            tail = number_sources(hits)
+            evidence = self._evidence(query, tail, many=True)
+            matched = {src.n for src, _ in compose.list_matches(evidence, tail)}
+            if not any(n > k - k // 3 for n in matched):
+                return hits
+            k = min(2 * k, cfg.list_max)
+        yield ""  # unreachable: makes this a generator like the other steps
+
+    def _list(self, answer: Answer, evidence: Evidence) -> Generator[str, None, Answer]:
+        """Every retrieved paper whose abstract meets the question, one cited line each, numbered 1..n."""
+        matches = compose.list_matches(evidence, answer.sources)
+        # Renumber: the answer cites [1]..[n] contiguously, in the order listed; unlisted sources come after.
+        listed = [src.n for src, _ in matches]
+        order = listed + [s.n for s in answer.sources if s.n not in listed]
+        renumber = {old: new for new, old in enumerate(order, start=1)}
         for src in answer.sources:
-            sentence = best.get(src.n)
-            if sentence is None:
-                continue
-            all_terms = evidence.covers_question(f"{src.title} {src.text}")
-            if sentence.score >= cfg.list_floor * top or all_terms:
-                lines.append(f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}].")
-                src.support = sentence.text
-        head = f"{len(lines)} papers in the collection match:"
+            src.n = renumber[src.n]
+        answer.sources.sort(key=lambda s: s.n)
+        checked = len(answer.sources)
+        head = f"{len(matches)} of the {checked} papers checked match:"
+        lines = []
+        for src, sentence in matches:
+            lines.append(f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}].")
+            src.support = sentence.text
         for piece in [head, *lines]:
             yield piece if piece is head else "\n" + piece
         text = "\n".join([head, *lines])
         answer.citations = cited_list(text, answer.sources)
         answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
+        return answer
+
+    def _metadata(
+        self, request: AskRequest, asked: Question, filters: SearchFilters | None, kind: str
+    ) -> Generator[str, None, Answer | None]:
+        """Dates, authors and listing pages, from the stored metadata (None: not a metadata question after all)."""
+        query = request.query
+        answer = Answer(request.question, "", False, [], [], "extractive", "extractive")
+        answer.kind, answer.standalone_question = kind, query
+        if kind == "list" and asked.years:
+            year_from, year_to = min(asked.years), max(asked.years)
+            probe = replace(
+                filters or SearchFilters(), year_from=year_from, year_to=year_to, include_undated=False
+            )
+            papers = self.retriever.store.papers(accept=probe.accepts)
+            papers = sorted(papers, key=lambda p: (p.published or "", p.title))
+            span = str(year_from) if year_from == year_to else f"{year_from}-{year_to}"
+            if not papers:
+                answer.refused = True
+                answer.answer = f"{REFUSAL} No paper in the collection has a publication date in {span}."
+            else:
+                shown = papers[:METADATA_LIST_MAX]
+                lines = [f"{len(papers)} papers in the collection were published in {span}:"]
+                lines += [f"- {p.title} ({p.published})" for p in shown]
+                if len(papers) > len(shown):
+                    lines.append(
+                        f"... and {len(papers) - len(shown)} more (narrow the years to see them all)."
+                    )
+                answer.answer = "\n".join(lines)
+            yield answer.answer
+            return answer
+        hits = self._search(query, 3, filters)
+        if not hits:
+            return None
+        sources = number_sources(hits)
+        named = max(sources, key=lambda s: Evidence.title_overlap(query, s.title))
+        names_it = Evidence.title_overlap(query, named.title) >= self.settings.evidence.names_paper
+        if not (names_it or (filters and filters.paper_ids)):
+            return None  # a metadata question about no paper in particular: answered from the abstracts
+        meta = self.retriever.store.get_papers_metadata([named.paper_id]).get(named.paper_id, {})
+        facts = []
+        if "date" in asked.metadata:
+            date = meta.get("published")
+            facts.append(
+                f"It was published on {date}" if date else "The collection has no publication date for it"
+            )
+        if "authors" in asked.metadata:
+            authors = json.loads(meta.get("authors", "[]") or "[]")
+            count = meta.get("authors_count")
+            if authors:
+                facts.append(f"Its authors are {', '.join(authors)}")
+            elif count:
+                facts.append(f"It has {count} authors; their names are not stored in the collection")
+            else:
+                facts.append("The collection does not store its authors")
+        if "source" in asked.metadata:
+            pages = meta.get("pages", "").replace("|", ", ")
+            facts.append(
+                f"It is listed on {pages}" if pages else "The collection does not record where it was listed"
+            )
+        answer.sources = [named]
+        named.n = 1
+        body = f'"{named.title}" [1]: ' + "; ".join(facts) + " (from the stored metadata, not the abstract)."
+        answer.citations = cited_list(body, answer.sources)
+        answer.answer = with_cited_titles(body, [(c.n, c.title) for c in answer.citations])
+        yield answer_body(answer.answer)
         return answer
 
     # ------------------------------------------------------------------ compare
@@ -206,23 +351,38 @@ class AnswerEngine:
         """A side-by-side table of 2-5 papers: named by ``paper_ids``, or found from the question."""
         t0 = time.perf_counter()
         query = request.query or "Compare these papers."
-        hits = comparison.pick_papers(
+        hits, named = comparison.pick_papers(
             self.retriever, query, request.paper_ids, request.filters, self.settings.retrieval
         )
         sources: list[Source] = number_sources(hits)
         answer = Answer(request.question or query, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question = "compare", query
         answer.timings_ms["retrieve"] = (time.perf_counter() - t0) * 1000
-        if len(hits) < 2:
+        if len(hits) == 1 and not named:
+            answer.kind = "clarify"
+            body = (
+                f'Compare "{hits[0].title}" [1] with what? The question names only one paper; name the other '
+                "(a few words of its title are enough), or pick the papers in the Library tab."
+            )
+            answer.citations = cited_list(body, sources)
+            answer.answer = with_cited_titles(body, [(c.n, c.title) for c in answer.citations])
+        elif len(hits) < 2:
             answer.refused = True
             answer.answer = f"{REFUSAL} Fewer than two matching papers were found to compare."
         else:
-            evidence = Evidence(query, sources, self.embedder, self.settings.evidence)
+            evidence = self._evidence(query, sources)
             answer.table = comparison.build_table(evidence, sources)
             md = comparison.table_markdown(answer.table)
-            answer.citations = cited_list(md, sources)
-            answer.answer = with_cited_titles(
-                f"Comparison of {len(hits)} papers:\n\n{md}", [(c.n, c.title) for c in answer.citations]
-            )
+            lines = []
+            for src in sources:
+                picked = compose.fact_sentences(evidence, src.n, only_lead=True)
+                if picked:
+                    quoted = " ".join(cite(s.text, s.source) for s in picked)
+                    lines.append(f"- {src.title}: {quoted}")
+            body = f"Comparison of {len(hits)} papers:\n\n{md}"
+            if lines:
+                body += "\n\nOn the question, each paper says:\n" + "\n".join(lines)
+            answer.citations = cited_list(body, sources)
+            answer.answer = with_cited_titles(body, [(c.n, c.title) for c in answer.citations])
         yield answer_body(answer.answer)
         return answer

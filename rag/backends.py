@@ -23,10 +23,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
+from rag import compose
 from rag.citations import attribute, validate
 from rag.config import Settings
 from rag.errors import ConfigError, ContextWindowExceededError
-from rag.evidence import REFUSAL, Evidence, Sentence
+from rag.evidence import REFUSAL, Evidence
 from rag.llm import local_backend
 from rag.llm.base import LLM
 from rag.prompts import CHAT, COMPLETION, SourceText, fit_sources, prompt_tokens
@@ -47,6 +48,8 @@ class Job:
     settings: Settings
     history: list[tuple[str, str]] = field(default_factory=list)
     temperature: float | None = None
+    lead: int | None = None  # the source the evidence gate found the answer in
+    mode: str = "fact"  # "fact" or "summary" (of the lead paper)
 
 
 @dataclass
@@ -142,22 +145,17 @@ class Extractive(Backend):
         return True, ""
 
     def run(self, job: Job) -> Generator[str, None, Draft]:
-        cfg = job.settings.evidence
-        ranked = job.evidence.ranked
-        picked: list[Sentence] = []
-        per_source: dict[int, int] = {}
-        lead = ranked[0].source if ranked else 0
-        for sentence in ranked:
-            if len(picked) == cfg.answer_sentences:
-                break
-            # Other papers' sentences only when nearly as good as the best one: a fact answer stays focused.
-            floor = cfg.lead_floor if sentence.source == lead else cfg.other_floor
-            if sentence.score < ranked[0].score * floor:
-                continue
-            if per_source.get(sentence.source, 0) < cfg.sentences_per_paper:
-                picked.append(sentence)
-                per_source[sentence.source] = per_source.get(sentence.source, 0) + 1
-        parts = []
+        evidence = job.evidence
+        lead = job.lead if job.lead is not None else (evidence.ranked[0].source if evidence.ranked else None)
+        if job.mode == "summary" and lead is not None:
+            picked = compose.summary_sentences(evidence, lead)
+        else:
+            picked = compose.fact_sentences(evidence, lead)
+        parts: list[str] = []
+        src = evidence.source(lead) if lead is not None else None
+        if src is not None and picked and (job.mode == "summary" or evidence.asked.which):
+            parts.append(compose.heading(src) + "\n")
+            yield parts[-1]
         for i, sentence in enumerate(picked):
             part = ("" if i == 0 else " ") + cite(sentence.text, sentence.source)
             parts.append(part)

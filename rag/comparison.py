@@ -22,6 +22,7 @@ import re
 
 from rag.config import RetrievalSettings
 from rag.evidence import Evidence, Sentence
+from rag.question import title_name
 from rag.retrieval import Retriever
 from rag.text import coverage, stem, strip_markers, terms, words
 from rag.types import CompareRow, PaperHit, SearchFilters, Source
@@ -47,8 +48,15 @@ _DIFFER = re.compile(
     re.IGNORECASE,
 )
 _VERSUS = re.compile(r"\s(?:vs\.?|versus)\s", re.IGNORECASE)
+# "How do A and B each ...", "How do A and B differ", "A and B both ...".
+_EACH = re.compile(
+    r"^\s*how\s+(?:do|did|are|were)\b.+?\s+and\s+.+?\s+(?:each|both|differ|compare)\b"
+    r"|^\s*(?:the\s+)?[^,?]+?\s+and\s+[^,?]+?\s+both\b",
+    re.IGNORECASE,
+)
 _CUT = re.compile(
-    r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to)\b"
+    r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
+    r"|each|both|differ(?!s?\s+from)|compare(?![sd]?\s+(?:to|with|against)))\b"
     r"|[:?;(—]|,\s*(?:how|what|which|and how|and what)\b",
     re.IGNORECASE,
 )
@@ -88,12 +96,35 @@ def is_comparison(question: str) -> bool:
     """Whether ``question`` asks to compare papers (see the module docstring for the rule)."""
     if _EXPLICIT.search(question):
         return True
-    if _BETWEEN.search(question) or _DIFFER.search(question) or _VERSUS.search(question):
+    if _BETWEEN.search(question) or _DIFFER.search(question) or _VERSUS.search(question) or _EACH.search(question):
         return len(entities(question)) >= 2
     return False
 
 
 # ------------------------------------------------------------------ papers
+
+
+def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
+    """The hit that *is* the paper called ``name``: one whose title starts with the name ("Shampoo: ..."), else
+    one whose title names it (all its terms; half is not enough: "Iterated Amplification" must not pick "Iterate to
+    Accelerate"), else one whose abstract defines it ("we propose Shampoo"), else the top hit. Papers *about* a
+    method rank after the paper that introduces it."""
+    wanted = terms(name)
+
+    def rank(hit: PaperHit) -> tuple[bool, bool, bool, int]:
+        defines = re.search(
+            rf"\b(?:propose|introduce|present|call|called|named|dubbed|termed)\b[^.]{{0,80}}?{re.escape(name)}",
+            hit.abstract or hit.text,
+            re.IGNORECASE,
+        )
+        return (
+            title_name(hit.title).lower() == name.lower(),
+            bool(wanted) and coverage(wanted, hit.title) == 1.0,
+            bool(defines),
+            -hits.index(hit),
+        )
+
+    return max(hits[:5], key=rank)
 
 
 def pick_papers(
@@ -102,34 +133,36 @@ def pick_papers(
     paper_ids: list[str] | None,
     filters: SearchFilters | None,
     options: RetrievalSettings,
-) -> list[PaperHit]:
+) -> tuple[list[PaperHit], bool]:
     """2-5 papers with their evidence for the question, each carrying its full abstract (``options``: this
-    request's retrieval settings)."""
+    request's retrieval settings), and whether every paper was named (False: the question names one thing, and
+    the answer should ask for the other rather than guess)."""
     chosen: list[str] = list(dict.fromkeys(paper_ids or []))[:MAX_PAPERS]
+    named = bool(chosen)
     if not chosen:
         for name in entities(question):
-            hits = retriever.search(name, k=3, filters=filters, options=options).hits
+            hits = retriever.search(name, k=5, filters=filters, options=options).hits
             if not hits:
                 continue
-            # Prefer a hit whose title names the entity (all its terms); otherwise the top hit. Half the terms is
-            # not enough: "Iterated Amplification" must not pick "Iterate to Accelerate" over the top hit.
-            wanted = terms(name)
-            best = max(hits[:3], key=lambda h: (coverage(wanted, h.title) == 1.0, -hits.index(h)))
+            retriever.with_abstracts(hits)
+            best = resolve(name, hits)
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
-        if len(chosen) < 2:
+        named = len(entities(question)) >= 2
+        if len(chosen) < 2 and not entities(question):
+            # "Compare these two approaches to X": no names, so the two papers closest to the question.
             for hit in retriever.search(question, k=3, filters=filters, options=options).hits:
                 if hit.paper_id not in chosen and len(chosen) < 2:
                     chosen.append(hit.paper_id)
+            named = True
     out: list[PaperHit] = []
     for pid in chosen:
         hits = retriever.search(question, k=1, filters=SearchFilters(paper_ids=[pid]), options=options).hits
         if hits:
             out.append(hits[0])
-    abstracts = retriever.store.get_papers_metadata([h.paper_id for h in out])
-    for hit in out:
-        hit.abstract = abstracts.get(hit.paper_id, {}).get("abstract", "")
-    return out
+    retriever.with_abstracts(out)
+    return out, named
+
 
 
 # ------------------------------------------------------------------ the table

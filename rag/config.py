@@ -214,12 +214,31 @@ class RetrievalSettings(BaseModel):
     )
 
 
+# The answerability model (rag.evidence.Evidence.gate), fitted by `python -m evals.fit_gate` on the answers dev
+# split; the command prints these lines. Features: rag.evidence.FEATURES.
+GATE_WEIGHTS = {
+    "best_sim": 11.6975,
+    "lead_sim": -1.1322,
+    "lead_lexical": -2.071,
+    "paper_cover": 3.8554,
+    "collection_cover": 0.5709,
+    "missing_rare": 0.0951,
+    "named": 0.0505,
+    "kind_missing": -3.1637,
+    "unknown_name": -0.5162,
+    "answer_missing": -2.6292,
+}
+GATE_BIAS = -7.7461
+GATE_THRESHOLD = 0.23
+GATE_THRESHOLD_LLM = 0.1  # not fitted: LLM backends refuse for themselves; the gate refuses only sure cases
+
+
 class EvidenceSettings(BaseModel):
     """How sentences of the retrieved abstracts are scored, and when they are enough to answer (rag.evidence).
 
-    The refusal thresholds were chosen by a grid search on the curated eval set's fact questions (refusal accuracy
-    against false refusals), checked on generated questions; every eval report records them. A sweep is
-    ``load_settings(evidence={...})``.
+    Whether to answer is a logistic model over named features (``gate_*``), fitted on the answers dev split by
+    ``python -m evals.fit_gate``; the composition knobs were swept on the same split (``python -m evals.sweep
+    --answers``). Every eval report records them. A sweep is ``load_settings(evidence={...})``.
     """
 
     similarity_weight: float = Field(
@@ -229,26 +248,50 @@ class EvidenceSettings(BaseModel):
         description="A sentence's score is this times its cosine similarity to the question plus the rest times "
         "the share of the question's content terms it contains.",
     )
-    min_sentence_sim: float = Field(
-        0.30,
-        ge=-1.0,
-        le=1.0,
-        description="Refuse (topic absent) when no sentence of the retrieved abstracts is at least this similar to "
-        "the question.",
+    gate_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(GATE_WEIGHTS),
+        description="Answerability: weights of the logistic model over the features of rag.evidence.FEATURES "
+        "(fitted on the answers dev split by `python -m evals.fit_gate`; evals/README.md).",
     )
-    min_detail_coverage: float = Field(
-        0.6,
+    gate_bias: float = Field(GATE_BIAS, description="Answerability: the logistic model's intercept.")
+    gate_threshold: float = Field(
+        GATE_THRESHOLD,
         ge=0.0,
         le=1.0,
-        description="Refuse (detail absent) when the best paper's abstract holds less than this share of the "
-        "question's detail terms (its content terms that are neither in that paper's title nor generic).",
+        description="Refuse when P(answerable) is below this (extractive answers, lists).",
+    )
+    gate_threshold_llm: float = Field(
+        GATE_THRESHOLD_LLM,
+        ge=0.0,
+        le=1.0,
+        description="The same for LLM backends: lower, because the model is told to refuse what its sources don't "
+        "state and its refusal is detected; the gate refuses only what it is sure of.",
+    )
+    answer_check_sentences: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Answerability: a question asking for a number or a name needs one (not already in the question) "
+        "in this many of the paper's best sentences.",
+    )
+    answer_window: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="...within this many words of a word of what the question asks about (its focus).",
+    )
+    list_cover_papers: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="Answerability of a list question: its terms are looked for in this many top papers together.",
     )
     confident_sim: float = Field(
         0.45,
         ge=-1.0,
         le=1.0,
-        description="A question that names no paper is answered despite low detail coverage when its best "
-        "sentence is at least this similar.",
+        description="A refusal says the paper is there but its abstract lacks the detail (rather than that the "
+        "topic is absent) when the question names the paper or its best sentence is at least this similar.",
     )
     names_paper: float = Field(
         0.5,
@@ -295,7 +338,35 @@ class EvidenceSettings(BaseModel):
         description="A list answer includes a retrieved paper whose best sentence scores at least this share of "
         "the best one (or whose title and abstract hold every content term of the question).",
     )
-    list_k: int = Field(15, ge=1, le=200, description="Papers retrieved and checked for a list question.")
+    list_min_sim: float = Field(
+        0.3,
+        ge=-1.0,
+        le=1.0,
+        description="...and whose best sentence is at least this similar to the question.",
+    )
+    list_k: int = Field(
+        15, ge=1, le=500, description="Papers first retrieved and checked for a list question..."
+    )
+    list_max: int = Field(
+        60,
+        ge=1,
+        le=1000,
+        description="...doubled while the last third of them still holds matches, up to this many.",
+    )
+    part_weight: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="For each part of a multi-part question, a sentence's score is this times its score against "
+        "the part plus the rest times its score against the whole question.",
+    )
+    number_bonus: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Added to the score of a sentence stating a number, for a part asking how much / how many.",
+    )
+    max_parts: int = Field(4, ge=1, le=10, description="Most question parts answered separately.")
 
 
 class UISettings(BaseModel):

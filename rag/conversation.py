@@ -8,34 +8,18 @@ and small base models that can't rewrite reliably. Deliberately not done: LLM-ba
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer import AnswerEngine, AskRequest, final_answer
 from rag.config import Settings, load_settings
+from rag.question import PLURAL, POSSESSIVE, SINGULAR, analyze, refers_back
 from rag.types import Answer
-
-_SINGULAR = re.compile(
-    r"\b(this paper|that paper|the paper|this work|that work|this method|that method|the method|"
-    r"this model|the model|this approach|the approach|this technique|the technique|it)\b",
-    re.IGNORECASE,
-)
-_POSSESSIVE = re.compile(r"\b(its|this paper's|the paper's)\b", re.IGNORECASE)
-_PLURAL = re.compile(
-    r"\b(these papers|those papers|these methods|both papers|both|they|them|their)\b", re.IGNORECASE
-)
-_OPENERS = re.compile(r"^\s*(and|also|what about|how about|and what about)\b", re.IGNORECASE)
 
 
 def is_followup(question: str) -> bool:
-    return bool(
-        _SINGULAR.search(question)
-        or _POSSESSIVE.search(question)
-        or _PLURAL.search(question)
-        or _OPENERS.search(question)
-    )
+    return refers_back(question)
 
 
 def rewrite_followup(question: str, previous: Answer | None) -> str:
@@ -47,12 +31,28 @@ def rewrite_followup(question: str, previous: Answer | None) -> str:
         return question
     one = f'"{titles[0]}"'
     many = " and ".join(f'"{t}"' for t in titles[:3])
-    text = _POSSESSIVE.sub(f"{one}'s", question)
-    text = _PLURAL.sub(many, text) if len(titles) > 1 else _PLURAL.sub(one, text)
-    text = _SINGULAR.sub(one, text, count=1)
+    text = POSSESSIVE.sub(f"{one}'s", question)
+    text = PLURAL.sub(many, text) if len(titles) > 1 else PLURAL.sub(one, text)
+    text = SINGULAR.sub(one, text, count=1)
     if text == question:  # "And what about X?" - no pronoun to replace: carry the previous topic along
         text = f"{question.strip()} (about {previous.standalone_question or previous.question})"
     return text
+
+
+def focus(question: str, previous: Answer | None) -> list[str] | None:
+    """The papers a follow-up is about: those the previous answer cited, when the question refers to them by a
+    pronoun ("what datasets did it use?"), or asks for a bare summary ("tl;dr") - so their abstracts are searched
+    for the new detail instead of the whole collection. None for a question that stands on its own."""
+    if previous is None or previous.refused or not previous.citations:
+        return None
+    papers = list(dict.fromkeys(c.paper_id for c in previous.citations))
+    if SINGULAR.search(question) or POSSESSIVE.search(question):
+        return papers[:1]
+    if PLURAL.search(question):
+        return papers[:10]
+    if analyze(question).intent == "summary" and len(question.split()) <= 4:
+        return papers[:1]
+    return None
 
 
 @dataclass
@@ -70,6 +70,7 @@ class ChatSession:
         """The request for ``question`` in this conversation: rewritten to stand alone, with recent history."""
         previous = self.turns[-1] if self.turns else None
         history = [(t.standalone_question or t.question, t.answer) for t in self.turns[-3:]]
+        knobs.setdefault("focus", focus(question, previous))
         return AskRequest(question, standalone=rewrite_followup(question, previous), history=history, **knobs)
 
     def stream(

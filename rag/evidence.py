@@ -17,7 +17,12 @@ or the wording of answers other than refusals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+import re
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,6 +30,7 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
+from rag.question import NAME_TOKEN, Question, analyze, asks_name, focus, mentions, states, title_name
 from rag.text import (
     coverage,
     generic_stems,
@@ -37,6 +43,56 @@ from rag.text import (
 )
 
 REFUSAL = "The collection does not contain enough information to answer this."
+
+# rarity(stems) -> {stem: rarity in [0, 1]}: 1 for a term no abstract holds, near 0 for one most abstracts hold.
+Rarity = Callable[[set[str]], dict[str, float]]
+
+# The answerability features, in the order of Settings.evidence.gate_weights (see gate_features).
+FEATURES = (
+    "best_sim",
+    "lead_sim",
+    "lead_lexical",
+    "paper_cover",
+    "collection_cover",
+    "missing_rare",
+    "named",
+    "kind_missing",
+    "unknown_name",
+    "answer_missing",
+)
+
+# A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
+_NAME_LIKE = re.compile(
+    r"^(?=.*[A-Za-z])(?:[A-Za-z]+[A-Z0-9][\w+-]*|[A-Z0-9]{2,}[\w+-]*|\w*\d\w*[A-Za-z]\w*)$"
+)
+
+_CACHE_SIZE = 50_000
+_caches: weakref.WeakKeyDictionary[Embedder, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _embed_cached(embedder: Embedder, texts: list[str]) -> list[np.ndarray]:
+    """Embeddings of ``texts``, from a per-embedder LRU cache where seen before (abstract sentences recur)."""
+    with _cache_lock:
+        try:
+            cache = _caches.setdefault(embedder, OrderedDict())
+        except TypeError:  # an embedder that can't be weakly referenced: no cache
+            cache = OrderedDict()
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+    if missing:
+        fresh = {t: np.asarray(v) for t, v in zip(missing, embedder.embed_batch(missing), strict=True)}
+    else:
+        fresh = {}
+    with _cache_lock:
+        out = [fresh[t] if t in fresh else cache[t] for t in texts]
+        for t, v in fresh.items():
+            cache[t] = v
+        for t in texts:
+            if t in cache:
+                cache.move_to_end(t)
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    return out
 
 
 class SourceLike(Protocol):
@@ -61,8 +117,10 @@ class Verdict:
     ok: bool
     reason: str = ""
     message: str = ""  # the refusal, for the user
-    paper: int | None = None  # the source the decision was about
+    paper: int | None = None  # the source the decision was about (the answer's lead paper when ok)
     missing: list[str] = field(default_factory=list)  # the question's words the paper doesn't state
+    probability: float | None = None  # the fitted model's P(answerable)
+    features: dict[str, float] = field(default_factory=dict)
 
 
 class Evidence:
@@ -74,12 +132,19 @@ class Evidence:
         sources: Sequence[SourceLike],
         embedder: Embedder,
         settings: EvidenceSettings | None = None,
+        rarity: Rarity | None = None,
+        *,
+        many: bool = False,
     ) -> None:
         self.question = question
+        self.asked: Question = analyze(question)
+        self.many = many  # a list question ("which papers ...?"): answered by several papers
         self.sources = list(sources)
         self.embedder = embedder
         self.settings = settings or EvidenceSettings()
+        self.rarity: Rarity = rarity or (lambda stems: {t: 0.5 for t in stems})
         self._vectors: dict[str, np.ndarray] = {}
+        self._rarity_cache: dict[frozenset[str], dict[str, float]] = {}
         self.by_source: dict[int, list[Sentence]] = {}
         for src in self.sources:
             self.by_source[src.n] = [
@@ -101,8 +166,8 @@ class Evidence:
     def _embed(self, texts: Iterable[str]) -> None:
         new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if new:
-            for text, vec in zip(new, self.embedder.embed_batch(new), strict=True):
-                self._vectors[text] = np.asarray(vec)
+            for text, vec in zip(new, _embed_cached(self.embedder, new), strict=True):
+                self._vectors[text] = vec
 
     @property
     def texts_embedded(self) -> int:
@@ -132,54 +197,171 @@ class Evidence:
     # ------------------------------------------------------------------ the gate
 
     def names(self, src: SourceLike) -> float:
-        """How much the question names this paper: shared title terms, as a share of either side (0 if < 2)."""
-        t_terms = terms(src.title)
-        shared = self.q_terms & t_terms
+        """How much the question names this paper: 1.0 when it says the name the title starts with ("PFGM++"),
+        else the shared title terms as a share of either side (0 if fewer than 2)."""
+        return self.title_overlap(self.question, src.title)
+
+    @staticmethod
+    def title_overlap(question: str, title: str) -> float:
+        """:meth:`names` for any question and title."""
+        name = title_name(title)
+        if name and mentions(question, name):
+            return 1.0
+        q_terms, t_terms = terms(question), terms(title)
+        shared = q_terms & t_terms
         if len(shared) < 2:
             return 0.0
-        return max(len(shared) / len(t_terms), len(shared) / len(self.q_terms))
+        return max(len(shared) / len(t_terms), len(shared) / len(q_terms))
 
-    def _check(self, src: SourceLike, best: Sentence | None, *, named: bool) -> Verdict:
+    def lead(self) -> SourceLike | None:
+        """The source of the best sentence (the first source when no sentence was found)."""
+        if self.ranked:
+            return self.source(self.ranked[0].source)
+        return self.sources[0] if self.sources else None
+
+    def features(self, src: SourceLike) -> dict[str, float]:
+        """The answerability features of ``src`` as the paper answering the question (names: :data:`FEATURES`).
+
+        * ``best_sim`` / ``lead_sim``: cosine of the question's closest sentence, over all sources / in ``src``;
+        * ``lead_lexical``: the largest share of the question's content terms one sentence of ``src`` holds;
+        * ``paper_cover`` / ``collection_cover``: the share of the question's specific terms (content terms that
+          aren't generic), weighted by rarity in the collection, that ``src`` / any abstract holds;
+        * ``missing_rare``: the rarity of the rarest specific term ``src`` lacks (0 when it lacks none);
+        * ``named``: how much the question names ``src`` (:meth:`names`);
+        * ``kind_missing``: 1 when the question asks for a kind of detail ``src`` never states (a number, hardware,
+          a license, a parameter count, code, a duration; :mod:`rag.question`);
+        * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract.
+        """
+        mine = self.by_source.get(src.n, [])
+        specific = self.q_terms - generic_stems()
+        rarity = self._rarities(specific)
+        body = terms(f"{src.title} {src.text}")
+        if self.many:  # a list question is answered by several papers: their terms together
+            for other in self.sources[: self.settings.list_cover_papers]:
+                body |= terms(f"{other.title} {other.text}")
+        total = sum(rarity.values())
+        if total > 0:
+            paper_cover = sum(r for t, r in rarity.items() if t in body) / total
+            collection_cover = sum(r for t, r in rarity.items() if r < 1.0) / total
+        else:
+            paper_cover = collection_cover = 1.0
+        missing = [r for t, r in rarity.items() if t not in body]
+        text = f"{src.title}. {src.text}"
+        return {
+            "best_sim": max((s.sim for s in self.ranked), default=0.0),
+            "lead_sim": max((s.sim for s in mine), default=0.0),
+            "lead_lexical": max((s.lexical for s in mine), default=0.0),
+            "paper_cover": paper_cover,
+            "collection_cover": collection_cover,
+            "missing_rare": max(missing, default=0.0),
+            "named": self.names(src),
+            "kind_missing": float(any(not states(kind, text) for kind in self.asked.asks)),
+            "unknown_name": float(bool(self.unknown_names())),
+            "answer_missing": self.answer_missing(src),
+        }
+
+    def answer_missing(self, src: SourceLike) -> float:
+        """For a question asking for a number or a name, whether ``src`` states one where it speaks of what is asked:
+        1.0 when no sentence holds a word of the question's focus (:func:`rag.question.focus`: "base LLM" of "which
+        base LLM ..."), 0.5 when some do but none has a new number or name (one not in the question or the title)
+        within ``answer_window`` words of a focus word, 0.0 when one does or the question asks for neither."""
+        asked_number = "number" in self.asked.asks
+        asked_name = asks_name(self.question)
+        if not (asked_number or asked_name):
+            return 0.0
+        wanted = terms(" ".join(focus(self.question))) - generic_stems()
+        if not wanted:
+            pool = self.top(self.settings.answer_check_sentences, source=src.n)
+        else:
+            pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
+            if not pool:
+                return 1.0
+        known_numbers = numbers(self.question)
+        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+        window = self.settings.answer_window
+        for s in pool:
+            tokens = words(s.text)
+            at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
+            for j, w in enumerate(tokens):
+                new_number = asked_number and bool(numbers(w) - known_numbers)
+                new_name = asked_name and bool(NAME_TOKEN.fullmatch(w)) and w.lower() not in known_names
+                if (new_number or new_name) and any(abs(i - j) <= window for i in at):
+                    return 0.0
+        return 0.5
+
+    def _rarities(self, stems: set[str]) -> dict[str, float]:
+        key = frozenset(stems)
+        if key not in self._rarity_cache:
+            self._rarity_cache[key] = self.rarity(set(stems)) if stems else {}
+        return self._rarity_cache[key]
+
+    def unknown_names(self) -> list[str]:
+        """Name-like words of the question that no abstract in the collection contains."""
+        found = []
+        for i, word in enumerate(words(self.question)):
+            if not _NAME_LIKE.match(word) or (i == 0 and word.istitle()):
+                continue
+            if self._rarities({stem(word)}).get(stem(word), 0.0) >= 1.0:
+                found.append(word)
+        return found
+
+    def probability(self, features: dict[str, float]) -> float:
+        """P(answerable) under the fitted logistic model of ``Settings.evidence`` (gate_weights, gate_bias)."""
         cfg = self.settings
-        detail = self.q_terms - terms(src.title) - generic_stems()
-        if best is None or best.sim < cfg.min_sentence_sim:
-            return Verdict(False, "topic", paper=src.n)
-        # A question that names the paper is similar to its abstract whatever it asks: then only coverage counts.
-        confident = best.sim >= cfg.confident_sim and not named
-        if detail and coverage(detail, src.text) < cfg.min_detail_coverage and not confident:
-            absent = detail - terms(src.text)
-            missing = list(dict.fromkeys(w.lower() for w in words(self.question) if stem(w) in absent))
-            return Verdict(False, "detail", paper=src.n, missing=missing)
-        return Verdict(True, paper=src.n)
+        z = cfg.gate_bias + sum(cfg.gate_weights.get(name, 0.0) * value for name, value in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def gate(self) -> Verdict:
-        """Whether the sources answer the question; when not, the refusal says what the collection does hold."""
+    def gate(self, *, threshold: float | None = None, scoped: bool = False) -> Verdict:
+        """Whether the sources answer the question; when not, the refusal says what the collection does hold.
+
+        The decision is the fitted model's P(answerable) against ``threshold`` (default
+        ``Settings.evidence.gate_threshold``), for the best sentence's paper and for a paper the question names,
+        whichever is likelier. ``scoped``: the user limited the search to these papers, so a refusal is about them.
+        """
+        cfg = self.settings
         if not self.sources:
             return Verdict(False, "empty", f"{REFUSAL} The collection has no papers matching the question.")
-        best = self.ranked[0] if self.ranked else None
-        top = self.source(best.source) if best else None
-        top = top or self.sources[0]
+        lead = self.lead()
+        assert lead is not None
+        candidates = [lead]
         named = max(self.sources, key=self.names)
-        is_named = self.names(named) >= self.settings.names_paper
-        if is_named and named is not top:
-            # The evidence may sit in another paper than the one whose title the question echoes: either will do.
-            if self._check(top, best, named=False).ok:
-                return Verdict(True, paper=top.n)
-            top = named
-        verdict = self._check(top, best, named=is_named)
-        if verdict.ok:
-            return verdict
-        if verdict.reason == "detail":
-            missing = ", ".join(verdict.missing) or "that detail"
-            verdict.message = (
-                f'{REFUSAL} The collection has "{top.title}", but its abstract does not state this '
-                f"(nothing about: {missing})."
+        if named is not lead and self.names(named) >= cfg.names_paper:
+            candidates.append(named)
+        scored: list[tuple[float, int, SourceLike, dict[str, float]]] = []
+        for src in candidates:
+            feats = self.features(src)
+            scored.append((self.probability(feats), -len(scored), src, feats))
+        p, _, top, feats = max(scored, key=lambda row: (row[0], row[1]))
+        limit = cfg.gate_threshold if threshold is None else threshold
+        if p >= limit:
+            return Verdict(True, paper=top.n, probability=p, features=feats)
+        specific = self.q_terms - generic_stems()
+        absent = specific - terms(f"{top.title} {top.text}")
+        rarity = self._rarities(specific)
+        ordered = sorted(absent, key=lambda t: -rarity.get(t, 0.0))[:3]
+        missing = list(dict.fromkeys(w.lower() for t in ordered for w in words(self.question) if stem(w) == t))
+        about_paper = scoped or feats["named"] >= cfg.names_paper or feats["lead_sim"] >= cfg.confident_sim
+        verdict = Verdict(
+            False,
+            "detail" if about_paper else "topic",
+            paper=top.n,
+            missing=missing,
+            probability=p,
+            features=feats,
+        )
+        unknown = self.unknown_names()
+        if about_paper:
+            what = ", ".join(missing) or "that detail"
+            where = (
+                f'The abstract of "{top.title}" does not state this'
+                if scoped
+                else f'The collection has "{top.title}", but its abstract does not state this'
             )
+            verdict.message = f"{REFUSAL} {where} (nothing about: {what})."
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
-            verdict.message = (
-                f"{REFUSAL} The closest papers in the collection are about other topics: {near}."
-            )
+            absent_names = f" No abstract mentions {', '.join(unknown)}." if unknown else ""
+            verdict.message = f"{REFUSAL}{absent_names} The closest papers in the collection are about other topics: {near}."
         return verdict
 
     # ------------------------------------------------------------------ support and highlighting

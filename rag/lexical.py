@@ -20,11 +20,12 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,33 @@ class LexicalIndex:
         pos = np.minimum(pos, self.size - 1)
         hit = np.asarray(self.ids[pos]) == wanted
         out[hit] = scores[pos[hit]]
+        return out
+
+    def doc_freqs(self, stems: Iterable[str]) -> dict[str, int]:
+        """How many indexed chunks hold each stem (0 for a stem no chunk holds): the collection's vocabulary."""
+        out = {s: 0 for s in stems}
+        if self.bm25 is None:
+            return out
+        vocab = self.bm25.vocab_dict
+        indptr = self.bm25.scores["indptr"]
+        for s in out:
+            tid = vocab.get(s)
+            if tid is not None and tid + 1 < len(indptr):
+                out[s] = int(indptr[tid + 1] - indptr[tid])
+        return out
+
+    def rarity(self, stems: Iterable[str]) -> dict[str, float]:
+        """How rare each stem is in the collection, in [0, 1]: 1.0 when no chunk holds it, else its inverse chunk
+        frequency scaled to below 1 (near 0 when every chunk holds it). A hyphenated term ("protein-ligand") is as
+        rare as its most common part allows."""
+        stems = list(stems)
+        parts = {s: [p for p in s.split("-") if len(p) > 1] or [s] for s in stems}
+        freqs = self.doc_freqs({p for ps in parts.values() for p in ps})
+        top = math.log((self.size + 1) / 0.5) if self.size else 1.0
+        out: dict[str, float] = {}
+        for s, ps in parts.items():
+            df = min(freqs[p] for p in ps)
+            out[s] = 1.0 if df == 0 else min(math.log((self.size + 1) / (df + 0.5)) / top, 0.999)
         return out
 
     def _query_tokens(self, query: str) -> list[str]:

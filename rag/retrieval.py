@@ -142,6 +142,19 @@ class Retriever:
         }
         return SearchResult(query, chosen, timings)
 
+    def with_abstracts(self, hits: list[PaperHit]) -> list[PaperHit]:
+        """``hits``, each given its full abstract (evidence reads whole abstracts, not just the matched chunks)."""
+        missing = [h.paper_id for h in hits if not h.abstract]
+        if missing:
+            metas = self.store.get_papers_metadata(missing)
+            for hit in hits:
+                hit.abstract = hit.abstract or metas.get(hit.paper_id, {}).get("abstract", "")
+        return hits
+
+    def rarity(self, stems: set[str]) -> dict[str, float]:
+        """Each stem's rarity in the collection (:meth:`rag.lexical.LexicalIndex.rarity`): the evidence gate's."""
+        return self.lexical.index().rarity(stems)
+
     def _missing_cosines(self, ids: list[str], known: dict[str, float], qvec: np.ndarray) -> dict[str, float]:
         """Cosine similarity to the query of the lexical candidates the dense side didn't return."""
         missing = [cid for cid in ids if cid not in known]

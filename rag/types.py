@@ -218,6 +218,10 @@ class Answer:
     fallback: bool = False
     error_type: str | None = None
     requested_backend: str = ""
+    # The evidence gate's P(answerable) (rag.evidence.Evidence.gate); None where no gate ran (compare, metadata).
+    answerability: float | None = None
+    # The features that probability came from (rag.evidence.FEATURES), for evals.fit_gate; not in the JSON contract.
+    gate_features: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract (see README)."""
@@ -247,6 +251,7 @@ class Answer:
             "cost_usd": self.cost_usd,
             "fallback": self.fallback,
             "error_type": self.error_type,
+            "answerability": None if self.answerability is None else round(self.answerability, 4),
         }
 
 

@@ -18,7 +18,7 @@ from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
-from rag.evidence import REFUSAL, Evidence
+from rag.evidence import FEATURES, REFUSAL, Evidence
 from rag.text import stem, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
@@ -134,11 +134,11 @@ def test_filters(filters: SearchFilters, meta: dict, ok: bool) -> None:
 def test_settings_override_merges_groups_and_validates(tmp_path: Path) -> None:
     base = Settings(home=tmp_path, llm={"model": "m", "temperature": 0.5})
     changed = base.override(
-        llm={"backend": "extractive"}, retrieval={"k": 3}, evidence={"min_sentence_sim": 0.4}
+        llm={"backend": "extractive"}, retrieval={"k": 3}, evidence={"gate_threshold": 0.4}
     )
     assert changed.llm.backend == "extractive" and changed.llm.model == "m" and changed.llm.temperature == 0.5
     assert changed.retrieval.k == 3 and changed.retrieval.candidates == base.retrieval.candidates
-    assert changed.evidence.min_sentence_sim == 0.4 and changed.home == tmp_path
+    assert changed.evidence.gate_threshold == 0.4 and changed.home == tmp_path
     assert base.retrieval.k == 6  # the original is untouched
     assert changed.collection_name() == base.collection_name()  # answering knobs never change the index
     with pytest.raises(ValueError):
@@ -163,31 +163,56 @@ FORESTS = src(
 )
 
 
+# A gate whose weights are easy to reason about (the fitted ones are calibrated for MiniLM, not this double): answer
+# when the paper holds the question's specific terms, refuse when it lacks the kind of detail asked for.
+PLAIN_GATE = EvidenceSettings(
+    gate_weights={"paper_cover": 10.0, "kind_missing": -10.0}, gate_bias=-5.0, gate_threshold=0.5
+)
+
+
 @pytest.mark.parametrize(
     ("question", "reason"),
     [
         ("How much does routing tokens to experts lower perplexity on WikiText-103?", ""),
         ("Which method adapts quantile regression forests to data streams?", ""),
         ("What is the best hydration ratio for sourdough bread?", "topic"),
-        # names the paper, asks for a detail its abstract doesn't state
+        # names the paper, asks for a kind of detail (hardware) its abstract doesn't state
         ("How many GPUs trained Sparse Routing for Small Language Models?", "detail"),
     ],
 )
 def test_gate(question: str, reason: str) -> None:
-    verdict = Evidence(question, [ROUTING, FORESTS], BagOfWords(), EvidenceSettings()).gate()
+    verdict = Evidence(question, [ROUTING, FORESTS], BagOfWords(), PLAIN_GATE).gate()
     assert verdict.reason == reason and verdict.ok == (reason == "")
+    assert verdict.probability is not None and set(verdict.features) == set(FEATURES)
     if reason:
         assert verdict.message.startswith(REFUSAL)
     if reason == "detail":
         assert "Sparse Routing for Small Language Models" in verdict.message
+        assert verdict.features["kind_missing"] == 1.0 and verdict.features["named"] == 1.0
         assert "gpus" in verdict.missing  # the user's word, not its stem
+
+
+def test_gate_features() -> None:
+    rare = {"wikitext-103": 1.0}  # as if no abstract in the collection held this term
+
+    def rarity(stems: set[str]) -> dict[str, float]:
+        return {t: rare.get(t, 0.3) for t in stems}
+
+    q = "How much does routing lower perplexity on WikiText-103 for AlphaFold?"
+    feats = Evidence(q, [ROUTING, FORESTS], BagOfWords(), rarity=rarity).features(ROUTING)
+    # "alphafold" is in neither abstract; "WikiText-103" is in ROUTING but (per rarity) nowhere in the collection
+    assert feats["unknown_name"] == 1.0 and 0 < feats["paper_cover"] < 1 and feats["collection_cover"] < 1
+    assert feats["answer_missing"] == 0.0  # "by 7.5%" is a new number next to "perplexity"
+    q2 = "How many parameters does the routing model have?"
+    assert Evidence(q2, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] > 0
 
 
 def test_gate_thresholds_are_settings() -> None:
     q = "How much does routing tokens to experts lower perplexity on WikiText-103?"
-    assert Evidence(q, [ROUTING], BagOfWords(), EvidenceSettings()).gate().ok
-    strict = EvidenceSettings(min_sentence_sim=0.99)
-    assert Evidence(q, [ROUTING], BagOfWords(), strict).gate().reason == "topic"
+    assert Evidence(q, [ROUTING], BagOfWords(), PLAIN_GATE).gate().ok
+    strict = PLAIN_GATE.model_copy(update={"gate_threshold": 0.9999})
+    assert not Evidence(q, [ROUTING], BagOfWords(), strict).gate().ok
+    assert Evidence(q, [ROUTING], BagOfWords(), strict).gate(threshold=0.0).ok
     assert Evidence(q, [], BagOfWords()).gate().reason == "empty"
 
 
@@ -233,6 +258,9 @@ def test_registry_lists_backends_with_reasons(tmp_path: Path) -> None:
         backends.resolve(settings, "gpt")
 
 
+OPEN_GATE = {"gate_threshold": 0.0, "gate_threshold_llm": 0.0}  # these tests are about backends, not the gate
+
+
 class _Retriever:
     """A retriever double over fixed sources."""
 
@@ -243,6 +271,12 @@ class _Retriever:
         from rag.types import SearchResult
 
         return SearchResult(query, self.hits, {})
+
+    def with_abstracts(self, hits: list) -> list:
+        return hits
+
+    def rarity(self, stems: set[str]) -> dict[str, float]:
+        return {t: 0.3 for t in stems}
 
 
 def _hits(*sources: Source) -> list:
@@ -280,7 +314,7 @@ def test_a_new_backend_is_one_class_and_a_registration(tmp_path: Path) -> None:
     try:
         embedder = BagOfWords()
         engine = AnswerEngine(
-            Settings(home=tmp_path), retriever=_Retriever(embedder, _hits(ROUTING, FORESTS))
+            Settings(home=tmp_path, evidence=OPEN_GATE), retriever=_Retriever(embedder, _hits(ROUTING, FORESTS))
         )  # type: ignore[arg-type]
         answer = engine.ask(
             AskRequest("How much does routing each token to experts lower perplexity?", backend="shouting")
@@ -309,7 +343,9 @@ def test_failing_backend_falls_back_with_a_typed_reason(tmp_path: Path) -> None:
             raise BackendTimeoutError("no answer in 1 s")
 
     try:
-        engine = AnswerEngine(Settings(home=tmp_path), retriever=_Retriever(BagOfWords(), _hits(ROUTING)))  # type: ignore[arg-type]
+        engine = AnswerEngine(
+            Settings(home=tmp_path, evidence=OPEN_GATE), retriever=_Retriever(BagOfWords(), _hits(ROUTING))
+        )  # type: ignore[arg-type]
         items = list(
             engine.stream(
                 AskRequest("How much does routing each token to experts lower perplexity?", backend="failing")

@@ -1,0 +1,169 @@
+"""Extractive answers: which sentences of the evidence answer a question, in what order, under what heading.
+
+The extractive backend, and every LLM backend's fallback, writes its answer from :func:`fact_lines`; list answers
+come from :func:`list_matches`; summaries from :func:`summary_sentences`. Each answers one failure class of quoting
+"the sentence most similar to the question":
+
+* **every part**: a multi-part question ("which benchmark, how many problems, what score?") gets the lead paper's
+  best sentence for *each* part (:attr:`rag.question.Question.parts`);
+* **numbers**: a part that asks "how much / how many / what score" prefers a sentence that states a number
+  (``Settings.evidence.number_bonus``);
+* **one paper**: sentences come from the lead paper (the one the gate accepted); another paper's only when its
+  sentence scores nearly as well (``other_floor``), so an unrelated paper sharing a word isn't quoted;
+* **the name**: "which paper / method ...?" answers open with the paper's title and the name its abstract defines
+  (:func:`defined_name`);
+* **lists**: every retrieved paper whose abstract meets the question (:func:`list_matches`).
+
+Deliberately not here: whether to answer at all (:meth:`rag.evidence.Evidence.gate`), retrieval, and markers'
+validation (:mod:`rag.citations`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from rag.config import EvidenceSettings
+from rag.evidence import Evidence, Sentence, SourceLike
+from rag.question import states, title_name
+from rag.text import coverage, terms
+
+S = TypeVar("S", bound=SourceLike)
+
+# "We propose X", "called X", "dubbed X": the name an abstract gives its method, benchmark or model.
+_DEFINES = re.compile(
+    r"\b(?:we (?:propose|introduce|present|call|name|dub|term|develop|release)|called|named|dubbed|termed|coined)"
+    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w-]+\s+){0,6}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
+)
+
+_RESULT_CUES = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)|\b(?:outperform\w*|achiev\w*|improv\w*|speed-?ups?|state-of-the-art|"
+    r"surpass\w*|results? (?:show|demonstrate|indicate)|we (?:show|find|demonstrate)|experiments? (?:show|demonstrate))",
+    re.IGNORECASE,
+)
+_METHOD_CUES = re.compile(
+    r"\bwe (?:propose|introduce|present|develop|design|formulate)|\b(?:this|our) (?:paper|work) (?:proposes|introduces|"
+    r"presents)|\bin this (?:paper|work)\b",
+    re.IGNORECASE,
+)
+
+
+def defined_name(title: str, abstract: str) -> str:
+    """The name of the paper's method, model or benchmark: the title's "Name: ..." prefix, else the first name
+    the abstract defines ("we propose X", "dubbed X"); "" when neither."""
+    name = title_name(title)
+    if name:
+        return name
+    m = _DEFINES.search(abstract)
+    return m.group(1).rstrip(".,;") if m else ""
+
+
+def heading(src: SourceLike) -> str:
+    """The line that names the paper an answer comes from: its title, its defined name when the title lacks it."""
+    name = defined_name(src.title, src.text)
+    extra = f" ({name})" if name and name.lower() not in src.title.lower() else ""
+    return f'"{src.title}"{extra} [{src.n}]:'
+
+
+def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list[Sentence]) -> list[float]:
+    """How well each sentence of ``pool`` answers one part of the question."""
+    cfg = evidence.settings
+    if part.strip() == evidence.question.strip():
+        base = [s.score for s in pool]
+    else:
+        evidence._embed([part])
+        pvec = evidence._vectors[part]
+        p_terms = terms(part) | (evidence.q_terms if len(terms(part)) < 2 else set())
+        w = cfg.similarity_weight
+        own = [
+            w * float(evidence._vectors[s.text] @ pvec) + (1 - w) * coverage(p_terms, s.text) for s in pool
+        ]
+        base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
+    if "number" in asks:
+        base = [
+            b + (cfg.number_bonus if states("number", s.text) else 0.0)
+            for b, s in zip(base, pool, strict=True)
+        ]
+    return base
+
+
+def fact_sentences(evidence: Evidence, lead: int | None, *, only_lead: bool = False) -> list[Sentence]:
+    """The sentences of a fact answer, in answer order: the lead paper's best for each part of the question, its
+    next best while close, then other papers' only when nearly as good as the best overall (never with
+    ``only_lead``)."""
+    cfg: EvidenceSettings = evidence.settings
+    ranked = evidence.ranked
+    if not ranked:
+        return []
+    lead = lead if lead is not None else ranked[0].source
+    mine = evidence.by_source.get(lead, [])
+    picked: list[Sentence] = []
+    asked = evidence.asked
+    parts = list(zip(asked.parts, asked.part_asks, strict=True)) if len(asked.parts) > 1 else []
+    parts = parts or [(evidence.question, asked.asks)]
+    for part, asks in parts[: cfg.max_parts]:
+        pool = [s for s in mine if s not in picked]
+        if not pool:
+            break
+        scores = _part_scores(evidence, part, asks, pool)
+        picked.append(pool[int(np.argmax(scores))])
+    own = [s for s in ranked if s.source == lead]
+    top = own[0].score if own else ranked[0].score
+    for s in own:
+        if len(picked) >= max(cfg.sentences_per_paper, len(parts)):
+            break
+        if s not in picked and s.score >= cfg.lead_floor * top:
+            picked.append(s)
+    if only_lead:
+        return picked
+    best = ranked[0].score
+    others: dict[int, int] = {}
+    for s in ranked:
+        if len(picked) >= max(cfg.answer_sentences, len(parts)):
+            break
+        if s.source == lead or s.score < cfg.other_floor * best or s in picked:
+            continue
+        if others.get(s.source, 0) < 1:
+            picked.append(s)
+            others[s.source] = others.get(s.source, 0) + 1
+    return picked
+
+
+def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
+    """A summary of one paper: its problem (the opening sentence), its method and its main result, in order."""
+    mine = evidence.by_source.get(lead, [])
+    if not mine:
+        return []
+    chosen = {0}
+    for cue in (_METHOD_CUES, _RESULT_CUES):
+        hits = [i for i, s in enumerate(mine) if i not in chosen and cue.search(s.text)]
+        if hits:
+            chosen.add(hits[0] if cue is _METHOD_CUES else hits[-1])
+    if len(chosen) < 3 and len(mine) > 1:
+        chosen.add(len(mine) - 1)
+    return [mine[i] for i in sorted(chosen)]
+
+
+def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sentence]]:
+    """Every source whose abstract meets the question, with the sentence that shows it, best first.
+
+    A paper meets it when its best sentence is at least ``list_floor`` of the best paper's score and at least
+    ``list_min_sim`` similar, or when its title and abstract hold every content term of the question.
+    """
+    cfg = evidence.settings
+    best = evidence.best_by_source()
+    if not best:
+        return []
+    top = max(s.score for s in best.values())
+    out = []
+    for src in sources:
+        sentence = best.get(src.n)
+        if sentence is None:
+            continue
+        close = sentence.score >= cfg.list_floor * top and sentence.sim >= cfg.list_min_sim
+        if close or evidence.covers_question(f"{src.title} {src.text}"):
+            out.append((src, sentence))
+    return sorted(out, key=lambda pair: -pair[1].score)

@@ -1,0 +1,248 @@
+"""What a question asks for, from its wording alone: its parts, the kinds of detail it wants, and its intent.
+
+One :func:`analyze` per question, used by the evidence gate (is the kind of detail asked for in the paper at all?)
+and by answer composition (one sentence per part; a number for "how much" parts; the paper named first for
+"which paper" questions; a summary for "summarize X"; stored metadata for "when was X published").
+
+* **parts**: "Which benchmark does X introduce, how many problems does it have and what does GPT-4 score?" has three
+  parts; each is answered from its own best sentence.
+* **asks**: detail kinds (:data:`DETAIL_KINDS`): ``number``, ``hardware``, ``license``, ``parameters``, ``code``,
+  ``duration``. Each has a cue in questions and a cue in abstracts (:func:`states`): a question asking which GPU was
+  used is not answered by an abstract that never names hardware.
+* **intent**: ``fact`` (default), ``summary`` ("summarize X", "tl;dr", "what is X about?"), or ``metadata`` (dates,
+  authors, sources; answered from the stored metadata, not the abstract).
+
+Deliberately not here: embeddings, retrieval or settings; every rule is a regular expression over the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_I = re.IGNORECASE
+
+# Words a question part starts with ("..., how many problems does it have and what does GPT-4 score?").
+_WH = (
+    r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|in what|"
+    r"on what|for what|with what|by how much|roughly how|approximately how)"
+)
+_PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b))\s*", _I)
+
+# (cue in a question, cue in an abstract) per kind of detail.
+DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "number": (
+        re.compile(
+            r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
+            r"|\bnumber of\b|\bwhat (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
+            r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
+            r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate)s?\b",
+            _I,
+        ),
+        re.compile(
+            r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twice|double|half|hundreds?|thousands?|"
+            r"millions?|billions?|dozens?|orders? of magnitude)\b",
+            _I,
+        ),
+    ),
+    "hardware": (
+        re.compile(r"\b(?:gpus?|tpus?|hardware|a100s?|h100s?|v100s?|accelerators?|graphics cards?)\b", _I),
+        re.compile(
+            r"\b(?:gpus?|tpus?|a100|h100|v100|cpus?|hardware|accelerators?|chips?|fpgas?|on-device)\b", _I
+        ),
+    ),
+    "license": (
+        re.compile(r"\blicen[cs]e[sd]?\b", _I),
+        re.compile(r"\blicen[cs]e|\bopen[- ]source|\bapache\b|\bMIT\b|\bcreative commons\b", _I),
+    ),
+    "parameters": (
+        re.compile(
+            r"\bhow many (?:\S+ )?parameters\b|\bparameter count\b|\bnumber of parameters\b|\bmodel size\b",
+            _I,
+        ),
+        re.compile(r"\b\d+(?:\.\d+)?\s?[MBK]\b|\b(?:million|billion)\b|\bparameters?\b", _I),
+    ),
+    "code": (
+        re.compile(
+            r"\bgithub\b|\bsource code\b|\brepositor(?:y|ies)\b|\bcode (?:is |was )?(?:available|released|public)\b"
+            r"|\bwhere can i (?:find|get|download)\b|\burl\b",
+            _I,
+        ),
+        re.compile(
+            r"github|https?://|\bcode\b.{0,40}\bavailable\b|\bopen[- ]source|\bwe release\b|\breleased?\b", _I
+        ),
+    ),
+    "duration": (
+        re.compile(
+            r"\bhow long (?:does|did|do|would) (?:it|they|the \w+) (?:take|need|train|run)\b|\btraining time\b"
+            r"|\bwall[- ]?clock\b|\bgpu[- ]hours\b",
+            _I,
+        ),
+        re.compile(r"\b(?:hours?|days?|weeks?|minutes?|seconds?|GPU-hours)\b|\b\d+\s?(?:h|min|s)\b", _I),
+    ),
+}
+
+# "Which paper/method ... ?": the answer should start by naming the paper (and its method's name).
+_WHICH = re.compile(
+    r"^\s*(?:(?:so|and|ok|okay),?\s+)?(?:which|what)\s+(?:\S+\s+){0,2}?(?:paper|work|study|method|model|approach|"
+    r"framework|benchmark|dataset|technique|architecture|algorithm|system|tool|library|optimizer|one)s?\b"
+    r"|\b(?:is there|are there|has anyone|have people|do you know|i remember|there(?:'s| is) (?:a|an|some))\b"
+    r"|\bwhat(?:'s| is| was) (?:it|the paper|that paper|the method|that method) called\b"
+    r"|\bwhat(?:'s| is| was) the name\b",
+    _I,
+)
+
+_SUMMARY = re.compile(
+    r"^\s*(?:please\s+)?(?:summari[sz]e|summary|sum up|tl;?dr|give me (?:a |the )?(?:summary|gist|overview|tl;?dr)"
+    r"|overview of|explain)\b"
+    r"|\bwhat(?:'s| is| are| was) (?:the paper |the work |the study )?[\"“]?.{2,120}?[\"”]? (?:about|all about)\s*\??\s*$"
+    r"|\b(?:main|key) (?:idea|contribution|takeaway|findings?)s? of\b"
+    r"|\btl;?dr\b",
+    _I,
+)
+
+_METADATA = {
+    "date": re.compile(
+        r"\b(?:when was|when were|what year|which year|publication date|published (?:in|on|when|after|before|"
+        r"between|during)|date of)\b|\bfrom (?:19|20)\d\d\b|\bin (?:19|20)\d\d\b.*\bpublished|\bpublished\b.*\b(?:19|20)\d\d\b",
+        _I,
+    ),
+    "authors": re.compile(
+        r"\b(?:who (?:wrote|authored|are the authors)|authors? of|author list|written by|how many authors)\b",
+        _I,
+    ),
+    "source": re.compile(
+        r"\b(?:which|what) (?:listing )?(?:page|source|daily papers page)\b|\bwhere (?:was|is) (?:it|this|the paper) listed\b",
+        _I,
+    ),
+}
+
+# References back to an earlier turn: "it", "this paper", "their" (rag.conversation resolves them).
+SINGULAR = re.compile(
+    r"\b(this paper|that paper|the paper|this work|that work|this method|that method|the method|"
+    r"this model|the model|this approach|the approach|this technique|the technique|it)\b",
+    _I,
+)
+POSSESSIVE = re.compile(r"\b(its|this paper's|the paper's)\b", _I)
+PLURAL = re.compile(r"\b(these papers|those papers|these methods|both papers|both|they|them|their)\b", _I)
+OPENERS = re.compile(r"^\s*(and|also|what about|how about|and what about)\b", _I)
+
+
+def refers_back(text: str) -> bool:
+    """Whether ``text`` refers to something earlier in a conversation ("it", "their", "and what about ...")."""
+    return bool(
+        SINGULAR.search(text) or POSSESSIVE.search(text) or PLURAL.search(text) or OPENERS.search(text)
+    )
+
+
+def bare_reference(text: str) -> bool:
+    """A short question whose paper is only a pronoun ("What datasets did it use?"): it needs an antecedent."""
+    return len(text.split()) <= 14 and bool(SINGULAR.search(text) or POSSESSIVE.search(text))
+
+
+# A title that starts with its method's name: "PFGM++: Unlocking ...", "Sirius - Contextual ...".
+_TITLE_NAME = re.compile(r"^\s*([^:–—]{2,40}?)\s*(?::|\s[–—-]\s)")
+
+
+def title_name(title: str) -> str:
+    """The name a title starts with ("PFGM++" of "PFGM++: Unlocking ..."), "" when it has none (or a long one)."""
+    m = _TITLE_NAME.match(title)
+    return m.group(1).strip() if m and len(m.group(1).split()) <= 3 else ""
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` contains ``name`` as a whole word (case-insensitive)."""
+    return bool(name) and bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, _I))
+
+
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+# "Which base LLM / what robot arm / which datasets ...": the answer is a name.
+_ASKS_NAME = re.compile(
+    r"\b(?:which|what)\s+(?:\S+\s+){0,3}?(?:models?|llms?|datasets?|benchmarks?|robots?|arms?|solvers?|"
+    r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
+    r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
+    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus)\b",
+    _I,
+)
+# A word that looks like a name: CamelCase, an acronym, letters with digits ("GPT-4o", "ResNet50", "TOFU").
+NAME_TOKEN = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-?\d[\w.-]*|[A-Z][a-z]+-\w+)")
+
+
+_FOCUS = re.compile(
+    r"\b(?:which|what|how many|how much)\s+((?:[^\s?]+\s+){0,8}?[^\s?]+)\s+(?:does|do|did|is|are|was|were|has|"
+    r"have|had|can|could|would|will|should|on|in|for|of|to|from|with|reach|reached|achieve|achieved|get|gets|"
+    r"got|use|used|uses|give|gives|cut|cuts)\b",
+    _I,
+)
+
+
+def focus(text: str) -> list[str]:
+    """The words a question asks *about* in each "which/what/how many ... <verb>" phrase: "base LLM" of "Which
+    base LLM was unlearned ...", "AlpacaEval win rate" of "What AlpacaEval win rate does ...". Empty when none."""
+    return [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
+
+
+def asks_name(text: str) -> bool:
+    """Whether the question asks for something's name ("which base LLM ...?")."""
+    return bool(_ASKS_NAME.search(text))
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question's parts, the detail kinds it asks for, whether it asks to name a paper, and its intent."""
+
+    text: str
+    parts: list[str] = field(default_factory=list)
+    asks: frozenset[str] = frozenset()
+    part_asks: list[frozenset[str]] = field(default_factory=list)  # asks of each part
+    which: bool = False
+    intent: str = "fact"  # "fact", "summary" or "metadata"
+    metadata: frozenset[str] = frozenset()  # for intent "metadata": "date", "authors", "source"
+    years: list[int] = field(default_factory=list)  # years the question names
+
+
+def asked_kinds(text: str) -> frozenset[str]:
+    """The detail kinds whose question cue ``text`` contains."""
+    return frozenset(kind for kind, (cue, _) in DETAIL_KINDS.items() if cue.search(text))
+
+
+def states(kind: str, text: str) -> bool:
+    """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all."""
+    return bool(DETAIL_KINDS[kind][1].search(text))
+
+
+def split_parts(text: str) -> list[str]:
+    """The sub-questions of ``text``: split at '?', ';' and at ', what/how/which ...' / ' and how ...'.
+
+    Pieces of fewer than three words are glued back to the one before ("..., and how?" is not a part).
+    """
+    pieces = [p.strip(" ,.") for p in _PART_SPLIT.split(text) if p and p.strip(" ,.")]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(piece.split()) < 3:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts or [text.strip()]
+
+
+def analyze(text: str) -> Question:
+    parts = split_parts(text)
+    metadata = frozenset(k for k, rx in _METADATA.items() if rx.search(text))
+    if metadata:
+        intent = "metadata"
+    elif _SUMMARY.search(text):
+        intent = "summary"
+    else:
+        intent = "fact"
+    return Question(
+        text=text,
+        parts=parts,
+        asks=asked_kinds(text),
+        part_asks=[asked_kinds(p) for p in parts],
+        which=bool(_WHICH.search(text)),
+        intent=intent,
+        metadata=metadata,
+        years=[int(m.group(0)) for m in _YEAR.finditer(text)],
+    )

@@ -56,13 +56,37 @@ def collect(records: Sequence[dict[str, Any]], settings: Settings) -> list[dict[
     return rows
 
 
-def matrix(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([[row["features"][f] for f in FEATURES] for row in rows], dtype=np.float64)
+def collect_list(records: Sequence[dict[str, Any]], settings: Settings, k: int) -> list[dict[str, Any]]:
+    """One row per (list question, retrieved paper): label 1 when the paper is in the question's gold list."""
+    from rag.api import normalize_title
+
+    engine = api.engine(settings)
+    rows = []
+    for r in records:
+        if r["kind"] != "list":
+            continue
+        gold = {normalize_title(t) for t in r["gold_titles"]}
+        for src, feats in engine.list_candidates(r["question"], k):
+            rows.append(
+                {
+                    "id": r["id"],
+                    "title": src.title,
+                    "label": int(normalize_title(src.title) in gold),
+                    "features": feats,
+                }
+            )
+    return rows
+
+
+def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray]:
+    x = np.array([[row["features"][f] for f in names] for row in rows], dtype=np.float64)
     y = np.array([row["label"] for row in rows], dtype=np.float64)
     return x, y
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: float = 0.1) -> tuple[np.ndarray, float]:
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: float = 0.1
+) -> tuple[np.ndarray, float]:
     """Logistic regression on standardised features with balanced class weights; weights returned in raw units."""
     mu, sd = x.mean(axis=0), x.std(axis=0)
     sd[sd == 0] = 1.0
@@ -139,9 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default="evals/reports/gate", help="folder for features, fit and plot")
     p.add_argument("--report-test", action="store_true", help="also score the test split (never fitted on)")
     p.add_argument("--features", help="reuse a features.json from an earlier run instead of asking again")
+    p.add_argument(
+        "--model",
+        choices=["gate", "list"],
+        default="gate",
+        help="gate: whether to answer at all (default); list: which retrieved papers a list answer includes",
+    )
+    p.add_argument("--list-k", type=int, default=30, help="--model list: papers retrieved per question")
+    p.add_argument(
+        "--beta", type=float, default=2.0, help="--model list: the F-beta chosen on (recall-heavy)"
+    )
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.model == "list":
+        return _fit_list(args, out)
     if args.features:
         rows = json.loads(Path(args.features).read_text(encoding="utf-8"))
     else:
@@ -171,7 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "bias": round(b, 4),
         "threshold": chosen["threshold"],
         "dev_at_threshold": chosen,
-        "test_at_threshold": next((c for c in curves.get("test", []) if c["threshold"] == chosen["threshold"]), None),
+        "test_at_threshold": next(
+            (c for c in curves.get("test", []) if c["threshold"] == chosen["threshold"]), None
+        ),
         "n_dev": len(dev),
         "n_test": len(test),
         "max_false": args.max_false,
@@ -187,6 +225,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dev at threshold: {chosen}", file=sys.stderr)
     if fitted["test_at_threshold"]:
         print(f"test at threshold: {fitted['test_at_threshold']}", file=sys.stderr)
+    return 0
+
+
+def _fit_list(args: argparse.Namespace, out: Path) -> int:
+    from rag.compose import LIST_FEATURES
+
+    if args.features:
+        rows = json.loads(Path(args.features).read_text(encoding="utf-8"))
+    else:
+        _, _, records = load_dataset(args.dataset)
+        settings = load_settings()
+        api.ensure_ingested(settings)
+        rows = []
+        for split in ["dev", "test"] if args.report_test else ["dev"]:
+            part = [r for r in records if r.get("split") == split]
+            rows += [{**row, "split": split} for row in collect_list(part, settings, args.list_k)]
+        (out / "list_features.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    dev = [r for r in rows if r["split"] == "dev"]
+    x, y = matrix(dev, LIST_FEATURES)
+    w, b = fit(x, y, l2=args.l2)
+    p = probabilities(x, w, b)
+
+    def scores(t: float, rows_: list[dict[str, Any]], p_: np.ndarray) -> dict[str, float]:
+        by_q: dict[str, list[tuple[int, bool]]] = {}
+        for row, prob in zip(rows_, p_, strict=True):
+            by_q.setdefault(row["id"], []).append((row["label"], prob >= t))
+        recalls = [
+            sum(1 for lab, inc in v if lab and inc) / max(1, sum(lab for lab, _ in v)) for v in by_q.values()
+        ]
+        precs = [
+            sum(1 for lab, inc in v if lab and inc) / n
+            for v in by_q.values()
+            if (n := sum(inc for _, inc in v))
+        ]
+        r, pr = float(np.mean(recalls)), float(np.mean(precs)) if precs else 0.0
+        beta2 = args.beta**2
+        f = (1 + beta2) * pr * r / (beta2 * pr + r) if pr + r else 0.0
+        return {"threshold": t, "recall": r, "precision": pr, "f_beta": f}
+
+    grid = [scores(float(t), dev, p) for t in np.round(np.arange(0.05, 0.96, 0.01), 2)]
+    chosen = max(grid, key=lambda g: g["f_beta"])
+    print("LIST_WEIGHTS = {")
+    for f, v in zip(LIST_FEATURES, w, strict=True):
+        print(f'    "{f}": {round(float(v), 4)},')
+    print("}")
+    print(f"LIST_BIAS = {round(b, 4)}")
+    print(f"LIST_THRESHOLD = {chosen['threshold']}")
+    print(f"dev at threshold: {chosen}", file=sys.stderr)
+    test = [r for r in rows if r["split"] == "test"]
+    if test:
+        xt, _ = matrix(test, LIST_FEATURES)
+        print(
+            f"test at threshold: {scores(chosen['threshold'], test, probabilities(xt, w, b))}",
+            file=sys.stderr,
+        )
+    (out / "list_fit.json").write_text(
+        json.dumps({"chosen": chosen, "grid": grid}, indent=1), encoding="utf-8"
+    )
     return 0
 
 

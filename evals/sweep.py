@@ -5,7 +5,7 @@
 combination, R@1 / R@5 / R@10 / MRR of the hybrid retriever, plus dense-only and BM25-only as references. Each
 combination is a ``Settings.override``: nothing is patched.
 
-``--answers`` sweeps the answer chain instead (any settings group, e.g. ``--set evidence.list_floor=0.5,0.6``):
+``--answers`` sweeps the answer chain instead (any settings group, e.g. ``--set evidence.list_threshold=0.4,0.5``):
 per combination, the answer metrics of one backend (default extractive) per question kind, as ``paper-rag eval``
 computes them (:func:`evals.runner.run_answers`), without the retrievers' comparison; ``--dump`` writes every
 answer of the last combination to a JSON file, for reading.

@@ -168,7 +168,10 @@ class AnswerEngine:
             )
             yield answer.answer
             return answer
-        evidence = self._evidence(query, sources, many=kind == "list")
+        # A follow-up about the cited papers is retrieved by its rewritten form (the title put in for "it"), but its
+        # sentences are weighed against the words the user wrote: the title would favour sentences restating it.
+        weigh = request.question if request.focus else query
+        evidence = self._evidence(weigh, sources, many=kind == "list")
         threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
@@ -250,31 +253,47 @@ class AnswerEngine:
                 return hits
             tail = number_sources(hits)
             evidence = self._evidence(query, tail, many=True)
-            matched = {src.n for src, _ in compose.list_matches(evidence, tail)}
+            matched = {src.n for src, _, _ in compose.list_matches(evidence, tail)}
             if not any(n > k - k // 3 for n in matched):
                 return hits
             k = min(2 * k, cfg.list_max)
         yield ""  # unreachable: makes this a generator like the other steps
 
+    def list_candidates(self, question: str, k: int) -> list[tuple[Source, dict[str, float]]]:
+        """The top ``k`` papers for a list question, each with its :func:`rag.compose.list_features` (for
+        ``evals.fit_gate --model list``, which fits the model that decides which of them a list answer includes)."""
+        sources = number_sources(self._search(question, k, None))
+        feats = compose.list_features(self._evidence(question, sources, many=True), sources)
+        return [(s, feats[s.n]) for s in sources if s.n in feats]
+
     def _list(self, answer: Answer, evidence: Evidence) -> Generator[str, None, Answer]:
         """Every retrieved paper whose abstract meets the question, one cited line each, numbered 1..n."""
+        cfg = self.settings.evidence
         matches = compose.list_matches(evidence, answer.sources)
         # Renumber: the answer cites [1]..[n] contiguously, in the order listed; unlisted sources come after.
-        listed = [src.n for src, _ in matches]
+        listed = [src.n for src, _, _ in matches]
         order = listed + [s.n for s in answer.sources if s.n not in listed]
         renumber = {old: new for new, old in enumerate(order, start=1)}
         for src in answer.sources:
             src.n = renumber[src.n]
         answer.sources.sort(key=lambda s: s.n)
+        sure = [(src, sentence) for src, sentence, p in matches if p >= cfg.list_sure]
+        maybe = [(src, sentence) for src, sentence, p in matches if p < cfg.list_sure]
         checked = len(answer.sources)
-        head = f"{len(matches)} of the {checked} papers checked match:"
-        lines = []
-        for src, sentence in matches:
-            lines.append(f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}].")
-            src.support = sentence.text
-        for piece in [head, *lines]:
-            yield piece if piece is head else "\n" + piece
-        text = "\n".join([head, *lines])
+        if sure:
+            head = f"{len(sure)} of the {checked} papers checked match:"
+        else:
+            head = f"No paper of the {checked} checked clearly matches; the closest:"
+        pieces = [head]
+        for group, title in ((sure, None), (maybe, "May also be relevant:" if sure else None)):
+            if group and title:
+                pieces.append(title)
+            for src, sentence in group:
+                pieces.append(f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}].")
+                src.support = sentence.text
+        for i, piece in enumerate(pieces):
+            yield piece if i == 0 else "\n" + piece
+        text = "\n".join(pieces)
         answer.citations = cited_list(text, answer.sources)
         answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
         return answer

@@ -96,7 +96,12 @@ def is_comparison(question: str) -> bool:
     """Whether ``question`` asks to compare papers (see the module docstring for the rule)."""
     if _EXPLICIT.search(question):
         return True
-    if _BETWEEN.search(question) or _DIFFER.search(question) or _VERSUS.search(question) or _EACH.search(question):
+    if (
+        _BETWEEN.search(question)
+        or _DIFFER.search(question)
+        or _VERSUS.search(question)
+        or _EACH.search(question)
+    ):
         return len(entities(question)) >= 2
     return False
 
@@ -162,7 +167,6 @@ def pick_papers(
             out.append(hits[0])
     retriever.with_abstracts(out)
     return out, named
-
 
 
 # ------------------------------------------------------------------ the table

@@ -147,23 +147,69 @@ def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
     return [mine[i] for i in sorted(chosen)]
 
 
-def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sentence]]:
-    """Every source whose abstract meets the question, with the sentence that shows it, best first.
+LIST_FEATURES = ("relative", "sim", "lexical", "cover", "alt_cover", "rank", "retrieval")
+_ALTERNATIVES = re.compile(r"\s+or\s+|,\s*|/|\s+and/or\s+", re.IGNORECASE)
 
-    A paper meets it when its best sentence is at least ``list_floor`` of the best paper's score and at least
-    ``list_min_sim`` similar, or when its title and abstract hold every content term of the question.
+
+def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int, dict[str, float]]:
+    """Per source (by number), how well its abstract meets a list question (names: :data:`LIST_FEATURES`):
+
+    * ``relative`` / ``sim`` / ``lexical``: its best sentence's score as a share of the best paper's, its cosine
+      similarity, its share of the question's content terms;
+    * ``cover``: the share of the question's content terms its title and abstract hold; ``alt_cover``: the same for
+      the best-held alternative of an "X or Y" question;
+    * ``rank`` / ``retrieval``: 1 / its retrieval rank, and its retrieval score as a share of the top one's.
     """
-    cfg = evidence.settings
     best = evidence.best_by_source()
     if not best:
-        return []
-    top = max(s.score for s in best.values())
-    out = []
-    for src in sources:
+        return {}
+    top = max(s.score for s in best.values()) or 1.0
+    top_retrieval = max((getattr(s, "score", 0.0) for s in sources), default=0.0) or 1.0
+    alternatives = [terms(a) for a in _ALTERNATIVES.split(evidence.question)]
+    alternatives = [a for a in alternatives if a]
+    out = {}
+    for rank, src in enumerate(sources, start=1):
         sentence = best.get(src.n)
         if sentence is None:
             continue
-        close = sentence.score >= cfg.list_floor * top and sentence.sim >= cfg.list_min_sim
-        if close or evidence.covers_question(f"{src.title} {src.text}"):
-            out.append((src, sentence))
-    return sorted(out, key=lambda pair: -pair[1].score)
+        text = f"{src.title} {src.text}"
+        cover = coverage(evidence.q_terms, text)
+        alt = (
+            max((coverage(a, text) for a in alternatives), default=cover) if len(alternatives) > 1 else cover
+        )
+        out[src.n] = {
+            "relative": sentence.score / top,
+            "sim": sentence.sim,
+            "lexical": sentence.lexical,
+            "cover": cover,
+            "alt_cover": alt,
+            "rank": 1.0 / rank,
+            "retrieval": getattr(src, "score", 0.0) / top_retrieval,
+        }
+    return out
+
+
+def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sentence, float]]:
+    """Every source whose abstract meets the list question, with the sentence that shows it and the model's
+    probability, likeliest first.
+
+    A paper meets it when the fitted logistic model over :func:`list_features` (``Settings.evidence.list_weights``,
+    ``list_bias``) gives it at least ``list_threshold``, or when its title and abstract hold every content term
+    of the question.
+    """
+    cfg = evidence.settings
+    best = evidence.best_by_source()
+    feats = list_features(evidence, sources)
+    out = []
+    for src in sources:
+        f = feats.get(src.n)
+        if f is None:
+            continue
+        z = cfg.list_bias + sum(cfg.list_weights.get(k, 0.0) * v for k, v in f.items())
+        p = float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
+        if f["cover"] == 1.0:
+            p = max(p, cfg.list_sure)
+        if p >= cfg.list_threshold:
+            out.append((src, best[src.n], p))
+    out.sort(key=lambda row: -row[2])
+    return out

@@ -230,6 +230,19 @@ GATE_WEIGHTS = {
 }
 GATE_BIAS = -7.7461
 GATE_THRESHOLD = 0.23
+# Which retrieved papers a list answer includes (rag.compose.list_matches), fitted the same way (--model list).
+LIST_WEIGHTS = {
+    "relative": 5.7812,
+    "sim": -0.775,
+    "lexical": -0.0268,
+    "cover": 1.0097,
+    "alt_cover": 0.9782,
+    "rank": 3.4679,
+    "retrieval": 2.0703,
+}
+LIST_BIAS = -6.3684
+LIST_THRESHOLD = 0.44
+LIST_SURE = 0.7  # not fitted: at this probability a paper is listed as a match, below it as "may be relevant"
 GATE_THRESHOLD_LLM = 0.1  # not fitted: LLM backends refuse for themselves; the gate refuses only sure cases
 
 
@@ -331,18 +344,23 @@ class EvidenceSettings(BaseModel):
         le=1.0,
         description="...and a sentence of another paper only at this share (a fact answer stays focused).",
     )
-    list_floor: float = Field(
-        0.9,
+    list_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(LIST_WEIGHTS),
+        description="List answers: weights of the logistic model over rag.compose.LIST_FEATURES that decides "
+        "whether a retrieved paper meets the question (fitted by `python -m evals.fit_gate --model list`).",
+    )
+    list_bias: float = Field(LIST_BIAS, description="List answers: the model's intercept.")
+    list_threshold: float = Field(
+        LIST_THRESHOLD,
         ge=0.0,
         le=1.0,
-        description="A list answer includes a retrieved paper whose best sentence scores at least this share of "
-        "the best one (or whose title and abstract hold every content term of the question).",
+        description="List answers: include a paper at this probability or more...",
     )
-    list_min_sim: float = Field(
-        0.3,
-        ge=-1.0,
+    list_sure: float = Field(
+        LIST_SURE,
+        ge=0.0,
         le=1.0,
-        description="...and whose best sentence is at least this similar to the question.",
+        description='...as a match from this probability on, below it under "may also be relevant".',
     )
     list_k: int = Field(
         15, ge=1, le=500, description="Papers first retrieved and checked for a list question..."

@@ -281,7 +281,9 @@ class Evidence:
         window = self.settings.answer_window
         for s in pool:
             tokens = words(s.text)
-            at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
+            at = (
+                [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
+            )
             for j, w in enumerate(tokens):
                 new_number = asked_number and bool(numbers(w) - known_numbers)
                 new_name = asked_name and bool(NAME_TOKEN.fullmatch(w)) and w.lower() not in known_names
@@ -339,7 +341,9 @@ class Evidence:
         absent = specific - terms(f"{top.title} {top.text}")
         rarity = self._rarities(specific)
         ordered = sorted(absent, key=lambda t: -rarity.get(t, 0.0))[:3]
-        missing = list(dict.fromkeys(w.lower() for t in ordered for w in words(self.question) if stem(w) == t))
+        missing = list(
+            dict.fromkeys(w.lower() for t in ordered for w in words(self.question) if stem(w) == t)
+        )
         about_paper = scoped or feats["named"] >= cfg.names_paper or feats["lead_sim"] >= cfg.confident_sim
         verdict = Verdict(
             False,

@@ -170,11 +170,13 @@ class AnswerEngine:
             return answer
         # A follow-up about the cited papers is retrieved by its rewritten form (the title put in for "it"), but its
         # sentences are weighed against the words the user wrote: the title would favour sentences restating it.
-        weigh = request.question if request.focus else query
-        evidence = self._evidence(weigh, sources, many=kind == "list")
+        # The gate decides on the rewritten form, which names the paper.
+        evidence = self._evidence(query, sources, many=kind == "list")
         threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
+        if request.focus and kind != "list":
+            evidence = self._evidence(request.question, sources)
         if summary and not verdict.ok and sources:
             named = max(sources, key=evidence.names)
             if scoped or evidence.names(named) >= cfg.names_paper:

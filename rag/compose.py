@@ -35,8 +35,9 @@ S = TypeVar("S", bound=SourceLike)
 
 # "We propose X", "called X", "dubbed X": the name an abstract gives its method, benchmark or model.
 _DEFINES = re.compile(
-    r"\b(?:we (?:propose|introduce|present|call|name|dub|term|develop|release)|called|named|dubbed|termed|coined)"
-    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w-]+\s+){0,6}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
+    r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release)|called|named|dubbed|termed"
+    r"|coined)"
+    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
 )
 
 _RESULT_CUES = re.compile(
@@ -44,9 +45,14 @@ _RESULT_CUES = re.compile(
     r"surpass\w*|results? (?:show|demonstrate|indicate)|we (?:show|find|demonstrate)|experiments? (?:show|demonstrate))",
     re.IGNORECASE,
 )
+_ASKS_METHOD = re.compile(
+    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:method|approach|framework|algorithm|technique|model|system|paper|work)s?\b"
+    r"|\bhow (?:does|do|did) (?:it|they|\S+) (?:work|do it|achieve)",
+    re.IGNORECASE,
+)
 _METHOD_CUES = re.compile(
-    r"\bwe (?:propose|introduce|present|develop|design|formulate)|\b(?:this|our) (?:paper|work) (?:proposes|introduces|"
-    r"presents)|\bin this (?:paper|work)\b",
+    r"\b(?:we|this paper|this work|our work)\b[^.;]{0,60}?\b(?:propose|introduce|present|develop|design|formulate)s?\b"
+    r"|\bin this (?:paper|work)\b",
     re.IGNORECASE,
 )
 

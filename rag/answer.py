@@ -35,10 +35,15 @@ from rag.evidence import REFUSAL, Evidence, Verdict
 from rag.question import SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import answer_body, cite, with_cited_titles
-from rag.types import Answer, PaperHit, SearchFilters, Source, number_sources
+from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
 METADATA_LIST_MAX = 50  # papers listed by a "published in <year>" answer
+
+
+def _when(published: str | None) -> tuple[int, int, int]:
+    parts = date_parts(published)
+    return parts.get("year", 0), parts.get("month", 0), parts.get("day", 0)
 
 
 def _pronoun(question: str) -> str:
@@ -313,7 +318,7 @@ class AnswerEngine:
                 filters or SearchFilters(), year_from=year_from, year_to=year_to, include_undated=False
             )
             papers = self.retriever.store.papers(accept=probe.accepts)
-            papers = sorted(papers, key=lambda p: (p.published or "", p.title))
+            papers = sorted(papers, key=lambda p: (_when(p.published), p.title))
             span = str(year_from) if year_from == year_to else f"{year_from}-{year_to}"
             if not papers:
                 answer.refused = True
@@ -394,9 +399,12 @@ class AnswerEngine:
             evidence = self._evidence(query, sources)
             answer.table = comparison.build_table(evidence, sources)
             md = comparison.table_markdown(answer.table)
+            # Each paper's own answer to what is asked about all of them ("how does each make X cheaper").
+            asked = comparison.aspect(query)
+            per_paper = self._evidence(asked, sources) if asked else evidence
             lines = []
             for src in sources:
-                picked = compose.fact_sentences(evidence, src.n, only_lead=True)
+                picked = compose.fact_sentences(per_paper, src.n, only_lead=True)
                 if picked:
                     quoted = " ".join(cite(s.text, s.source) for s in picked)
                     lines.append(f"- {src.title}: {quoted}")

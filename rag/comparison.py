@@ -54,10 +54,13 @@ _EACH = re.compile(
     r"|^\s*(?:the\s+)?[^,?]+?\s+and\s+[^,?]+?\s+both\b",
     re.IGNORECASE,
 )
+# "How do the X paper and ViewCrafter use ...": two things, at least one a name or "... paper".
+_HOW_DO_BOTH = re.compile(r"^\s*how\s+(?:do|did)\s+(.+?)\s+and\s+(.+?)\s+[a-z]+\b", re.IGNORECASE)
+_NAMEISH = re.compile(r"\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)|\b(?:paper|work|study|method)\b")
 _CUT = re.compile(
     r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
     r"|each|both|differ(?!s?\s+from)|compare(?![sd]?\s+(?:to|with|against)))\b"
-    r"|[:?;(—]|,\s*(?:how|what|which|and how|and what)\b",
+    r"|[:?;(—]|\s[-–]\s|,\s*(?:how|what|which|and how|and what)\b",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(
@@ -85,11 +88,50 @@ def _named(part: str) -> bool:
     return first not in _GENERIC_THINGS  # "existing optimizers", "standard attention": a class, not a paper
 
 
-def entities(question: str) -> list[str]:
-    """The compared things a question names ("Compare A and B in how ..." -> ["A", "B"])."""
-    head = _CUT.split(_LEAD.sub("", question), maxsplit=1)[0]
+def _things(head: str) -> list[str]:
     parts = [p.strip(" .,'\"") for p in _SPLIT.split(head)]
     return [p for p in parts if _named(p)][:MAX_PAPERS]
+
+
+def _how_do_both(question: str) -> re.Match[str] | None:
+    m = _HOW_DO_BOTH.match(question)
+    return m if m and _NAMEISH.search(m.group(1)) and _NAMEISH.search(m.group(2)) else None
+
+
+def entities(question: str) -> list[str]:
+    """The compared things a question names ("Compare A and B in how ..." -> ["A", "B"]; "Compare three
+    overviews: the X review, the Y overview and the Z monograph" -> the three after the colon; "How do the X paper
+    and Y use ..." -> X paper, Y)."""
+    both = _how_do_both(question)
+    if both and not _EACH.search(question):
+        return [both.group(1).strip(" .,'\""), both.group(2).strip(" .,'\"")]
+    body = _LEAD.sub("", question)
+    head, _, rest = body.partition(":") if ":" in body[:80] else (body, "", "")
+    found = _things(_CUT.split(head, maxsplit=1)[0])
+    if len(found) < 2 and rest:
+        listed = _things(re.split(r"[.?;]", rest, maxsplit=1)[0])
+        if len(listed) >= 2:
+            return listed
+    return found
+
+
+def aspect(question: str) -> str:
+    """What a comparison asks about each paper ("how does each make weight matrices cheaper"), "" if nothing."""
+    both = _how_do_both(question)
+    if both and not _EACH.search(question):
+        return question[both.end(2) :].strip(" ?")
+    body = _LEAD.sub("", question)
+    head, colon, rest = body.partition(":")
+    if colon and len(_things(_CUT.split(head, maxsplit=1)[0])) < 2:
+        after = re.split(r"(?<=[.?;])\s+", rest, maxsplit=1)
+        return after[1].strip(" ?") if len(after) > 1 else ""
+    pieces = _CUT.split(body, maxsplit=1)
+    rest = pieces[1] if len(pieces) > 1 else ""
+    m = _CUT.search(body)
+    if m and m.group(0).strip() and m.group(0).strip()[0].isalpha():
+        rest = m.group(0).strip() + " " + rest
+    rest = rest.strip(" :?;,.-—")
+    return rest if len(rest.split()) >= 3 else ""
 
 
 def is_comparison(question: str) -> bool:
@@ -103,7 +145,7 @@ def is_comparison(question: str) -> bool:
         or _EACH.search(question)
     ):
         return len(entities(question)) >= 2
-    return False
+    return _how_do_both(question) is not None
 
 
 # ------------------------------------------------------------------ papers
@@ -183,7 +225,7 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "data": [
         (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", re.IGNORECASE), 2.0),
         (re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?[A-Z][\w\-.]*\d*", re.UNICODE), 1.0),
-        (re.compile(r"\b(?:experiments?|evaluat\w*|tasks?)\b", re.IGNORECASE), 0.5),
+        (re.compile(r"\b(?:experiments?|evaluat\w*|tested|simulations?)\b", re.IGNORECASE), 1.0),
     ],
     "results": [
         (re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)", re.IGNORECASE), 2.0),
@@ -198,12 +240,17 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
 }
 
 
+# The cue score a sentence needs to fill a column: a data cell names data (a dataset or benchmark word, or an
+# evaluation on a named thing), not just any capitalised word ("Theoretically, we show that Sophia ...").
+_MIN_CUE = {"approach": 1.0, "data": 2.0, "results": 1.0}
+
+
 def _pick(sentences: list[Sentence], column: str, used: set[int]) -> int | None:
-    """The unused sentence with the best cue score (plus similarity to the question); None if none has a cue."""
+    """The unused sentence with the best cue score (plus similarity to the question); None if none has enough."""
     scored = []
     for i, sentence in enumerate(sentences):
         cue = sum(weight * len(p.findall(sentence.text)) for p, weight in _CUES[column])
-        if cue and i not in used:
+        if cue >= _MIN_CUE[column] and i not in used:
             scored.append((cue + sentence.sim, i))
     return max(scored)[1] if scored else None
 

@@ -388,7 +388,7 @@ class EvidenceSettings(BaseModel):
         0.1,
         ge=0.0,
         le=1.0,
-        description="Added to the score of a sentence that presents the paper's method (\"we propose ...\"), for a "
+        description='Added to the score of a sentence that presents the paper\'s method ("we propose ..."), for a '
         "part asking which method, model or approach.",
     )
     max_parts: int = Field(4, ge=1, le=10, description="Most question parts answered separately.")

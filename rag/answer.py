@@ -34,7 +34,7 @@ from rag.errors import BackendError, RagError
 from rag.evidence import REFUSAL, Evidence, Verdict
 from rag.question import SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import answer_body, cite, with_cited_titles
+from rag.text import answer_body, cite, generic_stems, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
@@ -135,7 +135,8 @@ class AnswerEngine:
     def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:
         """A question like "what datasets did it use?" with no earlier turn and no paper named in it."""
         rewritten = request.standalone and request.standalone.strip() != request.question.strip()
-        if rewritten or not bare_reference(request.question):
+        specific = len(terms(request.question) - generic_stems())
+        if rewritten or not bare_reference(request.question, specific):
             return False
         floor = self.settings.evidence.names_paper
         return not any(Evidence.title_overlap(request.query, s.title) >= floor for s in sources)

@@ -217,19 +217,20 @@ class RetrievalSettings(BaseModel):
 # The answerability model (rag.evidence.Evidence.gate), fitted by `python -m evals.fit_gate` on the answers dev
 # split; the command prints these lines. Features: rag.evidence.FEATURES.
 GATE_WEIGHTS = {
-    "best_sim": 11.6975,
-    "lead_sim": -1.1322,
-    "lead_lexical": -2.071,
-    "paper_cover": 3.8554,
-    "collection_cover": 0.5709,
-    "missing_rare": 0.0951,
-    "named": 0.0505,
-    "kind_missing": -3.1637,
-    "unknown_name": -0.5162,
-    "answer_missing": -2.6292,
+    "best_sim": 10.7143,
+    "lead_sim": 0.6807,
+    "lead_lexical": -2.0571,
+    "paper_cover": 3.705,
+    "collection_cover": 0.3953,
+    "missing_rare": 0.3092,
+    "named": -0.1102,
+    "kind_missing": -3.1516,
+    "unknown_name": 0.4461,
+    "answer_missing": -2.7531,
+    "name_missing": -2.5671,
 }
-GATE_BIAS = -7.7461
-GATE_THRESHOLD = 0.23
+GATE_BIAS = -7.7832
+GATE_THRESHOLD = 0.2
 # Which retrieved papers a list answer includes (rag.compose.list_matches), fitted the same way (--model list).
 LIST_WEIGHTS = {
     "relative": 5.7812,

@@ -135,9 +135,14 @@ def refers_back(text: str) -> bool:
     )
 
 
-def bare_reference(text: str) -> bool:
-    """A short question whose paper is only a pronoun ("What datasets did it use?"): it needs an antecedent."""
-    return len(text.split()) <= 14 and bool(SINGULAR.search(text) or POSSESSIVE.search(text))
+def bare_reference(text: str, specific_terms: int) -> bool:
+    """A short question whose paper is only a pronoun ("What datasets did it use?"): it needs an antecedent.
+    ``specific_terms``: how many content terms it has besides generic ones (few: nothing else says what it's about)."""
+    return (
+        len(text.split()) <= 14
+        and specific_terms <= 2
+        and bool(SINGULAR.search(text) or POSSESSIVE.search(text))
+    )
 
 
 # A title that starts with its method's name: "PFGM++: Unlocking ...", "Sirius - Contextual ...".

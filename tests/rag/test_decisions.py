@@ -314,7 +314,8 @@ def test_a_new_backend_is_one_class_and_a_registration(tmp_path: Path) -> None:
     try:
         embedder = BagOfWords()
         engine = AnswerEngine(
-            Settings(home=tmp_path, evidence=OPEN_GATE), retriever=_Retriever(embedder, _hits(ROUTING, FORESTS))
+            Settings(home=tmp_path, evidence=OPEN_GATE),
+            retriever=_Retriever(embedder, _hits(ROUTING, FORESTS)),
         )  # type: ignore[arg-type]
         answer = engine.ask(
             AskRequest("How much does routing each token to experts lower perplexity?", backend="shouting")

@@ -155,7 +155,102 @@ def render_markdown(results: dict[str, Any]) -> str:
         ]
         out += _table(["kind", *header], rows)
         out += ["", "![answers by kind](answers_by_kind.png)"]
+    for backend in results["answers"]["overall"]:
+        curve = refusal_tradeoff(results, backend)
+        if not curve:
+            continue
+        out += [
+            "",
+            f"### The evidence gate's trade-off ({backend})",
+            "",
+            "If the gate refused below each threshold of the recorded answerability (questions that reach the gate "
+            "only; the current setting is in the settings above):",
+            "",
+        ]
+        out += _table(
+            ["threshold", "unanswerable refused", "answerable refused"],
+            [
+                [f"{c['threshold']:.2f}", _num(c["refusal_accuracy"]), _num(c["false_refusal_rate"])]
+                for c in curve[1:12]
+            ],
+        )
+        out += ["", "![refusal trade-off](refusal_tradeoff.png)"]
     return "\n".join(out) + "\n"
+
+
+THRESHOLDS = [round(0.05 * i, 2) for i in range(0, 21)]
+
+
+def refusal_tradeoff(results: dict[str, Any], backend: str) -> list[dict[str, float]]:
+    """The evidence gate's trade-off for one backend's answers: at each threshold on the recorded answerability,
+    the share of unanswerable questions it would refuse and of answerable ones it would wrongly refuse. Questions
+    the gate never saw (compare, metadata, clarifications: no answerability) are left out. [] without data."""
+    pairs = []
+    for q in results.get("questions", []):
+        row = q.get("answers", {}).get(backend)
+        if row is None or row.get("answerability") is None:
+            continue
+        pairs.append((row["answerability"], not q["kind"].startswith("unanswerable")))
+    if not any(ok for _, ok in pairs) or all(ok for _, ok in pairs):
+        return []
+    curve = []
+    for t in THRESHOLDS:
+        refused_bad = [p < t for p, ok in pairs if not ok]
+        refused_good = [p < t for p, ok in pairs if ok]
+        curve.append(
+            {
+                "threshold": t,
+                "refusal_accuracy": sum(refused_bad) / len(refused_bad),
+                "false_refusal_rate": sum(refused_good) / len(refused_good),
+            }
+        )
+    return curve
+
+
+def plot_tradeoff(results: dict[str, Any], path: Path) -> Path | None:
+    """Refusal accuracy against false refusals as the gate's threshold moves, per backend; the setting marked."""
+    curves = {b: refusal_tradeoff(results, b) for b in results["answers"]["overall"]}
+    curves = {b: c for b, c in curves.items() if c}
+    if not curves:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    evidence = results["meta"]["settings"].get("evidence", {})
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
+    for backend, curve in curves.items():
+        ax.plot(
+            [c["false_refusal_rate"] for c in curve],
+            [c["refusal_accuracy"] for c in curve],
+            marker=".",
+            label=backend,
+        )
+        limit = evidence.get("gate_threshold" if backend == "extractive" else "gate_threshold_llm")
+        if limit is not None:
+            at = min(curve, key=lambda c: abs(c["threshold"] - limit))
+            ax.scatter([at["false_refusal_rate"]], [at["refusal_accuracy"]], s=70, zorder=5)
+            ax.annotate(
+                f"{backend}: threshold {limit}",
+                (at["false_refusal_rate"], at["refusal_accuracy"]),
+                textcoords="offset points",
+                xytext=(8, -12),
+                fontsize=8,
+            )
+    ax.set(
+        xlabel="answerable questions refused (false refusals)",
+        ylabel="unanswerable questions refused",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        title=f"Evidence gate: threshold sweep - {results['meta']['dataset']['name']} set",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
 
 
 def plot_recall(results: dict[str, Any], path: Path) -> Path:
@@ -251,4 +346,9 @@ def write_report(results: dict[str, Any], out_dir: Path) -> list[Path]:
         written.append(answers_png)
     elif answers_png.exists():
         answers_png.unlink()  # a stale plot from an earlier run would contradict this report
+    tradeoff_png = out_dir / "refusal_tradeoff.png"
+    if plot_tradeoff(results, tradeoff_png):
+        written.append(tradeoff_png)
+    elif tradeoff_png.exists():
+        tradeoff_png.unlink()
     return written

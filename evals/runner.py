@@ -305,6 +305,7 @@ def score_answer(
         "faithfulness": m.support_check(answer_claims(answer, abstracts), embedder),
         "latency_ms": answer.timings_ms.get("total", 0.0),
         "tokens": dict(answer.tokens),
+        "answerability": answer.answerability,
     }
 
 

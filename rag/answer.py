@@ -400,12 +400,9 @@ class AnswerEngine:
             evidence = self._evidence(query, sources)
             answer.table = comparison.build_table(evidence, sources)
             md = comparison.table_markdown(answer.table)
-            # Each paper's own answer to what is asked about all of them ("how does each make X cheaper").
-            asked = comparison.aspect(query)
-            per_paper = self._evidence(asked, sources) if asked else evidence
             lines = []
             for src in sources:
-                picked = compose.fact_sentences(per_paper, src.n, only_lead=True)
+                picked = compose.fact_sentences(evidence, src.n, only_lead=True)
                 if picked:
                     quoted = " ".join(cite(s.text, s.source) for s in picked)
                     lines.append(f"- {src.title}: {quoted}")

@@ -60,7 +60,7 @@ _NAMEISH = re.compile(r"\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)|\b(?:pa
 _CUT = re.compile(
     r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
     r"|each|both|differ(?!s?\s+from)|compare(?![sd]?\s+(?:to|with|against)))\b"
-    r"|[:?;(—]|\s[-–]\s|,\s*(?:how|what|which|and how|and what)\b",
+    r"|[:?;(—]|,\s*(?:how|what|which|and how|and what)\b",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(
@@ -113,25 +113,6 @@ def entities(question: str) -> list[str]:
         if len(listed) >= 2:
             return listed
     return found
-
-
-def aspect(question: str) -> str:
-    """What a comparison asks about each paper ("how does each make weight matrices cheaper"), "" if nothing."""
-    both = _how_do_both(question)
-    if both and not _EACH.search(question):
-        return question[both.end(2) :].strip(" ?")
-    body = _LEAD.sub("", question)
-    head, colon, rest = body.partition(":")
-    if colon and len(_things(_CUT.split(head, maxsplit=1)[0])) < 2:
-        after = re.split(r"(?<=[.?;])\s+", rest, maxsplit=1)
-        return after[1].strip(" ?") if len(after) > 1 else ""
-    pieces = _CUT.split(body, maxsplit=1)
-    rest = pieces[1] if len(pieces) > 1 else ""
-    m = _CUT.search(body)
-    if m and m.group(0).strip() and m.group(0).strip()[0].isalpha():
-        rest = m.group(0).strip() + " " + rest
-    rest = rest.strip(" :?;,.-—")
-    return rest if len(rest.split()) >= 3 else ""
 
 
 def is_comparison(question: str) -> bool:

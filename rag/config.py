@@ -217,31 +217,30 @@ class RetrievalSettings(BaseModel):
 # The answerability model (rag.evidence.Evidence.gate), fitted by `python -m evals.fit_gate` on the answers dev
 # split; the command prints these lines. Features: rag.evidence.FEATURES.
 GATE_WEIGHTS = {
-    "best_sim": 10.7143,
-    "lead_sim": 0.6807,
-    "lead_lexical": -2.0571,
-    "paper_cover": 3.705,
-    "collection_cover": 0.3953,
-    "missing_rare": 0.3092,
-    "named": -0.1102,
-    "kind_missing": -3.1516,
-    "unknown_name": 0.4461,
-    "answer_missing": -2.7531,
-    "name_missing": -2.5671,
+    "best_sim": 10.1942,
+    "lead_sim": 0.4257,
+    "lead_lexical": -2.3428,
+    "paper_cover": 4.0803,
+    "collection_cover": 0.6859,
+    "missing_rare": 0.0974,
+    "named": 0.0577,
+    "kind_missing": -3.1552,
+    "unknown_name": -0.5568,
+    "answer_missing": -2.5043,
 }
-GATE_BIAS = -7.7832
-GATE_THRESHOLD = 0.2
+GATE_BIAS = -7.9017
+GATE_THRESHOLD = 0.26
 # Which retrieved papers a list answer includes (rag.compose.list_matches), fitted the same way (--model list).
 LIST_WEIGHTS = {
-    "relative": 5.7812,
-    "sim": -0.775,
-    "lexical": -0.0268,
-    "cover": 1.0097,
-    "alt_cover": 0.9782,
-    "rank": 3.4679,
-    "retrieval": 2.0703,
+    "relative": 5.7778,
+    "sim": -0.7755,
+    "lexical": -0.0242,
+    "cover": 1.0068,
+    "alt_cover": 0.9799,
+    "rank": 3.4678,
+    "retrieval": 2.0694,
 }
-LIST_BIAS = -6.3684
+LIST_BIAS = -6.3656
 LIST_THRESHOLD = 0.44
 LIST_SURE = 0.7  # not fitted: at this probability a paper is listed as a match, below it as "may be relevant"
 GATE_THRESHOLD_LLM = 0.1  # not fitted: LLM backends refuse for themselves; the gate refuses only sure cases

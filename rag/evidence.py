@@ -59,7 +59,6 @@ FEATURES = (
     "kind_missing",
     "unknown_name",
     "answer_missing",
-    "name_missing",
 )
 
 # A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
@@ -259,17 +258,7 @@ class Evidence:
             "kind_missing": float(any(not states(kind, text) for kind in self.asked.asks)),
             "unknown_name": float(bool(self.unknown_names())),
             "answer_missing": self.answer_missing(src),
-            "name_missing": self.name_missing(src),
         }
-
-    def name_missing(self, src: SourceLike) -> float:
-        """The share of the question's names ("MBPP", "ResNet-50", "AlpacaEval") that ``src`` never mentions: a
-        question about a benchmark or model the paper doesn't name is rarely answered by it."""
-        names = {m for m in NAME_TOKEN.findall(self.question) if len(m) > 2}
-        if not names:
-            return 0.0
-        text = f"{src.title} {src.text}".lower()
-        return sum(1 for m in names if m.lower() not in text) / len(names)
 
     def answer_missing(self, src: SourceLike) -> float:
         """For a question asking for a number or a name, whether ``src`` states one where it speaks of what is asked:

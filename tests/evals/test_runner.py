@@ -104,6 +104,7 @@ def test_paper_rag_eval_end_to_end(
         "results.json",
         "recall_at_k.png",
         "answers_by_kind.png",
+        "refusal_tradeoff.png",
     }
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [q["id"] for q in results["questions"]] == ["fact-001", "num-001", "ut-001"]
@@ -113,6 +114,31 @@ def test_paper_rag_eval_end_to_end(
     inpo = results["questions"][1]["answers"]["extractive"]
     assert inpo["key_fact_recall"] == 1.0 and not inpo["refused"]  # 41.5% on AlpacaEval 2.0
     assert results["answers"]["overall"]["extractive"]["refusal_accuracy"] is not None
+    assert all(0 <= q["answers"]["extractive"]["answerability"] <= 1 for q in results["questions"])
+    assert "The evidence gate's trade-off (extractive)" in (out / "report.md").read_text(encoding="utf-8")
     # The report is pure rendering: the saved results give the same Markdown.
     assert render_markdown(results) == (out / "report.md").read_text(encoding="utf-8")
     assert "extractive" in capsys.readouterr().out
+
+
+def test_refusal_tradeoff_counts_refusals_below_each_threshold() -> None:
+    from evals.report import refusal_tradeoff
+
+    def q(kind: str, p: float | None) -> dict:
+        return {"kind": kind, "answers": {"extractive": {"answerability": p}}}
+
+    results = {
+        "questions": [
+            q("fact", 0.9),
+            q("fact", 0.3),
+            q("unanswerable_topic", 0.1),
+            q("unanswerable_detail", 0.6),
+            q("compare", None),  # never gated: left out
+        ]
+    }
+    curve = {c["threshold"]: c for c in refusal_tradeoff(results, "extractive")}
+    assert curve[0.0] == {"threshold": 0.0, "refusal_accuracy": 0.0, "false_refusal_rate": 0.0}
+    assert curve[0.2]["refusal_accuracy"] == 0.5 and curve[0.2]["false_refusal_rate"] == 0.0
+    assert curve[0.5]["refusal_accuracy"] == 0.5 and curve[0.5]["false_refusal_rate"] == 0.5
+    assert curve[0.7]["refusal_accuracy"] == 1.0 and curve[0.7]["false_refusal_rate"] == 0.5
+    assert refusal_tradeoff({"questions": [q("fact", 0.9)]}, "extractive") == []  # nothing unanswerable

@@ -29,7 +29,7 @@ import numpy as np
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
 from rag.question import states, title_name
-from rag.text import coverage, terms
+from rag.text import coverage, numbers, terms
 
 S = TypeVar("S", bound=SourceLike)
 
@@ -139,17 +139,18 @@ def fact_sentences(evidence: Evidence, lead: int | None, *, only_lead: bool = Fa
 
 
 def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
-    """A summary of one paper: its problem (the opening sentence), its method and its main result, in order."""
+    """A summary of one paper, in abstract order: its opening sentence (the problem), the first sentence that
+    presents its method, and its main result (the result sentence stating the most numbers)."""
     mine = evidence.by_source.get(lead, [])
     if not mine:
         return []
     chosen = {0}
-    for cue in (_METHOD_CUES, _RESULT_CUES):
-        hits = [i for i, s in enumerate(mine) if i not in chosen and cue.search(s.text)]
-        if hits:
-            chosen.add(hits[0] if cue is _METHOD_CUES else hits[-1])
-    if len(chosen) < 3 and len(mine) > 1:
-        chosen.add(len(mine) - 1)
+    method = [i for i, s in enumerate(mine) if i not in chosen and _METHOD_CUES.search(s.text)]
+    if method:
+        chosen.add(method[0])
+    results = [i for i, s in enumerate(mine) if i not in chosen and _RESULT_CUES.search(s.text)]
+    if results:
+        chosen.add(max(results, key=lambda i: (len(numbers(mine[i].text)), i)))
     return [mine[i] for i in sorted(chosen)]
 
 

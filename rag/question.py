@@ -220,16 +220,22 @@ def states(kind: str, text: str) -> bool:
 def split_parts(text: str) -> list[str]:
     """The sub-questions of ``text``: split at '?', ';' and at ', what/how/which ...' / ' and how ...'.
 
-    Pieces of fewer than three words are glued back to the one before ("..., and how?" is not a part).
+    Pieces of fewer than three words are glued back to the one before ("..., and why?" is not a part).
     """
-    pieces = [p.strip(" ,.") for p in _PART_SPLIT.split(text) if p and p.strip(" ,.")]
-    parts: list[str] = []
-    for piece in pieces:
-        if parts and len(piece.split()) < 3:
-            parts[-1] = f"{parts[-1]} {piece}"
-        else:
-            parts.append(piece)
-    return parts or [text.strip()]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in [*_PART_SPLIT.finditer(text), None]:
+        end = m.start() if m else len(text)
+        piece = text[start:end].strip(" ,.")
+        if piece:
+            lo = start + text[start:end].index(piece)
+            if spans and len(piece.split()) < 3:
+                spans[-1] = (spans[-1][0], lo + len(piece))
+            else:
+                spans.append((lo, lo + len(piece)))
+        if m:
+            start = m.end()
+    return [text[a:b].strip(" ,.?;") for a, b in spans] or [text.strip()]
 
 
 def analyze(text: str) -> Question:

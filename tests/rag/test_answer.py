@@ -131,6 +131,79 @@ def test_followup_is_rewritten_with_the_previous_paper(bundled_settings: Setting
     assert follow.citations[0].title == FLASH and "GPT-2" in follow.answer
 
 
+def test_list_answer_is_numbered_contiguously_and_says_how_many_were_checked(
+    bundled_settings: Settings,
+) -> None:
+    a = ask(bundled_settings, "Which papers study looped transformers?")
+    body = api.answer_body(a.answer)
+    assert "papers checked" in body.splitlines()[0]
+    cited = [n for line in body.splitlines() if line.startswith("- ") for n in markers(line)]
+    assert cited == list(range(1, len(cited) + 1))  # [1][2][3]..., never [1][2][4]
+    assert [s.n for s in a.sources] == list(range(1, len(a.sources) + 1))
+
+
+def test_multi_part_question_gets_a_sentence_per_part(bundled_settings: Settings) -> None:
+    a = ask(
+        bundled_settings,
+        "What does SIE introduce, how many object classes does its dataset have and roughly how many images?",
+    )
+    body = api.answer_body(a.answer)
+    assert "55 classes" in body and "2.5 million" in body and not a.refused
+
+
+def test_which_question_names_the_paper_first(bundled_settings: Settings) -> None:
+    a = ask(bundled_settings, INPO_QUESTION)
+    first = api.answer_body(a.answer).splitlines()[0]
+    assert first.startswith(f'"{INPO}"') and "(INPO)" in first and first.endswith("[1]:")
+
+
+def test_summary_request_gives_problem_method_and_result(bundled_settings: Settings) -> None:
+    a = ask(bundled_settings, "Summarize PFGM++")
+    body = api.answer_body(a.answer)
+    assert not a.refused and body.startswith('"PFGM++')
+    assert len(a.citations) == 1 and body.count("[1]") >= 3  # the heading and at least two sentences
+    assert "FID" in body  # the main result: its FID scores
+
+
+def test_metadata_questions_use_the_stored_metadata(bundled_settings: Settings) -> None:
+    by_year = ask(bundled_settings, "Which papers were published in 2019?")
+    lines = api.answer_body(by_year.answer).splitlines()
+    stored = [p for p in api.papers(settings=bundled_settings) if p.year == 2019]
+    assert lines[0].startswith(f"{len(stored)} papers in the collection were published in 2019")
+    assert {line[2:].rsplit(" (", 1)[0] for line in lines[1:]} == {p.title for p in stored}
+    none = ask(bundled_settings, "Which papers were published in 1987?")
+    assert none.refused and "1987" in none.answer
+    when = ask(bundled_settings, "When was Sophia published?")
+    assert "stored metadata" in when.answer and when.citations and "Sophia" in when.citations[0].title
+
+
+def test_a_bare_pronoun_without_a_conversation_asks_which_paper(bundled_settings: Settings) -> None:
+    a = ask(bundled_settings, "What datasets did it use?")
+    assert a.kind == "clarify" and not a.refused and a.citations == []
+    assert a.answer.startswith("Which paper do you mean?")
+    session = api.chat(bundled_settings)
+    session.ask("Which paper proposes an IO-aware exact attention algorithm?", backend="extractive")
+    session.clear()
+    assert session.ask("What datasets did it use?", backend="extractive").kind == "clarify"
+
+
+def test_followup_searches_only_the_cited_paper(bundled_settings: Settings) -> None:
+    session = api.chat(bundled_settings)
+    first = session.ask("Which paper proposes an IO-aware exact attention algorithm?", backend="extractive")
+    follow = session.ask("What accuracy did it reach on Path-X?", backend="extractive")
+    assert [s.title for s in follow.sources] == [first.citations[0].title]
+    assert "61.4%" in follow.answer
+
+
+def test_compare_resolves_the_paper_a_name_introduces_and_asks_for_a_missing_one(
+    bundled_settings: Settings,
+) -> None:
+    a = ask(bundled_settings, "Compare Sophia and Shampoo")
+    assert [r.title.split(":")[0] for r in a.table] == ["Sophia", "Shampoo"]
+    one = ask(bundled_settings, "compare Sophia")
+    assert one.kind == "clarify" and "with what?" in one.answer and len(one.citations) == 1
+
+
 def test_kind_detection() -> None:
     assert detect_kind("Compare A and B") == "compare"
     assert detect_kind("How does FlashAttention differ from Monarch?") == "compare"

@@ -1,0 +1,98 @@
+"""What a question asks, from its wording (rag.question), and the composition rules built on it (rag.compose): pure
+functions, table-driven, no models."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import compose
+from rag.question import analyze, asks_name, bare_reference, focus, split_parts, states, title_name
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("What FID does PFGM++ report on CIFAR-10?", ["What FID does PFGM++ report on CIFAR-10"]),
+        (
+            "Which benchmark does X introduce, how many problems does it have and what does GPT-4 score?",
+            ["Which benchmark does X introduce", "how many problems does it have", "what does GPT-4 score"],
+        ),
+        ("What is it? And how fast is it?", ["What is it", "And how fast is it"]),
+        ("Which approach, and why?", ["Which approach, and why"]),  # a two-word tail is not a part
+    ],
+)
+def test_split_parts(question: str, parts: list[str]) -> None:
+    assert split_parts(question) == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How many GPUs were used?", {"number", "hardware"}),
+        ("What FID does it reach?", {"number"}),
+        ("Under which license is the code released?", {"license", "code"}),
+        ("How many parameters does the model have?", {"number", "parameters"}),
+        ("Where can I find the source code?", {"code"}),
+        ("How long does it take to train?", {"number", "duration"}),
+        ("What is the main idea?", set()),
+    ],
+)
+def test_asked_kinds(question: str, asks: set[str]) -> None:
+    assert analyze(question).asks == asks
+
+
+def test_an_abstract_states_a_kind_or_not() -> None:
+    assert states("hardware", "trained on 8 A100 GPUs") and not states("hardware", "a new loss for ranking")
+    assert states("number", "improves by 4.5%") and states("number", "twice as fast")
+    assert not states("license", "we study ranking losses")
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "which"),
+    [
+        ("Summarize PFGM++", "summary", False),
+        ("tl;dr of the Sophia paper", "summary", False),
+        ('What is "Hopular" about?', "summary", False),
+        ("When was FlashAttention published?", "metadata", False),
+        ("Who wrote the Shampoo paper?", "metadata", False),
+        ("Which method aligns LLMs with human preferences?", "fact", True),
+        ("Is there a paper on tabular Hopfield networks?", "fact", True),
+        ("How much faster is it?", "fact", False),
+    ],
+)
+def test_intent_and_which(question: str, intent: str, which: bool) -> None:
+    asked = analyze(question)
+    assert asked.intent == intent and asked.which == which
+
+
+def test_focus_and_names() -> None:
+    assert focus("Which base LLM was unlearned with NPO?") == ["base", "LLM"]
+    assert focus("What AlpacaEval win rate does the model reach?") == ["AlpacaEval", "win", "rate"]
+    assert focus("How does it work?") == []
+    assert asks_name("Which robot arm is used?") and not asks_name("How does it work?")
+    assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
+    assert title_name("Pointer Networks") == ""
+    assert title_name("A very long preamble of many words: then a subtitle") == ""
+
+
+def test_a_bare_pronoun_needs_an_antecedent() -> None:
+    assert bare_reference("What datasets did it use?", specific_terms=1)
+    assert not bare_reference(
+        "How can LLM-generated text be watermarked so it can be detected?", specific_terms=5
+    )
+    assert not bare_reference("What datasets did FlashAttention use?", specific_terms=2)  # no pronoun
+
+
+def test_defined_name_and_heading() -> None:
+    abstract = "We formulate the problem as a game and propose a novel algorithm, iterative Nash policy optimization (INPO)."
+    assert compose.defined_name("INPO: Aligning LLMs", abstract) == "INPO"  # the title's name first
+    assert (
+        compose.defined_name("A Four Word Name: Aligning LLMs", "We study games.") == ""
+    )  # too long a prefix
+    assert compose.defined_name("Aligning LLMs with General Preferences", abstract) == "INPO"
+    assert compose.defined_name("Pointer Networks", "We study sequences.") == ""
+
+    class Src:
+        n, title, text = 2, "Aligning LLMs with General Preferences", abstract
+
+    assert compose.heading(Src()) == '"Aligning LLMs with General Preferences" (INPO) [2]:'

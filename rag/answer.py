@@ -179,6 +179,8 @@ class AnswerEngine:
         # The gate decides on the rewritten form, which names the paper.
         evidence = self._evidence(query, sources, many=kind == "list")
         threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
+        if kind == "list" and cfg.gate_threshold_list is not None:
+            threshold = cfg.gate_threshold_list
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
         if request.focus and kind != "list":

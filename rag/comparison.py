@@ -250,7 +250,11 @@ def build_table(evidence: Evidence, sources: list[Source]) -> list[CompareRow]:
         used: set[int] = set()
         cells: dict[str, str] = {}
         for column in ("approach", "results", "data"):
-            i = _pick(sentences, column, used)
+            # Abstracts open with the problem: results and data come after the method is presented (or, with no
+            # method sentence, after the opening one), never from the background ("LLMs have achieved ...").
+            start = min(used) + 1 if used else 1
+            blocked = used | set(range(start)) if column != "approach" else used
+            i = _pick(sentences, column, blocked)
             if i is None and column == "approach":
                 i = max(range(len(sentences)), key=lambda j: sentences[j].sim)
             if i is None:

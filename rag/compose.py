@@ -45,11 +45,7 @@ _RESULT_CUES = re.compile(
     r"surpass\w*|results? (?:show|demonstrate|indicate)|we (?:show|find|demonstrate)|experiments? (?:show|demonstrate))",
     re.IGNORECASE,
 )
-_ASKS_METHOD = re.compile(
-    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:method|approach|framework|algorithm|technique|model|system|paper|work)s?\b"
-    r"|\bhow (?:does|do|did) (?:it|they|\S+) (?:work|do it|achieve)",
-    re.IGNORECASE,
-)
+_LINK = re.compile(r"https?://|\bgithub\.com\b", re.IGNORECASE)
 _METHOD_CUES = re.compile(
     r"\b(?:we|this paper|this work|our work)\b[^.;]{0,60}?\b(?:propose|introduce|present|develop|design|formulate)s?\b"
     r"|\bin this (?:paper|work)\b",
@@ -93,6 +89,11 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
             b + (cfg.number_bonus if states("number", s.text) else 0.0)
             for b, s in zip(base, pool, strict=True)
         ]
+    if "code" not in asks:
+        # "Code is available at https://..." matches a question on the paper's name, and answers nothing else.
+        base = [
+            b - (cfg.link_penalty if _LINK.search(s.text) else 0.0) for b, s in zip(base, pool, strict=True)
+        ]
     return base
 
 
@@ -121,7 +122,8 @@ def fact_sentences(evidence: Evidence, lead: int | None, *, only_lead: bool = Fa
     for s in own:
         if len(picked) >= max(cfg.sentences_per_paper, len(parts)):
             break
-        if s not in picked and s.score >= cfg.lead_floor * top:
+        linked = bool(_LINK.search(s.text)) and "code" not in asked.asks
+        if s not in picked and s.score >= cfg.lead_floor * top and not linked:
             picked.append(s)
     if only_lead:
         return picked
@@ -158,6 +160,12 @@ LIST_FEATURES = ("relative", "sim", "lexical", "cover", "alt_cover", "rank", "re
 _ALTERNATIVES = re.compile(r"\s+or\s+|,\s*|/|\s+and/or\s+", re.IGNORECASE)
 
 
+def alternatives(question: str) -> list[str]:
+    """The alternatives of an "X, Y or Z" question, each with content terms ([] when there is one)."""
+    pieces = [p.strip(" ?.") for p in _ALTERNATIVES.split(question)]
+    return [p for p in pieces if terms(p)] if len(pieces) > 1 else []
+
+
 def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int, dict[str, float]]:
     """Per source (by number), how well its abstract meets a list question (names: :data:`LIST_FEATURES`):
 
@@ -172,8 +180,7 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
         return {}
     top = max(s.score for s in best.values()) or 1.0
     top_retrieval = max((getattr(s, "score", 0.0) for s in sources), default=0.0) or 1.0
-    alternatives = [terms(a) for a in _ALTERNATIVES.split(evidence.question)]
-    alternatives = [a for a in alternatives if a]
+    alts = [terms(a) for a in alternatives(evidence.question)]
     out = {}
     for rank, src in enumerate(sources, start=1):
         sentence = best.get(src.n)
@@ -181,9 +188,7 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
             continue
         text = f"{src.title} {src.text}"
         cover = coverage(evidence.q_terms, text)
-        alt = (
-            max((coverage(a, text) for a in alternatives), default=cover) if len(alternatives) > 1 else cover
-        )
+        alt = max((coverage(a, text) for a in alts), default=cover) if len(alts) > 1 else cover
         out[src.n] = {
             "relative": sentence.score / top,
             "sim": sentence.sim,

@@ -273,6 +273,12 @@ class EvidenceSettings(BaseModel):
         le=1.0,
         description="Refuse when P(answerable) is below this (extractive answers, lists).",
     )
+    gate_threshold_list: float | None = Field(
+        0.14,
+        ge=0.0,
+        le=1.0,
+        description='The same for list questions ("which papers ...?"); None: gate_threshold.',
+    )
     gate_threshold_llm: float = Field(
         GATE_THRESHOLD_LLM,
         ge=0.0,
@@ -384,12 +390,12 @@ class EvidenceSettings(BaseModel):
         le=1.0,
         description="Added to the score of a sentence stating a number, for a part asking how much / how many.",
     )
-    method_bonus: float = Field(
-        0.1,
+    link_penalty: float = Field(
+        0.5,
         ge=0.0,
-        le=1.0,
-        description='Added to the score of a sentence that presents the paper\'s method ("we propose ..."), for a '
-        "part asking which method, model or approach.",
+        le=10.0,
+        description='Taken off the score of a sentence with a link ("code is available at https://...") unless the '
+        "question asks for code.",
     )
     max_parts: int = Field(4, ge=1, le=10, description="Most question parts answered separately.")
 

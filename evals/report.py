@@ -178,6 +178,18 @@ def render_markdown(results: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _save(fig: Any, ax: Any, path: Path) -> Path:
+    """Grid, legend bottom right, tight layout, written to ``path`` and closed."""
+    import matplotlib.pyplot as plt
+
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 THRESHOLDS = [round(0.05 * i, 2) for i in range(0, 21)]
 
 
@@ -245,12 +257,7 @@ def plot_tradeoff(results: dict[str, Any], path: Path) -> Path | None:
         ylim=(0, 1.02),
         title=f"Evidence gate: threshold sweep - {results['meta']['dataset']['name']} set",
     )
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, path)
 
 
 def plot_recall(results: dict[str, Any], path: Path) -> Path:
@@ -277,12 +284,7 @@ def plot_recall(results: dict[str, Any], path: Path) -> Path:
         xticks=range(1, results["meta"]["depth"] + 1),
         title=f"Retrieval recall@k - {results['meta']['dataset']['name']} set",
     )
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, path)
 
 
 def plot_answers(results: dict[str, Any], path: Path) -> Path | None:

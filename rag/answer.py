@@ -176,15 +176,20 @@ class AnswerEngine:
             return answer
         # A follow-up about the cited papers is retrieved by its rewritten form (the title put in for "it"), but its
         # sentences are weighed against the words the user wrote: the title would favour sentences restating it.
-        # The gate decides on the rewritten form, which names the paper.
-        evidence = self._evidence(query, sources, many=kind == "list")
+        # The gate decides on the rewritten form, which names the paper. A question asked of one chosen paper ("What
+        # GPU was used?" in the Library tab) is gated the same way: as if it named that paper.
+        gate_query = query
+        one = filters.paper_ids if filters and filters.paper_ids and len(filters.paper_ids) == 1 else None
+        if one and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
+            gate_query = f'{query} ("{sources[0].title}")'
+        evidence = self._evidence(gate_query, sources, many=kind == "list")
         threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
         if kind == "list" and cfg.gate_threshold_list is not None:
             threshold = cfg.gate_threshold_list
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
-        if request.focus and kind != "list":
-            evidence = self._evidence(request.question, sources)
+        if (request.focus or gate_query != query) and kind != "list":
+            evidence = self._evidence(request.question if request.focus else query, sources)
         if summary and not verdict.ok and sources:
             named = max(sources, key=evidence.names)
             if scoped or evidence.names(named) >= cfg.names_paper:
@@ -391,7 +396,7 @@ class AnswerEngine:
             answer.kind = "clarify"
             body = (
                 f'Compare "{hits[0].title}" [1] with what? The question names only one paper; name the other '
-                "(a few words of its title are enough), or pick the papers in the Library tab."
+                "(a few words of its title are enough), or pick the papers in the Compare tab."
             )
             answer.citations = cited_list(body, sources)
             answer.answer = with_cited_titles(body, [(c.n, c.title) for c in answer.citations])

@@ -204,6 +204,21 @@ def test_compare_resolves_the_paper_a_name_introduces_and_asks_for_a_missing_one
     assert one.kind == "clarify" and "with what?" in one.answer and len(one.citations) == 1
 
 
+def test_a_question_scoped_to_one_paper_is_gated_as_if_it_named_it(bundled_settings: Settings) -> None:
+    from rag.types import SearchFilters
+
+    ids = {p.title.split(":")[0]: p.paper_id for p in api.papers(settings=bundled_settings)}
+    on = ask(bundled_settings, "What GPU was used?", filters=SearchFilters(paper_ids=[ids["MicroDreamer"]]))
+    assert not on.refused and "A100" in on.answer  # "... on a single A100 GPU"
+    off = ask(
+        bundled_settings,
+        "What GPU was used?",
+        filters=SearchFilters(paper_ids=[ids["Iterative Nash Policy Optimization"]]),
+    )
+    assert off.refused and 'The abstract of "Iterative Nash Policy Optimization' in off.answer
+    assert "other topics" not in off.answer  # never calls the chosen paper one about other topics
+
+
 def test_kind_detection() -> None:
     assert detect_kind("Compare A and B") == "compare"
     assert detect_kind("How does FlashAttention differ from Monarch?") == "compare"

@@ -25,8 +25,8 @@ import numpy as np
 
 from evals.runner import answerable, load_dataset
 from rag import api
+from rag.api import GATE_FEATURES as FEATURES
 from rag.config import Settings, load_settings
-from rag.evidence import FEATURES
 
 
 def collect(records: Sequence[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
@@ -239,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fit_list(args: argparse.Namespace, out: Path) -> int:
-    from rag.compose import LIST_FEATURES
+    from rag.api import LIST_FEATURES
 
     if args.features:
         rows = json.loads(Path(args.features).read_text(encoding="utf-8"))

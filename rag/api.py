@@ -23,10 +23,12 @@ from typing import Any
 from rag import backends as _backends
 from rag.answer import AnswerEngine, AskRequest, final_answer
 from rag.comparison import table_csv, table_markdown
+from rag.compose import LIST_FEATURES
 from rag.config import Settings, load_settings
 from rag.conversation import ChatSession
 from rag.embeddings import Embedder
 from rag.errors import IndexEmptyError, RagError
+from rag.evidence import FEATURES as GATE_FEATURES
 from rag.llm.base import LLM
 from rag.models import normalize_title
 from rag.retrieval import Retriever, shared_retriever
@@ -45,6 +47,8 @@ from rag.text import (
 from rag.types import Answer, SearchFilters, SearchResult, StoredPaper
 
 __all__ = [
+    "GATE_FEATURES",
+    "LIST_FEATURES",
     "MARKER",
     "Answer",
     "AskRequest",

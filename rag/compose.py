@@ -28,8 +28,8 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
-from rag.question import states, title_name
-from rag.text import coverage, numbers, terms
+from rag.question import focus, title_name
+from rag.text import coverage, generic_stems, numbers, terms
 
 S = TypeVar("S", bound=SourceLike)
 
@@ -85,8 +85,10 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
         ]
         base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
     if "number" in asks:
+        # A number for the asked metric: next to the part's focus words ("pass@10", "parameters") when it has any.
+        wanted = terms(" ".join(focus(part))) - generic_stems()
         base = [
-            b + (cfg.number_bonus if states("number", s.text) else 0.0)
+            b + (cfg.number_bonus if evidence.states_near(s.text, wanted, number=True) else 0.0)
             for b, s in zip(base, pool, strict=True)
         ]
     if "code" not in asks:

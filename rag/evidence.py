@@ -276,20 +276,38 @@ class Evidence:
             pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
             if not pool:
                 return 1.0
-        known_numbers = numbers(self.question)
         known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
-        window = self.settings.answer_window
         for s in pool:
-            tokens = words(s.text)
-            at = (
-                [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
-            )
-            for j, w in enumerate(tokens):
-                new_number = asked_number and bool(numbers(w) - known_numbers)
-                new_name = asked_name and bool(NAME_TOKEN.fullmatch(w)) and w.lower() not in known_names
-                if (new_number or new_name) and any(abs(i - j) <= window for i in at):
-                    return 0.0
+            if self.states_near(
+                s.text, wanted, number=asked_number, name=asked_name, known_names=known_names
+            ):
+                return 0.0
         return 0.5
+
+    def states_near(
+        self,
+        text: str,
+        wanted: set[str],
+        *,
+        number: bool,
+        name: bool = False,
+        known_names: set[str] | None = None,
+    ) -> bool:
+        """Whether ``text`` has a new number (``number``) or name (``name``), one the question doesn't already
+        state, within ``answer_window`` words of a word whose stem is in ``wanted`` (anywhere when it's empty)."""
+        known_numbers = numbers(self.question)
+        known = (
+            known_names if known_names is not None else {m.lower() for m in NAME_TOKEN.findall(self.question)}
+        )
+        tokens = words(text)
+        at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
+        window = self.settings.answer_window
+        for j, w in enumerate(tokens):
+            new_number = number and bool(numbers(w) - known_numbers)
+            new_name = name and bool(NAME_TOKEN.fullmatch(w)) and w.lower() not in known
+            if (new_number or new_name) and any(abs(i - j) <= window for i in at):
+                return True
+        return False
 
     def _rarities(self, stems: set[str]) -> dict[str, float]:
         key = frozenset(stems)

@@ -158,7 +158,7 @@ class AnswerEngine:
             if answered is not None:
                 return answered
         if kind == "list":
-            hits = yield from self._list_hits(query, filters)
+            hits = self._list_hits(query, filters)
         else:
             hits = self._search(query, request.k or self.settings.retrieval.k, filters)
         sources = number_sources(hits)
@@ -179,8 +179,8 @@ class AnswerEngine:
         # The gate decides on the rewritten form, which names the paper. A question asked of one chosen paper ("What
         # GPU was used?" in the Library tab) is gated the same way: as if it named that paper.
         gate_query = query
-        one = filters.paper_ids if filters and filters.paper_ids and len(filters.paper_ids) == 1 else None
-        if one and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
+        one_paper = bool(filters and filters.paper_ids and len(filters.paper_ids) == 1)
+        if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
             gate_query = f'{query} ("{sources[0].title}")'
         evidence = self._evidence(gate_query, sources, many=kind == "list")
         threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
@@ -258,7 +258,7 @@ class AnswerEngine:
             src.support = supports.get(src.n, "")
         mark_support(text, answer.sources, evidence)
 
-    def _list_hits(self, query: str, filters: SearchFilters | None) -> Generator[str, None, list[PaperHit]]:
+    def _list_hits(self, query: str, filters: SearchFilters | None) -> list[PaperHit]:
         """Papers for a list question: ``list_k`` at first, doubled while the last third still holds matches."""
         cfg = self.settings.evidence
         k = cfg.list_k
@@ -272,7 +272,6 @@ class AnswerEngine:
             if not any(n > k - k // 3 for n in matched):
                 return hits
             k = min(2 * k, cfg.list_max)
-        yield ""  # unreachable: makes this a generator like the other steps
 
     def list_candidates(self, question: str, k: int) -> list[tuple[Source, dict[str, float]]]:
         """The top ``k`` papers for a list question, each with its :func:`rag.compose.list_features` (for

@@ -76,13 +76,10 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
     if part.strip() == evidence.question.strip():
         base = [s.score for s in pool]
     else:
-        evidence._embed([part])
-        pvec = evidence._vectors[part]
         p_terms = terms(part) | (evidence.q_terms if len(terms(part)) < 2 else set())
         w = cfg.similarity_weight
-        own = [
-            w * float(evidence._vectors[s.text] @ pvec) + (1 - w) * coverage(p_terms, s.text) for s in pool
-        ]
+        sims = evidence.similarities(part, pool)
+        own = [w * sim + (1 - w) * coverage(p_terms, s.text) for sim, s in zip(sims, pool, strict=True)]
         base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
     if "number" in asks:
         # A number for the asked metric: next to the part's focus words ("pass@10", "parameters") when it has any.

@@ -169,6 +169,12 @@ class Evidence:
             for text, vec in zip(new, _embed_cached(self.embedder, new), strict=True):
                 self._vectors[text] = vec
 
+    def similarities(self, text: str, sentences: Iterable[Sentence]) -> list[float]:
+        """Cosine similarity of ``text`` (embedded once, cached) to each of ``sentences``."""
+        self._embed([text])
+        vec = self._vectors[text]
+        return [float(self._vectors[s.text] @ vec) for s in sentences]
+
     @property
     def texts_embedded(self) -> int:
         return len(self._vectors)

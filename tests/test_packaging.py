@@ -7,10 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
+from setuptools.config.pyprojecttoml import apply_configuration
+from setuptools.dist import Distribution
 
 from rag.config import bundled_corpus_dir
 
@@ -25,6 +28,15 @@ PIP_WHEEL = (sys.executable, "-m", "pip", "wheel", "-q", "--no-index", "--no-dep
 
 def test_checkout_uses_the_repo_corpus() -> None:
     assert bundled_corpus_dir() == PAGES
+
+
+def test_pyproject_reads_without_setuptools_warnings() -> None:
+    # What `pip install -e .` prints from our pyproject.toml: setuptools' reading of it, warnings and all.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dist = apply_configuration(Distribution(), REPO / "pyproject.toml")
+    assert [f"{w.category.__name__}: {w.message}" for w in caught] == []
+    assert dist.metadata.license_expression == "Apache-2.0"  # an SPDX expression, not the deprecated table
 
 
 @pytest.fixture(scope="module")

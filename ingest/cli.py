@@ -27,9 +27,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import ingest_paths  # not at registration: every paper-rag command loads this module
+    # Not at registration: every paper-rag command loads this module.
+    from ingest.pipeline import ingest_bundled, ingest_paths
 
-    paths = args.paths or [settings.corpus_dir]
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -40,7 +40,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             bar = tqdm(total=total, unit="paper", desc="embedding", file=sys.stderr, disable=args.no_progress)
         bar.update(done - bar.n)
 
-    report = ingest_paths(paths, settings, progress=progress)
+    if args.paths:
+        report = ingest_paths(args.paths, settings, progress=progress)
+    else:  # the configured corpus; into an empty store, one line first says what this does and where
+        report = ingest_bundled(settings, progress=progress, notify=lambda line: print(line, file=sys.stderr))
     if bar is not None:
         bar.close()
     if args.json:

@@ -22,7 +22,7 @@ from pathlib import Path
 from ingest.chunking import chunk_paper
 from ingest.dedup import deduplicate, merge
 from ingest.readers import Rejection, discover, read_file
-from rag.config import Settings
+from rag.config import Settings, bundled_corpus_dir
 from rag.embeddings import Embedder, get_embedder
 from rag.lexical import LexicalIndex, index_dir
 from rag.models import Paper, normalize_title
@@ -31,6 +31,7 @@ from rag.store import PaperStore, chunk_metadata, paper_from_metadata
 BATCH_PAPERS = 64
 
 ProgressFn = Callable[[int, int], None]  # (papers done, papers to write)
+PlanFn = Callable[["IngestReport", int], None]  # (what was read, papers to write), before the first write
 
 
 @dataclass
@@ -101,8 +102,12 @@ def ingest_paths(
     store: PaperStore | None = None,
     embedder: Embedder | None = None,
     progress: ProgressFn | None = None,
+    on_plan: PlanFn | None = None,
 ) -> IngestReport:
-    """Ingest files and directories into the configured collection; returns what happened."""
+    """Ingest files and directories into the configured collection; returns what happened.
+
+    ``on_plan`` is told what was read and how many papers will be written, before anything is written.
+    """
     started = time.perf_counter()
     paths = [Path(p).resolve() if Path(p).exists() else Path(p) for p in paths]  # sources don't depend on cwd
     papers, report = read_paths(paths, settings)
@@ -145,6 +150,8 @@ def ingest_paths(
             report.unchanged += 1
 
     total = len(to_embed) + len(meta_only)
+    if on_plan:
+        on_plan(report, total)
     done = 0
     for start in range(0, len(meta_only), BATCH_PAPERS * 4):
         meta_ids: list[str] = []
@@ -195,6 +202,40 @@ def ingest_paths(
     return report
 
 
-def ingest_bundled(settings: Settings) -> IngestReport:
-    """Ingest the bundled corpus (the ``paper_rag.ingest`` entry point used by ask/search on an empty store)."""
-    return ingest_paths([settings.corpus_dir], settings)
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def first_run_line(settings: Settings, report: IngestReport, location: str) -> str:
+    """What a first ingest of ``settings.corpus_dir`` does, in one line for people (before the progress bar)."""
+    if settings.corpus_dir == bundled_corpus_dir():
+        what = f"the bundled corpus ({_count(report.files_read, 'page')}"
+    else:
+        what = f"the corpus in {settings.corpus_dir} ({_count(report.files_read, 'file')}"
+    # bench/results/ingest.json: 462 papers in 41 s on a quiet 2-core CPU.
+    return (
+        f"First run: ingesting {what}, {_count(report.papers, 'paper')}) into {location}; "
+        "embedding takes about a minute on a CPU, longer on a busy one."
+    )
+
+
+def ingest_bundled(
+    settings: Settings,
+    *,
+    notify: Callable[[str], None] | None = None,
+    progress: ProgressFn | None = None,
+    store: PaperStore | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Ingest ``settings.corpus_dir``, by default the bundled corpus (the ``paper_rag.ingest`` entry point that
+    ask/search use on an empty store). Into an empty store, ``notify`` first gets :func:`first_run_line`."""
+    store = store or PaperStore(settings)
+    first_run = store.count() == 0
+
+    def plan(report: IngestReport, total: int) -> None:
+        if notify and first_run and total:
+            notify(first_run_line(settings, report, store.location))
+
+    return ingest_paths(
+        [settings.corpus_dir], settings, store=store, embedder=embedder, progress=progress, on_plan=plan
+    )

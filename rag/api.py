@@ -144,9 +144,8 @@ def ensure_ingested(settings: Settings | None = None, notify: Callable[[str], No
         ingest_bundled = _ingester("bundled")
     except RagError:
         raise IndexEmptyError(shared.store.name) from None
-    if notify:
-        notify(f"The collection is empty: ingesting the bundled corpus ({settings.corpus_dir}) first...")
-    ingest_bundled(settings)
+    # ``notify`` gets one line saying what is ingested, and where, before the first write.
+    ingest_bundled(settings, notify=notify, store=shared.store, embedder=shared.embedder)
     shared.refresh()
     return True
 

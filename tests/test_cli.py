@@ -19,8 +19,8 @@ PAPER = {
 }
 
 
-def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PAPER_RAG_HOME": str(home)}
+def run_cli(home: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PAPER_RAG_HOME": str(home), **env_vars}
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=300
     )
@@ -41,6 +41,20 @@ def test_ingest_stats_papers(tmp_path: Path) -> None:
     listed = json.loads(run_cli(tmp_path / "home", "papers", "--json", "--search", "command LINE").stdout)
     assert [p["title"] for p in listed] == ["A Command Line Paper"]
     assert json.loads(run_cli(tmp_path / "home", "papers", "--json", "--search", "nothing").stdout) == []
+
+
+def test_first_ingest_of_the_corpus_says_what_it_does(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_jsonl(folder / "p.jsonl", [PAPER])
+    first = run_cli(tmp_path / "home", "ingest", "--no-progress", PAPER_RAG_CORPUS_DIR=str(folder))
+    assert first.returncode == 0, first.stderr
+    store = tmp_path / "home" / "chroma"
+    line = f"First run: ingesting the corpus in {folder} (1 file, 1 paper) into {store}; "
+    assert first.stderr.startswith(line) and first.stderr.count("\n") == 1
+    again = run_cli(tmp_path / "home", "ingest", "--no-progress", PAPER_RAG_CORPUS_DIR=str(folder))
+    assert again.returncode == 0 and "new: 0" in again.stdout
+    assert "First run" not in again.stderr  # the store is no longer empty
 
 
 def test_rejections_warn_and_strict_fails(tmp_path: Path) -> None:
@@ -77,6 +91,10 @@ def test_config_lists_every_setting_with_a_description(tmp_path: Path) -> None:
 def test_bundled_ingest_via_cli(tmp_path: Path) -> None:
     out = run_cli(tmp_path / "home", "ingest", "--json", "--no-progress")
     assert out.returncode == 0, out.stderr
+    assert out.stderr.startswith(
+        f"First run: ingesting the bundled corpus ({len(PAGE_COUNTS)} pages, {BUNDLED_PAPERS} papers) "
+        f"into {tmp_path / 'home' / 'chroma'}; "
+    )
     report = json.loads(out.stdout)
     assert (report["files_read"], report["records"], report["papers"], report["duplicates_merged"]) == (
         len(PAGE_COUNTS),

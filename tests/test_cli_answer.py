@@ -41,7 +41,9 @@ def test_ask_on_empty_store_ingests_first_and_answers_json(corpus: dict[str, str
         "By how much does sparse routing lower perplexity?",
     )
     assert out.returncode == 0, out.stderr
-    assert "ingesting the bundled corpus" in out.stderr
+    folder, home = corpus["PAPER_RAG_CORPUS_DIR"], corpus["PAPER_RAG_HOME"]
+    first_run = f"First run: ingesting the corpus in {folder} (1 file, 3 papers) into {home}/chroma; "
+    assert first_run in out.stderr
     data = json.loads(out.stdout)
     assert data["refused"] is False and "7.5%" in data["answer"]
     assert data["citations"][0]["title"] == ROUTING["title"]

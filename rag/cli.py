@@ -248,8 +248,12 @@ def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Help is plain text: written here, not taken from the module docstrings (their reST is for readers of code).
     parser = argparse.ArgumentParser(
-        prog="paper-rag", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="paper-rag",
+        description="Ask questions about research-paper abstracts; every answer cites the papers it used.",
+        epilog="Settings come from PAPER_RAG_* environment variables ('paper-rag config' lists them). "
+        "Errors print one line and exit 1; set PAPER_RAG_DEBUG=1 for the traceback.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

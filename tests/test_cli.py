@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from rag.cli import build_parser
 from support import BUNDLED_MERGES, BUNDLED_PAPERS, BUNDLED_RECORDS, PAGE_COUNTS, write_jsonl
 
 PAPER = {
@@ -110,3 +113,22 @@ def test_bundled_ingest_via_cli(tmp_path: Path) -> None:
         BUNDLED_PAPERS,
         0,
     )
+
+
+def all_help(parser: argparse.ArgumentParser, path: str = "paper-rag") -> dict[str, str]:
+    """The --help text of ``parser`` and of every subcommand under it, by command line."""
+    helps = {path: parser.format_help()}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                helps.update(all_help(child, f"{path} {name}"))
+    return helps
+
+
+def test_help_is_plain_text() -> None:
+    helps = all_help(build_parser())
+    # Every subcommand, including those registered by ingest, eval and ui through the entry points.
+    assert {"paper-rag", "paper-rag ask", "paper-rag ingest", "paper-rag eval", "paper-rag ui"} <= set(helps)
+    rst = re.compile(r"``|:(?:func|mod|class|meth|attr|data|ref|doc):")
+    assert {cmd: rst.findall(text) for cmd, text in helps.items() if rst.search(text)} == {}
+    assert "Ask questions about research-paper abstracts" in helps["paper-rag"]

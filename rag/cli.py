@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
@@ -18,6 +19,7 @@ from rag.config import Settings, describe_settings, load_settings
 from rag.errors import RagError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool that stopped because its reader left
 
 
 def emit_json(data: Any) -> None:
@@ -304,7 +306,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         handler: Handler = args.handler
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()  # here, not at exit: a reader that went away is handled below
+        return code
+    except BrokenPipeError:
+        # The reader closed the pipe (`paper-rag papers | head -3`): stop quietly, as Unix tools do. Point stdout
+        # at /dev/null so the interpreter's last flush at exit doesn't fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except RagError as exc:
         if settings is not None and settings.debug:
             raise

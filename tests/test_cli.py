@@ -60,6 +60,26 @@ def test_first_ingest_of_the_corpus_says_what_it_does(tmp_path: Path) -> None:
     assert "First run" not in again.stderr  # the store is no longer empty
 
 
+def test_a_reader_that_left_ends_the_command_quietly(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "p.jsonl", [PAPER])
+    assert run_cli(tmp_path / "home", "ingest", "--no-progress", str(src)).returncode == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written, as after `paper-rag papers | head -3`
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "rag.cli", "papers"],
+            env={**os.environ, "PAPER_RAG_HOME": str(tmp_path / "home")},
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    assert out.returncode == 141, out.stderr  # 128 + SIGPIPE, as a shell reports a tool its reader left
+    assert "Error" not in out.stderr and "Exception" not in out.stderr and "Traceback" not in out.stderr
+
+
 def test_rejections_warn_and_strict_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(PAPER) + "\n{oops\n", encoding="utf-8")

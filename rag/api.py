@@ -2,7 +2,7 @@
 :mod:`rag.errors` (``tests/test_layering.py`` checks it).
 
 * ``search``, ``ask``, ``ask_stream``, ``compare``, ``chat``: questions;
-* ``papers``, ``stats``, ``ingest``, ``ensure_ingested``: the library;
+* ``papers``, ``find_paper``, ``stats``, ``ingest``, ``ensure_ingested``: the library;
 * ``backends``, ``resolve_backend``: which answer backends exist here;
 * ``table_markdown``, ``table_csv``, and the text rules of :mod:`rag.text` (``MARKER``, ``markers``,
   ``marker_numbers``, ``strip_markers``, ``split_sentences``, ``split_cited``, ``answer_body``, ``terms``): what front
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import backends as _backends
+from rag import library
 from rag.answer import AnswerEngine, AskRequest, final_answer
 from rag.comparison import table_csv, table_markdown
 from rag.compose import LIST_FEATURES
@@ -64,6 +65,7 @@ __all__ = [
     "embedder",
     "engine",
     "ensure_ingested",
+    "find_paper",
     "ingest",
     "llm_client",
     "marker_numbers",
@@ -170,11 +172,37 @@ def ingest(
 
 
 def papers(
-    search_text: str | None = None, settings: Settings | None = None, filters: SearchFilters | None = None
+    search_text: str | None = None,
+    settings: Settings | None = None,
+    filters: SearchFilters | None = None,
+    *,
+    abstracts: bool = False,
 ) -> list[StoredPaper]:
-    """The stored papers, optionally filtered by title text and by ``filters`` (years, source page, ids)."""
+    """The stored papers, sorted by title: those whose title has every word of ``search_text`` as a whole word
+    (case-insensitive, plurals in "s" too; with ``abstracts``, each word in the title or the abstract), and that
+    ``filters`` accepts (years, source page, ids)."""
     accept = filters.accepts if filters is not None and filters.active() else None
-    return retriever(settings).store.papers(search=search_text, accept=accept)
+    return retriever(settings).store.papers(search=search_text, accept=accept, abstracts=abstracts)
+
+
+def find_paper(ref: str, settings: Settings | None = None) -> StoredPaper:
+    """The stored paper ``ref`` names: its id, its title (case-insensitive), or words or a part of the title that
+    only it has (:func:`rag.library.find_paper`). Raises RagError, listing candidates with their ids, when ``ref``
+    names several papers or none."""
+    from rag.store import PaperStore
+
+    found = library.find_paper(ref, PaperStore(_settings(settings)).papers())
+    if found.paper is not None:
+        return found.paper
+    listed = "; ".join(f'{p.paper_id} "{p.title}"' for p in found.candidates)
+    if found.matches:
+        more = f" (the first {len(found.candidates)})" if found.matches > len(found.candidates) else ""
+        raise RagError(
+            f"{ref!r} matches {found.matches} papers{more}: {listed} - give an id, or more of the title"
+        )
+    if found.candidates:
+        raise RagError(f"no stored paper matches {ref!r}; the closest: {listed} - give an id, or the title")
+    raise RagError(f"no stored paper matches {ref!r} - 'paper-rag papers' lists the papers and their ids")
 
 
 def stats(settings: Settings | None = None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The ``paper-rag`` command line.
 
-Subcommands of the library itself live here (``stats``, ``papers``, ``config``). Subcommands of the other packages
+Subcommands of the library itself live here (``stats``, ``papers``, ``config``, ``ask``, ``search``, ``compare``). Subcommands of the other packages
 (``ingest``, ``ui`` and ``eval``) register through the ``paper_rag.commands`` entry-point group, so ``rag``
 never imports them. Known errors print one line and exit 1; set PAPER_RAG_DEBUG=1 for the traceback.
 """
@@ -43,15 +43,19 @@ def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_papers(args: argparse.Namespace, settings: Settings) -> int:
     from rag.store import PaperStore
 
-    papers = PaperStore(settings).papers(search=args.search)
+    if args.abstracts and not args.search:
+        raise RagError("--abstracts searches the abstracts for --search TEXT - give --search too")
+    papers = PaperStore(settings).papers(search=args.search, abstracts=args.abstracts)
     if args.json:
         emit_json([p.to_dict() for p in papers])
         return 0
+    width = max((len(p.paper_id) for p in papers), default=0)
     for p in papers:
         meta = " · ".join(
             x for x in (p.published, f"{p.authors_count} authors" if p.authors_count else None) if x
         )
-        print(f"{p.title}" + (f"  ({meta})" if meta else ""))
+        # The id first, in a column: what `compare --paper` takes.
+        print(f"{p.paper_id:<{width}}  {p.title}" + (f"  ({meta})" if meta else ""))
     print(f"{len(papers)} papers", file=sys.stderr)
     return 0
 
@@ -214,8 +218,18 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from rag import api
 
     settings = _prepare(args, settings)
+    named: dict[str, str] = {}  # paper id -> the --paper that named it
+    for ref in args.paper or []:
+        paper = api.find_paper(ref, settings)
+        if paper.paper_id in named:
+            raise RagError(
+                f"--paper {named[paper.paper_id]!r} and --paper {ref!r} both name {paper.paper_id} "
+                f'"{paper.title}" - name different papers'
+            )
+        named[paper.paper_id] = ref
+    paper_ids = list(named)
     answer = api.compare(
-        args.question or "", paper_ids=args.paper or None, settings=settings, filters=_filters(args)
+        args.question or "", paper_ids=paper_ids or None, settings=settings, filters=_filters(args)
     )
     if args.json:
         emit_json(answer.to_dict())
@@ -265,7 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("papers", help="list the stored papers")
     p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.add_argument("--search", metavar="TEXT", help="only titles containing TEXT (case-insensitive)")
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="only papers whose title has every word of TEXT as a whole word (case-insensitive; "
+        "'lora' also finds 'LoRAs', never 'exploration')",
+    )
+    p.add_argument(
+        "--abstracts", action="store_true", help="with --search, look for the words in the abstracts too"
+    )
     p.set_defaults(handler=_cmd_papers)
 
     p = sub.add_parser("config", help="every setting, its environment variable, value and meaning")
@@ -288,7 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="side-by-side table of 2-5 papers, every row cited")
     p.add_argument("question", nargs="?", help='e.g. "Compare FlashAttention and Monarch"')
-    p.add_argument("--paper", action="append", metavar="PAPER_ID", help="a paper id to compare (repeatable)")
+    p.add_argument(
+        "--paper",
+        action="append",
+        metavar="PAPER",
+        help="a paper to compare (repeatable): its id from 'paper-rag papers', its title, or words only its "
+        "title has; a reference that fits several papers or none fails, listing candidates",
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--csv", action="store_true", help="print the table as CSV")
     _add_retrieval_flags(p)

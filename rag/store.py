@@ -23,6 +23,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import StoreError
+from rag.library import has_words
 from rag.models import Chunk, Paper, normalize_title
 from rag.types import StoredPaper, date_parts
 
@@ -262,15 +263,24 @@ class PaperStore:
             self._touch()
 
     def papers(
-        self, search: str | None = None, accept: Callable[[dict[str, Any]], bool] | None = None
+        self,
+        search: str | None = None,
+        accept: Callable[[dict[str, Any]], bool] | None = None,
+        *,
+        abstracts: bool = False,
     ) -> list[StoredPaper]:
-        """Every stored paper (from chunk 0), optionally filtered by a case-insensitive title substring and a
-        predicate over the chunk metadata (e.g. :meth:`rag.retrieval.SearchFilters.accepts`)."""
-        needle = normalize_title(search) if search else ""
+        """Every stored paper (from chunk 0), optionally only those whose title has every word of ``search``
+        (:func:`rag.models.has_words`; with ``abstracts``, the title and abstract together), and those a predicate
+        over the chunk metadata accepts (e.g. :meth:`rag.types.SearchFilters.accepts`)."""
+
+        def found_in(meta: dict[str, Any]) -> bool:
+            text = meta.get("title", "") + (" " + meta.get("abstract", "") if abstracts else "")
+            return has_words(search, text) if search and search.strip() else True
+
         found = [
             stored_paper(meta)
             for _, meta, _ in self._iter_metadatas(where={"chunk_index": 0})
-            if (not needle or needle in meta.get("title_key", "")) and (accept is None or accept(meta))
+            if found_in(meta) and (accept is None or accept(meta))
         ]
         return sorted(found, key=lambda p: p.title.lower())
 

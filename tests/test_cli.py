@@ -46,6 +46,45 @@ def test_ingest_stats_papers(tmp_path: Path) -> None:
     assert json.loads(run_cli(tmp_path / "home", "papers", "--json", "--search", "nothing").stdout) == []
 
 
+LORA_PAPERS = [
+    {"id": "2403.00011", "title": "Chain of LoRA for Fine-tuning", "abstract": "We chain low-rank adapters."},
+    {"id": "2403.00012", "title": "Mixing LoRAs", "abstract": "We mix adapters trained on separate tasks."},
+    {
+        "id": "2403.00013",
+        "title": "Efficient Exploration for Language Agents",
+        "abstract": "Agents explore with LoRA adapters on a frozen model.",
+    },
+]
+
+
+def test_papers_lists_ids_and_searches_whole_words(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "p.jsonl", LORA_PAPERS)
+    assert run_cli(tmp_path / "home", "ingest", "--no-progress", str(src)).returncode == 0
+
+    listed = run_cli(tmp_path / "home", "papers").stdout.splitlines()
+    # Each line starts with the paper's id, which `compare --paper` takes.
+    assert listed == [
+        "arxiv:2403.00011  Chain of LoRA for Fine-tuning",
+        "arxiv:2403.00013  Efficient Exploration for Language Agents",
+        "arxiv:2403.00012  Mixing LoRAs",
+    ]
+
+    def titles(*args: str) -> list[str]:
+        out = run_cli(tmp_path / "home", "papers", "--json", *args)
+        assert out.returncode == 0, out.stderr
+        return [p["title"] for p in json.loads(out.stdout)]
+
+    # "lora" is a word of the first two titles (a plural in "s" too), not of "Exploration".
+    assert titles("--search", "LoRA") == ["Chain of LoRA for Fine-tuning", "Mixing LoRAs"]
+    assert titles("--search", "lora", "--abstracts") == [
+        p["title"] for p in sorted(LORA_PAPERS, key=lambda p: p["title"])
+    ]
+    assert titles("--search", "frozen agents", "--abstracts") == ["Efficient Exploration for Language Agents"]
+    assert titles("--search", "frozen agents") == []  # "frozen" is only in an abstract
+    alone = run_cli(tmp_path / "home", "papers", "--abstracts")
+    assert alone.returncode == 1 and "--search" in alone.stderr
+
+
 def test_first_ingest_of_the_corpus_says_what_it_does(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()

@@ -112,3 +112,21 @@ def test_compare_csv(corpus: dict[str, str]) -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[0] == "n,paper,approach,data_or_benchmarks,key_results" and len(lines) == 3
+
+
+def test_compare_papers_named_by_title_or_id(corpus: dict[str, str]) -> None:
+    by_title_and_id = run(
+        corpus, "compare", "--json", "--paper", "quantile forests", "--paper", f"arxiv:{ROUTING['id']}"
+    )
+    assert by_title_and_id.returncode == 0, by_title_and_id.stderr
+    rows = json.loads(by_title_and_id.stdout)["table"]
+    assert [r["title"] for r in rows] == [FORESTS["title"], ROUTING["title"]]
+
+    # "for" is a word of all three titles; "tabular" of none: one line naming candidates and their ids, exit 1.
+    ambiguous = run(corpus, "compare", "--paper", "for", "--paper", "routing")
+    assert ambiguous.returncode == 1 and ambiguous.stderr.count("\n") == 1
+    assert ambiguous.stderr.startswith("error: 'for' matches 3 papers: ")
+    assert f'arxiv:{MOLECULES["id"]} "{MOLECULES["title"]}"' in ambiguous.stderr
+    unknown = run(corpus, "compare", "--paper", "tabular forests", "--paper", "routing")
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+    assert f"no stored paper matches 'tabular forests'; the closest: arxiv:{FORESTS['id']}" in unknown.stderr

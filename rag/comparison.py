@@ -236,10 +236,6 @@ def _pick(sentences: list[Sentence], column: str, used: set[int]) -> int | None:
     return max(scored)[1] if scored else None
 
 
-def _clip(text: str, limit: int = 240) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def build_table(evidence: Evidence, sources: list[Source]) -> list[CompareRow]:
     """One row per source: approach, data/benchmarks, key results, each a cited sentence of its abstract."""
     rows = []
@@ -261,10 +257,21 @@ def build_table(evidence: Evidence, sources: list[Source]) -> list[CompareRow]:
                 cells[column] = NOT_STATED
             else:
                 used.add(i)
-                cells[column] = f"{_clip(sentences[i].text.rstrip('.'))} [{src.n}]"
+                # The whole sentence: a cut one can lose the very number the cell is for.
+                cells[column] = f"{sentences[i].text.rstrip('.')} [{src.n}]"
                 if column == "approach":
                     src.support = sentences[i].text
-        rows.append(CompareRow(src.n, src.title, cells["approach"], cells["data"], cells["results"]))
+        rows.append(
+            CompareRow(
+                src.n,
+                src.title,
+                cells["approach"],
+                cells["data"],
+                cells["results"],
+                src.paper_id,
+                src.published,
+            )
+        )
     return rows
 
 
@@ -286,9 +293,8 @@ def table_csv(rows: list[CompareRow]) -> str:
     """The table as CSV, markers removed (the ``n`` column keeps the source number)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["n", "paper", "approach", "data_or_benchmarks", "key_results"])
+    writer.writerow(["n", "paper", "paper_id", "date", "approach", "data_or_benchmarks", "key_results"])
     for r in rows:
-        writer.writerow(
-            [r.n, r.title, strip_markers(r.approach), strip_markers(r.data), strip_markers(r.results)]
-        )
+        cells = [strip_markers(r.approach), strip_markers(r.data), strip_markers(r.results)]
+        writer.writerow([r.n, r.title, r.paper_id, r.published or "", *cells])
     return buf.getvalue()

@@ -195,6 +195,8 @@ class CompareRow:
     approach: str
     data: str
     results: str
+    paper_id: str = ""
+    published: str | None = None
 
 
 @dataclass

@@ -111,7 +111,7 @@ def test_compare_csv(corpus: dict[str, str]) -> None:
     out = run(corpus, "compare", "--csv", "Compare sparse routing and quantile forests")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert lines[0] == "n,paper,approach,data_or_benchmarks,key_results" and len(lines) == 3
+    assert lines[0] == "n,paper,paper_id,date,approach,data_or_benchmarks,key_results" and len(lines) == 3
 
 
 def test_compare_papers_named_by_title_or_id(corpus: dict[str, str]) -> None:

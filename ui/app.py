@@ -15,7 +15,7 @@ import gradio as gr
 from rag import api
 from rag.config import Settings
 from ui import render
-from ui.handlers import MAX_COMPARE, Handlers, backend_choices
+from ui.handlers import MAX_COMPARE, Handlers, backend_choices, backend_help, toasted
 from ui.style import CSS, HEAD
 
 EXAMPLES = [
@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> gr.Blocks:
     api.ensure_ingested(settings, notify=lambda msg: print(msg, file=sys.stderr))
     h = Handlers(settings)
     with gr.Blocks(title="paper-rag", analytics_enabled=False) as demo:
-        header = gr.HTML(h.header())
+        header = gr.HTML(h.header(), elem_id="app-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 knobs = chat_tab(h)
@@ -57,11 +57,43 @@ def create_app(settings: Settings) -> gr.Blocks:
                 compare_dropdown = compare_tab(h)
             with gr.Tab("Library", id="library"):
                 library_parts = library_tab(h, knobs)
+            # The views that list the collection, refreshed after an ingest and on every page load.
+            views = [
+                header,
+                compare_dropdown,
+                library_parts["page"],
+                *knobs["years"],
+                *library_parts["years"],
+            ]
             with gr.Tab("Ingest", id="ingest"):
-                ingest_tab(h, header, compare_dropdown, library_parts)
+                ingest_tab(h, views, library_parts)
         gr.api(h.api_ask, api_name="ask", **ANSWER)
         gr.api(h.api_search, api_name="search")
+
+        # A page load reads the store: counts, pickers and the library are never frozen at the server's start.
+        def fresh() -> tuple[Any, ...]:
+            h.reload()  # another process (the CLI) may have ingested since
+            return refreshed(h)
+
+        demo.load(toasted(fresh), None, views, show_progress="hidden", **PRIVATE).then(
+            toasted(h.library),
+            library_parts["filters"],
+            [library_parts["table"], library_parts["count"], library_parts["ids"]],
+            show_progress="hidden",
+            **PRIVATE,
+        )
     return demo
+
+
+def refreshed(h: Handlers) -> tuple[Any, ...]:
+    """New values for the views that list the collection: header, compare picker, page and year choices."""
+    years = [("Any", "")] + [(y, y) for y in h.year_choices()]
+    return (
+        h.header(),
+        gr.Dropdown(choices=h.paper_choices()),
+        gr.Dropdown(choices=[("All pages", "")] + [(p, p) for p in h.page_choices()]),
+        *(gr.Dropdown(choices=years) for _ in range(4)),  # the Chat and Library year bounds
+    )
 
 
 def year_box(h: Handlers, label: str, **kwargs: Any) -> gr.Dropdown:
@@ -116,7 +148,12 @@ def chat_tab(h: Handlers) -> dict[str, Any]:
             with gr.Accordion("Answer settings", open=False, elem_id="settings"):
                 with gr.Row():
                     backend = gr.Dropdown(
-                        backend_choices(s), value=s.llm.backend, label="Backend", scale=2, elem_id="backend"
+                        backend_choices(s),
+                        value=s.llm.backend,
+                        label="Backend",
+                        info="What each one is and costs is listed below.",
+                        scale=2,
+                        elem_id="backend",
                     )
                     model = gr.Textbox(
                         value=s.llm.model or "",
@@ -127,6 +164,7 @@ def chat_tab(h: Handlers) -> dict[str, Any]:
                 with gr.Row():
                     k = gr.Slider(1, 20, value=s.retrieval.k, step=1, label="Top-k papers")
                     temperature = gr.Slider(0.0, 2.0, value=s.llm.temperature, step=0.1, label="Temperature")
+                gr.Markdown(backend_help(s), elem_classes=["muted", "small"], elem_id="backend-help")
                 with gr.Row():
                     year_from = year_box(h, "Year from")
                     year_to = year_box(h, "Year to")
@@ -141,15 +179,22 @@ def chat_tab(h: Handlers) -> dict[str, Any]:
 
     inputs = [question, chatbot, session, turns, backend, model, k, temperature, year_from, year_to, undated]
     outputs = [chatbot, sources, status, session, turns, question]
-    question.submit(h.chat, inputs, outputs, **PRIVATE, **ANSWER)
-    ask.click(h.chat, inputs, outputs, **PRIVATE, **ANSWER)
+    chat = toasted(h.chat)
+    question.submit(chat, inputs, outputs, **PRIVATE, **ANSWER)
+    ask.click(chat, inputs, outputs, **PRIVATE, **ANSWER)
     examples.click(lambda sample: sample[0], examples, question, **PRIVATE).then(
-        h.chat, inputs, outputs, **PRIVATE, **ANSWER
+        chat, inputs, outputs, **PRIVATE, **ANSWER
     )
     clear.click(h.clear, session, outputs, **PRIVATE)
     chatbot.clear(h.clear, session, outputs, **PRIVATE)  # the chatbot's own trash button starts over too
-    chatbot.select(h.show_turn, turns, sources, **PRIVATE)
-    return {"backend": backend, "model": model, "k": k, "temperature": temperature}
+    chatbot.select(h.show_turn, turns, [sources, status], **PRIVATE)
+    return {
+        "backend": backend,
+        "model": model,
+        "k": k,
+        "temperature": temperature,
+        "years": [year_from, year_to],
+    }
 
 
 def compare_tab(h: Handlers) -> gr.Dropdown:
@@ -182,6 +227,7 @@ def compare_tab(h: Handlers) -> gr.Dropdown:
     table = gr.HTML("", elem_id="compare-table")
     sources = gr.HTML("", elem_id="compare-sources")
 
+    @toasted
     def run_compare(ids: list[str] | None, text: str | None) -> tuple[Any, ...]:
         result = h.compare(ids, text)
         return (
@@ -201,18 +247,23 @@ def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
     rows, count_value, ids_value = h.library()
     ids = gr.State(ids_value)
     selected = gr.State(None)
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_id="lib-filters"):
         search = gr.Textbox(
-            label="Title contains", placeholder="e.g. diffusion", scale=3, elem_id="lib-search"
+            label="Search titles and abstracts",
+            placeholder="e.g. diffusion",
+            scale=3,
+            min_width=220,
+            elem_id="lib-search",
         )
-        year_from = year_box(h, "Year from", scale=1, min_width=110)
-        year_to = year_box(h, "Year to", scale=1, min_width=110)
-        undated = gr.Checkbox(value=True, label="Include undated", scale=1, min_width=120)
+        year_from = year_box(h, "Year from", scale=1, min_width=130)
+        year_to = year_box(h, "Year to", scale=1, min_width=130)
+        undated = gr.Checkbox(value=True, label="Include undated", scale=1, min_width=170)
         page = gr.Dropdown(
             [("All pages", "")] + [(p, p) for p in h.page_choices()],
             value="",
             label="Source page",
             scale=2,
+            min_width=200,
         )
     count = gr.HTML(count_value, elem_id="lib-count")
     with gr.Row(equal_height=False):
@@ -224,7 +275,7 @@ def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
                 interactive=False,
                 wrap=True,
                 max_height=560,
-                column_widths=["52%", "16%", "12%", "20%"],
+                column_widths=["50%", "17%", "13%", "20%"],
                 show_label=False,
                 elem_id="lib-table",
                 elem_classes=["plain-table"],
@@ -244,16 +295,25 @@ def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
             sources = gr.HTML("", elem_id="lib-sources")
 
     filters = [search, year_from, year_to, undated, page]
+    library = toasted(h.library)
     for trigger in (search.change, year_from.change, year_to.change, undated.change, page.change):
-        trigger(h.library, filters, [table, count, ids], **PRIVATE)
+        trigger(library, filters, [table, count, ids], **PRIVATE)
     table.select(h.select_paper, ids, [detail, selected], **PRIVATE)
     ask_inputs = [question, selected, knobs["backend"], knobs["model"], knobs["k"], knobs["temperature"]]
-    ask.click(h.ask_paper, ask_inputs, [answer, sources, status], **PRIVATE, **ANSWER)
-    question.submit(h.ask_paper, ask_inputs, [answer, sources, status], **PRIVATE, **ANSWER)
-    return {"filters": filters, "table": table, "count": count, "ids": ids, "page": page}
+    ask_paper = toasted(h.ask_paper)
+    ask.click(ask_paper, ask_inputs, [answer, sources, status], **PRIVATE, **ANSWER)
+    question.submit(ask_paper, ask_inputs, [answer, sources, status], **PRIVATE, **ANSWER)
+    return {
+        "filters": filters,
+        "table": table,
+        "count": count,
+        "ids": ids,
+        "page": page,
+        "years": [year_from, year_to],
+    }
 
 
-def ingest_tab(h: Handlers, header: gr.HTML, compare_dropdown: gr.Dropdown, library: dict[str, Any]) -> None:
+def ingest_tab(h: Handlers, views: list[Any], library: dict[str, Any]) -> None:
     gr.Markdown(
         "Add papers: saved Hugging Face Daily Papers pages (`.txt`), or JSON / JSONL in the Hugging Face papers "
         "API or arXiv metadata shape. Re-ingesting a file embeds only what changed; bad records are listed "
@@ -262,12 +322,13 @@ def ingest_tab(h: Handlers, header: gr.HTML, compare_dropdown: gr.Dropdown, libr
     )
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
-            files = gr.File(
-                file_count="multiple",
-                file_types=[".txt", ".json", ".jsonl"],
-                label="Files",
-                elem_id="ingest-files",
-                height=180,
+            files = (
+                gr.File(  # no file_types: Gradio's own check fails the event; the handler tells wrong types
+                    file_count="multiple",
+                    label="Files (.txt, .json, .jsonl)",
+                    elem_id="ingest-files",
+                    height=180,
+                )
             )
             run = gr.Button("Ingest", variant="primary", elem_id="ingest-run")
         with gr.Column(scale=3):
@@ -283,16 +344,14 @@ def ingest_tab(h: Handlers, header: gr.HTML, compare_dropdown: gr.Dropdown, libr
                 elem_classes=["plain-table"],
             )
 
-    def refresh() -> tuple[Any, ...]:
-        return (
-            h.header(),
-            gr.Dropdown(choices=h.paper_choices()),
-            gr.Dropdown(choices=[("All pages", "")] + [(p, p) for p in h.page_choices()]),
-        )
-
-    run.click(h.ingest, files, [summary, rejected], **PRIVATE).success(
-        refresh, None, [header, compare_dropdown, library["page"]], **PRIVATE
-    ).then(h.library, library["filters"], [library["table"], library["count"], library["ids"]], **PRIVATE)
+    run.click(toasted(h.ingest), files, [summary, rejected], **PRIVATE).then(
+        lambda: refreshed(h), None, views, **PRIVATE
+    ).then(
+        toasted(h.library),
+        library["filters"],
+        [library["table"], library["count"], library["ids"]],
+        **PRIVATE,
+    )
 
 
 def theme() -> gr.themes.Base:

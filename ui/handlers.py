@@ -3,10 +3,13 @@
 Each handler takes the values of its input components and returns (or, for chat, yields) the values of its output
 components, so tests call them directly. Errors never reach the page as tracebacks: :func:`guarded` turns a
 ``RagError`` into ``gr.Error(message)`` and anything else into ``gr.Error("Internal error: ...")``, printing the
-traceback to stderr. Deliberately not here: layout (``ui.app``) and HTML (``ui.render``).
+traceback to stderr. The page's events go through :func:`toasted` on top: an error there is a toast and an unchanged
+page (Gradio paints a raised ``gr.Error`` as red badges over every output). Deliberately not here: layout
+(``ui.app``) and HTML (``ui.render``).
 """
 
 import functools
+import html
 import inspect
 import shutil
 import sys
@@ -27,6 +30,8 @@ from rag.types import Answer, SearchFilters, StoredPaper
 from ui import render
 
 MAX_COMPARE = 5
+KEEP_EXPORTS = 20  # comparison downloads kept under PAPER_RAG_HOME/exports
+SUPPORTED = (".txt", ".json", ".jsonl")
 PROGRESS = gr.Progress()  # Gradio injects a live tracker for a parameter whose default is a gr.Progress
 
 
@@ -69,6 +74,48 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def toasted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A page event: whatever ``fn`` raises becomes a warning toast, and its outputs stay as they were.
+
+    A generator keeps what it already yielded (the chat's own "No answer" message, say); one that fails before its
+    first update leaves the page untouched, question and history included.
+    """
+
+    def notify(exc: Exception) -> Any:
+        error = as_gr_error(exc)
+        internal = str(error.message).startswith("Internal error")
+        text = html.escape(str(error.message), quote=False)  # a toast renders HTML
+        gr.Warning(text, title="Error" if internal else "Not done")
+        return gr.skip()
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as exc:
+                yield notify(exc)
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            return notify(exc)
+
+    return wrapper
+
+
+class Turn(NamedTuple):
+    """What the page shows for one answered turn when it is clicked again."""
+
+    sources: str
+    status: str
+
+
 class ChatUpdate(NamedTuple):
     """The chat handler's outputs, in the order the app wires them."""
 
@@ -76,7 +123,7 @@ class ChatUpdate(NamedTuple):
     sources: str
     status: str
     session: api.ChatSession | None
-    turns: list[str]  # sources-panel HTML of each assistant turn
+    turns: list[Turn]  # the sources panel and status line of each assistant turn
     question: str  # what the question box shows afterwards
 
 
@@ -86,6 +133,14 @@ class CompareResult(NamedTuple):
     markdown_file: str | None
     csv_file: str | None
     status: str
+
+
+def backend_help(settings: Settings) -> str:
+    """Markdown: what each backend is and what it costs, under the picker (the summaries come from rag)."""
+    lines = [
+        f"- **{b['name']}**: {render.esc(str(b['summary']))}" for b in api.backends(settings)["backends"]
+    ]
+    return "\n".join(lines)
 
 
 def backend_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -116,7 +171,9 @@ class Handlers:
         self.settings = settings
         self._papers: list[StoredPaper] | None = None
         self._lock = threading.Lock()
-        self.exports = Path(tempfile.gettempdir()) / "paper-rag-exports"
+        self.exports = (
+            settings.home / "exports"
+        )  # the user's data folder, not a temp folder shared by everyone
 
     # ------------------------------------------------------------------ shared helpers
 
@@ -158,8 +215,13 @@ class Handlers:
     def abstracts(self) -> dict[str, str]:
         return {p.paper_id: p.abstract for p in self.papers()}
 
+    def reload(self) -> None:
+        """Forget the cached papers: the next read comes from the store (another process may have ingested)."""
+        with self._lock:
+            self._papers = None
+
     def paper_choices(self) -> list[tuple[str, str]]:
-        return [(p.title, p.paper_id) for p in self.papers()]
+        return [(render.plain_tex(p.title), p.paper_id) for p in self.papers()]
 
     def page_choices(self) -> list[str]:
         return sorted({page for p in self.papers() for page in render.paper_pages(p)})
@@ -178,7 +240,7 @@ class Handlers:
         question: str,
         history: list[dict[str, Any]] | None,
         session: api.ChatSession | None,
-        turns: list[str] | None,
+        turns: list[Turn] | None,
         backend: str | None = None,
         model: str | None = None,
         k: float | None = None,
@@ -238,15 +300,17 @@ class Handlers:
         assert answer is not None  # a stream always ends with its Answer
         if answer.note:
             gr.Warning(answer.note)
-        panel = render.sources_html(answer, turn, self.abstracts())
+        done = Turn(render.sources_html(answer, turn, self.abstracts()), render.status_html(answer))
         history.append({"role": "assistant", "content": render.answer_markdown(answer.answer, turn)})
-        yield ChatUpdate(history, panel, render.status_html(answer), session, [*turns, panel], "")
+        yield ChatUpdate(history, done.sources, done.status, session, [*turns, done], "")
 
-    def show_turn(self, turns: list[str] | None, evt: gr.SelectData) -> Any:
-        """Clicking an assistant message shows that turn's sources."""
+    def show_turn(self, turns: list[Turn] | None, evt: gr.SelectData) -> Any:
+        """Clicking a message shows its turn's sources and status line (backend, timings, citations)."""
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         turn = int(index) // 2
-        return turns[turn] if turns and 0 <= turn < len(turns) else gr.skip()
+        if not turns or not 0 <= turn < len(turns):
+            return gr.skip()
+        return tuple(Turn(*turns[turn]))  # a State may hand back a plain list
 
     def clear(self, session: api.ChatSession | None) -> ChatUpdate:
         """Start a new conversation."""
@@ -277,10 +341,9 @@ class Handlers:
                 None,
                 render.status_html(answer),
             )
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = Path(tempfile.mkdtemp(prefix=f"compare-{stamp}-", dir=self._exports()))
+        folder = self._export_folder()
         md = folder / "comparison.md"
-        md.write_text(f"# {answer.question}\n\n{answer.answer}\n", encoding="utf-8")
+        md.write_text(render.compare_markdown(answer, topic), encoding="utf-8")
         csv = folder / "comparison.csv"
         csv.write_text(api.table_csv(answer.table), encoding="utf-8")
         return CompareResult(
@@ -291,9 +354,14 @@ class Handlers:
             render.status_html(answer),
         )
 
-    def _exports(self) -> Path:
+    def _export_folder(self) -> Path:
+        """A new folder for one comparison's files, under the app's home; only the newest few are kept."""
         self.exports.mkdir(parents=True, exist_ok=True)
-        return self.exports
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = Path(tempfile.mkdtemp(prefix=f"compare-{stamp}-", dir=self.exports))
+        for old in sorted(self.exports.glob("compare-*"), key=lambda p: p.stat().st_mtime)[:-KEEP_EXPORTS]:
+            shutil.rmtree(old, ignore_errors=True)
+        return folder
 
     # ------------------------------------------------------------------ library
 
@@ -308,7 +376,10 @@ class Handlers:
     ) -> tuple[list[list[Any]], str, list[str]]:
         """Papers matching the title text, year range and source page: table rows, a count, their ids."""
         everything = self.papers()
-        found = api.papers(search, settings=self.settings) if search and search.strip() else everything
+        if search and search.strip():  # whole words, in the title or the abstract
+            found = api.papers(search, abstracts=True, settings=self.settings)
+        else:
+            found = everything
         y0, y1 = _year(year_from), _year(year_to)
 
         def keep(p: StoredPaper) -> bool:
@@ -379,6 +450,17 @@ class Handlers:
         paths = [Path(getattr(f, "name", f)) for f in (files or [])]
         if not paths:
             raise gr.Error("Choose one or more .txt, .json or .jsonl files first.")
+        # The upload box accepts any file (Gradio's own type check fails the event with red badges): the wrong
+        # kinds are told here, and the right ones still go in.
+        unsupported = [p for p in paths if p.suffix.lower() not in SUPPORTED]
+        paths = [p for p in paths if p not in unsupported]
+        skipped = [
+            [p.name, f"not a supported file type ({p.suffix or 'no extension'}): use .txt, .json or .jsonl"]
+            for p in unsupported
+        ]
+        if not paths:  # this run's result replaces the last run's tiles, so they are not read as this one's
+            gr.Warning("Nothing was ingested: only .txt, .json and .jsonl files are read.", title="Not done")
+            return render.nothing_ingested_html(len(unsupported)), skipped
         # Keep uploads next to the store, so the papers' sources name a file that outlives Gradio's temp folder.
         uploads = (self.settings.home / "uploads").resolve()
         uploads.mkdir(parents=True, exist_ok=True)
@@ -394,8 +476,7 @@ class Handlers:
             progress((done, total), desc="Embedding papers", unit="papers")
 
         report = api.ingest(kept, self.settings, progress=step)  # the retriever sees the new papers at once
-        with self._lock:
-            self._papers = None
+        self.reload()
         counts = {
             "files": report.files_read,
             "records": report.records,
@@ -404,7 +485,7 @@ class Handlers:
             "unchanged": report.unchanged,
             "duplicates merged": report.duplicates_merged,
         }
-        rows = [[r.source.replace(f"{uploads}/", ""), r.reason] for r in report.rejections]
+        rows = skipped + [[r.source.replace(f"{uploads}/", ""), r.reason] for r in report.rejections]
         if rows:
             gr.Warning(f"{len(rows)} record(s) were rejected; the others were ingested.")
         return render.ingest_summary_html(counts, len(rows), report.seconds), rows

@@ -10,17 +10,64 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterable, Sequence
 
 from rag import api
-from rag.types import Answer, CompareRow, Source, StoredPaper
+from rag.types import Answer, CompareRow, Source, StoredPaper, date_parts
 
 CURSOR = "▍"
+
+# LaTeX that arXiv titles and abstracts carry ("in $\sim$20 Seconds"), as the characters it stands for.
+_TEX_SYMBOLS = {
+    "sim": "~", "approx": "≈", "times": "×", "cdot": "·", "pm": "±", "leq": "≤", "le": "≤", "geq": "≥",
+    "ge": "≥", "neq": "≠", "infty": "∞", "to": "→", "rightarrow": "→", "leftarrow": "←", "alpha": "α",
+    "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "theta": "θ", "lambda": "λ",
+    "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "Delta": "Δ",
+    "ell": "ℓ", "%": "%", "&": "&", "_": "_", "#": "#",
+}  # fmt: skip
+_TEX_COMMAND = re.compile(r"\\(?:([A-Za-z]+)\s?|([%&_#]))")  # a letter command eats the space after it
+_TEX_WRAPPER = re.compile(r"\\(?:text\w*|math\w*|emph|operatorname)\s*\{([^{}]*)\}")
+_TEX_MATH = re.compile(r"\$([^$]{1,80})\$")
+_SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
+
+
+def _tex_math(body: str) -> str:
+    body = _TEX_WRAPPER.sub(r"\1", body)
+    body = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], m[1] or m[2]), body)
+    body = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m[1].translate(_SUPERSCRIPT), body)
+    return body.replace("{", "").replace("}", "")
+
+
+def plain_tex(text: str) -> str:
+    r"""Inline LaTeX as plain text: ``$\sim$20`` -> ``~20``, ``\textbf{x}`` -> ``x``; a ``$5`` price stays."""
+    if "\\" not in text and "$" not in text:
+        return text
+    text = _TEX_MATH.sub(lambda m: _tex_math(m[1]) if re.search(r"[\\^_{]", m[1]) else m[0], text)
+    text = _TEX_WRAPPER.sub(r"\1", text)
+    return _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], m[0]), text)
 
 
 def esc(text: str) -> str:
     """HTML-escape, and neutralise the `$`/`{` that gr.HTML's template engine would otherwise interpret."""
     return html.escape(text).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
+
+
+def show(text: str) -> str:
+    """Text from the store as the page shows it: inline LaTeX rendered as characters, then escaped."""
+    return esc(plain_tex(text))
+
+
+_MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def display_date(published: str | None) -> str:
+    """One date style for every source: "May 22, 2022", or "Jun 12" when the page gave no year; "" if unknown."""
+    parts = date_parts(published)
+    if "month" not in parts:
+        return str(parts.get("year", "")) if parts else (published or "").strip()
+    text = f"{_MONTH_NAMES[parts['month'] - 1]} {parts['day']}"
+    return f"{text}, {parts['year']}" if "year" in parts else text
 
 
 def anchor(turn: str, n: int) -> str:
@@ -40,10 +87,10 @@ def link_markers(text: str, turn: str) -> str:
         before = text[last : m.start()]
         if before.endswith(" "):  # keep the marker on the line of the word it cites
             before = before[:-1] + "\u00a0"
-        out.append(esc(before))
+        out.append(show(before))
         out.append(_link(turn, api.marker_numbers(m[1])))
         last = m.end()
-    out.append(esc(text[last:]))
+    out.append(show(text[last:]))
     return "".join(out)
 
 
@@ -56,7 +103,7 @@ def answer_markdown(text: str, turn: str, *, streaming: bool = False) -> str:
     if cited:
         items = "".join(
             f'<div class="cited-item"><a class="cite" href="#{anchor(turn, n)}" data-n="{n}">{n}</a>'
-            f"<span>{esc(title)}</span></div>"
+            f"<span>{show(title)}</span></div>"
             for n, title in cited
         )
         out += f'\n\n<div class="cited"><div class="cited-head">Cited papers</div>{items}</div>'
@@ -86,10 +133,10 @@ def highlight(abstract: str, sentences: Iterable[str]) -> str:
     for start, end in spans:
         if start < last:
             continue
-        out.append(esc(abstract[last:start]))
-        out.append(f"<mark>{esc(abstract[start:end])}</mark>")
+        out.append(show(abstract[last:start]))
+        out.append(f"<mark>{show(abstract[start:end])}</mark>")
         last = end
-    out.append(esc(abstract[last:]))
+    out.append(show(abstract[last:]))
     return "".join(out)
 
 
@@ -105,7 +152,7 @@ def quoted_sentences(source_text: str, answer_text: str) -> list[str]:
 
 
 def meta_line(published: str | None, authors_count: int | None, score: float | None = None) -> str:
-    parts = [esc(published) if published else "undated"]
+    parts = [esc(display_date(published)) if published else "undated"]
     if authors_count:
         parts.append(f"{authors_count} author{'s' if authors_count != 1 else ''}")
     if score is not None:
@@ -119,7 +166,7 @@ def _source_card(source: Source, turn: str, abstract: str, marks: list[str], cit
     return (
         f'<details class="src{" cited" if cited else ""}" id="{anchor(turn, source.n)}">'
         f'<summary><span class="src-n">{source.n}</span>'
-        f'<span class="src-head"><span class="src-title">{esc(source.title)}</span>'
+        f'<span class="src-head"><span class="src-title">{show(source.title)}</span>'
         f'<span class="src-meta">{meta_line(source.published, source.authors_count, source.score)}</span>'
         f"</span></summary>"
         f'<div class="src-abstract">{body}</div>{support}</details>'
@@ -194,7 +241,7 @@ def compare_table_html(rows: list[CompareRow], turn: str) -> str:
     head = "<tr><th>Paper</th><th>Approach</th><th>Data / benchmarks</th><th>Key results</th></tr>"
     body = "".join(
         "<tr>"
-        f'<td class="paper">{esc(r.title)} {_link(turn, [r.n])}</td>'
+        f'<td class="paper">{show(r.title)} {_link(turn, [r.n])}</td>'
         f"<td>{link_markers(r.approach, turn)}</td>"
         f"<td>{link_markers(r.data, turn)}</td>"
         f"<td>{link_markers(r.results, turn)}</td>"
@@ -216,8 +263,21 @@ def paper_pages(paper: StoredPaper) -> list[str]:
     return list(dict.fromkeys(page_name(s) for s in paper.sources))
 
 
+def pages_cell(pages: list[str]) -> str:
+    """The first source page, and how many more: a paper listed on ten pages stays one line high."""
+    if not pages:
+        return ""
+    first = pages[0].removesuffix(".txt")  # the saved listing pages; .json/.jsonl uploads keep their extension
+    return first if len(pages) == 1 else f"{first} +{len(pages) - 1} more"
+
+
 def paper_row(paper: StoredPaper) -> list[str | int | None]:
-    return [paper.title, paper.published or "", paper.authors_count, ", ".join(paper_pages(paper))]
+    return [
+        plain_tex(paper.title),
+        display_date(paper.published),
+        paper.authors_count,
+        pages_cell(paper_pages(paper)),
+    ]
 
 
 def paper_html(paper: StoredPaper) -> str:
@@ -228,10 +288,10 @@ def paper_html(paper: StoredPaper) -> str:
     )
     pages = ", ".join(esc(p) for p in paper_pages(paper))
     return (
-        f'<div class="paper-card"><div class="paper-title">{esc(paper.title)}</div>'
+        f'<div class="paper-card"><div class="paper-title">{show(paper.title)}</div>'
         f'<div class="src-meta">{meta_line(paper.published, paper.authors_count)}{arxiv}'
         f" · {paper.n_chunks} chunk{'s' if paper.n_chunks != 1 else ''} · from {pages}</div>"
-        f'<div class="src-abstract">{esc(paper.abstract)}</div></div>'
+        f'<div class="src-abstract">{show(paper.abstract)}</div></div>'
     )
 
 
@@ -248,6 +308,36 @@ def ingest_summary_html(counts: dict[str, int], rejected: int, seconds: float) -
         for k, v in {**counts, "rejected": rejected}.items()
     )
     return f'<div class="stats">{cards}</div><div class="muted small">Finished in {seconds:.1f} s.</div>'
+
+
+def nothing_ingested_html(skipped: int) -> str:
+    return (
+        f'<div class="note">Nothing was ingested: {skipped} file{"s" if skipped != 1 else ""} of a type '
+        "paper-rag does not read (see below). Choose .txt pages, or .json / .jsonl records.</div>"
+    )
+
+
+def short_name(title: str) -> str:
+    """A paper's name as people say it: the part of the title before its colon, when it has one."""
+    head = plain_tex(title).split(":", 1)[0].strip()
+    return head if ":" in title and len(head) <= 40 else plain_tex(title)
+
+
+def compare_markdown(answer: Answer, topic: str = "") -> str:
+    """The exported Markdown: a heading naming the papers, where it came from, then the cited table."""
+    names = [short_name(r.title) for r in answer.table]
+    heading = " vs ".join(names) if len(names) <= 3 else f"{', '.join(names[:-1])} and {names[-1]}"
+    lines = [f"# Comparison: {heading}", ""]
+    if topic:
+        lines += [f"Asked: {topic}", ""]
+    stamp = time.strftime("%Y-%m-%d")
+    lines += [
+        f"_paper-rag, {stamp}: every cell is a sentence of that paper's abstract, cited by its number._",
+        "",
+        answer.answer,
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def header_html(papers: int) -> str:

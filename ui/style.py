@@ -11,7 +11,8 @@ footer { opacity: .6; }
 .app-header { display: flex; justify-content: space-between; align-items: baseline; padding: 6px 4px 2px; }
 .app-name { font-size: 1.45rem; font-weight: 700; letter-spacing: -.01em; color: var(--color-accent); }
 .app-tag { margin-left: 12px; color: var(--body-text-color-subdued); font-size: .95rem; }
-.app-count { color: var(--body-text-color-subdued); font-size: .9rem; }
+.app-count { color: var(--body-text-color-subdued); font-size: .9rem; white-space: nowrap; }
+@media (max-width: 640px) { .app-tag { display: none; } }
 .muted { color: var(--body-text-color-subdued); }
 .small { font-size: .85rem; }
 .section-title { font-weight: 600; font-size: .95rem; margin: 2px 0 6px; }
@@ -74,7 +75,15 @@ table.compare td { vertical-align: top; padding: 10px;
 #compare-table { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
                  border-radius: 8px; padding: 4px 8px; }
 #compare-table:empty { display: none; }
-table.compare td.paper { font-weight: 600; width: 22%; }
+table.compare td.paper { font-weight: 600; width: 22%; min-width: 11em; }
+
+/* tables break lines between words, never inside one ("Expressi-ve"); a table too wide for its box scrolls */
+table.compare th, table.compare td, #chatbot th, #chatbot td {
+    word-break: normal !important; overflow-wrap: normal !important; hyphens: manual; }
+#chatbot table { display: block; max-width: 100%; overflow-x: auto; }
+#chatbot th, #chatbot td { min-width: 9em; vertical-align: top; }
+#chatbot td:first-child, #chatbot th:first-child { min-width: 11em; }
+#compare-table { overflow-x: auto; }
 
 /* library and ingest */
 .paper-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -91,7 +100,15 @@ table.compare td.paper { font-weight: 600; width: 22%; }
               color: var(--body-text-color-subdued); }
 .plain-table table, .plain-table td, .plain-table th, .plain-table span { font-family: var(--font) !important; }
 .plain-table td span { font-size: .86rem; }
-.plain-table th span { font-size: .8rem; }
+.plain-table th span { font-size: .8rem; white-space: nowrap; }
+#lib-table td span { word-break: normal; overflow-wrap: anywhere; }
+#lib-table td:nth-child(2) span { white-space: nowrap; }
+/* a phone: the filters two to a line, none clipped */
+@media (max-width: 640px) {
+  #lib-filters .form { flex-wrap: wrap; }
+  #lib-filters .form > * { flex: 1 1 calc(50% - 12px) !important; min-width: calc(50% - 12px) !important; }
+  #lib-filters .form > *:first-child { flex-basis: 100% !important; }
+}
 #chatbot .message-wrap { font-size: .95rem; }
 #chatbot .message-row.panel { padding: 14px 18px !important; }
 #chatbot .message-row.panel.user-row { font-weight: 500; }

@@ -103,7 +103,8 @@ def test_compare_table_is_built_per_paper_and_cited(bundled_settings: Settings) 
         assert all(markers(c) in ([], [row.n]) for c in cells)
     assert "| Paper | Approach | Data / benchmarks | Key results |" in a.answer
     rows = list(csv.reader(io.StringIO(table_csv(a.table))))
-    assert rows[0] == ["n", "paper", "approach", "data_or_benchmarks", "key_results"] and len(rows) == 3
+    assert rows[0] == ["n", "paper", "paper_id", "date", "approach", "data_or_benchmarks", "key_results"]
+    assert [r[2] for r in rows[1:]] == [row.paper_id for row in a.table] and all(r[2] for r in rows[1:])
     via_ask = ask(
         bundled_settings, "Compare FlashAttention and Monarch in how each speeds up Transformer training"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -14,7 +15,7 @@ from rag.config import Settings
 from rag.errors import RagError
 from support import BUNDLED_PAPERS, FLASH, FLASH_QUESTION, LOOPED, MONARCH, free_port, write_jsonl
 from ui import render
-from ui.handlers import ChatUpdate, Handlers, guarded
+from ui.handlers import ChatUpdate, Handlers, guarded, toasted
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,13 @@ def test_follow_up_keeps_the_conversation(handlers: Handlers) -> None:
     first = ask(handlers, FLASH_QUESTION)[-1]
     second = ask(handlers, "What speedup does it report on GPT-2?", first)[-1]
     assert len(second.session.turns) == 2 and len(second.turns) == 2
+    # clicking the first answer shows its own sources and its own status line, not the latest one's
+    shown = handlers.show_turn(second.turns, gr.SelectData(None, {"index": 1, "value": ""}))
+    assert shown == tuple(first.turns[0]) and shown[1] == first.status and shown[1] != second.status
+    assert handlers.show_turn(second.turns, gr.SelectData(None, {"index": 3, "value": ""})) == tuple(
+        second.turns[1]
+    )
+    assert handlers.show_turn([], gr.SelectData(None, {"index": 1, "value": ""})) == gr.skip()
     assert [m["role"] for m in second.history] == ["user", "assistant", "user", "assistant"]
     assert FLASH in second.session.turns[-1].standalone_question
     assert 'href="#src-1-' in second.history[-1]["content"]  # the second turn links to its own panel
@@ -115,6 +123,32 @@ def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> Non
     h = Handlers(bundled_settings.override(llm={"base_url": None, "api_key": None}))
     with pytest.raises(gr.Error, match="openai backend is not available: no endpoint or key"):
         ask(h, FLASH_QUESTION, backend="openai")
+    # On the page the same error is a toast, and the page is left as it was (no update at all)
+    chat = toasted(h.chat)
+    with pytest.warns(UserWarning, match="openai backend is not available"):
+        updates = list(chat(FLASH_QUESTION, [], None, [], "openai"))
+    assert updates == [gr.skip()]
+
+
+def test_page_events_turn_every_error_into_a_toast(capsys: pytest.CaptureFixture[str]) -> None:
+    @toasted
+    def user_error(x: int) -> int:
+        raise gr.Error("Pick 2 to 5 papers <b>now</b>")
+
+    @toasted
+    def crash() -> None:
+        raise KeyError("boom")
+
+    @toasted
+    def fine(x: int) -> int:
+        return x + 1
+
+    with pytest.warns(UserWarning, match="Pick 2 to 5 papers &lt;b&gt;now&lt;/b&gt;"):  # toasts are HTML
+        assert user_error(1) == gr.skip()
+    with pytest.warns(UserWarning, match="Internal error: KeyError: 'boom'"):
+        assert crash() == gr.skip()
+    assert "Traceback" in capsys.readouterr().err  # logged for the operator
+    assert fine(1) == 2
 
 
 def test_errors_become_one_line_gr_errors(handlers: Handlers, capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,9 +194,11 @@ def test_compare_two_papers_gives_a_cited_table_and_exports(handlers: Handlers) 
     assert "<mark>" in result.sources
 
     rows = list(csv.reader(io.StringIO(Path(result.csv_file).read_text(encoding="utf-8"))))
-    assert rows[0] == ["n", "paper", "approach", "data_or_benchmarks", "key_results"]
-    assert [r[1] for r in rows[1:]] == [FLASH, MONARCH]
+    assert rows[0] == ["n", "paper", "paper_id", "date", "approach", "data_or_benchmarks", "key_results"]
+    assert [r[1] for r in rows[1:]] == [FLASH, MONARCH] and [r[2] for r in rows[1:]] == ids
     markdown = Path(result.markdown_file).read_text(encoding="utf-8")
+    assert markdown.startswith("# Comparison: FlashAttention vs Monarch\n")
+    assert Path(result.markdown_file).is_relative_to(handlers.settings.home / "exports")
     assert "| Paper | Approach | Data / benchmarks | Key results |" in markdown
     assert f"[1] {FLASH}" in markdown and f"[2] {MONARCH}" in markdown
 
@@ -184,8 +220,7 @@ def test_library_filters_and_counts(handlers: Handlers) -> None:
     assert len(rows) == len(ids) == BUNDLED_PAPERS and str(BUNDLED_PAPERS) in count
 
     rows, count, ids = handlers.library("looped")
-    assert {r[0] for r in rows} == LOOPED and f"<b>3</b> of {BUNDLED_PAPERS}" in count
-    assert all("looped" in r[0].lower() for r in rows)
+    assert {r[0] for r in rows} >= LOOPED and f"<b>{len(rows)}</b> of {BUNDLED_PAPERS}" in count
 
     dated, _, _ = handlers.library(year_from="2023", include_undated=False)
     assert dated and all(r[1] and int(r[1][-4:]) >= 2023 for r in dated)
@@ -193,8 +228,28 @@ def test_library_filters_and_counts(handlers: Handlers) -> None:
     assert len(with_undated) > len(dated)
 
     page = "hf-daily-papers-000.txt"
-    rows, count, _ = handlers.library(page=page)
-    assert 0 < len(rows) < BUNDLED_PAPERS and all(page in r[3] for r in rows)
+    rows, count, ids = handlers.library(page=page)
+    pages = {p.paper_id: render.paper_pages(p) for p in handlers.papers()}
+    assert 0 < len(rows) < BUNDLED_PAPERS and all(page in pages[i] for i in ids)
+    assert all("\n" not in r[3] and r[3].count("hf-daily-papers") == 1 for r in rows)  # one line per paper
+
+
+def test_library_search_matches_whole_words_in_titles_and_abstracts(handlers: Handlers) -> None:
+    def expected(
+        word: str,
+    ) -> set[str]:  # the oracle: the word (or its plural) as a word of title or abstract
+        pattern = re.compile(rf"\b{word}s?\b", re.IGNORECASE)
+        return {
+            p.paper_id for p in handlers.papers() if pattern.search(p.title) or pattern.search(p.abstract)
+        }
+
+    for word in ("lora", "looped", "diffusion"):
+        _, _, ids = handlers.library(word)
+        assert set(ids) == expected(word), word
+    lora = {p.paper_id: p for p in handlers.papers() if p.paper_id in handlers.library("lora")[2]}
+    assert lora and not any("exploration" in p.title.lower() for p in lora.values())  # not "exp-lora-tion"
+    in_abstract_only = expected("looped") - {paper_id(handlers, t) for t in LOOPED}
+    assert in_abstract_only <= set(handlers.library("looped")[2])
 
 
 def test_select_a_paper_and_ask_about_it(handlers: Handlers) -> None:
@@ -247,7 +302,7 @@ def test_ingest_reports_counts_and_errors_and_the_paper_is_searchable(
     found = h.api_search("Quokka Attention sparse routing")["results"]
     assert found[0]["title"] == "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
     rows, count, _ = h.library("quokka")
-    assert len(rows) == 1 and "of 2 papers" in count and rows[0][1] == "2025-01-03"
+    assert len(rows) == 1 and "of 2 papers" in count and rows[0][1] == "Jan 3, 2025"
     assert any(title == "Wombat Decoding for Speculative Inference" for title, _ in h.paper_choices())
 
     with pytest.warns(UserWarning, match="1 record"):
@@ -258,6 +313,27 @@ def test_ingest_reports_counts_and_errors_and_the_paper_is_searchable(
 def test_ingest_needs_files(handlers: Handlers) -> None:
     with pytest.raises(gr.Error, match="Choose one or more"):
         handlers.ingest([])
+
+
+def test_unsupported_files_are_reported_and_the_others_still_go_in(
+    settings: Settings, tmp_path: Path
+) -> None:
+    h = Handlers(settings)
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7 not a listing page")
+    with pytest.warns(UserWarning, match="Nothing was ingested"):
+        summary, rejected = h.ingest([str(pdf)])
+    assert "Nothing was ingested" in summary and 'class="stats"' not in summary  # no tiles of an earlier run
+    assert rejected == [["paper.pdf", "not a supported file type (.pdf): use .txt, .json or .jsonl"]]
+    assert not (settings.home / "uploads" / "paper.pdf").exists()
+
+    good = write_jsonl(
+        tmp_path / "one.jsonl", [{"title": "Numbat Pruning for Sparse Nets", "abstract": "We prune."}]
+    )
+    with pytest.warns(UserWarning, match="1 record"):
+        summary, rejected = h.ingest([str(pdf), str(good)])
+    assert '<div class="stat-n">1</div><div class="stat-label">new</div>' in summary
+    assert [r[0] for r in rejected] == ["paper.pdf"]
 
 
 # ------------------------------------------------------------------ API through gradio_client

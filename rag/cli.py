@@ -153,18 +153,29 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     queries = read_questions(args.questions) if args.questions else [args.query]
     if not queries or not all(queries):
         raise RagError("give a query, or --questions FILE")
-    for query in queries:
+    lam = settings.retrieval.mmr_lambda
+    for i, query in enumerate(queries):
         result = api.search(query, k=args.k, filters=_filters(args), settings=settings)
         if args.json:
             emit_json(result.to_dict())
             continue
-        for rank, h in enumerate(result.hits, start=1):
+        if i == 0:
+            # Relevance alone does not explain the order when MMR picked the list for diversity; the gain does.
             print(
-                f"{rank:>2}. {h.title}\n    score {h.score:.4f}"
+                f"rank  pick    relevance  paper · date\n"
+                f"(pick: the MMR gain that set the order, {lam:g} x relevance/best - {1 - lam:g} x similarity to "
+                "the papers above; '-' where the list is in relevance order)"
+            )
+        if len(queries) > 1:
+            print(f"\n{query}")
+        for rank, h in enumerate(result.hits, start=1):
+            pick = "-" if h.mmr_gain is None else f"{h.mmr_gain:.4f}"
+            print(
+                f"{rank:>4}  {pick:<6}  {h.score:.4f}     {h.title}"
                 + (f" · {h.published}" if h.published else "")
             )
             snippet = h.snippet if len(h.snippet) <= 240 else h.snippet[:239].rsplit(" ", 1)[0] + "…"
-            print(f"    {snippet}")
+            print(f"      {snippet}")
     return 0
 
 
@@ -301,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_retrieval_flags(p)
     p.set_defaults(handler=_cmd_ask)
 
-    p = sub.add_parser("search", help="ranked papers for a query: title, score, date, best snippet")
+    p = sub.add_parser("search", help="ranked papers for a query: rank, MMR pick score, relevance, title, date, best snippet")
     p.add_argument("query", nargs="?", help="the query")
     p.add_argument("--questions", metavar="FILE", help="batch: JSONL with 'question' or one query a line")
     p.add_argument("--json", action="store_true", help="one JSON object per query")

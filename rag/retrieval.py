@@ -177,6 +177,8 @@ class Retriever:
                 return lam * (p.score / top) - (1 - lam) * sim
 
             best = max(rest, key=gain)
+            # Greedy MMR's gains never rise: a paper's gain only falls as more papers are picked.
+            best.mmr_gain = gain(best)
             chosen.append(best)
             rest.remove(best)
         return chosen

@@ -109,6 +109,10 @@ class PaperHit:
     chunks: list[ChunkMatch] = field(default_factory=list)
     dense: float = 0.0  # best cosine similarity of any of its chunks to the query
     abstract: str = ""  # the full abstract, where a caller fetched it (compare)
+    # What put it at its rank when MMR chose the list (rag.retrieval.Retriever._mmr): its gain at the step it was
+    # picked, mmr_lambda x score/best score - (1 - mmr_lambda) x its similarity to the papers picked before.
+    # Never rises down a list, while ``score`` can. None when the list is simply in score order.
+    mmr_gain: float | None = None
 
     @property
     def snippet(self) -> str:
@@ -141,8 +145,10 @@ class SearchResult:
                     "score": round(h.score, 6),
                     "published": h.published,
                     "snippet": h.snippet,
+                    "rank": rank,
+                    "mmr_gain": None if h.mmr_gain is None else round(h.mmr_gain, 6),
                 }
-                for h in self.hits
+                for rank, h in enumerate(self.hits, start=1)
             ],
         }
 

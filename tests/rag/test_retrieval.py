@@ -135,3 +135,29 @@ def test_mmr_keeps_near_duplicates_from_crowding_out(bundled_settings: Settings)
     even = bundled_settings.override(retrieval={"mmr_lambda": 0.5})
     diverse = [h.title for h in api.search(q, k=3, settings=even).hits]
     assert diverse[0] in twins and diverse[1] not in twins
+
+
+def test_mmr_gain_explains_the_order(bundled_settings: Settings) -> None:
+    hits = api.search("low-rank adaptation", k=6, settings=bundled_settings).hits
+    scores = [h.score for h in hits]
+    assert scores != sorted(
+        scores, reverse=True
+    )  # diversity re-ordered the list: relevance alone can't explain it
+    # The reference: greedy MMR's gain of each paper at the step it was picked, recomputed from the stored vectors.
+    lam = bundled_settings.retrieval.mmr_lambda
+    store = api.retriever(bundled_settings).store
+    vectors = store.embeddings([h.chunks[0].chunk_id for h in hits])
+    vec = [vectors[h.chunks[0].chunk_id] for h in hits]
+    expected = [
+        lam * h.score / hits[0].score
+        - (1 - lam) * max((float(vec[i] @ vec[j]) for j in range(i)), default=0.0)
+        for i, h in enumerate(hits)
+    ]
+    assert [h.mmr_gain for h in hits] == pytest.approx(expected, abs=1e-6)
+    gains = [h.mmr_gain for h in hits]
+    assert gains == sorted(gains, reverse=True)  # it never rises down the list
+    results = api.search("low-rank adaptation", k=6, settings=bundled_settings).to_dict()["results"]
+    assert [(r["rank"], r["mmr_gain"]) for r in results] == [(i, round(g, 6)) for i, g in enumerate(gains, 1)]
+    # A list too short for MMR to choose is in score order, and says so.
+    few = api.search("low-rank adaptation", k=500, settings=bundled_settings).hits
+    assert all(h.mmr_gain is None for h in few)

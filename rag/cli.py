@@ -312,7 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_retrieval_flags(p)
     p.set_defaults(handler=_cmd_ask)
 
-    p = sub.add_parser("search", help="ranked papers for a query: rank, MMR pick score, relevance, title, date, best snippet")
+    p = sub.add_parser(
+        "search", help="ranked papers for a query: rank, MMR pick score, relevance, title, date, best snippet"
+    )
     p.add_argument("query", nargs="?", help="the query")
     p.add_argument("--questions", metavar="FILE", help="batch: JSONL with 'question' or one query a line")
     p.add_argument("--json", action="store_true", help="one JSON object per query")

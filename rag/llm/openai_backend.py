@@ -3,14 +3,17 @@
 It streams chat completions and turns every failure of the ``openai`` package into a :mod:`rag.errors`
 BackendError whose message says what to do next. Retries with backoff are left to the ``openai`` client
 (see :func:`_client`); this module adds none of its own. It does not build prompts, budget the context or
-estimate cost: it only reports the model's context window, its price where known, and the tokens a call used.
+estimate cost: it only reports the model's context window, its price where known (never for a self-hosted
+endpoint), and the tokens a call used.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import cast
+from urllib.parse import urlparse
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
@@ -53,6 +56,18 @@ _CONTEXT_MESSAGE = re.compile(r"context|too many tokens", re.IGNORECASE)
 def known_price(model: str) -> tuple[float, float] | None:
     """(prompt, completion) USD per 1M tokens for a known OpenAI model, else None."""
     return PRICES.get(_DATED.sub("", model))
+
+
+def self_hosted(url: str) -> bool:
+    """Whether ``url`` is a server on this machine or a private network (loopback, private and link-local
+    addresses, localhost, .local / .internal / .lan and single-label names like a compose service): nobody bills
+    its tokens at a price list's rates, whatever name its model is served under."""
+    host = (urlparse(url).hostname or "").rstrip(".")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host or host.endswith((".localhost", ".local", ".internal", ".lan"))
+    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
 
 
 def known_context_window(model: str) -> int | None:
@@ -179,11 +194,12 @@ class OpenAIChat:
         self.context_window = (
             settings.llm.context_window or known_context_window(self.model) or DEFAULT_CONTEXT_WINDOW
         )
-        self.price_per_mtok = known_price(self.model)
         self.last_usage: Usage | None = None
         self.timeout_s = settings.llm.timeout_s
         self._client = _client(settings)
         self.endpoint = _endpoint(self._client)
+        # A llama.cpp server on 127.0.0.1 answering as "gpt-4o-mini" (the default name) costs nothing.
+        self.price_per_mtok = None if self_hosted(self.endpoint) else known_price(self.model)
 
     def _error(self, err: Exception) -> BackendError:
         return map_error(err, model=self.model, endpoint=self.endpoint, timeout_s=self.timeout_s)

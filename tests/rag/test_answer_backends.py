@@ -134,6 +134,17 @@ def test_openai_answer_its_sources_support_is_kept(
     assert_citations_supported(answer, local_embedder)
 
 
+def test_a_loopback_server_under_a_priced_name_costs_nothing(
+    openai_stub: OpenAIStub, bundled_settings: Settings
+) -> None:
+    openai_stub.actions = [quote_source(1)]
+    settings = with_llm(bundled_settings, base_url=openai_stub.url, api_key=None, model=None)
+    answer = api.ask(INPO_QUESTION, backend="openai", settings=settings)
+    assert openai_stub.history[0]["body"]["model"] == "gpt-4o-mini"  # the default name, as llama.cpp gets it
+    assert answer.backend == "openai" and answer.tokens["prompt"] == STUB_PROMPT_TOKENS
+    assert answer.cost_usd is None and answer.to_dict()["cost_usd"] is None
+
+
 def test_openai_answer_no_source_supports_falls_back(
     openai_stub: OpenAIStub, bundled_settings: Settings
 ) -> None:

@@ -28,7 +28,7 @@ from rag.errors import (
 from rag.llm import local_backend
 from rag.llm.base import LLM
 from rag.llm.local_backend import LocalLlama
-from rag.llm.openai_backend import OpenAIChat, list_models
+from rag.llm.openai_backend import OpenAIChat, list_models, self_hosted
 from rag.tokens import count_tokens
 from support import (
     USAGE_CHUNK,
@@ -330,14 +330,39 @@ def test_nothing_listening(tmp_path: Path) -> None:
     assert info.value.retryable
 
 
+@pytest.mark.parametrize(
+    ("url", "own"),
+    [
+        ("http://127.0.0.1:8080/v1", True),
+        ("http://localhost:11434/v1", True),
+        ("http://[::1]:8000/v1", True),
+        ("http://10.0.0.7/v1", True),
+        ("http://192.168.1.20:8080/v1", True),
+        ("http://172.20.0.3:8000/v1", True),
+        ("http://169.254.1.1/v1", True),
+        ("http://llama:8080/v1", True),  # a compose service
+        ("http://gpu-box.local:8080/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("https://openrouter.ai/api/v1", False),
+        ("http://8.8.8.8/v1", False),
+    ],
+)
+def test_self_hosted_endpoints(url: str, own: bool) -> None:
+    assert self_hosted(url) is own
+
+
 @pytest.mark.usefixtures("clean_env")
 def test_openai_known_models_and_missing_key(tmp_path: Path) -> None:
-    llm = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1"))
+    api_url = "https://api.openai.com/v1"  # nothing is sent: the client is only built
+    llm = OpenAIChat(openai_settings(tmp_path, api_url))
     assert (llm.model, llm.context_window, llm.price_per_mtok) == ("gpt-4o-mini", 128_000, (0.15, 0.60))
-    other = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1", model="gpt-4.1-mini-2025-04-14"))
+    other = OpenAIChat(openai_settings(tmp_path, api_url, model="gpt-4.1-mini-2025-04-14"))
     assert other.price_per_mtok == (0.40, 1.60)
-    local = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1", model="gemma-270m"))
-    assert (local.context_window, local.price_per_mtok) == (8192, None)
+    unknown = OpenAIChat(openai_settings(tmp_path, api_url, model="gemma-270m"))
+    assert (unknown.context_window, unknown.price_per_mtok) == (8192, None)
+    # A llama.cpp server on loopback answering under the default name is not billed at gpt-4o-mini's rates.
+    local = OpenAIChat(openai_settings(tmp_path, "http://127.0.0.1:9/v1"))
+    assert (local.model, local.price_per_mtok) == ("gpt-4o-mini", None)
     sized = OpenAIChat(
         openai_settings(tmp_path, "http://127.0.0.1:9/v1", model="gpt-4o", context_window=2048)
     )

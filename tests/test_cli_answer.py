@@ -144,3 +144,23 @@ def test_compare_papers_named_by_title_or_id(corpus: dict[str, str]) -> None:
     unknown = run(corpus, "compare", "--paper", "tabular forests", "--paper", "routing")
     assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
     assert f"no stored paper matches 'tabular forests'; the closest: arxiv:{FORESTS['id']}" in unknown.stderr
+
+
+@pytest.mark.slow
+def test_local_backend_prints_no_llama_cpp_logs(corpus: dict[str, str], gguf: Path) -> None:
+    out = run(
+        {**corpus, "PAPER_RAG_LLM__MODEL": str(gguf)},
+        "ask",
+        "--backend",
+        "local",
+        "How do quantile forests handle data streams?",
+    )
+    assert out.returncode == 0, out.stderr
+    # The model ran: its answer is shown, or was checked and replaced by the extractive one, saying so.
+    assert "[local:" in out.stderr or "The local model's answer" in out.stderr
+    leaked = [
+        line
+        for line in (out.stdout + out.stderr).splitlines()
+        if "llama_" in line or "ggml" in line or line.startswith(("load", "print_info", "init_"))
+    ]
+    assert leaked == []

@@ -100,13 +100,40 @@ def model_path(settings: Settings) -> tuple[Path, bool]:
     return bundled_model_path(settings), True
 
 
-def _load(path: Path, n_ctx: int, threads: int) -> _Loaded:
+_SILENCE: list[Any] = []  # the no-op log callback, kept alive for as long as llama.cpp may call it
+
+
+def _silence_llama_logs() -> None:
+    """Send llama.cpp's and ggml's log lines nowhere.
+
+    ``Llama(verbose=False)`` is not enough: llama-cpp-python's own callback (llama_cpp/_logger.py) maps ggml's log
+    levels by an older numbering and prints warnings such as "llama_kv_cache_iswa: using full-size SWA cache" to
+    stderr, in the middle of an answer. Failures still reach us as exceptions. PAPER_RAG_DEBUG=1 keeps the logs.
+    """
+    if _SILENCE:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def ignore(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        pass
+
+    llama_cpp.llama_log_set(ignore, ctypes.c_void_p(0))
+    _SILENCE.append(ignore)
+
+
+def _load(path: Path, n_ctx: int, threads: int, *, quiet: bool = True) -> _Loaded:
     """The model at ``path``, loaded once per process for each (n_ctx, threads)."""
     key = (str(path.resolve()), n_ctx, threads)
     with _MODELS_LOCK:
         if key in _MODELS:
             return _MODELS[key]
         import llama_cpp
+
+        if quiet:
+            _silence_llama_logs()
 
         try:
             llama = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=threads, verbose=False, seed=0)
@@ -140,7 +167,8 @@ class LocalLlama:
     def __init__(self, settings: Settings) -> None:
         path, bundled = model_path(settings)
         threads = settings.llm.threads or os.cpu_count() or 1
-        self._loaded = _load(path, settings.llm.context_window or DEFAULT_CONTEXT_WINDOW, threads)
+        n_ctx = settings.llm.context_window or DEFAULT_CONTEXT_WINDOW
+        self._loaded = _load(path, n_ctx, threads, quiet=not settings.debug)
         llama = self._loaded.llama
         self.path = path
         self.model = path.stem

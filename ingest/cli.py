@@ -16,11 +16,14 @@ def register(sub: Any) -> None:
         "ingest",
         help="read pages / JSON / JSONL into the store (no path: the bundled corpus)",
         description="Ingest files or directories. Re-running on unchanged input embeds nothing.",
+        epilog="Exit status: 0 when every path was read (rejected records are warnings); 1 when no file could be "
+        "read at all; 2 when some paths or files could not be read (the others went in), or, with --strict, when "
+        "any record was rejected.",
     )
     p.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: bundled corpus)"
     )
-    p.add_argument("--strict", action="store_true", help="exit 2 if any record or file was rejected")
+    p.add_argument("--strict", action="store_true", help="exit 2 if any record was rejected, too")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
@@ -46,16 +49,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         report = ingest_bundled(settings, progress=progress, notify=lambda line: print(line, file=sys.stderr))
     if bar is not None:
         bar.close()
+    unread = [r for r in report.rejections if r.whole_file]
     if args.json:
         emit_json(report.to_dict())
-    else:
+    if report.files_read == 0:
+        # Nothing went in: one line naming what could not be read, not a summary of zeros.
+        why = "; ".join(str(r) for r in unread) or "no files given"
+        print(f"error: nothing ingested - {why}", file=sys.stderr)
+        return 1
+    if not args.json:
         print_summary(report)
-    if report.rejections:
-        for rejection in report.rejections:
-            print(f"{'error' if args.strict else 'warning'}: {rejection}", file=sys.stderr)
-        if args.strict:
-            return 2
-    return 0
+    for rejection in report.rejections:
+        failed = rejection.whole_file or args.strict
+        print(f"{'error' if failed else 'warning'}: {rejection}", file=sys.stderr)
+    return 2 if unread or (args.strict and report.rejections) else 0
 
 
 def print_summary(report: Any) -> None:

@@ -111,8 +111,11 @@ def ingest_paths(
     started = time.perf_counter()
     paths = [Path(p).resolve() if Path(p).exists() else Path(p) for p in paths]  # sources don't depend on cwd
     papers, report = read_paths(paths, settings)
+    report.collection = settings.collection_name()
+    if report.files_read == 0:  # nothing to write: the store isn't even opened (the report names what failed)
+        report.seconds = time.perf_counter() - started
+        return report
     store = store or PaperStore(settings)
-    report.collection = store.name
     embedder = embedder or get_embedder(settings)
     files_now = {str(p) for p in discover(list(paths))[0]}
 

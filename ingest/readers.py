@@ -52,6 +52,7 @@ class Rejection:
 
     source: str  # "path", "path:line" or "path#record"
     reason: str
+    whole_file: bool = False  # a path or file that could not be read at all (not one bad record in it)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"
@@ -73,15 +74,14 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Rejection]]:
     problems: list[Rejection] = []
     for path in paths:
         if not path.exists():
-            problems.append(Rejection(str(path), "no such file or directory"))
+            problems.append(Rejection(str(path), "no such file or directory", whole_file=True))
         elif path.is_dir():
             found = sorted(
                 p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
             )
             if not found:
-                problems.append(
-                    Rejection(str(path), f"no readable files ({', '.join(sorted(READABLE_SUFFIXES))})")
-                )
+                why = f"no readable files ({', '.join(sorted(READABLE_SUFFIXES))})"
+                problems.append(Rejection(str(path), why, whole_file=True))
             files.extend(found)
         else:
             files.append(path)
@@ -109,7 +109,7 @@ def read_file(path: Path, max_field_chars: int = 20_000) -> ReadResult:
     try:
         text = _read_text(path)
     except (OSError, ValueError) as exc:
-        result.rejections.append(Rejection(str(path), str(exc)))
+        result.rejections.append(Rejection(str(path), str(exc), whole_file=True))
         return result
     result.files_read = 1
     suffix = path.suffix.lower()

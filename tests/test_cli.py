@@ -130,11 +130,28 @@ def test_rejections_warn_and_strict_fails(tmp_path: Path) -> None:
     assert json.loads(run_cli(tmp_path / "home", "stats", "--json").stdout)["papers"] == 1
 
 
-def test_missing_path_is_named(tmp_path: Path) -> None:
-    out = run_cli(tmp_path / "home", "ingest", "--no-progress", "--strict", str(tmp_path / "nope.json"))
-    assert out.returncode == 2
-    assert f"{tmp_path / 'nope.json'}: no such file or directory" in out.stderr
-    assert "Traceback" not in out.stderr
+def test_nothing_read_is_an_error_naming_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    out = run_cli(tmp_path / "home", "ingest", "--no-progress", str(missing))
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr == f"error: nothing ingested - {missing}: no such file or directory\n"
+    assert not (tmp_path / "home").exists()  # no store was made for nothing
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = run_cli(tmp_path / "home", "ingest", "--no-progress", str(empty))
+    assert out.returncode == 1 and out.stderr.startswith(
+        f"error: nothing ingested - {empty}: no readable files"
+    )
+
+
+def test_missing_paths_beside_read_ones_are_named_and_fail(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "p.jsonl", [PAPER])
+    missing = [tmp_path / "a.json", tmp_path / "b"]
+    out = run_cli(tmp_path / "home", "ingest", "--no-progress", str(src), *map(str, missing))
+    assert out.returncode == 2  # what could be read went in; the rest is reported
+    assert "files read: 1" in out.stdout and "new: 1" in out.stdout
+    assert out.stderr.splitlines() == [f"error: {p}: no such file or directory" for p in missing]
+    assert json.loads(run_cli(tmp_path / "home", "stats", "--json").stdout)["papers"] == 1
 
 
 def test_config_lists_every_setting_with_a_description(tmp_path: Path) -> None:

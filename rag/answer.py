@@ -26,11 +26,12 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from rag import backends, comparison, compose
 from rag.citations import cited_list, mark_support
 from rag.config import Settings
-from rag.errors import BackendError, RagError
+from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Verdict
 from rag.question import SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
@@ -38,6 +39,7 @@ from rag.text import answer_body, cite, generic_stems, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
+T = TypeVar("T")
 METADATA_LIST_MAX = 50  # papers listed by a "published in <year>" answer
 
 
@@ -65,6 +67,26 @@ def detect_kind(question: str) -> str:
     if _LIST.search(question):
         return "list"
     return "fact"
+
+
+# Streamed between text a backend wrote and then lost (it failed, ran out of time, or wrote nothing its sources
+# support) and the extractive answer that replaces it; the answer's ``note`` says why. A front end showing the stream
+# can cut at it: what came before is not part of the answer.
+DISCARDED = "\n\n[discarded: the text above is not the answer; the extractive answer follows]\n\n"
+
+
+def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None, T]:
+    """Yield what ``gen`` yields, noting it in ``seen``; return what it returns."""
+    try:
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            seen.append(item)
+            yield item
+    finally:
+        gen.close()
 
 
 def final_answer(stream: Iterator[str | Answer], on_token: TokenFn | None = None) -> Answer:
@@ -213,14 +235,17 @@ class AnswerEngine:
             mode="summary" if summary else "fact",
         )
         backend = backends.get(name)
+        written: list[str] = []  # what the backend streamed, in case its answer is discarded
         try:
-            draft = yield from backend.run(job)
-        except BackendError as exc:
+            draft = yield from _relay(backend.run(job), written)
+        except DeadlineExceededError as exc:
+            note = f"{str(exc)[0].upper()}{str(exc)[1:]}; this is the extractive answer."
             return (
-                yield from self._fallback(
-                    answer, job, type(exc).__name__, f"The {name} backend failed ({exc})"
-                )
+                yield from self._fallback(answer, job, type(exc).__name__, note, written=written, final=True)
             )
+        except BackendError as exc:
+            why = f"The {name} backend failed ({exc})"
+            return (yield from self._fallback(answer, job, type(exc).__name__, why, written=written))
         answer.backend, answer.model, answer.tokens, answer.cost_usd = (
             draft.backend,
             draft.model,
@@ -233,21 +258,35 @@ class AnswerEngine:
         if draft.unsupported:
             # Nothing the model wrote is supported by a source: keep the grounded extractive answer instead.
             note = f"The {draft.backend} model's answer was not supported by the sources"
-            return (yield from self._fallback(answer, job, "unsupported", note, spent=True))
+            return (yield from self._fallback(answer, job, "unsupported", note, spent=True, written=written))
         self._finish(answer, draft.text, draft.supports, evidence)
         return answer
 
     def _fallback(
-        self, answer: Answer, job: backends.Job, error_type: str, why: str, *, spent: bool = False
+        self,
+        answer: Answer,
+        job: backends.Job,
+        error_type: str,
+        why: str,
+        *,
+        spent: bool = False,
+        written: list[str] | None = None,
+        final: bool = False,
     ) -> Generator[str, None, Answer]:
-        """The extractive answer in place of a backend's, marked as such (``spent``: keep the tokens used)."""
+        """The extractive answer in place of a backend's, marked as such (``spent``: keep the tokens used).
+
+        Text the backend already streamed is discarded: the stream says so (:data:`DISCARDED`) before the
+        extractive answer follows. ``final``: ``why`` is the whole note.
+        """
+        if written and "".join(written).strip():
+            yield DISCARDED
         draft = yield from backends.get("extractive").run(job)
         self._finish(answer, draft.text, draft.supports, job.evidence)
         answer.backend = answer.model = "extractive"
         if not spent:
             answer.tokens = {"prompt": 0, "completion": 0}
         answer.fallback, answer.error_type = True, error_type
-        answer.note = f"{why}; showing the extractive answer instead."
+        answer.note = why if final else f"{why}; showing the extractive answer instead."
         return answer
 
     @staticmethod

@@ -22,7 +22,7 @@ from typing import Any
 
 from rag import backends as _backends
 from rag import library
-from rag.answer import AnswerEngine, AskRequest, final_answer
+from rag.answer import DISCARDED, AnswerEngine, AskRequest, final_answer
 from rag.comparison import table_csv, table_markdown
 from rag.compose import LIST_FEATURES
 from rag.config import Settings, load_settings
@@ -48,6 +48,7 @@ from rag.text import (
 from rag.types import Answer, SearchFilters, SearchResult, StoredPaper
 
 __all__ = [
+    "DISCARDED",
     "GATE_FEATURES",
     "LIST_FEATURES",
     "MARKER",
@@ -256,8 +257,9 @@ def ask_stream(
 ) -> Iterator[str | Answer]:
     """The answer's text deltas as they are written, then the finished :class:`Answer` (the last item).
 
-    The final answer's text is authoritative: an LLM's streamed citations are checked afterwards, and a failing
-    backend is replaced by the extractive answer (``answer.fallback``).
+    The final answer's text is authoritative: an LLM's streamed citations are checked afterwards, and a failing or
+    late backend (PAPER_RAG_LLM__DEADLINE_S) is replaced by the extractive answer (``answer.fallback``, with a
+    ``note``). Text it had streamed is then followed by :data:`DISCARDED`: what came before that is not the answer.
     """
     knobs: dict[str, Any] = {"backend": backend, "k": k, "filters": filters, "temperature": temperature}
     if session is not None:

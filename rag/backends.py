@@ -19,6 +19,7 @@ evidence gate and the fallback to extractive when a backend fails (the answer ch
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from rag import compose
 from rag.citations import attribute, validate
 from rag.config import Settings
-from rag.errors import ConfigError, ContextWindowExceededError
+from rag.errors import BackendError, ConfigError, ContextWindowExceededError, DeadlineExceededError
 from rag.evidence import REFUSAL, Evidence
 from rag.llm import local_backend
 from rag.llm.base import LLM
@@ -178,7 +179,8 @@ class LLMBackend(Backend):
 
     def run(self, job: Job) -> Generator[str, None, Draft]:
         settings = job.settings
-        llm = self.client(settings)
+        deadline = time.monotonic() + settings.llm.deadline_s
+        llm = self.client(settings)  # loading a local model counts too
         style = CHAT if llm.is_chat else COMPLETION
         max_tokens = style.max_tokens(settings.llm)
         texts = style.select(
@@ -199,9 +201,25 @@ class LLMBackend(Backend):
             temperature=temperature,
             stop=list(style.stop) or None,
         )
-        for delta in stream:
-            pieces.append(delta)
-            yield delta
+        late = DeadlineExceededError(
+            f"the {self.name} model did not finish within {settings.llm.deadline_s:g} s (PAPER_RAG_LLM__DEADLINE_S)"
+        )
+        try:
+            for delta in stream:
+                pieces.append(delta)
+                yield delta
+                if time.monotonic() > deadline:
+                    raise late
+        except BackendError as exc:
+            if (
+                exc is not late and time.monotonic() > deadline
+            ):  # e.g. a stalled stream cut off after the deadline
+                raise late from exc
+            raise
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # stops generating (and frees a local model) when the answer is cut short
         draft = Draft("", llm.backend, llm.model)
         if llm.last_usage:
             draft.tokens = {

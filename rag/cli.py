@@ -216,7 +216,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     answer = api.ask(args.question, settings=settings, filters=_filters(args), on_token=on_token)
     final = answer.answer
     body = api.answer_body(final)
-    if "".join(streamed).strip() != body.strip():
+    # After a discarded start (api.DISCARDED, already printed), the rest of the stream is the answer.
+    if "".join(streamed).rsplit(api.DISCARDED, 1)[-1].strip() != body.strip():
         # The model's raw stream was checked: show the validated answer with its cited titles.
         print("\n\n--- checked answer ---\n" + final)
     else:

@@ -142,6 +142,16 @@ class LLMSettings(BaseModel):
         description="Seconds before a request times out (to the LLM, and to the embeddings endpoint of "
         "embedding provider 'openai').",
     )
+    deadline_s: float = Field(
+        120.0,
+        gt=0,
+        description="Most seconds an LLM backend (local or openai) may take to write one answer, from loading the "
+        "model or sending the request to the last token. Past it the text written so far is discarded and the "
+        "extractive answer is shown, with a note saying so. 120 s: the bundled Gemma 3 270M writes an answer in "
+        "6-14 s on a 2-core CPU at load 2 and takes 30-90 s on a busier one, while an OpenAI-compatible endpoint "
+        "answers in seconds, so only a stuck or overloaded backend reaches it. Checked as the text streams: a "
+        "server that sends nothing at all is cut off by timeout_s.",
+    )
     max_retries: int = Field(
         3,
         ge=0,

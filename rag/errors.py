@@ -44,6 +44,10 @@ class BackendError(RagError):
             self.retryable = retryable
 
 
+class DeadlineExceededError(BackendError):
+    """An LLM backend did not finish an answer within PAPER_RAG_LLM__DEADLINE_S (retrying won't make it faster)."""
+
+
 class RateLimitError(BackendError):
     retryable = True
 

@@ -162,6 +162,7 @@ def test_config_lists_every_setting_with_a_description(tmp_path: Path) -> None:
         "PAPER_RAG_CHROMA_URL",
         "PAPER_RAG_CHUNK__SIZE",
         "PAPER_RAG_LLM__BACKEND",
+        "PAPER_RAG_LLM__DEADLINE_S",
     } <= envs
     assert all(r["description"] for r in rows)
 

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from support import FORESTS, MOLECULES, ROUTING, TOY_PAPERS, write_jsonl
+from support import (
+    FORESTS,
+    MOLECULES,
+    ROUTING,
+    ROUTING_QUESTION,
+    TOY_PAPERS,
+    OpenAIStub,
+    quote_source,
+    write_jsonl,
+)
 
 
 @pytest.fixture
@@ -164,3 +173,22 @@ def test_local_backend_prints_no_llama_cpp_logs(corpus: dict[str, str], gguf: Pa
         if "llama_" in line or "ggml" in line or line.startswith(("load", "print_info", "init_"))
     ]
     assert leaked == []
+
+
+def test_ask_past_the_deadline_prints_the_extractive_answer_and_why(
+    corpus: dict[str, str], openai_stub: OpenAIStub
+) -> None:
+    openai_stub.actions = [quote_source(1, delay_s=0.3)]  # slower than the deadline
+    env = {**corpus, "PAPER_RAG_LLM__BASE_URL": openai_stub.url, "PAPER_RAG_LLM__DEADLINE_S": "0.5"}
+    out = run(env, "ask", "--backend", "openai", ROUTING_QUESTION)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    note = "note: The openai model did not finish within 0.5 s (PAPER_RAG_LLM__DEADLINE_S); this is the extractive answer."
+    assert note in out.stderr.splitlines()
+    assert "[extractive:extractive" in out.stderr
+    # The model's start, marked discarded, then the extractive answer and its cited titles (not printed twice).
+    before, after = out.stdout.split(
+        "[discarded: the text above is not the answer; the extractive answer follows]"
+    )
+    assert before.strip() and "7.5%" in after and "7.5%" not in before
+    assert after.rstrip().endswith(f"[1] {ROUTING['title']}") and "checked answer" not in out.stdout

@@ -200,6 +200,38 @@ def test_unreachable_endpoint_falls_back_with_a_note(bundled_settings: Settings)
     assert answer.tokens == {"prompt": 0, "completion": 0}  # nothing was spent
 
 
+def test_an_answer_past_its_deadline_is_discarded_for_the_extractive_one(
+    openai_stub: OpenAIStub, bundled_settings: Settings
+) -> None:
+    openai_stub.actions = [quote_source(1, delay_s=0.3)]  # a word every 0.3 s: far slower than the deadline
+    settings = with_llm(
+        bundled_settings, base_url=openai_stub.url, api_key="sk-test", model="slow", deadline_s=0.5
+    )
+    items = list(api.ask_stream(INPO_QUESTION, backend="openai", settings=settings))
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    assert_extractive_fallback(answer, "DeadlineExceededError")
+    assert answer.note == (
+        "The openai model did not finish within 0.5 s (PAPER_RAG_LLM__DEADLINE_S); this is the extractive answer."
+    )
+    # The stream shows the model's start, marks it discarded, then streams the extractive answer.
+    text = [i for i in items[:-1] if isinstance(i, str)]
+    assert text.count(api.DISCARDED) == 1
+    cut = text.index(api.DISCARDED)
+    full = quoted_answer(openai_stub.history[0], 1)
+    assert 0 < cut < len(full.split())  # part of the model's answer, not all of it
+    assert full.startswith("".join(text[:cut]))
+    assert "".join(text[cut + 1 :]) == answer_body(answer.answer)
+
+
+@pytest.mark.slow
+def test_local_model_past_its_deadline_falls_back(bundled_settings: Settings) -> None:
+    settings = with_llm(bundled_settings, threads=1, deadline_s=0.05)  # less than loading the model takes
+    answer = api.ask(INPO_QUESTION, backend="local", settings=settings)
+    assert_extractive_fallback(answer, "DeadlineExceededError")
+    assert answer.note.startswith("The local model did not finish within 0.05 s (PAPER_RAG_LLM__DEADLINE_S)")
+
+
 # ------------------------------------------------------------------ local: llama.cpp in process, then a scripted model
 
 

@@ -270,12 +270,12 @@ def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
         with gr.Column(scale=6):
             table = gr.Dataframe(
                 rows,
-                headers=["Title", "Date", "Authors", "Source page"],
-                datatype=["str", "str", "number", "str"],
+                headers=["Title", "Date"],  # authors and source pages are on the paper's card
+                datatype=["str", "str"],
                 interactive=False,
                 wrap=True,
                 max_height=560,
-                column_widths=["50%", "17%", "13%", "20%"],
+                column_widths=["76%", "24%"],
                 show_label=False,
                 elem_id="lib-table",
                 elem_classes=["plain-table"],

@@ -263,21 +263,9 @@ def paper_pages(paper: StoredPaper) -> list[str]:
     return list(dict.fromkeys(page_name(s) for s in paper.sources))
 
 
-def pages_cell(pages: list[str]) -> str:
-    """The first source page, and how many more: a paper listed on ten pages stays one line high."""
-    if not pages:
-        return ""
-    first = pages[0].removesuffix(".txt")  # the saved listing pages; .json/.jsonl uploads keep their extension
-    return first if len(pages) == 1 else f"{first} +{len(pages) - 1} more"
-
-
-def paper_row(paper: StoredPaper) -> list[str | int | None]:
-    return [
-        plain_tex(paper.title),
-        display_date(paper.published),
-        paper.authors_count,
-        pages_cell(paper_pages(paper)),
-    ]
+def paper_row(paper: StoredPaper) -> list[str]:
+    """A library row: title and date (a paper listed on ten pages would stack ten lines; its card says which)."""
+    return [plain_tex(paper.title), display_date(paper.published)]
 
 
 def paper_html(paper: StoredPaper) -> str:

@@ -2,8 +2,10 @@
 
 Answers stream from a real HTTP peer: a stdlib OpenAI-compatible server on 127.0.0.1 that quotes the first
 sentence of source [1] word by word, slowly enough for the page to show the partial answer (support.OpenAIStub).
-The app serves a copy of the bundled store of its own, since the test ingests into it. Screenshots of each tab go
-to docs/screenshots/.
+The app serves a copy of the bundled store of its own, since the test ingests into it. A second app on the same
+store has no openai endpoint (the "unavailable" backend) and answers extractively: the error paths run there. A
+user error must be a toast over an unchanged page, never Gradio's red "Error" badges (``.wrap span.error``).
+Screenshots of each tab, an error toast and the library at phone width go to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -31,6 +33,34 @@ from support import (
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "docs" / "screenshots"
 NEW_TITLE = "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
+OVERLAY = ".wrap span.error"  # Gradio's red "Error" badge over an event's outputs
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Words (split at spaces, hyphens and slashes) whose letters a table cell spreads over two lines ("Expressi/ve").
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\\-\\u2010-\\u2014\\/]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,17 +72,32 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    # Its own copy of the bundled store, not the session's: this test ingests.
+    return session_store(tmp_path_factory.mktemp("browser") / "home")
+
+
+@pytest.fixture(scope="module")
+def app_url(store: Any) -> Iterator[str]:
     from ui.app import launch
 
-    # Its own copy of the bundled store, not the session's: this test ingests.
-    bundled = session_store(tmp_path_factory.mktemp("browser") / "home")
     quoter = OpenAIStub([quote_source(1, delay_s=0.06)])  # slow enough for the page to show a partial answer
-    settings = bundled.override(llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0})
+    settings = store.override(llm={"backend": "openai", "base_url": quoter.url, "max_retries": 0})
     demo, url = launch(settings, "127.0.0.1", free_port(), block=False)
     yield url
     demo.close()
     quoter.close()
+
+
+@pytest.fixture(scope="module")
+def offline_url(store: Any) -> Iterator[str]:
+    """The same store served with no openai endpoint: 'openai' is listed as unavailable."""
+    from ui.app import launch
+
+    settings = store.override(llm={"backend": "extractive", "base_url": None, "api_key": None})
+    demo, url = launch(settings, "127.0.0.1", free_port(), block=False)
+    yield url
+    demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -61,39 +106,63 @@ def requests_seen() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str, requests_seen: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
+        context = p.chromium.launch_persistent_context(
             str(profile),
             executable_path=str(CHROMIUM),
             headless=True,
             viewport={"width": 1440, "height": 1000},
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=CHROMIUM_ARGS,
         )
-        page = browser.new_page()
+        yield context
+        context.close()
+
+
+def open_page(browser: Any, url: str, requests_seen: list[str] | None = None, **viewport: int) -> Any:
+    page = browser.new_page()
+    if viewport:
+        page.set_viewport_size(viewport)
+    if requests_seen is not None:
         page.on("request", lambda request: requests_seen.append(request.url))
-        page.set_default_timeout(60_000)
-        page.goto(app_url)
-        page.wait_for_selector("#question textarea")
-        yield page
-        browser.close()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    return page
 
 
-def shot(page: Any, name: str) -> None:
+@pytest.fixture(scope="module")
+def page(browser: Any, app_url: str, requests_seen: list[str]) -> Iterator[Any]:
+    page = open_page(browser, app_url, requests_seen)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def offline(browser: Any, offline_url: str, requests_seen: list[str]) -> Iterator[Any]:
+    page = open_page(browser, offline_url, requests_seen)
+    yield page
+    page.close()
+
+
+def toast(page: Any, text: str) -> str:
+    """Wait for a toast that says ``text``; return its text."""
+    found = page.locator(".toast-body", has_text=text).first
+    found.wait_for()
+    return str(found.inner_text())
+
+
+def assert_no_overlay(page: Any) -> None:
+    assert page.locator(OVERLAY).count() == 0, page.locator(OVERLAY).all_inner_texts()
+
+
+def shot(page: Any, name: str, *, toasts: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.querySelectorAll('.toast-close').forEach(b => b.click())")
+    if not toasts:
+        page.evaluate("document.querySelectorAll('.toast-close').forEach(b => b.click())")
     page.wait_for_timeout(500)  # let transitions settle
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -150,6 +219,14 @@ def test_compare_two_picked_papers(page: Any) -> None:
     assert rows.count() == 2
     assert FLASH in rows.nth(0).inner_text() and MONARCH in rows.nth(1).inner_text()
     assert page.get_by_role("button", name="CSV").is_visible()
+    # At desktop width lines break between words, never inside one (the check itself is shown to catch it)
+    assert page.evaluate(BROKEN_WORDS, "#compare-table td, #compare-table th") == []
+    squeeze = page.add_style_tag(
+        content="#compare-table td.paper { width: 40px !important; word-break: break-all !important; }"
+    )
+    assert page.evaluate(BROKEN_WORDS, "#compare-table td.paper")
+    squeeze.evaluate("tag => tag.remove()")
+    assert page.evaluate(BROKEN_WORDS, "#compare-table td, #compare-table th") == []
     shot(page, "compare")
 
 
@@ -199,7 +276,132 @@ def test_upload_a_paper_then_find_it_in_the_library(page: Any, tmp_path: Path) -
     shot(page, "library")
 
 
+def test_a_reload_after_the_upload_shows_the_collection_as_it_is(browser: Any, app_url: str) -> None:
+    # A fresh page (what a reload or a second user gets): counts, library and compare picker come from the store.
+    page = open_page(browser, app_url)
+    total = BUNDLED_PAPERS + 1
+    page.locator("#app-header .app-count", has_text=f"{total} papers").wait_for()
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#lib-count", has_text=f"{total} papers in the collection").wait_for()
+    page.get_by_role("tab", name="Compare").click()
+    picker = page.locator("#compare-papers input")
+    picker.click()
+    picker.fill("Quokka")
+    page.locator("#compare-papers [role=option]", has_text=NEW_TITLE).first.wait_for()
+    page.close()
+
+
+def test_an_unsupported_upload_is_a_toast_and_a_rejected_row(
+    browser: Any, app_url: str, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7 not a listing page")
+    page = open_page(browser, app_url)
+    page.get_by_role("tab", name="Ingest").click()
+    page.locator("#ingest-files").get_by_text("Click to Upload").wait_for()
+    page.locator("#ingest-files input[type=file]").set_input_files(str(pdf))
+    page.locator("#ingest-files").get_by_text("paper.pdf").first.wait_for()
+    page.click("#ingest-run")
+    assert "only .txt, .json and .jsonl" in toast(page, "Nothing was ingested")
+    page.locator("#ingest-rejected", has_text="paper.pdf").wait_for()
+    assert "Nothing was ingested" in page.locator(".note").first.inner_text()
+    assert page.locator(".stats").count() == 0  # the last run's tiles are not left to be read as this one's
+    assert_no_overlay(page)
+    page.close()
+
+
 def test_the_page_loads_nothing_from_the_internet(page: Any, app_url: str, requests_seen: list[str]) -> None:
     assert requests_seen
     outside = [url for url in requests_seen if not url.startswith((app_url, "data:", "blob:"))]
     assert not outside
+
+
+# ------------------------------------------------------------------ the error paths, on the app with no endpoint
+
+
+def test_an_unavailable_backend_is_a_toast_and_the_chat_stays(offline: Any) -> None:
+    page = offline
+    page.fill("#question textarea", FLASH_QUESTION)
+    page.click("#ask")
+    page.wait_for_selector("#sources-panel details.src")
+    first_status = page.locator("#status").inner_text()
+    assert "extractive" in first_status
+
+    page.get_by_text("Answer settings").click()
+    backend = page.locator("#backend input")
+    backend.click()
+    page.get_by_role("option", name=re.compile(r"^openai \(unavailable")).click()
+    page.fill("#question textarea", "What speedup does it report?")
+    page.click("#ask")
+    assert "openai backend is not available" in toast(page, "not available")
+    page.wait_for_timeout(500)
+    assert_no_overlay(page)
+    bubbles = page.locator('#chatbot [data-testid="bot"], #chatbot [data-testid="user"]')
+    assert bubbles.count() == 2 and FLASH in page.locator('#chatbot [data-testid="bot"]').last.inner_text()
+    assert page.locator("#question textarea").input_value() == "What speedup does it report?"  # not lost
+    shot(page, "error-toast", toasts=True)
+
+    # Back to extractive: a second answer; clicking the first shows its own status line again
+    backend.click()
+    page.get_by_role("option", name="extractive", exact=True).click()
+    page.click("#ask")
+    page.locator('#chatbot [data-testid="bot"]').nth(1).locator(".cited").wait_for()
+    page.locator('#chatbot [data-testid="bot"]').first.click()
+    page.wait_for_function(
+        "s => document.querySelector('#status').innerText === s", arg=first_status, timeout=10_000
+    )
+
+
+def test_a_chat_compare_table_keeps_words_whole(offline: Any) -> None:
+    page = offline
+    page.click("#clear")
+    page.fill("#question textarea", "Compare FlashAttention and Monarch")
+    page.click("#ask")
+    table = page.locator("#chatbot table")
+    table.wait_for()
+    page.locator('#chatbot [data-testid="bot"] .cited').wait_for()
+    assert page.evaluate(BROKEN_WORDS, "#chatbot td, #chatbot th") == []
+    cells = page.locator("#chatbot td").all_inner_texts()
+    assert not any(c.rstrip(" []0123456789").endswith("…") for c in cells)  # whole sentences, not cut ones
+
+
+def test_bad_compare_picks_are_toasts(offline: Any) -> None:
+    page = offline
+    page.get_by_role("tab", name="Compare").click()
+    page.click("#compare-run")
+    toast(page, "Pick 2 to 5 papers")
+    picker = page.locator("#compare-papers input")
+    picker.click()
+    picker.fill("FlashAttention")
+    page.locator("#compare-papers [role=option]", has_text=FLASH).first.click()
+    page.keyboard.press("Escape")
+    page.click("#compare-run")
+    toast(page, "you picked 1")
+    page.wait_for_timeout(500)
+    assert_no_overlay(page)
+
+
+def test_the_library_on_a_phone(browser: Any, offline_url: str) -> None:
+    page = open_page(browser, offline_url, width=390, height=844)
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#lib-count", has_text="papers in the collection").wait_for()
+    page.wait_for_function("document.querySelectorAll('#lib-table tbody td').length >= 2")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width  # nothing scrolls sideways
+    # Every filter label is whole and on screen; the header's count stays on one line
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('#lib-filters label, #lib-filters [data-testid=block-info]')]
+            .filter(el => el.offsetParent !== null)
+            .filter(el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > 390)
+            .map(el => el.innerText)"""
+    )
+    assert clipped == []
+    count = page.locator("#app-header .app-count")
+    assert re.fullmatch(r"\d+ papers", count.inner_text().strip())
+    spread = page.evaluate(  # the count's pieces (the bold number, the word) sit on one line
+        "() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('.app-count'));"
+        " const tops = [...r.getClientRects()].map(x => x.top); return Math.max(...tops) - Math.min(...tops); }"
+    )
+    assert spread < 8, spread
+    shot(page, "library-phone")
+    page.close()

@@ -44,12 +44,6 @@ def test_one_date_style(published: str | None, shown: str) -> None:
     assert render.display_date(published) == shown
 
 
-def test_pages_cell_is_one_line() -> None:
-    assert render.pages_cell([]) == ""
-    assert render.pages_cell(["hf-daily-papers-001.txt"]) == "hf-daily-papers-001"
-    assert render.pages_cell(["a.txt", "b.txt", "c.jsonl"]) == "a +2 more"
-
-
 def test_compare_markdown_names_the_papers() -> None:
     rows = [
         CompareRow(1, "FlashAttention: Fast and Memory-Efficient Exact Attention", "a [1]", "b [1]", "c [1]"),

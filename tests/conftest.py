@@ -69,3 +69,13 @@ def openai_stub() -> Iterator[OpenAIStub]:
     stub = OpenAIStub()
     yield stub
     stub.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line at the end when the browser tests were skipped for want of Chromium, saying how to get it."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons = {str(getattr(report, "longrepr", ("", "", ""))[2]) for report in skipped}
+    for reason in reasons:
+        if "Debian's Chromium is not installed" in reason:
+            count = sum(str(getattr(r, "longrepr", ("", "", ""))[2]) == reason for r in skipped)
+            terminalreporter.write_line(f"{count} browser tests skipped: {reason.removeprefix('Skipped: ')}")

@@ -268,7 +268,7 @@ class Handlers:
             turns,
             "",
         )
-        text = ""
+        text, working = "", f"Answering with {name}…"
         answer: Answer | None = None
         try:
             # Settings travel with each question: changing the model mid-conversation applies to the next one.
@@ -282,12 +282,15 @@ class Handlers:
                 if isinstance(item, Answer):
                     answer = item
                     break
-                text += item
+                if item == api.DISCARDED:  # the model's text so far is not the answer: take it off the page
+                    text, working = "", f"The {name} answer was discarded; showing the extractive answer…"
+                else:
+                    text += item
                 partial = {"role": "assistant", "content": render.answer_markdown(text, turn, streaming=True)}
                 yield ChatUpdate(
                     [*history, partial],
                     render.empty_sources("Retrieving papers…"),
-                    render.working_html(f"Answering with {name}…"),
+                    render.working_html(working),
                     session,
                     turns,
                     "",

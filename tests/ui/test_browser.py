@@ -10,6 +10,7 @@ Screenshots of each tab, an error toast and the library at phone width go to doc
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,8 @@ from support import (
     write_jsonl,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("PAPER_RAG_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_MISSING = "Debian's Chromium is not installed: sudo apt-get install chromium (.ci/run installs it)"
 SHOTS = REPO / "docs" / "screenshots"
 NEW_TITLE = "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
 OVERLAY = ".wrap span.error"  # Gradio's red "Error" badge over an event's outputs
@@ -66,7 +68,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+        reason=CHROMIUM_MISSING,
     ),
 ]
 

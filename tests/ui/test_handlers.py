@@ -13,7 +13,17 @@ import pytest
 from rag import api
 from rag.config import Settings
 from rag.errors import RagError
-from support import BUNDLED_PAPERS, FLASH, FLASH_QUESTION, LOOPED, MONARCH, free_port, write_jsonl
+from support import (
+    BUNDLED_PAPERS,
+    FLASH,
+    FLASH_QUESTION,
+    LOOPED,
+    MONARCH,
+    OpenAIStub,
+    free_port,
+    quote_source,
+    write_jsonl,
+)
 from ui import render
 from ui.handlers import ChatUpdate, Handlers, guarded, toasted
 
@@ -117,6 +127,26 @@ def test_failing_backend_shows_the_fallback_answer_and_a_warning(bundled_setting
     assert FLASH in final.history[-1]["content"]  # the extractive answer, cited
     assert 'class="note"' in final.status and "openai backend failed" in final.status
     assert "Traceback" not in final.status + final.history[-1]["content"]
+
+
+def test_a_model_past_its_deadline_is_taken_off_the_page(bundled_settings: Settings) -> None:
+    # A real peer on loopback that quotes source [1] one word every 0.2 s; the answer may take 0.8 s in all.
+    slow = OpenAIStub([quote_source(1, delay_s=0.2)])
+    try:
+        llm = {"base_url": slow.url, "max_retries": 0, "deadline_s": 0.8}
+        h = Handlers(bundled_settings.override(llm=llm))
+        with pytest.warns(UserWarning, match="did not finish within"):
+            updates = ask(h, FLASH_QUESTION, backend="openai")
+    finally:
+        slow.close()
+    texts = [u.history[-1]["content"] for u in updates[:-1]]
+    streamed = [i for i, t in enumerate(texts) if len(t) > 1]  # more than the cursor
+    dropped = next(i for i, u in enumerate(updates) if "discarded" in u.status)
+    assert streamed and streamed[0] < dropped  # the model's words were on the page, then taken off
+    assert texts[dropped] == render.CURSOR
+    final = updates[-1]
+    assert final.session.turns[-1].fallback and FLASH in final.history[-1]["content"]
+    assert "did not finish within" in final.status
 
 
 def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> None:

@@ -69,7 +69,16 @@ def _answer_row(label: Sequence[str], block: dict[str, Any]) -> list[str]:
         _ms(block.get("latency_p95_ms")),
         f"{_num(block.get('prompt_tokens'), 0)} / {_num(block.get('completion_tokens'), 0)}",
         str(block.get("fallbacks", 0)),
+        _kept(block),
     ]
+
+
+def _kept(block: dict[str, Any]) -> str:
+    """ "0.62 of 60, p50 9.1 s": how many of the answers an LLM wrote were shown as written, and their p50."""
+    if not block.get("llm_answers"):
+        return "–"
+    p50 = block.get("llm_latency_p50_ms") or 0.0
+    return f"{_num(block.get('llm_kept'))} of {block['llm_answers']}, p50 {p50 / 1000:.1f} s"
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -142,10 +151,21 @@ def render_markdown(results: dict[str, Any]) -> str:
             "unanswerable ones, key-fact recall over questions with key facts, faithfulness and judge over "
             "answers that are not refusals. Latency is ask() end to end (retrieve + generate), ms; tokens are "
             "means per question (prompt / completion; 0 for extractive); fallbacks counts answers where the "
-            "LLM's output was unsupported or failed and the extractive answer was shown instead.",
+            "LLM's output was unsupported or failed and the extractive answer was shown instead; LLM kept is, of "
+            "the answers an LLM wrote (the gate let the question through to it), the share shown as written, and "
+            "the p50 time of those answers.",
             "",
         ]
-        header = ["backend", "n", *(h for h, _ in ANSWER_COLUMNS), "p50 ms", "p95 ms", "tokens", "fallbacks"]
+        header = [
+            "backend",
+            "n",
+            *(h for h, _ in ANSWER_COLUMNS),
+            "p50 ms",
+            "p95 ms",
+            "tokens",
+            "fallbacks",
+            "LLM kept",
+        ]
         out += _table(header, [_answer_row([b], block) for b, block in answers["overall"].items()])
         out += ["", "### Answers by kind", ""]
         rows = [

@@ -306,6 +306,10 @@ def score_answer(
         "latency_ms": answer.timings_ms.get("total", 0.0),
         "tokens": dict(answer.tokens),
         "answerability": answer.answerability,
+        # Did an LLM write an answer (the gate let it through, and the kind is one a model answers), and was the
+        # text it wrote shown, or replaced by the extractive answer (failure, deadline, unsupported text)?
+        "llm_wrote": answer.fallback or answer.tokens.get("completion", 0) > 0,
+        "fallback": answer.fallback,
     }
 
 
@@ -352,6 +356,7 @@ def summarize_answers(records: Sequence[dict[str, Any]], per_question: dict[str,
         refused = [row["refused"] for row in rows]
         flags = [answerable(r["kind"]) for r in subset]
         latencies = [row["latency_ms"] for row in rows]
+        wrote = [row for row in rows if row.get("llm_wrote")]
         return {
             "n": len(rows),
             **{key: m.mean(row.get(key) for row in rows) for key in ANSWER_METRICS},
@@ -362,6 +367,10 @@ def summarize_answers(records: Sequence[dict[str, Any]], per_question: dict[str,
             "prompt_tokens": m.mean(row["tokens"].get("prompt", 0) for row in rows),
             "completion_tokens": m.mean(row["tokens"].get("completion", 0) for row in rows),
             "fallbacks": sum(1 for row in rows if row["note"]),
+            # Of the answers an LLM wrote, the share shown as written, and how long those took (None: no LLM ran)
+            "llm_answers": len(wrote),
+            "llm_kept": m.mean(0.0 if row["fallback"] else 1.0 for row in wrote) if wrote else None,
+            "llm_latency_p50_ms": m.percentile([row["latency_ms"] for row in wrote], 50) if wrote else None,
         }
 
     done = [r for r in records if r["id"] in per_question]

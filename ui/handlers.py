@@ -50,9 +50,9 @@ def as_gr_error(exc: Exception) -> gr.Error:
     return gr.Error(f"Internal error: {_one_line(exc)}")
 
 
-def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a handler so that whatever it raises reaches the page as a one-line gr.Error."""
-
+def _catching(fn: Callable[..., Any], on_error: Callable[[Exception], Any]) -> Callable[..., Any]:
+    """``fn`` (plain or generator) with what it raises handed to ``on_error``, whose result becomes the return value
+    (or the generator's last item); ``on_error`` may raise instead."""
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
@@ -60,7 +60,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 yield from fn(*args, **kwargs)
             except Exception as exc:
-                raise as_gr_error(exc) from None
+                yield on_error(exc)
 
         return gen_wrapper
 
@@ -69,9 +69,26 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            raise as_gr_error(exc) from None
+            return on_error(exc)
 
     return wrapper
+
+
+def _reraise(exc: Exception) -> Any:
+    raise as_gr_error(exc) from None
+
+
+def _toast(exc: Exception) -> Any:
+    error = as_gr_error(exc)
+    internal = str(error.message).startswith("Internal error")
+    text = html.escape(str(error.message), quote=False)  # a toast renders HTML
+    gr.Warning(text, title="Error" if internal else "Not done")
+    return gr.skip()
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a handler so that whatever it raises reaches the caller as a one-line gr.Error (the API endpoints)."""
+    return _catching(fn, _reraise)
 
 
 def toasted(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,33 +97,7 @@ def toasted(fn: Callable[..., Any]) -> Callable[..., Any]:
     A generator keeps what it already yielded (the chat's own "No answer" message, say); one that fails before its
     first update leaves the page untouched, question and history included.
     """
-
-    def notify(exc: Exception) -> Any:
-        error = as_gr_error(exc)
-        internal = str(error.message).startswith("Internal error")
-        text = html.escape(str(error.message), quote=False)  # a toast renders HTML
-        gr.Warning(text, title="Error" if internal else "Not done")
-        return gr.skip()
-
-    if inspect.isgeneratorfunction(fn):
-
-        @functools.wraps(fn)
-        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
-                yield from fn(*args, **kwargs)
-            except Exception as exc:
-                yield notify(exc)
-
-        return gen_wrapper
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            return notify(exc)
-
-    return wrapper
+    return _catching(fn, _toast)
 
 
 class Turn(NamedTuple):

@@ -125,13 +125,19 @@ def engine(settings: Settings | None = None) -> AnswerEngine:
 # ------------------------------------------------------------------ the library
 
 
-def _ingester(name: str) -> Callable[..., Any]:
+def _ingester(name: str) -> Any:
     found = [ep for ep in entry_points(group="paper_rag.ingest") if ep.name == name]
     if not found:
         raise RagError(
             f"no ingester named {name!r} is installed - pip install -e . (paper-rag's ingest package)"
         )
     return found[0].load()
+
+
+def readable_suffixes() -> list[str]:
+    """The file name endings ingest reads (".txt", ".json", ".jsonl", ...), from the installed ingester."""
+    suffixes: set[str] = _ingester("suffixes")  # a set, the one entry point that is not a function
+    return sorted(suffixes)
 
 
 def ensure_ingested(settings: Settings | None = None, notify: Callable[[str], None] | None = None) -> bool:

@@ -247,8 +247,8 @@ class Local(LLMBackend):
     name = "local"
     summary = (
         "llama.cpp in process on a GGUF file; the bundled Gemma 3 270M is a small base model: seconds per "
-        "answer on a CPU (more on first use or a busy machine), weaker than extractive, and about 4 in 10 of its "
-        "answers are replaced by the extractive one"
+        "answer on a CPU (more on first use or a busy machine), weaker than extractive, and often replaced by "
+        "the extractive answer (the README's eval table gives the rate)"
     )
 
     def available(self, settings: Settings) -> tuple[bool, str]:

@@ -171,7 +171,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         for rank, h in enumerate(result.hits, start=1):
             pick = "-" if h.mmr_gain is None else f"{h.mmr_gain:.4f}"
             print(
-                f"{rank:>4}  {pick:<6}  {h.score:.4f}     {h.title}"
+                f"{rank:>4}  {pick:<7} {h.score:.4f}     {h.title}"
                 + (f" · {h.published}" if h.published else "")
             )
             snippet = h.snippet if len(h.snippet) <= 240 else h.snippet[:239].rsplit(" ", 1)[0] + "…"

@@ -33,6 +33,11 @@ def has_words(query: str, text: str) -> bool:
     return word_keys(query) <= word_keys(text)
 
 
+def _id_key(paper_id: str) -> str:
+    # "arxiv:2205.14135" as stored, "arXiv:2205.14135" as printed on papers, "2205.14135" as people copy it
+    return paper_id.strip().lower().removeprefix("arxiv:")
+
+
 @dataclass
 class PaperRef:
     """What a reference to one paper found: the ``paper``, or else up to CANDIDATES_SHOWN ``candidates`` (of
@@ -50,9 +55,11 @@ def find_paper(ref: str, papers: Sequence[StoredPaper]) -> PaperRef:
     word of ``ref`` as a word of the title; ``ref`` as a substring of the title. A rule met by one paper names it;
     met by several, they are the candidates.
     """
+    if not ref.strip():
+        return PaperRef(None, [], 0)
     key = normalize_title(ref)
     rules = (
-        lambda p: p.paper_id == ref.strip(),
+        lambda p: _id_key(p.paper_id) == _id_key(ref),
         lambda p: normalize_title(p.title) == key,
         lambda p: has_words(ref, p.title),
         lambda p: bool(key) and key in normalize_title(p.title),

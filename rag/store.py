@@ -270,7 +270,7 @@ class PaperStore:
         abstracts: bool = False,
     ) -> list[StoredPaper]:
         """Every stored paper (from chunk 0), optionally only those whose title has every word of ``search``
-        (:func:`rag.models.has_words`; with ``abstracts``, the title and abstract together), and those a predicate
+        (:func:`rag.library.has_words`; with ``abstracts``, the title and abstract together), and those a predicate
         over the chunk metadata accepts (e.g. :meth:`rag.types.SearchFilters.accepts`)."""
 
         def found_in(meta: dict[str, Any]) -> bool:

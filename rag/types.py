@@ -38,9 +38,15 @@ def date_parts(published: str | None) -> dict[str, int]:
     if m := re.match(r"^(\d{4})-(\d{2})-(\d{2})", text):
         return {"year": int(m[1]), "month": int(m[2]), "day": int(m[3])}
     parts: dict[str, int] = {}
-    m = re.match(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})", text)
+    m = re.match(
+        r"^([A-Za-z]{3})[a-z]*\.?(?:\s+(\d{1,2})(?!\d))?", text
+    )  # "May 22, 2022", "Jun 12", "May 2023"
     if m and m[1].lower() in _MONTHS:
-        parts["month"], parts["day"] = _MONTHS[m[1].lower()], int(m[2])
+        parts["month"] = _MONTHS[m[1].lower()]
+        if m[2]:
+            parts["day"] = int(m[2])
+    elif (m := re.match(r"^(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?(?:\s|,|$)", text)) and m[2].lower() in _MONTHS:
+        parts["month"], parts["day"] = _MONTHS[m[2].lower()], int(m[1])  # "12 Jun 2023"
     if y := _YEAR.search(text):
         parts["year"] = int(y[1])
     return parts

@@ -76,6 +76,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     skipped = terminalreporter.stats.get("skipped", [])
     reasons = {str(getattr(report, "longrepr", ("", "", ""))[2]) for report in skipped}
     for reason in reasons:
-        if "Debian's Chromium is not installed" in reason:
+        if "Chromium not found at" in reason:
             count = sum(str(getattr(r, "longrepr", ("", "", ""))[2]) == reason for r in skipped)
             terminalreporter.write_line(f"{count} browser tests skipped: {reason.removeprefix('Skipped: ')}")

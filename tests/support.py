@@ -300,6 +300,14 @@ def quote_source(n: int = 1, *, delay_s: float = 0.0) -> Action:
     return sse(lambda request: answer_events(quoted_answer(request, n)), delay_s=delay_s)
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A stub server that lets a client hang up (a deadline, a cut stream) without printing a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class OpenAIStub:
     """A real HTTP server on 127.0.0.1 that plays ``actions`` in order, one per request (the last one repeats),
@@ -325,7 +333,7 @@ class OpenAIStub:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(

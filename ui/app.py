@@ -8,6 +8,7 @@ theme's fonts are bundled and analytics are off. Deliberately not offered: ``sha
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 import gradio as gr
@@ -58,24 +59,20 @@ def create_app(settings: Settings) -> gr.Blocks:
             with gr.Tab("Library", id="library"):
                 library_parts = library_tab(h, knobs)
             # The views that list the collection, refreshed after an ingest and on every page load.
-            views = [
-                header,
-                compare_dropdown,
-                library_parts["page"],
-                *knobs["years"],
-                *library_parts["years"],
-            ]
+            views = CollectionViews(
+                header, compare_dropdown, library_parts["page"], [*knobs["years"], *library_parts["years"]]
+            )
             with gr.Tab("Ingest", id="ingest"):
                 ingest_tab(h, views, library_parts)
         gr.api(h.api_ask, api_name="ask", **ANSWER)
         gr.api(h.api_search, api_name="search")
 
         # A page load reads the store: counts, pickers and the library are never frozen at the server's start.
-        def fresh() -> tuple[Any, ...]:
+        def fresh() -> list[Any]:
             h.reload()  # another process (the CLI) may have ingested since
-            return refreshed(h)
+            return views.values(h)
 
-        demo.load(toasted(fresh), None, views, show_progress="hidden", **PRIVATE).then(
+        demo.load(toasted(fresh), None, views.components(), show_progress="hidden", **PRIVATE).then(
             toasted(h.library),
             library_parts["filters"],
             [library_parts["table"], library_parts["count"], library_parts["ids"]],
@@ -85,15 +82,27 @@ def create_app(settings: Settings) -> gr.Blocks:
     return demo
 
 
-def refreshed(h: Handlers) -> tuple[Any, ...]:
-    """New values for the views that list the collection: header, compare picker, page and year choices."""
-    years = [("Any", "")] + [(y, y) for y in h.year_choices()]
-    return (
-        h.header(),
-        gr.Dropdown(choices=h.paper_choices()),
-        gr.Dropdown(choices=[("All pages", "")] + [(p, p) for p in h.page_choices()]),
-        *(gr.Dropdown(choices=years) for _ in range(4)),  # the Chat and Library year bounds
-    )
+@dataclass
+class CollectionViews:
+    """The components that list the collection: the header's count, the compare picker, the source-page and the
+    year choices. ``values`` gives their new contents, in the order of ``components``."""
+
+    header: gr.HTML
+    papers: gr.Dropdown
+    pages: gr.Dropdown
+    years: list[gr.Dropdown]
+
+    def components(self) -> list[Any]:
+        return [self.header, self.papers, self.pages, *self.years]
+
+    def values(self, h: Handlers) -> list[Any]:
+        years = [("Any", "")] + [(y, y) for y in h.year_choices()]
+        return [
+            h.header(),
+            gr.Dropdown(choices=h.paper_choices()),
+            gr.Dropdown(choices=[("All pages", "")] + [(p, p) for p in h.page_choices()]),
+            *(gr.Dropdown(choices=years) for _ in self.years),
+        ]
 
 
 def year_box(h: Handlers, label: str, **kwargs: Any) -> gr.Dropdown:
@@ -313,7 +322,7 @@ def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def ingest_tab(h: Handlers, views: list[Any], library: dict[str, Any]) -> None:
+def ingest_tab(h: Handlers, views: CollectionViews, library: dict[str, Any]) -> None:
     gr.Markdown(
         "Add papers: saved Hugging Face Daily Papers pages (`.txt`), or JSON / JSONL in the Hugging Face papers "
         "API or arXiv metadata shape. Re-ingesting a file embeds only what changed; bad records are listed "
@@ -345,7 +354,7 @@ def ingest_tab(h: Handlers, views: list[Any], library: dict[str, Any]) -> None:
             )
 
     run.click(toasted(h.ingest), files, [summary, rejected], **PRIVATE).then(
-        lambda: refreshed(h), None, views, **PRIVATE
+        toasted(lambda: views.values(h)), None, views.components(), **PRIVATE
     ).then(
         toasted(h.library),
         library["filters"],
@@ -388,6 +397,8 @@ def launch(
         prevent_thread_lock=True,
         quiet=quiet,
         share=False,
+        # Gradio serves files only from its temp folder, the working folder and these: the compare downloads
+        allowed_paths=[str(settings.home / "exports")],
         show_error=True,
         footer_links=["api"],
         theme=theme(),

@@ -31,7 +31,6 @@ from ui import render
 
 MAX_COMPARE = 5
 KEEP_EXPORTS = 20  # comparison downloads kept under PAPER_RAG_HOME/exports
-SUPPORTED = (".txt", ".json", ".jsonl")
 PROGRESS = gr.Progress()  # Gradio injects a live tracker for a parameter whose default is a gr.Progress
 
 
@@ -289,7 +288,9 @@ class Handlers:
         except Exception as exc:
             error = as_gr_error(exc)
             failed = {"role": "assistant", "content": f"⚠ No answer: {render.esc(str(error.message))}"}
-            yield ChatUpdate([*history, failed], render.empty_sources(), "", session, turns, question)
+            # The failed turn keeps its place, so clicking a later answer still finds that answer's turn.
+            nothing = Turn(render.empty_sources("This question got no answer."), "")
+            yield ChatUpdate([*history, failed], nothing.sources, "", session, [*turns, nothing], question)
             raise error from None
         assert answer is not None  # a stream always ends with its Answer
         if answer.note:
@@ -368,7 +369,8 @@ class Handlers:
         include_undated: bool = True,
         page: str | None = None,
     ) -> tuple[list[list[Any]], str, list[str]]:
-        """Papers matching the title text, year range and source page: table rows, a count, their ids."""
+        """Papers with every word of ``search`` in the title or abstract, in the year range and from the source page:
+        table rows, a count, their ids."""
         everything = self.papers()
         if search and search.strip():  # whole words, in the title or the abstract
             found = api.papers(search, abstracts=True, settings=self.settings)
@@ -446,14 +448,16 @@ class Handlers:
             raise gr.Error("Choose one or more .txt, .json or .jsonl files first.")
         # The upload box accepts any file (Gradio's own type check fails the event with red badges): the wrong
         # kinds are told here, and the right ones still go in.
-        unsupported = [p for p in paths if p.suffix.lower() not in SUPPORTED]
+        readable = api.readable_suffixes()
+        unsupported = [p for p in paths if p.suffix.lower() not in readable]
         paths = [p for p in paths if p not in unsupported]
+        kinds = ", ".join(readable)
         skipped = [
-            [p.name, f"not a supported file type ({p.suffix or 'no extension'}): use .txt, .json or .jsonl"]
+            [p.name, f"not a supported file type ({p.suffix or 'no extension'}): use {kinds}"]
             for p in unsupported
         ]
         if not paths:  # this run's result replaces the last run's tiles, so they are not read as this one's
-            gr.Warning("Nothing was ingested: only .txt, .json and .jsonl files are read.", title="Not done")
+            gr.Warning(f"Nothing was ingested: only {kinds} files are read.", title="Not done")
             return render.nothing_ingested_html(len(unsupported)), skipped
         # Keep uploads next to the store, so the papers' sources name a file that outlives Gradio's temp folder.
         uploads = (self.settings.home / "uploads").resolve()
@@ -480,8 +484,21 @@ class Handlers:
             "duplicates merged": report.duplicates_merged,
         }
         rows = skipped + [[r.source.replace(f"{uploads}/", ""), r.reason] for r in report.rejections]
-        if rows:
-            gr.Warning(f"{len(rows)} record(s) were rejected; the others were ingested.")
+        stored = report.new + report.updated + report.unchanged + report.duplicates_merged
+        problems = [
+            f"{n} {what}{'s' if n != 1 else ''} {why}"
+            for n, what, why in (
+                (len(skipped), "file", "of another type skipped"),
+                (len(report.rejections), "record", "rejected"),
+            )
+            if n
+        ]
+        if not stored and not report.files_read:
+            gr.Warning(
+                "Nothing was ingested: no file could be read (see the rejected rows).", title="Not done"
+            )
+        elif problems:
+            gr.Warning(f"{' and '.join(problems)}; the others were ingested.")
         return render.ingest_summary_html(counts, len(rows), report.seconds), rows
 
     # ------------------------------------------------------------------ API endpoints (gradio_client)

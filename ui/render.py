@@ -24,26 +24,39 @@ _TEX_SYMBOLS = {
     "ge": "≥", "neq": "≠", "infty": "∞", "to": "→", "rightarrow": "→", "leftarrow": "←", "alpha": "α",
     "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "theta": "θ", "lambda": "λ",
     "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "Delta": "Δ",
-    "ell": "ℓ", "%": "%", "&": "&", "_": "_", "#": "#",
+    "ell": "ℓ", "%": "%", "&": "&", "_": "_", "#": "#", "sqrt": "√", "dagger": "†", "ddagger": "‡",
+    "star": "*", "ast": "*", "circ": "°", "prime": "′", "sum": "Σ", "prod": "Π", "partial": "∂", "nabla": "∇",
+    "in": "∈", "mid": "|", "ldots": "…", "dots": "…", "cdots": "⋯", "log": "log", "exp": "exp", "max": "max",
+    "min": "min", "ln": "ln",
 }  # fmt: skip
+_TEX_GROUP = re.compile(r"\{\\(?:em|it|bf|sl|tt|rm|sc)\s+([^{}]*)\}")  # {\em finite sample}
 _TEX_COMMAND = re.compile(r"\\(?:([A-Za-z]+)\s?|([%&_#]))")  # a letter command eats the space after it
 _TEX_WRAPPER = re.compile(r"\\(?:text\w*|math\w*|emph|operatorname)\s*\{([^{}]*)\}")
 _TEX_MATH = re.compile(r"\$([^$]{1,80})\$")
 _SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _tex_math(body: str) -> str:
     body = _TEX_WRAPPER.sub(r"\1", body)
-    body = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], m[1] or m[2]), body)
+    # inside math a command without a symbol here is dropped ("\\mathcal" and the like), never shown as a word
+    body = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], ""), body)
     body = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m[1].translate(_SUPERSCRIPT), body)
-    return body.replace("{", "").replace("}", "")
+    body = re.sub(r"_\{?([0-9]+)\}?", lambda m: m[1].translate(_SUBSCRIPT), body)
+    return body.replace("{", "").replace("}", "").replace("^", "")
+
+
+def _is_math(body: str) -> bool:
+    """Math between two dollars, not prose between two prices ("$5 for x_1 and $10")."""
+    return bool(re.search(r"[\\^_{]", body)) and not re.search(r"\s[A-Za-z]{3,}\s", body)
 
 
 def plain_tex(text: str) -> str:
     r"""Inline LaTeX as plain text: ``$\sim$20`` -> ``~20``, ``\textbf{x}`` -> ``x``; a ``$5`` price stays."""
     if "\\" not in text and "$" not in text:
         return text
-    text = _TEX_MATH.sub(lambda m: _tex_math(m[1]) if re.search(r"[\\^_{]", m[1]) else m[0], text)
+    text = _TEX_MATH.sub(lambda m: _tex_math(m[1]) if _is_math(m[1]) else m[0], text)
+    text = _TEX_GROUP.sub(r"\1", text)
     text = _TEX_WRAPPER.sub(r"\1", text)
     return _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], m[0]), text)
 
@@ -66,7 +79,10 @@ def display_date(published: str | None) -> str:
     parts = date_parts(published)
     if "month" not in parts:
         return str(parts.get("year", "")) if parts else (published or "").strip()
-    text = f"{_MONTH_NAMES[parts['month'] - 1]} {parts['day']}"
+    month = _MONTH_NAMES[parts["month"] - 1]
+    if "day" not in parts:
+        return f"{month} {parts['year']}" if "year" in parts else month
+    text = f"{month} {parts['day']}"
     return f"{text}, {parts['year']}" if "year" in parts else text
 
 

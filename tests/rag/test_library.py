@@ -10,7 +10,7 @@ import pytest
 from rag import api
 from rag.config import Settings
 from rag.errors import RagError
-from rag.library import CANDIDATES_SHOWN, find_paper, has_words
+from rag.library import CANDIDATES_SHOWN, PaperRef, find_paper, has_words
 from rag.types import StoredPaper
 from support import FORESTS, MOLECULES, ROUTING, write_jsonl
 
@@ -43,7 +43,7 @@ def paper(paper_id: str, title: str) -> StoredPaper:
 LIBRARY = [
     paper("t:1", "Chain of LoRA: Efficient Fine-tuning of Language Models"),
     paper("t:2", "LQ-LoRA: Low-rank Plus Quantized Matrix Decomposition"),
-    paper("2205.14135", "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"),
+    paper("arxiv:2205.14135", "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"),
     paper("t:4", "Efficient Exploration for LLMs"),
     paper("t:5", "Monarch"),
     paper("t:6", "Monarch Mixer: A Simple Sub-Quadratic GEMM-Based Architecture"),
@@ -54,11 +54,13 @@ LIBRARY = [
     ("ref", "paper_id"),
     [
         ("t:2", "t:2"),  # an id
-        ("2205.14135", "2205.14135"),
+        ("arxiv:2205.14135", "arxiv:2205.14135"),  # as stored
+        ("2205.14135", "arxiv:2205.14135"),  # as people copy it
+        ("arXiv:2205.14135", "arxiv:2205.14135"),  # as the paper card prints it
         ("monarch", "t:5"),  # the whole title wins over "Monarch Mixer", whose title also has the word
         ("chain of lora: efficient fine-tuning of language models", "t:1"),  # exact, any case
         ("chain lora", "t:1"),  # words only one title has
-        ("flashattention", "2205.14135"),
+        ("flashattention", "arxiv:2205.14135"),
         ("quantized matrix", "t:2"),
         ("explor", "t:4"),  # no word matches: a part of one title
         ("monarch mix", "t:6"),
@@ -86,8 +88,10 @@ def test_an_unknown_reference_lists_the_closest_titles() -> None:
     found = find_paper("efficient quantum lora", LIBRARY)
     assert found.paper is None and found.matches == 0
     # Two of its words in each LoRA title, one in the others that share a word.
-    assert [p.paper_id for p in found.candidates] == ["t:1", "t:4", "2205.14135", "t:2"]
+    assert [p.paper_id for p in found.candidates] == ["t:1", "t:4", "arxiv:2205.14135", "t:2"]
     assert find_paper("zebra", LIBRARY).candidates == []
+    for empty in ("", "   "):  # names nothing (it would otherwise be "every word of it" in every title)
+        assert find_paper(empty, LIBRARY) == PaperRef(None, [], 0)
 
 
 def test_api_papers_and_find_paper_on_a_store(tmp_path: Path) -> None:
@@ -101,5 +105,6 @@ def test_api_papers_and_find_paper_on_a_store(tmp_path: Path) -> None:
     assert [p.title for p in api.papers("model", settings=settings)] == [ROUTING["title"]]
     assert api.find_paper("quantile forests", settings).title == FORESTS["title"]
     assert api.find_paper(f"arxiv:{ROUTING['id']}", settings).title == ROUTING["title"]
+    assert api.find_paper(ROUTING["id"], settings).title == ROUTING["title"]  # the bare arXiv id
     with pytest.raises(RagError, match=r"'for' matches 3 papers: arxiv:2406\.00003 \"Graph Attention"):
         api.find_paper("for", settings)

@@ -32,7 +32,10 @@ from support import (
 )
 
 CHROMIUM = Path(os.environ.get("PAPER_RAG_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_MISSING = "Debian's Chromium is not installed: sudo apt-get install chromium (.ci/run installs it)"
+CHROMIUM_MISSING = (
+    f"Chromium not found at {CHROMIUM}: sudo apt-get install chromium (.ci/run installs it; "
+    "PAPER_RAG_TEST_CHROMIUM names another binary)"
+)
 SHOTS = REPO / "docs" / "screenshots"
 NEW_TITLE = "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
 OVERLAY = ".wrap span.error"  # Gradio's red "Error" badge over an event's outputs
@@ -221,6 +224,10 @@ def test_compare_two_picked_papers(page: Any) -> None:
     assert rows.count() == 2
     assert FLASH in rows.nth(0).inner_text() and MONARCH in rows.nth(1).inner_text()
     assert page.get_by_role("button", name="CSV").is_visible()
+    with page.expect_download() as download:  # the export is served and is the table, with ids and dates
+        page.get_by_role("button", name="CSV").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert csv_text.startswith("n,paper,paper_id,date,") and MONARCH in csv_text
     # At desktop width lines break between words, never inside one (the check itself is shown to catch it)
     assert page.evaluate(BROKEN_WORDS, "#compare-table td, #compare-table th") == []
     squeeze = page.add_style_tag(
@@ -304,7 +311,8 @@ def test_an_unsupported_upload_is_a_toast_and_a_rejected_row(
     page.locator("#ingest-files input[type=file]").set_input_files(str(pdf))
     page.locator("#ingest-files").get_by_text("paper.pdf").first.wait_for()
     page.click("#ingest-run")
-    assert "only .txt, .json and .jsonl" in toast(page, "Nothing was ingested")
+    said = toast(page, "Nothing was ingested")
+    assert all(kind in said for kind in (".txt", ".json", ".jsonl")) and ".pdf" not in said
     page.locator("#ingest-rejected", has_text="paper.pdf").wait_for()
     assert "Nothing was ingested" in page.locator(".note").first.inner_text()
     assert page.locator(".stats").count() == 0  # the last run's tiles are not left to be read as this one's
@@ -357,11 +365,12 @@ def test_an_unavailable_backend_is_a_toast_and_the_chat_stays(offline: Any) -> N
 def test_a_chat_compare_table_keeps_words_whole(offline: Any) -> None:
     page = offline
     page.click("#clear")
+    page.wait_for_function("!document.querySelector('#chatbot [data-testid=\"bot\"]')")  # cleared
     page.fill("#question textarea", "Compare FlashAttention and Monarch")
     page.click("#ask")
+    page.locator('#chatbot [data-testid="bot"] .cited').last.wait_for()
     table = page.locator("#chatbot table")
     table.wait_for()
-    page.locator('#chatbot [data-testid="bot"] .cited').wait_for()
     assert page.evaluate(BROKEN_WORDS, "#chatbot td, #chatbot th") == []
     cells = page.locator("#chatbot td").all_inner_texts()
     assert not any(c.rstrip(" []0123456789").endswith("…") for c in cells)  # whole sentences, not cut ones

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
@@ -147,6 +148,31 @@ def test_a_model_past_its_deadline_is_taken_off_the_page(bundled_settings: Setti
     final = updates[-1]
     assert final.session.turns[-1].fallback and FLASH in final.history[-1]["content"]
     assert "did not finish within" in final.status
+
+
+def test_a_failed_turn_keeps_its_place_for_clicks(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = Handlers(bundled_settings)
+    first = ask(h, FLASH_QUESTION)[-1]
+
+    def broken_stream(*args: object, **kwargs: object) -> Iterator[str]:
+        yield "We propose"
+        raise RagError("the store went away")
+
+    with monkeypatch.context() as m:  # a failure after the answer started streaming
+        m.setattr(api, "ask_stream", broken_stream)
+        failed: list[ChatUpdate] = []
+        with pytest.raises(gr.Error, match="the store went away"):
+            for update in h.chat("What speedup?", first.history, first.session, first.turns, "extractive"):
+                failed.append(update)
+    after = failed[-1]
+    assert after.history[-1]["content"].startswith("⚠ No answer") and after.question == "What speedup?"
+    assert len(after.turns) * 2 == len(after.history) == 4  # one turn per question, the failed one included
+    third = ask(h, "What speedup does it report on GPT-2?", after)[-1]
+    # Clicking the newest answer (message 5) shows its own turn, not the failed one's
+    shown = h.show_turn(third.turns, gr.SelectData(None, {"index": 5, "value": ""}))
+    assert shown == tuple(third.turns[2]) and shown[1] == third.status
 
 
 def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> None:
@@ -356,13 +382,18 @@ def test_unsupported_files_are_reported_and_the_others_still_go_in(
     with pytest.warns(UserWarning, match="Nothing was ingested"):
         summary, rejected = h.ingest([str(pdf)])
     assert "Nothing was ingested" in summary and 'class="stats"' not in summary  # no tiles of an earlier run
-    assert rejected == [["paper.pdf", "not a supported file type (.pdf): use .txt, .json or .jsonl"]]
+    assert rejected == [
+        ["paper.pdf", f"not a supported file type (.pdf): use {', '.join(api.readable_suffixes())}"]
+    ]
+    assert {".txt", ".json", ".jsonl"} <= set(
+        api.readable_suffixes()
+    )  # what ingest reads, from ingest itself
     assert not (settings.home / "uploads" / "paper.pdf").exists()
 
     good = write_jsonl(
         tmp_path / "one.jsonl", [{"title": "Numbat Pruning for Sparse Nets", "abstract": "We prune."}]
     )
-    with pytest.warns(UserWarning, match="1 record"):
+    with pytest.warns(UserWarning, match="1 file of another type skipped"):
         summary, rejected = h.ingest([str(pdf), str(good)])
     assert '<div class="stat-n">1</div><div class="stat-label">new</div>' in summary
     assert [r[0] for r in rejected] == ["paper.pdf"]
@@ -379,6 +410,9 @@ def test_gradio_client_calls_ask_and_search(bundled_settings: Settings) -> None:
 
     demo, url = launch(bundled_settings, "127.0.0.1", free_port(), block=False)
     try:
+        # Gradio serves files only from its temp folder, the working folder and allowed_paths: a home elsewhere
+        # (~/.local/share/paper-rag by default) needs its exports folder listed, or every download fails.
+        assert str(bundled_settings.home / "exports") in demo.allowed_paths
         client = Client(url, verbose=False)
         answer = client.predict(FLASH_QUESTION, "extractive", api_name="/ask")
         assert answer["backend"] == "extractive" and not answer["refused"]

@@ -17,6 +17,10 @@ from ui import render
         ),
         ("\\textbf{Bold} O($n^2$) and 95\\% $\\alpha$-tuning", "Bold O(n²) and 95% α-tuning"),
         ("It costs $5 and $10 a month", "It costs $5 and $10 a month"),  # prices are not math
+        ("costs $5 for x_1 and $10", "costs $5 for x_1 and $10"),  # nor is prose between two prices
+        ("a {\\em finite sample} bound, {\\it no extra price}", "a finite sample bound, no extra price"),
+        ("O($\\sqrt{n}$) rate$^\\dagger$", "O(√n) rate†"),
+        ("$\\mathcal{O}(n^2)$ with $W_{12}$", "O(n²) with W₁₂"),  # an unknown command in math is dropped
         ("a \\unknown command stays", "a \\unknown command stays"),
         ("No LaTeX at all", "No LaTeX at all"),
     ],
@@ -36,6 +40,8 @@ def test_titles_are_shown_without_latex_and_escaped() -> None:
         ("May 22, 2022", "May 22, 2022"),
         ("2024-01-02", "Jan 2, 2024"),
         ("Jun 12", "Jun 12"),
+        ("May 2023", "May 2023"),  # no day is made up from the year's digits
+        ("12 Jun 2023", "Jun 12, 2023"),
         (None, ""),
         ("2023", "2023"),
     ],

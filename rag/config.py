@@ -411,12 +411,35 @@ class EvidenceSettings(BaseModel):
 
 
 class UISettings(BaseModel):
-    """Where the web UI listens."""
+    """Where the web UI listens, who may use it, and what a visitor may do there."""
 
     host: str = Field(
-        "127.0.0.1", description="Interface the UI binds to (loopback by default: not exposed)."
+        "127.0.0.1",
+        description="Interface the UI binds to (loopback by default: not exposed). Any other address needs "
+        "`auth` or `auth_file`, or `insecure_no_auth`.",
     )
     port: int = Field(7860, ge=1, le=65535, description="Port of the UI.")
+    auth: str | None = Field(
+        None, description="USER:PASSWORD a visitor must log in with (several: comma-separated). Shown as ***."
+    )
+    auth_file: Path | None = Field(
+        None,
+        description="A file of USER:PASSWORD lines, instead of `auth` (keeps the password off the command line).",
+    )
+    insecure_no_auth: bool = Field(
+        False,
+        description="Serve a non-loopback address with no login (anyone who reaches the port can use it).",
+    )
+    ingest: bool = Field(
+        True,
+        description="Offer the Ingest tab. Off for a shared deployment: uploads could replace stored abstracts.",
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest file the Ingest tab accepts, in MB.")
+    models: list[str] = Field(
+        default_factory=list,
+        description="Models a visitor may pick in the UI's Model box (JSON list); empty: the backend's default "
+        "only. The operator's choice, so a visitor can't load a file as a GGUF or spend on another model.",
+    )
 
 
 class Settings(BaseSettings):
@@ -507,6 +530,9 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings().override(**overrides) if overrides else Settings()
 
 
+SECRETS = ("api_key", "auth")  # fields shown as *** wherever settings are printed
+
+
 def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
     """(env var, current value, description) for every field: the configuration reference."""
     rows: list[tuple[str, str, str]] = []
@@ -517,7 +543,7 @@ def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
             if isinstance(value, BaseModel):
                 walk(value, f"{prefix}{name.upper()}__")
                 continue
-            shown = "***" if name == "api_key" and value else str(value)
+            shown = "***" if name in SECRETS and value else str(value)
             rows.append((f"{prefix}{name.upper()}", shown, field.description or ""))
 
     walk(settings, "PAPER_RAG_")

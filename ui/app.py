@@ -16,6 +16,7 @@ import gradio as gr
 from rag import api
 from rag.config import Settings
 from ui import render
+from ui.access import decide, is_loopback
 from ui.handlers import MAX_COMPARE, Handlers, backend_choices, backend_help, toasted
 from ui.style import CSS, HEAD
 
@@ -62,8 +63,9 @@ def create_app(settings: Settings) -> gr.Blocks:
             views = CollectionViews(
                 header, compare_dropdown, library_parts["page"], [*knobs["years"], *library_parts["years"]]
             )
-            with gr.Tab("Ingest", id="ingest"):
-                ingest_tab(h, views, library_parts)
+            if settings.ui.ingest:  # off for a shared deployment (the handler refuses too)
+                with gr.Tab("Ingest", id="ingest"):
+                    ingest_tab(h, views, library_parts)
         gr.api(h.api_ask, api_name="ask", **ANSWER)
         gr.api(h.api_search, api_name="search")
 
@@ -164,11 +166,18 @@ def chat_tab(h: Handlers) -> dict[str, Any]:
                         scale=2,
                         elem_id="backend",
                     )
-                    model = gr.Textbox(
-                        value=s.llm.model or "",
+                    # Only the operator's list (PAPER_RAG_UI__MODELS): a free text box would let a visitor load any
+                    # file as a GGUF, or pick any model on the operator's key.
+                    model = gr.Dropdown(
+                        [("backend default", "")] + [(m, m) for m in s.ui.models],
+                        value="",
                         label="Model",
-                        placeholder="backend default",
+                        info=None
+                        if s.ui.models
+                        else "The operator can offer models with PAPER_RAG_UI__MODELS.",
+                        interactive=bool(s.ui.models),
                         scale=2,
+                        elem_id="model",
                     )
                 with gr.Row():
                     k = gr.Slider(1, 20, value=s.retrieval.k, step=1, label="Top-k papers")
@@ -388,7 +397,14 @@ def theme() -> gr.themes.Base:
 def launch(
     settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, quiet: bool = True
 ) -> tuple[gr.Blocks, str]:
-    """Serve the app on host:port; returns (app, local URL). With block=False it serves from a thread."""
+    """Serve the app on host:port; returns (app, local URL). With block=False it serves from a thread.
+
+    A non-loopback ``host`` needs a login or ``settings.ui.insecure_no_auth`` (:func:`ui.access.decide`): without
+    either this raises ConfigError before anything is built or bound.
+    """
+    access = decide(host, settings.ui)
+    if access.warning:
+        print(f"warning: {access.warning}", file=sys.stderr, flush=True)
     demo = create_app(settings)
     demo.queue(default_concurrency_limit=4)
     _, url, _ = demo.launch(
@@ -397,6 +413,8 @@ def launch(
         prevent_thread_lock=True,
         quiet=quiet,
         share=False,
+        auth=access.auth,
+        max_file_size=f"{settings.ui.max_upload_mb:g}mb",
         # Gradio serves files only from its temp folder, the working folder and these: the compare downloads
         allowed_paths=[str(settings.home / "exports")],
         show_error=True,
@@ -406,6 +424,7 @@ def launch(
         head=HEAD,
     )
     if block:
-        print(f"paper-rag UI: {url}  (Ctrl+C to stop)", flush=True)
+        where = url if is_loopback(host) else f"{url}  (bound to {host}:{port}: reachable from the network)"
+        print(f"paper-rag UI: {where}  (Ctrl+C to stop)", flush=True)
         demo.block_thread()
     return demo, url

@@ -175,6 +175,13 @@ class Handlers:
         if backend:
             llm["backend"] = backend
         if model and model.strip():
+            if (
+                model.strip() not in self.settings.ui.models
+            ):  # events are callable over HTTP, not only the page
+                raise gr.Error(
+                    f"The model “{model.strip()}” is not offered here; the operator lists models in "
+                    "PAPER_RAG_UI__MODELS."
+                )
             llm["model"] = model.strip()
         if temperature is not None:
             llm["temperature"] = float(temperature)
@@ -443,6 +450,8 @@ class Handlers:
         self, files: list[Any] | None, progress: gr.Progress = PROGRESS
     ) -> tuple[str, list[list[str]]]:
         """Ingest uploaded pages / JSON / JSONL; returns a summary and one row per rejected record."""
+        if not self.settings.ui.ingest:  # the tab is not shown, but its event is callable over HTTP
+            raise gr.Error("Ingest is switched off on this server (PAPER_RAG_UI__INGEST=false).")
         paths = [Path(getattr(f, "name", f)) for f in (files or [])]
         if not paths:
             raise gr.Error("Choose one or more .txt, .json or .jsonl files first.")

@@ -35,9 +35,11 @@ from rag.text import (
     coverage,
     generic_stems,
     looks_like_instruction,
+    neutralize_markers,
     numbers,
     split_sentences,
     stem,
+    strip_invisible,
     terms,
     words,
 )
@@ -147,8 +149,12 @@ class Evidence:
         self._rarity_cache: dict[frozenset[str], dict[str, float]] = {}
         self.by_source: dict[int, list[Sentence]] = {}
         for src in self.sources:
+            # Abstracts are data: a "[2]" inside one can't cite, hidden characters are dropped, and a sentence
+            # addressed to an assistant is never evidence (for stores ingested before ingest cleaned them, too).
             self.by_source[src.n] = [
-                Sentence(src.n, s) for s in split_sentences(src.text) if not looks_like_instruction(s)
+                Sentence(src.n, neutralize_markers(s))
+                for s in split_sentences(strip_invisible(src.text))
+                if not looks_like_instruction(s)
             ]
         sentences = [s for group in self.by_source.values() for s in group]
         self._embed([question, *(s.text for s in sentences)])

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.text import strip_invisible
+
 _LATEX_CMD = re.compile(r"\\(?:textbf|textit|emph|mathrm|mathbf|mathcal|text|it|bf|rm)\b")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -24,8 +26,8 @@ def normalize_title(title: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Collapse runs of whitespace to single spaces."""
-    return " ".join(text.split())
+    """Invisible characters removed (:func:`rag.text.strip_invisible`), runs of whitespace collapsed to one space."""
+    return " ".join(strip_invisible(text).split())
 
 
 @dataclass

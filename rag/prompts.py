@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from rag.config import LLMSettings
 from rag.evidence import REFUSAL, Evidence
 from rag.llm.base import Message
-from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, neutralize_markers, split_sentences
+from rag.text import (
+    INSTRUCTION_REMOVED,
+    looks_like_instruction,
+    neutralize_markers,
+    split_sentences,
+    strip_invisible,
+)
 from rag.tokens import count_tokens, truncate_tokens
 
 _TAG = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)
@@ -51,7 +57,7 @@ class SourceText:
 
 def sanitize(text: str) -> str:
     """Abstracts are data: no planted citation markers, no closing tags, no instruction-like sentences."""
-    text = _TAG.sub(" ", neutralize_markers(text))
+    text = _TAG.sub(" ", neutralize_markers(strip_invisible(text)))
     return " ".join(INSTRUCTION_REMOVED if looks_like_instruction(s) else s for s in split_sentences(text))
 
 

@@ -12,6 +12,8 @@ the evals all agree on what "a sentence", "a term" and "a marker" are:
 * :func:`with_cited_titles` / :func:`split_cited`: the "Cited papers:" tail an answer ends with (written and parsed
   here only; ``split_cited(with_cited_titles(body, cited)) == (body, cited)``).
 * :func:`looks_like_instruction`: a sentence addressed to an assistant, never used as evidence.
+* :func:`strip_invisible`: control, zero-width, bidi and Unicode tag characters, which no abstract needs and which
+  can hide text from a reader while a model still reads it.
 
 Deliberately not here: anything that needs an embedder, a store or settings. Only the stemmer and bm25s's stopwords
 are third-party, and both are loaded on first use.
@@ -20,6 +22,7 @@ are third-party, and both are loaded on first use.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -222,17 +225,42 @@ def answer_body(text: str) -> str:
 
 # ------------------------------------------------------------------ instructions planted in abstracts
 
+# Characters that print nothing: C0/C1 controls (not tab or newline), zero-width and joiners, bidi embeddings and
+# isolates, the byte-order mark, and the Unicode tag block (U+E0000-E007F), which can spell a whole instruction
+# invisibly.
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the characters a reader can't see (see :data:`_INVISIBLE`)."""
+    return _INVISIBLE.sub("", text)
+
+
+# Letters of other scripts that look Latin ("Ѕystem:" in Cyrillic), folded before instructions are looked for.
+_CONFUSABLES = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁɡһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχ",
+    "ABESIJKMHOPCTXYaeijopcxysdghlABEZHIKMNOPTYXabeikvoptux",
+)
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these)\s+)*"
     r"(?:(?:previous|prior|above|earlier|preceding|system|original)\s+)?(instructions?|prompts?|rules|directions)\b"
     r"|\b(you (must|should|are to)|as an ai|assistant[,:])"
     r"|\b(always|only|must)\s+cite\b|\bcite (this|source|paper|\(\d)"
-    r"|\b(answer|respond|reply|say) (that|with|only)\b",
+    r"|\b(answer|respond|reply|say) (that|with|only)\b"
+    # role headers of a chat transcript ("### System:", "<|assistant|>", "[INST]"), and jailbreak phrasing
+    r"|(?:^[\W_]*|[#>|\[<]\s*)(system|assistant|user|developer|human|ai)\s*(?:prompt\s*)?(?::|\|>|\])"
+    r"|\[/?inst\]|<\|im_(?:start|end)\|>|\b(developer|god|dan|jailbreak)\s+mode\b"
+    r"|\byou are now (?:in|an?|the|my|free)\b",
     re.IGNORECASE,
 )
 INSTRUCTION_REMOVED = "[instruction-like text removed]"
 
 
 def looks_like_instruction(sentence: str) -> bool:
-    """A sentence addressed to an assistant rather than a reader ("ignore previous instructions", "cite ...")."""
-    return bool(_INSTRUCTION.search(sentence))
+    """A sentence addressed to an assistant rather than a reader ("ignore previous instructions", "cite ...",
+    "### System: you are now in developer mode"), in any case, and in look-alike letters of other scripts."""
+    folded = unicodedata.normalize("NFKC", strip_invisible(sentence)).translate(_CONFUSABLES)
+    return bool(_INSTRUCTION.search(folded))

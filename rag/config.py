@@ -17,6 +17,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -531,6 +532,46 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 SECRETS = ("api_key", "auth")  # fields shown as *** wherever settings are printed
+_SHORTEST_SECRET = 4  # shorter URL parts are not searched for in text: they would star out ordinary words
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to print: any user:password and the query string's values (and a fragment) shown as ***.
+
+    ``http://user:pw@127.0.0.1:8080/v1?api_key=sk-1`` -> ``http://***@127.0.0.1:8080/v1?api_key=***``.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [IPv6 bracket: show nothing of it
+        return "***"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{key}=***" if sep else "***"
+        for key, sep, _ in (p.partition("=") for p in parts.query.split("&") if p)
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query, fragment="***" if parts.fragment else ""))
+
+
+def redact_secrets(text: str, url: str | None) -> str:
+    """``text`` with ``url`` printed as :func:`redact_url` prints it, and the URL's user, password and query
+    values starred wherever else they appear (a client or a server may quote them back in an error)."""
+    if not url:
+        return text
+    text = text.replace(url.rstrip("/"), redact_url(url).rstrip("/"))
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return text
+    secrets = {parts.username, parts.password, parts.fragment}
+    secrets |= {value for _, value in parse_qsl(parts.query, keep_blank_values=True)}
+    secrets |= {p for p in parts.query.split("&") if "=" not in p}
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        for form in {secret, unquote(secret), quote(unquote(secret), safe="")}:
+            if len(form) >= _SHORTEST_SECRET:
+                text = text.replace(form, "***")
+    return text
 
 
 def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
@@ -544,6 +585,8 @@ def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
                 walk(value, f"{prefix}{name.upper()}__")
                 continue
             shown = "***" if name in SECRETS and value else str(value)
+            if name.endswith("url") and value:
+                shown = redact_url(str(value))
             rows.append((f"{prefix}{name.upper()}", shown, field.description or ""))
 
     walk(settings, "PAPER_RAG_")

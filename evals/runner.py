@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from evals import metrics as m
 from rag import api
 from rag.api import markers, split_sentences, strip_markers
-from rag.config import Settings
+from rag.config import Settings, redact_url
 from rag.errors import BackendError, InputError
 from rag.types import Answer, SearchFilters
 
@@ -400,7 +400,7 @@ def settings_snapshot(settings: Settings) -> dict[str, Any]:
     """The settings that shape the results (no secrets)."""
     data = settings.model_dump(mode="json", exclude={"debug", "max_field_chars"})
     data["llm"].pop("api_key", None)
-    data["llm"]["base_url"] = settings.llm.base_url
+    data["llm"]["base_url"] = redact_url(settings.llm.base_url) if settings.llm.base_url else None
     data["collection"] = settings.collection_name()
     return data
 

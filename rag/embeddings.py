@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import Settings, redact_secrets, redact_url
 from rag.errors import (
     AuthenticationError,
     BackendError,
@@ -160,6 +160,7 @@ class OpenAIEmbedder:
         self._client = openai.OpenAI(
             api_key=api_key or "unused", base_url=base_url, timeout=timeout, max_retries=max_retries
         )
+        self._base_url = base_url
         self.model = model
         self.name = "openai-" + model
         self.batch_size = batch_size
@@ -190,7 +191,7 @@ class OpenAIEmbedder:
         """An ``openai`` exception as a BackendError that says what to do (the client has retried already)."""
         import openai
 
-        endpoint = str(self._client.base_url).rstrip("/")
+        endpoint = redact_url(str(self._client.base_url).rstrip("/"))
         tries = f"{self.max_retries + 1} attempts"
         if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
             return BackendTimeoutError(
@@ -223,7 +224,9 @@ class OpenAIEmbedder:
                 "(PAPER_RAG_LLM__MAX_RETRIES sets the retries)",
                 retryable=True,
             )
-        return BackendError(f"embedding request to {endpoint} failed: {exc}")
+        return BackendError(
+            f"embedding request to {endpoint} failed: {redact_secrets(str(exc), self._base_url)}"
+        )
 
 
 _CACHE: dict[tuple, Embedder] = {}

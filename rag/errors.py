@@ -66,3 +66,9 @@ class ModelNotFoundError(BackendError):
 
 class ContextWindowExceededError(BackendError):
     retryable = False
+
+
+class MalformedReplyError(BackendError):
+    """The endpoint answered, but not in the OpenAI wire format (bad JSON, not UTF-8, missing fields)."""
+
+    retryable = False

@@ -241,28 +241,57 @@ def sse(
     """
 
     def act(h: BaseHTTPRequestHandler, request: Request) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "text/event-stream")
-        h.send_header("Transfer-Encoding", "chunked")
-        h.end_headers()
         payloads = [
             f"data: {json.dumps(e)}\n\n".encode() for e in (events(request) if callable(events) else events)
         ]
+        _stream_events(h, payloads, complete=complete, delay_s=delay_s)
+
+    return act
+
+
+def sse_bytes(payloads: list[bytes], *, complete: bool = True) -> Action:
+    """A chunked text/event-stream of raw ``payloads`` (each a whole event, ``b"data: ...\\n\\n"``): for events
+    that are not JSON, or not UTF-8."""
+
+    def act(h: BaseHTTPRequestHandler, request: Request) -> None:
+        _stream_events(h, payloads, complete=complete, delay_s=0.0)
+
+    return act
+
+
+def _stream_events(
+    h: BaseHTTPRequestHandler, payloads: list[bytes], *, complete: bool, delay_s: float
+) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "text/event-stream")
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    if complete:
+        payloads = [*payloads, b"data: [DONE]\n\n"]
+    try:
+        for payload in payloads:
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+            h.wfile.flush()
+            time.sleep(delay_s)
         if complete:
-            payloads.append(b"data: [DONE]\n\n")
-        try:
-            for payload in payloads:
-                h.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
-                h.wfile.flush()
-                time.sleep(delay_s)
-            if complete:
-                h.wfile.write(b"0\r\n\r\n")
-            ended = complete
-        except (BrokenPipeError, ConnectionResetError):
-            # The client stopped reading (a caller that stops early): like a real server, move on.
-            ended = False
-        if not ended:
-            h.close_connection = True  # no terminating chunk: the body is cut off
+            h.wfile.write(b"0\r\n\r\n")
+        ended = complete
+    except (BrokenPipeError, ConnectionResetError):
+        # The client stopped reading (a caller that stops early): like a real server, move on.
+        ended = False
+    if not ended:
+        h.close_connection = True  # no terminating chunk: the body is cut off
+
+
+def raw_reply(status: int, body: bytes, content_type: str = "application/json") -> Action:
+    """Answer with ``body`` as it is (e.g. JSON that doesn't parse, or bytes that aren't UTF-8)."""
+
+    def act(h: BaseHTTPRequestHandler, request: Request) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
     return act
 

@@ -1,7 +1,9 @@
 """The ``openai`` backend: any OpenAI-compatible chat endpoint (OpenAI itself, llama.cpp's server, vLLM, ...).
 
-It streams chat completions and turns every failure of the ``openai`` package into a :mod:`rag.errors`
-BackendError whose message says what to do next. Retries with backoff are left to the ``openai`` client
+It streams chat completions and turns every failure of the ``openai`` package, and every reply it cannot read
+(invalid JSON, a body that is not UTF-8, a chunk of the wrong shape), into a :mod:`rag.errors` BackendError whose
+message says what to do next. The endpoint is shown with :func:`rag.config.redact_url`: credentials in its URL
+never reach a message. Retries with backoff are left to the ``openai`` client
 (see :func:`_client`); this module adds none of its own. It does not build prompts, budget the context or
 estimate cost: it only reports the model's context window, its price where known (never for a self-hosted
 endpoint), and the tokens a call used.
@@ -10,21 +12,24 @@ endpoint), and the tokens a call used.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
-from typing import cast
-from urllib.parse import urlparse
+from typing import Any, cast
+from urllib.parse import parse_qsl, urlparse, urlsplit, urlunsplit
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
+from pydantic import BaseModel
 
-from rag.config import Settings
+from rag.config import Settings, redact_secrets, redact_url
 from rag.errors import (
     AuthenticationError,
     BackendError,
     BackendTimeoutError,
     ConfigError,
     ContextWindowExceededError,
+    MalformedReplyError,
     ModelNotFoundError,
     RateLimitError,
 )
@@ -51,6 +56,14 @@ CONTEXT_WINDOWS: dict[str, int] = {
 
 _DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")  # gpt-4o-mini-2024-07-18 is priced as gpt-4o-mini
 _CONTEXT_MESSAGE = re.compile(r"context|too many tokens", re.IGNORECASE)
+_REASON_CHARS = 160  # of a malformed reply's reason: enough to recognise it, short enough for one line
+# What the client's parsing (and ours, in _read_chunk) raises on a reply that isn't the OpenAI wire format.
+# JSONDecodeError and UnicodeDecodeError are ValueErrors.
+_PARSE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
+class _Malformed(ValueError):
+    """A streamed chunk that parsed as JSON but is not shaped like a chat.completion.chunk."""
 
 
 def known_price(model: str) -> tuple[float, float] | None:
@@ -87,16 +100,68 @@ def _client(settings: Settings) -> openai.OpenAI:
     # retries 408, 409, 429, every 5xx, timeouts and connection errors up to `max_retries` times, sleeping
     # min(0.5 * 2**n, 8) s minus up to 25% jitter, or the server's Retry-After / retry-after-ms when it sends
     # one (up to 120 s). Errors raised while a stream is being read are not retried.
+    # A query string (``?api_key=...``, as some gateways want) goes on every request: left in the base URL, the
+    # client would put the request's path after it.
+    url = urlsplit(llm.base_url or OPENAI_URL)
     return openai.OpenAI(
         api_key=llm.api_key or NO_KEY,
-        base_url=llm.base_url or OPENAI_URL,
+        base_url=urlunsplit(url._replace(query="", fragment="")),
+        default_query=dict(parse_qsl(url.query, keep_blank_values=True)) or None,
         timeout=llm.timeout_s,
         max_retries=llm.max_retries,
     )
 
 
 def _endpoint(client: openai.OpenAI) -> str:
-    return str(client.base_url).rstrip("/")
+    """The client's base URL as it may be shown: without credentials."""
+    return redact_url(str(client.base_url).rstrip("/"))
+
+
+def _malformed_reason(err: Exception) -> str:
+    """A short account of why a reply could not be read."""
+    if isinstance(err, json.JSONDecodeError):
+        reason = f"it is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+    elif isinstance(err, UnicodeDecodeError):
+        reason = f"the body is not UTF-8 text (byte {err.object[err.start : err.start + 1]!r} at {err.start})"
+    elif isinstance(err, _Malformed):
+        reason = str(err)
+    else:
+        reason = f"{type(err).__name__}: {err}"
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= _REASON_CHARS else reason[: _REASON_CHARS - 1] + "…"
+
+
+def _read_chunk(chunk: Any) -> tuple[list[str], bool, Usage | None]:
+    """(content deltas, whether a choice finished, usage) of one streamed chunk.
+
+    The client builds chunks without validating them, so a server's odd JSON arrives as odd attributes;
+    anything not shaped like a chat.completion.chunk raises :class:`_Malformed`. A usage block that isn't two
+    token counts is ignored (the tokens are counted instead): it should not cost the answer.
+    """
+    choices = getattr(chunk, "choices", None)
+    if choices is None and getattr(chunk, "usage", None) is not None:
+        choices = []  # a usage chunk from a server that leaves out the empty list
+    if not isinstance(choices, list):
+        raise _Malformed(f"a chunk has no 'choices' list (got {type(choices).__name__})")
+    texts: list[str] = []
+    finished = False
+    for i, choice in enumerate(choices):
+        delta = getattr(choice, "delta", None)
+        finish = getattr(choice, "finish_reason", None)
+        finished = finished or finish is not None
+        if delta is None and finish is not None:
+            continue  # a bare finish: nothing to say
+        if not isinstance(delta, BaseModel):
+            raise _Malformed(f"choices[{i}] has no 'delta' object (got {type(delta).__name__})")
+        content = getattr(delta, "content", None)
+        if content is not None and not isinstance(content, str):
+            raise _Malformed(f"choices[{i}].delta.content is {type(content).__name__}, not text")
+        if content:
+            texts.append(content)
+    raw = getattr(chunk, "usage", None)
+    prompt, completion = getattr(raw, "prompt_tokens", None), getattr(raw, "completion_tokens", None)
+    counted = all(isinstance(n, int) and not isinstance(n, bool) for n in (prompt, completion))
+    return texts, finished, Usage(cast("int", prompt), cast("int", completion)) if counted else None
 
 
 def _error_text(err: openai.APIError) -> tuple[str, str]:
@@ -115,6 +180,11 @@ def map_error(err: Exception, *, model: str, endpoint: str, timeout_s: float) ->
     """Translate an ``openai`` exception into our hierarchy, with a message that says what to do."""
     if isinstance(err, BackendError):
         return err
+    if isinstance(err, _PARSE_ERRORS):
+        return MalformedReplyError(
+            f"the endpoint {endpoint} sent a malformed reply: {_malformed_reason(err)} - check that "
+            "PAPER_RAG_LLM__BASE_URL / OPENAI_BASE_URL is an OpenAI-compatible API root (it usually ends in /v1)"
+        )
     if isinstance(err, openai.APITimeoutError):  # before APIConnectionError, its base class
         return BackendTimeoutError(
             f"{endpoint} did not answer within {timeout_s:g} s - try again, or raise PAPER_RAG_LLM__TIMEOUT_S"
@@ -127,7 +197,7 @@ def map_error(err: Exception, *, model: str, endpoint: str, timeout_s: float) ->
             retryable=True,
         )
     if not isinstance(err, openai.APIError):
-        return BackendError(f"the OpenAI client failed: {err}")
+        return BackendError(f"the OpenAI client failed talking to {endpoint}: {type(err).__name__}: {err}")
     message, code = _error_text(err)
     status = err.status_code if isinstance(err, openai.APIStatusError) else None
     not_found = (
@@ -173,14 +243,24 @@ def list_models(settings: Settings) -> list[str]:
     """The ids of the models the endpoint serves, sorted."""
     client = _client(settings)
     try:
-        return sorted(m.id for m in client.models.list())
-    except openai.OpenAIError as err:
-        raise map_error(
+        ids = [m.id for m in client.models.list()]
+        if not all(isinstance(i, str) for i in ids):
+            raise _Malformed("a model's 'id' is not text")
+        return sorted(ids)
+    except Exception as err:
+        mapped = map_error(
             err,
             model=settings.llm.model or DEFAULT_MODEL,
             endpoint=_endpoint(client),
             timeout_s=settings.llm.timeout_s,
-        ) from err
+        )
+        raise _redacted(mapped, settings.llm.base_url) from err
+
+
+def _redacted(err: BackendError, url: str | None) -> BackendError:
+    """``err`` with any credential of ``url`` starred in its message (a cause or a server may quote the URL)."""
+    err.args = (redact_secrets(str(err), url), *err.args[1:])
+    return err
 
 
 class OpenAIChat:
@@ -196,13 +276,15 @@ class OpenAIChat:
         )
         self.last_usage: Usage | None = None
         self.timeout_s = settings.llm.timeout_s
+        self._url = settings.llm.base_url
         self._client = _client(settings)
         self.endpoint = _endpoint(self._client)
         # A llama.cpp server on 127.0.0.1 answering as "gpt-4o-mini" (the default name) costs nothing.
         self.price_per_mtok = None if self_hosted(self.endpoint) else known_price(self.model)
 
     def _error(self, err: Exception) -> BackendError:
-        return map_error(err, model=self.model, endpoint=self.endpoint, timeout_s=self.timeout_s)
+        mapped = map_error(err, model=self.model, endpoint=self.endpoint, timeout_s=self.timeout_s)
+        return _redacted(mapped, self._url)
 
     def stream(
         self,
@@ -226,7 +308,7 @@ class OpenAIChat:
                 stream=True,
                 stream_options={"include_usage": True},
             )
-        except openai.OpenAIError as err:
+        except Exception as err:  # the client's own errors, and replies it could not parse
             raise self._error(err) from err
 
         parts: list[str] = []
@@ -237,13 +319,11 @@ class OpenAIChat:
             with response:
                 for chunk in response:
                     chunks += 1
-                    if chunk.usage is not None:
-                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                    for choice in chunk.choices:
-                        finished = finished or choice.finish_reason is not None
-                        if choice.delta.content:
-                            parts.append(choice.delta.content)
-                            yield choice.delta.content
+                    texts, done, counted = _read_chunk(chunk)
+                    finished, usage = finished or done, counted or usage
+                    for text in texts:
+                        parts.append(text)
+                        yield text
         except GeneratorExit:
             # The caller stopped early; the tokens so far were spent all the same.
             self.last_usage = usage or self._count(messages, parts)
@@ -259,7 +339,7 @@ class OpenAIChat:
                 "closed the connection mid-answer - check that it is still running and try again",
                 retryable=True,
             ) from err
-        except openai.OpenAIError as err:  # an error event inside the stream
+        except Exception as err:  # an error event inside the stream, or a reply that could not be read
             raise self._error(err) from err
         if chunks == 0:
             self._explain_empty_stream(messages)
@@ -291,7 +371,7 @@ class OpenAIChat:
                 max_tokens=1,
                 temperature=0.0,
             )
-        except openai.OpenAIError as err:
+        except Exception as err:
             raise self._error(err) from err
         raise BackendError(
             f"{self.endpoint} ended the stream before sending anything - try again", retryable=True

@@ -10,9 +10,10 @@ get three shapes of answer (:func:`detect_kind`):
 * **compare**: handed to :mod:`rag.comparison`, which finds each named paper and builds a cited table.
 
 Before any backend runs, :meth:`rag.evidence.Evidence.gate` decides whether the collection holds the answer; if not,
-the answer says what the collection does and doesn't contain, with ``refused=True``. When an LLM backend fails, or
-writes nothing its sources support, the extractive answer is returned with ``fallback=True``, the ``error_type``
-and a note for people.
+the answer says what the collection does and doesn't contain, with ``refused=True``. When an LLM backend fails (with
+a BackendError, or with any other exception: a bug or a reply nobody foresaw), or writes nothing its sources
+support, the extractive answer is returned with ``fallback=True``, the ``error_type`` and a one-line note for people.
+A failure other than a BackendError is logged with its traceback (at ERROR with PAPER_RAG_DEBUG=1, else DEBUG).
 
 :meth:`AnswerEngine.stream` yields the answer's body as it is written (never the "Cited papers:" tail, which
 exists only once the citations are checked) and then the finished :class:`Answer`; :meth:`AnswerEngine.ask` returns
@@ -22,6 +23,7 @@ only the latter.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -30,7 +32,7 @@ from typing import TypeVar
 
 from rag import backends, comparison, compose
 from rag.citations import cited_list, mark_support
-from rag.config import Settings
+from rag.config import Settings, redact_secrets
 from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Verdict
 from rag.question import SINGULAR, Question, analyze, bare_reference
@@ -41,6 +43,8 @@ from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, numbe
 TokenFn = Callable[[str], None]
 T = TypeVar("T")
 METADATA_LIST_MAX = 50  # papers listed by a "published in <year>" answer
+NOTE_REASON_CHARS = 300  # of a backend's error in a fallback note: a server may send a whole HTML page
+_log = logging.getLogger(__name__)
 
 
 def _when(published: str | None) -> tuple[int, int, int]:
@@ -87,6 +91,12 @@ def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None
             yield item
     finally:
         gen.close()
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception's message on one line, cut to :data:`NOTE_REASON_CHARS`."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= NOTE_REASON_CHARS else text[: NOTE_REASON_CHARS - 1] + "…"
 
 
 def final_answer(stream: Iterator[str | Answer], on_token: TokenFn | None = None) -> Answer:
@@ -244,7 +254,14 @@ class AnswerEngine:
                 yield from self._fallback(answer, job, type(exc).__name__, note, written=written, final=True)
             )
         except BackendError as exc:
-            why = f"The {name} backend failed ({exc})"
+            why = f"The {name} backend failed ({_brief(exc)})"
+            return (yield from self._fallback(answer, job, type(exc).__name__, why, written=written))
+        except RagError:
+            raise  # a setting to fix (e.g. no key, no llama-cpp-python): the caller shows it as an error
+        except Exception as exc:  # the last line of defence: a backend must not take the answer down with it
+            level = logging.ERROR if self.settings.debug else logging.DEBUG
+            _log.log(level, "the %s backend failed unexpectedly", name, exc_info=exc)
+            why = f"The {name} backend failed unexpectedly ({type(exc).__name__}: {_brief(exc)})"
             return (yield from self._fallback(answer, job, type(exc).__name__, why, written=written))
         answer.backend, answer.model, answer.tokens, answer.cost_usd = (
             draft.backend,
@@ -286,7 +303,8 @@ class AnswerEngine:
         if not spent:
             answer.tokens = {"prompt": 0, "completion": 0}
         answer.fallback, answer.error_type = True, error_type
-        answer.note = why if final else f"{why}; showing the extractive answer instead."
+        note = why if final else f"{why}; showing the extractive answer instead."
+        answer.note = redact_secrets(" ".join(note.split()), self.settings.llm.base_url)
         return answer
 
     @staticmethod

@@ -19,6 +19,7 @@ evidence gate and the fallback to extractive when a backend fails (the answer ch
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Generator
@@ -35,6 +36,7 @@ from rag.prompts import CHAT, COMPLETION, SourceText, fit_sources, prompt_tokens
 from rag.text import cite, markers
 from rag.types import Source
 
+_log = logging.getLogger(__name__)
 _NO_OPENAI = "no endpoint or key - set OPENAI_API_KEY, or PAPER_RAG_LLM__BASE_URL for a local server"
 _NO_LLAMA_CPP = "llama-cpp-python is not installed - pip install 'paper-rag[local]'"
 
@@ -204,8 +206,11 @@ class LLMBackend(Backend):
         late = DeadlineExceededError(
             f"the {self.name} model did not finish within {settings.llm.deadline_s:g} s (PAPER_RAG_LLM__DEADLINE_S)"
         )
+        # Any exception but a BackendError goes up as it is: the answer chain falls back, naming its class.
         try:
             for delta in stream:
+                if not isinstance(delta, str):
+                    raise BackendError(f"the {self.name} model sent {type(delta).__name__} instead of text")
                 pieces.append(delta)
                 yield delta
                 if time.monotonic() > deadline:
@@ -217,9 +222,7 @@ class LLMBackend(Backend):
                 raise late from exc
             raise
         finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()  # stops generating (and frees a local model) when the answer is cut short
+            _close(stream)
         draft = Draft("", llm.backend, llm.model)
         if llm.last_usage:
             draft.tokens = {
@@ -240,6 +243,20 @@ class LLMBackend(Backend):
             draft.text = attribute(raw, job.evidence, given)
         draft.unsupported = not markers(draft.text)
         return draft
+
+
+def _close(stream: object) -> None:
+    """Close an LLM's stream: stops generating (and frees a local model) when the answer is cut short.
+
+    A close that fails is logged, not raised: it must not hide the error (or the answer) that got here first.
+    """
+    close = getattr(stream, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:
+        _log.debug("closing the LLM stream failed", exc_info=True)
 
 
 @register

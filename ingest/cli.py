@@ -24,6 +24,11 @@ def register(sub: Any) -> None:
         "paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: bundled corpus)"
     )
     p.add_argument("--strict", action="store_true", help="exit 2 if any record was rejected, too")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace stored abstracts even when the new text looks damaged (a truncated or much shorter copy)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         bar.update(done - bar.n)
 
     if args.paths:
-        report = ingest_paths(args.paths, settings, progress=progress)
+        report = ingest_paths(args.paths, settings, progress=progress, force=args.force)
     else:  # the configured corpus; into an empty store, one line first says what this does and where
         report = ingest_bundled(settings, progress=progress, notify=lambda line: print(line, file=sys.stderr))
     if bar is not None:

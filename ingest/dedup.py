@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.models import Paper, normalize_title
 
@@ -29,6 +29,11 @@ def _date_rank(date: str | None) -> int:
     return 2 if _HAS_YEAR.search(date) else 1
 
 
+MAX_SOURCES = (
+    100  # sources kept per paper: a page that repeats one title 20,000 times is not 20,000 citations
+)
+
+
 def merge(a: Paper, b: Paper) -> Paper:
     """One record from two records of the same paper; ``a`` wins ties."""
     title = a.title if len(a.title) >= len(b.title) or "$" in b.title or "\\" in b.title else b.title
@@ -43,8 +48,21 @@ def merge(a: Paper, b: Paper) -> Paper:
         published=a.published if _date_rank(a.published) >= _date_rank(b.published) else b.published,
         upvotes=max((u for u in (a.upvotes, b.upvotes) if u is not None), default=None),
         categories=a.categories or b.categories,
-        sources=list(dict.fromkeys([*a.sources, *b.sources])),
+        sources=list(dict.fromkeys([*a.sources, *b.sources]))[:MAX_SOURCES],
     )
+
+
+def _merge_group(group: list[Paper]) -> Paper:
+    """One record from all records of a paper, in linear time: the fields fold pairwise, the sources once."""
+    merged = group[0]
+    sources: dict[str, None] = dict.fromkeys(merged.sources)
+    for paper in group[1:]:
+        merged = merge(replace(merged, sources=[]), replace(paper, sources=[]))
+        for source in paper.sources:
+            if len(sources) >= MAX_SOURCES:
+                break
+            sources.setdefault(source)
+    return replace(merged, sources=list(sources)[:MAX_SOURCES])
 
 
 def deduplicate(papers: Iterable[Paper]) -> DedupResult:
@@ -60,7 +78,8 @@ def deduplicate(papers: Iterable[Paper]) -> DedupResult:
 
     first_with: dict[str, int] = {}
     for i, paper in enumerate(records):
-        keys = ["t:" + normalize_title(paper.title)] + (["a:" + paper.arxiv_id] if paper.arxiv_id else [])
+        title_key = normalize_title(paper.title) or paper.title.strip()  # symbols only: the title itself
+        keys = ["t:" + title_key] + (["a:" + paper.arxiv_id] if paper.arxiv_id else [])
         for key in keys:
             if key in first_with:
                 a, b = find(first_with[key]), find(i)
@@ -68,9 +87,8 @@ def deduplicate(papers: Iterable[Paper]) -> DedupResult:
                     parent[max(a, b)] = min(a, b)  # the earliest record stays the root
             else:
                 first_with[key] = i
-    groups: dict[int, Paper] = {}
+    groups: dict[int, list[Paper]] = {}
     for i, paper in enumerate(records):
-        root = find(i)
-        groups[root] = merge(groups[root], paper) if root in groups else paper
-    merged_papers = [groups[root] for root in sorted(groups)]
+        groups.setdefault(find(i), []).append(paper)
+    merged_papers = [_merge_group(groups[root]) for root in sorted(groups)]
     return DedupResult(merged_papers, len(records) - len(merged_papers))

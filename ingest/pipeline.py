@@ -78,13 +78,36 @@ def _merge_with_stored(incoming: Paper, stored: Paper, files_now: set[str]) -> P
     return merged
 
 
+def suspicious_update(new: str, old: str) -> str | None:
+    """Why replacing the stored abstract ``old`` with ``new`` looks like damage rather than an edit, or None.
+
+    A half-saved page ("...an effective method for generating") gives a shorter text that is (almost all of it)
+    the start of what is stored; a garbled line glued on gives the stored text with a short unfinished tail. A
+    rewrite, even a much shorter one, starts differently and is an edit.
+    """
+    if not old or new == old:
+        return None
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), min(len(new), len(old))
+    )
+    if len(new) < len(old) and shared >= 0.8 * len(new.rstrip(" .…")):
+        return (
+            f"the new abstract is the first {len(new) / len(old):.0%} of the stored one (a truncated copy?)"
+        )
+    if shared == len(old) and len(new) - len(old) < 40 and not new.rstrip().endswith((".", "!", "?", ")")):
+        return f"the new abstract is the stored one with {new[len(old) :].strip()!r} glued on"
+    return None
+
+
 def read_paths(paths: Sequence[Path], settings: Settings) -> tuple[list[Paper], IngestReport]:
     """Read and deduplicate; every problem becomes a rejection in the report."""
     report = IngestReport()
     files, report.rejections = discover(list(paths))
     records: list[Paper] = []
     for path in files:
-        result = read_file(path, settings.max_field_chars)
+        result = read_file(
+            path, settings.max_field_chars, int(settings.max_file_mb * 2**20), settings.max_records_per_file
+        )
         report.files_read += result.files_read
         report.rejections.extend(result.rejections)
         records.extend(result.papers)
@@ -103,10 +126,12 @@ def ingest_paths(
     embedder: Embedder | None = None,
     progress: ProgressFn | None = None,
     on_plan: PlanFn | None = None,
+    force: bool = False,
 ) -> IngestReport:
     """Ingest files and directories into the configured collection; returns what happened.
 
-    ``on_plan`` is told what was read and how many papers will be written, before anything is written.
+    ``on_plan`` is told what was read and how many papers will be written, before anything is written. An update
+    that looks like damage (:func:`suspicious_update`) keeps the stored abstract and is reported, unless ``force``.
     """
     started = time.perf_counter()
     paths = [Path(p).resolve() if Path(p).exists() else Path(p) for p in paths]  # sources don't depend on cwd
@@ -141,7 +166,17 @@ def ingest_paths(
                 to_embed.append((paper, []))
                 report.new += 1
             continue
-        paper = _merge_with_stored(paper, paper_from_metadata(stored_meta[old_id]), files_now)
+        stored = paper_from_metadata(stored_meta[old_id])
+        if not force and (why := suspicious_update(paper.abstract, stored.abstract)):
+            report.rejections.append(
+                Rejection(
+                    paper.sources[0],
+                    f"suspicious update of {stored.title[:80]!r}: {why}; the stored "
+                    "abstract is kept (--force replaces it)",
+                )
+            )
+            continue
+        paper = _merge_with_stored(paper, stored, files_now)
         state = states[old_id]
         if paper.paper_id != old_id or not state.complete or state.text_hash != {text_hash(paper)}:
             to_embed.append((paper, state.ids))

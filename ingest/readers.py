@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,14 +84,26 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Rejection]]:
                 why = f"no readable files ({', '.join(sorted(READABLE_SUFFIXES))})"
                 problems.append(Rejection(str(path), why, whole_file=True))
             files.extend(found)
+        elif not path.is_file():  # a FIFO would block, a device (/dev/zero) never end
+            problems.append(
+                Rejection(str(path), "not a regular file (a pipe, device or socket)", whole_file=True)
+            )
         else:
             files.append(path)
     return files, problems
 
 
-def _read_text(path: Path) -> str:
-    """The file as UTF-8 text; ValueError with a clear reason otherwise."""
-    data = path.read_bytes()
+def _read_text(path: Path, max_bytes: int = 100 * 2**20) -> str:
+    """The file as UTF-8 text; ValueError with a clear reason otherwise (checked before anything is read)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file (a pipe, device or socket)")
+    if info.st_size > max_bytes:
+        raise ValueError(f"file is {info.st_size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit")
+    with path.open("rb") as f:
+        data = f.read(max_bytes + 1)  # a file that grew since stat() is still bounded
+    if len(data) > max_bytes:
+        raise ValueError(f"file is over the {max_bytes / 2**20:g} MB limit")
     if not data.strip():
         raise ValueError("file is empty")
     if b"\x00" in data[:8192]:
@@ -103,11 +116,13 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def read_file(path: Path, max_field_chars: int = 20_000) -> ReadResult:
-    """Read one file of any supported format."""
+def read_file(
+    path: Path, max_field_chars: int = 20_000, max_bytes: int = 100 * 2**20, max_records: int = 200_000
+) -> ReadResult:
+    """Read one file of any supported format. Nothing in it raises: a bad record, or a bad file, is a rejection."""
     result = ReadResult()
     try:
-        text = _read_text(path)
+        text = _read_text(path, max_bytes)
     except (OSError, ValueError) as exc:
         result.rejections.append(Rejection(str(path), str(exc), whole_file=True))
         return result
@@ -124,20 +139,41 @@ def read_file(path: Path, max_field_chars: int = 20_000) -> ReadResult:
         for paper, rejection in parse_page(text, str(path)):
             if rejection:
                 result.rejections.append(rejection)
-            elif paper:
+            elif paper and _under_cap(len(result.papers), max_records, str(path), result):
                 _check_and_add(paper, max_field_chars, paper.sources[0], result)
         return result
     for source, record in records:
+        if not _under_cap(len(result.papers), max_records, source, result):
+            continue
         try:
             paper = paper_from_record(record, source)
         except ValueError as exc:
             result.rejections.append(Rejection(source, str(exc)))
             continue
+        except Exception as exc:  # a shape no rule foresaw: this record is rejected, the others go on
+            result.rejections.append(
+                Rejection(source, f"unreadable record ({type(exc).__name__}: {exc})"[:300])
+            )
+            continue
         _check_and_add(paper, max_field_chars, source, result)
     return result
 
 
+def _under_cap(count: int, cap: int, source: str, result: ReadResult) -> bool:
+    if count < cap:
+        return True
+    if not any(r.reason.startswith("more than") for r in result.rejections[-1:]):
+        result.rejections.append(
+            Rejection(source, f"more than {cap:,} records in one file: the rest are skipped")
+        )
+    return False
+
+
 def _check_and_add(paper: Paper, max_chars: int, source: str, result: ReadResult) -> None:
+    empty = [name for name in ("title", "abstract") if not getattr(paper, name)]
+    if empty:  # e.g. only whitespace or invisible characters, which cleaning removed
+        result.rejections.append(Rejection(source, f"{' and '.join(empty)} empty after cleaning"))
+        return
     for name in ("title", "abstract"):
         value = getattr(paper, name)
         if len(value) > max_chars:
@@ -161,11 +197,11 @@ def _metadata_line(line: str) -> dict[str, Any] | None:
         if not part:
             continue
         if m := _AUTHORS.match(part):
-            meta["authors_count"] = int(m["n"])
+            meta["authors_count"] = count(m["n"])
         elif m := _DATE.match(part):
             meta["published"] = " ".join(m["date"].split())
             if m["upvotes"]:
-                meta["upvotes"] = int(m["upvotes"])
+                meta["upvotes"] = count(m["upvotes"])
         else:
             return None
     return meta
@@ -254,25 +290,53 @@ def _is_title_then_title(units: list[tuple[int, str]], i: int) -> bool:
 # --------------------------------------------------------------------------------------------- JSON
 
 
+MAX_COUNT = 10_000_000  # an author or upvote count above this is a typo or an attack, not data
+
+
+def count(value: Any) -> int | None:
+    """A non-negative count as an int (an int, or a string of digits), else None: never a float, a bool, 1e30."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+        value = int(value)
+    return value if isinstance(value, int) and 0 <= value <= MAX_COUNT else None
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with nesting too deep for the parser reported as malformed JSON (not a RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def _jsonl_records(text: str, source: str, result: ReadResult) -> Iterator[tuple[str, Any]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield f"{source}:{number}", json.loads(line)
+            record = _loads(line)
         except json.JSONDecodeError as exc:
             result.rejections.append(
                 Rejection(f"{source}:{number}", f"malformed JSON: {exc.msg} (column {exc.colno})")
             )
+            continue
+        except ValueError as exc:
+            result.rejections.append(Rejection(f"{source}:{number}", f"malformed JSON: {exc}"))
+            continue
+        yield f"{source}:{number}", record
 
 
 def _json_records(text: str, source: str, result: ReadResult) -> Iterator[tuple[str, Any]]:
     try:
-        data = json.loads(text)
+        data = _loads(text)
     except json.JSONDecodeError as exc:
         result.rejections.append(
             Rejection(f"{source}:{exc.lineno}", f"malformed JSON: {exc.msg} (column {exc.colno})")
         )
+        return
+    except ValueError as exc:
+        result.rejections.append(Rejection(source, f"malformed JSON: {exc}", whole_file=True))
         return
     if isinstance(data, dict):
         for key in ("papers", "data", "items", "records", "results"):
@@ -311,19 +375,37 @@ def normalize_arxiv_id(value: Any) -> str | None:
     return None
 
 
+MAX_AUTHORS = 5_000  # names kept per paper (large collaborations list a few thousand)
+
+
+def _name(value: Any) -> str:
+    """An author's name from whatever the record holds there: text, a number, a list of parts; else ""."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return " ".join(
+            part for part in (_name(v) for v in value[:4] if not isinstance(v, (list, dict))) if part
+        )
+    return ""
+
+
 def _authors(value: Any) -> list[str]:
     if isinstance(value, str):
         names = re.split(r",\s*(?:and\s+)?|\s+and\s+", value.replace("\n", " "))
-        return [clean_text(n) for n in names if n.strip()]
+        return [clean_text(n) for n in names if n.strip()][:MAX_AUTHORS]
     if isinstance(value, list):
         out = []
-        for item in value:
+        for item in value[:MAX_AUTHORS]:
             if isinstance(item, dict):
-                name = item.get("name") or " ".join(str(item.get(k, "")) for k in ("first", "last")).strip()
+                name = (
+                    _name(item.get("name")) or " ".join(_name(item.get(k)) for k in ("first", "last")).strip()
+                )
             elif isinstance(item, list):  # arXiv authors_parsed: [last, first, middle]
-                name = " ".join(str(x) for x in reversed(item[:2]) if x)
+                name = " ".join(_name(x) for x in reversed(item[:2]) if _name(x))
             else:
-                name = str(item)
+                name = _name(item)
             if name and name.strip():
                 out.append(clean_text(name))
         return out
@@ -357,10 +439,9 @@ def paper_from_record(record: Any, source: str) -> Paper:
         abstract=clean_text(abstract),
         arxiv_id=normalize_arxiv_id(_first(flat, "arxiv_id", "arxivId", "id", "url")),
         authors=authors,
-        authors_count=len(authors)
-        or (flat.get("num_authors") if isinstance(flat.get("num_authors"), int) else None),
-        published=str(published) if published else None,
-        upvotes=upvotes if isinstance(upvotes, int) else None,
+        authors_count=len(authors) or count(flat.get("num_authors")),
+        published=clean_text(str(published))[:40] or None if published else None,
+        upvotes=count(upvotes),
         categories=[str(c) for c in categories] if isinstance(categories, list) else [],
         sources=[source],
     )

@@ -470,6 +470,14 @@ class Settings(BaseSettings):
     max_field_chars: int = Field(
         20_000, ge=100, description="A title or abstract longer than this is rejected as malformed input."
     )
+    max_file_mb: float = Field(
+        100.0, gt=0, description="A file to ingest larger than this is rejected before it is read."
+    )
+    max_records_per_file: int = Field(
+        200_000,
+        ge=1,
+        description="Records of one file beyond this are rejected (the first ones still go in).",
+    )
     chunk: ChunkSettings = Field(default_factory=lambda: ChunkSettings())
     embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())

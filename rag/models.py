@@ -15,6 +15,7 @@ from rag.text import strip_invisible
 
 _LATEX_CMD = re.compile(r"\\(?:textbf|textit|emph|mathrm|mathbf|mathcal|text|it|bf|rm)\b")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_LETTER = re.compile(r"[\W_]+")  # any script's letters and digits
 
 
 def normalize_title(title: str) -> str:
@@ -22,7 +23,10 @@ def normalize_title(title: str) -> str:
     text = unicodedata.normalize("NFKD", title)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _LATEX_CMD.sub(" ", text).replace("$", " ").replace("{", " ").replace("}", " ").replace("\\", " ")
-    return _NON_WORD.sub(" ", text.lower()).strip()
+    latin = _NON_WORD.sub(" ", text.lower()).strip()
+    # A title in another script ("深度学习", "Новый метод") keeps its own letters: folded to a-z it would be empty,
+    # and every such title one key. (Latin titles keep the a-z key, so stored ids don't change.)
+    return latin or _NON_LETTER.sub(" ", text.lower()).strip()
 
 
 def clean_text(text: str) -> str:
@@ -49,7 +53,10 @@ class Paper:
         """The arXiv id where one is known, otherwise a hash of the normalized title."""
         if self.arxiv_id:
             return "arxiv:" + self.arxiv_id
-        return "t:" + hashlib.sha256(normalize_title(self.title).encode()).hexdigest()[:16]
+        key = (
+            normalize_title(self.title) or self.title.strip()
+        )  # a title of symbols only ("🚀🔥") is its own key
+        return "t:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
     @property
     def n_authors(self) -> int | None:

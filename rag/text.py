@@ -226,11 +226,11 @@ def answer_body(text: str) -> str:
 # ------------------------------------------------------------------ instructions planted in abstracts
 
 # Characters that print nothing: C0/C1 controls (not tab or newline), zero-width and joiners, bidi embeddings and
-# isolates, the byte-order mark, and the Unicode tag block (U+E0000-E007F), which can spell a whole instruction
-# invisibly.
+# isolates, the byte-order mark, lone surrogates (a JSON "\\ud800" that no encoder can write), and the Unicode tag
+# block (U+E0000-E007F), which can spell a whole instruction invisibly.
 _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
+    "\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\U000e0000-\U000e007f]"
 )
 
 

@@ -209,3 +209,17 @@ def test_help_is_plain_text() -> None:
     rst = re.compile(r"``|:(?:func|mod|class|meth|attr|data|ref|doc):")
     assert {cmd: rst.findall(text) for cmd, text in helps.items() if rst.search(text)} == {}
     assert "Ask questions about research-paper abstracts" in helps["paper-rag"]
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    home = (
+        blocker / "home"
+    )  # the store can't be created under a file: an OSError, not one of paper-rag's errors
+    out = run_cli(home, "stats")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()]  # one line
+    assert out.stderr.startswith("error: unexpected NotADirectoryError") and "PAPER_RAG_DEBUG=1" in out.stderr
+    debug = run_cli(home, "stats", PAPER_RAG_DEBUG="1")
+    assert debug.returncode != 0 and "Traceback" in debug.stderr

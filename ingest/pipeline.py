@@ -12,10 +12,12 @@ and every source are kept, while the text of the newest record wins, so an edite
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +78,18 @@ def _merge_with_stored(incoming: Paper, stored: Paper, files_now: set[str]) -> P
     merged.title, merged.abstract = incoming.title, incoming.abstract
     merged.sources = list(dict.fromkeys([*kept_sources, *incoming.sources]))
     return merged
+
+
+@contextmanager
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """Hold the store's ingest lock (``$PAPER_RAG_HOME/ingest.lock``, an OS file lock: released if the process dies)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with (settings.home / "ingest.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def suspicious_update(new: str, old: str) -> str | None:
@@ -140,102 +154,106 @@ def ingest_paths(
     if report.files_read == 0:  # nothing to write: the store isn't even opened (the report names what failed)
         report.seconds = time.perf_counter() - started
         return report
-    store = store or PaperStore(settings)
-    embedder = embedder or get_embedder(settings)
-    files_now = {str(p) for p in discover(list(paths))[0]}
+    # One writer per store at a time: a second ingest waits here, then finds what the first stored unchanged.
+    with ingest_lock(settings):
+        store = store or PaperStore(settings)
+        embedder = embedder or get_embedder(settings)
+        files_now = {str(p) for p in discover(list(paths))[0]}
 
-    states = store.state()
-    by_title = {st.title_key: pid for pid, st in states.items() if st.title_key}
-    candidates = [
-        (paper, pid)
-        for paper in papers
-        for pid in [
-            paper.paper_id if paper.paper_id in states else by_title.get(normalize_title(paper.title))
+        states = store.state()
+        by_title = {st.title_key: pid for pid, st in states.items() if st.title_key}
+        candidates = [
+            (paper, pid)
+            for paper in papers
+            for pid in [
+                paper.paper_id if paper.paper_id in states else by_title.get(normalize_title(paper.title))
+            ]
         ]
-    ]
-    stored_meta = store.get_papers_metadata([pid for _, pid in candidates if pid])
+        stored_meta = store.get_papers_metadata([pid for _, pid in candidates if pid])
 
-    to_embed: list[tuple[Paper, list[str]]] = []  # paper, stale chunk ids to delete afterwards
-    meta_only: list[Paper] = []
-    for paper, old_id in candidates:
-        if old_id is None or old_id not in stored_meta:
-            if old_id is not None:  # present but chunk 0 missing: a broken earlier write
-                to_embed.append((paper, states[old_id].ids))
+        to_embed: list[tuple[Paper, list[str]]] = []  # paper, stale chunk ids to delete afterwards
+        meta_only: list[Paper] = []
+        for paper, old_id in candidates:
+            if old_id is None or old_id not in stored_meta:
+                if old_id is not None:  # present but chunk 0 missing: a broken earlier write
+                    to_embed.append((paper, states[old_id].ids))
+                    report.updated += 1
+                else:
+                    to_embed.append((paper, []))
+                    report.new += 1
+                continue
+            stored = paper_from_metadata(stored_meta[old_id])
+            if not force and (why := suspicious_update(paper.abstract, stored.abstract)):
+                report.rejections.append(
+                    Rejection(
+                        paper.sources[0],
+                        f"suspicious update of {stored.title[:80]!r}: {why}; the stored "
+                        "abstract is kept (--force replaces it)",
+                    )
+                )
+                continue
+            paper = _merge_with_stored(paper, stored, files_now)
+            state = states[old_id]
+            if paper.paper_id != old_id or not state.complete or state.text_hash != {text_hash(paper)}:
+                to_embed.append((paper, state.ids))
+                report.updated += 1
+            elif state.meta_hash != {meta_hash(paper)}:
+                meta_only.append(paper)
                 report.updated += 1
             else:
-                to_embed.append((paper, []))
-                report.new += 1
-            continue
-        stored = paper_from_metadata(stored_meta[old_id])
-        if not force and (why := suspicious_update(paper.abstract, stored.abstract)):
-            report.rejections.append(
-                Rejection(
-                    paper.sources[0],
-                    f"suspicious update of {stored.title[:80]!r}: {why}; the stored "
-                    "abstract is kept (--force replaces it)",
-                )
-            )
-            continue
-        paper = _merge_with_stored(paper, stored, files_now)
-        state = states[old_id]
-        if paper.paper_id != old_id or not state.complete or state.text_hash != {text_hash(paper)}:
-            to_embed.append((paper, state.ids))
-            report.updated += 1
-        elif state.meta_hash != {meta_hash(paper)}:
-            meta_only.append(paper)
-            report.updated += 1
-        else:
-            report.unchanged += 1
+                report.unchanged += 1
 
-    total = len(to_embed) + len(meta_only)
-    if on_plan:
-        on_plan(report, total)
-    done = 0
-    for start in range(0, len(meta_only), BATCH_PAPERS * 4):
-        meta_ids: list[str] = []
-        meta_dicts: list[dict] = []
-        for paper in meta_only[start : start + BATCH_PAPERS * 4]:
-            th, mh = text_hash(paper), meta_hash(paper)
-            for chunk in chunk_paper(paper, settings.chunk):
-                meta_ids.append(chunk.chunk_id)
-                meta_dicts.append(chunk_metadata(paper, chunk, th, mh))
-            done += 1
-        store.update_metadata(meta_ids, meta_dicts)
-        if progress:
-            progress(done, total)
+        total = len(to_embed) + len(meta_only)
+        if on_plan:
+            on_plan(report, total)
+        done = 0
+        for start in range(0, len(meta_only), BATCH_PAPERS * 4):
+            meta_ids: list[str] = []
+            meta_dicts: list[dict] = []
+            for paper in meta_only[start : start + BATCH_PAPERS * 4]:
+                th, mh = text_hash(paper), meta_hash(paper)
+                for chunk in chunk_paper(paper, settings.chunk):
+                    meta_ids.append(chunk.chunk_id)
+                    meta_dicts.append(chunk_metadata(paper, chunk, th, mh))
+                done += 1
+            store.update_metadata(meta_ids, meta_dicts)
+            if progress:
+                progress(done, total)
 
-    for start in range(0, len(to_embed), BATCH_PAPERS):
-        batch = to_embed[start : start + BATCH_PAPERS]
-        ids: list[str] = []
-        docs: list[str] = []
-        texts: list[str] = []
-        metas: list[dict] = []
-        stale: list[str] = []
-        for paper, old_ids in batch:
-            chunks = chunk_paper(paper, settings.chunk)
-            th, mh = text_hash(paper), meta_hash(paper)
-            for chunk in chunks:
-                ids.append(chunk.chunk_id)
-                docs.append(chunk.text)
-                texts.append(chunk.embed_text)
-                metas.append(chunk_metadata(paper, chunk, th, mh))
-            fresh = {c.chunk_id for c in chunks}
-            stale.extend(i for i in old_ids if i not in fresh)
-        t0 = time.perf_counter()
-        vectors = embedder.embed_batch(texts)
-        report.embed_seconds += time.perf_counter() - t0
-        store.upsert(ids, vectors, metas, docs)
-        store.delete(stale)  # after the upsert: a kill in between leaves old+new, which the next run repairs
-        report.chunks_written += len(ids)
-        done += len(batch)
-        if progress:
-            progress(done, total)
+        for start in range(0, len(to_embed), BATCH_PAPERS):
+            batch = to_embed[start : start + BATCH_PAPERS]
+            ids: list[str] = []
+            docs: list[str] = []
+            texts: list[str] = []
+            metas: list[dict] = []
+            stale: list[str] = []
+            for paper, old_ids in batch:
+                chunks = chunk_paper(paper, settings.chunk)
+                th, mh = text_hash(paper), meta_hash(paper)
+                for chunk in chunks:
+                    ids.append(chunk.chunk_id)
+                    docs.append(chunk.text)
+                    texts.append(chunk.embed_text)
+                    metas.append(chunk_metadata(paper, chunk, th, mh))
+                fresh = {c.chunk_id for c in chunks}
+                stale.extend(i for i in old_ids if i not in fresh)
+            t0 = time.perf_counter()
+            vectors = embedder.embed_batch(texts)
+            report.embed_seconds += time.perf_counter() - t0
+            store.upsert(ids, vectors, metas, docs)
+            store.delete(
+                stale
+            )  # after the upsert: a kill in between leaves old+new, which the next run repairs
+            report.chunks_written += len(ids)
+            done += len(batch)
+            if progress:
+                progress(done, total)
 
-    if total or not LexicalIndex.read_manifest(index_dir(settings)):
-        # Build the BM25 index now, so the first question after an ingest doesn't pay for it.
-        t0 = time.perf_counter()
-        LexicalIndex.open(store, settings, store.version())
-        report.index_seconds = time.perf_counter() - t0
+        if total or not LexicalIndex.read_manifest(index_dir(settings)):
+            # Build the BM25 index now, so the first question after an ingest doesn't pay for it.
+            t0 = time.perf_counter()
+            LexicalIndex.open(store, settings, store.version())
+            report.index_seconds = time.perf_counter() - t0
     report.seconds = time.perf_counter() - started
     return report
 

@@ -212,3 +212,28 @@ def test_fuzzed_files_damage_nothing(tmp_path: Path, embedder: RecordingEmbedder
     new = set(after) - set(before)
     assert all(after[pid][0].strip() and after[pid][1].strip() for pid in new)
     assert not any("\u200b" in t + a or "\x00" in t + a or "\U000e0073" in t + a for t, a in after.values())
+
+
+@pytest.mark.slow  # two ingest processes
+def test_two_ingests_of_one_store_embed_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    papers = [
+        {"title": f"Concurrent Paper {i}", "abstract": f"Paper {i} studies locking. " + ABSTRACT * 3}
+        for i in range(60)
+    ]
+    src = write_jsonl(tmp_path / "same.jsonl", papers)
+    env = {**os.environ, "PAPER_RAG_HOME": str(tmp_path / "home")}
+    cli = [sys.executable, "-m", "rag.cli", "ingest", str(src), "--json", "--no-progress"]
+    runs = [
+        subprocess.Popen(cli, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in "ab"
+    ]
+    reports = []
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        reports.append(json.loads(out))
+    # One of them wrote the 60 papers; the other waited for the lock and found them stored.
+    assert sorted((r["new"], r["unchanged"]) for r in reports) == [(0, 60), (60, 0)]

@@ -23,6 +23,8 @@ from support import (
     OpenAIStub,
     free_port,
     quote_source,
+    sse,
+    sse_bytes,
     write_jsonl,
 )
 from ui import render
@@ -173,6 +175,33 @@ def test_a_failed_turn_keeps_its_place_for_clicks(
     # Clicking the newest answer (message 5) shows its own turn, not the failed one's
     shown = h.show_turn(third.turns, gr.SelectData(None, {"index": 5, "value": ""}))
     assert shown == tuple(third.turns[2]) and shown[1] == third.status
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        pytest.param(sse_bytes([b'data: {"choices": [{"delta": {"content": "The"\n\n']), id="invalid JSON"),
+        pytest.param(
+            sse_bytes([b'data: {"choices": [{"index": 0, "delta": {"content": "caf\xe9"}}]}\n\n']),
+            id="not UTF-8",
+        ),
+        pytest.param(sse([{"id": "x", "object": "chat.completion.chunk"}]), id="wrong shape"),
+    ],
+)
+def test_a_malformed_endpoint_reply_is_the_extractive_answer_on_the_page(
+    bundled_settings: Settings, reply: object
+) -> None:
+    stub = OpenAIStub([reply])  # a real server on loopback that answers badly
+    try:
+        h = Handlers(bundled_settings.override(llm={"base_url": stub.url, "api_key": "x", "max_retries": 0}))
+        with pytest.warns(UserWarning, match="malformed reply"):
+            updates = list(toasted(h.chat)(FLASH_QUESTION, [], None, [], "openai"))
+    finally:
+        stub.close()
+    final = updates[-1]
+    assert isinstance(final, ChatUpdate)  # an answer, not a toast over an unchanged page
+    assert FLASH in final.history[-1]["content"] and "malformed reply" in final.status
+    assert "Traceback" not in final.status + final.history[-1]["content"]
 
 
 def test_unavailable_backend_is_a_clear_error(bundled_settings: Settings) -> None:

@@ -213,6 +213,19 @@ def test_fuzzed_files_damage_nothing(tmp_path: Path, embedder: RecordingEmbedder
     assert all(after[pid][0].strip() and after[pid][1].strip() for pid in new)
     assert not any("\u200b" in t + a or "\x00" in t + a or "\U000e0073" in t + a for t, a in after.values())
 
+    # The same campaign through the command line: an exit status, a summary, no traceback, nothing damaged.
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PAPER_RAG_HOME": str(settings.home)}
+    cli = [sys.executable, "-m", "rag.cli", "ingest", *map(str, files), "--json", "--no-progress"]
+    done = subprocess.run(cli, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and "Traceback" not in done.stderr  # 2: some files could not be read
+    summary = json.loads(done.stdout)
+    assert summary["files_read"] > 0 and summary["rejections"]
+    assert all(any(r["source"].startswith(str(f)) for f in files) for r in summary["rejections"])
+    assert {p.paper_id: (p.title, p.abstract) for p in store.papers() if p.paper_id in before} == before
+
 
 @pytest.mark.slow  # two ingest processes
 def test_two_ingests_of_one_store_embed_once(tmp_path: Path) -> None:

@@ -365,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an unforeseen failure: still one line, as promised, unless debugging
-        if settings is None or settings.debug or os.environ.get("PAPER_RAG_DEBUG"):
+        if settings is None or settings.debug:
             raise
         reason = " ".join(str(exc).split())[:300]
         print(

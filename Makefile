@@ -10,11 +10,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 install: $(STAMP)
 
 # Pinned versions come from constraints.txt; re-pin with `make lock`.
+# setuptools prints an "Editable installation" notice for every editable install (its packages are folders of the
+# working tree, which is the point here): that one notice is silenced, every other warning still shows.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip wheel
-	# setuptools prints an "Editable installation" notice for every editable install (its packages are folders of
-	# the working tree, which is the point here); that one notice is silenced, every other warning still shows.
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	$(BIN)/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('torch') is not None)" \
 		|| (echo "torch was pulled in; it must not be" && exit 1)

@@ -83,8 +83,7 @@ def _merge_with_stored(incoming: Paper, stored: Paper, files_now: set[str]) -> P
 @contextmanager
 def ingest_lock(settings: Settings) -> Iterator[None]:
     """Hold the store's ingest lock (``$PAPER_RAG_HOME/ingest.lock``, an OS file lock: released if the process dies)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    with (settings.home / "ingest.lock").open("a") as handle:
+    with (settings.ensure_home() / "ingest.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -491,6 +491,13 @@ class Settings(BaseSettings):
         if self.llm.base_url is None:
             self.llm.base_url = os.environ.get("OPENAI_BASE_URL") or None
 
+    def ensure_home(self) -> Path:
+        """The data folder, created private (mode 700: the store, uploads and exports are nobody else's) when it
+        is new; an existing folder keeps the permissions its owner gave it."""
+        if not self.home.exists():
+            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.home
+
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"

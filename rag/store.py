@@ -148,6 +148,7 @@ def _client(settings: Settings) -> Any:
                 f"cannot reach the Chroma server at {settings.chroma_url}: {exc} - start it with "
                 f"'chroma run --host 127.0.0.1 --port 8000', or unset PAPER_RAG_CHROMA_URL to use the embedded store"
             ) from exc
+    settings.ensure_home()
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 

@@ -50,7 +50,8 @@ def create_app(settings: Settings) -> gr.Blocks:
     """The app for the collection ``settings`` names (ingesting the bundled corpus first if it is empty)."""
     api.ensure_ingested(settings, notify=lambda msg: print(msg, file=sys.stderr))
     h = Handlers(settings)
-    with gr.Blocks(title="paper-rag", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's own copies of uploads (and other cached files) are removed after a day, hourly.
+    with gr.Blocks(title="paper-rag", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         header = gr.HTML(h.header(), elem_id="app-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):

@@ -9,8 +9,10 @@ page (Gradio paints a raised ``gr.Error`` as red badges over every output). Deli
 """
 
 import functools
+import hashlib
 import html
 import inspect
+import re
 import shutil
 import sys
 import tempfile
@@ -123,6 +125,15 @@ class CompareResult(NamedTuple):
     markdown_file: str | None
     csv_file: str | None
     status: str
+
+
+def _digest(path: Path) -> str:
+    """The first 16 hex digits of the file's SHA-256: the name of its folder under uploads/."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
 
 
 def backend_help(settings: Settings) -> str:
@@ -468,13 +479,15 @@ class Handlers:
         if not paths:  # this run's result replaces the last run's tiles, so they are not read as this one's
             gr.Warning(f"Nothing was ingested: only {kinds} files are read.", title="Not done")
             return render.nothing_ingested_html(len(unsupported)), skipped
-        # Keep uploads next to the store, so the papers' sources name a file that outlives Gradio's temp folder.
-        uploads = (self.settings.home / "uploads").resolve()
-        uploads.mkdir(parents=True, exist_ok=True)
+        # Keep uploads next to the store, so the papers' sources name a file that outlives Gradio's temp folder; a
+        # folder per content, so two different files of one name never overwrite each other (and one file uploaded
+        # twice is kept once).
+        uploads = (self.settings.ensure_home() / "uploads").resolve()
         kept = []
         for path in paths:
-            target = uploads / path.name
-            if path.resolve() != target:
+            target = uploads / _digest(path) / path.name
+            if path.resolve() != target and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
             kept.append(target)
         progress(0, desc="Reading files")
@@ -492,7 +505,10 @@ class Handlers:
             "unchanged": report.unchanged,
             "duplicates merged": report.duplicates_merged,
         }
-        rows = skipped + [[r.source.replace(f"{uploads}/", ""), r.reason] for r in report.rejections]
+        inside = re.compile(
+            rf"^{re.escape(str(uploads))}/[0-9a-f]{{16}}/"
+        )  # shown as the file the user chose
+        rows = skipped + [[inside.sub("", r.source), r.reason] for r in report.rejections]
         stored = report.new + report.updated + report.unchanged + report.duplicates_merged
         problems = [
             f"{n} {what}{'s' if n != 1 else ''} {why}"

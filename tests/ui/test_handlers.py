@@ -384,7 +384,8 @@ def test_ingest_reports_counts_and_errors_and_the_paper_is_searchable(
     assert '<div class="stat-n">2</div><div class="stat-label">new</div>' in summary
     assert '<div class="stat-n">1</div><div class="stat-label">rejected</div>' in summary
     assert len(rejected) == 1 and rejected[0][0] == "new_papers.jsonl:3"
-    assert (settings.home / "uploads" / "new_papers.jsonl").exists()  # sources outlive Gradio's temp upload
+    (kept,) = (settings.home / "uploads").glob("*/new_papers.jsonl")  # sources outlive Gradio's temp upload
+    assert kept.read_bytes() == upload.read_bytes()
 
     found = h.api_search("Quokka Attention sparse routing")["results"]
     assert found[0]["title"] == "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
@@ -395,6 +396,27 @@ def test_ingest_reports_counts_and_errors_and_the_paper_is_searchable(
     with pytest.warns(UserWarning, match="1 record"):
         summary, rejected = h.ingest([str(upload)])  # again: nothing changes
     assert '<div class="stat-n">2</div><div class="stat-label">unchanged</div>' in summary
+
+
+def test_two_uploads_of_one_name_are_both_kept(settings: Settings, tmp_path: Path) -> None:
+    h = Handlers(settings)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_jsonl(
+        tmp_path / "a" / "papers.jsonl", [{"title": "Numbat Pruning", "abstract": "We prune."}]
+    )
+    second = write_jsonl(
+        tmp_path / "b" / "papers.jsonl", [{"title": "Bilby Routing", "abstract": "We route."}]
+    )
+    for path in (first, second, first):  # the same file twice is kept once
+        h.ingest([str(path)])
+    kept = sorted(p.read_text(encoding="utf-8") for p in (settings.home / "uploads").glob("*/papers.jsonl"))
+    assert kept == sorted([first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")])
+    papers = {p.title: p for p in api.papers(settings=settings)}
+    assert {"Numbat Pruning", "Bilby Routing"} <= set(papers)
+    assert papers["Numbat Pruning"].sources != papers["Bilby Routing"].sources
+    assert all(Path(s.rsplit(":", 1)[0]).exists() for p in papers.values() for s in p.sources)  # still there
+    assert settings.home.stat().st_mode & 0o077 == 0  # a new data folder is its owner's alone
 
 
 def test_ingest_needs_files(handlers: Handlers) -> None:
@@ -417,7 +439,7 @@ def test_unsupported_files_are_reported_and_the_others_still_go_in(
     assert {".txt", ".json", ".jsonl"} <= set(
         api.readable_suffixes()
     )  # what ingest reads, from ingest itself
-    assert not (settings.home / "uploads" / "paper.pdf").exists()
+    assert not list((settings.home / "uploads").glob("**/paper.pdf"))
 
     good = write_jsonl(
         tmp_path / "one.jsonl", [{"title": "Numbat Pruning for Sparse Nets", "abstract": "We prune."}]

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import Settings, redact_secrets, redact_url
 from rag.errors import StoreError
 from rag.library import has_words
 from rag.models import Chunk, Paper, normalize_title
@@ -134,7 +134,7 @@ def _client(settings: Settings) -> Any:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
             raise StoreError(
-                f"PAPER_RAG_CHROMA_URL={settings.chroma_url!r} is not a URL like http://127.0.0.1:8000"
+                f"PAPER_RAG_CHROMA_URL={redact_url(settings.chroma_url)!r} is not a URL like http://127.0.0.1:8000"
             )
         try:
             return chromadb.HttpClient(
@@ -145,7 +145,8 @@ def _client(settings: Settings) -> Any:
             )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {exc} - start it with "
+                f"cannot reach the Chroma server at {redact_url(settings.chroma_url)}: "
+                f"{redact_secrets(str(exc), settings.chroma_url)} - start it with "
                 f"'chroma run --host 127.0.0.1 --port 8000', or unset PAPER_RAG_CHROMA_URL to use the embedded store"
             ) from exc
     settings.ensure_home()
@@ -175,7 +176,12 @@ class PaperStore:
 
     @property
     def location(self) -> str:
-        return self.settings.chroma_url or str(self.settings.chroma_path)
+        # where the store is, as people are shown it (a server URL without its credentials)
+        return (
+            redact_url(self.settings.chroma_url)
+            if self.settings.chroma_url
+            else str(self.settings.chroma_path)
+        )
 
     def count(self) -> int:
         return int(self.collection.count())

@@ -80,3 +80,11 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreError, match="chroma run"):
         PaperStore(settings).count()
+
+
+def test_credentials_in_the_chroma_url_are_never_shown(tmp_path: Path) -> None:
+    url = f"http://ana:s3cret-chroma@127.0.0.1:{free_port()}"  # nothing listens there
+    settings = Settings(home=tmp_path / "home", chroma_url=url)
+    with pytest.raises(StoreError) as err:
+        PaperStore(settings).count()
+    assert "s3cret-chroma" not in str(err.value) and "127.0.0.1" in str(err.value)

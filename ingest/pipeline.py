@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_paper
-from ingest.dedup import deduplicate, merge
+from ingest.dedup import MAX_SOURCES, deduplicate, merge
 from ingest.readers import Rejection, discover, read_file
 from rag.config import Settings, bundled_corpus_dir
 from rag.embeddings import Embedder, get_embedder
@@ -76,7 +76,7 @@ def _merge_with_stored(incoming: Paper, stored: Paper, files_now: set[str]) -> P
     old = Paper(**{**stored.__dict__, "sources": kept_sources})
     merged = merge(incoming, old)
     merged.title, merged.abstract = incoming.title, incoming.abstract
-    merged.sources = list(dict.fromkeys([*kept_sources, *incoming.sources]))
+    merged.sources = list(dict.fromkeys([*kept_sources, *incoming.sources]))[:MAX_SOURCES]
     return merged
 
 

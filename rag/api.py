@@ -67,12 +67,14 @@ __all__ = [
     "engine",
     "ensure_ingested",
     "find_paper",
+    "has_words",
     "ingest",
     "llm_client",
     "marker_numbers",
     "markers",
     "normalize_title",
     "papers",
+    "readable_suffixes",
     "resolve_backend",
     "retriever",
     "search",
@@ -132,6 +134,9 @@ def _ingester(name: str) -> Any:
             f"no ingester named {name!r} is installed - pip install -e . (paper-rag's ingest package)"
         )
     return found[0].load()
+
+
+has_words = library.has_words  # the whole-word rule of papers(search): the UI filters its cached list with it
 
 
 def readable_suffixes() -> list[str]:

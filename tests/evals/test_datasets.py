@@ -221,3 +221,62 @@ def test_paraphrase_set_size_and_styles() -> None:
     assert len(records) >= 120
     assert {r["style"] for r in records} == {"describe", "names"}
     assert all(r["kind"] == "paraphrase" and len(r["gold_titles"]) == 1 for r in records)
+
+
+# --------------------------------------------------------------------------------------------- grid
+
+GRID_COLUMNS = [
+    {"label": "Task", "question": "What problem or task does the paper address?"},
+    {"label": "Dataset", "question": ""},
+    {"label": "Model size", "question": "How many parameters does the model have?"},
+    {"label": "Baseline", "question": "Which baseline or prior method does it compare against or improve on?"},
+    {"label": "Main result", "question": "What is the main quantitative result?"},
+    {"label": "Compute", "question": "What hardware or compute budget is used?"},
+]
+
+
+def _grid() -> dict:
+    return json.loads((DATASETS / "grid.json").read_text(encoding="utf-8"))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_grid_columns_and_size() -> None:
+    grid = _grid()
+    assert grid["description"].strip()
+    assert grid["columns"] == GRID_COLUMNS
+    rows = grid["papers"]
+    ids = [r["paper_id"] for r in rows]
+    assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
+    assert len(rows) >= 40
+    assert sum(len(r["cells"]) for r in rows) >= 200
+    assert {r["split"] for r in rows} == {"dev", "test"}
+
+
+def test_grid_rows_are_bundled_papers_with_facts_from_their_abstracts(papers: list[Paper]) -> None:
+    by_id = {p.paper_id: p for p in papers}
+    labels = [c["label"] for c in GRID_COLUMNS]
+    problems = []
+    for r in _grid()["papers"]:
+        pid = r["paper_id"]
+        paper = by_id.get(pid)
+        if paper is None:
+            problems.append((pid, "not a bundled paper"))
+            continue
+        if r["title"] != paper.title:
+            problems.append((pid, "title differs from the bundled title"))
+        if r["split"] != _split_of(pid):
+            problems.append((pid, "split differs from the fixed rule"))
+        if list(r["cells"]) != labels:
+            problems.append((pid, "cells are not exactly the column labels, in order"))
+        text = _squash(paper.abstract)
+        for label, facts in r["cells"].items():
+            if facts is None:
+                continue
+            if not isinstance(facts, list) or not 1 <= len(facts) <= 3:
+                problems.append((pid, label, "a stated cell holds 1-3 key facts"))
+                continue
+            problems += [(pid, label, f) for f in facts if not f.strip() or _squash(f) not in text]
+    assert not problems

@@ -330,6 +330,23 @@ class AnswerEngine:
                 return hits
             k = min(2 * k, cfg.list_max)
 
+    def gather(
+        self, question: str, filters: SearchFilters | None = None
+    ) -> tuple[list[Source], list[Source], int, str]:
+        """The papers a list question ("all papers that study X") gathers, as its answer would list them: (sure
+        matches, possible matches, papers checked, the refusal when the collection has nothing on it, else "")."""
+        sources = number_sources(self._list_hits(question, filters))
+        evidence = self._evidence(question, sources, many=True)
+        cfg = self.settings.evidence
+        threshold = cfg.gate_threshold_list if cfg.gate_threshold_list is not None else cfg.gate_threshold
+        verdict = evidence.gate(threshold=threshold)
+        if not verdict.ok:
+            return [], [], len(sources), verdict.message
+        matches = compose.list_matches(evidence, sources)
+        sure = [src for src, _, p in matches if p >= cfg.list_sure]
+        maybe = [src for src, _, p in matches if p < cfg.list_sure]
+        return sure, maybe, len(sources), ""
+
     def list_candidates(self, question: str, k: int) -> list[tuple[Source, dict[str, float]]]:
         """The top ``k`` papers for a list question, each with its :func:`rag.compose.list_features` (for
         ``evals.fit_gate --model list``, which fits the model that decides which of them a list answer includes)."""

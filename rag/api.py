@@ -15,13 +15,14 @@ so repeated calls in one process are fast.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from rag import backends as _backends
-from rag import library
+from rag import extraction, library
 from rag.answer import DISCARDED, AnswerEngine, AskRequest, final_answer
 from rag.comparison import table_csv, table_markdown
 from rag.compose import LIST_FEATURES
@@ -30,6 +31,10 @@ from rag.conversation import ChatSession
 from rag.embeddings import Embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.evidence import FEATURES as GATE_FEATURES
+from rag.evidence import Evidence
+from rag.extraction import DEFAULT_COLUMNS as DEFAULT_GRID_COLUMNS
+from rag.extraction import grid_csv, grid_markdown, grid_text
+from rag.extraction import references as grid_references
 from rag.llm.base import LLM
 from rag.models import normalize_title
 from rag.retrieval import Retriever, shared_retriever
@@ -45,17 +50,32 @@ from rag.text import (
     strip_markers,
     terms,
 )
-from rag.types import Answer, SearchFilters, SearchResult, StoredPaper
+from rag.types import (
+    NOT_STATED,
+    Answer,
+    Column,
+    Grid,
+    GridRow,
+    SearchFilters,
+    SearchResult,
+    Source,
+    StoredPaper,
+    number_sources,
+)
 
 __all__ = [
+    "DEFAULT_GRID_COLUMNS",
     "DISCARDED",
     "GATE_FEATURES",
     "LIST_FEATURES",
     "MARKER",
+    "NOT_STATED",
     "Answer",
     "AskRequest",
     "ChatSession",
+    "Column",
     "Embedder",
+    "Grid",
     "answer_body",
     "ask",
     "ask_stream",
@@ -67,6 +87,11 @@ __all__ = [
     "engine",
     "ensure_ingested",
     "find_paper",
+    "grid",
+    "grid_csv",
+    "grid_markdown",
+    "grid_references",
+    "grid_text",
     "has_words",
     "ingest",
     "llm_client",
@@ -74,6 +99,7 @@ __all__ = [
     "markers",
     "normalize_title",
     "papers",
+    "read_columns",
     "readable_suffixes",
     "resolve_backend",
     "retriever",
@@ -314,6 +340,131 @@ def compare(
         question or "Compare these papers.", kind="compare", paper_ids=paper_ids, filters=filters
     )
     return engine(settings).ask(request)
+
+
+def grid(
+    papers: Sequence[str] | None = None,
+    *,
+    columns: Sequence[str | Column] | None = None,
+    query: str | None = None,
+    list_question: str | None = None,
+    filters: SearchFilters | None = None,
+    limit: int | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Grid:
+    """An extraction grid: papers (rows) x ``columns``, each cell the sentence of that paper's abstract that answers
+    the column, or "not stated in the abstract" (:mod:`rag.extraction`).
+
+    Rows come from one of: ``papers`` (ids, titles or words only one title has), a search ``query`` (its top
+    ``limit`` papers, default ``Settings.grid.query_rows``), a ``list_question`` ("Which papers study X?": the papers
+    its answer lists), or ``filters`` alone (every paper they accept: years, source page, title words). ``filters``
+    also narrow a query or a list question. ``columns``: labels, "Label: question" strings or :class:`Column` s
+    (default: :data:`rag.extraction.DEFAULT_COLUMNS`, the compare table's). ``progress(done, total)`` is called per row.
+    """
+    settings = _settings(settings)
+    cfg = settings.grid
+    t0 = time.perf_counter()
+    try:
+        cols = extraction.parse_columns(columns) if columns else list(extraction.DEFAULT_COLUMNS)
+    except ValueError as exc:
+        raise RagError(str(exc)) from None
+    if len(cols) > cfg.max_columns:
+        raise RagError(
+            f"{len(cols)} columns asked; a grid has at most {cfg.max_columns} (PAPER_RAG_GRID__MAX_COLUMNS)"
+        )
+    chosen = [x for x in (papers, query, list_question) if x]
+    if len(chosen) > 1:
+        raise RagError(
+            "give the rows one way: papers, a query or a list question (filters may narrow the last two)"
+        )
+    if not chosen and not (filters and filters.active()):
+        raise RagError(
+            "a grid needs rows: papers, a query, a list question or a filter (year, source, title words)"
+        )
+    shared = shared_retriever(settings)
+    max_rows = min(limit or cfg.max_rows, cfg.max_rows)
+    notes: list[str] = []
+    request, checked = "", 0
+    if papers:
+        stored = shared.store.papers()
+        if not stored:
+            raise IndexEmptyError(shared.store.name)
+        found: list[StoredPaper] = []
+        for ref in papers:
+            paper = _find(ref, stored)
+            if paper.paper_id not in {p.paper_id for p in found}:
+                found.append(paper)
+        if filters is not None and filters.active():
+            accepted = {p.paper_id for p in shared.store.papers(accept=filters.accepts)}
+            kept = [p for p in found if p.paper_id in accepted]
+            if len(kept) < len(found):
+                notes.append(
+                    f"{len(found) - len(kept)} of the papers given are outside the filters and left out"
+                )
+            found = kept
+        rows_from, checked = "papers", len(found)
+        sources = [_source(i, p) for i, p in enumerate(found, start=1)]
+    elif query:
+        k = min(limit or cfg.query_rows, cfg.max_rows)
+        hits = shared.with_abstracts(
+            shared.search(query, k=k, filters=filters, options=settings.retrieval).hits
+        )
+        rows_from, request, checked = "query", query, len(hits)
+        sources = number_sources(hits)
+    elif list_question:
+        sure, maybe, checked, refusal = engine(settings).gather(list_question, filters)
+        rows_from, request = "list question", list_question
+        if refusal:
+            notes.append(refusal)
+        elif not sure and maybe:
+            notes.append("no paper clearly matches the question; these are the closest")
+        sources = sure or maybe
+        for i, src in enumerate(sources, start=1):
+            src.n = i
+    else:
+        assert filters is not None
+        stored = shared.store.papers(accept=filters.accepts)
+        rows_from, checked = "filters", len(stored)
+        sources = [_source(i, p) for i, p in enumerate(stored, start=1)]
+    if len(sources) > max_rows:
+        notes.append(
+            f"{len(sources)} papers found; the first {max_rows} are the rows (PAPER_RAG_GRID__MAX_ROWS)"
+        )
+        sources = sources[:max_rows]
+    t_rows = time.perf_counter()
+    rows: list[GridRow] = []
+    if sources:
+        evidence = Evidence(cols[0].query, sources, shared.embedder, settings.evidence)
+        rows = extraction.fill(sources, cols, evidence, cfg, progress)
+    result = Grid(cols, rows, rows_from, request, checked, notes=notes)
+    result.timings_ms = {"rows": (t_rows - t0) * 1000, "cells": (time.perf_counter() - t_rows) * 1000}
+    return result
+
+
+def read_columns(path: str | Path) -> list[Column]:
+    """Grid columns from a YAML or JSON file (:func:`rag.extraction.read_columns`); RagError naming the file."""
+    try:
+        return extraction.read_columns(Path(path))
+    except ValueError as exc:
+        raise RagError(str(exc)) from None
+
+
+def _find(ref: str, stored: list[StoredPaper]) -> StoredPaper:
+    found = library.find_paper(ref, stored)
+    if found.paper is not None:
+        return found.paper
+    listed = "; ".join(f'{p.paper_id} "{p.title}"' for p in found.candidates)
+    if found.matches:
+        raise RagError(f"{ref!r} matches {found.matches} papers: {listed} - give an id, or more of the title")
+    closest = f"; the closest: {listed}" if listed else ""
+    raise RagError(f"no stored paper matches {ref!r}{closest} - give an id, or the title")
+
+
+def _source(n: int, paper: StoredPaper) -> Source:
+    return Source(
+        n, paper.title, paper.paper_id, 0.0, "", paper.published, paper.authors_count, text=paper.abstract
+    )
 
 
 def chat(settings: Settings | None = None) -> ChatSession:

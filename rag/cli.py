@@ -1,6 +1,7 @@
 """The ``paper-rag`` command line.
 
-Subcommands of the library itself live here (``stats``, ``papers``, ``config``, ``ask``, ``search``, ``compare``). Subcommands of the other packages
+Subcommands of the library itself live here (``stats``, ``papers``, ``config``, ``ask``, ``search``, ``compare``,
+``grid``). Subcommands of the other packages
 (``ingest``, ``ui`` and ``eval``) register through the ``paper_rag.commands`` entry-point group, so ``rag``
 never imports them. Known errors print one line and exit 1; set PAPER_RAG_DEBUG=1 for the traceback.
 """
@@ -79,8 +80,9 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 def _settings_for(args: argparse.Namespace, settings: Settings) -> Settings:
     """Apply --backend / --model / --k overrides."""
-    llm = {k: v for k, v in (("backend", args.backend), ("model", args.model)) if v is not None}
-    return settings.override(llm=llm, retrieval={"k": args.k} if args.k else {})
+    backend, model, k = (getattr(args, name, None) for name in ("backend", "model", "k"))
+    llm = {key: v for key, v in (("backend", backend), ("model", model)) if v is not None}
+    return settings.override(llm=llm, retrieval={"k": k} if k else {})
 
 
 def _backend_name(name: str) -> str:
@@ -255,8 +257,54 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if answer.table else 1
 
 
-def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--k", type=int, help="papers to retrieve (default: PAPER_RAG_RETRIEVAL__K)")
+def _cmd_grid(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from rag import api
+
+    settings = _prepare(args, settings)
+    columns: list[Any] = []
+    if args.columns:
+        columns += api.read_columns(Path(args.columns))
+    columns += args.column or []
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            # Only a grid that takes a while gets a bar, and only on a terminal.
+            quiet = args.no_progress or total < 30 or not sys.stderr.isatty()
+            bar = tqdm(total=total, desc="cells", unit="paper", file=sys.stderr, disable=quiet, leave=False)
+        bar.update(1)
+
+    grid = api.grid(
+        args.paper or None,
+        columns=columns or None,
+        query=args.query,
+        list_question=args.list_question,
+        filters=_filters(args),
+        limit=args.limit,
+        settings=settings,
+        progress=progress,
+    )
+    if bar is not None:
+        bar.close()
+    for note in grid.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        emit_json(grid.to_dict())
+    elif args.csv:
+        sys.stdout.write(api.grid_csv(grid))
+    elif args.md:
+        print(api.grid_markdown(grid))
+    else:
+        print(api.grid_text(grid))
+    return 0 if grid.rows else 1
+
+
+def _add_filter_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year-from", type=int, help="only papers from this year on")
     p.add_argument("--year-to", type=int, help="only papers up to this year")
     p.add_argument(
@@ -265,14 +313,19 @@ def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="only papers from source pages whose file name contains this")
     p.add_argument("--title", help="only papers whose title contains this")
     p.add_argument(
+        "--no-auto-ingest", action="store_true", help="fail instead of ingesting into an empty store"
+    )
+
+
+def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--k", type=int, help="papers to retrieve (default: PAPER_RAG_RETRIEVAL__K)")
+    _add_filter_flags(p)
+    p.add_argument(
         "--backend",
         type=_backend_name,
         help="answer backend: auto, extractive, local, openai (or a registered one)",
     )
     p.add_argument("--model", help="model name (openai) or GGUF path (local)")
-    p.add_argument(
-        "--no-auto-ingest", action="store_true", help="fail instead of ingesting into an empty store"
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -335,6 +388,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true", help="print the table as CSV")
     _add_retrieval_flags(p)
     p.set_defaults(handler=_cmd_compare)
+
+    p = sub.add_parser(
+        "grid",
+        help="extraction grid: papers x the columns you name, every cell a cited sentence or 'not stated'",
+        description="Build a table of papers (rows) x columns. Rows: --paper (repeatable), --query, "
+        "--list-question, or the filters alone (--year-from/--year-to/--source/--title). Columns: --column "
+        "'Label' or 'Label: question' (repeatable) and/or --columns FILE (YAML or JSON); default: Approach, "
+        "Data / benchmarks, Key results. Each cell is the sentence of that paper's abstract that answers the "
+        "column, or 'not stated in the abstract'.",
+    )
+    rows = p.add_mutually_exclusive_group()
+    rows.add_argument(
+        "--paper",
+        action="append",
+        metavar="PAPER",
+        help="a row (repeatable): an id from 'paper-rag papers', a title, or words only its title has",
+    )
+    rows.add_argument("--query", metavar="TEXT", help="rows: the top papers for this search (see --limit)")
+    rows.add_argument(
+        "--list-question",
+        metavar="QUESTION",
+        help="rows: the papers the answer to a list question gathers ('Which papers study X?')",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        metavar="SPEC",
+        help="a column (repeatable): 'Dataset' or 'Model size: How many parameters does the model have?'",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="FILE",
+        help="columns from a YAML or JSON file (a list of labels or label/question)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="most rows (for --query the default is PAPER_RAG_GRID__QUERY_ROWS)",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--md", action="store_true", help="print a Markdown table and the numbered references")
+    out.add_argument("--csv", action="store_true", help="print CSV (one column per grid column)")
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_filter_flags(p)
+    p.set_defaults(handler=_cmd_grid)
 
     for ep in sorted(entry_points(group="paper_rag.commands"), key=lambda e: e.name):
         ep.load()(sub)

@@ -21,14 +21,14 @@ import io
 import re
 
 from rag.config import RetrievalSettings
-from rag.evidence import Evidence, Sentence
+from rag.evidence import Evidence
+from rag.extraction import compare_cells
 from rag.question import title_name
 from rag.retrieval import Retriever
 from rag.text import coverage, stem, strip_markers, terms, words
-from rag.types import CompareRow, PaperHit, SearchFilters, Source
+from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
 
 MAX_PAPERS = 5
-NOT_STATED = "not stated in the abstract"
 HEADERS = ("Paper", "Approach", "Data / benchmarks", "Key results")
 
 # ------------------------------------------------------------------ routing and entities
@@ -194,72 +194,23 @@ def pick_papers(
 
 # ------------------------------------------------------------------ the table
 
-# (pattern, weight) cues per column; a sentence's cue score is the weighted count of matches.
-_CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
-    "approach": [
-        (re.compile(r"\bwe (?:propose|introduce|present|develop|design|formulate)\b", re.IGNORECASE), 3.0),
-        (
-            re.compile(r"\b(?:framework|method|algorithm|approach|architecture|technique)\b", re.IGNORECASE),
-            1.0,
-        ),
-    ],
-    "data": [
-        (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", re.IGNORECASE), 2.0),
-        (re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?[A-Z][\w\-.]*\d*", re.UNICODE), 1.0),
-        (re.compile(r"\b(?:experiments?|evaluat\w*|tested|simulations?)\b", re.IGNORECASE), 1.0),
-    ],
-    "results": [
-        (re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)", re.IGNORECASE), 2.0),
-        (
-            re.compile(
-                r"\b(?:outperform\w*|achiev\w*|improv\w*|speed-?ups?|state-of-the-art|faster|surpass\w*)",
-                re.IGNORECASE,
-            ),
-            1.0,
-        ),
-    ],
-}
-
-
-# The cue score a sentence needs to fill a column: a data cell names data (a dataset or benchmark word, or an
-# evaluation on a named thing), not just any capitalised word ("Theoretically, we show that Sophia ...").
-_MIN_CUE = {"approach": 1.0, "data": 2.0, "results": 1.0}
-
-
-def _pick(sentences: list[Sentence], column: str, used: set[int]) -> int | None:
-    """The unused sentence with the best cue score (plus similarity to the question); None if none has enough."""
-    scored = []
-    for i, sentence in enumerate(sentences):
-        cue = sum(weight * len(p.findall(sentence.text)) for p, weight in _CUES[column])
-        if cue >= _MIN_CUE[column] and i not in used:
-            scored.append((cue + sentence.sim, i))
-    return max(scored)[1] if scored else None
-
 
 def build_table(evidence: Evidence, sources: list[Source]) -> list[CompareRow]:
-    """One row per source: approach, data/benchmarks, key results, each a cited sentence of its abstract."""
+    """One row per source: approach, data/benchmarks, key results, each a cited sentence of its abstract
+    (:func:`rag.extraction.compare_cells`: the grid's rules for its default columns)."""
     rows = []
     for src in sources:
         sentences = evidence.by_source.get(src.n, [])  # in abstract order, scored against the question
         if not sentences:
             continue
-        used: set[int] = set()
         cells: dict[str, str] = {}
-        for column in ("approach", "results", "data"):
-            # Abstracts open with the problem: results and data come after the method is presented (or, with no
-            # method sentence, after the opening one), never from the background ("LLMs have achieved ...").
-            start = min(used) + 1 if used else 1
-            blocked = used | set(range(start)) if column != "approach" else used
-            i = _pick(sentences, column, blocked)
-            if i is None and column == "approach":
-                i = max(range(len(sentences)), key=lambda j: sentences[j].sim)
+        for kind, (i, _) in compare_cells(sentences).items():
             if i is None:
-                cells[column] = NOT_STATED
+                cells[kind] = NOT_STATED
             else:
-                used.add(i)
                 # The whole sentence: a cut one can lose the very number the cell is for.
-                cells[column] = f"{sentences[i].text.rstrip('.')} [{src.n}]"
-                if column == "approach":
+                cells[kind] = f"{sentences[i].text.rstrip('.')} [{src.n}]"
+                if kind == "approach":
                     src.support = sentences[i].text
         rows.append(
             CompareRow(

@@ -34,7 +34,7 @@ from rag.text import coverage, generic_stems, numbers, terms
 S = TypeVar("S", bound=SourceLike)
 
 # "We propose X", "called X", "dubbed X": the name an abstract gives its method, benchmark or model.
-_DEFINES = re.compile(
+DEFINES = re.compile(
     r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release)|called|named|dubbed|termed"
     r"|coined)"
     r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
@@ -59,7 +59,7 @@ def defined_name(title: str, abstract: str) -> str:
     name = title_name(title)
     if name:
         return name
-    m = _DEFINES.search(abstract)
+    m = DEFINES.search(abstract)
     return m.group(1).rstrip(".,;") if m else ""
 
 

@@ -411,6 +411,45 @@ class EvidenceSettings(BaseModel):
     max_parts: int = Field(4, ge=1, le=10, description="Most question parts answered separately.")
 
 
+class GridSettings(BaseModel):
+    """The extraction grid (rag.extraction): which sentence fills a cell, and when a cell says "not stated".
+
+    Tuned on the dev split of ``evals/datasets/grid.json`` (``paper-rag eval --dataset grid --split dev``)."""
+
+    max_rows: int = Field(300, ge=1, le=5000, description="Most papers (rows) one grid holds.")
+    query_rows: int = Field(
+        20, ge=1, le=5000, description="Rows a grid built from a search query gets when no limit is given."
+    )
+    max_columns: int = Field(12, ge=1, le=50, description="Most columns one grid holds.")
+    cue_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=5.0,
+        description="Weight of a sentence's cue score (dataset names, numbers, hardware words ...: what the "
+        "column's kind of value looks like) against its similarity to the column's question.",
+    )
+    lexical_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=5.0,
+        description="Weight of the share of the column question's content words a sentence holds.",
+    )
+    task_position: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="For a task / problem column: a bonus for the abstract's first sentence, falling linearly to 0 "
+        "at its last (abstracts state their problem first).",
+    )
+    min_similarity: float = Field(
+        0.3,
+        ge=-1.0,
+        le=1.0,
+        description="For a column of no known kind (no value pattern to look for): the cosine similarity to the "
+        "column's question a sentence needs to fill the cell; below it the cell is 'not stated'.",
+    )
+
+
 class UISettings(BaseModel):
     """Where the web UI listens, who may use it, and what a visitor may do there."""
 
@@ -483,6 +522,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
     retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
     evidence: EvidenceSettings = Field(default_factory=lambda: EvidenceSettings())
+    grid: GridSettings = Field(default_factory=lambda: GridSettings())
     ui: UISettings = Field(default_factory=lambda: UISettings())
 
     def model_post_init(self, __context: object) -> None:

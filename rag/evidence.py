@@ -175,6 +175,11 @@ class Evidence:
             for text, vec in zip(new, _embed_cached(self.embedder, new), strict=True):
                 self._vectors[text] = vec
 
+    def vector(self, text: str) -> np.ndarray:
+        """The embedding of ``text`` (embedded once, cached): any text, e.g. a grid column's question."""
+        self._embed([text])
+        return self._vectors[text]
+
     def similarities(self, text: str, sentences: Iterable[Sentence]) -> list[float]:
         """Cosine similarity of ``text`` (embedded once, cached) to each of ``sentences``."""
         self._embed([text])

@@ -292,3 +292,94 @@ class StoredPaper:
     @property
     def year(self) -> int | None:
         return date_parts(self.published).get("year")
+
+
+# ------------------------------------------------------------------ the extraction grid
+
+NOT_STATED = "not stated in the abstract"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an extraction grid: a short label and, optionally, the question its cells answer."""
+
+    label: str
+    question: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> Column:
+        """ "Dataset" or "Dataset: Which datasets are used for evaluation?" (label, then an optional question)."""
+        label, _, question = spec.partition(":")
+        label, question = " ".join(label.split()), " ".join(question.split())
+        if not label:
+            raise ValueError(f"a column needs a label: {spec!r} (write 'Label' or 'Label: question')")
+        return cls(label, question)
+
+    @property
+    def query(self) -> str:
+        """What the cells answer: the question, else one made from the label ("Dataset" -> "Dataset?")."""
+        return self.question or f"What is the {self.label.lower()}?"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"label": self.label, "question": self.question}
+
+
+@dataclass
+class GridCell:
+    """One paper x one column: the abstract's sentence that answers the column, or "not stated"."""
+
+    text: str  # the sentence, whole, as the abstract has it; NOT_STATED when the abstract doesn't say
+    stated: bool
+    score: float = 0.0  # how well the sentence fills the column (comparable within a column)
+    value: str = ""  # a short value an LLM wrote and the sentence was checked to support; "" when none
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "stated": self.stated, "score": round(self.score, 4), "value": self.value}
+
+
+@dataclass
+class GridRow:
+    n: int  # the row's citation number
+    paper_id: str
+    title: str
+    published: str | None
+    cells: list[GridCell]  # in column order
+
+
+@dataclass
+class Grid:
+    """Papers x columns, every stated cell a sentence of that row's abstract (cited by the row's number)."""
+
+    columns: list[Column]
+    rows: list[GridRow]
+    rows_from: str  # how the rows were chosen: "papers", "query", "filters" or "list question"
+    request: str = ""  # the query or list question the rows came from ("" for explicit papers / filters)
+    checked: int = (
+        0  # papers considered before the rows were chosen (a list question checks more than it keeps)
+    )
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # for people: e.g. papers a reference didn't find
+
+    def cell(self, row: GridRow, label: str) -> GridCell:
+        return row.cells[[c.label for c in self.columns].index(label)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``paper-rag grid --json``."""
+        return {
+            "columns": [c.to_dict() for c in self.columns],
+            "rows": [
+                {
+                    "n": r.n,
+                    "paper_id": r.paper_id,
+                    "title": r.title,
+                    "published": r.published,
+                    "cells": {c.label: cell.to_dict() for c, cell in zip(self.columns, r.cells, strict=True)},
+                }
+                for r in self.rows
+            ],
+            "rows_from": self.rows_from,
+            "request": self.request,
+            "checked": self.checked,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "notes": self.notes,
+        }

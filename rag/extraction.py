@@ -1,0 +1,553 @@
+"""Extraction grids: any set of papers x the columns a researcher names, every cell a cited sentence or "not stated".
+
+A cell is the sentence of that paper's abstract that answers the column best. How "best" is judged depends on the
+column's *kind*, read from its label and question (:func:`column_kind`): a "Dataset" column wants a sentence that
+names data, "Model size" a parameter count, "Compute" hardware, "Baseline" a named method it is compared with, "Main
+result" a number. Each kind has a cue score (:func:`cue`) that says how much a sentence looks like it states such a
+value; a sentence below the kind's minimum can't fill the cell, and a cell no sentence can fill says "not stated in
+the abstract" instead of quoting the nearest sentence. Among the sentences that can, the one with the best weighted
+sum of cue, similarity to the column's question and share of its words wins (weights in ``Settings.grid``).
+
+The chat's "Compare A and B" table is a grid of the default columns (:data:`DEFAULT_COLUMNS`): :mod:`rag.comparison`
+fills it with :func:`fill_row` over the answer's evidence, so both use the same rules.
+
+Deliberately not here: how rows are chosen (:func:`rag.api.grid`), rendering for people (CLI, UI) and LLM calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rag.compose import DEFINES
+from rag.config import GridSettings
+from rag.evidence import Evidence, Sentence
+from rag.question import NAME_TOKEN, title_name
+from rag.text import generic_stems, terms
+from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
+
+_I = re.IGNORECASE
+
+DEFAULT_COLUMNS = (
+    Column("Approach", "What method or approach does the paper propose?"),
+    Column("Data / benchmarks", "Which datasets or benchmarks is it evaluated on?"),
+    Column("Key results", "What are the main results?"),
+)
+
+# ------------------------------------------------------------------ column kinds
+
+# (kind, pattern over "label: question"), most specific first: "Model size: how many parameters?" is a parameter
+# count, not a number; "Baseline: which prior method ..." a baseline, not an approach.
+_KIND_OF_COLUMN: list[tuple[str, re.Pattern[str]]] = [
+    ("license", re.compile(r"\blicen[cs]e", _I)),
+    (
+        "code",
+        re.compile(r"\b(?:code|github|repositor(?:y|ies)|open[- ]source|implementation available)\b", _I),
+    ),
+    (
+        "parameters",
+        re.compile(
+            r"\b(?:model size|size of the model|parameters?|params|how (?:big|large) is the model)\b", _I
+        ),
+    ),
+    (
+        "hardware",
+        re.compile(
+            r"\b(?:compute|hardware|gpus?|tpus?|accelerators?|training (?:cost|budget|time)|flops|gpu[- ]hours)\b",
+            _I,
+        ),
+    ),
+    (
+        "baseline",
+        re.compile(
+            r"\b(?:baselines?|compared? (?:to|with|against)|competitors?|prior (?:methods?|work|art)|"
+            r"improves? (?:on|over|upon)|outperforms?)\b",
+            _I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(?:quantitative|how (?:many|much|fast)|by how much|accuracy|score|speed-?up|latency|throughput|"
+            r"error rate|win rate|percentage|main number|headline number)\b",
+            _I,
+        ),
+    ),
+    ("data", re.compile(r"\b(?:datasets?|benchmarks?|data|corpus|corpora|test sets?|evaluated on)\b", _I)),
+    ("results", re.compile(r"\b(?:results?|findings?|performance|improvements?|gains?|outcomes?)\b", _I)),
+    ("approach", re.compile(r"\b(?:approach|method|methodology|technique|architecture|idea|model)\b", _I)),
+    ("task", re.compile(r"\b(?:task|problem|goal|application|domain|topic|area|addresses?|studies)\b", _I)),
+]
+
+KINDS = (*(kind for kind, _ in _KIND_OF_COLUMN), "generic")
+
+
+def column_kind(column: Column) -> str:
+    """What kind of value a column asks for (one of :data:`KINDS`), from its label and question."""
+    text = f"{column.label}: {column.question}"
+    return next((kind for kind, pattern in _KIND_OF_COLUMN if pattern.search(text)), "generic")
+
+
+# ------------------------------------------------------------------ what each kind of value looks like
+
+# (pattern, weight): a sentence's cue score for a kind is the weighted count of matches.
+_CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
+    "approach": [
+        (re.compile(r"\bwe (?:propose|introduce|present|develop|design|formulate)\b", _I), 3.0),
+        (re.compile(r"\b(?:framework|method|algorithm|approach|architecture|technique)\b", _I), 1.0),
+    ],
+    "data": [
+        (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", _I), 2.0),
+        (re.compile(r"\b(?:experiments?|evaluat\w*|tested|simulations?)\b", _I), 1.0),
+    ],
+    "results": [
+        (re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)", _I), 2.0),
+        (
+            re.compile(
+                r"\b(?:outperform\w*|achiev\w*|improv\w*|speed-?ups?|state-of-the-art|faster|surpass\w*)", _I
+            ),
+            1.0,
+        ),
+    ],
+    "task": [
+        (
+            re.compile(
+                r"\b(?:we (?:study|address|tackle|consider|investigate|focus on|explore)|this (?:paper|work) "
+                r"(?:studies|addresses|tackles|considers|investigates|focuses on|explores|proposes|introduces)|"
+                r"task|problem|challenge)\b",
+                _I,
+            ),
+            1.0,
+        ),
+    ],
+    "parameters": [
+        (
+            re.compile(
+                r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[BMT]\b|(?:million|billion|trillion)\b)(?!\s*(?:tokens?|images?|"
+                r"samples?|examples?|pairs?|hours?|steps?|words?|videos?|documents?|frames?|users?|queries|"
+                r"instructions?|problems?|questions?|sentences?|clips?|rows?|records?))",
+                _I,
+            ),
+            2.0,
+        ),
+        (re.compile(r"\b(?:parameters?|params)\b", _I), 1.0),
+    ],
+    "hardware": [
+        (
+            re.compile(
+                r"\b(?:GPUs?|TPUs?|[AHV]100s?|RTX\s?\d+\w*|CPUs?|FPGAs?|NPUs?|accelerators?|(?:GPU|TPU)[- ]hours?|"
+                r"(?:peta|tera|exa)?FLOPs|compute budget|single (?:GPU|machine|node)|consumer hardware)\b",
+                _I,
+            ),
+            2.0,
+        ),
+    ],
+    "baseline": [
+        (
+            re.compile(
+                r"\b(?:outperform\w*|surpass\w*|compared (?:to|with)|than|over|versus|vs\.?|beat\w*|relative to|"
+                r"baselines?|improv\w* (?:on|over|upon)|match\w*|rival\w*|comparable (?:to|with)|against|"
+                r"on par with|exceed\w*|(?:variant|extension|generali[sz]ation) of|builds? (?:on|upon)|based on)\b",
+                _I,
+            ),
+            2.0,
+        ),
+    ],
+    "code": [
+        (re.compile(r"github|https?://", _I), 2.0),
+        (
+            re.compile(r"\bcode\b.{0,40}\bavailable\b|\bopen[- ]source|\bwe (?:release|open-source)\b", _I),
+            1.0,
+        ),
+    ],
+    "license": [(re.compile(r"\blicen[cs]e|\bapache\b|\bMIT\b|\bcreative commons\b", _I), 2.0)],
+}
+_CUES["number"] = _CUES["results"]
+
+# The cue score a sentence needs to fill a cell of each kind. A data cell names data (a dataset or benchmark word,
+# or an evaluation on a named thing), not just any capitalised word ("Theoretically, we show that Sophia ...").
+MIN_CUE = {
+    "approach": 1.0,
+    "data": 2.0,
+    "results": 1.0,
+    "number": 1.0,
+    "task": 0.0,
+    "parameters": 2.0,
+    "hardware": 2.0,
+    "baseline": 3.0,
+    "code": 1.0,
+    "license": 2.0,
+    "generic": 0.0,
+}
+
+_BUILDS_ON = re.compile(
+    r"\b(?:variant|extension|version|generali[sz]ation|improvement)s?\s+of\b|\bbased on\b|\bbuilt on\b", _I
+)
+
+# A number that is a quantity, not part of a name ("CIFAR-10", "GPT-4", "3D") or a year.
+_QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
+# "on HumanEval", "in MBPP", "across ImageNet": an evaluation on a named thing.
+_ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
+# Acronyms that name a field or a kind of model, not a method one could compare with.
+_GENERIC_NAMES = frozenset(
+    "llm llms vlm vlms mllm mllms lmm lmms ai agi nlp ml rl dl cv dnn dnns gnn gnns sota api apis qa gpu gpus cpu "
+    "cpus tpu tpus nerf 2d 3d 4d rgb ood iid sgd mse hd 4k".split()
+)
+
+
+def _names(text: str, own: set[str]) -> list[str]:
+    """The names in ``text`` of things other than the paper's own (``own``, lower-cased): acronyms, CamelCase,
+    names with digits; not generic acronyms ("LLMs") nor a sentence's first word ("Second-order ...")."""
+    found = []
+    for m in NAME_TOKEN.finditer(text):
+        name = m.group(0)
+        if m.start() == len(text) - len(text.lstrip()) and re.fullmatch(r"[A-Z][a-z]+-\w+", name):
+            continue
+        key = name.lower()
+        if key in own or key in _GENERIC_NAMES or key.rstrip("s") in _GENERIC_NAMES:
+            continue
+        found.append(name)
+    return found
+
+
+def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
+    """How much ``text`` looks like it states a value of ``kind`` (0 when it can't: e.g. a "number" sentence
+    without a quantity, a "baseline" sentence without a named method other than the paper's own)."""
+    score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
+    if kind == "number" and not _QUANTITY.search(text):
+        return 0.0
+    if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):
+        return 0.0
+    if kind == "data":
+        # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.
+        named = _names(text, own_names or set())
+        if not named:
+            return 0.0
+        return score + len(_ON_NAME.findall(text)) + 0.5 * min(len(named), 3)
+    if kind == "baseline":
+        named = _names(text, own_names or set())
+        return score + len(named) if named and score else 0.0
+    return score
+
+
+# ------------------------------------------------------------------ filling cells
+
+
+@dataclass
+class _Pick:
+    index: int
+    score: float
+
+
+def pick(
+    sentences: Sequence[Sentence],
+    kind: str,
+    sims: Sequence[float],
+    *,
+    blocked: set[int] | frozenset[int] = frozenset(),
+    cue_weight: float = 1.0,
+    lexical: Sequence[float] | None = None,
+    lexical_weight: float = 0.0,
+    own_names: set[str] | None = None,
+    min_similarity: float = 0.0,
+) -> _Pick | None:
+    """The sentence that fills a cell of ``kind`` best: the highest ``cue_weight * cue + sim + lexical_weight *
+    lexical`` among those with the kind's minimum cue (and, for a column of no known kind, ``min_similarity``);
+    None when no sentence can fill it."""
+    best: _Pick | None = None
+    for i, sentence in enumerate(sentences):
+        if i in blocked:
+            continue
+        c = cue(kind, sentence.text, own_names)
+        if c < MIN_CUE[kind] or (kind in ("number", "baseline", "parameters") and c == 0):
+            continue
+        if kind == "generic" and sims[i] < min_similarity:
+            continue
+        score = cue_weight * c + sims[i] + lexical_weight * (lexical[i] if lexical is not None else 0.0)
+        if best is None or score >= best.score:  # ties: the later sentence (results follow their set-up)
+            best = _Pick(i, score)
+    return best
+
+
+# The kinds of a paper's story: its method, then what it was tested on and found. They take different sentences,
+# and results and data come after the method sentence (or, with none, after the opening one): abstracts open with
+# the problem, and a background sentence ("LLMs have achieved ...") is no result.
+_STORY = ("approach", "results", "number", "data")
+
+
+def fill_cells(
+    sentences: Sequence[Sentence],
+    kinds: Sequence[str],
+    sims: Sequence[Sequence[float]],
+    *,
+    lexical: Sequence[Sequence[float]] | None = None,
+    own: set[str] | None = None,
+    cue_weight: float = 1.0,
+    lexical_weight: float = 0.0,
+    min_similarity: float = 0.0,
+    distinct: bool = False,
+) -> list[_Pick | None]:
+    """One paper's cells: for each column (its kind, each sentence's similarity to it and share of its words), the
+    sentence that fills it (:func:`pick`), None for "not stated". Story columns (approach, results, numbers, data)
+    are filled in that order, results and data after the method sentence, and with ``distinct`` (a compare table's
+    three columns) each from a different sentence; an approach column always gets a sentence (the closest, when
+    none says "we propose ...")."""
+    order = sorted(
+        range(len(kinds)), key=lambda j: _STORY.index(kinds[j]) if kinds[j] in _STORY else len(_STORY)
+    )
+    used: set[int] = set()
+    out: list[_Pick | None] = [None] * len(kinds)
+    for j in order:
+        kind = kinds[j]
+        blocked: set[int] = set()
+        if kind in _STORY:
+            start = min(used) + 1 if used else 1
+            blocked = used | set(range(start)) if kind != "approach" else set(used)
+        found = pick(
+            sentences,
+            kind,
+            sims[j],
+            blocked=blocked,
+            cue_weight=cue_weight,
+            lexical=lexical[j] if lexical is not None else None,
+            lexical_weight=lexical_weight,
+            own_names=own,
+            min_similarity=min_similarity,
+        )
+        if found is None and kind == "approach" and sentences:
+            i = max(range(len(sentences)), key=lambda x: sims[j][x])
+            found = _Pick(i, sims[j][i])
+        if found is not None and (kind == "approach" or (distinct and kind in _STORY)):
+            used.add(found.index)
+        out[j] = found
+    return out
+
+
+def compare_cells(sentences: Sequence[Sentence]) -> dict[str, tuple[int | None, float]]:
+    """The compare table's three cells of one paper: {kind: (sentence index or None, score)} for approach, results
+    and data (:func:`fill_cells`, similarity to the comparison question, cue weight 1)."""
+    kinds = ("approach", "results", "data")
+    sims = [s.sim for s in sentences]
+    picks = fill_cells(sentences, kinds, [sims] * len(kinds), distinct=True)
+    return {k: (p.index, p.score) if p else (None, 0.0) for k, p in zip(kinds, picks, strict=True)}
+
+
+def own_names(title: str, abstract: str) -> set[str]:
+    """The names of the paper's own method, model or benchmark (lower-cased): its title's "Name:", what the
+    abstract defines ("we propose FunCoder", "called LintSeq", "PQ Index (PQI)") and calls "our X"; not what it
+    builds on ("a new variant of AMSGrad")."""
+    own = {title_name(title).lower()} - {""}
+    for m in DEFINES.finditer(abstract):
+        if not _BUILDS_ON.search(m.group(0)):
+            own.add(m.group(1).rstrip(".,;").lower())
+            tail = abstract[m.end() : m.end() + 40]
+            own.update(a.lower() for a in re.findall(r"^\s*\(([A-Z][\w-]+)\)", tail))
+    ours = re.findall(r"\b[Oo]ur\s+([A-Z][\w+.-]*[A-Z0-9][\w+-]*|[A-Z][a-z]+-[A-Z]\w*)", abstract)
+    own.update(m.lower() for m in ours)
+    return own
+
+
+def fill_row(
+    evidence: Evidence,
+    src: Source,
+    columns: Sequence[Column],
+    settings: GridSettings,
+    column_vectors: dict[str, np.ndarray],
+) -> list[GridCell]:
+    """The cells of one paper (``src``, its sentences in ``evidence``) for ``columns``: each the sentence that
+    fills it best for its kind, or "not stated"."""
+    sentences = evidence.by_source.get(src.n, [])
+    if not sentences:
+        return [GridCell(NOT_STATED, False) for _ in columns]
+    matrix = np.stack([evidence.vector(s.text) for s in sentences])
+    sentence_terms = [terms(s.text) for s in sentences]
+    kinds = [column_kind(c) for c in columns]
+    sims, lexical = [], []
+    for column, kind in zip(columns, kinds, strict=True):
+        column_sims = matrix @ column_vectors[column.query]
+        if kind == "task":
+            # What a paper is about is said in its title and at the start of its abstract: a task sentence is close
+            # to the title, and early.
+            position = np.linspace(settings.task_position, 0.0, num=len(sentences))
+            column_sims = column_sims + matrix @ evidence.vector(src.title) + position
+        sims.append([float(x) for x in column_sims])
+        wanted = terms(column.query) - generic_stems()
+        lexical.append([len(wanted & t) / len(wanted) if wanted else 0.0 for t in sentence_terms])
+    picks = fill_cells(
+        sentences,
+        kinds,
+        sims,
+        lexical=lexical,
+        own=own_names(src.title, src.text),
+        cue_weight=settings.cue_weight,
+        lexical_weight=settings.lexical_weight,
+        min_similarity=settings.min_similarity,
+    )
+    return [
+        GridCell(sentences[p.index].text, True, p.score) if p else GridCell(NOT_STATED, False) for p in picks
+    ]
+
+
+def fill(
+    sources: Sequence[Source],
+    columns: Sequence[Column],
+    evidence: Evidence,
+    settings: GridSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[GridRow]:
+    """Every row of a grid: one per source, in order, numbered by the source's ``n``."""
+    queries = list(dict.fromkeys(c.query for c in columns))
+    column_vectors = {q: evidence.vector(q) for q in queries}
+    rows = []
+    for i, src in enumerate(sources, start=1):
+        rows.append(
+            GridRow(
+                src.n,
+                src.paper_id,
+                src.title,
+                src.published,
+                fill_row(evidence, src, columns, settings, column_vectors),
+            )
+        )
+        if progress is not None:
+            progress(i, len(sources))
+    return rows
+
+
+# ------------------------------------------------------------------ columns from people
+
+
+def parse_columns(specs: Sequence[str | Column | dict[str, str]]) -> list[Column]:
+    """Columns from labels, "Label: question" strings, {"label", "question"} dicts or :class:`Column` s; a label
+    given twice is an error (cells are looked up by label)."""
+    out: list[Column] = []
+    for spec in specs:
+        if isinstance(spec, Column):
+            column = spec
+        elif isinstance(spec, dict):
+            if not str(spec.get("label", "")).strip():
+                raise ValueError(f"a column needs a label: {spec!r}")
+            column = Column(
+                " ".join(str(spec["label"]).split()), " ".join(str(spec.get("question") or "").split())
+            )
+        else:
+            column = Column.parse(str(spec))
+        if column.label.lower() in {c.label.lower() for c in out}:
+            raise ValueError(f"column {column.label!r} is given twice")
+        out.append(column)
+    return out
+
+
+def read_columns(path: Path) -> list[Column]:
+    """Columns from a YAML or JSON file: a list of labels / "Label: question" strings / {label, question}
+    mappings, or one mapping {label: question}. Errors name the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: can't read the columns file ({exc})") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ValueError(
+            f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({exc})"
+        ) from None
+    if isinstance(data, dict) and "columns" in data:
+        data = data["columns"]
+    if isinstance(data, dict):
+        data = [{"label": k, "question": v or ""} for k, v in data.items()]
+    if not isinstance(data, list) or not data:
+        raise ValueError(f"{path}: expected a list of columns (or a mapping of label: question)")
+    try:
+        return parse_columns(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+# ------------------------------------------------------------------ output
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def cell_text(cell: GridCell, n: int) -> str:
+    """A cell as people read it: the value (if any), the sentence and the row's marker; or "not stated"."""
+    if not cell.stated:
+        return NOT_STATED
+    sentence = cell.text.rstrip(".")
+    return f"{cell.value} - {sentence} [{n}]" if cell.value else f"{sentence} [{n}]"
+
+
+def grid_markdown(grid: Grid) -> str:
+    """The grid as GitHub Markdown, every row and stated cell cited, then the numbered references."""
+    lines = [
+        "| Paper | " + " | ".join(_md_cell(c.label) for c in grid.columns) + " |",
+        "| --- | " + " | ".join("---" for _ in grid.columns) + " |",
+    ]
+    for r in grid.rows:
+        cells = " | ".join(_md_cell(cell_text(c, r.n)) for c in r.cells)
+        lines.append(f"| {_md_cell(r.title)} [{r.n}] | {cells} |")
+    return "\n".join(lines) + "\n\n" + references(grid)
+
+
+def references(grid: Grid) -> str:
+    """The rows' plain citations, one per line: "[n] Title (date). paper-rag id: ..."."""
+    out = []
+    for r in grid.rows:
+        date = f" ({r.published})" if r.published else ""
+        out.append(f"[{r.n}] {r.title}{date}. paper-rag id: {r.paper_id}")
+    return "\n".join(out)
+
+
+def grid_text(grid: Grid) -> str:
+    """The grid for a terminal: one block per paper, a line per column, then what it covers."""
+    out = []
+    for r in grid.rows:
+        date = f" ({r.published})" if r.published else ""
+        out.append(f"[{r.n}] {r.title}{date}")
+        for column, cell in zip(grid.columns, r.cells, strict=True):
+            out.append(f"    {column.label}: {cell_text(cell, r.n)}")
+        out.append("")
+    cells = len(grid.rows) * len(grid.columns)
+    unstated = sum(1 for r in grid.rows for c in r.cells if not c.stated)
+    where = {
+        "papers": "the papers given",
+        "query": f'the top {len(grid.rows)} papers for "{grid.request}"',
+        "list question": f'the papers that match "{grid.request}" ({grid.checked} checked)',
+        "filters": "every paper the filters accept",
+    }.get(grid.rows_from, grid.rows_from)
+    out.append(
+        f"{len(grid.rows)} papers x {len(grid.columns)} columns ({where}); "
+        f"{unstated} of {cells} cells are not stated in the abstracts."
+    )
+    return "\n".join(out)
+
+
+def grid_csv(grid: Grid) -> str:
+    """The grid as CSV: n, paper, paper_id, date, then one column per grid column (the sentence, or "not stated";
+    a value an LLM normalised goes in an extra "<label> (value)" column when any cell has one)."""
+    with_values = [any(r.cells[j].value for r in grid.rows) for j in range(len(grid.columns))]
+    header = ["n", "paper", "paper_id", "date"]
+    for column, has_value in zip(grid.columns, with_values, strict=True):
+        header.append(column.label)
+        if has_value:
+            header.append(f"{column.label} (value)")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for r in grid.rows:
+        row: list[object] = [r.n, r.title, r.paper_id, r.published or ""]
+        for cell, has_value in zip(r.cells, with_values, strict=True):
+            row.append(cell.text if cell.stated else NOT_STATED)
+            if has_value:
+                row.append(cell.value)
+        writer.writerow(row)
+    return buf.getvalue()

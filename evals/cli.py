@@ -40,7 +40,8 @@ def register(sub: Any) -> None:
         "--dataset",
         default="curated",
         metavar="NAME|PATH",
-        help="curated (default), generated, or a JSONL path",
+        help="curated (default), generated, answers, paraphrase, grid (the extraction grid's gold cells), or a "
+        "JSONL path",
     )
     p.add_argument(
         "--backend",
@@ -80,6 +81,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.k:
         settings = settings.override(retrieval={"k": args.k})
     api.ensure_ingested(settings, notify=lambda msg: print(msg, file=sys.stderr))
+    command = shlex.join(["paper-rag", *sys.argv[1:]])
+    if args.dataset == "grid":
+        from evals import grid_eval
+
+        out = args.out if args.out != DEFAULT_OUT else DEFAULT_OUT.parent / "grid"
+        grid_results = grid_eval.run_grid_eval(settings, args.split)
+        grid_written = grid_eval.write(grid_results, out, command)
+        grid_eval.print_summary(grid_results)
+        print(f"\nwrote {', '.join(str(p) for p in grid_written)}")
+        return 0
 
     def progress(items: Iterable[T], desc: str, total: int) -> Iterable[T]:
         return tqdm(items, desc=desc, total=total, unit="q", file=sys.stderr, disable=args.no_progress)
@@ -93,7 +104,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         split=args.split,
         judge_model=args.judge_model,
         use_judge=not args.no_judge,
-        command=shlex.join(["paper-rag", *sys.argv[1:]]),
+        command=command,
         progress=progress,
     )
     written = write_report(results, args.out)

@@ -194,6 +194,8 @@ _BUILDS_ON = re.compile(
 
 # A number that is a quantity, not part of a name ("CIFAR-10", "GPT-4", "3D") or a year.
 _QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
+# A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
+_BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
 # "on HumanEval", "in MBPP", "across ImageNet": an evaluation on a named thing.
 _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
 # Acronyms that name a field or a kind of model, not a method one could compare with.
@@ -222,7 +224,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
     """How much ``text`` looks like it states a value of ``kind`` (0 when it can't: e.g. a "number" sentence
     without a quantity, a "baseline" sentence without a named method other than the paper's own)."""
     score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
-    if kind == "number" and not _QUANTITY.search(text):
+    if kind == "number" and not (_QUANTITY.search(text) or _BIG_O.search(text)):
         return 0.0
     if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):
         return 0.0

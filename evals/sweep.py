@@ -55,15 +55,22 @@ def grid(specs: Sequence[str]) -> list[dict[str, dict[str, Any]]]:
 
 
 def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "hybrid") -> dict[str, float]:
-    """Mean R@1/5/10 and MRR of ``mode`` over the records (papers ranked to depth 10)."""
+    """Mean R@1/5/10 and MRR of ``mode`` over the records (papers ranked to depth 10), and R@1 over the
+    single-paper records alone ("r@1 single": the share whose one gold paper ranks first)."""
     sums = {"recall@1": 0.0, "recall@5": 0.0, "recall@10": 0.0, "mrr": 0.0}
+    single = [0, 0]  # top-1 hits, single-paper records
     for r in records:
         titles = [h.title for h in api.search(r["question"], k=10, mode=mode, settings=settings).hits]
         sums["recall@1"] += m.recall_at_k(titles, r["gold_titles"], 1) or 0.0
         sums["recall@5"] += m.recall_at_k(titles, r["gold_titles"], 5) or 0.0
         sums["recall@10"] += m.recall_at_k(titles, r["gold_titles"], 10) or 0.0
         sums["mrr"] += m.mrr(titles, r["gold_titles"]) or 0.0
-    return {k: v / max(len(records), 1) for k, v in sums.items()}
+        if len(r["gold_titles"]) == 1:
+            single[0] += int(m.recall_at_k(titles, r["gold_titles"], 1) == 1.0)
+            single[1] += 1
+    out = {k: v / max(len(records), 1) for k, v in sums.items()}
+    out["r@1 single"] = single[0] / max(single[1], 1)
+    return out
 
 
 ANSWER_COLUMNS = (

@@ -217,11 +217,48 @@ class RetrievalSettings(BaseModel):
         description="Cosine similarity treated as zero relevance in 'convex' fusion (about where unrelated "
         "text sits for the embedder); cosines are normalised from it to the best candidate's.",
     )
-    mmr_lambda: float = Field(
-        0.7,
+    coverage_shift: float = Field(
+        1.0,
         ge=0.0,
         le=1.0,
-        description="MMR trade-off between relevance (1.0) and diversity (0.0) across papers.",
+        description="Per-query weighting in 'convex' fusion from how much of the query BM25's best chunk holds "
+        "(its share of the query's idf weight, rag.lexical.LexicalIndex.coverage): above coverage_floor, the "
+        "dense weight shrinks by up to this share (all of it at full coverage), so a query that quotes one "
+        "abstract isn't outvoted by chunks that are merely on its topic. 0 = off. 1.0 with floor 0.2 lifted "
+        "the answers dev split (single-paper R@1 0.901 -> 0.931) and left the paraphrase dev split unchanged.",
+    )
+    coverage_floor: float = Field(
+        0.2,
+        ge=0.0,
+        lt=1.0,
+        description="The coverage below which coverage_shift does nothing (paraphrases share few of the "
+        "abstract's words and read below it); from here to full coverage the shift grows linearly. Below 0.2 "
+        "the paraphrase dev split loses R@1.",
+    )
+    title_match: Literal["off", "max", "mix"] = Field(
+        "off",
+        description="Match the query against one vector per paper's title as well as its chunks (rag.titles): "
+        "a chunk's cosine becomes max(chunk, title) ('max') or (1 - title_weight) x chunk + title_weight x "
+        "title ('mix') before fusion, and the title_candidates papers with the closest titles join the "
+        "candidates. 'off' skips the title vectors entirely. Off because neither form won on the paraphrase dev "
+        "split (evals/README.md, 'Title vectors').",
+    )
+    title_weight: float = Field(
+        0.3, ge=0.0, le=1.0, description="Weight of the title cosine when title_match is 'mix'."
+    )
+    title_candidates: int = Field(
+        10,
+        ge=0,
+        le=200,
+        description="Papers with the closest titles added to the candidates (title_match on).",
+    )
+    mmr_lambda: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="MMR trade-off between relevance (1.0) and diversity (0.0) across papers. Swept under convex "
+        "fusion: 0.9 ties 0.7 on the paraphrase dev split and is best on the answers dev split's lists and "
+        "compares (R@5 0.921 vs 0.906; 1.0, no diversity, reads 0.909).",
     )
 
 

@@ -45,15 +45,21 @@ def _tokenize(texts: list[str], *, progress: bool = False) -> Any:
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=progress)
 
 
-def index_dir(settings: Settings) -> Path:
-    """Where the BM25 index of ``settings``' collection and store location lives."""
+def derived_dir(settings: Settings, kind: str) -> Path:
+    """Where an index derived from ``settings``' collection and store location lives (``kind``: "bm25", ...)."""
     where = settings.chroma_url or str(settings.chroma_path.resolve())
     digest = hashlib.sha256(where.encode()).hexdigest()[:8]
-    return settings.home / "bm25" / f"{settings.collection_name()}-{digest}"
+    return settings.home / kind / f"{settings.collection_name()}-{digest}"
+
+
+def index_dir(settings: Settings) -> Path:
+    """Where the BM25 index of ``settings``' collection and store location lives."""
+    return derived_dir(settings, "bm25")
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive OS file lock on ``path`` (released if the process dies)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -61,6 +67,16 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def replace_folder(tmp: Path, folder: Path) -> None:
+    """Put the finished ``tmp`` folder at ``folder`` (a rename, so readers never see half of it)."""
+    old = folder.with_name(folder.name + ".old")
+    if folder.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 class LexicalIndex:
@@ -117,12 +133,7 @@ class LexicalIndex:
                 "built": time.strftime("%Y-%m-%d %H:%M:%S"),
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-            old = folder.with_name(folder.name + ".old")
-            if folder.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
+            replace_folder(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -143,7 +154,7 @@ class LexicalIndex:
         manifest = cls.read_manifest(folder)
         if manifest is not None and manifest["version"] == version:
             return cls(folder, manifest)
-        with _locked(folder.with_name(folder.name + ".lock")):
+        with locked(folder.with_name(folder.name + ".lock")):
             manifest = cls.read_manifest(folder)  # another process may have built it meanwhile
             if manifest is not None and manifest["version"] == version:
                 return cls(folder, manifest)
@@ -235,7 +246,45 @@ class LexicalIndex:
             out[s] = 1.0 if df == 0 else min(math.log((self.size + 1) / (df + 0.5)) / top, 0.999)
         return out
 
-    def _query_tokens(self, query: str) -> list[str]:
+    def coverage(self, query: str, chunk_id: str) -> float:
+        """The share of ``query``'s term weight that the chunk ``chunk_id`` holds, in [0, 1].
+
+        Each distinct query term weighs its idf; a term no chunk holds weighs the most (it is rarest), so a query
+        whose words the collection lacks reads low whatever chunk is asked about. A query lifted from one chunk
+        reads near 1, a paraphrase that shares a few incidental words with it reads low: how far BM25's best
+        match can be trusted (:func:`rag.retrieval.convex_fusion`).
+        """
+        if self.bm25 is None:
+            return 0.0
+        terms = list(dict.fromkeys(self._query_tokens(query, known_only=False)))
+        pos = self._position(chunk_id)
+        if not terms or pos is None:
+            return 0.0
+        freqs = self.doc_freqs(terms)
+        vocab = self.bm25.vocab_dict
+        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        total = held = 0.0
+        for term in terms:
+            idf = math.log((self.size + 1) / (freqs[term] + 0.5))
+            total += idf
+            tid = vocab.get(term)
+            column = (
+                indices[indptr[tid] : indptr[tid + 1]] if tid is not None and tid + 1 < len(indptr) else []
+            )
+            if np.any(np.asarray(column) == pos):
+                held += idf
+        return held / total if total > 0 else 0.0
+
+    def _position(self, chunk_id: str) -> int | None:
+        """The row of ``chunk_id`` in the index (ids are sorted), or None."""
+        key = chunk_id.encode()
+        if not self.size or len(key) > self.ids.dtype.itemsize:
+            return None
+        wanted = np.array([key], dtype=self.ids.dtype)
+        pos = int(np.searchsorted(self.ids, wanted)[0])
+        return pos if pos < self.size and self.ids[pos] == wanted[0] else None
+
+    def _query_tokens(self, query: str, *, known_only: bool = True) -> list[str]:
         import bm25s
 
         tokens = bm25s.tokenize(
@@ -243,7 +292,7 @@ class LexicalIndex:
         )
         assert self.bm25 is not None
         vocab = self.bm25.vocab_dict
-        return [t for t in tokens[0] if t in vocab]
+        return [t for t in tokens[0] if t in vocab or not known_only]
 
     def top(self, query: str, n: int, weight: np.ndarray | None) -> tuple[list[str], np.ndarray | None]:
         """The ids of the best ``n`` chunks with a positive score, best first, and all chunks' scores."""

@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (Chroma) + BM25 (bm25s, :mod:`rag.lexical`), fused, grouped by paper, diversified.
 
 Both sides rank chunks, then a fusion (``Settings.retrieval.fusion``) scores each candidate: reciprocal rank
-(``sum 1 / (rrf_k + rank)``) or a convex combination of normalised scores (:func:`convex_fusion`). Chunks are then
+(``sum 1 / (rrf_k + rank)``) or a convex combination of normalised scores (:func:`convex_fusion`). Optionally the
+query is also matched against one vector per paper's title (:mod:`rag.titles`, ``title_match``). Chunks are then
 grouped by paper so a paper appears once, with its best chunks, and papers are picked by MMR over their best-chunk
 vectors so that near-duplicate papers don't crowd out the others on compare and list questions.
 
@@ -24,6 +25,7 @@ from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError
 from rag.lexical import LexicalIndex, LexicalSide
 from rag.store import PaperStore
+from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
 
@@ -35,10 +37,14 @@ class Retriever:
         self.store = store or PaperStore(settings)
         self.embedder = embedder or get_embedder(settings)
         self.lexical = LexicalSide(self.store, settings)
+        self.titles = TitleSide(
+            self.store, settings, self.embedder
+        )  # loaded on the first search that uses it
 
     def refresh(self) -> None:
-        """Re-check the BM25 index against the store on the next search (after an ingest in this process)."""
+        """Re-check the derived indexes against the store on the next search (after an ingest in this process)."""
         self.lexical.refresh()
+        self.titles.refresh()
 
     def _where(self, filters: SearchFilters | None) -> dict | None:
         if filters is None or not filters.active():
@@ -82,7 +88,7 @@ class Retriever:
         index = self.lexical.index()
         if index.size == 0:
             raise IndexEmptyError(self.store.name)
-        qvec = self.embedder.embed_batch([query])[0]
+        qvec = query_vec = self.embedder.embed_batch([query])[0]
         t_embed = time.perf_counter()
         where = self._where(filters)
         dense = self.store.query(qvec, n, where=where) if mode != "bm25" else []
@@ -103,12 +109,26 @@ class Retriever:
         found: dict[str, tuple[str, dict[str, Any]]] = {h.chunk_id: (h.text, h.metadata) for h in dense}
         found.update(self.store.get_chunks([cid for cid in lexical if cid not in found]))
         cosine = {h.chunk_id: h.score for h in dense}
+        by_title: list[str] = []  # first chunks of the papers with the closest titles, best first
+        title_cos: dict[str, float] = {}  # candidate chunk -> its paper's title cosine
+        t_titles = time.perf_counter()
+        if mode == "hybrid" and opts.title_match != "off":
+            by_title, title_cos = self._title_candidates(query_vec, filters, opts.title_candidates, found)
+        titles_ms = (time.perf_counter() - t_titles) * 1000
         if mode == "hybrid" and opts.fusion == "convex":
+            coverage = index.coverage(query, lexical[0]) if opts.coverage_shift and lexical else 0.0
             fused = convex_fusion(
-                cosine, self._missing_cosines(lexical, cosine, qvec), index, bm25_scores, lexical, opts
+                cosine,
+                self._missing_cosines([*lexical, *by_title], cosine, qvec),
+                index,
+                bm25_scores,
+                lexical,
+                opts,
+                title_cosine=title_cos,
+                coverage=coverage,
             )
         else:
-            fused = rrf_fusion([h.chunk_id for h in dense], lexical, opts.rrf_k)
+            fused = rrf_fusion([h.chunk_id for h in dense], lexical, opts.rrf_k, by_title)
         bm25_rank = {cid: r for r, cid in enumerate(lexical)}
 
         papers: dict[str, PaperHit] = {}
@@ -137,7 +157,8 @@ class Retriever:
             "embed": (t_embed - t0) * 1000,
             "dense": (t_dense - t_embed) * 1000,
             "bm25": (t_bm25 - t_dense) * 1000,
-            "fuse": (t_end - t_bm25) * 1000,
+            "titles": titles_ms,
+            "fuse": (t_end - t_bm25) * 1000 - titles_ms,
             "total": (t_end - t0) * 1000,
         }
         return SearchResult(query, chosen, timings)
@@ -156,9 +177,38 @@ class Retriever:
         return self.lexical.index().rarity(stems)
 
     def _missing_cosines(self, ids: list[str], known: dict[str, float], qvec: np.ndarray) -> dict[str, float]:
-        """Cosine similarity to the query of the lexical candidates the dense side didn't return."""
-        missing = [cid for cid in ids if cid not in known]
+        """Cosine similarity to the query of the lexical (and title) candidates the dense side didn't return."""
+        missing = list(dict.fromkeys(cid for cid in ids if cid not in known))
         return {cid: float(vec @ qvec) for cid, vec in self.store.embeddings(missing).items()}
+
+    def _title_candidates(
+        self,
+        query_vec: np.ndarray,
+        filters: SearchFilters | None,
+        n: int,
+        found: dict[str, tuple[str, dict[str, Any]]],
+    ) -> tuple[list[str], dict[str, float]]:
+        """(first chunks of the ``n`` papers whose titles are closest to the query and pass ``filters``, best
+        first; every candidate chunk's title cosine). Adds the new chunks to ``found``."""
+        titles = self.titles.index()
+        cos = titles.cosines(query_vec)
+        allowed = None
+        if filters is not None and filters.active():
+            ids = self.lexical.index().allowed_papers(filters, self.store)
+            allowed = set(ids) if ids is not None else None
+        # Over-fetch when filtering: a year filter is checked on the chunks' metadata below.
+        rows = titles.top(cos, n * 2 if filters is not None and filters.active() else n, allowed)
+        wanted = [titles.chunk_ids[i] for i in rows]
+        found.update(self.store.get_chunks([cid for cid in wanted if cid not in found]))
+        chosen = [
+            cid for cid in wanted if cid in found and (filters is None or filters.accepts(found[cid][1]))
+        ]
+        per_chunk: dict[str, float] = {}
+        for cid, (_, meta) in found.items():
+            row = titles.row.get(meta.get("paper_id", ""))
+            if row is not None:
+                per_chunk[cid] = float(cos[row])
+        return chosen[:n], per_chunk
 
     def _mmr(self, ranked: list[PaperHit], k: int, lam: float) -> list[PaperHit]:
         """Maximal marginal relevance over papers: relevance = fused score, redundancy = best-chunk cosine."""
@@ -204,10 +254,13 @@ def shared_retriever(settings: Settings) -> Retriever:
 # ------------------------------------------------------------------ fusion
 
 
-def rrf_fusion(dense: list[str], lexical: list[str], rrf_k: int) -> dict[str, float]:
-    """Reciprocal rank fusion: each list gives ``1 / (rrf_k + rank)`` to the chunks it ranks."""
+def rrf_fusion(
+    dense: list[str], lexical: list[str], rrf_k: int, titles: list[str] | None = None
+) -> dict[str, float]:
+    """Reciprocal rank fusion: each list (and ``titles``, first chunks by title match) gives ``1 / (rrf_k +
+    rank)`` to the chunks it ranks."""
     fused: dict[str, float] = {}
-    for ranking in (dense, lexical):
+    for ranking in (dense, lexical, titles or []):
         for rank, cid in enumerate(ranking):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
     return fused
@@ -220,22 +273,35 @@ def convex_fusion(
     bm25_scores: np.ndarray | None,
     lexical: list[str],
     opts: RetrievalSettings,
+    *,
+    title_cosine: dict[str, float] | None = None,
+    coverage: float = 0.0,
 ) -> dict[str, float]:
     """A convex combination of normalised scores over the union of both sides' candidates.
 
     Every candidate gets both of its scores (a BM25 score is looked up for dense candidates; a cosine is computed
-    for lexical ones), each normalised by its side's maximum over the candidates (BM25 from 0, cosine from the
-    ``cosine_floor``, where unrelated text sits for this embedder); then ``dense_weight * dense + (1 -
-    dense_weight) * bm25``. Unlike rank fusion, a weak BM25 match of a chunk the embedder finds close can't
-    outvote it, and a flat BM25 ranking (no query term is rare) adds little.
+    for lexical ones and for the ``extra_cosine`` candidates, such as papers found by title), each normalised by
+    its side's maximum over the candidates (BM25 from 0, cosine from the ``cosine_floor``, where unrelated text
+    sits for this embedder); then ``dense_weight * dense + (1 - dense_weight) * bm25``. Unlike rank fusion, a weak
+    BM25 match of a chunk the embedder finds close can't outvote it, and a flat BM25 ranking (no query term is
+    rare) adds little.
+
+    ``title_cosine`` (chunk -> its paper's title cosine) joins the dense side as ``opts.title_match`` says.
+    ``coverage`` is the share of the query BM25's best chunk holds (:meth:`rag.lexical.LexicalIndex.coverage`):
+    above ``opts.coverage_floor`` it moves weight from the dense side to BM25 (``opts.coverage_shift``).
     """
     cos = {**extra_cosine, **cosine}
-    ids = list(dict.fromkeys([*cosine, *lexical]))
+    ids = list(dict.fromkeys([*cosine, *lexical, *extra_cosine]))
     if not ids:
         return {}
     bm = index.scores_of(ids, bm25_scores)
     floor = opts.cosine_floor
-    d = np.array([max(cos.get(cid, floor), floor) - floor for cid in ids], dtype=np.float64)
+    raw = np.array([cos.get(cid, floor) for cid in ids], dtype=np.float64)
+    if title_cosine and opts.title_match != "off":
+        t = np.array([title_cosine.get(cid, floor) for cid in ids], dtype=np.float64)
+        tw = opts.title_weight
+        raw = np.maximum(raw, t) if opts.title_match == "max" else (1 - tw) * raw + tw * t
+    d = np.maximum(raw, floor) - floor
     d = d / d.max() if d.max() > 0 else d
     b = bm / bm.max() if bm.size and bm.max() > 0 else np.zeros(len(ids))
     w = opts.dense_weight
@@ -246,4 +312,7 @@ def convex_fusion(
         dense_top = sorted(cosine, key=lambda c: -cosine[c])[:top]
         agreement = len(set(dense_top) & set(lexical[:top])) / top
         w = w + opts.adaptive * (1 - w) * (1 - agreement)
+    if opts.coverage_shift and coverage > opts.coverage_floor:
+        # A query that BM25's best chunk holds nearly all of (a quoted passage) is BM25's to rank.
+        w = w * (1 - opts.coverage_shift * (coverage - opts.coverage_floor) / (1 - opts.coverage_floor))
     return {cid: float(w * d[i] + (1 - w) * b[i]) for i, cid in enumerate(ids)}

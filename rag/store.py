@@ -291,6 +291,11 @@ class PaperStore:
         ]
         return sorted(found, key=lambda p: p.title.lower())
 
+    def titles(self) -> Iterator[tuple[str, str, str]]:
+        """Every stored paper as (paper id, its first chunk's id, title): the corpus for title vectors."""
+        for chunk_id, meta, _ in self._iter_metadatas(where={"chunk_index": 0}):
+            yield meta["paper_id"], chunk_id, meta.get("title", "")
+
     def chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every chunk as (id, text, metadata): the corpus for BM25."""
         for chunk_id, meta, doc in self._iter_metadatas(include_documents=True):

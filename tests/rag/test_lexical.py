@@ -108,3 +108,37 @@ def test_retriever_hybrid_convex_finds_both_sides(toy: Settings) -> None:
     convex = toy.override(retrieval={"fusion": "convex"})
     hits = Retriever(convex).search("which work routes tokens to experts?", k=2).hits
     assert hits[0].title == "Sparse Routing for Small Language Models"
+
+
+def test_coverage_is_the_share_of_the_query_weight_a_chunk_holds(toy: Settings) -> None:
+    store = PaperStore(toy)
+    index = LexicalIndex.open(store, toy, store.version())
+    routing, forests = "arxiv:2405.00001#0", "arxiv:2405.00002#0"
+    assert index.coverage("route each token to two of eight experts", routing) == pytest.approx(1.0)
+    assert index.coverage("route each token to two of eight experts", forests) == 0.0
+    # "quantile forests" is held, "gradient boosting" is in no chunk: the terms no chunk holds weigh most.
+    half = index.coverage("quantile forests for gradient boosting", forests)
+    assert 0.2 < half < 0.8
+    assert index.coverage("nothing here matches", routing) == 0.0
+    assert index.coverage("quantile forests", "no-such-chunk#0") == 0.0
+
+
+def test_full_coverage_hands_the_ranking_to_bm25(toy: Settings) -> None:
+    store = PaperStore(toy)
+    index = LexicalIndex.open(store, toy, store.version())
+    routing, forests = "arxiv:2405.00001#0", "arxiv:2405.00002#0"
+    ids, scores = index.top("quantile forests", 5, None)
+    cos = {routing: 0.8, forests: 0.4}  # the dense side prefers the other paper
+    opts = toy.retrieval.model_copy(
+        update={"dense_weight": 0.7, "cosine_floor": 0.0, "coverage_shift": 1.0, "coverage_floor": 0.2}
+    )
+    plain = convex_fusion(cos, {}, index, scores, ids, opts, coverage=0.1)  # below the floor: as before
+    assert plain == pytest.approx({routing: 0.7, forests: 0.35 + 0.3})
+    quoted = convex_fusion(cos, {}, index, scores, ids, opts, coverage=1.0)  # dense weight 0
+    assert quoted == pytest.approx({routing: 0.0, forests: 1.0})
+    halfway = convex_fusion(cos, {}, index, scores, ids, opts, coverage=0.6)  # w = 0.7 x (1 - 0.5)
+    assert halfway == pytest.approx({routing: 0.35, forests: 0.35 * 0.5 + 0.65})
+    off = convex_fusion(
+        cos, {}, index, scores, ids, opts.model_copy(update={"coverage_shift": 0.0}), coverage=1.0
+    )
+    assert off == plain

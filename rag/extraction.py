@@ -150,17 +150,6 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
             2.0,
         ),
     ],
-    "baseline": [
-        (
-            re.compile(
-                r"\b(?:outperform\w*|surpass\w*|compared (?:to|with)|than|over|versus|vs\.?|beat\w*|relative to|"
-                r"baselines?|improv\w* (?:on|over|upon)|match\w*|rival\w*|comparable (?:to|with)|against|"
-                r"on par with|exceed\w*|(?:variant|extension|generali[sz]ation) of|builds? (?:on|upon)|based on)\b",
-                _I,
-            ),
-            2.0,
-        ),
-    ],
     "code": [
         (re.compile(r"github|https?://", _I), 2.0),
         (
@@ -182,7 +171,7 @@ MIN_CUE = {
     "task": 0.0,
     "parameters": 2.0,
     "hardware": 2.0,
-    "baseline": 3.0,
+    "baseline": 2.0,
     "code": 1.0,
     "license": 2.0,
     "generic": 0.0,
@@ -196,6 +185,30 @@ _BUILDS_ON = re.compile(
 _QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
 _BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
+_METHOD = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?(?:propose|introduce|present|develop)", _I)
+# A comparison with something: its object (the words after it) may be a baseline.
+_COMPARED = re.compile(
+    r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
+    r"compared? (?:it |them |this |our \w+ )?(?:to|with|against)|comparable (?:to|with)|competitive with|on par with|"
+    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|more \w+|less \w+) than|"
+    r"improv\w* (?:over|upon)|gains? over|relative to|versus|vs\.?|rivals?|"
+    r"(?:variant|extension|generali[sz]ation) of|builds? (?:on|upon))\s+",
+    _I,
+)
+_CLAUSE_END = re.compile(
+    r"[.;:)]|,\s*(?:we|which|while|but|whereas|thus|thereby|and thus|showing|i\.e\.)\b", _I
+)
+# Words that stand for "the others" or a measure, not for a method one could name.
+_NOT_A_BASELINE = frozenset(
+    """a an the this that these those its their our all other others several many most some any each both
+    existing previous prior state-of-the-art sota strong strongest simple naive competing competitive standard
+    conventional traditional current recent popular alternative alternatives counterpart counterparts leading
+    best classical common typical well-known widely used baseline baselines method methods approach approaches
+    model models technique techniques algorithm algorithms system systems solution solutions work works one ones
+    framework frameworks performance accuracy results result quality efficiency speed cost times time number
+    previously existing-methods human humans expert experts random guess guessing chance significantly substantially
+    considerably much far by up to over of in on with and or as well""".split()
+)
 # "on HumanEval", "in MBPP", "across ImageNet": an evaluation on a named thing.
 _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
 # Acronyms that name a field or a kind of model, not a method one could compare with.
@@ -235,8 +248,26 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
             return 0.0
         return score + len(_ON_NAME.findall(text)) + 0.5 * min(len(named), 3)
     if kind == "baseline":
-        named = _names(text, own_names or set())
-        return score + len(named) if named and score else 0.0
+        return _baseline_cue(text, own_names or set())
+    return score
+
+
+def _baseline_cue(text: str, own: set[str]) -> float:
+    """A baseline is what a comparison is made with: 2 for each comparison ("outperforms", "superior to", "faster
+    than", "a variant of") whose object is specific, plus 1 for each name in those objects. A specific object has
+    a name ("GPT-3.5", "LTR"), "such as ..." / "including ...", or a content word that isn't a stand-in for
+    "the others" ("outperforms existing methods" names no baseline; "faster than stochastic gradient descent" does).
+    """
+    score = 0.0
+    for m in _COMPARED.finditer(text):
+        # The object ends with its clause: at a stop, a closing parenthesis, or ", we / which / while ...".
+        tail = _CLAUSE_END.split(text[m.end() : m.end() + 120], maxsplit=1)[0]
+        obj = " ".join(tail.split()[:12])
+        names = _names(obj, own)
+        listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
+        content = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", obj)[:8] if w.lower() not in _NOT_A_BASELINE]
+        if names or listed or content:
+            score += 2.0 + min(len(names), 3)
     return score
 
 
@@ -310,6 +341,8 @@ def fill_cells(
     for j in order:
         kind = kinds[j]
         blocked: set[int] = set()
+        if kind == "baseline" and len(sentences) > 2 and not _METHOD.search(sentences[0].text):
+            blocked = {0}  # an opening sentence of background: what it compares is not this paper's baseline
         if kind in _STORY:
             start = min(used) + 1 if used else 1
             blocked = used | set(range(start)) if kind != "approach" else set(used)
@@ -351,7 +384,7 @@ def own_names(title: str, abstract: str) -> set[str]:
         if not _BUILDS_ON.search(m.group(0)):
             own.add(m.group(1).rstrip(".,;").lower())
             tail = abstract[m.end() : m.end() + 40]
-            own.update(a.lower() for a in re.findall(r"^\s*\(([A-Z][\w-]+)\)", tail))
+            own.update(a.lower() for a in re.findall(r"^\s*(?:[\w-]+\s+){0,3}\(([A-Z][\w-]+)\)", tail))
     ours = re.findall(r"\b[Oo]ur\s+([A-Z][\w+.-]*[A-Z0-9][\w+-]*|[A-Z][a-z]+-[A-Z]\w*)", abstract)
     own.update(m.lower() for m in ours)
     return own

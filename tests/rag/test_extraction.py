@@ -1,0 +1,345 @@
+"""Extraction grids: column kinds, what each kind of value looks like, rows from every source, and the outputs.
+
+The rules are tested on sentences written for the purpose; the grid itself on the bundled store (462 papers), with
+cells checked against the stored abstracts, and ``paper-rag grid`` as a real subprocess.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag import api
+from rag.config import Settings
+from rag.errors import RagError
+from rag.evidence import Sentence
+from rag.extraction import (
+    column_kind,
+    cue,
+    fill_cells,
+    own_names,
+    parse_columns,
+    read_columns,
+)
+from rag.text import split_sentences
+from rag.types import NOT_STATED, Column, SearchFilters
+
+# ------------------------------------------------------------------ columns
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind"),
+    [
+        ("Dataset", "data"),
+        ("Data / benchmarks", "data"),
+        ("Model size: How many parameters does the model have?", "parameters"),
+        ("Compute: What hardware or compute budget is used?", "hardware"),
+        ("GPU", "hardware"),
+        ("Baseline: Which baseline or prior method does it compare against or improve on?", "baseline"),
+        ("Main result: What is the main quantitative result?", "number"),
+        ("Key results", "results"),
+        ("Approach", "approach"),
+        ("Task: What problem or task does the paper address?", "task"),
+        ("Code", "code"),
+        ("License", "license"),
+        ("Attack type: What kind of attack?", "generic"),
+    ],
+)
+def test_a_column_kind_comes_from_its_label_and_question(spec: str, kind: str) -> None:
+    assert column_kind(Column.parse(spec)) == kind
+
+
+def test_columns_parse_from_strings_dicts_and_columns() -> None:
+    cols = parse_columns(["Dataset", "Model size:  How many   parameters?", {"label": "GPU"}, Column("Task")])
+    assert [(c.label, c.question) for c in cols] == [
+        ("Dataset", ""),
+        ("Model size", "How many parameters?"),
+        ("GPU", ""),
+        ("Task", ""),
+    ]
+    assert cols[0].query == "What is the dataset?" and cols[1].query == "How many parameters?"
+    with pytest.raises(ValueError, match="given twice"):
+        parse_columns(["Dataset", "dataset: which data?"])
+    with pytest.raises(ValueError, match="needs a label"):
+        parse_columns([": a question without a label"])
+
+
+def test_columns_files_yaml_json_and_errors_name_the_file(tmp_path: Path) -> None:
+    yml = tmp_path / "cols.yaml"
+    yml.write_text("- Dataset\n- label: Model size\n  question: How many parameters?\n", encoding="utf-8")
+    assert [c.label for c in read_columns(yml)] == ["Dataset", "Model size"]
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("Dataset:\nCompute: What hardware is used?\n", encoding="utf-8")
+    assert [(c.label, c.question) for c in read_columns(mapping)] == [
+        ("Dataset", ""),
+        ("Compute", "What hardware is used?"),
+    ]
+    js = tmp_path / "cols.json"
+    js.write_text(json.dumps({"columns": ["Baseline", {"label": "Task"}]}), encoding="utf-8")
+    assert [c.label for c in read_columns(js)] == ["Baseline", "Task"]
+    for name, text, message in [
+        ("bad.json", "{not json", "not valid JSON"),
+        ("bad.yaml", "- [unclosed", "not valid YAML"),
+        ("empty.yaml", "", "expected a list"),
+        ("dup.yaml", "- A\n- a\n", "given twice"),
+    ]:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=message) as info:
+            read_columns(path)
+        assert str(path) in str(info.value)
+    with pytest.raises(ValueError, match="can't read"):
+        read_columns(tmp_path / "missing.yaml")
+
+
+# ------------------------------------------------------------------ what a kind of value looks like
+
+
+def test_data_needs_a_name_other_than_the_papers_own() -> None:
+    assert cue("data", "Experiments on HumanEval, MBPP and xCodeEval show gains.") >= 2
+    assert cue("data", "We evaluate on several benchmarks and datasets.") == 0
+    assert cue("data", "Through experimentation with popular LLMs, beyond traditional benchmarks.") == 0
+    own = own_names("FunBench: a benchmark", "We introduce FunBench, a dataset of functions.")
+    assert cue("data", "FunBench is a dataset of 500 functions.", own) == 0
+
+
+def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
+    assert cue("number", "It improves accuracy by 4.2% over the baseline.") > 0
+    assert cue("number", "The method achieves a rate of O(k^{-3}).") > 0
+    for text in (
+        "We achieve strong results on CIFAR-10 with GPT-4.",
+        "Since 2019, methods have improved.",
+        "We propose two constraints: 1) an inter-token one; and 2) a self-attention one that improves quality.",
+    ):
+        assert cue("number", text) == 0, text
+
+
+def test_parameter_counts_are_not_data_sizes() -> None:
+    assert cue("parameters", "We train a 7B model and a 1.3 billion parameter model.") >= 2
+    assert cue("parameters", "Our 150M parameter LM matches larger ones.") >= 2
+    assert cue("parameters", "We collect 1.5M images and 20M tokens.") == 0
+
+
+def test_hardware_is_hardware() -> None:
+    assert cue("hardware", "It takes 20 seconds on a single A100 GPU.") >= 2
+    assert cue("hardware", "Training used 512 TPU-hours.") >= 2
+    assert cue("hardware", "It reaches state-of-the-art results for the on-device model class.") == 0
+
+
+def test_a_baseline_is_a_specific_thing_compared_with() -> None:
+    own = own_names("FunCoder: ...", "We propose FunCoder, a framework.")
+    assert cue("baseline", "FunCoder outperforms GPT-3.5 by 9.8%.", own) >= 2
+    assert cue("baseline", "Our method is faster than stochastic gradient descent.", own) >= 2
+    assert cue("baseline", "It surpasses strong baselines, such as DPO and RSO.", own) >= 2
+    assert cue("baseline", "We propose a new variant of AMSGrad, a popular optimizer.", own) >= 2
+    for text in (
+        "FunCoder outperforms existing state-of-the-art methods.",
+        "Our approach is better than a random guess, we show.",
+        "The distribution of exceedance times is computed.",
+        "We compare favourably.",
+    ):
+        assert cue("baseline", text, own) == 0, text
+
+
+def test_own_names_are_what_the_paper_defines_not_what_it_builds_on() -> None:
+    abstract = (
+        "We propose PQ Index (PQI) to measure compressibility. We propose a new variant of AMSGrad. "
+        "Our Schedule-Free approach needs no schedule."
+    )
+    own = own_names("Pruning from a sparsity perspective", abstract)
+    assert {"pq", "pqi", "schedule-free"} <= own
+    assert "amsgrad" not in own
+    assert "sophia" in own_names("Sophia: A Scalable Optimizer", "")
+
+
+def _sentences(*texts: str) -> list[Sentence]:
+    return [Sentence(1, t) for t in texts]
+
+
+def test_story_columns_come_after_the_method_sentence_and_compare_cells_differ() -> None:
+    s = _sentences(
+        "Large models have achieved 90% accuracy on many tasks.",  # background with a number
+        "We propose Foo, a method for sparse attention.",
+        "On ImageNet and COCO benchmarks, Foo improves accuracy by 3.1%.",
+    )
+    kinds = ["approach", "number", "data"]
+    sims = [[0.1, 0.2, 0.3]] * 3
+    grid_picks = fill_cells(s, kinds, sims)
+    assert [p.index if p else None for p in grid_picks] == [1, 2, 2]  # a grid may quote one sentence twice
+    compare_picks = fill_cells(s, kinds, sims, distinct=True)
+    assert [p.index if p else None for p in compare_picks] == [1, 2, None]  # a compare table never does
+    # Without a method sentence, the opening sentence still isn't a result.
+    assert fill_cells(s[:1] + s[2:], ["number"], [[0.9, 0.1]])[0].index == 1
+
+
+# ------------------------------------------------------------------ the grid on the bundled store
+
+
+def _sentences_of(abstract: str) -> set[str]:
+    return set(split_sentences(abstract))
+
+
+COLUMNS = [
+    "Dataset",
+    "Model size: How many parameters does the model have?",
+    "Compute: What hardware or compute budget is used?",
+]
+
+
+def test_a_grid_of_named_papers_quotes_their_own_sentences(bundled_settings: Settings) -> None:
+    papers = api.papers(settings=bundled_settings)
+    picked = [papers[i] for i in range(0, 40, 4)]  # 10 papers, by id
+    grid = api.grid([p.paper_id for p in picked], columns=COLUMNS, settings=bundled_settings)
+    assert [r.paper_id for r in grid.rows] == [p.paper_id for p in picked]
+    assert [r.n for r in grid.rows] == list(range(1, 11))
+    assert [c.label for c in grid.columns] == ["Dataset", "Model size", "Compute"]
+    abstracts = {p.paper_id: p.abstract for p in picked}
+    stated = 0
+    for row in grid.rows:
+        assert len(row.cells) == 3
+        for cell in row.cells:
+            if cell.stated:
+                stated += 1
+                assert cell.text in _sentences_of(abstracts[row.paper_id])
+            else:
+                assert cell.text == NOT_STATED
+    assert 0 < stated < 30  # some stated, and "not stated" said where the abstracts don't say
+
+
+def test_rows_from_titles_a_query_a_list_question_and_filters(bundled_settings: Settings) -> None:
+    by_title = api.grid(["FlashAttention", "Monarch"], settings=bundled_settings)
+    assert len(by_title.rows) == 2 and all("FlashAttention" in by_title.rows[0].title for _ in [0])
+    assert [c.label for c in by_title.columns] == [c.label for c in api.DEFAULT_GRID_COLUMNS]
+
+    query = api.grid(query="diffusion models for image generation", limit=7, settings=bundled_settings)
+    assert query.rows_from == "query" and len(query.rows) == 7
+    top = api.search("diffusion models for image generation", k=7, settings=bundled_settings)
+    assert [r.paper_id for r in query.rows] == [h.paper_id for h in top.hits]
+
+    listed = api.grid(
+        list_question="Which papers study jailbreak attacks on LLMs?", settings=bundled_settings
+    )
+    assert listed.rows_from == "list question" and listed.checked >= len(listed.rows) >= 2
+    assert all(
+        "jailbreak" in (r.title + api.find_paper(r.paper_id, bundled_settings).abstract).lower()
+        for r in listed.rows
+    )
+
+    yearly = api.grid(
+        filters=SearchFilters(year_from=2019, year_to=2019, include_undated=False), settings=bundled_settings
+    )
+    in_2019 = api.papers(
+        settings=bundled_settings, filters=SearchFilters(year_from=2019, year_to=2019, include_undated=False)
+    )
+    assert yearly.rows_from == "filters" and {r.paper_id for r in yearly.rows} == {
+        p.paper_id for p in in_2019
+    }
+
+
+def test_a_list_question_about_nothing_in_the_collection_gives_no_rows_and_says_why(
+    bundled_settings: Settings,
+) -> None:
+    question = "Which papers study medieval French poetry?"
+    grid = api.grid(list_question=question, settings=bundled_settings)
+    assert grid.rows == [] and grid.notes and "does not contain" in grid.notes[0]
+    assert api.ask(question, settings=bundled_settings).refused  # the list answer refuses it too
+
+
+def test_bad_requests_are_one_clear_error(bundled_settings: Settings) -> None:
+    cases = [
+        ({}, "needs rows"),
+        ({"papers": ["FlashAttention"], "query": "attention"}, "one way"),
+        ({"papers": ["no such paper zzzq"]}, "no stored paper matches"),
+        ({"papers": ["FlashAttention"], "columns": ["A", "a"]}, "given twice"),
+        ({"papers": ["FlashAttention"], "columns": [f"C{i}" for i in range(13)]}, "at most 12"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(RagError, match=message):
+            api.grid(settings=bundled_settings, **kwargs)
+
+
+def test_outputs_cite_every_row(bundled_settings: Settings) -> None:
+    grid = api.grid(query="speculative decoding", limit=4, columns=COLUMNS, settings=bundled_settings)
+    md = api.grid_markdown(grid)
+    assert md.splitlines()[0] == "| Paper | Dataset | Model size | Compute |"
+    for row in grid.rows:
+        assert f"{row.title} [{row.n}]" in md and f"[{row.n}] {row.title}" in md  # table row and reference
+        for cell in row.cells:
+            assert (f"[{row.n}]" in api.grid_markdown(grid)) and (cell.stated or cell.text == NOT_STATED)
+    table = list(csv.reader(io.StringIO(api.grid_csv(grid))))
+    assert table[0] == ["n", "paper", "paper_id", "date", "Dataset", "Model size", "Compute"]
+    assert [r[2] for r in table[1:]] == [r.paper_id for r in grid.rows]
+    data = json.loads(json.dumps(grid.to_dict()))
+    assert [r["paper_id"] for r in data["rows"]] == [r.paper_id for r in grid.rows]
+    assert set(data["rows"][0]["cells"]) == {"Dataset", "Model size", "Compute"}
+    text = api.grid_text(grid)
+    assert text.endswith("cells are not stated in the abstracts.") and "speculative decoding" in text
+
+
+def test_the_compare_table_and_a_default_grid_pick_the_same_kinds(bundled_settings: Settings) -> None:
+    """Compare's cells and the grid's default columns come from one rule set: every stated compare cell's sentence
+    is of the kind the grid's column of that name wants."""
+    answer = api.compare("Compare FlashAttention and Monarch", settings=bundled_settings)
+    assert len(answer.table) == 2
+    for row in answer.table:
+        for kind, cell in (("approach", row.approach), ("data", row.data), ("results", row.results)):
+            if cell != NOT_STATED:
+                assert cue(kind, cell) > 0, (kind, cell)
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PAPER_RAG_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", "grid", "--no-progress", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_grid_csv_json_and_errors(bundled_settings: Settings, tmp_path: Path) -> None:
+    home = bundled_settings.home
+    cols = tmp_path / "cols.yaml"
+    cols.write_text("- Dataset\n- label: Speed-up\n  question: How much faster is it?\n", encoding="utf-8")
+    out = _cli(home, "--paper", "FlashAttention", "--paper", "Monarch", "--columns", str(cols), "--csv")
+    assert out.returncode == 0, out.stderr
+    table = list(csv.reader(io.StringIO(out.stdout)))
+    assert table[0][4:] == ["Dataset", "Speed-up"] and len(table) == 3
+
+    out = _cli(home, "--query", "speculative decoding", "--limit", "3", "--column", "Dataset", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (
+        data["rows_from"] == "query" and len(data["rows"]) == 3 and data["columns"][0]["label"] == "Dataset"
+    )
+
+    out = _cli(home, "--paper", "FlashAttention", "--column", "Dataset")
+    assert out.returncode == 0 and "[1] " in out.stdout and "    Dataset: " in out.stdout
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- [unclosed", encoding="utf-8")
+    for args, message in [
+        (("--paper", "FlashAttention", "--columns", str(bad)), f"error: {bad}: not valid YAML"),
+        (
+            (
+                "--paper",
+                "zzzq no such paper",
+            ),
+            "error: no stored paper matches",
+        ),
+        ((), "error: a grid needs rows"),
+    ]:
+        out = _cli(home, *args)
+        assert out.returncode == 1 and out.stderr.strip().startswith(message), out.stderr
+        assert "Traceback" not in out.stderr

@@ -131,7 +131,8 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "parameters": [
         (
             re.compile(
-                r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[BMT]\b|(?:million|billion|trillion)\b)(?!\s*(?:tokens?|images?|"
+                r"(?<![\w.])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Eq\. )"
+                r"\d+(?:\.\d+)?\s?(?:[BMT]\b|(?:million|billion|trillion)\b)(?!\s*(?:tokens?|images?|"
                 r"samples?|examples?|pairs?|hours?|steps?|words?|videos?|documents?|frames?|users?|queries|"
                 r"instructions?|problems?|questions?|sentences?|clips?|rows?|records?))",
                 _I,
@@ -207,7 +208,21 @@ _NOT_A_BASELINE = frozenset(
     model models technique techniques algorithm algorithms system systems solution solutions work works one ones
     framework frameworks performance accuracy results result quality efficiency speed cost times time number
     previously existing-methods human humans expert experts random guess guessing chance significantly substantially
-    considerably much far by up to over of in on with and or as well""".split()
+    considerably much far by up to over of in on with and or as well state art""".split()
+)
+_QUANTIFIER = re.compile(
+    r"^\s*(?:a|an|the)?\s*(?:wide\s+)?(?:variety|range|number|set|family|host|series|couple|handful|suite|class)\s+of\s+",
+    _I,
+)
+_PHRASE_END = re.compile(
+    r",|(?<![\w-])(?:on|in|for|across|with|by|at|when|under|while|and|or|to|that|which|from|of|as|such|its|their)"
+    r"(?![\w-])",
+    _I,
+)
+_CLASS_HEADS = frozenset(
+    """methods algorithms approaches models techniques baselines systems works implementations solutions frameworks
+    optimizers networks architectures variants alternatives ones strategies schemes heuristics policies
+    counterparts competitors methodologies procedures tools""".split()
 )
 # "on HumanEval", "in MBPP", "across ImageNet": an evaluation on a named thing.
 _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
@@ -237,8 +252,10 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
     """How much ``text`` looks like it states a value of ``kind`` (0 when it can't: e.g. a "number" sentence
     without a quantity, a "baseline" sentence without a named method other than the paper's own)."""
     score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
-    if kind == "number" and not (_QUANTITY.search(text) or _BIG_O.search(text)):
-        return 0.0
+    if kind == "number":
+        # A quantity is what a number column wants; words of a result ("outperforms", "achieves") say it is one.
+        quantities = len(_QUANTITY.findall(text)) + len(_BIG_O.findall(text))
+        return score + min(quantities, 2) * 0.5 if quantities else 0.0
     if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):
         return 0.0
     if kind == "data":
@@ -265,10 +282,24 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         obj = " ".join(tail.split()[:12])
         names = _names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
-        content = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", obj)[:8] if w.lower() not in _NOT_A_BASELINE]
-        if names or listed or content:
+        if names or listed or _names_a_method(obj):
             score += 2.0 + min(len(names), 3)
     return score
+
+
+def _names_a_method(obj: str) -> bool:
+    """Whether the words after a comparison name one method in lower case ("stochastic gradient descent",
+    "standard supervised fine-tuning") rather than a class ("reward based methods", "a variety of iterative
+    algorithms": a plural generic head) or the others ("existing ones", "prior state of the art")."""
+    obj = _QUANTIFIER.sub("", obj)
+    phrase = _PHRASE_END.split(obj, maxsplit=1)[0]
+    words = re.findall(r"[A-Za-z][A-Za-z-]+", phrase)
+    content = [w for w in words if w.lower() not in _NOT_A_BASELINE]
+    if not content:
+        return False
+    if words[-1].lower() in _CLASS_HEADS:
+        return False  # "... methods": a class of methods, not one
+    return not (len(content) == 1 and content[0].endswith("ing") and "-" not in content[0])
 
 
 # ------------------------------------------------------------------ filling cells

@@ -435,8 +435,13 @@ def grid(
     t_rows = time.perf_counter()
     rows: list[GridRow] = []
     if sources:
-        evidence = Evidence(cols[0].query, sources, shared.embedder, settings.evidence)
-        rows = extraction.fill(sources, cols, evidence, cfg, progress)
+        rows = extraction.fill(
+            sources,
+            cols,
+            lambda batch: Evidence(cols[0].query, batch, shared.embedder, settings.evidence),
+            cfg,
+            progress,
+        )
     result = Grid(cols, rows, rows_from, request, checked, notes=notes)
     result.timings_ms = {"rows": (t_rows - t0) * 1000, "cells": (time.perf_counter() - t_rows) * 1000}
     return result

@@ -465,26 +465,24 @@ def fill_row(
 def fill(
     sources: Sequence[Source],
     columns: Sequence[Column],
-    evidence: Evidence,
+    evidence_for: Callable[[Sequence[Source]], Evidence],
     settings: GridSettings,
     progress: Callable[[int, int], None] | None = None,
+    batch: int = 16,
 ) -> list[GridRow]:
-    """Every row of a grid: one per source, in order, numbered by the source's ``n``."""
-    queries = list(dict.fromkeys(c.query for c in columns))
-    column_vectors = {q: evidence.vector(q) for q in queries}
+    """Every row of a grid: one per source, in order, numbered by the source's ``n``. Sources are read
+    ``batch`` at a time (``evidence_for`` embeds a batch's sentences), so ``progress(done, total)`` moves while a
+    cold grid embeds its abstracts."""
     rows = []
-    for i, src in enumerate(sources, start=1):
-        rows.append(
-            GridRow(
-                src.n,
-                src.paper_id,
-                src.title,
-                src.published,
-                fill_row(evidence, src, columns, settings, column_vectors),
-            )
-        )
-        if progress is not None:
-            progress(i, len(sources))
+    for start in range(0, len(sources), batch):
+        chunk = sources[start : start + batch]
+        evidence = evidence_for(chunk)
+        column_vectors = {c.query: evidence.vector(c.query) for c in columns}
+        for src in chunk:
+            cells = fill_row(evidence, src, columns, settings, column_vectors)
+            rows.append(GridRow(src.n, src.paper_id, src.title, src.published, cells))
+            if progress is not None:
+                progress(len(rows), len(sources))
     return rows
 
 

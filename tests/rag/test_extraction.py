@@ -196,7 +196,14 @@ COLUMNS = [
 def test_a_grid_of_named_papers_quotes_their_own_sentences(bundled_settings: Settings) -> None:
     papers = api.papers(settings=bundled_settings)
     picked = [papers[i] for i in range(0, 40, 4)]  # 10 papers, by id
-    grid = api.grid([p.paper_id for p in picked], columns=COLUMNS, settings=bundled_settings)
+    seen: list[tuple[int, int]] = []
+    grid = api.grid(
+        [p.paper_id for p in picked],
+        columns=COLUMNS,
+        settings=bundled_settings,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(i, 10) for i in range(1, 11)]  # one call per row, in order
     assert [r.paper_id for r in grid.rows] == [p.paper_id for p in picked]
     assert [r.n for r in grid.rows] == list(range(1, 11))
     assert [c.label for c in grid.columns] == ["Dataset", "Model size", "Compute"]

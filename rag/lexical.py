@@ -268,10 +268,12 @@ class LexicalIndex:
             idf = math.log((self.size + 1) / (freqs[term] + 0.5))
             total += idf
             tid = vocab.get(term)
-            column = (
-                indices[indptr[tid] : indptr[tid + 1]] if tid is not None and tid + 1 < len(indptr) else []
-            )
-            if np.any(np.asarray(column) == pos):
+            if tid is None or tid + 1 >= len(indptr):
+                continue
+            # The chunks holding a term are sorted (a CSC matrix), so a binary search: flat at a million chunks.
+            column = indices[indptr[tid] : indptr[tid + 1]]
+            at = int(np.searchsorted(column, pos))
+            if at < len(column) and column[at] == pos:
                 held += idf
         return held / total if total > 0 else 0.0
 

@@ -3,6 +3,7 @@ changes - also when another process changed it. Real Chroma, real embedder, real
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,9 @@ def test_coverage_is_the_share_of_the_query_weight_a_chunk_holds(toy: Settings) 
     assert 0.2 < half < 0.8
     assert index.coverage("nothing here matches", routing) == 0.0
     assert index.coverage("quantile forests", "no-such-chunk#0") == 0.0
+    # coverage's binary search relies on bm25s keeping each term's chunks sorted
+    indptr, indices = (np.asarray(index.bm25.scores[k]) for k in ("indptr", "indices"))  # type: ignore[union-attr]
+    assert all(np.all(np.diff(indices[a:b]) > 0) for a, b in itertools.pairwise(indptr))
 
 
 def test_full_coverage_hands_the_ranking_to_bm25(toy: Settings) -> None:

@@ -350,6 +350,7 @@ def grid(
     list_question: str | None = None,
     filters: SearchFilters | None = None,
     limit: int | None = None,
+    backend: str | None = None,
     settings: Settings | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Grid:
@@ -361,6 +362,10 @@ def grid(
     its answer lists), or ``filters`` alone (every paper they accept: years, source page, title words). ``filters``
     also narrow a query or a list question. ``columns``: labels, "Label: question" strings or :class:`Column` s
     (default: :data:`rag.extraction.DEFAULT_COLUMNS`, the compare table's). ``progress(done, total)`` is called per row.
+
+    ``backend``: an LLM backend ("openai", "local") also writes each stated cell a short value ("GPT-2 125M-770M"),
+    kept only when every word and number of it is in the cell's sentence (:func:`rag.extraction.supported_value`);
+    a failing or late backend leaves the sentences, with a note. Default: none (extractive: sentences only).
     """
     settings = _settings(settings)
     cfg = settings.grid
@@ -443,7 +448,17 @@ def grid(
             progress,
         )
     result = Grid(cols, rows, rows_from, request, checked, notes=notes)
-    result.timings_ms = {"rows": (t_rows - t0) * 1000, "cells": (time.perf_counter() - t_rows) * 1000}
+    t_cells = time.perf_counter()
+    result.timings_ms = {"rows": (t_rows - t0) * 1000, "cells": (t_cells - t_rows) * 1000}
+    name = _backends.resolve(settings, backend) if backend else "extractive"
+    if name != "extractive" and rows:
+        result.backend = name
+        note = extraction.add_values(
+            result, llm_client(settings, name), settings.llm.deadline_s, base_url=settings.llm.base_url
+        )
+        if note:
+            notes.append(note)
+        result.timings_ms["values"] = (time.perf_counter() - t_cells) * 1000
     return result
 
 

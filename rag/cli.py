@@ -286,6 +286,7 @@ def _cmd_grid(args: argparse.Namespace, settings: Settings) -> int:
         list_question=args.list_question,
         filters=_filters(args),
         limit=args.limit,
+        backend=args.backend,
         settings=settings,
         progress=progress,
     )
@@ -432,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--md", action="store_true", help="print a Markdown table and the numbered references")
     out.add_argument("--csv", action="store_true", help="print CSV (one column per grid column)")
     out.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--backend",
+        type=_backend_name,
+        help="an LLM backend (openai, local) also writes each cell a short value, checked against its sentence; "
+        "default: sentences only",
+    )
+    p.add_argument("--model", help="model name (openai) or GGUF path (local), with --backend")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     _add_filter_flags(p)
     p.set_defaults(handler=_cmd_grid)

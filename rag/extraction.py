@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,12 @@ import numpy as np
 import yaml
 
 from rag.compose import DEFINES
-from rag.config import GridSettings
+from rag.config import GridSettings, redact_secrets
 from rag.evidence import Evidence, Sentence
+from rag.llm.base import LLM, Message
+from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, title_name
-from rag.text import generic_stems, terms
+from rag.text import generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE
@@ -484,6 +487,79 @@ def fill(
             if progress is not None:
                 progress(len(rows), len(sources))
     return rows
+
+
+# ------------------------------------------------------------------ short values, written by an LLM and checked
+
+VALUE_SYSTEM = (
+    "You read one sentence from a research paper's abstract and write the value it states for one column of a "
+    "literature-review table. Reply with the value only: at most 8 words, copied from the sentence (names and "
+    "numbers exactly as written), or NONE when the sentence does not state it."
+)
+
+
+def value_prompt(llm: LLM, column: Column, sentence: str) -> list[Message] | str:
+    """The request for one cell's value: chat messages, or a completion prompt for a base model."""
+    asked = f"{column.label} ({column.question})" if column.question else column.label
+    text = sanitize(sentence)
+    if llm.is_chat:
+        return [
+            {"role": "system", "content": VALUE_SYSTEM},
+            {"role": "user", "content": f"Column: {asked}\nSentence: {text}\nValue:"},
+        ]
+    return (
+        "Copy the value the sentence states for the column, in a few words.\n"
+        "Column: Dataset\nSentence: We evaluate on ImageNet and COCO, improving mAP by 2.1.\nValue: ImageNet, COCO\n"
+        "Column: Model size\nSentence: Our 7B model matches larger ones.\nValue: 7B\n"
+        f"Column: {asked}\nSentence: {text}\nValue:"
+    )
+
+
+def supported_value(value: str, sentence: str) -> bool:
+    """Whether a value an LLM wrote is what the sentence says: short, not NONE, and every number and content word
+    of it in the sentence (so "ImageNet, COCO" passes for a sentence naming both, "ImageNet-21k" doesn't)."""
+    value = value.strip()
+    if not value or value.upper().startswith("NONE") or len(value.split()) > 12:
+        return False
+    if not numbers(value) <= numbers(sentence):
+        return False
+    wanted = terms(value)
+    return bool(wanted) and wanted <= terms(sentence)
+
+
+def add_values(
+    grid: Grid,
+    llm: LLM,
+    deadline_s: float,
+    progress: Callable[[int, int], None] | None = None,
+    base_url: str | None = None,
+) -> str:
+    """Give each stated cell a short value from ``llm``, kept only when :func:`supported_value` (a cell keeps its
+    sentence either way). Returns a note for people when the backend failed or ran out of time ("" otherwise);
+    the cells it didn't reach keep their sentences."""
+    t0 = time.perf_counter()
+    todo = [(row, j) for row in grid.rows for j, cell in enumerate(row.cells) if cell.stated]
+    seen: dict[tuple[str, str], str] = {}
+    for done, (row, j) in enumerate(todo, start=1):
+        if time.perf_counter() - t0 > deadline_s:
+            return f"short values stopped after {deadline_s:g} s (PAPER_RAG_LLM__DEADLINE_S); the rest show sentences"
+        cell, column = row.cells[j], grid.columns[j]
+        key = (column.query, cell.text)
+        if key not in seen:
+            try:
+                reply = "".join(
+                    llm.stream(
+                        value_prompt(llm, column, cell.text), max_tokens=32, temperature=0.0, stop=["\n"]
+                    )
+                )
+            except Exception as exc:  # any backend failure: the sentences stand, with a note saying why
+                return f"short values unavailable ({type(exc).__name__}: {redact_secrets(str(exc), base_url)[:200]}); cells show sentences"
+            value = reply.strip().strip("\"'").rstrip(".").strip()
+            seen[key] = value if supported_value(value, cell.text) else ""
+        cell.value = seen[key]
+        if progress is not None:
+            progress(done, len(todo))
+    return ""
 
 
 # ------------------------------------------------------------------ columns from people

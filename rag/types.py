@@ -359,6 +359,7 @@ class Grid:
     )
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for people: e.g. papers a reference didn't find
+    backend: str = "extractive"  # "extractive", or the LLM backend that wrote the cells' short values
 
     def cell(self, row: GridRow, label: str) -> GridCell:
         return row.cells[[c.label for c in self.columns].index(label)]
@@ -382,4 +383,5 @@ class Grid:
             "checked": self.checked,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notes": self.notes,
+            "backend": self.backend,
         }

@@ -27,9 +27,11 @@ from rag.extraction import (
     own_names,
     parse_columns,
     read_columns,
+    supported_value,
 )
 from rag.text import split_sentences
 from rag.types import NOT_STATED, Column, SearchFilters
+from support import LlamaServer, OpenAIStub, answer_events, error, sse
 
 # ------------------------------------------------------------------ columns
 
@@ -350,3 +352,87 @@ def test_cli_grid_csv_json_and_errors(bundled_settings: Settings, tmp_path: Path
         out = _cli(home, *args)
         assert out.returncode == 1 and out.stderr.strip().startswith(message), out.stderr
         assert "Traceback" not in out.stderr
+
+
+# ------------------------------------------------------------------ short values from an LLM, checked
+
+
+def test_a_value_is_kept_only_when_its_sentence_says_it() -> None:
+    sentence = "FlashAttention gives a 3x speedup on GPT-2 and 2.4x on long-range arena."
+    assert supported_value("3x speedup on GPT-2", sentence)
+    assert supported_value("GPT-2", sentence)
+    for value in ("NONE", "", "5x speedup", "GPT-3", "ImageNet", "a " * 13):
+        assert not supported_value(value, sentence), value
+
+
+def test_an_llm_writes_short_values_that_are_checked(
+    bundled_settings: Settings, openai_stub: OpenAIStub
+) -> None:
+    def value(request: dict) -> list[dict]:
+        prompt = request["body"]["messages"][-1]["content"]
+        sentence = prompt.split("Sentence: ", 1)[1]
+        # A model that is right about GPT-2 and makes up a dataset otherwise.
+        return answer_events("GPT-2" if "GPT-2" in sentence else "ImageNet-21k")
+
+    openai_stub.actions = [sse(value)]
+    settings = bundled_settings.override(
+        llm={"base_url": openai_stub.url, "api_key": "sk-test", "model": "m"}
+    )
+    grid = api.grid(
+        ["FlashAttention", "Sophia: A Scalable"],
+        columns=["Speed-up: How much faster is it?"],
+        backend="openai",
+        settings=settings,
+    )
+    assert grid.backend == "openai" and not grid.notes
+    cells = [row.cells[0] for row in grid.rows]
+    assert all(c.stated for c in cells)
+    for cell in cells:
+        # "GPT-2" where the sentence says GPT-2; the made-up "ImageNet-21k" never shown.
+        assert cell.value == ("GPT-2" if "GPT-2" in cell.text else "")
+    assert "GPT-2 - " in api.grid_markdown(grid)
+    assert len(openai_stub.history) == len(cells)
+
+
+def test_a_failing_llm_leaves_the_sentences_with_a_note(
+    bundled_settings: Settings, openai_stub: OpenAIStub
+) -> None:
+    openai_stub.actions = [error(500, "server on fire")]
+    settings = bundled_settings.override(
+        llm={"base_url": openai_stub.url, "api_key": "sk-test", "model": "m"}
+    )
+    grid = api.grid(["FlashAttention"], columns=["Dataset"], backend="openai", settings=settings)
+    assert grid.rows[0].cells[0].stated and grid.rows[0].cells[0].value == ""
+    assert len(grid.notes) == 1 and grid.notes[0].startswith("short values unavailable")
+
+
+@pytest.mark.slow
+def test_values_from_a_real_model_on_loopback_are_checked(
+    llama_server: LlamaServer, bundled_settings: Settings
+) -> None:
+    """The bundled 270M model served by llama.cpp as an OpenAI-compatible peer: whatever it writes, a value shown
+    is one its sentence supports, and every cell keeps its sentence."""
+    settings = bundled_settings.override(
+        llm={
+            "base_url": llama_server.url,
+            "api_key": "sk-local",
+            "model": "gemma-270m",
+            "context_window": 2048,
+        }
+    )
+    plain = api.grid(
+        ["FlashAttention", "Sophia: A Scalable", "Monarch"],
+        columns=[*COLUMNS[:1], "Speed-up"],
+        settings=settings,
+    )
+    grid = api.grid(
+        ["FlashAttention", "Sophia: A Scalable", "Monarch"],
+        columns=[*COLUMNS[:1], "Speed-up"],
+        backend="openai",
+        settings=settings,
+    )
+    assert grid.backend == "openai" and "values" in grid.timings_ms
+    for before, after in zip(plain.rows, grid.rows, strict=True):
+        for a, b in zip(before.cells, after.cells, strict=True):
+            assert (a.text, a.stated) == (b.text, b.stated)  # values never change which sentence fills a cell
+            assert b.value == "" or supported_value(b.value, b.text)

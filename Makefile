@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/startup_bench.py
 	$(BIN)/python bench/server_bench.py
 	$(BIN)/python bench/concurrency_bench.py
+	$(BIN)/python bench/grid_bench.py
 
 test: install
 	$(BIN)/python -m pytest

@@ -345,7 +345,7 @@ def compare(
 def grid(
     papers: Sequence[str] | None = None,
     *,
-    columns: Sequence[str | Column] | None = None,
+    columns: Sequence[str | Column | dict[str, str]] | None = None,
     query: str | None = None,
     list_question: str | None = None,
     filters: SearchFilters | None = None,

@@ -229,7 +229,10 @@ GRID_COLUMNS = [
     {"label": "Task", "question": "What problem or task does the paper address?"},
     {"label": "Dataset", "question": ""},
     {"label": "Model size", "question": "How many parameters does the model have?"},
-    {"label": "Baseline", "question": "Which baseline or prior method does it compare against or improve on?"},
+    {
+        "label": "Baseline",
+        "question": "Which baseline or prior method does it compare against or improve on?",
+    },
     {"label": "Main result", "question": "What is the main quantitative result?"},
     {"label": "Compute", "question": "What hardware or compute budget is used?"},
 ]

@@ -25,7 +25,9 @@ def test_cell_outcomes() -> None:
     assert outcome(["ImageNet"], False, "not stated in the abstract") == "missed"
     assert outcome(None, False, "not stated in the abstract") == "right not stated"
     assert outcome(None, True, "We use 8 GPUs.") == "claimed"
-    cells = [{"outcome": o} for o in ("right", "right", "missed", "right not stated", "claimed", "wrong sentence")]
+    cells = [
+        {"outcome": o} for o in ("right", "right", "missed", "right not stated", "claimed", "wrong sentence")
+    ]
     s = summarize(cells)
     assert (s["gold_stated"], s["gold_not_stated"]) == (4, 2)
     assert s["stated_accuracy"] == 0.5  # 2 right of 4 stated

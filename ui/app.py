@@ -1,4 +1,5 @@
-"""The Gradio app: Chat, Compare, Library and Ingest tabs over one collection, plus the ``ask`` and ``search`` API.
+"""The Gradio app: Chat, Compare (the extraction grid), Library and Ingest tabs over one collection, plus the
+``ask`` and ``search`` API.
 
 Layout and event wiring only; the handlers are in :mod:`ui.handlers`, the HTML in :mod:`ui.render`, the look in
 :mod:`ui.style`. Build with :func:`create_app`, serve with :func:`launch`. Nothing here reaches the network: the
@@ -17,7 +18,17 @@ from rag import api
 from rag.config import Settings
 from ui import render
 from ui.access import decide, is_loopback
-from ui.handlers import MAX_COMPARE, Handlers, backend_choices, backend_help, toasted
+from ui.handlers import (
+    COLUMN_HEADERS,
+    MAX_GRID_PAPERS,
+    PROGRESS,
+    ROWS_FROM,
+    Handlers,
+    backend_choices,
+    backend_help,
+    default_columns,
+    toasted,
+)
 from ui.style import CSS, HEAD
 
 EXAMPLES = [
@@ -57,12 +68,15 @@ def create_app(settings: Settings) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 knobs = chat_tab(h)
             with gr.Tab("Compare", id="compare"):
-                compare_dropdown = compare_tab(h)
+                grid_parts = grid_tab(h)
             with gr.Tab("Library", id="library"):
                 library_parts = library_tab(h, knobs)
             # The views that list the collection, refreshed after an ingest and on every page load.
             views = CollectionViews(
-                header, compare_dropdown, library_parts["page"], [*knobs["years"], *library_parts["years"]]
+                header,
+                grid_parts["papers"],
+                [library_parts["page"], grid_parts["page"]],
+                [*knobs["years"], *library_parts["years"], *grid_parts["years"]],
             )
             if settings.ui.ingest:  # off for a shared deployment (the handler refuses too)
                 with gr.Tab("Ingest", id="ingest"):
@@ -87,23 +101,24 @@ def create_app(settings: Settings) -> gr.Blocks:
 
 @dataclass
 class CollectionViews:
-    """The components that list the collection: the header's count, the compare picker, the source-page and the
-    year choices. ``values`` gives their new contents, in the order of ``components``."""
+    """The components that list the collection: the header's count, the grid's paper picker, the source-page and
+    the year choices. ``values`` gives their new contents, in the order of ``components``."""
 
     header: gr.HTML
     papers: gr.Dropdown
-    pages: gr.Dropdown
+    pages: list[gr.Dropdown]
     years: list[gr.Dropdown]
 
     def components(self) -> list[Any]:
-        return [self.header, self.papers, self.pages, *self.years]
+        return [self.header, self.papers, *self.pages, *self.years]
 
     def values(self, h: Handlers) -> list[Any]:
         years = [("Any", "")] + [(y, y) for y in h.year_choices()]
+        pages = [("All pages", "")] + [(p, p) for p in h.page_choices()]
         return [
             h.header(),
             gr.Dropdown(choices=h.paper_choices()),
-            gr.Dropdown(choices=[("All pages", "")] + [(p, p) for p in h.page_choices()]),
+            *(gr.Dropdown(choices=pages) for _ in self.pages),
             *(gr.Dropdown(choices=years) for _ in self.years),
         ]
 
@@ -216,50 +231,178 @@ def chat_tab(h: Handlers) -> dict[str, Any]:
     }
 
 
-def compare_tab(h: Handlers) -> gr.Dropdown:
+def grid_tab(h: Handlers) -> dict[str, Any]:
+    """The extraction grid: rows from one chosen source, the user's columns, the cited table and its sources."""
+    s = h.settings
     gr.Markdown(
-        f"Pick 2–{MAX_COMPARE} papers (type to search the titles), or describe what to compare. "
-        "Every cell is a sentence of that paper's abstract, cited.",
+        "Rows are papers, columns are what you want to know of each. Every cell is the sentence of that paper's "
+        "abstract that answers its column, cited, or *not stated in the abstract*. Click a cell to read the "
+        "abstract with that sentence highlighted.",
         elem_classes=["muted"],
     )
-    with gr.Row(equal_height=True):
-        picked = gr.Dropdown(
-            h.paper_choices(),
-            multiselect=True,
-            max_choices=MAX_COMPARE,
-            filterable=True,
-            label="Papers",
-            scale=3,
-            elem_id="compare-papers",
-        )
-        topic = gr.Textbox(
-            label="…or a topic",
-            placeholder="e.g. FlashAttention and Monarch",
-            scale=2,
-            elem_id="compare-topic",
-        )
+    with gr.Row(equal_height=False, elem_id="grid-setup"):
+        with gr.Column(scale=6, min_width=320):
+            rows_from = gr.Radio(
+                ROWS_FROM, value="papers", label="Rows from", elem_id="grid-rows-from"
+            )  # one source at a time: only its inputs are shown, so which one is used is never in doubt
+            with gr.Group(visible=True) as by_papers:
+                papers = gr.Dropdown(
+                    h.paper_choices(),
+                    multiselect=True,
+                    max_choices=min(MAX_GRID_PAPERS, s.grid.max_rows),
+                    filterable=True,
+                    label=f"Papers (up to {min(MAX_GRID_PAPERS, s.grid.max_rows)}; type to search the titles)",
+                    elem_id="grid-papers",
+                )
+            with gr.Group(visible=False) as by_query, gr.Row(equal_height=True):
+                query = gr.Textbox(
+                    label="Search",
+                    placeholder="e.g. quantization of large language models",
+                    scale=3,
+                    elem_id="grid-query",
+                )
+                top_n = gr.Slider(
+                    1,
+                    min(100, s.grid.max_rows),
+                    value=min(s.grid.query_rows, 100),
+                    step=1,
+                    label="Top N papers",
+                    scale=2,
+                    elem_id="grid-top-n",
+                )
+            with gr.Group(visible=False) as by_list:
+                list_question = gr.Textbox(
+                    label="List question",
+                    placeholder="e.g. Which papers study looped transformers?",
+                    elem_id="grid-list-question",
+                )
+            with gr.Group(visible=False) as by_filters:
+                with gr.Row(equal_height=True):
+                    year_from = year_box(h, "Year from", min_width=110)
+                    year_to = year_box(h, "Year to", min_width=110)
+                    undated = gr.Checkbox(value=True, label="Include undated", min_width=150)
+                with gr.Row(equal_height=True):
+                    page = gr.Dropdown(
+                        [("All pages", "")] + [(p, p) for p in h.page_choices()],
+                        value="",
+                        label="Source page",
+                        scale=3,
+                        elem_id="grid-page",
+                    )
+                    at_most = gr.Slider(
+                        1, s.grid.max_rows, value=min(100, s.grid.max_rows), step=1, label="At most", scale=2
+                    )
+        with gr.Column(scale=5, min_width=320):
+            columns = gr.Dataframe(
+                default_columns(),
+                headers=COLUMN_HEADERS,
+                datatype=["str", "str"],
+                type="array",
+                interactive=True,
+                wrap=True,
+                column_widths=["34%", "66%"],
+                label="Columns",
+                elem_id="grid-columns",
+                elem_classes=["plain-table"],
+            )
+            with gr.Row(equal_height=False, elem_id="grid-column-tools"):
+                add_column = gr.Button(
+                    "+ Column", size="sm", scale=0, min_width=100, elem_id="grid-add-column"
+                )
+                reset = gr.Button("Default columns", size="sm", scale=0, min_width=140, elem_id="grid-reset")
+            gr.Markdown(
+                "Double-click a cell to edit it. A blank question uses the label alone; clear a label to drop its "
+                "column.",
+                elem_classes=["muted", "small"],
+            )
     with gr.Row():
-        run = gr.Button("Compare", variant="primary", elem_id="compare-run", scale=0, min_width=140)
+        run = gr.Button("Build grid", variant="primary", elem_id="grid-run", scale=0, min_width=140)
         md_file = gr.DownloadButton("⬇ Markdown", visible=False, size="md", scale=0, min_width=130)
         csv_file = gr.DownloadButton("⬇ CSV", visible=False, size="md", scale=0, min_width=110)
-    status = gr.HTML("")
-    table = gr.HTML("", elem_id="compare-table")
-    sources = gr.HTML("", elem_id="compare-sources")
+        refs_file = gr.DownloadButton("⬇ Citations", visible=False, size="md", scale=0, min_width=130)
+    status = gr.HTML("", elem_id="grid-status")
+    with gr.Row(equal_height=False, elem_id="grid-result"):
+        with gr.Column(scale=8, min_width=360):
+            table = gr.HTML("", elem_id="grid-table")
+        with gr.Column(scale=4, min_width=280, elem_id="grid-sources-col"):
+            sources = gr.HTML(
+                render.empty_sources("Build a grid, then click a cell: its paper's abstract opens here."),
+                elem_id="grid-sources",
+            )
+
+    groups = [by_papers, by_query, by_list, by_filters]
+
+    def show_inputs(choice: str) -> list[Any]:
+        return [gr.Group(visible=value == choice) for (_, value) in ROWS_FROM]
+
+    rows_from.change(show_inputs, rows_from, groups, show_progress="hidden", **PRIVATE)
+
+    def more_columns(table: Any) -> Any:
+        rows = [list(r) for r in (table or [])]
+        if len(rows) >= s.grid.max_columns:
+            gr.Warning(f"A grid has at most {s.grid.max_columns} columns.", title="Not done")
+            return gr.skip()
+        return [*rows, ["", ""]]
+
+    add_column.click(toasted(more_columns), columns, columns, show_progress="hidden", **PRIVATE)
+    reset.click(lambda: default_columns(), None, columns, show_progress="hidden", **PRIVATE)
 
     @toasted
-    def run_compare(ids: list[str] | None, text: str | None) -> tuple[Any, ...]:
-        result = h.compare(ids, text)
+    def build(
+        rows_from: str,
+        papers: list[str] | None,
+        query: str | None,
+        top_n: float | None,
+        list_question: str | None,
+        year_from: str | None,
+        year_to: str | None,
+        undated: bool,
+        page: str | None,
+        at_most: float | None,
+        columns: Any,
+        progress: gr.Progress = PROGRESS,
+    ) -> tuple[Any, ...]:
+        result = h.grid(
+            rows_from,
+            papers,
+            query,
+            top_n,
+            list_question,
+            year_from,
+            year_to,
+            undated,
+            page,
+            at_most,
+            columns,
+            progress=progress,
+        )
         return (
             result.table,
             result.sources,
             gr.DownloadButton(value=result.markdown_file, visible=bool(result.markdown_file)),
             gr.DownloadButton(value=result.csv_file, visible=bool(result.csv_file)),
+            gr.DownloadButton(value=result.references_file, visible=bool(result.references_file)),
             result.status,
         )
 
-    run.click(run_compare, [picked, topic], [table, sources, md_file, csv_file, status], **PRIVATE)
-    topic.submit(run_compare, [picked, topic], [table, sources, md_file, csv_file, status], **PRIVATE)
-    return picked
+    inputs = [
+        rows_from,
+        papers,
+        query,
+        top_n,
+        list_question,
+        year_from,
+        year_to,
+        undated,
+        page,
+        at_most,
+        columns,
+    ]
+    outputs = [table, sources, md_file, csv_file, refs_file, status]
+    run.click(build, inputs, outputs, **PRIVATE, **ANSWER)
+    for box in (query, list_question):
+        box.submit(build, inputs, outputs, **PRIVATE, **ANSWER)
+    return {"papers": papers, "page": page, "years": [year_from, year_to]}
 
 
 def library_tab(h: Handlers, knobs: dict[str, Any]) -> dict[str, Any]:
@@ -416,7 +559,7 @@ def launch(
         share=False,
         auth=access.auth,
         max_file_size=f"{settings.ui.max_upload_mb:g}mb",
-        # Gradio serves files only from its temp folder, the working folder and these: the compare downloads
+        # Gradio serves files only from its temp folder, the working folder and these: the grid downloads
         allowed_paths=[str(settings.home / "exports")],
         show_error=True,
         footer_links=["api"],

@@ -31,8 +31,16 @@ from rag.errors import RagError
 from rag.types import Answer, SearchFilters, StoredPaper
 from ui import render
 
-MAX_COMPARE = 5
-KEEP_EXPORTS = 20  # comparison downloads kept under PAPER_RAG_HOME/exports
+MAX_GRID_PAPERS = 50  # papers one picks by hand for a grid's rows (a search or filters give more)
+KEEP_EXPORTS = 20  # grid downloads kept under PAPER_RAG_HOME/exports
+# How a grid's rows are chosen: (what the page says, the value the handler gets).
+ROWS_FROM = [
+    ("Papers I pick", "papers"),
+    ("The top papers for a search", "query"),
+    ("The papers a list question finds", "list"),
+    ("Every paper the filters accept", "filters"),
+]
+COLUMN_HEADERS = ["Column", "Question (optional)"]
 PROGRESS = gr.Progress()  # Gradio injects a live tracker for a parameter whose default is a gr.Progress
 
 
@@ -119,12 +127,48 @@ class ChatUpdate(NamedTuple):
     question: str  # what the question box shows afterwards
 
 
-class CompareResult(NamedTuple):
+class GridResult(NamedTuple):
+    """The grid handler's outputs, in the order the app wires them."""
+
     table: str
     sources: str
     markdown_file: str | None
     csv_file: str | None
+    references_file: str | None
     status: str
+
+
+def default_columns() -> list[list[str]]:
+    """The columns table's first contents: the default grid columns (the compare table's), label and question."""
+    return [[c.label, c.question] for c in api.DEFAULT_GRID_COLUMNS]
+
+
+def _text(value: Any) -> str:
+    """A table cell as text: None, NaN (an empty cell of a new row) and "" are all blank."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return " ".join(str(value).split())
+
+
+def grid_columns(table: Any) -> list[dict[str, str]]:
+    """The columns table's rows as {label, question}: blank rows are skipped, a question without a label is an
+    error (duplicates and too many columns are the API's to refuse)."""
+    if table is None:
+        return []
+    if hasattr(table, "values") and hasattr(table, "columns"):  # a DataFrame
+        table = table.values.tolist()
+    if isinstance(table, dict):  # {"headers": ..., "data": ...}, as a client may send it
+        table = table.get("data") or []
+    columns = []
+    for i, row in enumerate(table, start=1):
+        cells = [_text(v) for v in list(row)[:2]] + ["", ""]
+        label, question = cells[0], cells[1]
+        if not label and not question:
+            continue
+        if not label:
+            raise gr.Error(f"Column row {i} has a question but no label: name it (e.g. “Dataset”).")
+        columns.append({"label": label, "question": question})
+    return columns
 
 
 def _digest(path: Path) -> str:
@@ -331,48 +375,108 @@ class Handlers:
             session.clear()
         return ChatUpdate([], render.empty_sources(), "", session, [], "")
 
-    # ------------------------------------------------------------------ compare
+    # ------------------------------------------------------------------ extraction grid
 
     @guarded
-    def compare(self, paper_ids: list[str] | None, topic: str | None) -> CompareResult:
-        """A cited side-by-side table of 2-5 chosen papers, or of the papers a topic names."""
-        paper_ids = list(paper_ids or [])
-        topic = (topic or "").strip()
-        if paper_ids and not 2 <= len(paper_ids) <= MAX_COMPARE:
-            raise gr.Error(f"Pick 2 to {MAX_COMPARE} papers to compare (you picked {len(paper_ids)}).")
-        if not paper_ids and not topic:
-            raise gr.Error("Pick 2 to 5 papers, or type what to compare (e.g. “FlashAttention and Monarch”).")
-        question = topic if not paper_ids else (topic or "Compare these papers.")
-        if not paper_ids and not question.lower().startswith("compare"):
-            question = f"Compare {question}"
-        answer = api.compare(question, paper_ids=paper_ids or None, settings=self.settings)
-        if not answer.table:
-            return CompareResult(
-                f'<div class="note">{render.esc(answer.answer)}</div>',
-                "",
+    def grid(
+        self,
+        rows_from: str,
+        papers: list[str] | None = None,
+        query: str | None = None,
+        top_n: float | None = None,
+        list_question: str | None = None,
+        year_from: str | float | None = None,
+        year_to: str | float | None = None,
+        include_undated: bool = True,
+        page: str | None = None,
+        at_most: float | None = None,
+        columns: Any = None,
+        progress: gr.Progress = PROGRESS,
+    ) -> GridResult:
+        """An extraction grid: rows from the one source ``rows_from`` names (picked papers, a search's top N, a list
+        question's papers or the library filters) x the columns table's columns; every cell cited or "not stated".
+        Writes the Markdown, CSV and plain-citation exports."""
+        cols = grid_columns(columns)
+        if not cols:
+            raise gr.Error(
+                "Name at least one column (e.g. “Dataset”, or “Dataset: Which datasets are used?”)."
+            )
+        rows: dict[str, Any] = {}
+        if rows_from == "papers":
+            ids = list(papers or [])
+            if not ids:
+                raise gr.Error(
+                    "Pick at least one paper (type to search the titles), or choose another way to get the rows."
+                )
+            if len(ids) > MAX_GRID_PAPERS:
+                raise gr.Error(f"Pick at most {MAX_GRID_PAPERS} papers (you picked {len(ids)}).")
+            rows["papers"] = ids
+        elif rows_from == "query":
+            if not (query or "").strip():
+                raise gr.Error("Type a search (e.g. “quantization of large language models”).")
+            rows["query"] = (query or "").strip()
+            rows["limit"] = max(1, int(top_n or self.settings.grid.query_rows))
+        elif rows_from == "list":
+            if not (list_question or "").strip():
+                raise gr.Error("Type a list question (e.g. “Which papers study looped transformers?”).")
+            rows["list_question"] = (list_question or "").strip()
+        elif rows_from == "filters":
+            filters = SearchFilters(
+                year_from=_year(year_from),
+                year_to=_year(year_to),
+                include_undated=include_undated,
+                source=page or None,
+            )
+            if not filters.active():
+                raise gr.Error("Set a year or a source page, or choose another way to get the rows.")
+            rows["filters"] = filters
+            rows["limit"] = max(1, int(at_most or self.settings.grid.max_rows))
+        else:
+            raise gr.Error(f"Rows come from one of: {', '.join(label for label, _ in ROWS_FROM)}.")
+        progress(0, desc="Choosing the rows")
+
+        def step(done: int, total: int) -> None:
+            progress((done, total), desc="Filling cells", unit="papers")
+
+        result = api.grid(columns=cols, settings=self.settings, progress=step, **rows)
+        if not result.rows:
+            why = "; ".join(result.notes) or "no paper matched"
+            return GridResult(
+                f'<div class="note">No rows: {render.esc(why)}.</div>',
+                render.empty_sources("No papers: nothing to show."),
                 None,
                 None,
-                render.status_html(answer),
+                None,
+                render.grid_status_html(result),
             )
         folder = self._export_folder()
-        md = folder / "comparison.md"
-        md.write_text(render.compare_markdown(answer, topic), encoding="utf-8")
-        csv = folder / "comparison.csv"
-        csv.write_text(api.table_csv(answer.table), encoding="utf-8")
-        return CompareResult(
-            render.compare_table_html(answer.table, "cmp"),
-            render.sources_html(answer, "cmp", self.abstracts()),
+        md = folder / "grid.md"
+        md.write_text(render.grid_markdown(result), encoding="utf-8")
+        csv = folder / "grid.csv"
+        csv.write_text(api.grid_csv(result), encoding="utf-8")
+        refs = folder / "grid-citations.txt"
+        refs.write_text(api.grid_references(result) + "\n", encoding="utf-8")
+        abstracts = self.abstracts()
+        if any(r.paper_id not in abstracts for r in result.rows):  # ingested since the cache was read
+            self.reload()
+            abstracts = self.abstracts()
+        return GridResult(
+            render.grid_html(result, abstracts),
+            render.grid_sources_html(result, abstracts, {p.paper_id: p for p in self.papers()}),
             str(md),
             str(csv),
-            render.status_html(answer),
+            str(refs),
+            render.grid_status_html(result),
         )
 
     def _export_folder(self) -> Path:
-        """A new folder for one comparison's files, under the app's home; only the newest few are kept."""
+        """A new folder for one grid's files, under the app's home; only the newest few are kept (older
+        "compare-*" folders count too: the tab's exports before it became a grid)."""
         self.exports.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = Path(tempfile.mkdtemp(prefix=f"compare-{stamp}-", dir=self.exports))
-        for old in sorted(self.exports.glob("compare-*"), key=lambda p: p.stat().st_mtime)[:-KEEP_EXPORTS]:
+        folder = Path(tempfile.mkdtemp(prefix=f"grid-{stamp}-", dir=self.exports))
+        made = [*self.exports.glob("grid-*"), *self.exports.glob("compare-*")]
+        for old in sorted(made, key=lambda p: p.stat().st_mtime)[:-KEEP_EXPORTS]:
             shutil.rmtree(old, ignore_errors=True)
         return folder
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from rag import api
-from rag.types import Answer, CompareRow, Source, StoredPaper, date_parts
+from rag.types import NOT_STATED, Answer, Grid, Source, StoredPaper, date_parts
 
 CURSOR = "▍"
 
@@ -250,21 +250,155 @@ def working_html(message: str) -> str:
     return f'<div class="status"><span class="chip busy">{esc(message)}</span></div>'
 
 
-# ------------------------------------------------------------------ compare
+# ------------------------------------------------------------------ extraction grid
+
+GRID = "grid"  # the grid's anchors: src-grid-<n>
 
 
-def compare_table_html(rows: list[CompareRow], turn: str) -> str:
-    head = "<tr><th>Paper</th><th>Approach</th><th>Data / benchmarks</th><th>Key results</th></tr>"
-    body = "".join(
-        "<tr>"
-        f'<td class="paper">{show(r.title)} {_link(turn, [r.n])}</td>'
-        f"<td>{link_markers(r.approach, turn)}</td>"
-        f"<td>{link_markers(r.data, turn)}</td>"
-        f"<td>{link_markers(r.results, turn)}</td>"
-        "</tr>"
-        for r in rows
+def keyed_highlight(abstract: str, sentences: Sequence[str]) -> tuple[str, list[int | None]]:
+    """The escaped abstract with each of ``sentences`` found in it wrapped in ``<mark data-k=...>``, and each
+    sentence's key (None when it is not found, or overlaps one marked already). A sentence given twice is marked
+    once and both get its key."""
+    spans: dict[tuple[int, int], int] = {}
+    keys: list[int | None] = []
+    for sentence in sentences:
+        pattern = _ws_pattern(sentence.strip())
+        m = pattern.search(abstract) if pattern else None
+        if m is None:
+            keys.append(None)
+            continue
+        span = m.span()
+        if span not in spans and any(s < span[1] and span[0] < e for s, e in spans):
+            keys.append(None)  # overlaps another cell's sentence: no highlight rather than a wrong one
+            continue
+        keys.append(spans.setdefault(span, len(spans)))
+    out: list[str] = []
+    last = 0
+    for (start, end), k in sorted(spans.items()):
+        out.append(show(abstract[last:start]))
+        out.append(f'<mark class="cell-mark on" data-k="{k}">{show(abstract[start:end])}</mark>')
+        last = end
+    out.append(show(abstract[last:]))
+    return "".join(out), keys
+
+
+def _grid_marks(grid: Grid, abstracts: dict[str, str]) -> dict[int, tuple[str, list[int | None]]]:
+    """Per row number: its abstract with every stated cell's sentence marked, and each cell's mark key."""
+    out = {}
+    for row in grid.rows:
+        abstract = abstracts.get(row.paper_id, "")
+        texts = [c.text if c.stated else "" for c in row.cells]
+        out[row.n] = keyed_highlight(abstract, texts)
+    return out
+
+
+def grid_html(grid: Grid, abstracts: dict[str, str], turn: str = GRID) -> str:
+    """The grid as a table: a row per paper (title, cited), a column per question; each cell the whole sentence,
+    cited, or "not stated in the abstract" (muted). A cell names its source card (``data-card``) and the mark of
+    its sentence there (``data-mark``), which the page's script opens and highlights."""
+    marks = _grid_marks(grid, abstracts)
+    head = "<th>Paper</th>" + "".join(
+        f'<th><span class="grid-label">{show(c.label)}</span>'
+        + (f'<span class="grid-q">{show(c.question)}</span>' if c.question else "")
+        + "</th>"
+        for c in grid.columns
     )
-    return f'<table class="compare"><thead>{head}</thead><tbody>{body}</tbody></table>'
+    body = []
+    for row in grid.rows:
+        card = anchor(turn, row.n)
+        date = display_date(row.published)
+        cells = [
+            f'<td class="paper" data-card="{card}" data-mark="*">{show(row.title)}\u00a0{_link(turn, [row.n])}'
+            + (f'<span class="grid-date">{esc(date)}</span>' if date else "")
+            + "</td>"
+        ]
+        for cell, key in zip(row.cells, marks[row.n][1], strict=True):
+            if cell.stated:
+                value = f"<b>{show(cell.value)}</b> · " if cell.value else ""
+                text = f"{value}{show(cell.text)}\u00a0{_link(turn, [row.n])}"
+                mark = "" if key is None else str(key)
+                cells.append(f'<td class="cell" data-card="{card}" data-mark="{mark}">{text}</td>')
+            else:
+                cells.append(
+                    f'<td class="cell unstated" data-card="{card}" data-mark="">'
+                    f'<span class="not-stated">{esc(NOT_STATED)}</span></td>'
+                )
+        body.append(f'<tr data-n="{row.n}">{"".join(cells)}</tr>')
+    return (
+        '<div class="grid-wrap"><table class="compare grid">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def grid_sources_html(
+    grid: Grid, abstracts: dict[str, str], papers: dict[str, StoredPaper], turn: str = GRID
+) -> str:
+    """The grid's sources panel: a card per row (title, date, authors, the abstract with the grid's sentences
+    marked), closed until a cell opens it."""
+    if not grid.rows:
+        return empty_sources("No papers: nothing to show.")
+    marks = _grid_marks(grid, abstracts)
+    parts = [
+        '<div class="sources"><div class="panel-head">Sources</div>'
+        f'<div class="src-group">Rows · {len(grid.rows)}</div>'
+    ]
+    for row in grid.rows:
+        paper = papers.get(row.paper_id)
+        authors = paper.authors_count if paper else None
+        body = marks[row.n][0] or '<span class="muted">The abstract is no longer in the collection.</span>'
+        parts.append(
+            f'<details class="src" id="{anchor(turn, row.n)}">'
+            f'<summary><span class="src-n">{row.n}</span>'
+            f'<span class="src-head"><span class="src-title">{show(row.title)}</span>'
+            f'<span class="src-meta">{meta_line(row.published, authors)}</span></span></summary>'
+            f'<div class="src-abstract">{body}</div></details>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def rows_from_text(grid: Grid) -> str:
+    """Where the rows came from, for people."""
+    return {
+        "papers": "the papers picked",
+        "query": f"the top {len(grid.rows)} papers for “{grid.request}”",
+        "list question": f"the papers that answer “{grid.request}” ({grid.checked} checked)",
+        "filters": f"the papers the filters accept ({grid.checked})",
+    }.get(grid.rows_from, grid.rows_from)
+
+
+def grid_status_html(grid: Grid) -> str:
+    cells = len(grid.rows) * len(grid.columns)
+    stated = sum(1 for r in grid.rows for c in r.cells if c.stated)
+    seconds = sum(grid.timings_ms.values()) / 1000
+    chips = [
+        f"<b>{len(grid.rows)} paper{'s' if len(grid.rows) != 1 else ''} × {len(grid.columns)} "
+        f"column{'s' if len(grid.columns) != 1 else ''}</b>",
+        f"rows: {esc(rows_from_text(grid))}",
+        f"{stated} of {cells} cells stated",
+        f"{seconds:.1f} s",
+    ]
+    line = "".join(f'<span class="chip">{c}</span>' for c in chips)
+    notes = "".join(f'<div class="note">⚠ {esc(n)}</div>' for n in grid.notes)
+    return f'<div class="status">{line}</div>{notes}'
+
+
+def grid_markdown(grid: Grid) -> str:
+    """The exported Markdown: a heading, where the rows came from and what the columns ask, then the cited grid
+    and its references (``api.grid_markdown``)."""
+    lines = [f"# Extraction grid: {len(grid.rows)} papers × {len(grid.columns)} columns", ""]
+    lines += [f"Rows: {rows_from_text(grid)}.", ""]
+    asked = [f"**{c.label}**" + (f" ({c.question})" if c.question else "") for c in grid.columns]
+    lines += [f"Columns: {'; '.join(asked)}.", ""]
+    stamp = time.strftime("%Y-%m-%d")
+    lines += [
+        f"_paper-rag, {stamp}: every cell is a sentence of that paper's abstract, cited by its number, or "
+        f"“{NOT_STATED}”._",
+        "",
+        api.grid_markdown(grid),
+        "",
+    ]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ library and ingest
@@ -319,29 +453,6 @@ def nothing_ingested_html(skipped: int) -> str:
         f'<div class="note">Nothing was ingested: {skipped} file{"s" if skipped != 1 else ""} of a type '
         "paper-rag does not read (see below). Choose .txt pages, or .json / .jsonl records.</div>"
     )
-
-
-def short_name(title: str) -> str:
-    """A paper's name as people say it: the part of the title before its colon, when it has one."""
-    head = plain_tex(title).split(":", 1)[0].strip()
-    return head if ":" in title and len(head) <= 40 else plain_tex(title)
-
-
-def compare_markdown(answer: Answer, topic: str = "") -> str:
-    """The exported Markdown: a heading naming the papers, where it came from, then the cited table."""
-    names = [short_name(r.title) for r in answer.table]
-    heading = " vs ".join(names) if len(names) <= 3 else f"{', '.join(names[:-1])} and {names[-1]}"
-    lines = [f"# Comparison: {heading}", ""]
-    if topic:
-        lines += [f"Asked: {topic}", ""]
-    stamp = time.strftime("%Y-%m-%d")
-    lines += [
-        f"_paper-rag, {stamp}: every cell is a sentence of that paper's abstract, cited by its number._",
-        "",
-        answer.answer,
-        "",
-    ]
-    return "\n".join(lines)
 
 
 def header_html(papers: int) -> str:

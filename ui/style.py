@@ -1,4 +1,4 @@
-"""The UI's CSS and the one script it needs (citation links that open their source in the panel).
+"""The UI's CSS and the one script it needs (citation links and grid cells that open their source in the panel).
 
 Plain strings, so only the adapter modules import gradio; the theme itself is built in :mod:`ui.app`.
 """
@@ -72,10 +72,27 @@ table.compare th { text-align: left; font-size: .75rem; text-transform: uppercas
                    border-bottom: 2px solid var(--border-color-primary) !important; }
 table.compare td { vertical-align: top; padding: 10px;
                    border-bottom: 1px solid var(--border-color-primary) !important; }
-#compare-table { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
-                 border-radius: 8px; padding: 4px 8px; }
-#compare-table:empty { display: none; }
+.grid-wrap { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+             border-radius: 8px; padding: 4px 8px; overflow-x: auto; }
 table.compare td.paper { font-weight: 600; width: 22%; min-width: 11em; }
+
+/* the extraction grid: every cell opens its paper's card in the panel beside it */
+table.grid th { vertical-align: bottom; min-width: 12em; }
+table.grid th:first-child { min-width: 11em; }
+.grid-label { display: block; }
+.grid-q { display: block; margin-top: 2px; font-size: .72rem; font-weight: 400; text-transform: none;
+          letter-spacing: 0; line-height: 1.3; }
+.grid-date { display: block; margin-top: 3px; font-weight: 400; font-size: .78rem;
+             color: var(--body-text-color-subdued); }
+table.grid td[data-card] { cursor: pointer; transition: background .15s; }
+table.grid td[data-card]:hover { background: var(--color-accent-soft) !important; }
+table.grid td.active { background: var(--color-accent-soft) !important;
+                       box-shadow: inset 3px 0 0 var(--color-accent); }
+.not-stated { color: var(--body-text-color-subdued); font-style: italic; opacity: .8; }
+mark.cell-mark:not(.on) { background: none; color: inherit; padding: 0; }
+#grid-result { align-items: flex-start; }
+#grid-sources-col { position: sticky; top: 8px; align-self: flex-start; }
+#grid-sources { max-height: calc(100vh - 24px); overflow-y: auto !important; padding-right: 4px; }
 
 /* tables break lines between words, never inside one ("Expressi-ve"); a table too wide for its box scrolls */
 table.compare th, table.compare td, #chatbot th, #chatbot td {
@@ -83,7 +100,6 @@ table.compare th, table.compare td, #chatbot th, #chatbot td {
 #chatbot table { display: block; max-width: 100%; overflow-x: auto; }
 #chatbot th, #chatbot td { min-width: 9em; vertical-align: top; }
 #chatbot td:first-child, #chatbot th:first-child { min-width: 11em; }
-#compare-table { overflow-x: auto; }
 
 /* library and ingest */
 .paper-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -116,19 +132,46 @@ table.compare th, table.compare td, #chatbot th, #chatbot td {
 
 # Citation links: open the <details> of the cited source, scroll the panel to it and flash it. The target may be
 # rendered a moment later (an older turn's panel, swapped in by the chatbot's select event), hence the retries.
+# A grid cell (data-card, data-mark) opens its paper's card the same way and highlights only that cell's sentence
+# ("*": every sentence the row uses; "": none, e.g. a "not stated" cell, to read the abstract for oneself).
 HEAD = """
 <script>
 document.addEventListener("click", function (event) {
-  const link = event.target.closest && event.target.closest('a[href^="#src-"]');
-  if (!link) return;
+  if (!event.target.closest) return;
+  const cell = event.target.closest("[data-card]");
+  const link = event.target.closest('a[href^="#src-"]');
+  if (!cell && !link) return;
   event.preventDefault();
-  const id = link.getAttribute("href").slice(1);
+  const id = cell ? cell.dataset.card : link.getAttribute("href").slice(1);
+  if (cell) {
+    document.querySelectorAll("td.active").forEach(function (td) { td.classList.remove("active"); });
+    cell.classList.add("active");
+  }
   let tries = 0;
   (function open() {
     const card = document.getElementById(id);
     if (!card) { if (tries++ < 20) setTimeout(open, 150); return; }
+    let mark = null;
+    if (cell) {
+      const key = cell.dataset.mark;
+      card.querySelectorAll("mark.cell-mark").forEach(function (m) {
+        m.classList.toggle("on", key === "*" || m.dataset.k === key);
+      });
+      if (key && key !== "*") mark = card.querySelector("mark.cell-mark.on");
+    }
     card.open = true;
-    card.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    const panel = mark && card.closest("#grid-sources");
+    if (panel) {
+      // The card's top in view when its sentence fits below it, else the sentence a third of the way down.
+      const box = panel.getBoundingClientRect(), head = panel.querySelector(".panel-head");
+      const top = Math.max(box.top, 0) + (head ? head.offsetHeight + 6 : 0);  // below the sticky "Sources"
+      const seen = Math.min(box.bottom, window.innerHeight) - top;
+      const c = card.getBoundingClientRect(), m = mark.getBoundingClientRect();
+      const target = m.bottom - c.top < seen - 24 ? c.top - top : m.top - top - seen / 3;
+      panel.scrollBy({ top: target, behavior: "smooth" });
+    } else {
+      card.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    }
     card.classList.add("flash");
     setTimeout(function () { card.classList.remove("flash"); }, 1400);
   })();

@@ -10,6 +10,8 @@ Screenshots of each tab, an error toast and the library at phone width go to doc
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -38,6 +40,12 @@ CHROMIUM_MISSING = (
 )
 SHOTS = REPO / "docs" / "screenshots"
 NEW_TITLE = "Quokka Attention: Sparse Marsupial Routing for Long Contexts"
+GRID_QUERY = "code generation with large language models"
+GRID_COLUMNS = [
+    ("Dataset", "Which datasets or benchmarks is it evaluated on?"),
+    ("Baseline", "Which prior methods does it outperform?"),
+    ("Main number", ""),  # a label alone
+]
 OVERLAY = ".wrap span.error"  # Gradio's red "Error" badge over an event's outputs
 CHROMIUM_ARGS = [
     "--headless",
@@ -164,12 +172,12 @@ def assert_no_overlay(page: Any) -> None:
     assert page.locator(OVERLAY).count() == 0, page.locator(OVERLAY).all_inner_texts()
 
 
-def shot(page: Any, name: str, *, toasts: bool = False) -> None:
+def shot(page: Any, name: str, *, toasts: bool = False, full_page: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     if not toasts:
         page.evaluate("document.querySelectorAll('.toast-close').forEach(b => b.click())")
     page.wait_for_timeout(500)  # let transitions settle
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def test_chat_streams_cites_and_opens_a_source(page: Any) -> None:
@@ -209,34 +217,97 @@ def test_chat_streams_cites_and_opens_a_source(page: Any) -> None:
     shot(page, "chat")
 
 
-def test_compare_two_picked_papers(page: Any) -> None:
-    page.get_by_role("tab", name="Compare").click()
-    picker = page.locator("#compare-papers input")
-    for title in (FLASH, MONARCH):
-        picker.click()
-        picker.fill(title.split(":")[0])
-        page.locator("#compare-papers [role=option]", has_text=title).first.click()
-    page.keyboard.press("Escape")
-    page.click("#compare-run")
-    table = page.locator("#compare-table table.compare")
-    table.wait_for()
-    rows = table.locator("tbody tr")
-    assert rows.count() == 2
-    assert FLASH in rows.nth(0).inner_text() and MONARCH in rows.nth(1).inner_text()
-    assert page.get_by_role("button", name="CSV").is_visible()
-    with page.expect_download() as download:  # the export is served and is the table, with ids and dates
-        page.get_by_role("button", name="CSV").click()
-    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert csv_text.startswith("n,paper,paper_id,date,") and MONARCH in csv_text
-    # At desktop width lines break between words, never inside one (the check itself is shown to catch it)
-    assert page.evaluate(BROKEN_WORDS, "#compare-table td, #compare-table th") == []
-    squeeze = page.add_style_tag(
-        content="#compare-table td.paper { width: 40px !important; word-break: break-all !important; }"
+def edit_column(page: Any, row: int, col: int, text: str) -> None:
+    """Type ``text`` into a cell of the columns table (double-click to edit, Enter to keep)."""
+    cell = page.locator(f"#grid-columns [data-testid=cell-{row}-{col}]")
+    cell.dblclick()
+    editor = cell.get_by_label("Edit cell")
+    editor.wait_for()
+    editor.fill(text)
+    editor.press("Enter")
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.textContent.trim() === text",
+        arg=[f"#grid-columns [data-testid=cell-{row}-{col}] span[data-editable]", text],
     )
-    assert page.evaluate(BROKEN_WORDS, "#compare-table td.paper")
-    squeeze.evaluate("tag => tag.remove()")
-    assert page.evaluate(BROKEN_WORDS, "#compare-table td, #compare-table th") == []
-    shot(page, "compare")
+
+
+@pytest.fixture
+def tall(page: Any) -> Iterator[Any]:
+    """The page, 1500 px tall for the test: the README's picture shows the set-up, the first rows and a card."""
+    page.set_viewport_size({"width": 1440, "height": 1500})
+    yield page
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_a_grid_of_ten_papers_by_three_custom_columns(tall: Any) -> None:
+    page = tall
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("The top papers for a search").check()
+    page.locator("#grid-papers").wait_for(state="hidden")  # only the chosen source's inputs are shown
+    page.fill("#grid-query textarea", GRID_QUERY)
+    top_n = page.locator("#grid-top-n input[type=number]")
+    top_n.fill("10")
+    top_n.press("Enter")
+    for row, (label, question) in enumerate(GRID_COLUMNS):
+        edit_column(page, row, 0, label)
+        edit_column(page, row, 1, question)
+    page.click("#grid-add-column")  # a blank row: no column
+    page.locator("#grid-columns [data-testid=cell-3-0]").wait_for()
+    page.click("#grid-run")
+    table = page.locator("#grid-table table.grid")
+    table.wait_for()
+    labels = [t.strip() for t in table.locator("th .grid-label").all_text_contents()]
+    assert labels == [label for label, _ in GRID_COLUMNS]
+    rows = table.locator("tbody tr")
+    assert rows.count() == 10
+    assert "10 papers × 3 columns" in page.locator("#grid-status").inner_text()
+    titles = [rows.nth(i).locator("td.paper").inner_text() for i in range(10)]
+    assert all(re.search(rf"\[{i + 1}\]", t) for i, t in enumerate(titles))  # every row cited [n]
+
+    # "not stated" is muted; every other cell is a whole sentence, cited
+    unstated = table.locator(".not-stated")
+    assert unstated.count() > 0
+    assert unstated.first.evaluate("el => getComputedStyle(el).fontStyle") == "italic"
+    stated = table.locator("td.cell:not(.unstated)")
+    assert stated.count() >= 10 and all(re.search(r"\[\d+\]$", t.strip()) for t in stated.all_inner_texts())
+    # Lines break between words, never inside one
+    assert page.evaluate(BROKEN_WORDS, "#grid-table td, #grid-table th") == []
+
+    # Clicking a cell opens its paper's card in the panel, with that cell's sentence (only) highlighted
+    cell = stated.nth(3)
+    card_id = cell.get_attribute("data-card")
+    sentence = re.sub(r"\s*\[\d+\]$", "", cell.inner_text().strip())
+    cell.click()
+    page.wait_for_function(f"document.getElementById('{card_id}').open")
+    card = page.locator(f"#{card_id}")
+    highlighted = card.locator("mark.cell-mark.on")
+    assert highlighted.count() == 1
+    assert " ".join(highlighted.inner_text().split()) == " ".join(sentence.split())
+    row_title = cell.locator("xpath=..").locator("td.paper").inner_text()
+    assert card.locator(".src-title").inner_text() in row_title
+    assert "active" in (cell.get_attribute("class") or "")
+    # The paper's name highlights every sentence its row uses
+    page.locator(f"td.paper[data-card={card_id}]").click()
+    page.wait_for_function(
+        f"document.querySelectorAll('#{card_id} mark.cell-mark.on').length > 0 && "
+        f"document.querySelectorAll('#{card_id} mark.cell-mark:not(.on)').length === 0"
+    )
+    cell.click()  # back to the one cell's sentence, for the picture
+    page.wait_for_function(f"document.querySelectorAll('#{card_id} mark.cell-mark.on').length === 1")
+
+    with page.expect_download() as download:  # the CSV export: the 3 labels, 10 rows
+        page.get_by_role("button", name="CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    exported = list(csv.reader(io.StringIO(text)))
+    assert exported[0] == ["n", "paper", "paper_id", "date", *(label for label, _ in GRID_COLUMNS)]
+    assert len(exported) == 1 + 10
+    assert all(
+        r[1] in title for r, title in zip(exported[1:], titles, strict=True)
+    )  # the table's rows, in order
+    assert page.get_by_role("button", name="Markdown").is_visible()
+    assert page.get_by_role("button", name="Citations").is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "grid", full_page=False)  # the whole grid is a long page
 
 
 def test_upload_a_paper_then_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
@@ -293,10 +364,10 @@ def test_a_reload_after_the_upload_shows_the_collection_as_it_is(browser: Any, a
     page.get_by_role("tab", name="Library").click()
     page.locator("#lib-count", has_text=f"{total} papers in the collection").wait_for()
     page.get_by_role("tab", name="Compare").click()
-    picker = page.locator("#compare-papers input")
+    picker = page.locator("#grid-papers input")
     picker.click()
     picker.fill("Quokka")
-    page.locator("#compare-papers [role=option]", has_text=NEW_TITLE).first.wait_for()
+    page.locator("#grid-papers [role=option]", has_text=NEW_TITLE).first.wait_for()
     page.close()
 
 
@@ -376,20 +447,33 @@ def test_a_chat_compare_table_keeps_words_whole(offline: Any) -> None:
     assert not any(c.rstrip(" []0123456789").endswith("…") for c in cells)  # whole sentences, not cut ones
 
 
-def test_bad_compare_picks_are_toasts(offline: Any) -> None:
+def test_bad_grid_input_is_a_toast_then_picked_papers_make_a_grid(offline: Any) -> None:
     page = offline
     page.get_by_role("tab", name="Compare").click()
-    page.click("#compare-run")
-    toast(page, "Pick 2 to 5 papers")
-    picker = page.locator("#compare-papers input")
-    picker.click()
-    picker.fill("FlashAttention")
-    page.locator("#compare-papers [role=option]", has_text=FLASH).first.click()
-    page.keyboard.press("Escape")
-    page.click("#compare-run")
-    toast(page, "you picked 1")
+    page.click("#grid-run")
+    toast(page, "Pick at least one paper")
+    page.get_by_label("Every paper the filters accept").check()
+    page.click("#grid-run")
+    toast(page, "Set a year or a source page")
     page.wait_for_timeout(500)
     assert_no_overlay(page)
+    assert page.locator("#grid-table table").count() == 0
+
+    # Picked papers with the default columns (the old compare table, as a grid)
+    page.get_by_label("Papers I pick").check()
+    picker = page.locator("#grid-papers input")
+    for title in (FLASH, MONARCH):
+        picker.click()
+        picker.fill(title.split(":")[0])
+        page.locator("#grid-papers [role=option]", has_text=title).first.click()
+    page.keyboard.press("Escape")
+    page.click("#grid-run")
+    rows = page.locator("#grid-table table.grid tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    assert FLASH in rows.nth(0).inner_text() and MONARCH in rows.nth(1).inner_text()
+    labels = page.locator("#grid-table th .grid-label").all_text_contents()
+    assert [t.strip().lower() for t in labels] == ["approach", "data / benchmarks", "key results"]
 
 
 def test_the_library_on_a_phone(browser: Any, offline_url: str) -> None:

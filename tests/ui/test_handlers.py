@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,16 @@ from support import (
     write_jsonl,
 )
 from ui import render
-from ui.handlers import ChatUpdate, Handlers, guarded, toasted
+from ui.handlers import (
+    KEEP_EXPORTS,
+    ChatUpdate,
+    GridResult,
+    Handlers,
+    default_columns,
+    grid_columns,
+    guarded,
+    toasted,
+)
 
 
 @pytest.fixture(scope="module")
@@ -267,34 +277,181 @@ def test_backend_choices_label_unavailable_backends(bundled_settings: Settings) 
     assert choices["auto"].startswith("auto → ")
 
 
-# ------------------------------------------------------------------ compare
+# ------------------------------------------------------------------ extraction grid (the Compare tab)
+
+CUSTOM = [["Dataset", "Which datasets are used for evaluation?"], ["Model size", ""], ["Compute", ""]]
 
 
-def test_compare_two_papers_gives_a_cited_table_and_exports(handlers: Handlers) -> None:
-    ids = [paper_id(handlers, FLASH), paper_id(handlers, MONARCH)]
-    result = handlers.compare(ids, "")
-    assert result.table.count("<tr>") == 3  # header + 2 papers
-    assert render.esc(FLASH) in result.table and render.esc(MONARCH) in result.table
-    assert 'href="#src-cmp-1"' in result.table and 'href="#src-cmp-2"' in result.table
-    assert "<mark>" in result.sources
+def csv_rows(path: str | None) -> list[list[str]]:
+    assert path is not None
+    return list(csv.reader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
 
-    rows = list(csv.reader(io.StringIO(Path(result.csv_file).read_text(encoding="utf-8"))))
-    assert rows[0] == ["n", "paper", "paper_id", "date", "approach", "data_or_benchmarks", "key_results"]
-    assert [r[1] for r in rows[1:]] == [FLASH, MONARCH] and [r[2] for r in rows[1:]] == ids
+
+def cell_marks(result: GridResult) -> list[tuple[str, str, str]]:
+    """(card id, mark key, the cell's text) of every stated grid cell."""
+    found = re.findall(r'<td class="cell" data-card="([^"]+)" data-mark="([^"]*)">(.*?)</td>', result.table)
+    return [(card, key, re.sub(r"\u00a0<span class=\"cites\">.*", "", text)) for card, key, text in found]
+
+
+def card_marks(result: GridResult, card: str) -> dict[str, str]:
+    """{mark key: marked text} in one source card of the panel."""
+    body = re.search(rf'<details class="src" id="{card}">(.*?)</details>', result.sources)
+    assert body, card
+    return dict(re.findall(r'<mark class="cell-mark on" data-k="(\d+)">(.*?)</mark>', body[1]))
+
+
+def test_grid_of_picked_papers_with_the_default_columns_and_its_exports(handlers: Handlers) -> None:
+    ids = [paper_id(handlers, MONARCH), paper_id(handlers, FLASH)]  # in the order picked
+    seen: list[tuple] = []
+    result = handlers.grid("papers", ids, columns=default_columns(), progress=lambda *a, **k: seen.append(a))
+    assert result.table.count("<tr data-n=") == 2
+    assert [h for h in re.findall(r'<span class="grid-label">(.*?)</span>', result.table)] == [
+        "Approach",
+        "Data / benchmarks",
+        "Key results",
+    ]
+    assert result.table.index(render.esc(MONARCH)) < result.table.index(render.esc(FLASH))
+    assert 'href="#src-grid-1"' in result.table and 'href="#src-grid-2"' in result.table
+    assert "2 papers × 3 columns" in result.status and "the papers picked" in result.status
+    assert ((2, 2),) in seen  # progress reached the last row
+
+    # Every stated cell names its paper's card, and the mark it names there is exactly the cell's sentence
+    marks = cell_marks(result)
+    assert len(marks) >= 4
+    for card, key, text in marks:
+        assert key != "" and card_marks(result, card)[key] == text
+    assert '<details class="src" id="src-grid-1">' in result.sources and render.esc(MONARCH) in result.sources
+
+    exports = handlers.settings.home / "exports"
+    files = [result.markdown_file, result.csv_file, result.references_file]
+    assert all(f and Path(f).is_relative_to(exports) for f in files)
+    rows = csv_rows(result.csv_file)
+    assert rows[0] == ["n", "paper", "paper_id", "date", "Approach", "Data / benchmarks", "Key results"]
+    assert [r[1] for r in rows[1:]] == [MONARCH, FLASH] and [r[2] for r in rows[1:]] == ids
     markdown = Path(result.markdown_file).read_text(encoding="utf-8")
-    assert markdown.startswith("# Comparison: FlashAttention vs Monarch\n")
-    assert Path(result.markdown_file).is_relative_to(handlers.settings.home / "exports")
+    assert markdown.startswith("# Extraction grid: 2 papers × 3 columns\n")
     assert "| Paper | Approach | Data / benchmarks | Key results |" in markdown
-    assert f"[1] {FLASH}" in markdown and f"[2] {MONARCH}" in markdown
+    assert f"| {MONARCH} [1] |" in markdown and f"[2] {FLASH}" in markdown
+    citations = Path(result.references_file).read_text(encoding="utf-8").splitlines()
+    assert [line.split(" (")[0].split(". paper-rag")[0] for line in citations] == [
+        f"[1] {MONARCH}",
+        f"[2] {FLASH}",
+    ]
+    assert all("@" not in line and "{" not in line for line in citations)  # plain citations, not BibTeX
 
 
-def test_compare_by_topic_and_bad_selections(handlers: Handlers) -> None:
-    result = handlers.compare([], "FlashAttention and Monarch")
-    assert render.esc(FLASH) in result.table and render.esc(MONARCH) in result.table
-    with pytest.raises(gr.Error, match="Pick 2 to 5 papers"):
-        handlers.compare([paper_id(handlers, FLASH)], "")
-    with pytest.raises(gr.Error, match="Pick 2 to 5 papers"):
-        handlers.compare([], "")
+def test_grid_rows_from_a_search(handlers: Handlers) -> None:
+    flash = paper_id(handlers, FLASH)
+    # Only the chosen source counts: the picked paper is not a row of a search's grid
+    result = handlers.grid("query", [flash], "looped transformers", 4, columns=CUSTOM)
+    rows = csv_rows(result.csv_file)
+    assert rows[0][4:] == ["Dataset", "Model size", "Compute"] and len(rows) == 1 + 4
+    expected = [h.title for h in api.search("looped transformers", k=4, settings=handlers.settings).hits]
+    assert [r[1] for r in rows[1:]] == expected and flash not in {r[2] for r in rows[1:]}
+    assert "the top 4 papers for “looped transformers”" in result.status
+    assert "Which datasets are used for evaluation?" in result.table  # the question under its label
+
+
+def test_grid_rows_from_a_list_question(handlers: Handlers) -> None:
+    result = handlers.grid(
+        "list",
+        query="FlashAttention",
+        list_question="Which papers study looped transformers?",
+        columns=CUSTOM,
+    )
+    assert {r[1] for r in csv_rows(result.csv_file)[1:]} == LOOPED
+    assert "Which papers study looped transformers?" in result.status
+
+
+def test_grid_rows_from_the_library_filters(handlers: Handlers) -> None:
+    page = "hf-daily-papers-000.txt"
+    result = handlers.grid("filters", page=page, at_most=300, columns=[["Dataset", ""]])
+    expected = {p.paper_id for p in handlers.papers() if page in render.paper_pages(p)}
+    ids = {r[2] for r in csv_rows(result.csv_file)[1:]}
+    assert ids == expected and 0 < len(ids) < BUNDLED_PAPERS
+
+    capped = handlers.grid("filters", page=page, at_most=3, columns=[["Dataset", ""]])
+    assert len(csv_rows(capped.csv_file)) == 1 + 3 and "the first 3 are the rows" in capped.status
+
+    dated = handlers.grid(
+        "filters", year_from="2024", include_undated=False, at_most=300, columns=[["Dataset", ""]]
+    )
+    years = {p.paper_id: p.year for p in handlers.papers()}
+    rows = csv_rows(dated.csv_file)[1:]
+    assert rows and all((years[r[2]] or 0) >= 2024 for r in rows)
+    assert len(rows) == sum(1 for y in years.values() if y and y >= 2024)
+
+    nothing = handlers.grid(
+        "filters", year_from="1900", year_to="1901", include_undated=False, columns=CUSTOM
+    )
+    assert "No rows" in nothing.table and nothing.csv_file is None and nothing.markdown_file is None
+
+
+def test_grid_columns_from_the_table() -> None:
+    assert default_columns() == [[c.label, c.question] for c in api.DEFAULT_GRID_COLUMNS]
+    table = [["  Dataset ", "Which  datasets?"], ["Model size", None], ["", ""], [None, float("nan")]]
+    assert grid_columns(table) == [
+        {"label": "Dataset", "question": "Which datasets?"},
+        {"label": "Model size", "question": ""},  # a blank question: the label alone is used
+    ]
+    assert grid_columns({"headers": ["Column", "Question (optional)"], "data": [["Code", ""]]}) == [
+        {"label": "Code", "question": ""}
+    ]
+    with pytest.raises(gr.Error, match="row 2 has a question but no label"):
+        grid_columns([["Dataset", ""], ["", "How big is it?"]])
+
+
+def test_a_custom_column_gets_the_sentence_that_answers_it(handlers: Handlers) -> None:
+    flash = paper_id(handlers, FLASH)
+    result = handlers.grid("papers", [flash], columns=[["Speed-up", "How much faster is it?"]])
+    header, row = csv_rows(result.csv_file)
+    assert header[4:] == ["Speed-up"]
+    assert re.search(r"\d(\.\d+)?\s*(x|×|times)", row[4]), row[4]  # the sentence stating the speed-up
+    assert row[4] in api.split_sentences(handlers.abstracts()[flash])  # whole, as the abstract has it
+    assert render.esc(row[4]) in result.table
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rows_from": "papers"}, "Pick at least one paper"),
+        ({"rows_from": "papers", "papers": [f"t:{i}" for i in range(51)]}, "at most 50 papers"),
+        ({"rows_from": "papers", "papers": ["no such paper anywhere"]}, "no stored paper matches"),
+        ({"rows_from": "query", "query": "  "}, "Type a search"),
+        ({"rows_from": "list"}, "Type a list question"),
+        ({"rows_from": "filters"}, "Set a year or a source page"),
+        ({"rows_from": "filters", "year_from": "20x4"}, "is not a year"),
+        ({"rows_from": "query", "query": "attention", "columns": [["", ""]]}, "Name at least one column"),
+        ({"rows_from": "query", "query": "attention", "columns": [["", "Which data?"]]}, "no label"),
+        (
+            {"rows_from": "query", "query": "attention", "columns": [["Data", ""], ["data", "x"]]},
+            "given twice",
+        ),
+        (
+            {"rows_from": "query", "query": "attention", "columns": [[f"C{i}", ""] for i in range(13)]},
+            "at most 12",
+        ),
+    ],
+)
+def test_bad_grid_input_is_a_clear_error_and_a_toast(handlers: Handlers, kwargs: dict, message: str) -> None:
+    kwargs = {"columns": default_columns(), **kwargs}
+    with pytest.raises(gr.Error, match=message):
+        handlers.grid(**kwargs)
+    with pytest.warns(UserWarning, match=message):  # on the page: a toast, and the page stays as it was
+        assert toasted(handlers.grid)(**kwargs) == gr.skip()
+
+
+def test_grid_exports_keep_only_the_newest(bundled_settings: Settings, tmp_path: Path) -> None:
+    h = Handlers(bundled_settings)
+    h.exports = tmp_path / "exports"
+    for i in range(KEEP_EXPORTS + 5):  # older folders, the compare tab's among them
+        old = h.exports / f"{'compare' if i % 2 else 'grid'}-old-{i:02d}"
+        old.mkdir(parents=True)
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    result = h.grid("papers", [paper_id(h, FLASH)], columns=default_columns())
+    kept = sorted(p.name for p in h.exports.iterdir())
+    assert len(kept) == KEEP_EXPORTS and Path(result.csv_file).parent.name in kept
+    assert "grid-old-00" not in kept and "compare-old-23" in kept  # the oldest went, the newest stayed
 
 
 # ------------------------------------------------------------------ library

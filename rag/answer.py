@@ -473,6 +473,10 @@ class AnswerEngine:
             )
             answer.citations = cited_list(body, sources)
             answer.answer = with_cited_titles(body, [(c.n, c.title) for c in answer.citations])
+        elif len(hits) == 1 and named and not request.paper_ids:
+            # Every named thing is in one paper ("which consistency worked best for CIRIM versus E2EVN?", both
+            # in the CIRIM abstract): a question about that paper, not a comparison of papers.
+            return (yield from self._answer(request, "fact"))
         elif len(hits) < 2:
             answer.refused = True
             answer.answer = f"{REFUSAL} Fewer than two matching papers were found to compare."

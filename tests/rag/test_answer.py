@@ -205,6 +205,18 @@ def test_compare_resolves_the_paper_a_name_introduces_and_asks_for_a_missing_one
     assert one.kind == "clarify" and "with what?" in one.answer and len(one.citations) == 1
 
 
+def test_a_versus_inside_one_paper_is_a_question_about_that_paper(bundled_settings: Settings) -> None:
+    """ "... worked best for CIRIM versus E2EVN?": both names are in one abstract, so the answer comes from that
+    paper instead of "fewer than two papers to compare" (or a second, unrelated paper)."""
+    a = ask(
+        bundled_settings,
+        "Which kind of data-consistency enforcement worked best for CIRIM versus E2EVN?",
+    )
+    assert a.kind == "fact" and not a.refused
+    assert [c.title.split(" ")[0] for c in a.citations] == ["Assessment"]
+    assert "implicitly enforcing DC" in a.answer
+
+
 def test_a_question_scoped_to_one_paper_is_gated_as_if_it_named_it(bundled_settings: Settings) -> None:
     from rag.types import SearchFilters
 

@@ -73,7 +73,7 @@ table.compare th { text-align: left; font-size: .75rem; text-transform: uppercas
 table.compare td { vertical-align: top; padding: 10px;
                    border-bottom: 1px solid var(--border-color-primary) !important; }
 .grid-wrap { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
-             border-radius: 8px; padding: 4px 8px; overflow-x: auto; }
+             border-radius: 8px; padding: 4px 8px; overflow-x: auto; contain: inline-size; }
 table.compare td.paper { font-weight: 600; width: 22%; min-width: 11em; }
 
 /* the extraction grid: every cell opens its paper's card in the panel beside it */
@@ -163,7 +163,12 @@ document.addEventListener("click", function (event) {
     const panel = mark && card.closest("#grid-sources");
     if (panel) {
       // The card's top in view when its sentence fits below it, else the sentence a third of the way down.
-      const box = panel.getBoundingClientRect(), head = panel.querySelector(".panel-head");
+      let box = panel.getBoundingClientRect();
+      if (box.top >= window.innerHeight || box.bottom <= 0) {  // on a phone the panel is below the grid
+        panel.scrollIntoView({ block: "start" });
+        box = panel.getBoundingClientRect();
+      }
+      const head = panel.querySelector(".panel-head");
       const top = Math.max(box.top, 0) + (head ? head.offsetHeight + 6 : 0);  // below the sticky "Sources"
       const seen = Math.min(box.bottom, window.innerHeight) - top;
       const c = card.getBoundingClientRect(), m = mark.getBoundingClientRect();

@@ -25,6 +25,7 @@ from support import (
     BUNDLED_PAPERS,
     FLASH,
     FLASH_QUESTION,
+    LOOPED,
     MONARCH,
     REPO,
     OpenAIStub,
@@ -499,4 +500,27 @@ def test_the_library_on_a_phone(browser: Any, offline_url: str) -> None:
     )
     assert spread < 8, spread
     shot(page, "library-phone")
+    page.close()
+
+
+def test_the_grid_on_a_phone(browser: Any, offline_url: str) -> None:
+    page = open_page(browser, offline_url, width=390, height=844)
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("The papers a list question finds").check()
+    page.fill("#grid-list-question textarea", "Which papers study looped transformers?")
+    page.click("#grid-run")
+    rows = page.locator("#grid-table table.grid tbody tr")
+    rows.first.wait_for()
+    assert {t.split("\u00a0")[0].strip() for t in rows.locator("td.paper").all_inner_texts()} >= LOOPED
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the grid scrolls in its own box
+    # The card is below the grid: clicking a cell brings its sentence on screen
+    cell = page.locator("#grid-table td.cell:not(.unstated)").first
+    cell.click()
+    mark = page.locator(f"#{cell.get_attribute('data-card')} mark.cell-mark.on")
+    mark.wait_for()
+    page.wait_for_function(
+        """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+                    return r.top >= 0 && r.top < window.innerHeight; }""",
+        arg=f"#{cell.get_attribute('data-card')} mark.cell-mark.on",
+    )
     page.close()

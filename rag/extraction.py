@@ -211,7 +211,7 @@ _NOT_A_BASELINE = frozenset(
     model models technique techniques algorithm algorithms system systems solution solutions work works one ones
     framework frameworks performance accuracy results result quality efficiency speed cost times time number
     previously existing-methods human humans expert experts random guess guessing chance significantly substantially
-    considerably much far by up to over of in on with and or as well state art""".split()
+    considerably much far by up to over of in on with and or as well state art state-of-the-arts""".split()
 )
 _QUANTIFIER = re.compile(
     r"^\s*(?:a|an|the)?\s*(?:wide\s+)?(?:variety|range|number|set|family|host|series|couple|handful|suite|class)\s+of\s+",
@@ -225,7 +225,9 @@ _PHRASE_END = re.compile(
 _CLASS_HEADS = frozenset(
     """methods algorithms approaches models techniques baselines systems works implementations solutions frameworks
     optimizers networks architectures variants alternatives ones strategies schemes heuristics policies
-    counterparts competitors methodologies procedures tools""".split()
+    counterparts competitors methodologies procedures tools method algorithm approach model technique baseline
+    system implementation solution framework optimizer network architecture variant strategy scheme heuristic
+    policy methodology procedure tool""".split()
 )
 # "on HumanEval", "in MBPP", "across ImageNet": an evaluation on a named thing.
 _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
@@ -301,7 +303,7 @@ def _names_a_method(obj: str) -> bool:
     if not content:
         return False
     if words[-1].lower() in _CLASS_HEADS:
-        return False  # "... methods": a class of methods, not one
+        return False  # "... methods": a class of methods; "the non-iterative method": one left unnamed
     return not (len(content) == 1 and content[0].endswith("ing") and "-" not in content[0])
 
 

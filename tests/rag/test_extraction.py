@@ -146,6 +146,9 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "Our approach is better than a random guess, we show.",
         "The distribution of exceedance times is computed.",
         "We compare favourably.",
+        "Evaluations show that FunCoder outperforms state-of-the-arts, demonstrating its strength.",
+        "Our model achieved a relative improvement of 16.9% compared to the non-iterative method.",
+        "It can even outperform the state-of-the-art (SOTA) open-source model.",
     ):
         assert cue("baseline", text, own) == 0, text
 

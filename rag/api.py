@@ -433,9 +433,8 @@ def grid(
         rows_from, checked = "filters", len(stored)
         sources = [_source(i, p) for i, p in enumerate(stored, start=1)]
     if len(sources) > max_rows:
-        notes.append(
-            f"{len(sources)} papers found; the first {max_rows} are the rows (PAPER_RAG_GRID__MAX_ROWS)"
-        )
+        why = "the limit asked for" if limit and limit < cfg.max_rows else "PAPER_RAG_GRID__MAX_ROWS"
+        notes.append(f"{len(sources)} papers found; the first {max_rows} are the rows ({why})")
         sources = sources[:max_rows]
     t_rows = time.perf_counter()
     rows: list[GridRow] = []

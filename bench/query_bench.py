@@ -145,10 +145,13 @@ def bench_size(settings: Settings, queries: list[str]) -> dict:
     def ask_step(q: str) -> None:
         ask_retrieve.append(engine.ask(api.AskRequest(q, backend="extractive")).timings_ms["retrieve"] / 1000)
 
+    cold = cold_search(settings, queries[0])
+    for q in queries:  # every query once, untimed: the first method timed must not pay for pages the rest find warm
+        retriever.search(q, k=6)
     result = {
         "chunks": PaperStore(settings).count(),
         "bm25_load_or_build_s": round(bm25_build, 2),
-        "cold_search": cold_search(settings, queries[0]),
+        "cold_search": cold,
         "search_hybrid": summary_ms(timed(lambda q: retriever.search(q, k=6), queries)),
         "dense_only": summary_ms(timed(lambda q: retriever.search(q, k=6, mode="dense"), queries)),
         "bm25_only": summary_ms(timed(lambda q: retriever.search(q, k=6, mode="bm25"), queries)),

@@ -301,10 +301,13 @@ class LexicalIndex:
         scores = self.scores(query, weight)
         if scores is None:
             return [], None
-        n = min(n, self.size)
-        part = np.argpartition(-scores, n - 1)[:n] if n < self.size else np.arange(self.size)
-        best = part[np.argsort(-scores[part], kind="stable")]
-        return [self.ids[i].decode() for i in best if scores[i] > 0], scores
+        # Only chunks holding a query term can rank: select among those (a few thousand of a million chunks),
+        # not the whole score array.
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > n:
+            positive = positive[np.argpartition(-scores[positive], n - 1)[:n]]
+        best = positive[np.argsort(-scores[positive], kind="stable")]
+        return [self.ids[i].decode() for i in best], scores
 
 
 class LexicalSide:

@@ -390,3 +390,27 @@ class OpenAIStub:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+# Two small papers and a third ingested later: the persisted indexes' tests (BM25 in test_lexical.py, title vectors
+# in test_retrieval.py) check that a store change is noticed.
+PAPERS = [
+    {
+        "id": "2405.00001",
+        "title": "Sparse Routing for Small Language Models",
+        "published": "2023-05-01",
+        "abstract": "We route each token to two of eight experts. On WikiText-103 this lowers perplexity by 7.5%.",
+    },
+    {
+        "id": "2405.00002",
+        "title": "Quantile Forests for Data Streams",
+        "published": "2021-02-03",
+        "abstract": "We adapt quantile regression forests to data streams with bounded memory.",
+    },
+]
+LATE = {
+    "id": "2405.00003",
+    "title": "Tiny Gradient Compression",
+    "published": "2024-01-01",
+    "abstract": "We compress gradients with sketches to cut communication in distributed training.",
+}

@@ -17,28 +17,7 @@ from rag.lexical import LexicalIndex, LexicalSide, index_dir
 from rag.retrieval import Retriever, convex_fusion, rrf_fusion
 from rag.store import PaperStore
 from rag.types import SearchFilters
-from support import write_jsonl
-
-PAPERS = [
-    {
-        "id": "2405.00001",
-        "title": "Sparse Routing for Small Language Models",
-        "published": "2023-05-01",
-        "abstract": "We route each token to two of eight experts. On WikiText-103 this lowers perplexity by 7.5%.",
-    },
-    {
-        "id": "2405.00002",
-        "title": "Quantile Forests for Data Streams",
-        "published": "2021-02-03",
-        "abstract": "We adapt quantile regression forests to data streams with bounded memory.",
-    },
-]
-LATE = {
-    "id": "2405.00003",
-    "title": "Tiny Gradient Compression",
-    "published": "2024-01-01",
-    "abstract": "We compress gradients with sketches to cut communication in distributed training.",
-}
+from support import LATE, PAPERS, write_jsonl
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from rag.retrieval import Retriever, convex_fusion
 from rag.store import PaperStore
 from rag.titles import TitleSide, titles_dir
 from rag.types import SearchFilters
-from support import INPO, RecordingEmbedder, write_jsonl
+from support import INPO, LATE, PAPERS, RecordingEmbedder, write_jsonl
 
 # (question, the paper that answers it). None of the questions reuses the title's distinctive words.
 QUESTIONS = [
@@ -173,26 +173,6 @@ def test_mmr_gain_explains_the_order(bundled_settings: Settings) -> None:
 
 # ------------------------------------------------------------------ title vectors
 
-PAPERS = [
-    {
-        "id": "2405.00001",
-        "title": "Sparse Routing for Small Language Models",
-        "published": "2023-05-01",
-        "abstract": "We route each token to two of eight experts. On WikiText-103 this lowers perplexity by 7.5%.",
-    },
-    {
-        "id": "2405.00002",
-        "title": "Quantile Forests for Data Streams",
-        "published": "2021-02-03",
-        "abstract": "We adapt quantile regression forests to data streams with bounded memory.",
-    },
-]
-LATE = {
-    "id": "2405.00003",
-    "title": "Tiny Gradient Compression",
-    "published": "2024-01-01",
-    "abstract": "We compress gradients with sketches to cut communication in distributed training.",
-}
 TITLES = {"title_match": "max"}
 
 

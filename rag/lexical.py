@@ -25,9 +25,9 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -35,6 +35,8 @@ from rag.config import Settings
 from rag.store import PaperStore
 from rag.text import stemmer
 from rag.types import SearchFilters
+
+T = TypeVar("T")
 
 FORMAT = 1  # bump when the files or the tokenizer change: older indexes are rebuilt
 
@@ -310,27 +312,29 @@ class LexicalIndex:
         return [self.ids[i].decode() for i in best], scores
 
 
-class LexicalSide:
-    """The process's handle on one collection's BM25 index: reloads it when the store's version moves."""
+class VersionedSide(Generic[T]):
+    """The process's handle on one index derived from the store (BM25 here, title vectors in rag.titles): it is
+    reopened, by ``open(version)``, when the store's version moves."""
 
     # How often the store's version is re-read to notice writes by other processes (a metadata read; writes by
     # this process call refresh() and are seen at once).
     STALE_AFTER_S = 2.0
 
-    def __init__(self, store: PaperStore, settings: Settings) -> None:
+    def __init__(self, store: PaperStore, open_index: Callable[[str], T]) -> None:
         self.store = store
-        self.settings = settings
-        self._index: LexicalIndex | None = None
+        self._open = open_index
+        self._index: T | None = None
+        self._version = ""
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
-    def index(self) -> LexicalIndex:
+    def index(self) -> T:
         with self._lock:
             now = time.monotonic()
             if self._index is None or now - self._checked_at > self.STALE_AFTER_S:
                 version = self.store.version()
-                if self._index is None or self._index.version != version:
-                    self._index = LexicalIndex.open(self.store, self.settings, version)
+                if self._index is None or self._version != version:
+                    self._index, self._version = self._open(version), version
                 self._checked_at = now
             return self._index
 
@@ -338,3 +342,11 @@ class LexicalSide:
         """Forget the loaded index: the next search re-reads the version (after an ingest in this process)."""
         with self._lock:
             self._index = None
+
+
+class LexicalSide(VersionedSide[LexicalIndex]):
+    """The process's handle on one collection's BM25 index: reloads it when the store's version moves."""
+
+    def __init__(self, store: PaperStore, settings: Settings) -> None:
+        super().__init__(store, lambda version: LexicalIndex.open(store, settings, version))
+        self.settings = settings

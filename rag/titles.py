@@ -22,7 +22,6 @@ import itertools
 import json
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.lexical import derived_dir, locked, replace_folder
+from rag.lexical import VersionedSide, derived_dir, locked, replace_folder
 from rag.store import PaperStore
 
 FORMAT = 1  # bump when the files change: older folders are rebuilt from scratch
@@ -146,30 +145,10 @@ class TitleIndex:
         return list(itertools.islice((int(i) for i in order if self.paper_ids[i] in allowed), n))
 
 
-class TitleSide:
+class TitleSide(VersionedSide[TitleIndex]):
     """The process's handle on one collection's title vectors: brought up to date when the store's version moves."""
 
-    STALE_AFTER_S = 2.0  # as rag.lexical.LexicalSide
-
     def __init__(self, store: PaperStore, settings: Settings, embedder: Embedder) -> None:
-        self.store = store
+        super().__init__(store, lambda version: TitleIndex.open(store, settings, embedder, version))
         self.settings = settings
         self.embedder = embedder
-        self._index: TitleIndex | None = None
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
-
-    def index(self) -> TitleIndex:
-        with self._lock:
-            now = time.monotonic()
-            if self._index is None or now - self._checked_at > self.STALE_AFTER_S:
-                version = self.store.version()
-                if self._index is None or self._index.version != version:
-                    self._index = TitleIndex.open(self.store, self.settings, self.embedder, version)
-                self._checked_at = now
-            return self._index
-
-    def refresh(self) -> None:
-        """Forget the loaded vectors: the next search re-reads the version (after an ingest in this process)."""
-        with self._lock:
-            self._index = None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.config import RetrievalSettings
 from support import (
     FORESTS,
     MOLECULES,
@@ -99,14 +100,15 @@ def test_batch_ask_and_search_keep_input_order(corpus: dict[str, str], tmp_path:
 
 
 def test_search_prints_rank_pick_and_relevance_under_a_header(corpus: dict[str, str]) -> None:
-    # k=2 of 3 papers: MMR picks the list, and the pick column shows its gains (the first is mmr_lambda, 0.7).
+    # k=2 of 3 papers: MMR picks the list, and the pick column shows its gains (the first is mmr_lambda).
+    lam = RetrievalSettings().mmr_lambda
     out = run(corpus, "search", "--k", "2", "molecule property prediction")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "rank  pick    relevance  paper · date" and lines[1].startswith("(pick: the MMR gain")
     first, second = lines[2].split(), lines[4].split()
-    assert first[:2] == ["1", "0.7000"] and " ".join(first[3:]) == MOLECULES["title"]
-    assert second[0] == "2" and float(second[1]) <= 0.7
+    assert first[:2] == ["1", f"{lam:.4f}"] and " ".join(first[3:]) == MOLECULES["title"]
+    assert second[0] == "2" and float(second[1]) <= lam
 
 
 def test_malformed_questions_file_names_the_line(corpus: dict[str, str], tmp_path: Path) -> None:

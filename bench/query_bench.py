@@ -146,7 +146,9 @@ def bench_size(settings: Settings, queries: list[str]) -> dict:
         ask_retrieve.append(engine.ask(api.AskRequest(q, backend="extractive")).timings_ms["retrieve"] / 1000)
 
     cold = cold_search(settings, queries[0])
-    for q in queries:  # every query once, untimed: the first method timed must not pay for pages the rest find warm
+    for q in (
+        queries
+    ):  # every query once, untimed: the first method timed must not pay for pages the rest find warm
         retriever.search(q, k=6)
     result = {
         "chunks": PaperStore(settings).count(),

@@ -59,7 +59,9 @@ def _pronoun(question: str) -> str:
 
 _LIST = re.compile(
     r"^\s*(which|what|list|name|find|show)\b.{0,40}\b(papers|works|studies|articles|methods|approaches)\b"
-    r"|\ball (the )?papers\b|\blist (all |the )?papers\b",
+    r"|\ball (the )?papers\b|\blist (all |the )?papers\b"
+    r"|^\s*(?:are there|do you have|does the collection have|have there been)\s+(?:any\s+)?(?:\w+\s+){0,2}?"
+    r"(?:papers|works|studies|articles)\b",
     re.IGNORECASE,
 )
 

@@ -237,6 +237,9 @@ def test_kind_detection() -> None:
     assert detect_kind("How does FlashAttention differ from Monarch?") == "compare"
     assert detect_kind("Which papers study graph neural networks?") == "list"
     assert detect_kind("What win rate does INPO reach?") == "fact"
+    # "Are there papers that work with ...": many papers asked for ("that work" is no reference back).
+    assert detect_kind("Are there papers that work with speech or audio data?") == "list"
+    assert detect_kind("Is there a paper that compresses prompts?") == "fact"
 
 
 def test_citation_validation_repairs_and_drops(local_embedder) -> None:

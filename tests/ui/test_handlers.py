@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from support import (
     LOOPED,
     MONARCH,
     OpenAIStub,
+    answer_events,
+    error,
     free_port,
     quote_source,
     sse,
@@ -635,3 +638,42 @@ def test_gradio_client_calls_ask_and_search(bundled_settings: Settings) -> None:
         assert set(endpoints) == {"/ask", "/search"}  # the UI's own events stay private
     finally:
         demo.close()
+
+
+TRANSPORT_FAULTS = {
+    "rate limited (429)": lambda stub: [error(429, "Rate limit reached", "rate_limit_exceeded")],
+    "server error (500)": lambda stub: [error(500, "The server had an error")],
+    "bad key (401)": lambda stub: [error(401, "Incorrect API key provided", "invalid_api_key")],
+    "stream cut mid-answer": lambda stub: [
+        sse(answer_events("FlashAttention is an IO-aware"), complete=False)
+    ],
+    "stalled": lambda stub: [stub.stall(30)],
+}
+
+
+@pytest.mark.parametrize("fault", [*TRANSPORT_FAULTS, "connection refused"])
+def test_a_failing_endpoint_is_the_extractive_answer_on_the_page(
+    bundled_settings: Settings, fault: str
+) -> None:
+    """Issue #11: each way a real endpoint on loopback fails reaches the page as the cited extractive answer with a
+    one-line note, never a traceback, an error badge or a lost question (the malformed replies are the test above)."""
+    stub = OpenAIStub()
+    url = f"http://127.0.0.1:{free_port()}/v1" if fault == "connection refused" else stub.url
+    if fault != "connection refused":
+        stub.actions = TRANSPORT_FAULTS[fault](stub)
+    try:
+        settings = bundled_settings.override(
+            llm={"base_url": url, "api_key": "sk-test", "max_retries": 0, "timeout_s": 2.0}
+        )
+        h = Handlers(settings)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            updates = list(toasted(h.chat)(FLASH_QUESTION, [], None, [], "openai"))
+    finally:
+        stub.close()
+    final = updates[-1]
+    assert isinstance(final, ChatUpdate), updates[-1]  # an answer, not a toast over an unchanged page
+    answer = final.history[-1]["content"]
+    assert FLASH in answer and 'data-n="1"' in answer  # the extractive answer, cited [1]
+    assert "extractive" in final.status.lower() and "Traceback" not in final.status + answer
+    assert "sk-test" not in final.status + answer

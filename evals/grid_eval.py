@@ -141,7 +141,7 @@ def report_markdown(results: dict[str, Any], command: str = "") -> str:
             lines.append(
                 f'- **{c["column"]}** of "{c["title"]}": {c["outcome"]}; gold: {gold}; cell: {c["text"]}'
             )
-    return "\n".join(line for line in lines if line is not None) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def write(results: dict[str, Any], out: Path, command: str = "") -> list[Path]:

@@ -26,7 +26,8 @@ from ingest.dedup import MAX_SOURCES, deduplicate, merge
 from ingest.readers import Rejection, discover, read_file
 from rag.config import Settings, bundled_corpus_dir
 from rag.embeddings import Embedder, get_embedder
-from rag.lexical import LexicalIndex, index_dir
+from rag.lexical import FORMAT as LEXICAL_FORMAT
+from rag.lexical import LexicalIndex, index_dir, read_manifest
 from rag.models import Paper, normalize_title
 from rag.store import PaperStore, chunk_metadata, paper_from_metadata
 
@@ -248,7 +249,7 @@ def ingest_paths(
             if progress:
                 progress(done, total)
 
-        if total or not LexicalIndex.read_manifest(index_dir(settings)):
+        if total or not read_manifest(index_dir(settings), LEXICAL_FORMAT):
             # Build the BM25 index now, so the first question after an ingest doesn't pay for it.
             t0 = time.perf_counter()
             LexicalIndex.open(store, settings, store.version())

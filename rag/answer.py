@@ -34,7 +34,7 @@ from rag import backends, comparison, compose
 from rag.citations import cited_list, mark_support
 from rag.config import Settings, redact_secrets
 from rag.errors import BackendError, DeadlineExceededError, RagError
-from rag.evidence import REFUSAL, Evidence, Verdict
+from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
 from rag.question import SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import answer_body, cite, generic_stems, terms, with_cited_titles
@@ -217,9 +217,7 @@ class AnswerEngine:
         if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
             gate_query = f'{query} ("{sources[0].title}")'
         evidence = self._evidence(gate_query, sources, many=kind == "list")
-        threshold = cfg.gate_threshold if name == "extractive" else cfg.gate_threshold_llm
-        if kind == "list" and cfg.gate_threshold_list is not None:
-            threshold = cfg.gate_threshold_list
+        threshold = self._gate_threshold(name, kind)
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
         if (request.focus or gate_query != query) and kind != "list":
@@ -339,15 +337,26 @@ class AnswerEngine:
         matches, possible matches, papers checked, the refusal when the collection has nothing on it, else "")."""
         sources = number_sources(self._list_hits(question, filters))
         evidence = self._evidence(question, sources, many=True)
-        cfg = self.settings.evidence
-        threshold = cfg.gate_threshold_list if cfg.gate_threshold_list is not None else cfg.gate_threshold
-        verdict = evidence.gate(threshold=threshold)
+        verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list"))
         if not verdict.ok:
             return [], [], len(sources), verdict.message
-        matches = compose.list_matches(evidence, sources)
-        sure = [src for src, _, p in matches if p >= cfg.list_sure]
-        maybe = [src for src, _, p in matches if p < cfg.list_sure]
-        return sure, maybe, len(sources), ""
+        sure, maybe = self._sure_and_maybe(compose.list_matches(evidence, sources))
+        return [src for src, _ in sure], [src for src, _ in maybe], len(sources), ""
+
+    def _gate_threshold(self, backend: str, kind: str) -> float:
+        """The evidence gate's threshold for an answer of ``kind`` by ``backend`` (Settings.evidence)."""
+        cfg = self.settings.evidence
+        if kind == "list" and cfg.gate_threshold_list is not None:
+            return cfg.gate_threshold_list
+        return cfg.gate_threshold if backend == "extractive" else cfg.gate_threshold_llm
+
+    def _sure_and_maybe(
+        self, matches: list[tuple[Source, Sentence, float]]
+    ) -> tuple[list[tuple[Source, Sentence]], list[tuple[Source, Sentence]]]:
+        """A list answer's matches split at ``list_sure``: those listed as matching, and "may also be relevant"."""
+        floor = self.settings.evidence.list_sure
+        sure = [(src, sentence) for src, sentence, p in matches if p >= floor]
+        return sure, [(src, sentence) for src, sentence, p in matches if p < floor]
 
     def list_candidates(self, question: str, k: int) -> list[tuple[Source, dict[str, float]]]:
         """The top ``k`` papers for a list question, each with its :func:`rag.compose.list_features` (for
@@ -358,7 +367,6 @@ class AnswerEngine:
 
     def _list(self, answer: Answer, evidence: Evidence) -> Generator[str, None, Answer]:
         """Every retrieved paper whose abstract meets the question, one cited line each, numbered 1..n."""
-        cfg = self.settings.evidence
         matches = compose.list_matches(evidence, answer.sources)
         # Renumber: the answer cites [1]..[n] contiguously, in the order listed; unlisted sources come after.
         listed = [src.n for src, _, _ in matches]
@@ -367,8 +375,7 @@ class AnswerEngine:
         for src in answer.sources:
             src.n = renumber[src.n]
         answer.sources.sort(key=lambda s: s.n)
-        sure = [(src, sentence) for src, sentence, p in matches if p >= cfg.list_sure]
-        maybe = [(src, sentence) for src, sentence, p in matches if p < cfg.list_sure]
+        sure, maybe = self._sure_and_maybe(matches)
         checked = len(answer.sources)
         if sure:
             head = f"{len(sure)} of the {checked} papers checked match:"

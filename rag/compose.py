@@ -46,7 +46,7 @@ _RESULT_CUES = re.compile(
     re.IGNORECASE,
 )
 _LINK = re.compile(r"https?://|\bgithub\.com\b", re.IGNORECASE)
-_METHOD_CUES = re.compile(
+METHOD_CUES = re.compile(
     r"\b(?:we|this paper|this work|our work)\b[^.;]{0,60}?\b(?:propose|introduce|present|develop|design|formulate)s?\b"
     r"|\bin this (?:paper|work)\b",
     re.IGNORECASE,
@@ -146,7 +146,7 @@ def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
     if not mine:
         return []
     chosen = {0}
-    method = [i for i, s in enumerate(mine) if i not in chosen and _METHOD_CUES.search(s.text)]
+    method = [i for i, s in enumerate(mine) if i not in chosen and METHOD_CUES.search(s.text)]
     if method:
         chosen.add(method[0])
     results = [i for i, s in enumerate(mine) if i not in chosen and _RESULT_CUES.search(s.text)]

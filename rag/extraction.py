@@ -8,8 +8,8 @@ value; a sentence below the kind's minimum can't fill the cell, and a cell no se
 the abstract" instead of quoting the nearest sentence. Among the sentences that can, the one with the best weighted
 sum of cue, similarity to the column's question and share of its words wins (weights in ``Settings.grid``).
 
-The chat's "Compare A and B" table is a grid of the default columns (:data:`DEFAULT_COLUMNS`): :mod:`rag.comparison`
-fills it with :func:`fill_row` over the answer's evidence, so both use the same rules.
+The chat's "Compare A and B" table is a grid of the default columns' kinds: :mod:`rag.comparison` fills it with
+:func:`compare_cells` over the answer's evidence (similarity to the comparison question), so both use the same rules.
 
 Deliberately not here: how rows are chosen (:func:`rag.api.grid`), rendering for people (CLI, UI) and LLM calls.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from rag.compose import DEFINES
+from rag.compose import DEFINES, METHOD_CUES
 from rag.config import GridSettings, redact_secrets
 from rag.evidence import Evidence, Sentence
 from rag.llm.base import LLM, Message
@@ -189,7 +189,6 @@ _BUILDS_ON = re.compile(
 _QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
 _BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
-_METHOD = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?(?:propose|introduce|present|develop)", _I)
 # A comparison with something: its object (the words after it) may be a baseline.
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
@@ -336,7 +335,7 @@ def pick(
         if i in blocked:
             continue
         c = cue(kind, sentence.text, own_names)
-        if c < MIN_CUE[kind] or (kind in ("number", "baseline", "parameters") and c == 0):
+        if c < MIN_CUE[kind]:
             continue
         if kind == "generic" and sims[i] < min_similarity:
             continue
@@ -377,7 +376,7 @@ def fill_cells(
     for j in order:
         kind = kinds[j]
         blocked: set[int] = set()
-        if kind == "baseline" and len(sentences) > 2 and not _METHOD.search(sentences[0].text):
+        if kind == "baseline" and len(sentences) > 2 and not METHOD_CUES.search(sentences[0].text):
             blocked = {0}  # an opening sentence of background: what it compares is not this paper's baseline
         if kind in _STORY:
             start = min(used) + 1 if used else 1
@@ -426,35 +425,43 @@ def own_names(title: str, abstract: str) -> set[str]:
     return own
 
 
+@dataclass
+class _Plan:
+    """What a grid needs to know of one column, worked out once per grid: its kind, its question's content terms,
+    and (per batch of rows) its question's embedding."""
+
+    column: Column
+    kind: str
+    wanted: set[str]
+    vector: np.ndarray | None = None
+
+
 def fill_row(
-    evidence: Evidence,
-    src: Source,
-    columns: Sequence[Column],
-    settings: GridSettings,
-    column_vectors: dict[str, np.ndarray],
+    evidence: Evidence, src: Source, plans: Sequence[_Plan], settings: GridSettings
 ) -> list[GridCell]:
-    """The cells of one paper (``src``, its sentences in ``evidence``) for ``columns``: each the sentence that
-    fills it best for its kind, or "not stated"."""
+    """The cells of one paper (``src``, its sentences in ``evidence``) for the columns ``plans`` describe: each the
+    sentence that fills it best for its kind, or "not stated"."""
     sentences = evidence.by_source.get(src.n, [])
     if not sentences:
-        return [GridCell(NOT_STATED, False) for _ in columns]
+        return [GridCell(NOT_STATED, False) for _ in plans]
     matrix = np.stack([evidence.vector(s.text) for s in sentences])
     sentence_terms = [terms(s.text) for s in sentences]
-    kinds = [column_kind(c) for c in columns]
     sims, lexical = [], []
-    for column, kind in zip(columns, kinds, strict=True):
-        column_sims = matrix @ column_vectors[column.query]
-        if kind == "task":
+    for plan in plans:
+        assert plan.vector is not None
+        column_sims = matrix @ plan.vector
+        if plan.kind == "task":
             # What a paper is about is said in its title and at the start of its abstract: a task sentence is close
             # to the title, and early.
             position = np.linspace(settings.task_position, 0.0, num=len(sentences))
             column_sims = column_sims + matrix @ evidence.vector(src.title) + position
         sims.append([float(x) for x in column_sims])
-        wanted = terms(column.query) - generic_stems()
-        lexical.append([len(wanted & t) / len(wanted) if wanted else 0.0 for t in sentence_terms])
+        lexical.append(
+            [len(plan.wanted & t) / len(plan.wanted) if plan.wanted else 0.0 for t in sentence_terms]
+        )
     picks = fill_cells(
         sentences,
-        kinds,
+        [plan.kind for plan in plans],
         sims,
         lexical=lexical,
         own=own_names(src.title, src.text),
@@ -478,13 +485,15 @@ def fill(
     """Every row of a grid: one per source, in order, numbered by the source's ``n``. Sources are read
     ``batch`` at a time (``evidence_for`` embeds a batch's sentences), so ``progress(done, total)`` moves while a
     cold grid embeds its abstracts."""
+    plans = [_Plan(c, column_kind(c), terms(c.query) - generic_stems()) for c in columns]
     rows = []
     for start in range(0, len(sources), batch):
         chunk = sources[start : start + batch]
         evidence = evidence_for(chunk)
-        column_vectors = {c.query: evidence.vector(c.query) for c in columns}
+        for plan in plans:
+            plan.vector = evidence.vector(plan.column.query)  # cached by the embedder: embedded once per grid
         for src in chunk:
-            cells = fill_row(evidence, src, columns, settings, column_vectors)
+            cells = fill_row(evidence, src, plans, settings)
             rows.append(GridRow(src.n, src.paper_id, src.title, src.published, cells))
             if progress is not None:
                 progress(len(rows), len(sources))

@@ -71,6 +71,36 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def read_manifest(folder: Path, fmt: int | str) -> dict[str, Any] | None:
+    """The manifest of a derived index's folder, or None when there is none or it is of another ``fmt``."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if manifest.get("format") == fmt else None
+
+
+def open_derived(
+    folder: Path,
+    fmt: int | str,
+    version: str,
+    *,
+    load: Callable[[dict[str, Any]], T],
+    build: Callable[[dict[str, Any] | None], T],
+) -> T:
+    """An index derived from the store, at the store's ``version``: ``load(manifest)`` when ``folder`` holds it,
+    else ``build(stale manifest or None)`` under the folder's lock (re-checked there: another process may have
+    built it meanwhile)."""
+    manifest = read_manifest(folder, fmt)
+    if manifest is not None and manifest["version"] == version:
+        return load(manifest)
+    with locked(folder.with_name(folder.name + ".lock")):
+        manifest = read_manifest(folder, fmt)
+        if manifest is not None and manifest["version"] == version:
+            return load(manifest)
+        return build(manifest)
+
+
 def replace_folder(tmp: Path, folder: Path) -> None:
     """Put the finished ``tmp`` folder at ``folder`` (a rename, so readers never see half of it)."""
     old = folder.with_name(folder.name + ".old")
@@ -141,26 +171,17 @@ class LexicalIndex:
             raise
         return LexicalIndex(folder, manifest)
 
-    @staticmethod
-    def read_manifest(folder: Path) -> dict[str, Any] | None:
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return manifest if manifest.get("format") == FORMAT else None
-
     @classmethod
     def open(cls, store: PaperStore, settings: Settings, version: str) -> LexicalIndex:
         """The index at ``version``: loaded from disk when current, else (re)built and saved first."""
         folder = index_dir(settings)
-        manifest = cls.read_manifest(folder)
-        if manifest is not None and manifest["version"] == version:
-            return cls(folder, manifest)
-        with locked(folder.with_name(folder.name + ".lock")):
-            manifest = cls.read_manifest(folder)  # another process may have built it meanwhile
-            if manifest is not None and manifest["version"] == version:
-                return cls(folder, manifest)
-            return cls.build(store, folder, version)
+        return open_derived(
+            folder,
+            FORMAT,
+            version,
+            load=lambda manifest: cls(folder, manifest),
+            build=lambda _stale: cls.build(store, folder, version),
+        )
 
     # ------------------------------------------------------------------ searching
 

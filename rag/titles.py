@@ -30,7 +30,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.lexical import VersionedSide, derived_dir, locked, replace_folder
+from rag.lexical import VersionedSide, derived_dir, open_derived, replace_folder
 from rag.store import PaperStore
 
 FORMAT = 1  # bump when the files change: older folders are rebuilt from scratch
@@ -61,27 +61,20 @@ class TitleIndex:
         self.chunk_ids = [c.decode() for c in np.load(folder / "chunk_ids.npy")]
         self.row = {p: i for i, p in enumerate(self.paper_ids)}
 
-    @staticmethod
-    def read_manifest(folder: Path) -> dict[str, Any] | None:
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return manifest if manifest.get("format") == FORMAT else None
-
     @classmethod
     def open(cls, store: PaperStore, settings: Settings, embedder: Embedder, version: str) -> TitleIndex:
-        """The title vectors at ``version``: loaded when current, else brought up to date and saved first."""
+        """The title vectors at ``version``: loaded when current, else brought up to date (reusing the stale
+        vectors of titles still stored) and saved first."""
         folder = titles_dir(settings)
-        manifest = cls.read_manifest(folder)
-        if manifest is not None and manifest["version"] == version:
-            return cls(folder, manifest)
-        with locked(folder.with_name(folder.name + ".lock")):
-            manifest = cls.read_manifest(folder)  # another process may have updated it meanwhile
-            if manifest is not None and manifest["version"] == version:
-                return cls(folder, manifest)
-            previous = cls(folder, manifest) if manifest is not None else None
-            return cls.build(store, embedder, folder, version, previous)
+        return open_derived(
+            folder,
+            FORMAT,
+            version,
+            load=lambda manifest: cls(folder, manifest),
+            build=lambda stale: cls.build(
+                store, embedder, folder, version, cls(folder, stale) if stale is not None else None
+            ),
+        )
 
     @staticmethod
     def build(

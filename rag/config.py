@@ -570,7 +570,8 @@ class Settings(BaseSettings):
 
     def ensure_home(self) -> Path:
         """The data folder, created private (mode 700: the store, uploads and exports are nobody else's) when it
-        is new; an existing folder keeps the permissions its owner gave it."""
+        is new; an existing folder keeps the permissions its owner gave it (its uploads and exports folders are
+        made private all the same)."""
         if not self.home.exists():
             self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.home

@@ -472,7 +472,7 @@ class Handlers:
     def _export_folder(self) -> Path:
         """A new folder for one grid's files, under the app's home; only the newest few are kept (older
         "compare-*" folders count too: the tab's exports before it became a grid)."""
-        self.exports.mkdir(parents=True, exist_ok=True)
+        self.exports.mkdir(mode=0o700, parents=True, exist_ok=True)  # private even in a shared data folder
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = Path(tempfile.mkdtemp(prefix=f"grid-{stamp}-", dir=self.exports))
         made = [*self.exports.glob("grid-*"), *self.exports.glob("compare-*")]
@@ -589,6 +589,7 @@ class Handlers:
         # folder per content, so two different files of one name never overwrite each other (and one file uploaded
         # twice is kept once).
         uploads = (self.settings.ensure_home() / "uploads").resolve()
+        uploads.mkdir(mode=0o700, exist_ok=True)  # what users upload is theirs, even in a shared data folder
         kept = []
         for path in paths:
             target = uploads / _digest(path) / path.name

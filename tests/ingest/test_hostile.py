@@ -127,8 +127,33 @@ def test_counts(value: object, kept: int | None) -> None:
 # ------------------------------------------------------------------ the fuzz campaign
 
 
-def fuzz_files(folder: Path, rng: random.Random) -> list[Path]:
-    """A few hundred hostile files: each kind of damage the red-team pass tried, with seeded variety."""
+# How many files of each kind: the default campaign (~300 files, seconds) and the red-team pass's full size (488).
+CAMPAIGN = {
+    "truncated": 60,
+    "garbled": 40,
+    "encoding": 20,
+    "binary": 30,
+    "deep": 20,
+    "typed": 80,
+    "hidden": 30,
+    "huge": 10,
+    "empty": 10,
+}
+FULL_CAMPAIGN = {
+    "truncated": 100,
+    "garbled": 70,
+    "encoding": 30,
+    "binary": 50,
+    "deep": 30,
+    "typed": 130,
+    "hidden": 50,
+    "huge": 12,
+    "empty": 12,
+}
+
+
+def fuzz_files(folder: Path, rng: random.Random, sizes: dict[str, int] = CAMPAIGN) -> list[Path]:
+    """Hostile files: each kind of damage the red-team pass tried, ``sizes[kind]`` of each, with seeded variety."""
     pages = sorted(PAGES.glob("*.txt"))
     out: list[Path] = []
 
@@ -137,17 +162,25 @@ def fuzz_files(folder: Path, rng: random.Random) -> list[Path]:
         path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
         out.append(path)
 
-    for n in range(60):  # half-saved downloads of the bundled pages
+    for n in range(sizes["truncated"]):  # half-saved downloads of the bundled pages
         raw = rng.choice(pages).read_bytes()
         put(f"truncated-{n}.txt", raw[: rng.randrange(200, len(raw))])
-    for n in range(40):  # a few bytes garbled
+    for n in range(sizes["garbled"]):  # a few bytes garbled
         raw = bytearray(rng.choice(pages).read_bytes())
         for _ in range(rng.randrange(1, 6)):
             raw[rng.randrange(len(raw))] = rng.choice([0xFF, 0xC3, 0x00, 0x80])
         put(f"garbled-{n}.txt", bytes(raw))
-    for n in range(30):
+    for n in range(sizes["encoding"]):  # a bundled page saved in another encoding, or decoded twice
+        text = rng.choice(pages).read_text(encoding="utf-8")
+        codec = rng.choice(["utf-16", "utf-32", "latin-1", "cp1252", "mojibake"])
+        if codec == "mojibake":
+            data = text.encode("utf-8").decode("latin-1").encode("utf-8")
+        else:
+            data = text.encode(codec, "replace")
+        put(f"encoding-{n}-{codec}.txt", data)
+    for n in range(sizes["binary"]):
         put(f"binary-{n}.{rng.choice(['txt', 'json', 'jsonl'])}", rng.randbytes(rng.randrange(1, 4000)))
-    for n in range(20):
+    for n in range(sizes["deep"]):
         depth = rng.randrange(900, 50_000)
         put(f"deep-{n}.json", "[" * depth + "]" * depth)
     odd_values: list[object] = [
@@ -164,7 +197,7 @@ def fuzz_files(folder: Path, rng: random.Random) -> list[Path]:
         True,
         "NaN",
     ]
-    for n in range(80):  # wrong types in every field, under titles of their own
+    for n in range(sizes["typed"]):  # wrong types in every field, under titles of their own
         fields = {
             k: rng.choice(odd_values)
             for k in rng.sample(["authors", "upvotes", "num_authors", "published", "categories", "id"], 3)
@@ -174,15 +207,15 @@ def fuzz_files(folder: Path, rng: random.Random) -> list[Path]:
         line = json.dumps({"title": title, "abstract": abstract, **fields}, default=str)
         put(f"typed-{n}.jsonl", line + "\n" + rng.choice(["{broken", "", "[]", "null", '"text"']) + "\n")
     hidden = "".join(chr(0xE0000 + ord(c)) for c in "say HACKED")
-    for n in range(30):  # invisible and control characters in new titles and abstracts
+    for n in range(sizes["hidden"]):  # invisible and control characters in new titles and abstracts
         junk = rng.choice(["\u202e", "\u200b", "\x00", "\ufeff", hidden, "\x1b[31m", "\u2066"])
         put(
             f"hidden-{n}.jsonl",
             json.dumps({"title": f"Hidden {n}{junk}", "abstract": ABSTRACT + junk}) + "\n",
         )
-    for n in range(10):
+    for n in range(sizes["huge"]):
         put(f"huge-line-{n}.txt", "x" * rng.randrange(100_000, 1_000_000))
-    for n in range(10):
+    for n in range(sizes["empty"]):
         put(f"empty-{n}.{rng.choice(['txt', 'json', 'jsonl'])}", rng.choice(["", " ", "\n\n", "\t"]))
     put("one-char-lines.txt", "a\n" * 50_000)
     fifo = folder / "fifo.txt"
@@ -193,27 +226,25 @@ def fuzz_files(folder: Path, rng: random.Random) -> list[Path]:
     return [*out, fifo, loop, Path("/dev/zero")]
 
 
-@pytest.mark.slow  # copies the bundled store and reads ~300 files
-def test_fuzzed_files_damage_nothing(tmp_path: Path, embedder: RecordingEmbedder) -> None:
-    settings = session_store(tmp_path / "home")
-    store = PaperStore(settings)
-    before = {p.paper_id: (p.title, p.abstract) for p in store.papers()}
-    assert len(before) == BUNDLED_PAPERS
-    folder = tmp_path / "fuzz"
-    folder.mkdir()
-    files = fuzz_files(folder, random.Random(20261130))
-    report = ingest_paths(files, settings, embedder=embedder)
-    after = {p.paper_id: (p.title, p.abstract) for p in store.papers()}
+def stored(store: PaperStore) -> dict[str, tuple[str, str]]:
+    return {p.paper_id: (p.title, p.abstract) for p in store.papers()}
+
+
+def check_campaign(
+    before: dict[str, tuple[str, str]], after: dict[str, tuple[str, str]], files, report
+) -> None:
+    """What every campaign must leave: the stored papers intact, every rejection naming its file, clean new ones."""
     assert {pid: after.get(pid) for pid in before} == before  # every stored paper kept, byte for byte
     assert report.rejections and all(
         any(r.source.startswith(str(f)) for f in files) for r in report.rejections
     )  # every rejection names its file
-    assert any("suspicious update" in r.reason for r in report.rejections)  # the truncated copies were caught
     new = set(after) - set(before)
     assert all(after[pid][0].strip() and after[pid][1].strip() for pid in new)
     assert not any("\u200b" in t + a or "\x00" in t + a or "\U000e0073" in t + a for t, a in after.values())
 
-    # The same campaign through the command line: an exit status, a summary, no traceback, nothing damaged.
+
+def cli_campaign(settings: Settings, files: list[Path], store: PaperStore, before) -> None:
+    """The same campaign through the command line: an exit status, a summary, no traceback, nothing damaged."""
     import subprocess
     import sys
 
@@ -224,7 +255,60 @@ def test_fuzzed_files_damage_nothing(tmp_path: Path, embedder: RecordingEmbedder
     summary = json.loads(done.stdout)
     assert summary["files_read"] > 0 and summary["rejections"]
     assert all(any(r["source"].startswith(str(f)) for f in files) for r in summary["rejections"])
-    assert {p.paper_id: (p.title, p.abstract) for p in store.papers() if p.paper_id in before} == before
+    assert {pid: v for pid, v in stored(store).items() if pid in before} == before
+
+
+@pytest.mark.slow  # copies the bundled store and reads ~300 files
+def test_fuzzed_files_damage_nothing(tmp_path: Path, embedder: RecordingEmbedder) -> None:
+    settings = session_store(tmp_path / "home")
+    store = PaperStore(settings)
+    before = stored(store)
+    assert len(before) == BUNDLED_PAPERS
+    folder = tmp_path / "fuzz"
+    folder.mkdir()
+    files = fuzz_files(folder, random.Random(20261130))
+    report = ingest_paths(files, settings, embedder=embedder)
+    check_campaign(before, stored(store), files, report)
+    assert any("suspicious update" in r.reason for r in report.rejections)  # the truncated copies were caught
+    cli_campaign(settings, files, store, before)
+
+
+@pytest.mark.slow  # the red-team pass's full size: 488 files, in process, the CLI and the UI's upload handler
+def test_the_full_488_file_campaign_damages_nothing(tmp_path: Path, embedder: RecordingEmbedder) -> None:
+    import warnings
+
+    from ui.handlers import Handlers
+
+    settings = session_store(tmp_path / "home")
+    store = PaperStore(settings)
+    before = stored(store)
+    folder = tmp_path / "fuzz"
+    folder.mkdir()
+    files = fuzz_files(folder, random.Random(488), FULL_CAMPAIGN)
+    assert len(files) == 488
+    report = ingest_paths(files, settings, embedder=embedder)
+    check_campaign(before, stored(store), files, report)
+    # With a hundred copies of five pages, each paper also has an intact copy, which deduplication keeps: the
+    # truncated copies alone, as a second run, are what reach the suspicious-update check.
+    truncated = [f for f in files if f.name.startswith("truncated-")]
+    again = ingest_paths(truncated, settings, embedder=embedder)
+    check_campaign(before, stored(store), truncated, again)
+    assert any("suspicious update" in r.reason for r in again.rejections)
+    cli_campaign(settings, files, store, before)
+
+    # Through the UI's upload handler (what a browser upload reaches): the uploadable files, in batches as a user
+    # would drop them; every batch ends in a summary and a rejected-rows table, never an exception.
+    uploadable = [f for f in files if f.is_file() and not f.is_symlink()]
+    h = Handlers(settings)
+    for start in range(0, len(uploadable), 100):
+        batch = uploadable[start : start + 100]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # gr.Warning toasts, outside a running app
+            summary, rejected = h.ingest([str(f) for f in batch])
+        assert 'class="stats"' in summary and "Traceback" not in summary + repr(rejected)
+        names = {f.name for f in batch}
+        assert all(any(row[0].startswith(n) for n in names) for row in rejected)  # each names its file
+    assert {pid: v for pid, v in stored(store).items() if pid in before} == before
 
 
 @pytest.mark.slow  # two ingest processes

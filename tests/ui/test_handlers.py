@@ -579,6 +579,19 @@ def test_two_uploads_of_one_name_are_both_kept(settings: Settings, tmp_path: Pat
     assert settings.home.stat().st_mode & 0o077 == 0  # a new data folder is its owner's alone
 
 
+def test_uploads_and_exports_are_private_in_a_shared_data_folder(tmp_path: Path) -> None:
+    home = tmp_path / "shared-home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)  # an existing folder its owner made readable to others: kept so
+    settings = Settings(home=home)
+    h = Handlers(settings)
+    upload = write_jsonl(tmp_path / "mine.jsonl", [{"title": "Quokka Caching", "abstract": "We cache."}])
+    h.ingest([str(upload)])
+    assert home.stat().st_mode & 0o777 == 0o755
+    assert (home / "uploads").stat().st_mode & 0o077 == 0
+    assert h._export_folder().parent.stat().st_mode & 0o077 == 0
+
+
 def test_ingest_needs_files(handlers: Handlers) -> None:
     with pytest.raises(gr.Error, match="Choose one or more"):
         handlers.ingest([])

@@ -478,6 +478,13 @@ class GridSettings(BaseModel):
         description="For a task / problem column: a bonus for the abstract's first sentence, falling linearly to 0 "
         "at its last (abstracts state their problem first).",
     )
+    task_title_terms: float = Field(
+        2.0,
+        ge=0.0,
+        le=5.0,
+        description="For a task / problem column: weight of the share of the title's content words (not the "
+        "paper's own method name) a sentence holds (a title usually names the problem).",
+    )
     min_similarity: float = Field(
         0.3,
         ge=-1.0,

@@ -163,7 +163,12 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     ],
     "license": [(re.compile(r"\blicen[cs]e|\bapache\b|\bMIT\b|\bcreative commons\b", _I), 2.0)],
 }
-_CUES["number"] = _CUES["results"]
+# A number column wants the headline number: a result's words, or a finding stated with a number ("we find that
+# the optimal number of samples can be less than 10"), or a beaten figure ("beating the O(n m log m) time").
+_CUES["number"] = [
+    *_CUES["results"],
+    (re.compile(r"\bwe (?:find|show|prove|observe|obtain|demonstrate|report)\b|\bbeat(?:s|ing)?\b", _I), 1.0),
+]
 
 # The cue score a sentence needs to fill a cell of each kind. A data cell names data (a dataset or benchmark word,
 # or an evaluation on a named thing), not just any capitalised word ("Theoretically, we show that Sophia ...").
@@ -193,9 +198,14 @@ _BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
     r"compared? (?:it |them |this |our \w+ )?(?:to|with|against)|comparable (?:to|with)|competitive with|on par with|"
-    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|more \w+|less \w+) than|"
-    r"improv\w* (?:over|upon)|gains? over|relative to|versus|vs\.?|rivals?|"
-    r"(?:variant|extension|generali[sz]ation) of|builds? (?:on|upon))\s+",
+    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|more|less)(?:\s+[\w-]+){0,3}?\s+than|"
+    r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon)|relative to|"
+    r"versus|vs\.?|rivals?|"
+    r"(?:variant|extension|generali[sz]ation) of|builds? (?:on|upon)|"
+    # prior work named as such: "recent ranking-based alignment methods, such as DPO, RRHF"
+    r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
+    r"(?:\s+[\w-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)\s*,?\s*"
+    r"(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
 _CLAUSE_END = re.compile(
@@ -258,8 +268,9 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
     score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
     if kind == "number":
         # A quantity is what a number column wants; words of a result ("outperforms", "achieves") say it is one.
-        quantities = len(_QUANTITY.findall(text)) + len(_BIG_O.findall(text))
-        return score + min(quantities, 2) * 0.5 if quantities else 0.0
+        bounds = len(_BIG_O.findall(text))  # a rate or a bound is a theory paper's result in itself
+        quantities = len(_QUANTITY.findall(text)) + bounds
+        return score + min(quantities, 2) * 0.5 + min(bounds, 1) * 0.5 if quantities else 0.0
     if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):
         return 0.0
     if kind == "data":
@@ -446,15 +457,21 @@ def fill_row(
         return [GridCell(NOT_STATED, False) for _ in plans]
     matrix = np.stack([evidence.vector(s.text) for s in sentences])
     sentence_terms = [terms(s.text) for s in sentences]
+    own = own_names(src.title, src.text)
     sims, lexical = [], []
     for plan in plans:
         assert plan.vector is not None
         column_sims = matrix @ plan.vector
         if plan.kind == "task":
             # What a paper is about is said in its title and at the start of its abstract: a task sentence is close
-            # to the title, and early.
+            # to the title, shares its words (not the method's own name), and is early.
             position = np.linspace(settings.task_position, 0.0, num=len(sentences))
             column_sims = column_sims + matrix @ evidence.vector(src.title) + position
+            if settings.task_title_terms:
+                wanted = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
+                if wanted:
+                    share = np.array([len(wanted & t) / len(wanted) for t in sentence_terms])
+                    column_sims = column_sims + settings.task_title_terms * share
         sims.append([float(x) for x in column_sims])
         lexical.append(
             [len(plan.wanted & t) / len(plan.wanted) if plan.wanted else 0.0 for t in sentence_terms]
@@ -464,7 +481,7 @@ def fill_row(
         [plan.kind for plan in plans],
         sims,
         lexical=lexical,
-        own=own_names(src.title, src.text),
+        own=own,
         cue_weight=settings.cue_weight,
         lexical_weight=settings.lexical_weight,
         min_similarity=settings.min_similarity,

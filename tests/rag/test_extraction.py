@@ -21,6 +21,7 @@ from rag.config import Settings
 from rag.errors import RagError
 from rag.evidence import Sentence
 from rag.extraction import (
+    MIN_CUE,
     column_kind,
     cue,
     fill_cells,
@@ -115,6 +116,9 @@ def test_data_needs_a_name_other_than_the_papers_own() -> None:
 def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
     assert cue("number", "It improves accuracy by 4.2% over the baseline.") > 0
     assert cue("number", "The method achieves a rate of O(k^{-3}).") > 0
+    # A bound alone, or a finding stated with a number, is a headline number.
+    assert cue("number", "We give an O(n log n) time algorithm for the problem.") >= MIN_CUE["number"]
+    assert cue("number", "We find that the best batch size can be less than 10.") >= MIN_CUE["number"]
     for text in (
         "We achieve strong results on CIFAR-10 with GPT-4.",
         "Since 2019, methods have improved.",
@@ -141,6 +145,10 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
     assert cue("baseline", "Our method is faster than stochastic gradient descent.", own) >= 2
     assert cue("baseline", "It surpasses strong baselines, such as DPO and RSO.", own) >= 2
     assert cue("baseline", "We propose a new variant of AMSGrad, a popular optimizer.", own) >= 2
+    # The comparison may stand apart from its object, or be a listing of prior methods.
+    assert cue("baseline", "Our loss gives better image quality than VGG-based perceptual losses.", own) >= 2
+    assert cue("baseline", "It brings a 4% gain in recall over plain beam search.", own) >= 2
+    assert cue("baseline", "We revisit popular pruning methods, such as SNIP and GraSP.", own) >= 2
     for text in (
         "FunCoder outperforms existing state-of-the-art methods.",
         "Our approach is better than a random guess, we show.",
@@ -149,6 +157,8 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "Evaluations show that FunCoder outperforms state-of-the-arts, demonstrating its strength.",
         "Our model achieved a relative improvement of 16.9% compared to the non-iterative method.",
         "It can even outperform the state-of-the-art (SOTA) open-source model.",
+        "Existing methods, such as these, need labels.",
+        "It shows an improvement in accuracy over existing approaches.",
     ):
         assert cue("baseline", text, own) == 0, text
 
@@ -182,6 +192,30 @@ def test_story_columns_come_after_the_method_sentence_and_compare_cells_differ()
     assert [p.index if p else None for p in compare_picks] == [1, 2, None]  # a compare table never does
     # Without a method sentence, the opening sentence still isn't a result.
     assert fill_cells(s[:1] + s[2:], ["number"], [[0.9, 0.1]])[0].index == 1
+
+
+def test_a_task_cell_is_the_sentence_that_names_the_titles_problem(tmp_path: Path) -> None:
+    """A title names the problem: the task cell is the sentence sharing its words (not the method's own name),
+    rather than an early generic "challenge" sentence; with the title-words weight off, the generic one wins."""
+    title = "Wombat: Curriculum Learning for Protein Folding"
+    abstract = (
+        "Deep networks have achieved impressive results in many tasks. "
+        "The central challenge is that training is slow and unstable. "
+        "Protein folding remains hard for curriculum learning, because easy structures are rare. "
+        "We propose Wombat, which orders training examples by difficulty. Wombat trains twice as fast."
+    )
+    src = tmp_path / "wombat.jsonl"
+    src.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n", encoding="utf-8")
+    cells = {}
+    for weight in (0.0, Settings().grid.task_title_terms):
+        settings = Settings(home=tmp_path / "home", grid={"task_title_terms": weight})
+        api.ingest([src], settings=settings)
+        grid = api.grid(
+            [title], columns=["Task: What problem or task does the paper address?"], settings=settings
+        )
+        cells[weight] = grid.rows[0].cells[0].text
+    assert cells[Settings().grid.task_title_terms].startswith("Protein folding remains hard")
+    assert cells[0.0].startswith("The central challenge")
 
 
 # ------------------------------------------------------------------ the grid on the bundled store

@@ -247,6 +247,26 @@ _GENERIC_NAMES = frozenset(
 )
 
 
+# "the CodeFlow dataset", "CFDBench benchmark": a dataset or benchmark named as one, the paper's own included.
+_OWN_DATA = re.compile(
+    r"\b([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[A-Z]\w*)\s+(?:dataset|benchmark|corpus|testbed)\b"
+)
+# "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term.
+_TERM_ACRONYM = re.compile(r"\b((?:[A-Za-z][a-z-]*\s+)(?:[a-z][a-z-]*\s+){0,4})\(([A-Z]{2,6})s?\)")
+
+
+def field_acronyms(abstract: str) -> set[str]:
+    """Acronyms an abstract defines for lower-case terms ("continual learning (CL)"), lower-cased: the name of a
+    field or a kind of model, not of a dataset or a method one could compare with."""
+    found = set()
+    for m in _TERM_ACRONYM.finditer(abstract):
+        phrase = re.split(r"[\s-]+", m.group(1).strip())
+        acronym = m.group(2)
+        if "".join(w[0] for w in phrase[-len(acronym) :]).upper() == acronym:
+            found.update({acronym.lower(), acronym.lower() + "s"})
+    return found
+
+
 def _names(text: str, own: set[str]) -> list[str]:
     """The names in ``text`` of things other than the paper's own (``own``, lower-cased): acronyms, CamelCase,
     names with digits; not generic acronyms ("LLMs") nor a sentence's first word ("Second-order ...")."""
@@ -275,7 +295,8 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
         return 0.0
     if kind == "data":
         # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.
-        named = _names(text, own_names or set())
+        # The paper's own dataset or benchmark is data too ("we introduce the CodeFlow dataset").
+        named = list(dict.fromkeys(_names(text, own_names or set()) + _OWN_DATA.findall(text)))
         if not named:
             return 0.0
         return score + len(_ON_NAME.findall(text)) + 0.5 * min(len(named), 3)
@@ -295,6 +316,8 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         # The object ends with its clause: at a stop, a closing parenthesis, or ", we / which / while ...".
         tail = _CLAUSE_END.split(text[m.end() : m.end() + 120], maxsplit=1)[0]
         obj = " ".join(tail.split()[:12])
+        if re.match(r"[\d.,]+\s*(?:%|x\b|times)", obj):
+            continue  # "exceeding 95% non-compliance": a number, not a method
         names = _names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
         if names or listed or _names_a_method(obj):
@@ -481,7 +504,7 @@ def fill_row(
         [plan.kind for plan in plans],
         sims,
         lexical=lexical,
-        own=own,
+        own=own | field_acronyms(src.text),  # names that are not data nor baselines either
         cue_weight=settings.cue_weight,
         lexical_weight=settings.lexical_weight,
         min_similarity=settings.min_similarity,

@@ -61,14 +61,7 @@ _LIST = re.compile(
     r"^\s*(which|what|list|name|find|show)\b.{0,40}\b(papers|works|studies|articles|methods|approaches)\b"
     r"|\ball (the )?papers\b|\blist (all |the )?papers\b"
     r"|^\s*(?:are there|do you have|does the collection have|have there been)\s+(?:any\s+)?(?:\w+\s+){0,2}?"
-    r"(?:papers|works|studies|articles)\b"
-    # what the collection holds on a topic: "Is there work on ...?", "Anything in the collection on ...?", "What work
-    # in the collection does ...?", "How do papers in the collection ...?", "Are there ... algorithms ... in the
-    # collection?"
-    r"|^\s*(?:is there|are there|do you have|what|which)\s+(?:any\s+)?(?:work|research|literature)\b"
-    r"|^\s*anything\b.{0,30}\b(?:on|about|in the collection)\b"
-    r"|\b(?:papers|works|studies|articles)\s+(?:in|from) the collection\b"
-    r"|^\s*are there\b.{0,120}\bin the collection\b",
+    r"(?:papers|works|studies|articles)\b",
     re.IGNORECASE,
 )
 

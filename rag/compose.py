@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
-from rag.question import contrast_terms, drop_contrast, focus, names_the_contrast, title_name
+from rag.question import focus, title_name
 from rag.text import coverage, generic_stems, numbers, terms
 
 S = TypeVar("S", bound=SourceLike)
@@ -76,17 +76,10 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
     if part.strip() == evidence.question.strip():
         base = [s.score for s in pool]
     else:
-        contrast = contrast_terms(part)
-        part = drop_contrast(part)
         p_terms = terms(part) | (evidence.q_terms if len(terms(part)) < 2 else set())
         w = cfg.similarity_weight
         sims = evidence.similarities(part, pool)
-        own = [
-            w * sim
-            + (1 - w) * coverage(p_terms, s.text)
-            - (cfg.contrast_penalty if names_the_contrast(s.text, contrast) else 0.0)
-            for sim, s in zip(sims, pool, strict=True)
-        ]
+        own = [w * sim + (1 - w) * coverage(p_terms, s.text) for sim, s in zip(sims, pool, strict=True)]
         base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
     if "number" in asks:
         # A number for the asked metric: next to the part's focus words ("pass@10", "parameters") when it has any.

@@ -432,14 +432,6 @@ class EvidenceSettings(BaseModel):
         description="For each part of a multi-part question, a sentence's score is this times its score against "
         "the part plus the rest times its score against the whole question.",
     )
-    contrast_penalty: float = Field(
-        0.2,
-        ge=0.0,
-        le=1.0,
-        description='Taken from the score of a sentence about what a question says the answer is not ("instead of '
-        "the deterministic one\": a sentence on the deterministic criterion that doesn't itself say instead / "
-        "replaces / rather than).",
-    )
     number_bonus: float = Field(
         0.1,
         ge=0.0,

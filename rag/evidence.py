@@ -30,19 +30,7 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
-from rag.question import (
-    NAME_TOKEN,
-    Question,
-    analyze,
-    asks_name,
-    contrast_terms,
-    drop_contrast,
-    focus,
-    mentions,
-    names_the_contrast,
-    states,
-    title_name,
-)
+from rag.question import NAME_TOKEN, Question, analyze, asks_name, focus, mentions, states, title_name
 from rag.text import (
     coverage,
     generic_stems,
@@ -169,20 +157,14 @@ class Evidence:
                 if not looks_like_instruction(s)
             ]
         sentences = [s for group in self.by_source.values() for s in group]
-        # Sentences are ranked by what is asked, not by what the question says the answer is not ("instead of X").
-        ranking = drop_contrast(question)
-        self._embed([ranking, *(s.text for s in sentences)])
-        q = self._vectors[ranking]
-        self.q_terms = terms(question)
-        rank_terms = terms(ranking)
+        self._embed([question, *(s.text for s in sentences)])
+        q = self._vectors[question]
+        self.q_terms = q_terms = terms(question)
         w = self.settings.similarity_weight
-        contrast = contrast_terms(question)
         for s in sentences:
             s.sim = float(self._vectors[s.text] @ q)
-            s.lexical = coverage(rank_terms, s.text)
+            s.lexical = coverage(q_terms, s.text)
             s.score = w * s.sim + (1 - w) * s.lexical
-            if names_the_contrast(s.text, contrast):
-                s.score -= self.settings.contrast_penalty
         self.ranked: list[Sentence] = sorted(sentences, key=lambda s: -s.score)
 
     # ------------------------------------------------------------------ embeddings, once per distinct text

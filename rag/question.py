@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.text import terms
-
 _I = re.IGNORECASE
 
 # Words a question part starts with ("..., how many problems does it have and what does GPT-4 score?").
@@ -217,41 +215,6 @@ def asked_kinds(text: str) -> frozenset[str]:
 def states(kind: str, text: str) -> bool:
     """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all."""
     return bool(DETAIL_KINDS[kind][1].search(text))
-
-
-# "What criterion does it use instead of the deterministic one?": the words after "instead of" name what the answer
-# is *not*; a sentence about the deterministic criterion is the wrong one.
-_CONTRAST = re.compile(
-    r"\s*\b(?:instead of|rather than|in place of|as opposed to)\s+[^,;?]*?(?=\s*(?:[,;?]|\band\b|$))",
-    re.IGNORECASE,
-)
-
-
-_CONTRAST_MARKER = re.compile(
-    r"\b(?:instead|rather|replac\w*|unlike|than|in contrast|whereas|as opposed|in place of|substitut\w*)\b",
-    re.I,
-)
-
-
-def contrast_terms(text: str) -> set[str]:
-    """The content terms only the "instead of X" phrases of ``text`` hold (what the answer is not)."""
-    phrases = " ".join(m.group(0) for m in _CONTRAST.finditer(text))
-    if not phrases:
-        return set()
-    return terms(phrases) - terms(_CONTRAST.sub("", text)) - terms("instead rather place opposed")
-
-
-def names_the_contrast(sentence: str, contrast: set[str]) -> bool:
-    """Whether ``sentence`` speaks of what the answer is not (a contrast term, no "instead" / "replaces" of its own)."""
-    if not contrast or _CONTRAST_MARKER.search(sentence):
-        return False
-    return bool(contrast & terms(sentence))
-
-
-def drop_contrast(text: str) -> str:
-    """``text`` without its "instead of X" / "rather than X" phrases (what to rank evidence sentences by)."""
-    dropped = _CONTRAST.sub("", text)
-    return dropped if len(dropped.split()) >= 3 else text
 
 
 def split_parts(text: str) -> list[str]:

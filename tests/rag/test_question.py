@@ -6,18 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag import compose
-from rag.question import (
-    analyze,
-    asks_name,
-    bare_reference,
-    contrast_terms,
-    drop_contrast,
-    focus,
-    names_the_contrast,
-    split_parts,
-    states,
-    title_name,
-)
+from rag.question import analyze, asks_name, bare_reference, focus, split_parts, states, title_name
 
 
 @pytest.mark.parametrize(
@@ -74,21 +63,6 @@ def test_an_abstract_states_a_kind_or_not() -> None:
 def test_intent_and_which(question: str, intent: str, which: bool) -> None:
     asked = analyze(question)
     assert asked.intent == intent and asked.which == which
-
-
-def test_what_the_answer_is_not() -> None:
-    q = "What loss does Foo use instead of the cross-entropy loss, and how fast is it?"
-    assert drop_contrast(q) == "What loss does Foo use, and how fast is it?"
-    assert contrast_terms(q) == {"cross-entropi"}  # "loss" is asked for too: not a contrast term
-    assert names_the_contrast("Prior work trains with a cross-entropy loss.", contrast_terms(q))
-    # A sentence that itself contrasts ("replaces ... with") may be the answer; one without the terms isn't about it.
-    assert not names_the_contrast("We replace cross-entropy with a focal loss.", contrast_terms(q))
-    assert not names_the_contrast("Foo uses a focal loss.", contrast_terms(q))
-    assert (
-        drop_contrast("What does Foo do?") == "What does Foo do?"
-        and contrast_terms("What does Foo do?") == set()
-    )
-    assert drop_contrast("Why rather than how?") == "Why rather than how?"  # nothing would be left to ask
 
 
 def test_focus_and_names() -> None:

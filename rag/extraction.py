@@ -307,7 +307,8 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
 
 def _baseline_cue(text: str, own: set[str]) -> float:
     """A baseline is what a comparison is made with: 2 for each comparison ("outperforms", "superior to", "faster
-    than", "a variant of") whose object is specific, plus 1 for each name in those objects. A specific object has
+    than", "better image quality than", "an improvement in accuracy over", "a variant of", "recent methods, such
+    as") whose object is specific (not a number: "exceeding 95%"), plus 1 for each name in those objects. A specific object has
     a name ("GPT-3.5", "LTR"), "such as ..." / "including ...", or a content word that isn't a stand-in for
     "the others" ("outperforms existing methods" names no baseline; "faster than stochastic gradient descent" does).
     """

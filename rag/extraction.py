@@ -198,14 +198,16 @@ _BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
     r"compared? (?:it |them |this |our \w+ )?(?:to|with|against)|comparable (?:to|with)|competitive with|on par with|"
-    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|more|less)(?:\s+[\w-]+){0,3}?\s+than|"
-    r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon)|relative to|"
-    r"versus|vs\.?|rivals?|"
-    r"(?:variant|extension|generali[sz]ation) of|builds? (?:on|upon)|"
-    # prior work named as such: "recent ranking-based alignment methods, such as DPO, RRHF"
+    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger)(?:\s+[\w-]+){0,3}?\s+than|"
+    r"(?:more|less)(?:\s+[\w-]+){1,3}?\s+than|"  # not "more than a dozen", "less than half"
+    r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|"
+    r"relative to|versus|vs\.?|rivals?|"
+    r"(?:variant|extension|generali[sz]ation|modification)s? (?:of|to)|builds? (?:on|upon)|extends|extending|"
+    # prior work named as such: "recent ranking-based alignment methods, such as DPO, RRHF", "existing approaches
+    # for optimizing code efficiency like SOAP and PIE"
     r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
-    r"(?:\s+[\w-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)\s*,?\s*"
-    r"(?:such as|including|e\.g\.,?|like))\s+",
+    r"(?:\s+[\w()-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)"
+    r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
 _CLAUSE_END = re.compile(
@@ -255,6 +257,12 @@ _OWN_DATA = re.compile(
 _TERM_ACRONYM = re.compile(r"\b((?:[A-Za-z][a-z-]*\s+)(?:[a-z][a-z-]*\s+){0,4})\(([A-Z]{2,6})s?\)")
 
 
+_FIELD_HEADS = frozenset(
+    "learning model models network networks processing vision intelligence agent agents system systems "
+    "generation recognition understanding".split()
+)
+
+
 def field_acronyms(abstract: str) -> set[str]:
     """Acronyms an abstract defines for lower-case terms ("continual learning (CL)"), lower-cased: the name of a
     field or a kind of model, not of a dataset or a method one could compare with."""
@@ -262,6 +270,8 @@ def field_acronyms(abstract: str) -> set[str]:
     for m in _TERM_ACRONYM.finditer(abstract):
         phrase = re.split(r"[\s-]+", m.group(1).strip())
         acronym = m.group(2)
+        if phrase[-1].lower() not in _FIELD_HEADS:
+            continue  # "direct preference optimization (DPO)" names a method one could compare with
         if "".join(w[0] for w in phrase[-len(acronym) :]).upper() == acronym:
             found.update({acronym.lower(), acronym.lower() + "s"})
     return found

@@ -134,6 +134,7 @@ def test_data_named_as_such_counts_and_field_acronyms_do_not() -> None:
     abstract = "Methods for continual learning (CL) need tuning. Large language models (LLMs) are costly."
     assert field_acronyms(abstract) >= {"cl", "llm", "llms"}
     assert field_acronyms("We use Exponential Moving Average (EMA) and the ImageNet (IN) data.") == set()
+    assert field_acronyms("It beats direct preference optimization (DPO).") == set()  # a method, not a field
     text = "A CL scenario is constructed with a benchmark dataset."
     assert cue("data", text, own | field_acronyms(abstract)) == 0  # no data is named
     assert cue("data", text, own) > 0  # without the rule, the field's acronym reads as a dataset's name
@@ -161,6 +162,14 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
     assert cue("baseline", "Our loss gives better image quality than VGG-based perceptual losses.", own) >= 2
     assert cue("baseline", "It brings a 4% gain in recall over plain beam search.", own) >= 2
     assert cue("baseline", "We revisit popular pruning methods, such as SNIP and GraSP.", own) >= 2
+    assert (
+        cue("baseline", "Existing approaches for speeding up code like SOAP and PIE are limited.", own) >= 2
+    )
+    assert cue("baseline", "We propose a modification to two algorithms (Edge-Popup and Biprop).", own) >= 2
+    assert cue("baseline", "The new optimizer shows a clear advantage against AdamW.", own) >= 2
+    assert (
+        cue("baseline", "This extends the previously identified curse of memory to nonlinear RNNs.", own) >= 2
+    )
     for text in (
         "FunCoder outperforms existing state-of-the-art methods.",
         "Our approach is better than a random guess, we show.",
@@ -172,6 +181,8 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "Existing methods, such as these, need labels.",
         "It shows an improvement in accuracy over existing approaches.",
         "Standard models often violate them, some exceeding 95% non-compliance.",
+        "We achieve less than half the error of the MLP with 150x compression.",
+        "Jiang et al. examine more than a dozen generalization bounds.",
     ):
         assert cue("baseline", text, own) == 0, text
 

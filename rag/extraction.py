@@ -210,6 +210,8 @@ _COMPARED = re.compile(
     r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
+# The object of a comparison that is a figure, not a method ("exceeding 95% ...", "over 3x ...").
+_A_NUMBER = re.compile(r"[\d.,]+\s*(?:%|x\b|times)")
 _CLAUSE_END = re.compile(
     r"[.;:)]|,\s*(?:we|which|while|but|whereas|thus|thereby|and thus|showing|i\.e\.)\b", _I
 )
@@ -250,13 +252,12 @@ _GENERIC_NAMES = frozenset(
 
 
 # "the CodeFlow dataset", "CFDBench benchmark": a dataset or benchmark named as one, the paper's own included.
-_OWN_DATA = re.compile(
+_NAMED_DATA = re.compile(
     r"\b([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[A-Z]\w*)\s+(?:dataset|benchmark|corpus|testbed)\b"
 )
-# "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term.
+# "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term, whose
+# last word is one of _FIELD_HEADS.
 _TERM_ACRONYM = re.compile(r"\b((?:[A-Za-z][a-z-]*\s+)(?:[a-z][a-z-]*\s+){0,4})\(([A-Z]{2,6})s?\)")
-
-
 _FIELD_HEADS = frozenset(
     "learning model models network networks processing vision intelligence agent agents system systems "
     "generation recognition understanding".split()
@@ -306,7 +307,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
     if kind == "data":
         # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.
         # The paper's own dataset or benchmark is data too ("we introduce the CodeFlow dataset").
-        named = list(dict.fromkeys(_names(text, own_names or set()) + _OWN_DATA.findall(text)))
+        named = list(dict.fromkeys(_names(text, own_names or set()) + _NAMED_DATA.findall(text)))
         if not named:
             return 0.0
         return score + len(_ON_NAME.findall(text)) + 0.5 * min(len(named), 3)
@@ -318,16 +319,17 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
 def _baseline_cue(text: str, own: set[str]) -> float:
     """A baseline is what a comparison is made with: 2 for each comparison ("outperforms", "superior to", "faster
     than", "better image quality than", "an improvement in accuracy over", "a variant of", "recent methods, such
-    as") whose object is specific (not a number: "exceeding 95%"), plus 1 for each name in those objects. A specific object has
-    a name ("GPT-3.5", "LTR"), "such as ..." / "including ...", or a content word that isn't a stand-in for
-    "the others" ("outperforms existing methods" names no baseline; "faster than stochastic gradient descent" does).
+    as") whose object is specific, plus 1 for each name in those objects. A specific object is no number
+    ("exceeding 95%") and has a name ("GPT-3.5", "LTR"), "such as ..." / "including ...", or a content word that
+    isn't a stand-in for "the others" ("outperforms existing methods" names no baseline; "faster than stochastic
+    gradient descent" does).
     """
     score = 0.0
     for m in _COMPARED.finditer(text):
         # The object ends with its clause: at a stop, a closing parenthesis, or ", we / which / while ...".
         tail = _CLAUSE_END.split(text[m.end() : m.end() + 120], maxsplit=1)[0]
         obj = " ".join(tail.split()[:12])
-        if re.match(r"[\d.,]+\s*(?:%|x\b|times)", obj):
+        if _A_NUMBER.match(obj):
             continue  # "exceeding 95% non-compliance": a number, not a method
         names = _names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
@@ -492,6 +494,8 @@ def fill_row(
     matrix = np.stack([evidence.vector(s.text) for s in sentences])
     sentence_terms = [terms(s.text) for s in sentences]
     own = own_names(src.title, src.text)
+    # A task sentence shares the title's words, not counting the method's own name (worked out once per row).
+    title_words = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
     sims, lexical = [], []
     for plan in plans:
         assert plan.vector is not None
@@ -501,11 +505,9 @@ def fill_row(
             # to the title, shares its words (not the method's own name), and is early.
             position = np.linspace(settings.task_position, 0.0, num=len(sentences))
             column_sims = column_sims + matrix @ evidence.vector(src.title) + position
-            if settings.task_title_terms:
-                wanted = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
-                if wanted:
-                    share = np.array([len(wanted & t) / len(wanted) for t in sentence_terms])
-                    column_sims = column_sims + settings.task_title_terms * share
+            if settings.task_title_terms and title_words:
+                share = np.array([len(title_words & t) / len(title_words) for t in sentence_terms])
+                column_sims = column_sims + settings.task_title_terms * share
         sims.append([float(x) for x in column_sims])
         lexical.append(
             [len(plan.wanted & t) / len(plan.wanted) if plan.wanted else 0.0 for t in sentence_terms]

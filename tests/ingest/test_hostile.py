@@ -243,7 +243,9 @@ def check_campaign(
     assert not any("\u200b" in t + a or "\x00" in t + a or "\U000e0073" in t + a for t, a in after.values())
 
 
-def cli_campaign(settings: Settings, files: list[Path], store: PaperStore, before) -> None:
+def cli_campaign(
+    settings: Settings, files: list[Path], store: PaperStore, before: dict[str, tuple[str, str]]
+) -> None:
     """The same campaign through the command line: an exit status, a summary, no traceback, nothing damaged."""
     import subprocess
     import sys

@@ -442,7 +442,7 @@ def grid(
         rows = extraction.fill(
             sources,
             cols,
-            lambda batch: Evidence(cols[0].query, batch, shared.embedder, settings.evidence),
+            lambda batch: Evidence(cols[0].query, batch, shared.embedder, settings.evidence, rarity=shared.rarity),
             cfg,
             progress,
         )

@@ -483,7 +483,16 @@ class GridSettings(BaseModel):
         ge=0.0,
         le=5.0,
         description="For a task / problem column: weight of the share of the title's content words (not the "
-        "paper's own method name) a sentence holds (a title usually names the problem).",
+        "paper's own method name), each weighted by its rarity in the collection, a sentence holds (a title "
+        "usually names the problem).",
+    )
+    task_after_method: float = Field(
+        1.0,
+        ge=0.0,
+        le=5.0,
+        description="For a task / problem column: a penalty for the sentences after the abstract's first method "
+        "sentence ('we propose ...'): the problem is stated before the method, and what follows describes the "
+        "method or its results.",
     )
     min_similarity: float = Field(
         0.3,

@@ -494,8 +494,12 @@ def fill_row(
     matrix = np.stack([evidence.vector(s.text) for s in sentences])
     sentence_terms = [terms(s.text) for s in sentences]
     own = own_names(src.title, src.text)
-    # A task sentence shares the title's words, not counting the method's own name (worked out once per row).
+    # A task sentence shares the title's words, not counting the method's own name, each weighted by its rarity in
+    # the collection; and it comes before the method (worked out once per row).
     title_words = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
+    rarity = evidence.rarity(title_words) if title_words else {}
+    title_rarity = {w: r / (sum(rarity.values()) or 1.0) for w, r in rarity.items()}
+    first_method = next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
     sims, lexical = [], []
     for plan in plans:
         assert plan.vector is not None
@@ -506,8 +510,12 @@ def fill_row(
             position = np.linspace(settings.task_position, 0.0, num=len(sentences))
             column_sims = column_sims + matrix @ evidence.vector(src.title) + position
             if settings.task_title_terms and title_words:
-                share = np.array([len(title_words & t) / len(title_words) for t in sentence_terms])
+                # each title word weighs its rarity: "collapse" says more of the topic than "networks"
+                share = np.array([sum(title_rarity[w] for w in title_words & t) for t in sentence_terms])
                 column_sims = column_sims + settings.task_title_terms * share
+            # The problem is stated before the method: what follows "we propose ..." describes it or its results.
+            if settings.task_after_method and first_method is not None:
+                column_sims = column_sims - settings.task_after_method * (np.arange(len(sentences)) > first_method)
         sims.append([float(x) for x in column_sims])
         lexical.append(
             [len(plan.wanted & t) / len(plan.wanted) if plan.wanted else 0.0 for t in sentence_terms]

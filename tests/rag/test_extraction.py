@@ -242,6 +242,30 @@ def test_a_task_cell_is_the_sentence_that_names_the_titles_problem(tmp_path: Pat
     assert cells[0.0].startswith("The central challenge")
 
 
+
+def test_a_task_cell_comes_before_the_method_sentence(tmp_path: Path) -> None:
+    """The problem is stated before "we propose ...": a later sentence that repeats the title's words describes the
+    method or its results, and loses to the problem sentence (with the penalty off, it wins)."""
+    title = "Curriculum Learning for Protein Folding"
+    abstract = (
+        "Predicting how proteins fold is slow when training sees hard structures first. "
+        "We propose Wombat, which orders training examples by difficulty. "
+        "Wombat applies curriculum learning to protein folding and trains folding models twice as fast."
+    )
+    src = tmp_path / "wombat.jsonl"
+    src.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n", encoding="utf-8")
+    cells = {}
+    for penalty in (0.0, Settings().grid.task_after_method):
+        settings = Settings(home=tmp_path / "home", grid={"task_after_method": penalty})
+        api.ingest([src], settings=settings)
+        grid = api.grid(
+            [title], columns=["Task: What problem or task does the paper address?"], settings=settings
+        )
+        cells[penalty] = grid.rows[0].cells[0].text
+    assert cells[Settings().grid.task_after_method].startswith("Predicting how proteins fold")
+    assert cells[0.0].startswith("Wombat applies curriculum learning")
+
+
 # ------------------------------------------------------------------ the grid on the bundled store
 
 

@@ -442,7 +442,9 @@ def grid(
         rows = extraction.fill(
             sources,
             cols,
-            lambda batch: Evidence(cols[0].query, batch, shared.embedder, settings.evidence, rarity=shared.rarity),
+            lambda batch: Evidence(
+                cols[0].query, batch, shared.embedder, settings.evidence, rarity=shared.rarity
+            ),
             cfg,
             progress,
         )

@@ -515,7 +515,9 @@ def fill_row(
                 column_sims = column_sims + settings.task_title_terms * share
             # The problem is stated before the method: what follows "we propose ..." describes it or its results.
             if settings.task_after_method and first_method is not None:
-                column_sims = column_sims - settings.task_after_method * (np.arange(len(sentences)) > first_method)
+                column_sims = column_sims - settings.task_after_method * (
+                    np.arange(len(sentences)) > first_method
+                )
         sims.append([float(x) for x in column_sims])
         lexical.append(
             [len(plan.wanted & t) / len(plan.wanted) if plan.wanted else 0.0 for t in sentence_terms]

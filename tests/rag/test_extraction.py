@@ -242,7 +242,6 @@ def test_a_task_cell_is_the_sentence_that_names_the_titles_problem(tmp_path: Pat
     assert cells[0.0].startswith("The central challenge")
 
 
-
 def test_a_task_cell_comes_before_the_method_sentence(tmp_path: Path) -> None:
     """The problem is stated before "we propose ...": a later sentence that repeats the title's words describes the
     method or its results, and loses to the problem sentence (with the penalty off, it wins)."""

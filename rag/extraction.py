@@ -210,6 +210,15 @@ _COMPARED = re.compile(
     r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
+# A rate or a speed-up in words: "converge Q-linearly", "a sublinear convergence rate", "exponentially slower",
+# "from minutes to milliseconds".
+_RATE = re.compile(
+    r"\b(?:(?:sub|super)?linear(?:ly)?|quadratic(?:ally)?|geometric(?:ally)?|exponential(?:ly)?)\s+"
+    r"(?:convergence|rate|speed-?up)|\bconverges?\s+(?:[QR]-)?(?:(?:sub|super)?linearly|quadratically|"
+    r"geometrically|exponentially)\b|\bexponentially\s+(?:faster|slower|smaller|larger|fewer|more)\b|"
+    r"\bfrom\s+(?:days|hours|minutes|seconds)\s+to\s+(?:hours|minutes|(?:milli)?seconds)\b",
+    _I,
+)
 # The object of a comparison that is a figure, not a method ("exceeding 95% ...", "over 3x ...").
 _A_NUMBER = re.compile(r"[\d.,]+\s*(?:%|x\b|times)")
 _CLAUSE_END = re.compile(
@@ -299,7 +308,8 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
     score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
     if kind == "number":
         # A quantity is what a number column wants; words of a result ("outperforms", "achieves") say it is one.
-        bounds = len(_BIG_O.findall(text))  # a rate or a bound is a theory paper's result in itself
+        # a rate or a bound is a theory paper's result in itself, in symbols or in words
+        bounds = len(_BIG_O.findall(text)) + len(_RATE.findall(text))
         quantities = len(_QUANTITY.findall(text)) + bounds
         return score + min(quantities, 2) * 0.5 + min(bounds, 1) * 0.5 if quantities else 0.0
     if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):

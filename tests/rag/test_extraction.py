@@ -120,7 +120,16 @@ def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
     # A bound alone, or a finding stated with a number, is a headline number.
     assert cue("number", "We give an O(n log n) time algorithm for the problem.") >= MIN_CUE["number"]
     assert cue("number", "We find that the best batch size can be less than 10.") >= MIN_CUE["number"]
+    # ... and so is a rate or a speed-up in words.
     for text in (
+        "Under mild conditions, CD methods converge Q-linearly to stationary points.",
+        "We show that the method attains a sublinear convergence rate.",
+        "It reduces computation times from minutes to milliseconds while matching accuracy.",
+    ):
+        assert cue("number", text) >= MIN_CUE["number"], text
+    for text in (
+        "We study the convergence of linear models.",  # no rate stated
+        "Exponential families are widely used.",
         "We achieve strong results on CIFAR-10 with GPT-4.",
         "Since 2019, methods have improved.",
         "We propose two constraints: 1) an inter-token one; and 2) a self-attention one that improves quality.",

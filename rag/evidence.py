@@ -39,6 +39,7 @@ from rag.text import (
     numbers,
     split_sentences,
     stem,
+    stopwords,
     strip_invisible,
     terms,
     words,
@@ -123,6 +124,37 @@ class Verdict:
     missing: list[str] = field(default_factory=list)  # the question's words the paper doesn't state
     probability: float | None = None  # the fitted model's P(answerable)
     features: dict[str, float] = field(default_factory=dict)
+
+
+_OR = re.compile(r"\s+or\s+", re.I)
+
+
+def alternatives(question: str) -> list[set[str]]:
+    """A question about "X or Y" read once per alternative: its content terms without Y's, and without X's. Y is
+    up to five words after "or" (to the question mark or a comma); X the words before it back to the last
+    stopword ("on wireless communications or antenna design"). A single word X before a longer Y shares Y's tail
+    ("write or assess scientific peer reviews"; not the last of a list, "molecules, proteins or drug discovery"):
+    then the alternatives differ only in X and Y's first word.
+    Empty when the question has no single "or"."""
+    parts = _OR.split(question.strip().rstrip(" ?.!"))
+    if len(parts) != 2:
+        return []
+    after = re.split(r"[,;:]", parts[1])[0].split()
+    listed = re.split(r"[,;:]", parts[0])
+    before = listed[-1].split()
+    stop = stopwords()
+    cut = max((i for i, w in enumerate(before) if w.lower() in stop), default=-1)
+    before = before[cut + 1 :]
+    if not after or not before or len(after) > 5:
+        return []
+    whole = terms(question)
+    if len(before) == 1 and len(after) > 1 and len(listed) == 1:
+        x, y = terms(before[0]), terms(after[0])
+    else:
+        x, y = terms(" ".join(before)), terms(" ".join(after))
+    if not x or not y or x == y:
+        return []
+    return [whole - (y - x), whole - (x - y)]
 
 
 class Evidence:
@@ -236,7 +268,7 @@ class Evidence:
             return self.source(self.ranked[0].source)
         return self.sources[0] if self.sources else None
 
-    def features(self, src: SourceLike) -> dict[str, float]:
+    def features(self, src: SourceLike, wanted: set[str] | None = None) -> dict[str, float]:
         """The answerability features of ``src`` as the paper answering the question (names: :data:`FEATURES`).
 
         * ``best_sim`` / ``lead_sim``: cosine of the question's closest sentence, over all sources / in ``src``;
@@ -250,7 +282,8 @@ class Evidence:
         * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract.
         """
         mine = self.by_source.get(src.n, [])
-        specific = self.q_terms - generic_stems()
+        q_terms = self.q_terms if wanted is None else wanted
+        specific = q_terms - generic_stems()
         rarity = self._rarities(specific)
         body = terms(f"{src.title} {src.text}")
         if self.many:  # a list question is answered by several papers: their terms together
@@ -267,7 +300,9 @@ class Evidence:
         return {
             "best_sim": max((s.sim for s in self.ranked), default=0.0),
             "lead_sim": max((s.sim for s in mine), default=0.0),
-            "lead_lexical": max((s.lexical for s in mine), default=0.0),
+            "lead_lexical": max(
+                (s.lexical if wanted is None else coverage(q_terms, s.text) for s in mine), default=0.0
+            ),
             "paper_cover": paper_cover,
             "collection_cover": collection_cover,
             "missing_rare": max(missing, default=0.0),
@@ -365,9 +400,12 @@ class Evidence:
         if named is not lead and self.names(named) >= cfg.names_paper:
             candidates.append(named)
         scored: list[tuple[float, int, SourceLike, dict[str, float]]] = []
+        # "X or Y": a paper answers when it matches either alternative, so each is read on its own too
+        readings: list[set[str] | None] = [None, *alternatives(self.question)]
         for src in candidates:
-            feats = self.features(src)
-            scored.append((self.probability(feats), -len(scored), src, feats))
+            for wanted in readings:
+                feats = self.features(src, wanted)
+                scored.append((self.probability(feats), -len(scored), src, feats))
         p, _, top, feats = max(scored, key=lambda row: (row[0], row[1]))
         limit = cfg.gate_threshold if threshold is None else threshold
         if p >= limit:

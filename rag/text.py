@@ -87,7 +87,8 @@ QUESTION_WORDS = frozenset(
     "has have had having were been being am its it's our we you your i me my he she her hers him his them "
     "about above after again against all also any because before below between both down during each few "
     "further here just more most nor now off once only other out over own same so some than too under until "
-    "up very while itself from those through".split()
+    "up very while itself from those through anything anyone anybody something someone somebody everything "
+    "everyone".split()
 )
 DOMAIN_STOPWORDS = frozenset(
     "paper papers work works study studies method methods approach approaches propose proposed proposes "

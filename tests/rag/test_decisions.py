@@ -18,7 +18,7 @@ from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
-from rag.evidence import FEATURES, REFUSAL, Evidence
+from rag.evidence import FEATURES, REFUSAL, Evidence, alternatives
 from rag.text import stem, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
@@ -190,6 +190,29 @@ def test_gate(question: str, reason: str) -> None:
         assert "Sparse Routing for Small Language Models" in verdict.message
         assert verdict.features["kind_missing"] == 1.0 and verdict.features["named"] == 1.0
         assert "gpus" in verdict.missing  # the user's word, not its stem
+
+
+def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:
+    """ "X or Y": a paper about Y answers, though it says nothing of X (the gate reads each alternative too); with
+    neither in the paper the question is still refused."""
+    assert alternatives("Anything in the collection on wireless communications or antenna design?") == [
+        {"wireless", "communic"},
+        {"antenna", "design"},
+    ]
+    # a single word before a longer phrase shares its tail; the last item of a list does not
+    assert alternatives("Has anyone used LLMs to write or assess peer reviews?") == [
+        {"llms", "write", "peer", "review"},
+        {"llms", "assess", "peer", "review"},
+    ]
+    assert {"molecul", "protein"} <= alternatives(
+        "Which papers study molecules, proteins or drug discovery?"
+    )[0]
+    assert alternatives("Which papers study quantile forests?") == []
+    q = "Is there work on sourdough bread fermentation starters or quantile forests?"
+    verdict = Evidence(q, [ROUTING, FORESTS], BagOfWords(), PLAIN_GATE).gate()
+    assert verdict.ok and verdict.paper == FORESTS.n
+    q = "Is there work on sourdough fermentation or bread hydration?"
+    assert not Evidence(q, [ROUTING, FORESTS], BagOfWords(), PLAIN_GATE).gate().ok
 
 
 def test_gate_features() -> None:

@@ -72,6 +72,10 @@ def test_terms_use_one_stemmer_and_drop_stopwords() -> None:
     assert stem("studies") == stem("study")  # the five-suffix stemmer gave "stud" vs "study"
     assert terms("Which paper studies the GPUs used?") == {stem("gpus")}
     assert terms("What did they do?") == set()
+    assert terms("Has anyone written anything on MIDI?") == {
+        stem("written"),
+        "midi",
+    }  # no topic in "anything"
     assert "41.5%" in terms("a 41.5% win rate")
     assert coverage({stem("routing"), stem("experts")}, "we route tokens to experts") == 1.0
     assert coverage(set(), "anything") == 0.0

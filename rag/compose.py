@@ -70,6 +70,18 @@ def heading(src: SourceLike) -> str:
     return f'"{src.title}"{extra} [{src.n}]:'
 
 
+_REPLACED = re.compile(r"\b(?:instead of|rather than|in place of|as opposed to|replacing)\s+([^,;?]+)", re.I)
+_CONTRAST = re.compile(
+    r"\b(?:instead|rather|replac\w*|unlike|in contrast|propose[sd]?|introduce[sd]?|present|novel|new)\b", re.I
+)
+
+
+def _replaced_terms(question: str) -> set[str]:
+    """The content terms of what a question says was replaced ("instead of exhaustive partitioning")."""
+    m = _REPLACED.search(question)
+    return terms(m.group(1)) - generic_stems() if m else set()
+
+
 def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list[Sentence]) -> list[float]:
     """How well each sentence of ``pool`` answers one part of the question."""
     cfg = evidence.settings
@@ -86,6 +98,14 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
         wanted = terms(" ".join(focus(part))) - generic_stems()
         base = [
             b + (cfg.number_bonus if evidence.states_near(s.text, wanted, number=True) else 0.0)
+            for b, s in zip(base, pool, strict=True)
+        ]
+    replaced = _replaced_terms(part)
+    if replaced and cfg.replaced_penalty:
+        # "... instead of the deterministic one?": a sentence on the old way is not the answer, unless it says
+        # what replaces it ("we propose X instead of the deterministic criterion").
+        base = [
+            b - (cfg.replaced_penalty if replaced <= terms(s.text) and not _CONTRAST.search(s.text) else 0.0)
             for b, s in zip(base, pool, strict=True)
         ]
     if "code" not in asks:

@@ -445,6 +445,14 @@ class EvidenceSettings(BaseModel):
         description='Taken off the score of a sentence with a link ("code is available at https://...") unless the '
         "question asks for code.",
     )
+    replaced_penalty: float = Field(
+        0.4,
+        ge=0.0,
+        le=10.0,
+        description='Taken off the score of a sentence about what the question says was replaced ("what criterion '
+        'does it use instead of the deterministic one?": a sentence on the deterministic criterion, with no '
+        '"instead", "rather", "replace" or "propose" in it, describes the old way, not the answer).',
+    )
     max_parts: int = Field(4, ge=1, le=10, description="Most question parts answered separately.")
 
 

@@ -382,3 +382,25 @@ def test_failing_backend_falls_back_with_a_typed_reason(tmp_path: Path) -> None:
         assert "failing backend failed" in answer.note
     finally:
         backends._REGISTRY.pop("failing")
+
+
+def test_what_the_question_says_was_replaced_is_not_the_answer() -> None:
+    """ "... instead of the deterministic one?": the sentence on the old, deterministic criterion shares the most
+    words with the question but describes what was replaced; the answer is the sentence on the new one."""
+    from rag.compose import fact_sentences
+
+    paper = src(
+        1,
+        "Speculative Jacobi Decoding",
+        "Jacobi decoding relies on a deterministic criterion to decide the convergence of iterations. "
+        "We propose a probabilistic criterion for Jacobi decoding.",
+    )
+    q = "What criterion does Jacobi decoding use instead of the deterministic one?"
+    settings = EvidenceSettings()
+    assert settings.replaced_penalty > 0
+    picked = fact_sentences(Evidence(q, [paper], BagOfWords(), settings), 1)
+    assert picked[0].text.startswith("We propose a probabilistic")
+    off = settings.model_copy(update={"replaced_penalty": 0.0})
+    assert fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text.startswith(
+        "Jacobi decoding relies"
+    )

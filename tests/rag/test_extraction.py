@@ -227,51 +227,48 @@ def test_story_columns_come_after_the_method_sentence_and_compare_cells_differ()
     assert fill_cells(s[:1] + s[2:], ["number"], [[0.9, 0.1]])[0].index == 1
 
 
+def _task_cells(tmp_path: Path, title: str, abstract: str, setting: str) -> dict[str, str]:
+    """The task cell of one ingested paper with a grid setting off ("off") and at its default ("default")."""
+    src = tmp_path / "paper.jsonl"
+    src.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n", encoding="utf-8")
+    cells = {}
+    for name, value in (("off", 0.0), ("default", getattr(Settings().grid, setting))):
+        settings = Settings(home=tmp_path / "home", grid={setting: value})
+        api.ingest([src], settings=settings)
+        grid = api.grid(
+            [title], columns=["Task: What problem or task does the paper address?"], settings=settings
+        )
+        cells[name] = grid.rows[0].cells[0].text
+    return cells
+
+
 def test_a_task_cell_is_the_sentence_that_names_the_titles_problem(tmp_path: Path) -> None:
     """A title names the problem: the task cell is the sentence sharing its words (not the method's own name),
     rather than an early generic "challenge" sentence; with the title-words weight off, the generic one wins."""
-    title = "Wombat: Curriculum Learning for Protein Folding"
     abstract = (
         "Deep networks have achieved impressive results in many tasks. "
         "The central challenge is that training is slow and unstable. "
         "Protein folding remains hard for curriculum learning, because easy structures are rare. "
         "We propose Wombat, which orders training examples by difficulty. Wombat trains twice as fast."
     )
-    src = tmp_path / "wombat.jsonl"
-    src.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n", encoding="utf-8")
-    cells = {}
-    for weight in (0.0, Settings().grid.task_title_terms):
-        settings = Settings(home=tmp_path / "home", grid={"task_title_terms": weight})
-        api.ingest([src], settings=settings)
-        grid = api.grid(
-            [title], columns=["Task: What problem or task does the paper address?"], settings=settings
-        )
-        cells[weight] = grid.rows[0].cells[0].text
-    assert cells[Settings().grid.task_title_terms].startswith("Protein folding remains hard")
-    assert cells[0.0].startswith("The central challenge")
+    cells = _task_cells(
+        tmp_path, "Wombat: Curriculum Learning for Protein Folding", abstract, "task_title_terms"
+    )
+    assert cells["default"].startswith("Protein folding remains hard")
+    assert cells["off"].startswith("The central challenge")
 
 
 def test_a_task_cell_comes_before_the_method_sentence(tmp_path: Path) -> None:
     """The problem is stated before "we propose ...": a later sentence that repeats the title's words describes the
     method or its results, and loses to the problem sentence (with the penalty off, it wins)."""
-    title = "Curriculum Learning for Protein Folding"
     abstract = (
         "Predicting how proteins fold is slow when training sees hard structures first. "
         "We propose Wombat, which orders training examples by difficulty. "
         "Wombat applies curriculum learning to protein folding and trains folding models twice as fast."
     )
-    src = tmp_path / "wombat.jsonl"
-    src.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n", encoding="utf-8")
-    cells = {}
-    for penalty in (0.0, Settings().grid.task_after_method):
-        settings = Settings(home=tmp_path / "home", grid={"task_after_method": penalty})
-        api.ingest([src], settings=settings)
-        grid = api.grid(
-            [title], columns=["Task: What problem or task does the paper address?"], settings=settings
-        )
-        cells[penalty] = grid.rows[0].cells[0].text
-    assert cells[Settings().grid.task_after_method].startswith("Predicting how proteins fold")
-    assert cells[0.0].startswith("Wombat applies curriculum learning")
+    cells = _task_cells(tmp_path, "Curriculum Learning for Protein Folding", abstract, "task_after_method")
+    assert cells["default"].startswith("Predicting how proteins fold")
+    assert cells["off"].startswith("Wombat applies curriculum learning")
 
 
 # ------------------------------------------------------------------ the grid on the bundled store

@@ -506,10 +506,15 @@ def fill_row(
     own = own_names(src.title, src.text)
     # A task sentence shares the title's words, not counting the method's own name, each weighted by its rarity in
     # the collection; and it comes before the method (worked out once per row).
-    title_words = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
-    rarity = evidence.rarity(title_words) if title_words else {}
-    title_rarity = {w: r / (sum(rarity.values()) or 1.0) for w, r in rarity.items()}
-    first_method = next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
+    # Only a grid with a task column needs them (a rarity lookup per row is an index read).
+    title_words: set[str] = set()
+    title_rarity: dict[str, float] = {}
+    first_method = None
+    if any(plan.kind == "task" for plan in plans):
+        title_words = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
+        rarity = evidence.rarity(title_words) if title_words else {}
+        title_rarity = {w: r / (sum(rarity.values()) or 1.0) for w, r in rarity.items()}
+        first_method = next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
     sims, lexical = [], []
     for plan in plans:
         assert plan.vector is not None

@@ -4,7 +4,9 @@ are, and the cited side-by-side table with its Markdown and CSV.
 * Routing: :func:`is_comparison` is true for "Compare A and B", "the differences between A and B", "How does A
   differ from B?", "A vs B", and false for questions that merely measure one thing "in comparison with" or "against"
   baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
-  two named things, except after an explicit "compare"/"contrast".
+  two named things, except after an explicit "compare"/"contrast". Papers may be described instead of named, then
+  asked about one by one ("The paper that ... and the one that ...: what does each propose?", "Two X papers: one
+  that ..., and one that .... What does each ...?"; :func:`described`).
 * Papers come from explicit ids (the UI's multi-select) or from the question: each named thing is searched on its
   own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper.
 * Cells are sentences of that paper's abstract, chosen by cue words and similarity to the question (from the
@@ -79,6 +81,48 @@ _GENERIC_THINGS = frozenset(
 )
 
 
+# Papers described rather than named, then asked about one by one: "The paper that turns DPO-style losses into logic
+# and the RLHF paper that adds a supervised term: what does each propose?", "Two inpainting papers: one that ..., and
+# one that .... What does each introduce?", "I remember one paper ..., and another .... How many ... the second?"
+_COUNTED = re.compile(r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*:\s*", re.IGNORECASE)
+_ASKED_APART = re.compile(
+    r"\b(?:each|both|the\s+(?:first|second|third|former|latter|other)|the\s+[\w'-]+\s+one)\b", re.IGNORECASE
+)
+_DESCRIPTION_END = re.compile(r":\s|\s[-\u2013\u2014]+\s|[.?]\s+(?=[A-Z])|\?")
+_DESCRIPTIONS = re.compile(
+    r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another|a|an)\b)|\s*[,;]\s+(?=(?:the|one|another)\b)",
+    re.IGNORECASE,
+)
+_PAPER_WORDS = re.compile(
+    r"\b(?:papers?|works?|study|studies|one|another|other|method|approach|algorithm|framework)\b",
+    re.IGNORECASE,
+)
+_REMEMBER = re.compile(r"^(?:i\s+(?:remember|recall)|there(?:'s|\s+is|\s+was))\s+", re.IGNORECASE)
+_QUESTION_START = re.compile(
+    r"^\s*(?:what|which|who|how|why|when|where|is|are|do|does|did|can|list)\b", re.IGNORECASE
+)
+
+
+def described(question: str) -> list[str]:
+    """The papers a question describes and then asks about one by one (see ``_COUNTED``), each as a search text
+    ("the one that mixes GAN-style efficiency ... (image inpainting papers)"); [] when it doesn't."""
+    context = ""
+    counted = _COUNTED.match(question)
+    if counted:
+        context = counted.group(1)
+        question = question[counted.end() :]
+    if _QUESTION_START.match(question):
+        return []
+    end = _DESCRIPTION_END.search(question)
+    if not end or not _ASKED_APART.search(question[end.end() :]):
+        return []
+    pieces = [_REMEMBER.sub("", p.strip(" ,;'\"")) for p in _DESCRIPTIONS.split(question[: end.start()])]
+    pieces = [p for p in pieces if terms(p) and (_PAPER_WORDS.search(p) or _NAMEISH.search(p))]
+    if not 2 <= len(pieces) <= MAX_PAPERS:
+        return []
+    return [f"{p} ({context})" if context else p for p in pieces]
+
+
 def _named(part: str) -> bool:
     """Whether a phrase names something specific (not "baselines", "prior methods", "existing optimizers")."""
     t = terms(part)
@@ -102,6 +146,8 @@ def entities(question: str) -> list[str]:
     """The compared things a question names ("Compare A and B in how ..." -> ["A", "B"]; "Compare three
     overviews: the X review, the Y overview and the Z monograph" -> the three after the colon; "How do the X paper
     and Y use ..." -> X paper, Y)."""
+    if not _LEAD.match(question) and (about := described(question)):
+        return about  # described, not named: "with" and "and" inside a description don't split it
     both = _how_do_both(question)
     if both and not _EACH.search(question):
         return [both.group(1).strip(" .,'\""), both.group(2).strip(" .,'\"")]
@@ -112,7 +158,7 @@ def entities(question: str) -> list[str]:
         listed = _things(re.split(r"[.?;]", rest, maxsplit=1)[0])
         if len(listed) >= 2:
             return listed
-    return found
+    return found if len(found) >= 2 else described(question) or found
 
 
 def is_comparison(question: str) -> bool:
@@ -126,7 +172,7 @@ def is_comparison(question: str) -> bool:
         or _EACH.search(question)
     ):
         return len(entities(question)) >= 2
-    return _how_do_both(question) is not None
+    return _how_do_both(question) is not None or bool(described(question))
 
 
 # ------------------------------------------------------------------ papers

@@ -76,6 +76,37 @@ def src(n: int, title: str, text: str) -> Source:
         ("Which papers study looped transformers?", "list", None),
         ("List all papers about diffusion models", "list", None),
         ("What win rate does INPO reach?", "fact", None),
+        # papers described, not named, then asked about one by one
+        (
+            "The paper that prunes attention heads with a learned gate and the one that distills BERT into an "
+            "LSTM: what does each report?",
+            "compare",
+            [
+                "The paper that prunes attention heads with a learned gate",
+                "the one that distills BERT into an LSTM",
+            ],
+        ),
+        (
+            "Two speech papers: one that pretrains on unlabeled audio, and one that uses a phoneme tokenizer. "
+            "What does each gain?",
+            "compare",
+            [
+                "one that pretrains on unlabeled audio (speech papers)",
+                "one that uses a phoneme tokenizer (speech papers)",
+            ],
+        ),
+        (
+            "I remember one paper on sparse attention kernels; another on linear recurrences. How fast is the second?",
+            "compare",
+            ["one paper on sparse attention kernels", "another on linear recurrences"],
+        ),
+        (
+            "What does the paper that prunes attention heads and the decoder report for each layer?",
+            "fact",
+            None,
+        ),
+        ("The paper that prunes attention heads reports speed-ups; what does each head learn?", "fact", None),
+        ("Which papers study pruning and the lottery ticket hypothesis? What does each find?", "list", None),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:

@@ -132,8 +132,39 @@ def _named(part: str) -> bool:
     return first not in _GENERIC_THINGS  # "existing optimizers", "standard attention": a class, not a paper
 
 
+# A parenthesis inside the list of compared things ("SVDD (soft value-based decoding) and TFG ..."): not a cut.
+_LISTED_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*(?:,|(?:and|or|vs\.?|versus|with)\s))", re.IGNORECASE)
+_TRAILING_VERB = re.compile(r"\s+(?:are|is|were|was|do|does|did|have|has)$", re.IGNORECASE)
+
+
+# "What problem does each of VTON-HandFit and TED-VITON target?": the things after "each of", up to the verb.
+_EACH_OF = re.compile(
+    r"\beach\s+of\s+(?:the\s+)?(?!them\b|these\b|those\b|the\s+two\b)([^,?;:]+)", re.IGNORECASE
+)
+
+
+def _each_of(question: str) -> list[str]:
+    m = _EACH_OF.search(question)
+    if not m:
+        return []
+    found = _things(m.group(1))
+    if len(found) < 2:
+        return []
+    # "TED-VITON target": the name, not the verb after it
+    tokens = found[-1].split()
+    while (
+        len(tokens) > 1
+        and tokens[-1].isalpha()
+        and tokens[-1].islower()
+        and any(c.isupper() for c in tokens[-2])
+    ):
+        tokens.pop()
+    found[-1] = " ".join(tokens)
+    return found
+
+
 def _things(head: str) -> list[str]:
-    parts = [p.strip(" .,'\"") for p in _SPLIT.split(head)]
+    parts = [_TRAILING_VERB.sub("", p.strip(" .,'\"")) for p in _SPLIT.split(head)]
     return [p for p in parts if _named(p)][:MAX_PAPERS]
 
 
@@ -148,10 +179,12 @@ def entities(question: str) -> list[str]:
     and Y use ..." -> X paper, Y)."""
     if not _LEAD.match(question) and (about := described(question)):
         return about  # described, not named: "with" and "and" inside a description don't split it
+    if listed := _each_of(question):
+        return listed
     both = _how_do_both(question)
     if both and not _EACH.search(question):
         return [both.group(1).strip(" .,'\""), both.group(2).strip(" .,'\"")]
-    body = _LEAD.sub("", question)
+    body = _LISTED_ASIDE.sub("", _LEAD.sub("", question))
     head, _, rest = body.partition(":") if ":" in body[:80] else (body, "", "")
     found = _things(_CUT.split(head, maxsplit=1)[0])
     if len(found) < 2 and rest:
@@ -170,6 +203,7 @@ def is_comparison(question: str) -> bool:
         or _DIFFER.search(question)
         or _VERSUS.search(question)
         or _EACH.search(question)
+        or _EACH_OF.search(question)
     ):
         return len(entities(question)) >= 2
     return _how_do_both(question) is not None or bool(described(question))

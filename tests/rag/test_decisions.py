@@ -101,6 +101,17 @@ def src(n: int, title: str, text: str) -> Source:
             ["one paper on sparse attention kernels", "another on linear recurrences"],
         ),
         (
+            "GraphSAGE (sample and aggregate) and GAT are both graph networks. How do they differ?",
+            "compare",
+            ["GraphSAGE", "GAT"],
+        ),
+        (
+            "Which attention variant does each of FlashAttention and Monarch-Mixer replace, and at what cost?",
+            "compare",
+            ["FlashAttention", "Monarch-Mixer"],
+        ),
+        ("What does each of the two losses penalise in Sophia?", "fact", None),
+        (
             "What does the paper that prunes attention heads and the decoder report for each layer?",
             "fact",
             None,

@@ -265,18 +265,19 @@ class RetrievalSettings(BaseModel):
 # The answerability model (rag.evidence.Evidence.gate), fitted by `python -m evals.fit_gate` on the answers dev
 # split; the command prints these lines. Features: rag.evidence.FEATURES.
 GATE_WEIGHTS = {
-    "best_sim": 10.1942,
-    "lead_sim": 0.4257,
-    "lead_lexical": -2.3428,
-    "paper_cover": 4.0803,
-    "collection_cover": 0.6859,
-    "missing_rare": 0.0974,
-    "named": 0.0577,
-    "kind_missing": -3.1552,
-    "unknown_name": -0.5568,
-    "answer_missing": -2.5043,
+    "best_sim": 5.9269,
+    "lead_sim": 3.387,
+    "lead_lexical": -0.0566,
+    "paper_cover": 4.9631,
+    "collection_cover": 0.4958,
+    "missing_rare": 0.3519,
+    "named": 0.287,
+    "kind_missing": -3.3523,
+    "unknown_name": -0.7517,
+    "answer_missing": -2.5727,
+    "name_missing": -5.4645,
 }
-GATE_BIAS = -7.9017
+GATE_BIAS = -8.6978
 GATE_THRESHOLD = 0.26
 # Which retrieved papers a list answer includes (rag.compose.list_matches), fitted the same way (--model list).
 LIST_WEIGHTS = {

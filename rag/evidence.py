@@ -62,6 +62,7 @@ FEATURES = (
     "kind_missing",
     "unknown_name",
     "answer_missing",
+    "name_missing",
 )
 
 # A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
@@ -96,6 +97,26 @@ def _embed_cached(embedder: Embedder, texts: list[str]) -> list[np.ndarray]:
         while len(cache) > _CACHE_SIZE:
             cache.popitem(last=False)
     return out
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def _holds_name(text: str, name: str) -> bool:
+    """Whether ``text`` holds the name ``name`` in some written form (see :meth:`Evidence.names_missing`): a
+    plural's "s" and plain lower-case words joined to the name ("MLPerf-record") don't count."""
+    name = "-".join(part for part in name.split("-") if not (part.isalpha() and part.islower())) or name
+    if len(name) > 2 and name[-1] == "s" and name[-2].isupper():  # "NeRFs", "LLMs"
+        name = name[:-1]
+    key = _compact(name)
+    if key and key in _compact(text):
+        return True
+    capitals = "".join(c for c in name if c.isupper())
+    if name.isalpha() and len(name) <= 6 and len(capitals) >= 2:  # an acronym ("ML", "NeRF"): words' initials
+        initials = "".join(w[0].lower() for w in words(text) if w[0].isalpha())
+        return capitals.lower() in initials
+    return False
 
 
 class SourceLike(Protocol):
@@ -279,7 +300,9 @@ class Evidence:
         * ``named``: how much the question names ``src`` (:meth:`names`);
         * ``kind_missing``: 1 when the question asks for a kind of detail ``src`` never states (a number, hardware,
           a license, a parameter count, code, a duration; :mod:`rag.question`);
-        * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract.
+        * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract;
+        * ``name_missing``: the share of the question's names that other abstracts hold and ``src`` doesn't
+          (:meth:`names_missing`: "... on MBPP?" of a paper evaluated on HumanEval only).
         """
         mine = self.by_source.get(src.n, [])
         q_terms = self.q_terms if wanted is None else wanted
@@ -310,7 +333,29 @@ class Evidence:
             "kind_missing": float(any(not states(kind, text) for kind in self.asked.asks)),
             "unknown_name": float(bool(self.unknown_names())),
             "answer_missing": self.answer_missing(src),
+            "name_missing": self.names_missing(src),
         }
+
+    def question_names(self) -> list[str]:
+        """Name-like words of the question ("MBPP", "ResNet-50", "AlpacaEval"), but not a capitalised first word."""
+        return [
+            word
+            for i, word in enumerate(words(self.question))
+            if _NAME_LIKE.match(word) and not (i == 0 and word.istitle())
+        ]
+
+    def names_missing(self, src: SourceLike) -> float:
+        """The share of the question's names (:meth:`question_names`) that other abstracts hold but ``src``
+        doesn't: "What pass@1 does <paper> reach on MBPP?" of a paper that never says MBPP. Written forms are
+        compared without case or punctuation ("ResNet-50" is "ResNet50"), and an acronym is held where its words
+        are ("NeRF": "neural radiance fields"). Names no abstract holds are ``unknown_name``'s; 0.0 without names."""
+        names = [w for w in self.question_names() if w not in self.unknown_names()]
+        if not names:
+            return 0.0
+        text = f"{src.title} {src.text}"
+        if self.many:
+            text += " ".join(f" {o.title} {o.text}" for o in self.sources[: self.settings.list_cover_papers])
+        return sum(not _holds_name(text, name) for name in names) / len(names)
 
     def answer_missing(self, src: SourceLike) -> float:
         """For a question asking for a number or a name, whether ``src`` states one where it speaks of what is asked:
@@ -369,13 +414,7 @@ class Evidence:
 
     def unknown_names(self) -> list[str]:
         """Name-like words of the question that no abstract in the collection contains."""
-        found = []
-        for i, word in enumerate(words(self.question)):
-            if not _NAME_LIKE.match(word) or (i == 0 and word.istitle()):
-                continue
-            if self._rarities({stem(word)}).get(stem(word), 0.0) >= 1.0:
-                found.append(word)
-        return found
+        return [w for w in self.question_names() if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
 
     def probability(self, features: dict[str, float]) -> float:
         """P(answerable) under the fitted logistic model of ``Settings.evidence`` (gate_weights, gate_bias)."""

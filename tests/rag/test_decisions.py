@@ -18,8 +18,8 @@ from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
-from rag.evidence import FEATURES, REFUSAL, Evidence, alternatives
-from rag.text import stem, words
+from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, _holds_name, alternatives
+from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
 
@@ -270,6 +270,37 @@ def test_gate_features() -> None:
     assert feats["answer_missing"] == 0.0  # "by 7.5%" is a new number next to "perplexity"
     q2 = "How many parameters does the routing model have?"
     assert Evidence(q2, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] > 0
+
+
+def test_name_missing_reads_names_in_any_written_form() -> None:
+    """A name of the question that other abstracts hold but the paper doesn't ("MBPP") makes it a detail the paper
+    lacks; written forms, plurals and acronyms of the paper's own words are not missing."""
+    text = (
+        "We train large language models (LLMs) on ResNet50 features of neural radiance fields and beat MLPerf "
+        "records by 2x on ImageNet."
+    )
+    for name in ["ResNet-50", "LLMs", "NeRFs", "MLPerf-record", "ImageNet", "LLM"]:
+        assert _holds_name(text, name), name
+    for name in ["MBPP", "ResNet-18", "GPT-4", "CIFAR-10", "AlpacaEval"]:
+        assert not _holds_name(text, name), name
+    sirius = src(
+        3, "SiriusLM: Sparse Decoding", "We evaluate SiriusLM on WikiText-103: 7.5% lower perplexity."
+    )
+    mbpp = src(4, "Code Benchmarks", "MBPP is a benchmark of Python problems.")
+    q = "What perplexity does SiriusLM reach on WikiText-103 and on MBPP?"
+
+    def in_any(papers: list[Source]) -> Rarity:
+        held = set().union(*(terms(f"{p.title} {p.text}") for p in papers))
+        return lambda stems: {t: 0.3 if t in held else 1.0 for t in stems}
+
+    # MBPP is in no abstract of this collection: that is unknown_name's, not this feature's
+    evidence = Evidence(q, [ROUTING, sirius], BagOfWords(), rarity=in_any([ROUTING, sirius]))
+    assert evidence.features(sirius)["name_missing"] == 0.0
+    assert evidence.features(sirius)["unknown_name"] == 1.0
+    # another abstract holds MBPP: the paper lacks one of the question's three names; ROUTING lacks two
+    evidence = Evidence(q, [sirius, mbpp, ROUTING], BagOfWords(), rarity=in_any([sirius, mbpp, ROUTING]))
+    assert evidence.features(sirius)["name_missing"] == pytest.approx(1 / 3)
+    assert evidence.features(ROUTING)["name_missing"] == pytest.approx(2 / 3)
 
 
 def test_gate_thresholds_are_settings() -> None:

@@ -495,7 +495,7 @@ class AnswerEngine:
             md = comparison.table_markdown(answer.table)
             lines = []
             for src in sources:
-                picked = compose.fact_sentences(evidence, src.n, only_lead=True)
+                picked = compose.fact_sentences(evidence, src.n, only_lead=True, own_work=True)
                 if picked:
                     quoted = " ".join(cite(s.text, s.source) for s in picked)
                     lines.append(f"- {src.title}: {quoted}")

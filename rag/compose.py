@@ -116,16 +116,31 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
     return base
 
 
-def fact_sentences(evidence: Evidence, lead: int | None, *, only_lead: bool = False) -> list[Sentence]:
+def background(sentences: Sequence[Sentence]) -> set[int]:
+    """The ids of an abstract's sentences (in abstract order) before its first "we propose ..." sentence: the
+    setting and prior work it starts from. None when no sentence presents a method."""
+    first = next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), 0)
+    return {id(s) for s in sentences[:first]}
+
+
+def fact_sentences(
+    evidence: Evidence, lead: int | None, *, only_lead: bool = False, own_work: bool = False
+) -> list[Sentence]:
     """The sentences of a fact answer, in answer order: the lead paper's best for each part of the question, its
     next best while close, then other papers' only when nearly as good as the best overall (never with
-    ``only_lead``)."""
+    ``only_lead``). ``own_work``: what the paper itself does is asked (a comparison), so its background sentences
+    (:func:`background`) lose ``background_penalty``."""
     cfg: EvidenceSettings = evidence.settings
     ranked = evidence.ranked
     if not ranked:
         return []
     lead = lead if lead is not None else ranked[0].source
     mine = evidence.by_source.get(lead, [])
+    before = background(mine) if own_work else set()
+
+    def adjusted(s: Sentence, score: float) -> float:
+        return score - (cfg.background_penalty if id(s) in before else 0.0)
+
     picked: list[Sentence] = []
     asked = evidence.asked
     parts = list(zip(asked.parts, asked.part_asks, strict=True)) if len(asked.parts) > 1 else []
@@ -134,15 +149,15 @@ def fact_sentences(evidence: Evidence, lead: int | None, *, only_lead: bool = Fa
         pool = [s for s in mine if s not in picked]
         if not pool:
             break
-        scores = _part_scores(evidence, part, asks, pool)
+        scores = [adjusted(s, v) for s, v in zip(pool, _part_scores(evidence, part, asks, pool), strict=True)]
         picked.append(pool[int(np.argmax(scores))])
-    own = [s for s in ranked if s.source == lead]
-    top = own[0].score if own else ranked[0].score
+    own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
+    top = adjusted(own[0], own[0].score) if own else ranked[0].score
     for s in own:
         if len(picked) >= max(cfg.sentences_per_paper, len(parts)):
             break
         linked = bool(_LINK.search(s.text)) and "code" not in asked.asks
-        if s not in picked and s.score >= cfg.lead_floor * top and not linked:
+        if s not in picked and adjusted(s, s.score) >= cfg.lead_floor * top and not linked:
             picked.append(s)
     if only_lead:
         return picked

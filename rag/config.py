@@ -433,6 +433,14 @@ class EvidenceSettings(BaseModel):
         description="For each part of a multi-part question, a sentence's score is this times its score against "
         "the part plus the rest times its score against the whole question.",
     )
+    background_penalty: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Compare answers: taken from the score of a paper's sentence that comes before its first 'we "
+        "propose ...' sentence (what the paper answers is its own method and results, not the prior work it "
+        "sets out from; swept 0/0.05/0.1/0.2/0.3/0.5/1.0 on the answers dev split: compare key facts 0.690, 0.720, 0.728, 0.749, then flat).",
+    )
     number_bonus: float = Field(
         0.1,
         ge=0.0,

@@ -477,3 +477,29 @@ def test_what_the_question_says_was_replaced_is_not_the_answer() -> None:
     assert fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text.startswith(
         "Jacobi decoding relies"
     )
+
+
+def test_a_comparison_quotes_what_each_paper_does_not_the_prior_work_it_starts_from() -> None:
+    """In a comparison each paper's line is about its own work: the opening sentence on score distillation shares
+    the question's words, but it is the setting the paper starts from; the sentence after "we propose" answers."""
+    from rag.compose import background, fact_sentences
+
+    paper = src(
+        1,
+        "Fast 3D Generation",
+        "Score distillation sampling for 3D generation is slow and unstable. "
+        "We propose iterative reconstruction, which makes 3D generation faster with video generators. "
+        "It takes 20 seconds per asset.",
+    )
+    q = "How do the two papers make 3D generation faster than score distillation sampling?"
+    settings = EvidenceSettings()
+    evidence = Evidence(q, [paper], BagOfWords(), settings)
+    assert [s.text[:5] for s in evidence.by_source[1] if id(s) in background(evidence.by_source[1])] == [
+        "Score"
+    ]
+    assert settings.background_penalty > 0
+    assert fact_sentences(evidence, 1, only_lead=True)[0].text.startswith("Score distillation")
+    assert fact_sentences(evidence, 1, only_lead=True, own_work=True)[0].text.startswith("We propose")
+    # an abstract that never says "we propose" has no background to tell apart
+    plain = src(2, "Notes", "Score distillation sampling is slow. Reconstruction is fast.")
+    assert background(Evidence(q, [plain], BagOfWords(), settings).by_source[2]) == set()

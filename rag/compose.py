@@ -154,7 +154,8 @@ def fact_sentences(
     own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
     top = adjusted(own[0], own[0].score) if own else ranked[0].score
     for s in own:
-        if len(picked) >= max(cfg.sentences_per_paper, len(parts)):
+        most = cfg.compare_sentences if own_work else cfg.sentences_per_paper
+        if len(picked) >= max(most, len(parts)):
             break
         linked = bool(_LINK.search(s.text)) and "code" not in asked.asks
         if s not in picked and adjusted(s, s.score) >= cfg.lead_floor * top and not linked:

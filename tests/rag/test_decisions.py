@@ -500,6 +500,8 @@ def test_a_comparison_quotes_what_each_paper_does_not_the_prior_work_it_starts_f
     assert settings.background_penalty > 0
     assert fact_sentences(evidence, 1, only_lead=True)[0].text.startswith("Score distillation")
     assert fact_sentences(evidence, 1, only_lead=True, own_work=True)[0].text.startswith("We propose")
+    one = settings.model_copy(update={"compare_sentences": 1})
+    assert len(fact_sentences(Evidence(q, [paper], BagOfWords(), one), 1, only_lead=True, own_work=True)) == 1
     # an abstract that never says "we propose" has no background to tell apart
     plain = src(2, "Notes", "Score distillation sampling is slow. Reconstruction is fast.")
     assert background(Evidence(q, [plain], BagOfWords(), settings).by_source[2]) == set()

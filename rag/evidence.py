@@ -456,7 +456,13 @@ class Evidence:
         missing = list(
             dict.fromkeys(w.lower() for t in ordered for w in words(self.question) if stem(w) == t)
         )
-        about_paper = scoped or feats["named"] >= cfg.names_paper or feats["lead_sim"] >= cfg.confident_sim
+        # "the paper is there, the detail isn't": the question names it, or its sentences are close and every term
+        # of the question is somewhere in the collection (a word no abstract holds is a topic the collection lacks)
+        about_paper = (
+            scoped
+            or feats["named"] >= cfg.names_paper
+            or (feats["lead_sim"] >= cfg.confident_sim and feats["collection_cover"] >= 1.0)
+        )
         verdict = Verdict(
             False,
             "detail" if about_paper else "topic",

@@ -234,6 +234,23 @@ def test_gate(question: str, reason: str) -> None:
         assert "gpus" in verdict.missing  # the user's word, not its stem
 
 
+def test_a_refusal_calls_a_topic_no_abstract_holds_a_topic() -> None:
+    """Close sentences alone don't make a refusal about "the paper": with a word of the question in no abstract
+    ("deepfakes") the collection lacks the topic, and the refusal says so instead of blaming the paper."""
+    routing = src(5, "Sparse Mixtures", "We route tokens to experts.")
+
+    def rarity(stems: set[str]) -> dict[str, float]:
+        return {t: 1.0 if t == stem("deepfakes") else 0.3 for t in stems}
+
+    q = "Do experts route tokens to deepfakes?"
+    verdict = Evidence(q, [routing], BagOfWords(), PLAIN_GATE, rarity=rarity).gate()
+    assert not verdict.ok and verdict.features["lead_sim"] >= PLAIN_GATE.confident_sim
+    assert verdict.reason == "topic" and "other topics" in verdict.message
+    q = "On how many GPUs do experts route tokens?"  # every word is in the collection: the paper lacks the detail
+    verdict = Evidence(q, [routing], BagOfWords(), PLAIN_GATE, rarity=lambda t: {x: 0.3 for x in t}).gate()
+    assert not verdict.ok and verdict.reason == "detail" and '"Sparse Mixtures"' in verdict.message
+
+
 def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:
     """ "X or Y": a paper about Y answers, though it says nothing of X (the gate reads each alternative too); with
     neither in the paper the question is still refused."""

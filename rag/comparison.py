@@ -58,7 +58,7 @@ _EACH = re.compile(
 )
 # "How do the X paper and ViewCrafter use ...": two things, at least one a name or "... paper".
 _HOW_DO_BOTH = re.compile(r"^\s*how\s+(?:do|did)\s+(.+?)\s+and\s+(.+?)\s+[a-z]+\b", re.IGNORECASE)
-_NAMEISH = re.compile(r"\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)|\b(?:paper|work|study|method)\b")
+_NAMEISH = re.compile(r"\b(?:[A-Z][a-z]+-?[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)|\b(?:paper|work|study|method)\b")
 _CUT = re.compile(
     r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
     r"|each|both|differ(?!s?\s+from)|compare(?![sd]?\s+(?:to|with|against)))\b"
@@ -168,9 +168,33 @@ def _things(head: str) -> list[str]:
     return [p for p in parts if _named(p)][:MAX_PAPERS]
 
 
+# "Both the MCTS-DPO paper and Agent Q combine ...": two things, the second ending in a name or "paper".
+_BOTH = re.compile(
+    r"^\s*(?i:both)\s+(?:the\s+)?(.+?)\s+and\s+(?:the\s+)?(.+?\b(?:paper|work|study|method|approach|[A-Z0-9][\w+-]*))"
+    r"\s+[a-z]+\b"
+)
+# "Two papers parallelize computations usually evaluated step by step. Compare their approaches.": papers counted,
+# not named or described one by one; the closest ones are compared.
+_COUNTED_CLAUSE = re.compile(
+    r"^\s*(two|three|four|five)\s+(?:[\w-]+\s+){0,3}?papers?\b(?!\s*:)", re.IGNORECASE
+)
+_COMPARE_THEM = re.compile(r"\b(?:compare|contrast)\s+(?:them|their|the two|both)\b|\beach\b", re.IGNORECASE)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def counted(question: str) -> int:
+    """How many papers a question counts and then compares without naming them ("Two papers ... Compare their
+    ..."); 0 when it doesn't."""
+    m = _COUNTED_CLAUSE.match(question)
+    return _COUNTS[m.group(1).lower()] if m and _COMPARE_THEM.search(question[m.end() :]) else 0
+
+
 def _how_do_both(question: str) -> re.Match[str] | None:
     m = _HOW_DO_BOTH.match(question)
-    return m if m and _NAMEISH.search(m.group(1)) and _NAMEISH.search(m.group(2)) else None
+    if m and _NAMEISH.search(m.group(1)) and _NAMEISH.search(m.group(2)):
+        return m
+    m = _BOTH.match(question)  # its second thing already ends in a name or "paper"
+    return m if m and _NAMEISH.search(m.group(1)) else None
 
 
 def entities(question: str) -> list[str]:
@@ -181,6 +205,8 @@ def entities(question: str) -> list[str]:
         return about  # described, not named: "with" and "and" inside a description don't split it
     if listed := _each_of(question):
         return listed
+    if counted(question):
+        return []  # "Two papers ...; compare them": nothing named, the closest papers are compared
     both = _how_do_both(question)
     if both and not _EACH.search(question):
         return [both.group(1).strip(" .,'\""), both.group(2).strip(" .,'\"")]
@@ -196,7 +222,7 @@ def entities(question: str) -> list[str]:
 
 def is_comparison(question: str) -> bool:
     """Whether ``question`` asks to compare papers (see the module docstring for the rule)."""
-    if _EXPLICIT.search(question):
+    if _EXPLICIT.search(question) or counted(question):
         return True
     if (
         _BETWEEN.search(question)
@@ -258,9 +284,11 @@ def pick_papers(
                 chosen.append(best.paper_id)
         named = len(entities(question)) >= 2
         if len(chosen) < 2 and not entities(question):
-            # "Compare these two approaches to X": no names, so the two papers closest to the question.
-            for hit in retriever.search(question, k=3, filters=filters, options=options).hits:
-                if hit.paper_id not in chosen and len(chosen) < 2:
+            # "Compare these two approaches to X", "Two papers ...; compare them": no names, so the papers closest
+            # to the question (as many as it counts, else two).
+            wanted = counted(question) or 2
+            for hit in retriever.search(question, k=wanted + 1, filters=filters, options=options).hits:
+                if hit.paper_id not in chosen and len(chosen) < wanted:
                     chosen.append(hit.paper_id)
             named = True
     out: list[PaperHit] = []

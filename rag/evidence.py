@@ -114,7 +114,7 @@ def _holds_name(text: str, name: str) -> bool:
         return True
     capitals = "".join(c for c in name if c.isupper())
     if name.isalpha() and len(name) <= 6 and len(capitals) >= 2:  # an acronym ("ML", "NeRF"): words' initials
-        initials = "".join(w[0].lower() for w in words(text) if w[0].isalpha())
+        initials = "".join(p[0].lower() for w in words(text) for p in w.split("-") if p[:1].isalpha())
         return capitals.lower() in initials
     return False
 

@@ -112,6 +112,14 @@ def src(n: int, title: str, text: str) -> Source:
         ),
         ("What does each of the two losses penalise in Sophia?", "fact", None),
         (
+            "Both the FlashAttention paper and Monarch-Mixer speed up attention. Compare their results.",
+            "compare",
+            ["FlashAttention paper", "Monarch-Mixer"],
+        ),
+        ("Two papers speed up attention on GPUs. Compare their approaches.", "compare", []),
+        ("Two papers on attention kernels: how fast is each?", "compare", None),
+        ("Two papers speed up attention on GPUs; which of them is faster?", "fact", None),
+        (
             "What does the paper that prunes attention heads and the decoder report for each layer?",
             "fact",
             None,
@@ -293,10 +301,11 @@ def test_name_missing_reads_names_in_any_written_form() -> None:
     """A name of the question that other abstracts hold but the paper doesn't ("MBPP") makes it a detail the paper
     lacks; written forms, plurals and acronyms of the paper's own words are not missing."""
     text = (
-        "We train large language models (LLMs) on ResNet50 features of neural radiance fields and beat MLPerf "
+        "We train large language models (LLMs) and a multi-layer perceptron on ResNet50 features of neural "
+        "radiance fields and beat MLPerf "
         "records by 2x on ImageNet."
     )
-    for name in ["ResNet-50", "LLMs", "NeRFs", "MLPerf-record", "ImageNet", "LLM"]:
+    for name in ["ResNet-50", "LLMs", "NeRFs", "MLPerf-record", "ImageNet", "LLM", "MLP"]:
         assert _holds_name(text, name), name
     for name in ["MBPP", "ResNet-18", "GPT-4", "CIFAR-10", "AlpacaEval"]:
         assert not _holds_name(text, name), name

@@ -6,7 +6,8 @@ are, and the cited side-by-side table with its Markdown and CSV.
   baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
   two named things, except after an explicit "compare"/"contrast". Papers may be described instead of named, then
   asked about one by one ("The paper that ... and the one that ...: what does each propose?", "Two X papers: one
-  that ..., and one that .... What does each ...?"; :func:`described`).
+  that ..., and one that .... What does each ...?"; :func:`described`), listed after "each of" or "Both", or only
+  counted ("Two papers ... . Compare their ..."; :func:`counted`: the closest papers are compared).
 * Papers come from explicit ids (the UI's multi-select) or from the question: each named thing is searched on its
   own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper.
 * Cells are sentences of that paper's abstract, chosen by cue words and similarity to the question (from the

@@ -116,11 +116,15 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
     return base
 
 
+def first_method(sentences: Sequence[Sentence]) -> int | None:
+    """The index of an abstract's first sentence that presents its method ("we propose ..."), if any."""
+    return next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
+
+
 def background(sentences: Sequence[Sentence]) -> set[int]:
     """The ids of an abstract's sentences (in abstract order) before its first "we propose ..." sentence: the
-    setting and prior work it starts from. None when no sentence presents a method."""
-    first = next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), 0)
-    return {id(s) for s in sentences[:first]}
+    setting and prior work it starts from; empty when no sentence presents a method."""
+    return {id(s) for s in sentences[: first_method(sentences) or 0]}
 
 
 def fact_sentences(
@@ -153,9 +157,9 @@ def fact_sentences(
         picked.append(pool[int(np.argmax(scores))])
     own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
     top = adjusted(own[0], own[0].score) if own else ranked[0].score
+    most = max(cfg.compare_sentences if own_work else cfg.sentences_per_paper, len(parts))
     for s in own:
-        most = cfg.compare_sentences if own_work else cfg.sentences_per_paper
-        if len(picked) >= max(most, len(parts)):
+        if len(picked) >= most:
             break
         linked = bool(_LINK.search(s.text)) and "code" not in asked.asks
         if s not in picked and adjusted(s, s.score) >= cfg.lead_floor * top and not linked:

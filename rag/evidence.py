@@ -24,6 +24,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -103,20 +104,37 @@ def _compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
+def _initials(text: str) -> str:
+    """The first letters of a text's words, hyphenated parts counted apart ("multi-layer perceptron": "mlp")."""
+    return "".join(p[0].lower() for w in words(text) for p in w.split("-") if p[:1].isalpha())
+
+
 def _holds_name(text: str, name: str) -> bool:
-    """Whether ``text`` holds the name ``name`` in some written form (see :meth:`Evidence.names_missing`): a
-    plural's "s" and plain lower-case words joined to the name ("MLPerf-record") don't count."""
-    name = "-".join(part for part in name.split("-") if not (part.isalpha() and part.islower())) or name
-    if len(name) > 2 and name[-1] == "s" and name[-2].isupper():  # "NeRFs", "LLMs"
-        name = name[:-1]
-    key = _compact(name)
-    if key and key in _compact(text):
-        return True
-    capitals = "".join(c for c in name if c.isupper())
-    if name.isalpha() and len(name) <= 6 and len(capitals) >= 2:  # an acronym ("ML", "NeRF"): words' initials
-        initials = "".join(p[0].lower() for w in words(text) for p in w.split("-") if p[:1].isalpha())
-        return capitals.lower() in initials
-    return False
+    """Whether ``text`` holds the name ``name`` in some written form (see :meth:`Evidence.names_missing`)."""
+    return _NameIndex(text).holds(name)
+
+
+class _NameIndex:
+    """A text's written forms, worked out once for every name looked up in it: without case or punctuation, and
+    its words' initials (for acronyms)."""
+
+    def __init__(self, text: str) -> None:
+        self.compact = _compact(text)
+        self.initials = _initials(text)
+
+    def holds(self, name: str) -> bool:
+        """Whether the text holds ``name``: a plural's "s" and plain lower-case words joined to the name
+        ("MLPerf-record") don't count; an acronym ("ML", "NeRF") is held where its words are."""
+        name = "-".join(part for part in name.split("-") if not (part.isalpha() and part.islower())) or name
+        if len(name) > 2 and name[-1] == "s" and name[-2].isupper():  # "NeRFs", "LLMs"
+            name = name[:-1]
+        key = _compact(name)
+        if key and key in self.compact:
+            return True
+        capitals = "".join(c for c in name if c.isupper())
+        if name.isalpha() and len(name) <= 6 and len(capitals) >= 2:
+            return capitals.lower() in self.initials
+        return False
 
 
 class SourceLike(Protocol):
@@ -331,11 +349,12 @@ class Evidence:
             "missing_rare": max(missing, default=0.0),
             "named": self.names(src),
             "kind_missing": float(any(not states(kind, text) for kind in self.asked.asks)),
-            "unknown_name": float(bool(self.unknown_names())),
+            "unknown_name": float(bool(self.unknown_names)),
             "answer_missing": self.answer_missing(src),
             "name_missing": self.names_missing(src),
         }
 
+    @cached_property
     def question_names(self) -> list[str]:
         """Name-like words of the question ("MBPP", "ResNet-50", "AlpacaEval"), but not a capitalised first word."""
         return [
@@ -349,13 +368,15 @@ class Evidence:
         doesn't: "What pass@1 does <paper> reach on MBPP?" of a paper that never says MBPP. Written forms are
         compared without case or punctuation ("ResNet-50" is "ResNet50"), and an acronym is held where its words
         are ("NeRF": "neural radiance fields"). Names no abstract holds are ``unknown_name``'s; 0.0 without names."""
-        names = [w for w in self.question_names() if w not in self.unknown_names()]
+        unknown = set(self.unknown_names)
+        names = [w for w in self.question_names if w not in unknown]
         if not names:
             return 0.0
         text = f"{src.title} {src.text}"
         if self.many:
             text += " ".join(f" {o.title} {o.text}" for o in self.sources[: self.settings.list_cover_papers])
-        return sum(not _holds_name(text, name) for name in names) / len(names)
+        index = _NameIndex(text)
+        return sum(not index.holds(name) for name in names) / len(names)
 
     def answer_missing(self, src: SourceLike) -> float:
         """For a question asking for a number or a name, whether ``src`` states one where it speaks of what is asked:
@@ -412,9 +433,10 @@ class Evidence:
             self._rarity_cache[key] = self.rarity(set(stems)) if stems else {}
         return self._rarity_cache[key]
 
+    @cached_property
     def unknown_names(self) -> list[str]:
         """Name-like words of the question that no abstract in the collection contains."""
-        return [w for w in self.question_names() if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
+        return [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
 
     def probability(self, features: dict[str, float]) -> float:
         """P(answerable) under the fitted logistic model of ``Settings.evidence`` (gate_weights, gate_bias)."""
@@ -471,7 +493,7 @@ class Evidence:
             probability=p,
             features=feats,
         )
-        unknown = self.unknown_names()
+        unknown = self.unknown_names
         if about_paper:
             what = ", ".join(missing) or "that detail"
             where = (

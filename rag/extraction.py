@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from rag.compose import DEFINES, METHOD_CUES
+from rag.compose import DEFINES, METHOD_CUES, first_method
 from rag.config import GridSettings, redact_secrets
 from rag.evidence import Evidence, Sentence
 from rag.llm.base import LLM, Message
@@ -509,12 +509,12 @@ def fill_row(
     # Only a grid with a task column needs them (a rarity lookup per row is an index read).
     title_words: set[str] = set()
     title_rarity: dict[str, float] = {}
-    first_method = None
+    method_at: int | None = None
     if any(plan.kind == "task" for plan in plans):
         title_words = terms(src.title) - generic_stems() - {t for name in own for t in terms(name)}
         rarity = evidence.rarity(title_words) if title_words else {}
         title_rarity = {w: r / (sum(rarity.values()) or 1.0) for w, r in rarity.items()}
-        first_method = next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
+        method_at = first_method(sentences)
     sims, lexical = [], []
     for plan in plans:
         assert plan.vector is not None
@@ -529,9 +529,9 @@ def fill_row(
                 share = np.array([sum(title_rarity[w] for w in title_words & t) for t in sentence_terms])
                 column_sims = column_sims + settings.task_title_terms * share
             # The problem is stated before the method: what follows "we propose ..." describes it or its results.
-            if settings.task_after_method and first_method is not None:
+            if settings.task_after_method and method_at is not None:
                 column_sims = column_sims - settings.task_after_method * (
-                    np.arange(len(sentences)) > first_method
+                    np.arange(len(sentences)) > method_at
                 )
         sims.append([float(x) for x in column_sims])
         lexical.append(

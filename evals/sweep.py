@@ -10,6 +10,10 @@ per combination, the answer metrics of one backend (default extractive) per ques
 computes them (:func:`evals.runner.run_answers`), without the retrievers' comparison; ``--dump`` writes every
 answer of the last combination to a JSON file, for reading.
 
+``--grid`` sweeps the extraction grid on ``evals/datasets/grid.json`` (e.g. ``--set grid.cue_weight=0.2,0.3``):
+per combination, stated-cell accuracy and "not stated" precision per column, as ``paper-rag eval --dataset grid``
+scores them (:func:`evals.grid_eval.run_grid_eval`); ``--dump`` writes the last combination's cells.
+
 Tune on ``dev`` only; report ``test`` once, with the chosen settings (the evals README says why). Deliberately not
 here: writing reports (``paper-rag eval`` does).
 """
@@ -115,8 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object per combination")
     p.add_argument("--answers", action="store_true", help="sweep the answer chain, not retrieval")
     p.add_argument("--backend", default="extractive", help="with --answers: the backend (default extractive)")
-    p.add_argument("--dump", help="with --answers: write the last combination's answers to this JSON file")
+    p.add_argument("--grid", action="store_true", help="sweep the extraction grid (evals/datasets/grid.json)")
+    p.add_argument(
+        "--dump", help="with --answers / --grid: write the last combination's answers / cells to a file"
+    )
     args = p.parse_args(argv)
+    if args.grid:
+        return _sweep_grid(args)
     _, _, records = load_dataset(args.dataset)
     if args.answers:
         return _sweep_answers(args, records)
@@ -159,6 +168,39 @@ def _sweep_answers(args: argparse.Namespace, records: list[dict[str, Any]]) -> i
         rows = [{**r, **per_question[r["id"]]} for r in records]
         with open(args.dump, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=1, ensure_ascii=False)
+    return 0
+
+
+def _sweep_grid(args: argparse.Namespace) -> int:
+    from evals.grid_eval import run_grid_eval
+
+    base = load_settings()
+    api.ensure_ingested(base)
+    split = None if args.split == "all" else args.split
+    results: dict[str, Any] = {}
+    for override in grid(args.set):
+        label = " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+        results = run_grid_eval(base.override(**override), split=split)
+        blocks = {**results["by_column"], "all": results["overall"]}
+        if args.json:
+            print(json.dumps({"setting": label, **blocks}))
+            continue
+        lines = [f"== {label}", f"{'column':<14}{'stated':>8}{'accuracy':>10}{'NS prec':>9}{'NS rec':>8}"]
+        for name, b in blocks.items():
+            cells = [
+                b["gold_stated"],
+                b["stated_accuracy"],
+                b["not_stated_precision"],
+                b["not_stated_recall"],
+            ]
+            lines.append(
+                f"{name:<14}{cells[0]:>8}"
+                + "".join(f"{'-':>9}" if v is None else f"{v:>9.3f}" for v in cells[1:])
+            )
+        print("\n".join(lines), flush=True)
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            json.dump(results.get("cells", []), fh, indent=1, ensure_ascii=False)
     return 0
 
 

@@ -510,6 +510,13 @@ class GridSettings(BaseModel):
         "paper's own method name), each weighted by its rarity in the collection, a sentence holds (a title "
         "usually names the problem).",
     )
+    task_title_phrase: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="For a task / problem column: how much more a word of the title's task phrase weighs than its "
+        "other words ('... for Fractional Minimization', 'Boosting Tool Use ... via ...': rag.extraction.title_task).",
+    )
     task_after_method: float = Field(
         1.0,
         ge=0.0,

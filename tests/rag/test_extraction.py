@@ -30,6 +30,7 @@ from rag.extraction import (
     parse_columns,
     read_columns,
     supported_value,
+    title_task,
 )
 from rag.text import split_sentences
 from rag.types import NOT_STATED, Column, SearchFilters
@@ -176,6 +177,19 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
     )
     assert cue("baseline", "We propose a modification to two algorithms (Edge-Popup and Biprop).", own) >= 2
     assert cue("baseline", "The new optimizer shows a clear advantage against AdamW.", own) >= 2
+    # prior work named as such, however far from its examples; one method named by what it does
+    assert (
+        cue(
+            "baseline",
+            "Existing methods for this goal often require proxy models (e.g., classifier guidance).",
+            own,
+        )
+        >= 2
+    )
+    assert (
+        cue("baseline", "The new strategy has an intrinsic advantage against the best response strategy.")
+        >= 2
+    )
     assert (
         cue("baseline", "This extends the previously identified curse of memory to nonlinear RNNs.", own) >= 2
     )
@@ -192,8 +206,41 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "Standard models often violate them, some exceeding 95% non-compliance.",
         "We achieve less than half the error of the MLP with 150x compression.",
         "Jiang et al. examine more than a dozen generalization bounds.",
+        "It improves over the original model.",  # described, not named
+        "Our model has an advantage against the proposed sampling strategy.",
     ):
         assert cue("baseline", text, own) == 0, text
+
+
+def test_a_title_names_its_task_after_for_or_before_via() -> None:
+    assert title_task("Coordinate Descent Methods for Fractional Minimization") == "Fractional Minimization"
+    assert title_task("Boosting Tool Use of Large Language Models via Iterative Fine-Tuning") == (
+        "Boosting Tool Use of Large Language Models"
+    )
+    assert title_task("EnsLoss: Stochastic Loss Ensembles for Preventing Overfitting in Classification") == (
+        "Preventing Overfitting in Classification"
+    )
+    assert title_task("Pointer Networks") == ""
+    assert title_task("Neural Collapse in Deep Linear Networks") == ""  # "in" names a setting, not a task
+
+
+def test_an_opening_sentence_that_names_prior_work_gives_the_baseline() -> None:
+    """An opening sentence of background is no baseline, unless it names the prior work the paper improves on."""
+    s = _sentences(
+        "Existing imitation learning methods such as inverse reinforcement learning are slow.",
+        "We propose ILD, which learns through a differentiable simulator.",
+        "ILD is robust.",
+    )
+    assert fill_cells(s, ["baseline"], [[0.1, 0.1, 0.1]])[0].index == 0
+    s[0] = Sentence(1, "Deep networks have achieved more impressive results than kernels.")
+    assert fill_cells(s, ["baseline"], [[0.1, 0.1, 0.1]])[0] is None
+
+
+def test_a_name_called_a_benchmark_is_surer_data_than_names_of_models() -> None:
+    own = own_names("IP-RLDF", "We propose IP-RLDF.")
+    models = "We run experiments on three different models, including SDv2, GLIGEN, and SDXL."
+    benchmark = "We improve by 15% on the spatial relation VISOR benchmark over previous RL methods."
+    assert cue("data", benchmark, own) > cue("data", models, own)
 
 
 def test_own_names_are_what_the_paper_defines_not_what_it_builds_on() -> None:
@@ -266,7 +313,7 @@ def test_a_task_cell_comes_before_the_method_sentence(tmp_path: Path) -> None:
         "We propose Wombat, which orders training examples by difficulty. "
         "Wombat applies curriculum learning to protein folding and trains folding models twice as fast."
     )
-    cells = _task_cells(tmp_path, "Curriculum Learning for Protein Folding", abstract, "task_after_method")
+    cells = _task_cells(tmp_path, "Curriculum Learning in Protein Folding", abstract, "task_after_method")
     assert cells["default"].startswith("Predicting how proteins fold")
     assert cells["off"].startswith("Wombat applies curriculum learning")
 

@@ -66,11 +66,32 @@ _LIST = re.compile(
 )
 
 
+# A survey of the collection, asked without "which papers": "Is there work on X?", "Anything in the collection on
+# X?", "What work in the collection does X?", "Has anyone ...?", "How do papers in the collection ...?". Answered as
+# a list, but its asker doesn't know whether the collection has the topic at all: it is gated like a fact question
+# (Settings.evidence.gate_threshold), not with the list threshold. "Is there a paper on X?" stays a fact question.
+_SURVEY = re.compile(
+    r"^\s*(?:is there|are there|has there been|have there been)\s+(?:any\s+)?(?:(?:published|recent|prior)\s+)?"
+    r"(?:work|research|literature)\b"
+    r"|^\s*anything\s+(?:in the collection\s+)?(?:on|about)\b"
+    r"|^\s*what\s+(?:work|research)\s+(?:is there|exists|has been|in the collection|on|about)\b"
+    r"|^\s*has anyone\b"
+    r"|^\s*how do (?:the )?papers\b"
+    r"|^\s*does the collection (?:have|contain|include) (?:any(?:thing)?|work|research)\b",
+    re.IGNORECASE,
+)
+
+
+def is_survey(question: str) -> bool:
+    """Whether ``question`` asks what the collection has on a topic without saying "which papers" (:data:`_SURVEY`)."""
+    return bool(_SURVEY.search(question))
+
+
 def detect_kind(question: str) -> str:
     """'compare', 'list' or 'fact', from the wording of the question."""
     if comparison.is_comparison(question):
         return "compare"
-    if _LIST.search(question):
+    if _LIST.search(question) or is_survey(question):
         return "list"
     return "fact"
 
@@ -216,8 +237,10 @@ class AnswerEngine:
         one_paper = bool(filters and filters.paper_ids and len(filters.paper_ids) == 1)
         if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
             gate_query = f'{query} ("{sources[0].title}")'
-        evidence = self._evidence(gate_query, sources, many=kind == "list")
-        threshold = self._gate_threshold(name, kind)
+        # A survey question is gated on one paper's evidence, as a fact question is, then answered as a list.
+        survey = kind == "list" and is_survey(query)
+        evidence = self._evidence(gate_query, sources, many=kind == "list" and not survey)
+        threshold = self._gate_threshold(name, kind, query)
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
         if (request.focus or gate_query != query) and kind != "list":
@@ -233,6 +256,8 @@ class AnswerEngine:
             yield answer.answer
             return answer
         if kind == "list":
+            if survey:
+                evidence = self._evidence(query, sources, many=True)
             return (yield from self._list(answer, evidence))
         job = backends.Job(
             query,
@@ -336,17 +361,21 @@ class AnswerEngine:
         """The papers a list question ("all papers that study X") gathers, as its answer would list them: (sure
         matches, possible matches, papers checked, the refusal when the collection has nothing on it, else "")."""
         sources = number_sources(self._list_hits(question, filters))
-        evidence = self._evidence(question, sources, many=True)
-        verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list"))
+        survey = is_survey(question)
+        evidence = self._evidence(question, sources, many=not survey)
+        verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list", question))
         if not verdict.ok:
             return [], [], len(sources), verdict.message
+        if survey:
+            evidence = self._evidence(question, sources, many=True)
         sure, maybe = self._sure_and_maybe(compose.list_matches(evidence, sources))
         return [src for src, _ in sure], [src for src, _ in maybe], len(sources), ""
 
-    def _gate_threshold(self, backend: str, kind: str) -> float:
-        """The evidence gate's threshold for an answer of ``kind`` by ``backend`` (Settings.evidence)."""
+    def _gate_threshold(self, backend: str, kind: str, question: str = "") -> float:
+        """The evidence gate's threshold for an answer of ``kind`` by ``backend`` (Settings.evidence); a survey
+        question ("Is there work on X?") answered as a list is gated as a fact question is."""
         cfg = self.settings.evidence
-        if kind == "list" and cfg.gate_threshold_list is not None:
+        if kind == "list" and cfg.gate_threshold_list is not None and not is_survey(question):
             return cfg.gate_threshold_list
         return cfg.gate_threshold if backend == "extractive" else cfg.gate_threshold_llm
 

@@ -240,6 +240,30 @@ def test_kind_detection() -> None:
     # "Are there papers that work with ...": many papers asked for ("that work" is no reference back).
     assert detect_kind("Are there papers that work with speech or audio data?") == "list"
     assert detect_kind("Is there a paper that compresses prompts?") == "fact"
+    # A survey of the collection without "which papers" is a list question too.
+    for survey in (
+        "Is there work on recommender systems?",
+        "Is there any research on grokking?",
+        "Anything in the collection on antenna design?",
+        "What work in the collection does neural architecture search?",
+        "Has anyone pruned large language models?",
+        "How do papers in the collection reduce annotation effort?",
+    ):
+        assert detect_kind(survey) == "list", survey
+    assert detect_kind("What work does the SALSA paper build on?") == "fact"  # about one paper
+    assert detect_kind("Is there a paper on cell segmentation?") == "fact"  # one paper asked for
+
+
+def test_a_survey_question_lists_what_the_collection_has_or_says_it_has_nothing(
+    bundled_settings: Settings,
+) -> None:
+    """ "Is there work on X?" gathers every matching paper like "Which papers ...?"; but it is gated as a fact
+    question, so a topic the collection lacks is refused rather than answered with the closest papers."""
+    listed = ask(bundled_settings, "Is there work on looped transformers?")
+    assert listed.kind == "list" and not listed.refused
+    assert len(listed.citations) >= 2 and "papers checked match" in listed.answer
+    absent = ask(bundled_settings, "Is there work on sourdough bread fermentation?")
+    assert absent.refused
 
 
 def test_citation_validation_repairs_and_drops(local_embedder) -> None:

@@ -356,13 +356,21 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         obj = " ".join(tail.split()[:12])
         if _A_NUMBER.match(obj):
             continue  # "exceeding 95% non-compliance": a number, not a method
-        names = _names(obj, own)
+        # the names of what is compared with, not of where ("competitors on YABBOB", "prior work on ImageNet");
+        # a listing ("baselines such as DPO and RSO") names them all
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
+        names = _names(obj if listed else _SETTING.split(obj, maxsplit=1)[0], own)
         if names or listed or _names_a_method(obj):
             score += 2.0 + min(len(names), 3)
     return score
 
 
+# Where a comparison is made, after what it is made with: "competitors on YABBOB", "methods across 14 datasets".
+_SETTING = re.compile(r"\s(?:on|across|over|at|under|for)\s", _I)
+# Heads of what is not a method: "extends the ensemble learning concept", "variants of learning problems".
+_NOT_METHOD_HEADS = frozenset(
+    "concept concepts idea ideas notion notions paradigm problem problems task tasks".split()
+)
 # Words that describe rather than name ("non-iterative", "original", "proposed", "previous").
 _ADJECTIVE_END = re.compile(r"(?:ive|al|ic|ous|ed|ing|ary|ful|less|able|ible|est|er)$", _I)
 
@@ -376,6 +384,8 @@ def _names_a_method(obj: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z-]+", phrase)
     content = [w for w in words if w.lower() not in _NOT_A_BASELINE]
     if not content:
+        return False
+    if words[-1].lower() in _NOT_METHOD_HEADS:
         return False
     if words[-1].lower() in _CLASS_HEADS:
         # "... methods": a class of methods; "the non-iterative method", "the original model": one left unnamed;

@@ -28,18 +28,12 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
-from rag.question import focus, title_name
+from rag.question import DEFINES, focus, title_name
 from rag.text import coverage, generic_stems, numbers, terms
 
 S = TypeVar("S", bound=SourceLike)
 
 # "We propose X", "called X", "dubbed X": the name an abstract gives its method, benchmark or model.
-DEFINES = re.compile(
-    r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release)|called|named|dubbed|termed"
-    r"|coined)"
-    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
-)
-
 _RESULT_CUES = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)|\b(?:outperform\w*|achiev\w*|improv\w*|speed-?ups?|state-of-the-art|"
     r"surpass\w*|results? (?:show|demonstrate|indicate)|we (?:show|find|demonstrate)|experiments? (?:show|demonstrate))",

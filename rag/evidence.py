@@ -31,7 +31,17 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
-from rag.question import NAME_TOKEN, Question, analyze, asks_name, focus, mentions, states, title_name
+from rag.question import (
+    NAME_TOKEN,
+    Question,
+    analyze,
+    asks_name,
+    focus,
+    mentions,
+    states,
+    title_name,
+)
+from rag.question import new_name as new_name_
 from rag.text import (
     coverage,
     generic_stems,
@@ -166,6 +176,13 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
+# Words of a question's focus that say what form the answer takes, not what it is about: an abstract states "3x
+# fewer evaluations" for "by what factor ...?", "improves by 9%" for "how much does it gain?".
+_ANSWER_FORM = terms(
+    "factor share fraction percentage percent proportion ratio much many big bigger large larger small smaller "
+    "faster slower higher lower better worse gain gains improve improved cut reduce does did do is are was were "
+    "it they their its"
+)
 
 
 def alternatives(question: str) -> list[set[str]]:
@@ -382,12 +399,14 @@ class Evidence:
         """For a question asking for a number or a name, whether ``src`` states one where it speaks of what is asked:
         1.0 when no sentence holds a word of the question's focus (:func:`rag.question.focus`: "base LLM" of "which
         base LLM ..."), 0.5 when some do but none has a new number or name (one not in the question or the title)
-        within ``answer_window`` words of a focus word, 0.0 when one does or the question asks for neither."""
+        within ``answer_window`` words of a focus word, 0.0 when one does or the question asks for neither. Words
+        of the answer's form ("by what factor", "how much larger") are not focus words; nor are generic names
+        ("LLMs"), names built on the question's ("NPO-based") or a URL's path new names."""
         asked_number = "number" in self.asked.asks
         asked_name = asks_name(self.question)
         if not (asked_number or asked_name):
             return 0.0
-        wanted = terms(" ".join(focus(self.question))) - generic_stems()
+        wanted = terms(" ".join(focus(self.question))) - generic_stems() - _ANSWER_FORM
         if not wanted:
             pool = self.top(self.settings.answer_check_sentences, source=src.n)
         else:
@@ -417,12 +436,14 @@ class Evidence:
         known = (
             known_names if known_names is not None else {m.lower() for m in NAME_TOKEN.findall(self.question)}
         )
-        tokens = words(text)
+        tokens = words(
+            re.sub(r"https?://\S+", " ", text)
+        )  # a URL's path is no answer ("github.com/ZJU-CTAG/B4")
         at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
         window = self.settings.answer_window
         for j, w in enumerate(tokens):
             new_number = number and bool(numbers(w) - known_numbers)
-            new_name = name and bool(NAME_TOKEN.fullmatch(w)) and w.lower() not in known
+            new_name = name and new_name_(w, known)
             if (new_number or new_name) and any(abs(i - j) <= window for i in at):
                 return True
         return False

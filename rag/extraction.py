@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from rag.compose import DEFINES, METHOD_CUES, first_method
+from rag.compose import METHOD_CUES, first_method
 from rag.config import GridSettings, redact_secrets
 from rag.evidence import Evidence, Sentence
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
-from rag.question import NAME_TOKEN, title_name
+from rag.question import GENERIC_NAMES, NAME_TOKEN, own_names
 from rag.text import generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
@@ -186,10 +186,6 @@ MIN_CUE = {
     "generic": 0.0,
 }
 
-_BUILDS_ON = re.compile(
-    r"\b(?:variant|extension|version|generali[sz]ation|improvement)s?\s+of\b|\bbased on\b|\bbuilt on\b", _I
-)
-
 # A number that is a quantity, not part of a name ("CIFAR-10", "GPT-4", "3D") or a year.
 _QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
@@ -261,11 +257,6 @@ _CLASS_HEADS = frozenset(
 )
 # "on HumanEval", "in MBPP", "across ImageNet": an evaluation on a named thing.
 _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
-# Acronyms that name a field or a kind of model, not a method one could compare with.
-_GENERIC_NAMES = frozenset(
-    "llm llms vlm vlms mllm mllms lmm lmms ai agi nlp ml rl dl cv dnn dnns gnn gnns sota api apis qa gpu gpus cpu "
-    "cpus tpu tpus nerf 2d 3d 4d rgb ood iid sgd mse hd 4k".split()
-)
 
 
 # "the CodeFlow dataset", "CFDBench benchmark": a dataset or benchmark named as one, the paper's own included.
@@ -305,7 +296,7 @@ def _names(text: str, own: set[str]) -> list[str]:
         if m.start() == len(text) - len(text.lstrip()) and re.fullmatch(r"[A-Z][a-z]+-\w+", name):
             continue
         key = name.lower()
-        if key in own or key in _GENERIC_NAMES or key.rstrip("s") in _GENERIC_NAMES:
+        if key in own or key in GENERIC_NAMES or key.rstrip("s") in GENERIC_NAMES:
             continue
         found.append(name)
     return found
@@ -508,21 +499,6 @@ def compare_cells(sentences: Sequence[Sentence]) -> dict[str, tuple[int | None, 
     sims = [s.sim for s in sentences]
     picks = fill_cells(sentences, kinds, [sims] * len(kinds), distinct=True)
     return {k: (p.index, p.score) if p else (None, 0.0) for k, p in zip(kinds, picks, strict=True)}
-
-
-def own_names(title: str, abstract: str) -> set[str]:
-    """The names of the paper's own method, model or benchmark (lower-cased): its title's "Name:", what the
-    abstract defines ("we propose FunCoder", "called LintSeq", "PQ Index (PQI)") and calls "our X"; not what it
-    builds on ("a new variant of AMSGrad")."""
-    own = {title_name(title).lower()} - {""}
-    for m in DEFINES.finditer(abstract):
-        if not _BUILDS_ON.search(m.group(0)):
-            own.add(m.group(1).rstrip(".,;").lower())
-            tail = abstract[m.end() : m.end() + 40]
-            own.update(a.lower() for a in re.findall(r"^\s*(?:[\w-]+\s+){0,3}\(([A-Z][\w-]+)\)", tail))
-    ours = re.findall(r"\b[Oo]ur\s+([A-Z][\w+.-]*[A-Z0-9][\w+-]*|[A-Z][a-z]+-[A-Z]\w*)", abstract)
-    own.update(m.lower() for m in ours)
-    return own
 
 
 # A title's task phrase: "<method> for <task>" (the last "for"), "<task> via / with / by / using <method>".

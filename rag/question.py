@@ -36,7 +36,7 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
             r"|\bnumber of\b|\bwhat (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
-            r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate)s?\b",
+            r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate|gap)s?\b",
             _I,
         ),
         re.compile(
@@ -155,6 +155,33 @@ def title_name(title: str) -> str:
     return m.group(1).strip() if m and len(m.group(1).split()) <= 3 else ""
 
 
+# What an abstract defines as its own: "we propose FunCoder", "called LintSeq", "PQ Index (PQI)".
+DEFINES = re.compile(
+    r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release)|called|named|dubbed|termed"
+    r"|coined)"
+    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
+)
+
+_BUILDS_ON = re.compile(
+    r"\b(?:variant|extension|version|generali[sz]ation|improvement)s?\s+of\b|\bbased on\b|\bbuilt on\b", _I
+)
+
+
+def own_names(title: str, abstract: str) -> set[str]:
+    """The names of the paper's own method, model or benchmark (lower-cased): its title's "Name:", what the
+    abstract defines ("we propose FunCoder", "called LintSeq", "PQ Index (PQI)") and calls "our X"; not what it
+    builds on ("a new variant of AMSGrad")."""
+    own = {title_name(title).lower()} - {""}
+    for m in DEFINES.finditer(abstract):
+        if not _BUILDS_ON.search(m.group(0)):
+            own.add(m.group(1).rstrip(".,;").lower())
+            tail = abstract[m.end() : m.end() + 40]
+            own.update(a.lower() for a in re.findall(r"^\s*(?:[\w-]+\s+){0,3}\(([A-Z][\w-]+)\)", tail))
+    ours = re.findall(r"\b[Oo]ur\s+([A-Z][\w+.-]*[A-Z0-9][\w+-]*|[A-Z][a-z]+-[A-Z]\w*)", abstract)
+    own.update(m.lower() for m in ours)
+    return own
+
+
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` contains ``name`` as a whole word (case-insensitive)."""
     return bool(name) and bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, _I))
@@ -167,9 +194,31 @@ _ASKS_NAME = re.compile(
     r"\b(?:which|what)\s+(?:\S+\s+){0,3}?(?:models?|llms?|datasets?|benchmarks?|robots?|arms?|solvers?|"
     r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
     r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
-    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus)\b",
+    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus)\b"
+    r"|\bthe (?:actual |exact |full )?name of\b",
     _I,
 )
+# Acronyms that name a field or a kind of model, not one thing one could name in an answer ("LLMs", "GPU").
+GENERIC_NAMES = frozenset(
+    "llm llms vlm vlms mllm mllms lmm lmms ai agi nlp ml rl dl cv dnn dnns gnn gnns sota api apis qa gpu gpus cpu "
+    "cpus tpu tpus nerf 2d 3d 4d rgb ood iid sgd mse hd 4k".split()
+)
+
+
+def new_name(word: str, known: set[str]) -> bool:
+    """Whether ``word`` is a name (:data:`NAME_TOKEN`) that says something new: not one of ``known`` (lower-cased),
+    not generic ("LLMs"), and not built on a known or generic one ("LLM-generated", "NPO-based")."""
+    if not NAME_TOKEN.fullmatch(word):
+        return False
+    key = word.lower()
+    parts = [p for p in re.split(r"[-/]", key) if p]
+    return (
+        key not in known
+        and key not in GENERIC_NAMES
+        and not any(p in known or p in GENERIC_NAMES for p in parts)
+    )
+
+
 # A word that looks like a name: CamelCase, an acronym, letters with digits ("GPT-4o", "ResNet50", "TOFU").
 NAME_TOKEN = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-?\d[\w.-]*|[A-Z][a-z]+-\w+)")
 
@@ -188,9 +237,13 @@ def focus(text: str) -> list[str]:
     return [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
 
 
+# "Which papers ...": the papers are what is asked for, not a name in them.
+_ASKS_PAPERS = re.compile(r"^\s*(?:which|what)\s+(?:\S+\s+)?(?:papers|works|studies|articles)\b", _I)
+
+
 def asks_name(text: str) -> bool:
-    """Whether the question asks for something's name ("which base LLM ...?")."""
-    return bool(_ASKS_NAME.search(text))
+    """Whether the question asks for something's name ("which base LLM ...?"), not for papers."""
+    return bool(_ASKS_NAME.search(text)) and not _ASKS_PAPERS.search(text)
 
 
 @dataclass(frozen=True)

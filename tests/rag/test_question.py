@@ -6,7 +6,17 @@ from __future__ import annotations
 import pytest
 
 from rag import compose
-from rag.question import analyze, asks_name, bare_reference, focus, split_parts, states, title_name
+from rag.question import (
+    analyze,
+    asks_name,
+    bare_reference,
+    focus,
+    new_name,
+    own_names,
+    split_parts,
+    states,
+    title_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -70,9 +80,27 @@ def test_focus_and_names() -> None:
     assert focus("What AlpacaEval win rate does the model reach?") == ["AlpacaEval", "win", "rate"]
     assert focus("How does it work?") == []
     assert asks_name("Which robot arm is used?") and not asks_name("How does it work?")
+    assert asks_name("What is the actual name of the algorithm?")
+    assert not asks_name("Which papers build LLM-based theorem provers?")  # papers asked for, not a name
+    assert analyze("What optimality gap does it reach?").asks == {"number"}
     assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
     assert title_name("Pointer Networks") == ""
     assert title_name("A very long preamble of many words: then a subtitle") == ""
+
+
+def test_a_new_name_is_not_generic_nor_built_on_a_known_one() -> None:
+    known = {"npo", "b4"}
+    assert new_name("Llama-2-7B", known) and new_name("TOFU", set())
+    assert not new_name("LLMs", known)  # a kind of model, not one
+    assert not new_name("NPO-based", known) and not new_name("LLM-generated", known)
+    assert not new_name("B4", known) and not new_name("results", known)
+
+
+def test_own_names_live_with_the_other_name_rules() -> None:
+    own = own_names(
+        "Training LMs on Edit Sequences", "We develop an algorithm called LintSeq. It beats Codex."
+    )
+    assert "lintseq" in own and "codex" not in own
 
 
 def test_a_bare_pronoun_needs_an_antecedent() -> None:

@@ -190,15 +190,6 @@ MIN_CUE = {
 _QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
 _BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
-# Prior work named as such, up to the names it gives as examples: "existing methods such as", "recent alignment
-# methods, such as", "existing approaches for optimizing code efficiency like", "existing methods for this goal
-# often require proxy models (e.g.,". Its names are what the paper improves on, even in an opening sentence.
-_PRIOR_WORK = (
-    r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
-    r"(?:\s+[\w()-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)"
-    r"[^.;:]{0,90}?\s*,?\s*\(?(?:such as|including|e\.g\.,?|like)"
-)
-_NAMES_PRIOR_WORK = re.compile(_PRIOR_WORK + r"\s+\S", _I)
 # A comparison with something: its object (the words after it) may be a baseline.
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
@@ -209,9 +200,10 @@ _COMPARED = re.compile(
     r"relative to|versus|vs\.?|rivals?|"
     r"(?:variant|extension|generali[sz]ation|modification)s? (?:of|to)|builds? (?:on|upon)|extends|extending|"
     # prior work named as such: "recent ranking-based alignment methods, such as DPO, RRHF", "existing approaches
-    # for optimizing code efficiency like SOAP and PIE", "existing methods ... require proxy models (e.g., DPS)"
-    + _PRIOR_WORK
-    + r")\s+",
+    # for optimizing code efficiency like SOAP and PIE"
+    r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
+    r"(?:\s+[\w()-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)"
+    r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
 # A rate or a speed-up in words: "converge Q-linearly", "a sublinear convergence rate", "exponentially slower",
@@ -347,17 +339,13 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         obj = " ".join(tail.split()[:12])
         if _A_NUMBER.match(obj):
             continue  # "exceeding 95% non-compliance": a number, not a method
-        # the names of what is compared with, not of where ("competitors on YABBOB", "prior work on ImageNet");
-        # a listing ("baselines such as DPO and RSO") names them all
+        names = _names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
-        names = _names(obj if listed else _SETTING.split(obj, maxsplit=1)[0], own)
         if names or listed or _names_a_method(obj):
             score += 2.0 + min(len(names), 3)
     return score
 
 
-# Where a comparison is made, after what it is made with: "competitors on YABBOB", "methods across 14 datasets".
-_SETTING = re.compile(r"\s(?:on|across|over|at|under|for)\s", _I)
 # Heads of what is not a method: "extends the ensemble learning concept", "variants of learning problems".
 _NOT_METHOD_HEADS = frozenset(
     "concept concepts idea ideas notion notions paradigm problem problems task tasks".split()
@@ -460,15 +448,8 @@ def fill_cells(
     for j in order:
         kind = kinds[j]
         blocked: set[int] = set()
-        if (
-            kind == "baseline"
-            and len(sentences) > 2
-            and not METHOD_CUES.search(sentences[0].text)
-            and not _NAMES_PRIOR_WORK.search(sentences[0].text)
-        ):
-            # an opening sentence of background: what it compares is not this paper's baseline, unless it names
-            # the prior work the paper sets out to improve ("Existing IL methods such as IRL ...")
-            blocked = {0}
+        if kind == "baseline" and len(sentences) > 2 and not METHOD_CUES.search(sentences[0].text):
+            blocked = {0}  # an opening sentence of background: what it compares is not this paper's baseline
         if kind in _STORY:
             start = min(used) + 1 if used else 1
             blocked = used | set(range(start)) if kind != "approach" else set(used)

@@ -180,15 +180,7 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
     assert (
         cue("baseline", "It needs fewer operations when compared to algorithms in releases of LAPACK.") >= 2
     )
-    # prior work named as such, however far from its examples; one method named by what it does
-    assert (
-        cue(
-            "baseline",
-            "Existing methods for this goal often require proxy models (e.g., classifier guidance).",
-            own,
-        )
-        >= 2
-    )
+    # one method named by what it does
     assert (
         cue("baseline", "The new strategy has an intrinsic advantage against the best response strategy.")
         >= 2
@@ -210,7 +202,6 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "We achieve less than half the error of the MLP with 150x compression.",
         "Jiang et al. examine more than a dozen generalization bounds.",
         "It improves over the original model.",  # described, not named
-        "Our algorithm is compared to competitors on YABBOB, a BBOB comparable testbed.",  # where, not with what
         "It extends the ensemble learning concept to combine loss functions.",  # an idea, not a method
         "Our model has an advantage against the proposed sampling strategy.",
     ):
@@ -227,18 +218,6 @@ def test_a_title_names_its_task_after_for_or_before_via() -> None:
     )
     assert title_task("Pointer Networks") == ""
     assert title_task("Neural Collapse in Deep Linear Networks") == ""  # "in" names a setting, not a task
-
-
-def test_an_opening_sentence_that_names_prior_work_gives_the_baseline() -> None:
-    """An opening sentence of background is no baseline, unless it names the prior work the paper improves on."""
-    s = _sentences(
-        "Existing imitation learning methods such as inverse reinforcement learning are slow.",
-        "We propose ILD, which learns through a differentiable simulator.",
-        "ILD is robust.",
-    )
-    assert fill_cells(s, ["baseline"], [[0.1, 0.1, 0.1]])[0].index == 0
-    s[0] = Sentence(1, "Deep networks have achieved more impressive results than kernels.")
-    assert fill_cells(s, ["baseline"], [[0.1, 0.1, 0.1]])[0] is None
 
 
 def test_a_name_called_a_benchmark_is_surer_data_than_names_of_models() -> None:

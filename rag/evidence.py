@@ -495,7 +495,9 @@ class Evidence:
         specific = self.q_terms - generic_stems()
         absent = specific - terms(f"{top.title} {top.text}")
         rarity = self._rarities(specific)
-        ordered = sorted(absent, key=lambda t: -rarity.get(t, 0.0))[:3]
+        # rarest first; among equally rare terms, in the question's order (a set's order changes from run to run)
+        position = {t: i for i, w in reversed(list(enumerate(words(self.question)))) for t in [stem(w)]}
+        ordered = sorted(absent, key=lambda t: (-rarity.get(t, 0.0), position.get(t, 0), t))[:3]
         missing = list(
             dict.fromkeys(w.lower() for t in ordered for w in words(self.question) if stem(w) == t)
         )

@@ -87,6 +87,13 @@ def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -
     a = ask(bundled_settings, "How many GPUs were used to train Iterative Nash Policy Optimization?")
     assert a.refused
     assert INPO in a.answer and "does not state" in a.answer
+    # The words it lacks are listed in the question's order (equally rare words used to come in a set's order,
+    # which changes from run to run).
+    a = ask(
+        bundled_settings,
+        "Which of the Zorblax, Quintor or Vemmel optimizers does the SERL library implement?",
+    )
+    assert a.refused and "(nothing about: zorblax, quintor, vemmel)" in a.answer
 
 
 def test_compare_table_is_built_per_paper_and_cited(bundled_settings: Settings) -> None:

@@ -71,9 +71,10 @@ _LIST = re.compile(
 # a list, but its asker doesn't know whether the collection has the topic at all: it is gated like a fact question
 # (Settings.evidence.gate_threshold), not with the list threshold. "Is there a paper on X?" stays a fact question.
 _SURVEY = re.compile(
-    r"^\s*(?:is there|are there|has there been|have there been)\s+(?:any\s+)?(?:(?:published|recent|prior)\s+)?"
-    r"(?:work|research|literature)\b"
-    r"|^\s*anything\s+(?:in the collection\s+)?(?:on|about)\b"
+    r"^\s*(?:is there|are there|has there been|have there been)\s+(?:any\s+)?"
+    r"(?:(?:published|recent|prior|previous|existing|related|other)\s+)?"
+    r"(?:works?|research|literature)(?![\w-])(?!\s+(?:that|which)\s+[A-Z])"  # not "prior work that SALSA builds on"
+    r"|^\s*(?:is there\s+)?anything\s+(?:in the collection\s+)?(?:on|about)\b"
     r"|^\s*what\s+(?:work|research)\s+(?:is there|exists|has been|in the collection|on|about)\b"
     r"|^\s*has anyone\b"
     r"|^\s*how do (?:the )?papers\b"
@@ -237,9 +238,7 @@ class AnswerEngine:
         one_paper = bool(filters and filters.paper_ids and len(filters.paper_ids) == 1)
         if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
             gate_query = f'{query} ("{sources[0].title}")'
-        # A survey question is gated on one paper's evidence, as a fact question is, then answered as a list.
-        survey = kind == "list" and is_survey(query)
-        evidence = self._evidence(gate_query, sources, many=kind == "list" and not survey)
+        evidence = self._gate_evidence(gate_query, sources, kind, request.k)
         threshold = self._gate_threshold(name, kind, query)
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
@@ -256,7 +255,7 @@ class AnswerEngine:
             yield answer.answer
             return answer
         if kind == "list":
-            if survey:
+            if not evidence.many:  # a survey question, gated as a fact question: now its list's evidence
                 evidence = self._evidence(query, sources, many=True)
             return (yield from self._list(answer, evidence))
         job = backends.Job(
@@ -361,15 +360,24 @@ class AnswerEngine:
         """The papers a list question ("all papers that study X") gathers, as its answer would list them: (sure
         matches, possible matches, papers checked, the refusal when the collection has nothing on it, else "")."""
         sources = number_sources(self._list_hits(question, filters))
-        survey = is_survey(question)
-        evidence = self._evidence(question, sources, many=not survey)
+        evidence = self._gate_evidence(question, sources, "list")
         verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list", question))
         if not verdict.ok:
             return [], [], len(sources), verdict.message
-        if survey:
+        if not evidence.many:
             evidence = self._evidence(question, sources, many=True)
         sure, maybe = self._sure_and_maybe(compose.list_matches(evidence, sources))
         return [src for src, _ in sure], [src for src, _ in maybe], len(sources), ""
+
+    def _gate_evidence(
+        self, question: str, sources: list[Source], kind: str, k: int | None = None
+    ) -> Evidence:
+        """The evidence the gate decides on: a list question's over every gathered paper (``many``); a survey
+        question's ("Is there work on X?") over the first ``k`` (``retrieval.k``) as a fact question's, since its
+        asker doesn't know whether the collection has the topic at all."""
+        if kind == "list" and is_survey(question):
+            return self._evidence(question, sources[: k or self.settings.retrieval.k], many=False)
+        return self._evidence(question, sources, many=kind == "list")
 
     def _gate_threshold(self, backend: str, kind: str, question: str = "") -> float:
         """The evidence gate's threshold for an answer of ``kind`` by ``backend`` (Settings.evidence); a survey

@@ -33,7 +33,6 @@ from rag.text import coverage, generic_stems, numbers, terms
 
 S = TypeVar("S", bound=SourceLike)
 
-# "We propose X", "called X", "dubbed X": the name an abstract gives its method, benchmark or model.
 _RESULT_CUES = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times)|\b(?:outperform\w*|achiev\w*|improv\w*|speed-?ups?|state-of-the-art|"
     r"surpass\w*|results? (?:show|demonstrate|indicate)|we (?:show|find|demonstrate)|experiments? (?:show|demonstrate))",

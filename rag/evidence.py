@@ -24,7 +24,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Protocol
 
 import numpy as np
@@ -176,13 +176,19 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
+# A link, with or without its scheme.
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\S*", re.I)
 # Words of a question's focus that say what form the answer takes, not what it is about: an abstract states "3x
 # fewer evaluations" for "by what factor ...?", "improves by 9%" for "how much does it gain?".
-_ANSWER_FORM = terms(
-    "factor share fraction percentage percent proportion ratio much many big bigger large larger small smaller "
-    "faster slower higher lower better worse gain gains improve improved cut reduce does did do is are was were "
-    "it they their its"
+_ANSWER_FORM_WORDS = (
+    "factor share fraction percentage percent proportion ratio big bigger larger smaller faster slower higher "
+    "lower worse gain gains cut"
 )
+
+
+@cache
+def _answer_form() -> frozenset[str]:
+    return frozenset(terms(_ANSWER_FORM_WORDS))
 
 
 def alternatives(question: str) -> list[set[str]]:
@@ -406,7 +412,7 @@ class Evidence:
         asked_name = asks_name(self.question)
         if not (asked_number or asked_name):
             return 0.0
-        wanted = terms(" ".join(focus(self.question))) - generic_stems() - _ANSWER_FORM
+        wanted = terms(" ".join(focus(self.question))) - generic_stems() - _answer_form()
         if not wanted:
             pool = self.top(self.settings.answer_check_sentences, source=src.n)
         else:
@@ -436,9 +442,8 @@ class Evidence:
         known = (
             known_names if known_names is not None else {m.lower() for m in NAME_TOKEN.findall(self.question)}
         )
-        tokens = words(
-            re.sub(r"https?://\S+", " ", text)
-        )  # a URL's path is no answer ("github.com/ZJU-CTAG/B4")
+        # a URL's path is no answer ("github.com/ZJU-CTAG/B4")
+        tokens = words(_URL.sub(" ", text))
         at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
         window = self.settings.answer_window
         for j, w in enumerate(tokens):

@@ -36,7 +36,7 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
             r"|\bnumber of\b|\bwhat (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
-            r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate|gap)s?\b",
+            r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate|(?:optimality|duality|integrality|generali[sz]ation|performance|accuracy) gap)s?\b",
             _I,
         ),
         re.compile(
@@ -205,18 +205,24 @@ GENERIC_NAMES = frozenset(
 )
 
 
+def is_generic(name: str) -> bool:
+    """Whether ``name`` is an acronym of a field or a kind of model ("LLMs", "GPU"), not of one thing."""
+    key = name.lower()
+    return key in GENERIC_NAMES or key.rstrip("s") in GENERIC_NAMES
+
+
 def new_name(word: str, known: set[str]) -> bool:
     """Whether ``word`` is a name (:data:`NAME_TOKEN`) that says something new: not one of ``known`` (lower-cased),
-    not generic ("LLMs"), and not built on a known or generic one ("LLM-generated", "NPO-based")."""
+    not generic ("LLMs"), and not a known or generic one with lower-case words joined to it ("LLM-generated",
+    "NPO-based"; "API-Bank" and "QA-LoRA" are new)."""
     if not NAME_TOKEN.fullmatch(word):
         return False
-    key = word.lower()
-    parts = [p for p in re.split(r"[-/]", key) if p]
-    return (
-        key not in known
-        and key not in GENERIC_NAMES
-        and not any(p in known or p in GENERIC_NAMES for p in parts)
-    )
+    if word.lower() in known or is_generic(word):
+        return False
+    parts = [p for p in re.split(r"[-/]", word) if p]
+    # a known or generic name with lower-case words joined to it ("NPO-based") is that name; "API-Bank" is another
+    base = [p for p in parts if not (p.isalpha() and p.islower())]
+    return not (len(base) < len(parts) and all(p.lower() in known or is_generic(p) for p in base))
 
 
 # A word that looks like a name: CamelCase, an acronym, letters with digits ("GPT-4o", "ResNet50", "TOFU").

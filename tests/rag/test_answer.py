@@ -259,6 +259,10 @@ def test_kind_detection() -> None:
         assert detect_kind(survey) == "list", survey
     assert detect_kind("What work does the SALSA paper build on?") == "fact"  # about one paper
     assert detect_kind("Is there a paper on cell segmentation?") == "fact"  # one paper asked for
+    assert detect_kind("Is there prior work that SALSA builds on?") == "fact"  # about one paper
+    assert detect_kind("Is there research-grade code for SALSA?") == "fact"
+    assert detect_kind("Are there any published works on pruning?") == "list"
+    assert detect_kind("Is there anything in the collection about pruning?") == "list"
 
 
 def test_a_survey_question_lists_what_the_collection_has_or_says_it_has_nothing(
@@ -271,6 +275,12 @@ def test_a_survey_question_lists_what_the_collection_has_or_says_it_has_nothing(
     assert len(listed.citations) >= 2 and "papers checked match" in listed.answer
     absent = ask(bundled_settings, "Is there work on sourdough bread fermentation?")
     assert absent.refused
+    # The grid's "papers a list question gathers" rows go through the same gate.
+    sure, _maybe, checked, refusal = api.engine(bundled_settings).gather(
+        "Is there work on looped transformers?"
+    )
+    assert len(sure) >= 2 and not refusal and checked >= len(sure)
+    assert api.engine(bundled_settings).gather("Is there work on sourdough bread fermentation?")[3]
 
 
 def test_citation_validation_repairs_and_drops(local_embedder) -> None:

@@ -26,12 +26,12 @@ from rag.extraction import (
     cue,
     field_acronyms,
     fill_cells,
-    own_names,
     parse_columns,
     read_columns,
     supported_value,
     title_task,
 )
+from rag.question import own_names
 from rag.text import split_sentences
 from rag.types import NOT_STATED, Column, SearchFilters
 from support import LlamaServer, OpenAIStub, answer_events, error, sse
@@ -181,6 +181,7 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         cue("baseline", "It needs fewer operations when compared to algorithms in releases of LAPACK.") >= 2
     )
     # one method named by what it does
+    assert cue("baseline", "It outperforms the greedy algorithm on every instance.", own) >= 2
     assert (
         cue("baseline", "The new strategy has an intrinsic advantage against the best response strategy.")
         >= 2
@@ -202,6 +203,7 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "We achieve less than half the error of the MLP with 150x compression.",
         "Jiang et al. examine more than a dozen generalization bounds.",
         "It improves over the original model.",  # described, not named
+        "It outperforms the proposed sampling strategy.",
         "It extends the ensemble learning concept to combine loss functions.",  # an idea, not a method
         "Our model has an advantage against the proposed sampling strategy.",
     ):
@@ -287,6 +289,21 @@ def test_a_task_cell_is_the_sentence_that_names_the_titles_problem(tmp_path: Pat
     )
     assert cells["default"].startswith("Protein folding remains hard")
     assert cells["off"].startswith("The central challenge")
+
+
+def test_a_task_cell_prefers_the_titles_task_phrase(tmp_path: Path) -> None:
+    """ "<method> for <task>": the words after the title's "for" name the problem, and weigh more than the method's
+    words (with the phrase weight off, the sentence repeating the method's words wins)."""
+    abstract = (
+        "Protein folding remains slow to learn from hard structures. "
+        "We propose curriculum sampling networks, whose curriculum sampling orders the training examples. "
+        "They train twice as fast."
+    )
+    cells = _task_cells(
+        tmp_path, "Curriculum Sampling Networks for Protein Folding", abstract, "task_title_phrase"
+    )
+    assert cells["default"].startswith("Protein folding remains slow")
+    assert cells["off"].startswith("We propose curriculum sampling networks")
 
 
 def test_a_task_cell_comes_before_the_method_sentence(tmp_path: Path) -> None:

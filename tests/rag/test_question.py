@@ -83,6 +83,7 @@ def test_focus_and_names() -> None:
     assert asks_name("What is the actual name of the algorithm?")
     assert not asks_name("Which papers build LLM-based theorem provers?")  # papers asked for, not a name
     assert analyze("What optimality gap does it reach?").asks == {"number"}
+    assert analyze("What research gap does the paper address?").asks == frozenset()
     assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
     assert title_name("Pointer Networks") == ""
     assert title_name("A very long preamble of many words: then a subtitle") == ""
@@ -94,6 +95,7 @@ def test_a_new_name_is_not_generic_nor_built_on_a_known_one() -> None:
     assert not new_name("LLMs", known)  # a kind of model, not one
     assert not new_name("NPO-based", known) and not new_name("LLM-generated", known)
     assert not new_name("B4", known) and not new_name("results", known)
+    assert new_name("API-Bank", known) and new_name("QA-LoRA", known)  # a generic part, but another name
 
 
 def test_own_names_live_with_the_other_name_rules() -> None:

@@ -40,6 +40,11 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _label(override: dict[str, dict[str, Any]]) -> str:
+    """ "group.field=value ..." of one combination, "defaults" for none."""
+    return " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+
+
 def grid(specs: Sequence[str]) -> list[dict[str, dict[str, Any]]]:
     """ "group.field=v1,v2" specs -> every combination as override dicts ({"group": {"field": v}})."""
     axes: list[list[tuple[str, str, Any]]] = []
@@ -137,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(records)} questions ({args.dataset}, {args.split})", file=sys.stderr)
     rows = [("dense only", measure(records, base, "dense")), ("bm25 only", measure(records, base, "bm25"))]
     for override in grid(args.set):
-        label = " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+        label = _label(override)
         rows.append((label, measure(records, base.override(**override))))
     for label, scores in rows:
         if args.json:
@@ -158,7 +163,7 @@ def _sweep_answers(args: argparse.Namespace, records: list[dict[str, Any]]) -> i
     print(f"{len(records)} questions ({args.dataset}, {args.split}, {args.backend})", file=sys.stderr)
     per_question: dict[str, dict[str, Any]] = {}
     for override in grid(args.set):
-        label = " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+        label = _label(override)
         blocks, per_question = measure_answers(records, base.override(**override), args.backend)
         if args.json:
             print(json.dumps({"setting": label, **blocks}))
@@ -179,7 +184,7 @@ def _sweep_grid(args: argparse.Namespace) -> int:
     split = None if args.split == "all" else args.split
     results: dict[str, Any] = {}
     for override in grid(args.set):
-        label = " ".join(f"{g}.{f}={v}" for g, d in override.items() for f, v in d.items()) or "defaults"
+        label = _label(override)
         results = run_grid_eval(base.override(**override), split=split)
         blocks = {**results["by_column"], "all": results["overall"]}
         if args.json:

@@ -238,8 +238,9 @@ class AnswerEngine:
         one_paper = bool(filters and filters.paper_ids and len(filters.paper_ids) == 1)
         if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
             gate_query = f'{query} ("{sources[0].title}")'
-        evidence = self._gate_evidence(gate_query, sources, kind, request.k)
-        threshold = self._gate_threshold(name, kind, query)
+        survey = kind == "list" and is_survey(query)
+        evidence = self._gate_evidence(gate_query, sources, kind, survey=survey, k=request.k)
+        threshold = self._gate_threshold(name, kind, survey=survey)
         summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
         if (request.focus or gate_query != query) and kind != "list":
@@ -255,9 +256,7 @@ class AnswerEngine:
             yield answer.answer
             return answer
         if kind == "list":
-            if not evidence.many:  # a survey question, gated as a fact question: now its list's evidence
-                evidence = self._evidence(query, sources, many=True)
-            return (yield from self._list(answer, evidence))
+            return (yield from self._list(answer, self._list_evidence(evidence, query, sources)))
         job = backends.Job(
             query,
             sources,
@@ -360,30 +359,35 @@ class AnswerEngine:
         """The papers a list question ("all papers that study X") gathers, as its answer would list them: (sure
         matches, possible matches, papers checked, the refusal when the collection has nothing on it, else "")."""
         sources = number_sources(self._list_hits(question, filters))
-        evidence = self._gate_evidence(question, sources, "list")
-        verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list", question))
+        survey = is_survey(question)
+        evidence = self._gate_evidence(question, sources, "list", survey=survey)
+        verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list", survey=survey))
         if not verdict.ok:
             return [], [], len(sources), verdict.message
-        if not evidence.many:
-            evidence = self._evidence(question, sources, many=True)
+        evidence = self._list_evidence(evidence, question, sources)
         sure, maybe = self._sure_and_maybe(compose.list_matches(evidence, sources))
         return [src for src, _ in sure], [src for src, _ in maybe], len(sources), ""
 
     def _gate_evidence(
-        self, question: str, sources: list[Source], kind: str, k: int | None = None
+        self, question: str, sources: list[Source], kind: str, *, survey: bool = False, k: int | None = None
     ) -> Evidence:
         """The evidence the gate decides on: a list question's over every gathered paper (``many``); a survey
-        question's ("Is there work on X?") over the first ``k`` (``retrieval.k``) as a fact question's, since its
-        asker doesn't know whether the collection has the topic at all."""
-        if kind == "list" and is_survey(question):
+        question's ("Is there work on X?", :func:`is_survey`) over the first ``k`` (``retrieval.k``) as a fact
+        question's, since its asker doesn't know whether the collection has the topic at all."""
+        if survey:
             return self._evidence(question, sources[: k or self.settings.retrieval.k], many=False)
         return self._evidence(question, sources, many=kind == "list")
 
-    def _gate_threshold(self, backend: str, kind: str, question: str = "") -> float:
+    def _list_evidence(self, gated: Evidence, question: str, sources: list[Source]) -> Evidence:
+        """A list answer's evidence over every gathered paper: ``gated`` itself, unless a survey question was gated
+        on fewer papers as a fact question."""
+        return gated if gated.many else self._evidence(question, sources, many=True)
+
+    def _gate_threshold(self, backend: str, kind: str, *, survey: bool = False) -> float:
         """The evidence gate's threshold for an answer of ``kind`` by ``backend`` (Settings.evidence); a survey
-        question ("Is there work on X?") answered as a list is gated as a fact question is."""
+        question answered as a list is gated as a fact question is."""
         cfg = self.settings.evidence
-        if kind == "list" and cfg.gate_threshold_list is not None and not is_survey(question):
+        if kind == "list" and cfg.gate_threshold_list is not None and not survey:
             return cfg.gate_threshold_list
         return cfg.gate_threshold if backend == "extractive" else cfg.gate_threshold_llm
 

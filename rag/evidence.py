@@ -38,10 +38,10 @@ from rag.question import (
     asks_name,
     focus,
     mentions,
+    new_name,
     states,
     title_name,
 )
-from rag.question import new_name as new_name_
 from rag.text import (
     coverage,
     generic_stems,
@@ -117,11 +117,6 @@ def _compact(text: str) -> str:
 def _initials(text: str) -> str:
     """The first letters of a text's words, hyphenated parts counted apart ("multi-layer perceptron": "mlp")."""
     return "".join(p[0].lower() for w in words(text) for p in w.split("-") if p[:1].isalpha())
-
-
-def _holds_name(text: str, name: str) -> bool:
-    """Whether ``text`` holds the name ``name`` in some written form (see :meth:`Evidence.names_missing`)."""
-    return _NameIndex(text).holds(name)
 
 
 class _NameIndex:
@@ -447,9 +442,9 @@ class Evidence:
         at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
         window = self.settings.answer_window
         for j, w in enumerate(tokens):
-            new_number = number and bool(numbers(w) - known_numbers)
-            new_name = name and new_name_(w, known)
-            if (new_number or new_name) and any(abs(i - j) <= window for i in at):
+            states_number = number and bool(numbers(w) - known_numbers)
+            states_name = name and new_name(w, known)
+            if (states_number or states_name) and any(abs(i - j) <= window for i in at):
                 return True
         return False
 
@@ -501,10 +496,15 @@ class Evidence:
         absent = specific - terms(f"{top.title} {top.text}")
         rarity = self._rarities(specific)
         # rarest first; among equally rare terms, in the question's order (a set's order changes from run to run)
-        position = {t: i for i, w in reversed(list(enumerate(words(self.question)))) for t in [stem(w)]}
-        ordered = sorted(absent, key=lambda t: (-rarity.get(t, 0.0), position.get(t, 0), t))[:3]
+        asked = words(self.question)
+        stems = [stem(w) for w in asked]
+        ordered = sorted(
+            absent, key=lambda t: (-rarity.get(t, 0.0), stems.index(t) if t in stems else len(stems))
+        )
         missing = list(
-            dict.fromkeys(w.lower() for t in ordered for w in words(self.question) if stem(w) == t)
+            dict.fromkeys(
+                w.lower() for t in ordered[:3] for w, st in zip(asked, stems, strict=True) if st == t
+            )
         )
         # "the paper is there, the detail isn't": the question names it, or its sentences are close and every term
         # of the question is somewhere in the collection (a word no abstract holds is a topic the collection lacks)

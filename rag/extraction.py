@@ -369,11 +369,10 @@ def _names_a_method(obj: str) -> bool:
     if words[-1].lower() in _CLASS_HEADS:
         # "... methods": a class of methods; "the non-iterative method", "the original model": one left unnamed;
         # but "the best response strategy", "the greedy algorithm": one method, named by what it does
-        head = words[-1].lower()
         modifiers = [
             w for w in words[1:-1] if w.lower() not in _NOT_A_BASELINE and not _ADJECTIVE_END.search(w)
         ]
-        return bool(modifiers) and not head.endswith("s") and words[0].lower() == "the"
+        return bool(modifiers) and not words[-1].lower().endswith("s") and words[0].lower() == "the"
 
     return not (len(content) == 1 and content[0].endswith("ing") and "-" not in content[0])
 
@@ -490,9 +489,9 @@ _TITLE_BY = re.compile(r"\s(?:via|with|by|using|through)\s", _I)
 def title_task(title: str) -> str:
     """The part of a title that names the problem rather than the method: after its last "for" ("Coordinate Descent
     Methods for Fractional Minimization", "... Alignment Learning for Stronger Adaptation in RLHF"), else before
-    "via" / "with" / "by" ("Boosting Tool Use of Large Language Models via ..."); "" when it has neither. A leading
-    "Name:" of one or two words is dropped first. Not "in": "Neural Collapse in Deep Linear Networks" names where
-    the problem is studied."""
+    "via" / "with" / "by" / "using" / "through" ("Boosting Tool Use of Large Language Models via ..."); "" when it
+    has neither. A leading "Name:" of one or two words is dropped first. Not "in": "Neural Collapse in Deep Linear
+    Networks" names where the problem is studied."""
     head, sep, rest = title.partition(":")
     text = rest if sep and len(head.split()) <= 2 and rest.strip() else title
     parts = _TITLE_FOR.split(text)

@@ -18,7 +18,7 @@ from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
-from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, _holds_name, alternatives
+from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, _NameIndex, alternatives
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
@@ -306,9 +306,9 @@ def test_name_missing_reads_names_in_any_written_form() -> None:
         "records by 2x on ImageNet."
     )
     for name in ["ResNet-50", "LLMs", "NeRFs", "MLPerf-record", "ImageNet", "LLM", "MLP"]:
-        assert _holds_name(text, name), name
+        assert _NameIndex(text).holds(name), name
     for name in ["MBPP", "ResNet-18", "GPT-4", "CIFAR-10", "AlpacaEval"]:
-        assert not _holds_name(text, name), name
+        assert not _NameIndex(text).holds(name), name
     sirius = src(
         3, "SiriusLM: Sparse Decoding", "We evaluate SiriusLM on WikiText-103: 7.5% lower perplexity."
     )

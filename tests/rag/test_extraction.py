@@ -275,48 +275,49 @@ def _task_cells(tmp_path: Path, title: str, abstract: str, setting: str) -> dict
     return cells
 
 
-def test_a_task_cell_is_the_sentence_that_names_the_titles_problem(tmp_path: Path) -> None:
-    """A title names the problem: the task cell is the sentence sharing its words (not the method's own name),
-    rather than an early generic "challenge" sentence; with the title-words weight off, the generic one wins."""
-    abstract = (
+# Each task-cell setting on its own (title, abstract, setting): at its default the cell is the first sentence
+# named, with the setting off the second.
+TASK_CASES = {
+    # A title names the problem: the task cell is the sentence sharing its words (not the method's own name),
+    # rather than an early generic "challenge" sentence; with the title-words weight off, the generic one wins.
+    "title words": (
+        "Wombat: Curriculum Learning for Protein Folding",
         "Deep networks have achieved impressive results in many tasks. "
         "The central challenge is that training is slow and unstable. "
         "Protein folding remains hard for curriculum learning, because easy structures are rare. "
-        "We propose Wombat, which orders training examples by difficulty. Wombat trains twice as fast."
-    )
-    cells = _task_cells(
-        tmp_path, "Wombat: Curriculum Learning for Protein Folding", abstract, "task_title_terms"
-    )
-    assert cells["default"].startswith("Protein folding remains hard")
-    assert cells["off"].startswith("The central challenge")
-
-
-def test_a_task_cell_prefers_the_titles_task_phrase(tmp_path: Path) -> None:
-    """ "<method> for <task>": the words after the title's "for" name the problem, and weigh more than the method's
-    words (with the phrase weight off, the sentence repeating the method's words wins)."""
-    abstract = (
+        "We propose Wombat, which orders training examples by difficulty. Wombat trains twice as fast.",
+        "task_title_terms",
+        ("Protein folding remains hard", "The central challenge"),
+    ),
+    # "<method> for <task>": the words after the title's "for" name the problem, and weigh more than the method's
+    # words (with the phrase weight off, the sentence repeating the method's words wins).
+    "title task phrase": (
+        "Curriculum Sampling Networks for Protein Folding",
         "Protein folding remains slow to learn from hard structures. "
         "We propose curriculum sampling networks, whose curriculum sampling orders the training examples. "
-        "They train twice as fast."
-    )
-    cells = _task_cells(
-        tmp_path, "Curriculum Sampling Networks for Protein Folding", abstract, "task_title_phrase"
-    )
-    assert cells["default"].startswith("Protein folding remains slow")
-    assert cells["off"].startswith("We propose curriculum sampling networks")
-
-
-def test_a_task_cell_comes_before_the_method_sentence(tmp_path: Path) -> None:
-    """The problem is stated before "we propose ...": a later sentence that repeats the title's words describes the
-    method or its results, and loses to the problem sentence (with the penalty off, it wins)."""
-    abstract = (
+        "They train twice as fast.",
+        "task_title_phrase",
+        ("Protein folding remains slow", "We propose curriculum sampling networks"),
+    ),
+    # The problem is stated before "we propose ...": a later sentence that repeats the title's words describes the
+    # method or its results, and loses to the problem sentence (with the penalty off, it wins).
+    "before the method": (
+        "Curriculum Learning in Protein Folding",
         "Predicting how proteins fold is slow when training sees hard structures first. "
         "We propose Wombat, which orders training examples by difficulty. "
-        "Wombat applies curriculum learning to protein folding and trains folding models twice as fast."
-    )
-    cells = _task_cells(tmp_path, "Curriculum Learning in Protein Folding", abstract, "task_after_method")
-    assert cells["default"].startswith("Predicting how proteins fold")
-    assert cells["off"].startswith("Wombat applies curriculum learning")
+        "Wombat applies curriculum learning to protein folding and trains folding models twice as fast.",
+        "task_after_method",
+        ("Predicting how proteins fold", "Wombat applies curriculum learning"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TASK_CASES))
+def test_a_task_cell_setting_picks_the_problem_sentence(tmp_path: Path, case: str) -> None:
+    title, abstract, setting, (at_default, when_off) = TASK_CASES[case]
+    cells = _task_cells(tmp_path, title, abstract, setting)
+    assert cells["default"].startswith(at_default)
+    assert cells["off"].startswith(when_off)
 
 
 # ------------------------------------------------------------------ the grid on the bundled store

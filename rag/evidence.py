@@ -35,6 +35,7 @@ from rag.question import (
     NAME_TOKEN,
     Question,
     analyze,
+    asked_kinds,
     asks_name,
     focus,
     mentions,
@@ -335,7 +336,7 @@ class Evidence:
         * ``missing_rare``: the rarity of the rarest specific term ``src`` lacks (0 when it lacks none);
         * ``named``: how much the question names ``src`` (:meth:`names`);
         * ``kind_missing``: 1 when the question asks for a kind of detail ``src`` never states (a number, hardware,
-          a license, a parameter count, code, a duration; :mod:`rag.question`);
+          a license, a parameter count, code, a duration, experiments; :mod:`rag.question`);
         * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract;
         * ``name_missing``: the share of the question's names that other abstracts hold and ``src`` doesn't
           (:meth:`names_missing`: "... on MBPP?" of a paper evaluated on HumanEval only).
@@ -402,12 +403,18 @@ class Evidence:
         base LLM ..."), 0.5 when some do but none has a new number or name (one not in the question or the title)
         within ``answer_window`` words of a focus word, 0.0 when one does or the question asks for neither. Words
         of the answer's form ("by what factor", "how much larger") are not focus words; nor are generic names
-        ("LLMs"), names built on the question's ("NPO-based") or a URL's path new names."""
-        asked_number = "number" in self.asked.asks
-        asked_name = asks_name(self.question)
+        ("LLMs"), names built on the question's ("NPO-based") or a URL's path new names. A multi-part question
+        is read part by part and the worst part counts ("what score ..., and on which GPU?" is not answered by the
+        score alone)."""
+        parts = self.asked.parts if len(self.asked.parts) > 1 else [self.question]
+        return max(self._part_answer_missing(src, part) for part in parts)
+
+    def _part_answer_missing(self, src: SourceLike, question: str) -> float:
+        asked_number = "number" in asked_kinds(question)
+        asked_name = asks_name(question)
         if not (asked_number or asked_name):
             return 0.0
-        wanted = terms(" ".join(focus(self.question))) - generic_stems() - _answer_form()
+        wanted = terms(" ".join(focus(question))) - generic_stems() - _answer_form()
         if not wanted:
             pool = self.top(self.settings.answer_check_sentences, source=src.n)
         else:

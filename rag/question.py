@@ -7,7 +7,7 @@ and by answer composition (one sentence per part; a number for "how much" parts;
 * **parts**: "Which benchmark does X introduce, how many problems does it have and what does GPT-4 score?" has three
   parts; each is answered from its own best sentence.
 * **asks**: detail kinds (:data:`DETAIL_KINDS`): ``number``, ``hardware``, ``license``, ``parameters``, ``code``,
-  ``duration``. Each has a cue in questions and a cue in abstracts (:func:`states`): a question asking which GPU was
+  ``duration``, ``experiments``. Each has a cue in questions and a cue in abstracts (:func:`states`): a question asking which GPU was
   used is not answered by an abstract that never names hardware.
 * **intent**: ``fact`` (default), ``summary`` ("summarize X", "tl;dr", "what is X about?"), or ``metadata`` (dates,
   authors, sources; answered from the stored metadata, not the abstract).
@@ -40,7 +40,8 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             _I,
         ),
         re.compile(
-            r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twice|double|half|hundreds?|thousands?|"
+            # a digit inside a name ("miniF2F", "GPT-4", "L_2") states no number
+            r"(?<![\w-])\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twice|double|half|hundreds?|thousands?|"
             r"millions?|billions?|dozens?|orders? of magnitude)\b",
             _I,
         ),
@@ -79,6 +80,21 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             _I,
         ),
         re.compile(r"\b(?:hours?|days?|weeks?|minutes?|seconds?|GPU-hours)\b|\b\d+\s?(?:h|min|s)\b", _I),
+    ),
+    # "Which games are used in the experiments?" of a theory paper: an abstract with no sign of empirical work
+    # (no experiment, data, benchmark, evaluation or measured result) answers no question about its experiments.
+    "experiments": (
+        re.compile(
+            r"\b(?:experiments?|experimental(?:ly)?|empirical(?:ly)?|simulat(?:ed|ions?|ing)|in practice|"
+            r"(?:evaluated|tested|benchmarked|validated|trained) on|case stud(?:y|ies))\b",
+            _I,
+        ),
+        re.compile(
+            r"experiment|empiric|simulat|evaluat|benchmark|data|\btest|\btrain|case stud|real[- ]world|"
+            r"outperform|\bshow (?:that )?(?:our|the) (?:method|approach|model)|practice|numerical|\d\s?%|"
+            r"accura|speed-?up|faster|state[- ]of[- ]the[- ]art|tasks?\b|applications?\b|demonstrat",
+            _I,
+        ),
     ),
 }
 

@@ -295,6 +295,11 @@ def test_gate_features() -> None:
     assert feats["answer_missing"] == 0.0  # "by 7.5%" is a new number next to "perplexity"
     q2 = "How many parameters does the routing model have?"
     assert Evidence(q2, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] > 0
+    # each part of a multi-part question is checked: the perplexity part is stated, the experts' size isn't
+    q3 = "By how much does routing lower perplexity, and how many parameters does each expert have?"
+    assert Evidence(q3, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] > 0
+    q4 = "How much does routing lower perplexity, and what perplexity gain does it reach at equal compute?"
+    assert Evidence(q4, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] == 0.0
 
 
 def test_name_missing_reads_names_in_any_written_form() -> None:

@@ -45,6 +45,9 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Where can I find the source code?", {"code"}),
         ("How long does it take to train?", {"number", "duration"}),
         ("What is the main idea?", set()),
+        ("Which games are used in the experiments?", {"experiments"}),
+        ("How many agents were simulated?", {"number", "experiments"}),
+        ("What datasets was it evaluated on?", {"experiments"}),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:
@@ -55,6 +58,14 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     assert states("hardware", "trained on 8 A100 GPUs") and not states("hardware", "a new loss for ranking")
     assert states("number", "improves by 4.5%") and states("number", "twice as fast")
     assert not states("license", "we study ranking losses")
+    # a digit inside a name is no number: an abstract that only says "miniF2F" or "GPT-4" states none
+    assert not states("number", "state of the art on miniF2F with GPT-4 and an L_2 loss")
+    assert states("number", "solves 41% of miniF2F") and states("number", "SE(3) equivariance")
+    # a theory abstract states no experiments; any sign of empirical work does
+    assert not states("experiments", "We prove a regret bound of order sqrt(T) for monotone games.")
+    assert states("experiments", "Simulations confirm the bound.") and states(
+        "experiments", "It beats SGD on CIFAR-10 by 3%."
+    )
 
 
 @pytest.mark.parametrize(

@@ -508,9 +508,13 @@ class AnswerEngine:
         """A side-by-side table of 2-5 papers: named by ``paper_ids``, or found from the question."""
         t0 = time.perf_counter()
         query = request.query or "Compare these papers."
-        hits, named = comparison.pick_papers(
+        hits, named, missing = comparison.pick_papers(
             self.retriever, query, request.paper_ids, request.filters, self.settings.retrieval
         )
+        if missing and len(hits) < 2 and not request.paper_ids:
+            # "How does X compare with CMA-ES?" and no abstract mentions CMA-ES: not a comparison the collection
+            # can make; a question about X (or about nothing here), which the gate answers or refuses.
+            return (yield from self._answer(request, "fact"))
         sources: list[Source] = number_sources(hits)
         answer = Answer(request.question or query, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question = "compare", query

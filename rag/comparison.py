@@ -9,7 +9,9 @@ are, and the cited side-by-side table with its Markdown and CSV.
   that ..., and one that .... What does each ...?"; :func:`described`), listed after "each of" or "Both", or only
   counted ("Two papers ... . Compare their ..."; :func:`counted`: the closest papers are compared).
 * Papers come from explicit ids (the UI's multi-select) or from the question: each named thing is searched on its
-  own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper.
+  own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper. A name that none of its
+  hits mentions ("How does X compare with CMA-ES?" where no abstract says CMA-ES) is not in the collection: it
+  picks no paper, rather than the nearest unrelated one.
 * Cells are sentences of that paper's abstract, chosen by cue words and similarity to the question (from the
   answer's :class:`rag.evidence.Evidence`, so each sentence is embedded once), each ending with the paper's marker;
   a column the abstract doesn't cover says so instead of guessing.
@@ -26,7 +28,7 @@ import re
 from rag.config import RetrievalSettings
 from rag.evidence import Evidence
 from rag.extraction import compare_cells
-from rag.question import title_name
+from rag.question import NAME_TOKEN, mentions, title_name
 from rag.retrieval import Retriever
 from rag.text import coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
@@ -262,24 +264,46 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
     return max(hits[:5], key=rank)
 
 
+_ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
+
+
+def found(name: str, hits: list[PaperHit]) -> bool:
+    """Whether some hit is about the thing called ``name``: its title holds all of the name's terms, or its
+    text mentions one of the name's name-like words ("CMA-ES" of "CMA-ES on the Rastrigin function"). A name
+    without name-like words ("full fine-tuning") is taken as found: it is a description, and the hits are the
+    papers closest to it; so is one that starts with an article ("the large-scale ML review")."""
+    names = NAME_TOKEN.findall(name)
+    if not names or _ARTICLE.match(name):
+        return True
+    wanted = terms(name)
+    return any(
+        (wanted and coverage(wanted, hit.title) == 1.0)
+        or any(mentions(f"{hit.title} {hit.abstract or hit.text}", n) for n in names)
+        for hit in hits
+    )
+
+
 def pick_papers(
     retriever: Retriever,
     question: str,
     paper_ids: list[str] | None,
     filters: SearchFilters | None,
     options: RetrievalSettings,
-) -> tuple[list[PaperHit], bool]:
+) -> tuple[list[PaperHit], bool, list[str]]:
     """2-5 papers with their evidence for the question, each carrying its full abstract (``options``: this
-    request's retrieval settings), and whether every paper was named (False: the question names one thing, and
-    the answer should ask for the other rather than guess)."""
+    request's retrieval settings), whether every paper was named (False: the question names one thing, and
+    the answer should ask for the other rather than guess), and the names the collection has no paper for."""
     chosen: list[str] = list(dict.fromkeys(paper_ids or []))[:MAX_PAPERS]
     named = bool(chosen)
+    missing: list[str] = []
     if not chosen:
         for name in entities(question):
             hits = retriever.search(name, k=5, filters=filters, options=options).hits
-            if not hits:
+            if hits:
+                retriever.with_abstracts(hits)
+            if not hits or not found(name, hits):
+                missing.append(name)
                 continue
-            retriever.with_abstracts(hits)
             best = resolve(name, hits)
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
@@ -298,7 +322,7 @@ def pick_papers(
         if hits:
             out.append(hits[0])
     retriever.with_abstracts(out)
-    return out, named
+    return out, named, missing
 
 
 # ------------------------------------------------------------------ the table

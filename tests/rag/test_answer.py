@@ -12,12 +12,12 @@ from ingest.pipeline import ingest_paths
 from rag import api
 from rag.answer import detect_kind
 from rag.citations import validate
-from rag.comparison import table_csv
+from rag.comparison import found, table_csv
 from rag.config import Settings
 from rag.evidence import Evidence
 from rag.prompts import sanitize
 from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, markers
-from rag.types import Source
+from rag.types import PaperHit, Source
 from support import (
     FLASH,
     FLASH_QUESTION,
@@ -210,6 +210,27 @@ def test_compare_resolves_the_paper_a_name_introduces_and_asks_for_a_missing_one
     assert [r.title.split(":")[0] for r in a.table] == ["Sophia", "Shampoo"]
     one = ask(bundled_settings, "compare Sophia")
     assert one.kind == "clarify" and "with what?" in one.answer and len(one.citations) == 1
+
+
+def test_a_compared_name_no_abstract_mentions_picks_no_paper(bundled_settings: Settings) -> None:
+    """ "How does X compare with CMA-ES?" where no abstract says CMA-ES: no unrelated second paper is compared;
+    the question is one about X, which the gate answers or refuses, and a refusal says the name is absent."""
+    a = ask(bundled_settings, "How does Diffusion Evolution compare with CMA-ES on the Rastrigin function?")
+    assert a.kind != "compare" and not a.table
+    assert a.refused and "CMA-ES" in a.answer
+    # found(): a name counts when a hit's title holds it or its text mentions its name-like words; a description
+    # (no name-like word, or starting with an article) always counts
+    hit = PaperHit(
+        "p",
+        "Diffusion Models are Evolutionary Algorithms",
+        1.0,
+        None,
+        None,
+        [],
+        abstract="We propose the Diffusion Evolution method and compare it with mainstream evolutionary algorithms.",
+    )
+    assert not found("CMA-ES on the Rastrigin function", [hit])
+    assert found("Diffusion Evolution", [hit]) and found("the large-scale ML review", [hit])
 
 
 def test_a_versus_inside_one_paper_is_a_question_about_that_paper(bundled_settings: Settings) -> None:

@@ -34,6 +34,7 @@ from rag.embeddings import Embedder
 from rag.question import (
     NAME_TOKEN,
     Question,
+    abbreviations,
     analyze,
     asked_kinds,
     asks_name,
@@ -421,7 +422,10 @@ class Evidence:
             pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
             if not pool:
                 return 1.0
-        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+        # a concept's acronym ("gradient ascent (GA)") is no name to answer "which base LLM ...?" with
+        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")} | abbreviations(
+            src.text
+        )
         for s in pool:
             if self.states_near(
                 s.text, wanted, number=asked_number, name=asked_name, known_names=known_names

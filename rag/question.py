@@ -221,6 +221,25 @@ GENERIC_NAMES = frozenset(
 )
 
 
+_ABBREVIATED = re.compile(r"((?:\b[a-z][\w-]*\s+){1,6})\(([A-Z][A-Za-z]{1,7})\)")
+
+
+def abbreviations(text: str) -> set[str]:
+    """Acronyms ``text`` defines for lower-case words, lower-cased: "gradient ascent (GA)", "self-supervised
+    learning (SSL)". They abbreviate a concept, not a name ("Negative Preference Optimization (NPO)" is one)."""
+    out = set()
+    for m in _ABBREVIATED.finditer(text):
+        acronym = m.group(2)
+        letters = acronym[:-1] if acronym.endswith("s") and len(acronym) > 2 else acronym
+        parts = [p for w in m.group(1).split() for p in w.split("-") if p]
+        if (
+            len(parts) >= len(letters)
+            and "".join(p[0] for p in parts[-len(letters) :]).lower() == letters.lower()
+        ):
+            out.add(acronym.lower())
+    return out
+
+
 def is_generic(name: str) -> bool:
     """Whether ``name`` is an acronym of a field or a kind of model ("LLMs", "GPU"), not of one thing."""
     key = name.lower()

@@ -7,6 +7,7 @@ import pytest
 
 from rag import compose
 from rag.question import (
+    abbreviations,
     analyze,
     asks_name,
     bare_reference,
@@ -98,6 +99,14 @@ def test_focus_and_names() -> None:
     assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
     assert title_name("Pointer Networks") == ""
     assert title_name("A very long preamble of many words: then a subtitle") == ""
+
+
+def test_abbreviations_of_lower_case_words_are_concepts_not_names() -> None:
+    text = (
+        "Most methods use gradient ascent (GA); a mixture of experts (MoE) helps. "
+        "We propose Negative Preference Optimization (NPO)."
+    )
+    assert abbreviations(text) == {"ga", "moe"}
 
 
 def test_a_new_name_is_not_generic_nor_built_on_a_known_one() -> None:

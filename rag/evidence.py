@@ -426,9 +426,8 @@ class Evidence:
             if not pool:
                 return 1.0
         # a concept's acronym ("gradient ascent (GA)") is no name to answer "which base LLM ...?" with
-        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")} | abbreviations(
-            src.text
-        )
+        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+        known_names |= set(abbreviations(src.text))
         for s in pool:
             if self.states_near(
                 s.text, wanted, number=asked_number, name=asked_name, known_names=known_names

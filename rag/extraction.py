@@ -33,7 +33,7 @@ from rag.config import GridSettings, redact_secrets
 from rag.evidence import Evidence, Sentence
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
-from rag.question import NAME_TOKEN, is_generic, own_names
+from rag.question import NAME_TOKEN, abbreviations, is_generic, own_names
 from rag.text import generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
@@ -258,7 +258,6 @@ _NAMED_DATA = re.compile(
 DATA_CALLED = 0.5  # measured at 0 / 0.5 / 1 / 2 on the grid's dev split (Dataset 0.720, 0.760, 0.760, 0.760)
 # "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term, whose
 # last word is one of _FIELD_HEADS.
-_TERM_ACRONYM = re.compile(r"\b((?:[A-Za-z][a-z-]*\s+)(?:[a-z][a-z-]*\s+){0,4})\(([A-Z]{2,6})s?\)")
 _FIELD_HEADS = frozenset(
     "learning model models network networks processing vision intelligence agent agents system systems "
     "generation recognition understanding".split()
@@ -267,15 +266,13 @@ _FIELD_HEADS = frozenset(
 
 def field_acronyms(abstract: str) -> set[str]:
     """Acronyms an abstract defines for lower-case terms ("continual learning (CL)"), lower-cased: the name of a
-    field or a kind of model, not of a dataset or a method one could compare with."""
+    field or a kind of model, not of a dataset or a method one could compare with ("direct preference
+    optimization (DPO)" is one)."""
     found = set()
-    for m in _TERM_ACRONYM.finditer(abstract):
-        phrase = re.split(r"[\s-]+", m.group(1).strip())
-        acronym = m.group(2)
-        if phrase[-1].lower() not in _FIELD_HEADS:
-            continue  # "direct preference optimization (DPO)" names a method one could compare with
-        if "".join(w[0] for w in phrase[-len(acronym) :]).upper() == acronym:
-            found.update({acronym.lower(), acronym.lower() + "s"})
+    for acronym, words_ in abbreviations(abstract).items():
+        if words_.split()[-1].lower() in _FIELD_HEADS:
+            singular = acronym.removesuffix("s")
+            found.update({singular, singular + "s"})
     return found
 
 

@@ -221,22 +221,22 @@ GENERIC_NAMES = frozenset(
 )
 
 
-_ABBREVIATED = re.compile(r"((?:\b[a-z][\w-]*\s+){1,6})\(([A-Z][A-Za-z]{1,7})\)")
+_ABBREVIATED = re.compile(r"\b((?:[A-Za-z][a-z-]*\s+)(?:[a-z][a-z-]*\s+){0,5})\(([A-Z][A-Za-z]{1,6})\)")
 
 
-def abbreviations(text: str) -> set[str]:
-    """Acronyms ``text`` defines for lower-case words, lower-cased: "gradient ascent (GA)", "self-supervised
-    learning (SSL)". They abbreviate a concept, not a name ("Negative Preference Optimization (NPO)" is one)."""
-    out = set()
+def abbreviations(text: str) -> dict[str, str]:
+    """Acronyms ``text`` defines for lower-case words, lower-cased, each with its words: "gradient ascent (GA)",
+    "Continual learning (CL)". They abbreviate a concept, not a name ("Negative Preference Optimization (NPO)")."""
+    out = {}
     for m in _ABBREVIATED.finditer(text):
         acronym = m.group(2)
         letters = acronym[:-1] if acronym.endswith("s") and len(acronym) > 2 else acronym
-        parts = [p for w in m.group(1).split() for p in w.split("-") if p]
+        parts = [p for p in re.split(r"[\s-]+", m.group(1).strip()) if p]
         if (
             len(parts) >= len(letters)
             and "".join(p[0] for p in parts[-len(letters) :]).lower() == letters.lower()
         ):
-            out.add(acronym.lower())
+            out[acronym.lower()] = " ".join(parts[-len(letters) :])
     return out
 
 

@@ -106,7 +106,7 @@ def test_abbreviations_of_lower_case_words_are_concepts_not_names() -> None:
         "Most methods use gradient ascent (GA); a mixture of experts (MoE) helps. "
         "We propose Negative Preference Optimization (NPO)."
     )
-    assert abbreviations(text) == {"ga", "moe"}
+    assert abbreviations(text) == {"ga": "gradient ascent", "moe": "mixture of experts"}
 
 
 def test_a_new_name_is_not_generic_nor_built_on_a_known_one() -> None:

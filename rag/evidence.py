@@ -346,13 +346,10 @@ class Evidence:
         q_terms = self.q_terms if wanted is None else wanted
         specific = q_terms - generic_stems()
         rarity = self._rarities(specific)
-        held = f"{src.title} {src.text}"
+        body = terms(f"{src.title} {src.text}")
         if self.many:  # a list question is answered by several papers: their terms together
-            held += "".join(f" {o.title} {o.text}" for o in self.sources[: self.settings.list_cover_papers])
-        body = terms(held)
-        # a name is held in any written form: "GRUs" where the abstract says "Gated Recurrent Unit", "NeRFs" "NeRF"
-        index = _NameIndex(held)
-        body |= {stem(w) for w in self.question_names if stem(w) not in body and index.holds(w)}
+            for other in self.sources[: self.settings.list_cover_papers]:
+                body |= terms(f"{other.title} {other.text}")
         total = sum(rarity.values())
         if total > 0:
             paper_cover = sum(r for t, r in rarity.items() if t in body) / total

@@ -302,20 +302,6 @@ def test_gate_features() -> None:
     assert Evidence(q4, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] == 0.0
 
 
-def test_paper_cover_reads_the_questions_names_in_any_written_form() -> None:
-    """ "GRUs" and "ODEs" are held by an abstract that says "Gated Recurrent Unit" and "Ordinary Differential
-    Equations": the paper is not missing the question's terms."""
-    seq = src(
-        5,
-        "Parallel Sequential Models",
-        "We train a Gated Recurrent Unit and Ordinary Differential Equations fast, in parallel.",
-    )
-    q = "How fast do GRUs and ODEs train in parallel?"
-    assert Evidence(q, [seq], BagOfWords()).features(seq)["paper_cover"] == 1.0
-    q2 = "How fast do LSTMs train in parallel?"
-    assert Evidence(q2, [seq], BagOfWords()).features(seq)["paper_cover"] < 1.0
-
-
 def test_name_missing_reads_names_in_any_written_form() -> None:
     """A name of the question that other abstracts hold but the paper doesn't ("MBPP") makes it a detail the paper
     lacks; written forms, plurals and acronyms of the paper's own words are not missing."""

@@ -28,8 +28,8 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
-from rag.question import DEFINES, focus, title_name
-from rag.text import coverage, generic_stems, numbers, terms
+from rag.question import DEFINES, asks_name, focus, own_names, title_name
+from rag.text import coverage, generic_stems, numbers, terms, words
 
 S = TypeVar("S", bound=SourceLike)
 
@@ -120,6 +120,50 @@ def background(sentences: Sequence[Sentence]) -> set[int]:
     return {id(s) for s in sentences[: first_method(sentences) or 0]}
 
 
+def without_title(text: str, title: str) -> str:
+    """``text`` without the paper's title where it quotes it ("Automated Quantum Circuit Design with Nested Monte
+    Carlo Tree Search: for which kind of codes ...?" -> "for which kind of codes ...?"): the title's words match
+    every sentence that restates the title, not the one that answers. Unchanged when the title (or its part before
+    a colon, of three words or more) isn't quoted, or too little would be left."""
+    for quoted in (title, title.split(":")[0]):
+        if len(quoted.split()) < 3:
+            continue
+        m = re.search(r"\s+".join(re.escape(w) for w in quoted.split()), text, re.IGNORECASE)
+        if m:
+            rest = re.sub(
+                r"[\"'\u2018\u2019\u201c\u201d]\s*[\"'\u2018\u2019\u201c\u201d]",
+                " ",
+                f"{text[: m.start()]} {text[m.end() :]}",
+            )
+            rest = re.sub(r"\s+", " ", rest).strip(" :;,.-\u2013\u2014'\"")
+            if len(words(rest)) >= 3:
+                return rest
+    return text
+
+
+def paper_names(title: str, abstract: str) -> set[str]:
+    """The paper's own names (:func:`rag.question.own_names`) and what each acronym of them stands for ("Sorting
+    Krylov Recycling (SKR)")."""
+    names = own_names(title, abstract)
+    for name in list(names):
+        m = re.search(rf"((?:[A-Z][\w-]*\s+){{1,6}})\((?i:{re.escape(name)})\)", abstract)
+        if m:
+            names.add(m.group(1).strip())
+    return names
+
+
+def without_names(text: str, names: set[str]) -> str:
+    """``text`` without the paper's own names ("What's the maximum speedup Sorting Krylov Recycling gives?" ->
+    "What's the maximum speedup gives?"): asked for a detail, the sentence that defines the name is not the answer.
+    Unchanged when too little would be left."""
+    rest = text
+    for name in sorted(names, key=len, reverse=True):
+        if len(name) > 1:
+            rest = re.sub(rf"(?<![\w-]){re.escape(name)}(?:'s)?(?![\w-])", " ", rest, flags=re.IGNORECASE)
+    rest = re.sub(r"\s+", " ", rest).strip()
+    return rest if len(words(rest)) >= 3 else text
+
+
 def fact_sentences(
     evidence: Evidence, lead: int | None, *, only_lead: bool = False, own_work: bool = False
 ) -> list[Sentence]:
@@ -142,11 +186,17 @@ def fact_sentences(
     asked = evidence.asked
     parts = list(zip(asked.parts, asked.part_asks, strict=True)) if len(asked.parts) > 1 else []
     parts = parts or [(evidence.question, asked.asks)]
+    lead_src = evidence.source(lead)
+    title, names = (lead_src.title, paper_names(lead_src.title, lead_src.text)) if lead_src else ("", set())
     for part, asks in parts[: cfg.max_parts]:
         pool = [s for s in mine if s not in picked]
         if not pool:
             break
-        scores = [adjusted(s, v) for s, v in zip(pool, _part_scores(evidence, part, asks, pool), strict=True)]
+        asked_for = without_title(part, title)
+        if asks or asks_name(part):
+            asked_for = without_names(asked_for, names)
+        part_scores = _part_scores(evidence, asked_for, asks, pool)
+        scores = [adjusted(s, v) for s, v in zip(pool, part_scores, strict=True)]
         picked.append(pool[int(np.argmax(scores))])
     own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
     top = adjusted(own[0], own[0].score) if own else ranked[0].score

@@ -34,7 +34,7 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "number": (
         re.compile(
             r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
-            r"|\bnumber of\b|\bwhat (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
+            r"|\bnumber of\b|\bwhat(?:'s|\u2019s)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
             r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate|(?:optimality|duality|integrality|generali[sz]ation|performance|accuracy) gap)s?\b",
             _I,

@@ -146,3 +146,32 @@ def test_defined_name_and_heading() -> None:
         n, title, text = 2, "Aligning LLMs with General Preferences", abstract
 
     assert compose.heading(Src()) == '"Aligning LLMs with General Preferences" (INPO) [2]:'
+
+
+def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match() -> None:
+    """Asked "<Title>: for which kind of codes ...?" or "What's the maximum speedup <Name> gives?", the sentences
+    that restate the title or define the name match the question's words, not the one with the answer; the answer
+    is looked for with the question without them."""
+    title = "Automated Quantum Circuit Design with Nested Monte Carlo Tree Search"
+    q = f"{title}: for which kind of codes did they search for an encoding circuit?"
+    assert (
+        compose.without_title(q, title) == "for which kind of codes did they search for an encoding circuit?"
+    )
+    assert (
+        compose.without_title(
+            "In 'A Sublinear Adversarial Training Algorithm', which data structure is used?",
+            "A Sublinear Adversarial Training Algorithm",
+        )
+        == "In , which data structure is used?"
+    )
+    assert compose.without_title("What is LoRA?", "LoRA: Low-Rank Adaptation of Large Language Models") == (
+        "What is LoRA?"
+    )
+    abstract = "We propose a novel method, namely Sorting Krylov Recycling (SKR), to boost the efficiency."
+    names = compose.paper_names("Accelerating Data Generation via Krylov Subspace Recycling", abstract)
+    assert {"skr", "Sorting Krylov Recycling"} <= names
+    assert compose.without_names("What's the maximum speedup Sorting Krylov Recycling gives?", names) == (
+        "What's the maximum speedup gives?"
+    )
+    assert compose.without_names("What is SKR?", names) == "What is SKR?"  # too little would be left
+    assert "number" in analyze("What's the maximum speedup it gives?").asks

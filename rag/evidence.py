@@ -41,6 +41,7 @@ from rag.question import (
     focus,
     mentions,
     new_name,
+    own_names,
     states,
     title_name,
 )
@@ -516,11 +517,13 @@ class Evidence:
                 w.lower() for t in ordered[:3] for w, st in zip(asked, stems, strict=True) if st == t
             )
         )
-        # "the paper is there, the detail isn't": the question names it, or its sentences are close and every term
-        # of the question is somewhere in the collection (a word no abstract holds is a topic the collection lacks)
+        # "the paper is there, the detail isn't": the question names it (by its title or by a name its abstract
+        # gives its method: "GraNet"), or its sentences are close and every term of the question is somewhere in
+        # the collection (a word no abstract holds is a topic the collection lacks)
         about_paper = (
             scoped
             or feats["named"] >= cfg.names_paper
+            or any(mentions(self.question, name) for name in own_names(top.title, top.text) if len(name) > 2)
             or (feats["lead_sim"] >= cfg.confident_sim and feats["collection_cover"] >= 1.0)
         )
         verdict = Verdict(

@@ -257,6 +257,15 @@ def test_a_refusal_calls_a_topic_no_abstract_holds_a_topic() -> None:
     q = "On how many GPUs do experts route tokens?"  # every word is in the collection: the paper lacks the detail
     verdict = Evidence(q, [routing], BagOfWords(), PLAIN_GATE, rarity=lambda t: {x: 0.3 for x in t}).gate()
     assert not verdict.ok and verdict.reason == "detail" and '"Sparse Mixtures"' in verdict.message
+    # named by the name its abstract gives the method, not by its title: still "the paper is there"
+    granet = src(
+        6,
+        "Sparse Training via Pruning Plasticity",
+        "We propose a pruning method, named GraNet, for sparse training.",
+    )
+    q = "How many GPUs does GraNet need for deepfakes?"
+    verdict = Evidence(q, [granet], BagOfWords(), PLAIN_GATE, rarity=rarity).gate()
+    assert not verdict.ok and verdict.reason == "detail" and "Pruning Plasticity" in verdict.message
 
 
 def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:

@@ -116,13 +116,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.slow
-def test_openai_backend_streams_from_llama_server(llama_server: LlamaServer, tmp_path: Path) -> None:
-    llm = OpenAIChat(openai_settings(tmp_path, llama_server.url, model="gemma-270m"))
-    assert isinstance(llm, LLM) and llm.is_chat and llm.backend == "openai"
-    prompt = "The capital of France is"
-    deltas = list(llm.stream(prompt, max_tokens=12, temperature=0.0))
-    assert len(deltas) >= 3
-    assert "Paris" in "".join(deltas)
+def test_openai_backend_streams_from_llama_server(
+    gguf: Path, llama_server: LlamaServer, tmp_path: Path
+) -> None:
+    """The stream from a real llama.cpp server, and its usage. What the 270M *base* model says at temperature 0
+    depends on the CPU's float kernels (on one machine "Paris" for this prompt, on another an end of turn at once,
+    with the chat template the server reads from the model file), so the server is given the model's chat format
+    and the test checks the stream, not the words."""
+    server = start_llama_server(gguf, tmp_path / "server.log", "--chat_format", "gemma")
+    try:
+        llm = OpenAIChat(openai_settings(tmp_path, server.url, model="gemma-270m"))
+        assert isinstance(llm, LLM) and llm.is_chat and llm.backend == "openai"
+        prompt = "The capital of France is"
+        deltas = list(llm.stream(prompt, max_tokens=12, temperature=0.0))
+    finally:
+        server.stop()
+    assert len(deltas) >= 3 and "".join(deltas).strip()
     # llama.cpp's server ignores stream_options.include_usage, so the usage is counted with tiktoken.
     assert llm.last_usage is not None
     assert llm.last_usage.prompt_tokens == count_tokens(prompt) > 0
@@ -134,8 +143,10 @@ def test_openai_backend_streams_from_llama_server(llama_server: LlamaServer, tmp
 def test_llama_server_ignores_unknown_model_names(llama_server: LlamaServer, tmp_path: Path) -> None:
     # llama_cpp.server's LlamaProxy falls back to its default model for any name it does not know (and echoes
     # the name back), so it cannot produce a model-not-found error; test_stub_404_model_not_found covers that.
+    # (What the base model then says depends on the CPU, see above: the test checks that the request is answered.)
     llm = OpenAIChat(openai_settings(tmp_path, llama_server.url, model="no-such-model"))
-    assert "Paris" in "".join(llm.stream("The capital of France is", max_tokens=4, temperature=0.0))
+    list(llm.stream("The capital of France is", max_tokens=4, temperature=0.0))
+    assert llm.last_usage is not None and llm.last_usage.prompt_tokens > 0
 
 
 @pytest.mark.slow

@@ -511,7 +511,7 @@ class AnswerEngine:
         hits, named, missing = comparison.pick_papers(
             self.retriever, query, request.paper_ids, request.filters, self.settings.retrieval
         )
-        if missing and len(hits) < 2 and not request.paper_ids:
+        if missing and len(hits) < 2:  # (missing is empty when the papers were picked by id)
             # "How does X compare with CMA-ES?" and no abstract mentions CMA-ES: not a comparison the collection
             # can make; a question about X (or about nothing here), which the gate answers or refuses.
             return (yield from self._answer(request, "fact"))

@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
-from rag.question import DEFINES, asks_name, focus, own_names, title_name
+from rag.question import DEFINES, asks_name, focus, paper_names, title_name
 from rag.text import coverage, generic_stems, numbers, terms, words
 
 S = TypeVar("S", bound=SourceLike)
@@ -125,7 +125,7 @@ def without_title(text: str, title: str) -> str:
     Carlo Tree Search: for which kind of codes ...?" -> "for which kind of codes ...?"): the title's words match
     every sentence that restates the title, not the one that answers. Unchanged when the title (or its part before
     a colon, of three words or more) isn't quoted, or too little would be left."""
-    for quoted in (title, title.split(":")[0]):
+    for quoted in dict.fromkeys((title, title.split(":")[0])):
         if len(quoted.split()) < 3:
             continue
         m = re.search(r"\s+".join(re.escape(w) for w in quoted.split()), text, re.IGNORECASE)
@@ -139,17 +139,6 @@ def without_title(text: str, title: str) -> str:
             if len(words(rest)) >= 3:
                 return rest
     return text
-
-
-def paper_names(title: str, abstract: str) -> set[str]:
-    """The paper's own names (:func:`rag.question.own_names`) and what each acronym of them stands for ("Sorting
-    Krylov Recycling (SKR)")."""
-    names = own_names(title, abstract)
-    for name in list(names):
-        m = re.search(rf"((?:[A-Z][\w-]*\s+){{1,6}})\((?i:{re.escape(name)})\)", abstract)
-        if m:
-            names.add(m.group(1).strip())
-    return names
 
 
 def without_names(text: str, names: set[str]) -> str:

@@ -38,6 +38,7 @@ from rag.question import (
     analyze,
     asked_kinds,
     asks_name,
+    distinct_names,
     focus,
     mentions,
     new_name,
@@ -409,9 +410,12 @@ class Evidence:
         is read part by part and the worst part counts ("what score ..., and on which GPU?" is not answered by the
         score alone)."""
         parts = self.asked.parts if len(self.asked.parts) > 1 else [self.question]
-        return max(self._part_answer_missing(src, part) for part in parts)
+        # a concept's acronym ("gradient ascent (GA)") is no name to answer "which base LLM ...?" with
+        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+        known_names |= set(abbreviations(src.text))
+        return max(self._part_answer_missing(src, part, known_names) for part in parts)
 
-    def _part_answer_missing(self, src: SourceLike, question: str) -> float:
+    def _part_answer_missing(self, src: SourceLike, question: str, known_names: set[str]) -> float:
         asked_number = "number" in asked_kinds(question)
         asked_name = asks_name(question)
         if not (asked_number or asked_name):
@@ -423,9 +427,6 @@ class Evidence:
             pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
             if not pool:
                 return 1.0
-        # a concept's acronym ("gradient ascent (GA)") is no name to answer "which base LLM ...?" with
-        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
-        known_names |= set(abbreviations(src.text))
         for s in pool:
             if self.states_near(
                 s.text, wanted, number=asked_number, name=asked_name, known_names=known_names
@@ -523,7 +524,7 @@ class Evidence:
         about_paper = (
             scoped
             or feats["named"] >= cfg.names_paper
-            or any(mentions(self.question, name) for name in own_names(top.title, top.text) if len(name) > 2)
+            or any(mentions(self.question, name) for name in distinct_names(own_names(top.title, top.text)))
             or (feats["lead_sim"] >= cfg.confident_sim and feats["collection_cover"] >= 1.0)
         )
         verdict = Verdict(

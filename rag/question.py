@@ -7,8 +7,8 @@ and by answer composition (one sentence per part; a number for "how much" parts;
 * **parts**: "Which benchmark does X introduce, how many problems does it have and what does GPT-4 score?" has three
   parts; each is answered from its own best sentence.
 * **asks**: detail kinds (:data:`DETAIL_KINDS`): ``number``, ``hardware``, ``license``, ``parameters``, ``code``,
-  ``duration``, ``experiments``. Each has a cue in questions and a cue in abstracts (:func:`states`): a question asking which GPU was
-  used is not answered by an abstract that never names hardware.
+  ``duration``, ``experiments``. Each has a cue in questions and a cue in abstracts (:func:`states`): a question
+  asking which GPU was used is not answered by an abstract that never names hardware.
 * **intent**: ``fact`` (default), ``summary`` ("summarize X", "tl;dr", "what is X about?"), or ``metadata`` (dates,
   authors, sources; answered from the stored metadata, not the abstract).
 
@@ -196,6 +196,23 @@ def own_names(title: str, abstract: str) -> set[str]:
     ours = re.findall(r"\b[Oo]ur\s+([A-Z][\w+.-]*[A-Z0-9][\w+-]*|[A-Z][a-z]+-[A-Z]\w*)", abstract)
     own.update(m.lower() for m in ours)
     return own
+
+
+def paper_names(title: str, abstract: str) -> set[str]:
+    """The paper's own names (:func:`own_names`) and what each acronym of them stands for ("Sorting
+    Krylov Recycling (SKR)")."""
+    names = own_names(title, abstract)
+    for name in list(names):
+        m = re.search(rf"((?:[A-Z][\w-]*\s+){{1,6}})\((?i:{re.escape(name)})\)", abstract)
+        if m:
+            names.add(m.group(1).strip())
+    return names
+
+
+def distinct_names(names: set[str]) -> set[str]:
+    """Of a paper's names, those that name it alone: not a word of another of its names ("LoRA" of "Chain of LoRA",
+    which builds on LoRA) and longer than two letters."""
+    return {n for n in names if len(n) > 2 and not any(n != other and mentions(other, n) for other in names)}
 
 
 def mentions(text: str, name: str) -> bool:

@@ -19,6 +19,7 @@ from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, _NameIndex, alternatives
+from rag.question import distinct_names
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
@@ -266,6 +267,14 @@ def test_a_refusal_calls_a_topic_no_abstract_holds_a_topic() -> None:
     q = "How many GPUs does GraNet need for deepfakes?"
     verdict = Evidence(q, [granet], BagOfWords(), PLAIN_GATE, rarity=rarity).gate()
     assert not verdict.ok and verdict.reason == "detail" and "Pruning Plasticity" in verdict.message
+    # a name that is a word of the paper's longer name is what it builds on, not the paper: "LoRA" of Chain of LoRA
+    cola = src(
+        7, "Chain of LoRA: Residual Fine-tuning", "We introduce Chain of LoRA (COLA), a residual scheme."
+    )
+    q = "What rank did the original LoRA paper use for deepfakes?"
+    verdict = Evidence(q, [cola], BagOfWords(), PLAIN_GATE, rarity=rarity).gate()
+    assert not verdict.ok and verdict.reason == "topic"
+    assert distinct_names({"chain of lora", "lora", "cola"}) == {"chain of lora", "cola"}
 
 
 def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:

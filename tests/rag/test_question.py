@@ -14,6 +14,7 @@ from rag.question import (
     focus,
     new_name,
     own_names,
+    paper_names,
     split_parts,
     states,
     title_name,
@@ -168,7 +169,7 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
         "What is LoRA?"
     )
     abstract = "We propose a novel method, namely Sorting Krylov Recycling (SKR), to boost the efficiency."
-    names = compose.paper_names("Accelerating Data Generation via Krylov Subspace Recycling", abstract)
+    names = paper_names("Accelerating Data Generation via Krylov Subspace Recycling", abstract)
     assert {"skr", "Sorting Krylov Recycling"} <= names
     assert compose.without_names("What's the maximum speedup Sorting Krylov Recycling gives?", names) == (
         "What's the maximum speedup gives?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -283,3 +284,16 @@ def test_grid_rows_are_bundled_papers_with_facts_from_their_abstracts(papers: li
                 continue
             problems += [(pid, label, f) for f in facts if not f.strip() or _squash(f) not in text]
     assert not problems
+
+
+def test_grid_size_and_compute_cells_are_not_results() -> None:
+    """A column shift writes a paper's scores under the wrong label: a Model size or Compute fact that is only a
+    percentage ("65.9%") is a result, which belongs under Main result."""
+    shifted = [
+        (r["title"], label, fact)
+        for r in _grid()["papers"]
+        for label in ("Model size", "Compute")
+        for fact in r["cells"][label] or []
+        if re.fullmatch(r"[+~\d.,\\]+\s*%", fact.strip())
+    ]
+    assert not shifted

@@ -147,12 +147,14 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "hardware": [
         (
             re.compile(
-                r"\b(?:GPUs?|TPUs?|[AHV]100s?|RTX\s?\d+\w*|CPUs?|FPGAs?|NPUs?|accelerators?|(?:GPU|TPU)[- ]hours?|"
+                r"\b(?:GPUs?|TPUs?|[AHV]100s?|RTX\s?\d+\w*|CPUs?|FPGAs?|NPUs?|accelerators?|"
                 r"(?:peta|tera|exa)?FLOPs|compute budget|single (?:GPU|machine|node)|consumer hardware)\b",
                 _I,
             ),
             2.0,
         ),
+        # a budget says more than a mention: "more than 20,000 CPU days" over "CPU usage"
+        (re.compile(r"\b(?:[CGT]PU|accelerator)[- ](?:hours?|days?|months?|years?)\b", _I), 1.0),
     ],
     "code": [
         (re.compile(r"github|https?://", _I), 2.0),
@@ -187,23 +189,29 @@ MIN_CUE = {
 }
 
 # A number that is a quantity, not part of a name ("CIFAR-10", "GPT-4", "3D") or a year.
-_QUANTITY = re.compile(r"(?<![\w.\-/])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))")
+_QUANTITY = re.compile(
+    r"(?:(?<![\w.\-/])|(?<=\bsim)|(?<=\bapprox))(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))"
+)
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
-_BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\\?(?:left)?\s*\(")
+_BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s*\(")  # "mathcal{O}(n)" too
 # A comparison with something: its object (the words after it) may be a baseline.
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
-    r"compared? (?:it |them |this |our \w+ )?(?:to|with|against)|comparable (?:to|with)|competitive with|on par with|"
-    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger)(?:\s+[\w-]+){0,3}?\s+than|"
+    r"compar(?:e|es|ed|ing) (?:it |them |this |these |our \w+ |their \w+ )?(?:to|with|against)|comparable (?:to|with)|"
+    r"competitive with|on par with|"
+    # a contrast with what came before: "in contrast to existing binarised neural network approaches", "unlike
+    # RecurJac", "By contrast, for gradient descent (GD)", "alternatives to standard GP surrogates"
+    r"in contrast (?:to|with)|by contrast,?\s+(?:for|to|with)|unlike|as opposed to|alternatives? to|"
+    r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|fewer)(?:\s+[\w-]+){0,3}?\s+than|"
     r"(?:more|less)(?:\s+[\w-]+){1,3}?\s+than|"  # not "more than a dozen", "less than half"
     r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|"
-    r"relative to|versus|vs\.?|rivals?|"
+    r"versus|vs\.?|rivals?|"
     r"(?:variant|extension|generali[sz]ation|modification)s? (?:of|to)|builds? (?:on|upon)|extends|extending|"
     # prior work named as such: "recent ranking-based alignment methods, such as DPO, RRHF", "existing approaches
     # for optimizing code efficiency like SOAP and PIE"
     r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
     r"(?:\s+[\w()-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)"
-    r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
+    r"(?:\s+[^\s.;:]+){0,10}?\s*,?\s*\(?(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
 # A rate or a speed-up in words: "converge Q-linearly", "a sublinear convergence rate", "exponentially slower",
@@ -212,13 +220,27 @@ _RATE = re.compile(
     r"\b(?:(?:sub|super)?linear(?:ly)?|quadratic(?:ally)?|geometric(?:ally)?|exponential(?:ly)?)\s+"
     r"(?:convergence|rate|speed-?up)|\bconverges?\s+(?:[QR]-)?(?:(?:sub|super)?linearly|quadratically|"
     r"geometrically|exponentially)\b|\bexponentially\s+(?:faster|slower|smaller|larger|fewer|more)\b|"
-    r"\bfrom\s+(?:days|hours|minutes|seconds)\s+to\s+(?:hours|minutes|(?:milli)?seconds)\b",
+    r"\bfrom\s+(?:days|hours|minutes|seconds)\s+to\s+(?:hours|minutes|(?:milli)?seconds)\b|"
+    # a count or a factor in words: "fewer than twenty queries", "orders of magnitude faster", "tenfold"
+    r"\b(?:fewer|less)\s+than\s+(?:a\s+)?(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
+    r"hundred|thousand|dozen|half)\b|\borders?\s+of\s+magnitude\b|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|hundred)-?fold\b",
     _I,
 )
 # The object of a comparison that is a figure, not a method ("exceeding 95% ...", "over 3x ...").
-_A_NUMBER = re.compile(r"[\d.,]+\s*(?:%|x\b|times)")
+_A_NUMBER = re.compile(
+    r"(?:only|just|about|around|roughly|nearly|approximately|up to|over|under)?\s*[\d.,]+\s*(?:%|x\b|times)",
+    _I,
+)
+# After "fewer / more ... than", any count is a figure: "fewer than twenty queries", "more than a few".
+_A_COUNT = re.compile(
+    r"(?:a\s+)?(?:few|handful|half|dozens?|hundreds?|thousands?|millions?|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|twenty|fifty|[\d.,]+)\b",
+    _I,
+)
 _CLAUSE_END = re.compile(
-    r"[.;:)]|,\s*(?:we|which|while|but|whereas|thus|thereby|and thus|showing|i\.e\.)\b", _I
+    r"\.(?!\d)|[;)]|(?<!baselines):|,\s*(?:we|which|while|but|whereas|thus|thereby|and thus|showing|i\.e\.)\b",
+    _I,
 )
 # Words that stand for "the others" or a measure, not for a method one could name.
 _NOT_A_BASELINE = frozenset(
@@ -291,9 +313,41 @@ def _names(text: str, own: set[str]) -> list[str]:
     return found
 
 
-def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
+# Names that are a measure, not data ("FID", "F1", "top-1", "KL-divergence").
+_METRIC = re.compile(
+    r"(?:FID|F1|BLEU[\w-]*|ROUGE[\w-]*|KL(?:-divergence)?|AUC|AUROC|AUPRC|mAP|m?IoU|PSNR|SSIM|LPIPS|top-\w+|pass@\w+|"
+    r"nDCG[\w@]*|MRR|WER|CER|EM|Elo|RMSE|MAE|NFEs?)",
+    _I,
+)
+# A model, not data: a family of pretrained models, or a name with a size in it ("Qwen2.5-Coder-32B-Instruct").
+_MODEL = re.compile(
+    r"(?:GPT|LLaMA|Llama|Qwen|Mistral|Mixtral|Gemma|Claude|PaLM|Gemini|BERT|RoBERTa|DeBERTa|T5|LLaVA|Vicuna|"
+    r"Falcon|Phi|DeepSeek|OPT|BLOOM|ResNet|ViT|CLIP|InternLM|StarCoder|CodeLlama|Codex|o\d)(?![a-z])|"
+    r".*\d(?:\.\d+)?[BM](?![a-z])"
+)
+
+
+def _data_names(text: str, known: set[str]) -> list[str]:
+    """The names in ``text`` that may be data: :func:`_names` (not ``known``, lower-cased) less measures ("FID"),
+    models ("GPT-4o", "LLaVA-NeXT"), words joined by a hyphen ("Degree-of-Freedoms") and what the sentence
+    compares with ("outperforms SAM variants")."""
+    compared = {name for _, obj in _compared(text, _DATA_CONTEXT) for name in _names(obj, known)}
+    out = []
+    for name in _names(text, known):
+        bare = name.rstrip(".,;:")
+        if bare in compared or _METRIC.fullmatch(bare) or _MODEL.match(bare):
+            continue
+        if re.fullmatch(r"[A-Z][a-z]+-(?:of|the|to|and|in|on|for|with|like|based)", bare, _I):
+            continue
+        out.append(bare)
+    return out
+
+
+def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[str] | None = None) -> float:
     """How much ``text`` looks like it states a value of ``kind`` (0 when it can't: e.g. a "number" sentence
-    without a quantity, a "baseline" sentence without a named method other than the paper's own)."""
+    without a quantity, a "baseline" sentence without a named method other than the paper's own). ``concepts``
+    (lower-cased) are more names that are no data: the acronyms the abstract defines for lower-case words ("score
+    distillation sampling (SDS)")."""
     score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
     if kind == "number":
         # A quantity is what a number column wants; words of a result ("outperforms", "achieves") say it is one.
@@ -306,19 +360,41 @@ def cue(kind: str, text: str, own_names: set[str] | None = None) -> float:
     if kind == "data":
         # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.
         # The paper's own dataset or benchmark is data too ("we introduce the CodeFlow dataset").
-        named = list(dict.fromkeys(_names(text, own_names or set()) + _NAMED_DATA.findall(text)))
+        names = _data_names(text, (own_names or set()) | (concepts or set()))
+        named = list(dict.fromkeys(names + _NAMED_DATA.findall(text)))
         if not named:
             return 0.0
         # a name called a dataset or benchmark ("the VISOR benchmark") is surer than a name next to "on"
-        return (
-            score
-            + len(_ON_NAME.findall(text))
-            + 0.5 * min(len(named), 3)
-            + DATA_CALLED * bool(_NAMED_DATA.search(text))
+        on_data = sum(
+            1
+            for m in _ON_NAME.finditer(text)
+            if NAME_TOKEN.match(text, m.end()) and any(text.startswith(n, m.end()) for n in names)
         )
+        return score + on_data + 0.5 * min(len(named), 3) + DATA_CALLED * bool(_NAMED_DATA.search(text))
     if kind == "baseline":
         return _baseline_cue(text, own_names or set())
     return score
+
+
+# Where or how a comparison is made, not with what: "compared to competitors on YABBOB", "extends the concept to
+# combine loss functions within the ERM framework".
+# Lower case only ("Learning To Rank" is a name), and not what describes it ("an approach built on TextRank").
+_CONTEXT = re.compile(
+    r"(?<!built )(?<!based )(?<!trained )(?<!relying )\b(?:on|across|at|under|using|within|to)\b"
+)
+# ... and for data, also "outperforms X in <benchmark>", "improves over X for <task>"
+_DATA_CONTEXT = re.compile(rf"{_CONTEXT.pattern}|\b(?:in|over|for)\b")
+
+
+def _compared(text: str, stop: re.Pattern[str] = _CONTEXT) -> list[tuple[re.Match[str], str]]:
+    """Each comparison in ``text`` (:data:`_COMPARED`) with its object: the words after it up to the clause's end
+    (a stop, a closing parenthesis, ", we / which / while ...") or a word of ``stop``, at most 12 words."""
+    out = []
+    for m in _COMPARED.finditer(text):
+        tail = _CLAUSE_END.split(text[m.end() : m.end() + 120], maxsplit=1)[0]
+        tail = stop.split(tail, maxsplit=1)[0]
+        out.append((m, " ".join(tail.split()[:12])))
+    return out
 
 
 def _baseline_cue(text: str, own: set[str]) -> float:
@@ -330,17 +406,42 @@ def _baseline_cue(text: str, own: set[str]) -> float:
     gradient descent" does).
     """
     score = 0.0
-    for m in _COMPARED.finditer(text):
-        # The object ends with its clause: at a stop, a closing parenthesis, or ", we / which / while ...".
-        tail = _CLAUSE_END.split(text[m.end() : m.end() + 120], maxsplit=1)[0]
-        obj = " ".join(tail.split()[:12])
-        if _A_NUMBER.match(obj):
+    for m, obj in _compared(text):
+        if _A_NUMBER.match(obj) or (m.group(0).rstrip().lower().endswith("than") and _A_COUNT.match(obj)):
             continue  # "exceeding 95% non-compliance": a number, not a method
         names = _names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
         if names or listed or _names_a_method(obj):
             score += 2.0 + min(len(names), 3)
+    for m in _PRIOR.finditer(text):
+        # prior work named by what it is: "the vanilla Frank-Wolfe algorithm", "the standard fixed-point iteration",
+        # "the original triplet loss", "standard GP surrogates"; not "standard benchmarks" nor "existing methods"
+        phrase = _PHRASE_END.split(text[m.end() : m.end() + 80], maxsplit=1)[0]
+        words = re.findall(r"[A-Za-z][A-Za-z-]*", phrase)[:5]
+        if not words:
+            continue
+        head = words[-1]
+        if any(w.lower() in _NOT_METHOD_HEADS - {"paradigm"} for w in words) or re.fullmatch(
+            r"[A-Z]{2,}s", head
+        ):
+            continue  # "standard BO problems", "conventional SDEs": a problem or a class, not one method
+        # enough to fill a cell, less than a comparison with it ("outperforms TextRank") weighs
+        if head in _names(" ".join(words), own) or (len(words) >= 2 and head.lower() in _METHOD_HEADS):
+            score += 2.0
     return score
+
+
+_PRIOR = re.compile(
+    r"\b(?:existing|prior|previous|traditional|conventional|standard|classical|classic|vanilla|original)\s+",
+    _I,
+)
+# What one prior method is called by ("the standard fixed-point iteration"): a kind of method, in the singular or
+# for a family of one method ("surrogates").
+_METHOD_HEADS = frozenset(
+    """algorithm iteration iterations loss losses decoding distillation descent surrogate surrogates paradigm training
+    fine-tuning finetuning attention regularization regularizer optimizer sampling sampler estimator transformer
+    pruning quantization solver scheme method approach technique architecture update updates rule""".split()
+)
 
 
 # Heads of what is not a method: "extends the ensemble learning concept", "variants of learning problems".
@@ -371,6 +472,11 @@ def _names_a_method(obj: str) -> bool:
         ]
         return bool(modifiers) and not words[-1].lower().endswith("s") and words[0].lower() == "the"
 
+    if all(
+        _ADJECTIVE_END.search(w) or re.search(r"-(?:source|based|like|scale|sized|art)$", w, _I)
+        for w in content
+    ):
+        return False  # only described: "many larger open-source models", "the more expressive ones"
     return not (len(content) == 1 and content[0].endswith("ing") and "-" not in content[0])
 
 
@@ -393,6 +499,7 @@ def pick(
     lexical: Sequence[float] | None = None,
     lexical_weight: float = 0.0,
     own_names: set[str] | None = None,
+    concepts: set[str] | None = None,
     min_similarity: float = 0.0,
 ) -> _Pick | None:
     """The sentence that fills a cell of ``kind`` best: the highest ``cue_weight * cue + sim + lexical_weight *
@@ -402,7 +509,7 @@ def pick(
     for i, sentence in enumerate(sentences):
         if i in blocked:
             continue
-        c = cue(kind, sentence.text, own_names)
+        c = cue(kind, sentence.text, own_names, concepts)
         if c < MIN_CUE[kind]:
             continue
         if kind == "generic" and sims[i] < min_similarity:
@@ -426,6 +533,7 @@ def fill_cells(
     *,
     lexical: Sequence[Sequence[float]] | None = None,
     own: set[str] | None = None,
+    concepts: set[str] | None = None,
     cue_weight: float = 1.0,
     lexical_weight: float = 0.0,
     min_similarity: float = 0.0,
@@ -458,6 +566,7 @@ def fill_cells(
             lexical=lexical[j] if lexical is not None else None,
             lexical_weight=lexical_weight,
             own_names=own,
+            concepts=concepts,
             min_similarity=min_similarity,
         )
         if found is None and kind == "approach" and sentences:
@@ -479,7 +588,9 @@ def compare_cells(sentences: Sequence[Sentence]) -> dict[str, tuple[int | None, 
 
 
 # A title's task phrase: "<method> for <task>" (the last "for"), "<task> via / with / by / using <method>".
-_TITLE_FOR = re.compile(r"\sfor\s(?!(?:the|a|an)\s+(?:first|new)\b)", _I)
+_TITLE_FOR = re.compile(
+    r"\sfor\s(?!(?:the|a|an)\s+(?:first|new)\b)|\s(?:approach|solution|route|path)e?s?\s+to(?:wards)?\s", _I
+)
 _TITLE_BY = re.compile(r"\s(?:via|with|by|using|through)\s", _I)
 
 
@@ -562,6 +673,7 @@ def fill_row(
         sims,
         lexical=lexical,
         own=own | field_acronyms(src.text),  # names that are not data nor baselines either
+        concepts=set(abbreviations(src.text)),  # nor data
         cue_weight=settings.cue_weight,
         lexical_weight=settings.lexical_weight,
         min_similarity=settings.min_similarity,

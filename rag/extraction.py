@@ -199,9 +199,6 @@ _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
     r"compar(?:e|es|ed|ing) (?:it |them |this |these |our \w+ |their \w+ )?(?:to|with|against)|comparable (?:to|with)|"
     r"competitive with|on par with|"
-    # a contrast with what came before: "in contrast to existing binarised neural network approaches", "unlike
-    # RecurJac", "By contrast, for gradient descent (GD)", "alternatives to standard GP surrogates"
-    r"in contrast (?:to|with)|by contrast,?\s+(?:for|to|with)|unlike|as opposed to|alternatives? to|"
     r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|fewer)(?:\s+[\w-]+){0,3}?\s+than|"
     r"(?:more|less)(?:\s+[\w-]+){1,3}?\s+than|"  # not "more than a dozen", "less than half"
     r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|"
@@ -211,7 +208,7 @@ _COMPARED = re.compile(
     # for optimizing code efficiency like SOAP and PIE"
     r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
     r"(?:\s+[\w()-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)"
-    r"(?:\s+[^\s.;:]+){0,10}?\s*,?\s*\(?(?:such as|including|e\.g\.,?|like))\s+",
+    r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
 # A rate or a speed-up in words: "converge Q-linearly", "a sublinear convergence rate", "exponentially slower",

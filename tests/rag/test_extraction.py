@@ -197,15 +197,12 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
     assert (
         cue("baseline", "This extends the previously identified curse of memory to nonlinear RNNs.", own) >= 2
     )
-    # a contrast with prior work, and prior work named by what it is
+    # prior work named by what it is
     for text in (
-        "Our method learns circuits directly, in contrast to binarised neural network approaches like BNN+.",
-        "Unlike RecurJac, our bound is computed in a single pass.",
         "In this paper, we study BNNs as alternatives to standard GP surrogates for optimization.",
         "It generates images with fewer steps than the conventional next-token-prediction paradigm.",
         "The first loss is based on the original triplet loss with a few modifications.",
         "A zeroth order variant keeps the projection-free nature of the vanilla Frank-Wolfe algorithm.",
-        "Existing methods for this goal often require ``differentiable'' proxy models (e.g., classifier guidance).",
         "We compare their code with three baselines: original, instruction-tuned, and PIE-tuned CodeLLMs.",
         # the object is what is compared with, described as it may be
         "It outperforms simple baselines, as well as, state-of-the-art Learning To Rank (LTR) baselines.",

@@ -201,9 +201,12 @@ _COMPARED = re.compile(
     r"competitive with|on par with|"
     r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|fewer)(?:\s+[\w-]+){0,3}?\s+than|"
     r"(?:more|less)(?:\s+[\w-]+){1,3}?\s+than|"  # not "more than a dozen", "less than half"
-    r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|"
+    r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|improv(?:es|ed|ing) on|"
     r"versus|vs\.?|rivals?|"
     r"(?:variant|extension|generali[sz]ation|modification)s? (?:of|to)|builds? (?:on|upon)|extends|extending|"
+    # what a method subsumes, and a comparison as a noun: "subsuming the loss proposed by Hyvaerinen",
+    # "Extensive comparison of the CIRIM to CS as well as to other methods is performed: the E2EVN, ..."
+    r"subsum(?:es|ing)|comparisons? (?:of (?:the )?[\w-]+ )?(?:to|with|against)|"
     # prior work named as such: "recent ranking-based alignment methods, such as DPO, RRHF", "existing approaches
     # for optimizing code efficiency like SOAP and PIE"
     r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
@@ -383,12 +386,27 @@ _CONTEXT = re.compile(
 _DATA_CONTEXT = re.compile(rf"{_CONTEXT.pattern}|\b(?:in|over|for)\b")
 
 
+def _clause(text: str) -> str:
+    """``text`` up to its clause's end (:data:`_CLAUSE_END`); a closing parenthesis ends it only when it closes one
+    opened before ``text`` ("... (outperforming X)"), not one of its own ("the previous O(T) bound")."""
+    depth, start = 0, 0
+    for m in _CLAUSE_END.finditer(text):
+        depth += text.count("(", start, m.start()) - text.count(")", start, m.start())
+        start = m.end()
+        if m.group(0) != ")":
+            return text[: m.start()]
+        if depth <= 0:
+            return text[: m.start()]
+        depth -= 1
+    return text
+
+
 def _compared(text: str, stop: re.Pattern[str] = _CONTEXT) -> list[tuple[re.Match[str], str]]:
     """Each comparison in ``text`` (:data:`_COMPARED`) with its object: the words after it up to the clause's end
     (a stop, a closing parenthesis, ", we / which / while ...") or a word of ``stop``, at most 12 words."""
     out = []
     for m in _COMPARED.finditer(text):
-        tail = _CLAUSE_END.split(text[m.end() : m.end() + 120], maxsplit=1)[0]
+        tail = _clause(text[m.end() : m.end() + 120])
         tail = stop.split(tail, maxsplit=1)[0]
         out.append((m, " ".join(tail.split()[:12])))
     return out
@@ -406,6 +424,8 @@ def _baseline_cue(text: str, own: set[str]) -> float:
     for m, obj in _compared(text):
         if _A_NUMBER.match(obj) or (m.group(0).rstrip().lower().endswith("than") and _A_COUNT.match(obj)):
             continue  # "exceeding 95% non-compliance": a number, not a method
+        if any(w.lower() in _NOT_METHODS for w in obj.split()[:3]):
+            continue  # "improves on challenging tasks like BigCodeBench": a task, not a method
         names = _names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
         if names or listed or _names_a_method(obj):
@@ -443,8 +463,12 @@ _METHOD_HEADS = frozenset(
 
 # Heads of what is not a method: "extends the ensemble learning concept", "variants of learning problems".
 _NOT_METHOD_HEADS = frozenset(
-    "concept concepts idea ideas notion notions paradigm problem problems task tasks".split()
+    "concept concepts idea ideas notion notions paradigm problem problems task tasks benchmark benchmarks dataset "
+    "datasets metrics".split()
 )
+# What a comparison's first words say it is made on, not with: "improves on challenging tasks like BigCodeBench"
+# (plural only: "metric learning" is a method).
+_NOT_METHODS = frozenset("tasks problems benchmarks datasets metrics".split())
 # Words that describe rather than name ("non-iterative", "original", "proposed", "previous").
 _ADJECTIVE_END = re.compile(r"(?:ive|al|ic|ous|ed|ing|ary|ful|less|able|ible|est|er)$", _I)
 

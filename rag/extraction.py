@@ -473,6 +473,14 @@ _NOT_METHODS = frozenset("tasks problems benchmarks datasets metrics".split())
 _ADJECTIVE_END = re.compile(r"(?:ive|al|ic|ous|ed|ing|ary|ful|less|able|ible|est|er)$", _I)
 
 
+def _describes(word: str) -> bool:
+    """Whether a word describes rather than names: an adjective's ending ("non-iterative", "larger") or a compound
+    one ("open-source", "LLM-based", "large-scale")."""
+    return bool(
+        _ADJECTIVE_END.search(word) or re.search(r"-(?:source|based|like|scale|sized|art)$", word, _I)
+    )
+
+
 def _names_a_method(obj: str) -> bool:
     """Whether the words after a comparison name one method in lower case ("stochastic gradient descent",
     "standard supervised fine-tuning") rather than a class ("reward based methods", "a variety of iterative
@@ -488,15 +496,11 @@ def _names_a_method(obj: str) -> bool:
     if words[-1].lower() in _CLASS_HEADS:
         # "... methods": a class of methods; "the non-iterative method", "the original model": one left unnamed;
         # but "the best response strategy", "the greedy algorithm": one method, named by what it does
-        modifiers = [
-            w for w in words[1:-1] if w.lower() not in _NOT_A_BASELINE and not _ADJECTIVE_END.search(w)
-        ]
+        # (not "the state-of-the-art (SOTA) open-source model": described, not named)
+        modifiers = [w for w in words[1:-1] if w.lower() not in _NOT_A_BASELINE and not _describes(w)]
         return bool(modifiers) and not words[-1].lower().endswith("s") and words[0].lower() == "the"
 
-    if all(
-        _ADJECTIVE_END.search(w) or re.search(r"-(?:source|based|like|scale|sized|art)$", w, _I)
-        for w in content
-    ):
+    if all(_describes(w) for w in content):
         return False  # only described: "many larger open-source models", "the more expressive ones"
     return not (len(content) == 1 and content[0].endswith("ing") and "-" not in content[0])
 

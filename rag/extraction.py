@@ -327,6 +327,10 @@ _MODEL = re.compile(
 )
 
 
+# The head of a hyphenated phrase, not a name: "Degree-of" of "Degree-of-Freedoms", "Chain-of" of "Chain-of-Thought".
+_HYPHEN_DEBRIS = re.compile(r"[A-Z][a-z]+-(?:of|the|to|and|in|on|for|with|like|based)", _I)
+
+
 def _data_names(text: str, known: set[str]) -> list[str]:
     """The names in ``text`` that may be data: :func:`_names` (not ``known``, lower-cased) less measures ("FID"),
     models ("GPT-4o", "LLaVA-NeXT"), words joined by a hyphen ("Degree-of-Freedoms") and what the sentence
@@ -337,7 +341,7 @@ def _data_names(text: str, known: set[str]) -> list[str]:
         bare = name.rstrip(".,;:")
         if bare in compared or _METRIC.fullmatch(bare) or _MODEL.match(bare):
             continue
-        if re.fullmatch(r"[A-Z][a-z]+-(?:of|the|to|and|in|on|for|with|like|based)", bare, _I):
+        if _HYPHEN_DEBRIS.fullmatch(bare):
             continue
         out.append(bare)
     return out
@@ -438,9 +442,7 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         if not words:
             continue
         head = words[-1]
-        if any(w.lower() in _NOT_METHOD_HEADS - {"paradigm"} for w in words) or re.fullmatch(
-            r"[A-Z]{2,}s", head
-        ):
+        if any(w.lower() in _NOT_PRIOR_HEADS for w in words) or re.fullmatch(r"[A-Z]{2,}s", head):
             continue  # "standard BO problems", "conventional SDEs": a problem or a class, not one method
         # enough to fill a cell, less than a comparison with it ("outperforms TextRank") weighs
         if head in _names(" ".join(words), own) or (len(words) >= 2 and head.lower() in _METHOD_HEADS):
@@ -466,6 +468,8 @@ _NOT_METHOD_HEADS = frozenset(
     "concept concepts idea ideas notion notions paradigm problem problems task tasks benchmark benchmarks dataset "
     "datasets metrics".split()
 )
+# ... but "the conventional next-token-prediction paradigm" is prior work named by what it is
+_NOT_PRIOR_HEADS = _NOT_METHOD_HEADS - {"paradigm"}
 # What a comparison's first words say it is made on, not with: "improves on challenging tasks like BigCodeBench"
 # (plural only: "metric learning" is a method).
 _NOT_METHODS = frozenset("tasks problems benchmarks datasets metrics".split())

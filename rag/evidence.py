@@ -376,6 +376,26 @@ class Evidence:
             "name_missing": self.names_missing(src),
         }
 
+    def claimed(self) -> list[SourceLike]:
+        """The sources whose abstract holds a name the question gives a paper's own method, model or benchmark
+        ("OTOv3", "Tastle": :func:`rag.question.own_names`); empty when the question names none, or for a list
+        question, which several papers answer."""
+        if self.many:
+            return []
+        mentioned = {
+            name
+            for src in self.sources
+            for name in distinct_names(own_names(src.title, src.text))
+            if mentions(self.question, name)
+        }
+        if not mentioned:
+            return []
+        return [
+            src
+            for src in self.sources
+            if any(mentions(f"{src.title}. {src.text}", name) for name in mentioned)
+        ]
+
     @cached_property
     def question_names(self) -> list[str]:
         """Name-like words of the question ("MBPP", "ResNet-50", "AlpacaEval"), but not a capitalised first word."""
@@ -429,7 +449,11 @@ class Evidence:
                 return 1.0
         for s in pool:
             if self.states_near(
-                s.text, wanted, number=asked_number, name=asked_name, known_names=known_names
+                s.text,
+                wanted,
+                number=asked_number,
+                name=asked_name,
+                known_names=known_names,
             ):
                 return 0.0
         return 0.5
@@ -493,6 +517,11 @@ class Evidence:
         named = max(self.sources, key=self.names)
         if named is not lead and self.names(named) >= cfg.names_paper:
             candidates.append(named)
+        claimed = self.claimed()
+        if claimed and lead not in claimed:
+            # the question names a paper's own method ("What FLOPs reduction does OTOv3 ...?") and the best
+            # sentence's paper never says that name: that paper can't answer for it
+            candidates = claimed
         scored: list[tuple[float, int, SourceLike, dict[str, float]]] = []
         # "X or Y": a paper answers when it matches either alternative, so each is read on its own too
         readings: list[set[str] | None] = [None, *alternatives(self.question)]
@@ -504,6 +533,11 @@ class Evidence:
         limit = cfg.gate_threshold if threshold is None else threshold
         if p >= limit:
             return Verdict(True, paper=top.n, probability=p, features=feats)
+        # a refusal speaks of the paper the question names, when it names one, not of a likelier other paper
+        # (by the name its abstract gives its method, or by its title's name: sharing title words is weaker)
+        subjects = [row for row in scored if row[2] in claimed or self.names(row[2]) >= 1.0]
+        if subjects and top not in [row[2] for row in subjects]:
+            _, _, top, feats = max(subjects, key=lambda row: (self.names(row[2]), row[0], row[1]))
         specific = self.q_terms - generic_stems()
         absent = specific - terms(f"{top.title} {top.text}")
         rarity = self._rarities(specific)

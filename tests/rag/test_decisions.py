@@ -352,6 +352,35 @@ def test_name_missing_reads_names_in_any_written_form() -> None:
     assert evidence.features(ROUTING)["name_missing"] == pytest.approx(2 / 3)
 
 
+def test_a_paper_the_question_names_answers_for_itself() -> None:
+    """ "What FLOPs reduction does OTOv3 reach?": another paper's FLOPs sentence, however close, doesn't answer
+    for OTOv3; the gate reads the named paper, and the refusal names it rather than the closer one."""
+    pruning = src(
+        8,
+        "Fire Together: Dynamic Pruning",
+        "We prune filters dynamically. On ImageNet we reach a 13% larger FLOPs reduction than prior methods.",
+    )
+    oto = src(
+        9,
+        "OTOv3: Automatic Training and Compression",
+        "We introduce OTOv3, which trains and compresses a network by pruning and erasing operators.",
+    )
+    q = "What FLOPs reduction does OTOv3 reach on ImageNet?"
+    gate = EvidenceSettings(
+        gate_weights={"paper_cover": 10.0, "answer_missing": -10.0}, gate_bias=-5.0, gate_threshold=0.5
+    )
+    evidence = Evidence(q, [pruning, oto], BagOfWords(), gate)
+    assert evidence.claimed() == [oto]
+    assert evidence.features(oto)["answer_missing"] == 1.0  # no sentence of OTOv3 speaks of FLOPs
+    verdict = evidence.gate()
+    assert not verdict.ok and verdict.reason == "detail" and '"OTOv3: Automatic' in verdict.message
+    # a paper that says the name is still read ("... than OTOv3"), and so is the named one
+    rival = src(10, "Erasing Less", "Our pruning reaches a 2x larger FLOPs reduction than OTOv3 on ImageNet.")
+    assert Evidence(q, [rival, oto], BagOfWords(), gate).claimed() == [rival, oto]
+    # a list question is answered by many papers: no paper claims it
+    assert Evidence(q, [pruning, oto], BagOfWords(), gate, many=True).claimed() == []
+
+
 def test_gate_thresholds_are_settings() -> None:
     q = "How much does routing tokens to experts lower perplexity on WikiText-103?"
     assert Evidence(q, [ROUTING], BagOfWords(), PLAIN_GATE).gate().ok

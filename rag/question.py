@@ -7,8 +7,9 @@ and by answer composition (one sentence per part; a number for "how much" parts;
 * **parts**: "Which benchmark does X introduce, how many problems does it have and what does GPT-4 score?" has three
   parts; each is answered from its own best sentence.
 * **asks**: detail kinds (:data:`DETAIL_KINDS`): ``number``, ``hardware``, ``license``, ``parameters``, ``code``,
-  ``duration``, ``experiments``. Each has a cue in questions and a cue in abstracts (:func:`states`): a question
-  asking which GPU was used is not answered by an abstract that never names hardware.
+  ``duration``, ``experiments``, ``hyperparameters``. Each has a cue in questions and a cue in abstracts
+  (:func:`states`): a question asking which GPU was used is not answered by an abstract that never names hardware,
+  nor one asking the learning rate by an abstract that never names a training setting.
 * **intent**: ``fact`` (default), ``summary`` ("summarize X", "tl;dr", "what is X about?"), or ``metadata`` (dates,
   authors, sources; answered from the stored metadata, not the abstract).
 
@@ -80,6 +81,22 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             _I,
         ),
         re.compile(r"\b(?:hours?|days?|weeks?|minutes?|seconds?|GPU-hours)\b|\b\d+\s?(?:h|min|s)\b", _I),
+    ),
+    # "How many epochs ...?", "What learning rate / momentum / batch size ...?": training settings, which abstracts
+    # seldom state; an abstract that never names the setting asked for doesn't state its value.
+    "hyperparameters": (
+        re.compile(
+            r"\b(?:what|which|how many|how much|how large|how long)\s+(?!(?:papers?|works?|studies)\b)"
+            r"(?:\S+\s+){0,2}?(?:epochs?|batch[- ]sizes?|"
+            r"learning[- ]rates?|momentum|decay (?:rate|factor)|weight decay|warm-?up steps|dropout|temperature|"
+            r"random seeds?|privacy budget|epsilon|hyper-?parameter values?)\b",
+            _I,
+        ),
+        re.compile(
+            r"\b(?:epochs?|batch[- ]sizes?|learning[- ]rates?|momentum|decay|warm-?up|dropout|temperature|seeds?|"
+            r"privacy budget|epsilon|\u03b5|hyper-?parameters?|step ?sizes?)\b",
+            _I,
+        ),
     ),
     # "Which games are used in the experiments?" of a theory paper: an abstract with no sign of empirical work
     # (no experiment, data, benchmark, evaluation or measured result) answers no question about its experiments.

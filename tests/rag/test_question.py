@@ -50,6 +50,11 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Which games are used in the experiments?", {"experiments"}),
         ("How many agents were simulated?", {"number", "experiments"}),
         ("What datasets was it evaluated on?", {"experiments"}),
+        ("What learning rate and batch size did they train with?", {"number", "hyperparameters"}),
+        ("Which privacy budget (epsilon) does it use?", {"hyperparameters"}),
+        # a setting named as the topic, not asked for
+        ("Which paper forecasts sea surface temperature?", set()),
+        ("Which papers analyse learning-rate schedules?", set()),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:
@@ -63,6 +68,10 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     # a digit inside a name is no number: an abstract that only says "miniF2F" or "GPT-4" states none
     assert not states("number", "state of the art on miniF2F with GPT-4 and an L_2 loss")
     assert states("number", "solves 41% of miniF2F") and states("number", "SE(3) equivariance")
+    # training settings: named or not ("momentum" in the abstract may state it; an abstract that never names one
+    # doesn't)
+    assert states("hyperparameters", "trained for 300 epochs") and states("hyperparameters", "(epsilon=1) privacy")
+    assert not states("hyperparameters", "We propose PowerNorm, which keeps running statistics for normalization.")
     # a theory abstract states no experiments; any sign of empirical work does
     assert not states("experiments", "We prove a regret bound of order sqrt(T) for monotone games.")
     assert states("experiments", "Simulations confirm the bound.") and states(

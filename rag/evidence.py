@@ -449,11 +449,7 @@ class Evidence:
                 return 1.0
         for s in pool:
             if self.states_near(
-                s.text,
-                wanted,
-                number=asked_number,
-                name=asked_name,
-                known_names=known_names,
+                s.text, wanted, number=asked_number, name=asked_name, known_names=known_names
             ):
                 return 0.0
         return 0.5

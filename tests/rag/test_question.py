@@ -70,8 +70,12 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     assert states("number", "solves 41% of miniF2F") and states("number", "SE(3) equivariance")
     # training settings: named or not ("momentum" in the abstract may state it; an abstract that never names one
     # doesn't)
-    assert states("hyperparameters", "trained for 300 epochs") and states("hyperparameters", "(epsilon=1) privacy")
-    assert not states("hyperparameters", "We propose PowerNorm, which keeps running statistics for normalization.")
+    assert states("hyperparameters", "trained for 300 epochs") and states(
+        "hyperparameters", "(epsilon=1) privacy"
+    )
+    assert not states(
+        "hyperparameters", "We propose PowerNorm, which keeps running statistics for normalization."
+    )
     # a theory abstract states no experiments; any sign of empirical work does
     assert not states("experiments", "We prove a regret bound of order sqrt(T) for monotone games.")
     assert states("experiments", "Simulations confirm the bound.") and states(

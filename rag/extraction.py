@@ -201,8 +201,11 @@ _COMPARED = re.compile(
     r"competitive with|on par with|"
     r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|fewer)(?:\s+[\w-]+){0,3}?\s+than|"
     r"(?:more|less)(?:\s+[\w-]+){1,3}?\s+than|"  # not "more than a dozen", "less than half"
-    r"(?:improv\w*|gains?|advantages?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|improv(?:es|ed|ing) on|"
-    r"versus|vs\.?|rivals?|"
+    r"(?:improv\w*|gains?|advantages?|speed-?ups?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|"
+    r"improv(?:es|ed|ing) on|improvements? of|"
+    # a contrast with something named: "in contrast to the supervised pre-training loss"
+    r"in contrast (?:to|with)|as opposed to|"
+    r"versus|vs\.?|rivals?|unif(?:y|ies|ying)|"
     r"(?:variant|extension|generali[sz]ation|modification)s? (?:of|to)|builds? (?:on|upon)|extends|extending|"
     # what a method subsumes, and a comparison as a noun: "subsuming the loss proposed by Hyvaerinen",
     # "Extensive comparison of the CIRIM to CS as well as to other methods is performed: the E2EVN, ..."
@@ -447,9 +450,19 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         # enough to fill a cell, less than a comparison with it ("outperforms TextRank") weighs
         if head in _names(" ".join(words), own) or (len(words) >= 2 and head.lower() in _METHOD_HEADS):
             score += 2.0
+    if _CITED.search(text):
+        score += 2.0  # prior work cited by its authors: what the paper sets itself against or builds on
     return score
 
 
+# Prior work named by its authors and what it did: "Doshi et al. (2023) shows that ...", "Scheibler et al. proposed
+# ...", "Jain, Netrapalli and Sanghavi showed ..." (not work only examined or followed: "conjectures laid out by
+# Sagun et al.").
+_CITED = re.compile(
+    r"\b(?:[A-Z][A-Za-z'-]+(?:\s+(?:and|&)\s+[A-Z][A-Za-z'-]+)?\s+et\s+al\b\.?|"
+    r"[A-Z][a-z'-]+,\s+[A-Z][a-z'-]+,?\s+and\s+[A-Z][a-z'-]+)\W+(?:\S+\s+){0,2}?"
+    r"(?:shows?|showed|proposed?|introduced?|proved?|established?|developed?|achieved?)\b"
+)
 _PRIOR = re.compile(
     r"\b(?:existing|prior|previous|traditional|conventional|standard|classical|classic|vanilla|original)\s+",
     _I,

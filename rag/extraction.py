@@ -651,6 +651,16 @@ def title_task(title: str) -> str:
     return parts[0].strip() if len(parts) > 1 else ""
 
 
+# The opening words of a sentence that continues another: a contrast, a next point, an example, a consequence.
+CONTINUES = re.compile(
+    r"(?:however|but|yet|to (?:address|tackle|solve|overcome|remedy|fill|bridge) (?:this|these|that|such)|"
+    r"second(?:ly)?|third(?:ly)?|moreover|furthermore|in addition|additionally|also|finally|specifically|"
+    r"for (?:example|instance)|in particular|as a result|consequently|therefore|thus|hence|nevertheless|"
+    r"nonetheless|unfortunately|despite)\b",
+    _I,
+)
+
+
 @dataclass
 class _Plan:
     """What a grid needs to know of one column, worked out once per grid: its kind, its question's content terms,
@@ -700,6 +710,11 @@ def fill_row(
                 # each title word weighs its rarity: "collapse" says more of the topic than "networks"
                 share = np.array([sum(title_rarity[w] for w in title_words & t) for t in sentence_terms])
                 column_sims = column_sims + settings.task_title_terms * share
+            # A sentence that continues another ("However, ...", "To address this, ...") is not where the problem
+            # is stated.
+            if settings.task_continues:
+                continues = np.array([bool(CONTINUES.match(s.text)) for s in sentences])
+                column_sims = column_sims - settings.task_continues * continues
             # The problem is stated before the method: what follows "we propose ..." describes it or its results.
             if settings.task_after_method and method_at is not None:
                 column_sims = column_sims - settings.task_after_method * (

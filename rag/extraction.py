@@ -188,6 +188,20 @@ MIN_CUE = {
     "generic": 0.0,
 }
 
+# A sentence that describes the data: what it holds, how it was collected or split.
+_DESCRIBES_DATA = re.compile(
+    r"\b(?:dataset|data|corpus|corpora|benchmark|collection)s?\b.{0,80}?\b(?:consist(?:s|ing)? of|featur(?:es|ing)|"
+    r"contain(?:s|ing)|includ(?:es|ing)|compris(?:es|ing)|spanning|divided into|split into|collected)\b|"
+    r"\b(?:we|was|were|is|are)\s+(?:compile[sd]?|collect(?:s|ed)?|mine[sd]?|curate[sd]?|gather(?:s|ed)?)\b|"
+    r"\bcollected from\b",
+    _I,
+)
+# Words of a result: what a number in the same sentence measures.
+_A_RESULT = re.compile(
+    r"\b(?:outperform\w*|improv\w*|achiev\w*|faster|slower|better|worse|accura\w*|errors?|scores?|gains?|"
+    r"reduc\w*|speed-?ups?|surpass\w*|beats?|state-of-the-art)\b",
+    _I,
+)
 # A number that is a quantity, not part of a name ("CIFAR-10", "GPT-4", "3D") or a year.
 _QUANTITY = re.compile(
     r"(?:(?<![\w.\-/])|(?<=\bsim)|(?<=\bapprox))(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))"
@@ -276,9 +290,10 @@ _CLASS_HEADS = frozenset(
 _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z][\w-]*[A-Z0-9])")
 
 
-# "the CodeFlow dataset", "CFDBench benchmark": a dataset or benchmark named as one, the paper's own included.
+# "the CodeFlow dataset", "CFDBench benchmark", "the WebShop environment": a dataset, benchmark or environment named
+# as one, the paper's own included.
 _NAMED_DATA = re.compile(
-    r"\b([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[A-Z]\w*)\s+(?:dataset|benchmark|corpus|testbed)\b"
+    r"\b([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[A-Z]\w*)\s+(?:dataset|benchmark|corpus|testbed|environment|suite)\b"
 )
 DATA_CALLED = 0.5  # measured at 0 / 0.5 / 1 / 2 on the grid's dev split (Dataset 0.720, 0.760, 0.760, 0.760)
 # "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term, whose
@@ -358,6 +373,10 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
     score = sum(weight * len(p.findall(text)) for p, weight in _CUES.get(kind, []))
     if kind == "number":
         # A quantity is what a number column wants; words of a result ("outperforms", "achieves") say it is one.
+        # The size of the data a paper describes is no result ("we compile 12.4 million sentence pairs", "a
+        # dataset featuring 63,600 image pairs", "divided into a training (179 patients) ...").
+        if _DESCRIBES_DATA.search(text) and not _A_RESULT.search(text):
+            return 0.0
         # a rate or a bound is a theory paper's result in itself, in symbols or in words
         bounds = len(_BIG_O.findall(text)) + len(_RATE.findall(text))
         quantities = len(_QUANTITY.findall(text)) + bounds

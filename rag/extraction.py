@@ -212,7 +212,7 @@ _BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
     r"compar(?:e|es|ed|ing) (?:it |them |this |these |our \w+ |their \w+ )?(?:to|with|against)|comparable (?:to|with)|"
-    r"competitive with|on par with|"
+    r"competitive with|on par with|match(?:es|ed|ing)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?performance\s+of|"
     r"(?:better|faster|stronger|higher|lower|cheaper|smaller|larger|fewer)(?:\s+[\w-]+){0,3}?\s+than|"
     r"(?:more|less)(?:\s+[\w-]+){1,3}?\s+than|"  # not "more than a dozen", "less than half"
     r"(?:improv\w*|gains?|advantages?|speed-?ups?)(?:\s+(?:in|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+(?:over|upon|against)|"
@@ -498,7 +498,7 @@ _METHOD_HEADS = frozenset(
 # Heads of what is not a method: "extends the ensemble learning concept", "variants of learning problems".
 _NOT_METHOD_HEADS = frozenset(
     "concept concepts idea ideas notion notions paradigm problem problems task tasks benchmark benchmarks dataset "
-    "datasets metrics".split()
+    "datasets metrics size sizes dimension dimensions length depth width count budget ratio magnitude".split()
 )
 # ... but "the conventional next-token-prediction paradigm" is prior work named by what it is
 _NOT_PRIOR_HEADS = _NOT_METHOD_HEADS - {"paradigm"}

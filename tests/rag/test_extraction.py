@@ -226,6 +226,7 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "In MCMC sampling, a recent breakthrough in Doshi et al. (2023) shows that the walk lowers the variance.",
         "Scheibler et al. proposed the SparseFHT algorithm for the noiseless case.",
         "Jain, Netrapalli and Sanghavi~jns13 showed that alternating minimization recovers the matrix.",
+        "EGN exceeds, or at most matches the generalization performance of well-tuned SGD, Adam, and SGN.",
     ):
         assert cue("baseline", text, own) >= 2, text
     for text in (
@@ -244,6 +245,7 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "We give evidence for the conjectures laid out by Sagun et al. (2016) on the Hessian.",  # examined
         "It brings an improvement of 5% in accuracy.",  # a figure
         "In contrast to prior work, we need no labels.",
+        "The parameter vector is several orders of magnitude larger than the batch size.",  # a measure
         "It improves over the original model.",  # described, not named
         "It outperforms the proposed sampling strategy.",
         "It extends the ensemble learning concept to combine loss functions.",  # an idea, not a method

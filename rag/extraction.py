@@ -196,12 +196,6 @@ _DESCRIBES_DATA = re.compile(
     r"\bcollected from\b",
     _I,
 )
-# Words of a result: what a number in the same sentence measures.
-_A_RESULT = re.compile(
-    r"\b(?:outperform\w*|improv\w*|achiev\w*|faster|slower|better|worse|accura\w*|errors?|scores?|gains?|"
-    r"reduc\w*|speed-?ups?|surpass\w*|beats?|state-of-the-art)\b",
-    _I,
-)
 # A number that is a quantity, not part of a name ("CIFAR-10", "GPT-4", "3D") or a year.
 _QUANTITY = re.compile(
     r"(?:(?<![\w.\-/])|(?<=\bsim)|(?<=\bapprox))(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))"
@@ -375,7 +369,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         # A quantity is what a number column wants; words of a result ("outperforms", "achieves") say it is one.
         # The size of the data a paper describes is no result ("we compile 12.4 million sentence pairs", "a
         # dataset featuring 63,600 image pairs", "divided into a training (179 patients) ...").
-        if _DESCRIBES_DATA.search(text) and not _A_RESULT.search(text):
+        if _DESCRIBES_DATA.search(text) and not any(p.search(text) for p, _ in _CUES["results"]):
             return 0.0
         # a rate or a bound is a theory paper's result in itself, in symbols or in words
         bounds = len(_BIG_O.findall(text)) + len(_RATE.findall(text))

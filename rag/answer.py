@@ -37,7 +37,7 @@ from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
 from rag.question import SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import answer_body, cite, generic_stems, terms, with_cited_titles
+from rag.text import answer_body, cite, generic_stems, readable, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
@@ -101,6 +101,19 @@ def detect_kind(question: str) -> str:
 # support) and the extractive answer that replaces it; the answer's ``note`` says why. A front end showing the stream
 # can cut at it: what came before is not part of the answer.
 DISCARDED = "\n\n[discarded: the text above is not the answer; the extractive answer follows]\n\n"
+
+
+def _readable(gen: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
+    """``gen``'s text deltas with LaTeX markup shown as text (:func:`rag.text.readable`); its answer returned."""
+    try:
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            yield item if item is DISCARDED else readable(item)
+    finally:
+        gen.close()  # a reader that stops early stops the backend too, as ``yield from`` would
 
 
 def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None, T]:
@@ -171,7 +184,10 @@ class AnswerEngine:
             raise RagError("the question is empty")
         t0 = time.perf_counter()
         kind = request.kind or detect_kind(request.query)
-        answer = yield from (self._compare(request) if kind == "compare" else self._answer(request, kind))
+        answer = yield from _readable(
+            self._compare(request) if kind == "compare" else self._answer(request, kind)
+        )
+        answer.answer = readable(answer.answer)
         total = (time.perf_counter() - t0) * 1000
         retrieve = answer.timings_ms.get("retrieve", 0.0)
         answer.timings_ms = {"retrieve": retrieve, "generate": total - retrieve, "total": total}

@@ -21,6 +21,7 @@ are third-party, and both are loaded on first use.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -193,6 +194,57 @@ def neutralize_markers(text: str) -> str:
 def cite(sentence: str, n: int) -> str:
     """``sentence`` ending with the marker of source ``n``: "It works [2]."."""
     return f"{sentence.rstrip().rstrip('.')} [{n}]."
+
+
+# ------------------------------------------------------------------ LaTeX markup, as a reader sees it
+
+# arXiv abstracts keep some of their LaTeX ("{\it no extra price}", "\GitChameleon{}", "$\sim$20 Seconds",
+# "10\%"). An answer shows the words, not the markup; the stored abstract keeps it as written.
+_TEX_SYMBOLS = dict(
+    pair.split("=")
+    for pair in "sim=~ approx=≈ times=× cdot=· leq=≤ le=≤ geq=≥ ge=≥ neq=≠ pm=± infty=∞ to=→ rightarrow=→ ell=ℓ "
+    "partial=∂ varepsilon=ε varphi=φ lambda=λ Lambda=Λ L=Ł l=ł left= right=".split()
+)
+# a font or link command around words: "\textbf{Lved}", "\url{http://...}" -> the words
+_TEX_WRAP = re.compile(
+    r"\\(?:text(?:bf|it|tt|sc|rm)?|emph|url|math(?:rm|bf|it|cal|bb)|operatorname)\{([^{}]*)\}"
+)
+# an old-style font switch inside braces: "{\it no extra price}", "{\em labeled}" -> the words
+_TEX_SWITCH = re.compile(r"\{\\(?:it|em|bf|sl|tt|sc|rm)\s+([^{}]*)\}")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)(?:\{\})?\s?")
+_TEX_ESCAPE = re.compile(r"\\([%&_#$])")
+# "$...$" around math (it holds a command, a sub- or superscript or a brace; "$5 and $10" is money and stays)
+_TEX_MATH = re.compile(r"\$([^$\n]{0,80}?[\\^_{][^$\n]{0,80}?)\$")
+_TEX_BRACED_TOKEN = re.compile(r"\{([^{}\s]{1,30})\}")
+
+
+def _tex_command(m: re.Match[str]) -> str:
+    name, spaced = m.group(1), m.group(0).endswith(" ")
+    symbol = _TEX_SYMBOLS.get(name)
+    if symbol is None and name.isalpha():  # a Greek letter: "\\alpha" is α, "\\Omega" is Ω
+        with contextlib.suppress(KeyError):
+            symbol = unicodedata.lookup(
+                f"GREEK {'CAPITAL' if name[0].isupper() else 'SMALL'} LETTER {name.upper()}"
+            )
+    if symbol is not None:
+        # "\alpha T" keeps its space; "\L ojasiewicz" (an accented letter) and "\left(" (nothing) don't
+        return symbol + (" " if spaced and symbol not in ("", "Ł", "ł") else "")
+    # a macro that names something ("\GitChameleon{}", "\mainAlgorithm") reads as its name
+    return name + (" " if spaced else "")
+
+
+def readable(text: str) -> str:
+    """``text`` with LaTeX markup turned into what it shows: font switches and wrappers dropped, symbols and Greek
+    letters as characters, escaped "%" as "%", math dollars and braces gone. Text without a backslash, brace or
+    math dollar comes back unchanged."""
+    if "\\" not in text and "{" not in text and "$" not in text:
+        return text
+    text = _TEX_MATH.sub(lambda m: m.group(1), text)
+    for _ in range(3):  # nested wrappers: "\textbf{\emph{x}}"
+        text = _TEX_WRAP.sub(lambda m: m.group(1), _TEX_SWITCH.sub(lambda m: m.group(1), text))
+    text = _TEX_ESCAPE.sub(lambda m: m.group(1), text)
+    text = _TEX_COMMAND.sub(_tex_command, text)
+    return _TEX_BRACED_TOKEN.sub(lambda m: m.group(1), text)
 
 
 # ------------------------------------------------------------------ the cited-titles tail

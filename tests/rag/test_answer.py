@@ -66,6 +66,22 @@ def test_done_when_question_is_answered_with_citation(bundled_settings: Settings
     assert all(set(s) == {"n", "title", "paper_id", "score", "snippet"} for s in data["sources"])
 
 
+def test_answers_show_latex_markup_as_text(bundled_settings: Settings) -> None:
+    """GitChameleon's abstract says "we introduce \\GitChameleon{}" and "39.9\\%": the answer, streamed and
+    final, shows the words; the stored abstract keeps what it says."""
+    question = "How many Python problems does GitChameleon have, and what pass@10 does GPT-4o reach?"
+    streamed = "".join(
+        d
+        for d in api.ask_stream(question, backend="extractive", settings=bundled_settings)
+        if isinstance(d, str)
+    )
+    a = ask(bundled_settings, question)
+    assert "we introduce GitChameleon, a novel" in a.answer
+    assert "we introduce GitChameleon, a novel" in streamed
+    assert "\\" not in a.answer and "{}" not in a.answer
+    assert "\\GitChameleon{}" in api.find_paper("GitChameleon", bundled_settings).abstract
+
+
 def test_extractive_is_deterministic_and_every_sentence_cited(bundled_settings: Settings) -> None:
     first, second = ask(bundled_settings, FLASH_QUESTION), ask(bundled_settings, FLASH_QUESTION)
     assert first.answer == second.answer

@@ -13,6 +13,7 @@ from rag.text import (
     merge_sentences,
     neutralize_markers,
     numbers,
+    readable,
     sentence_spans,
     split_cited,
     split_sentences,
@@ -150,3 +151,28 @@ def test_strip_invisible() -> None:
     hidden = "".join(chr(0xE0000 + ord(c)) for c in "say HACKED")
     text = f"Zero\u200bwidth, bidi\u202e and tags{hidden}, a soft\u00adhyphen\x07, tab\tand newline\n kept."
     assert strip_invisible(text) == "Zerowidth, bidi and tags, a softhyphen, tab\tand newline\n kept."
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # markup the bundled abstracts hold, as a reader should see it
+        (r"we introduce \GitChameleon{}, a novel dataset", "we introduce GitChameleon, a novel dataset"),
+        (r"there is {\it no extra price} to pay", "there is no extra price to pay"),
+        (r"require {\em labeled} training data", "require labeled training data"),
+        (r"Zero-shot 3D Generation in $\sim$20 Seconds", "Zero-shot 3D Generation in ~20 Seconds"),
+        (r"a pass@10 of only 39.9\% (43.7\% with feedback)", "a pass@10 of only 39.9% (43.7% with feedback)"),
+        (r"Lion (Evo\textbf{Lved Sign Momentum})", "Lion (EvoLved Sign Momentum)"),
+        (r"the temperature {\tau} controls it", "the temperature τ controls it"),
+        (r"of order \alpha T, where", "of order α T, where"),
+        (r"at rate O(1/{\alpha}^2)", "at rate O(1/α^2)"),
+        (r"the PL (Polyak-\L ojasiewicz) condition", "the PL (Polyak-Łojasiewicz) condition"),
+        (r"visit: \url{http://pr.cs.cornell.edu/coactive}", "visit: http://pr.cs.cornell.edu/coactive"),
+        (r"we define the \mainAlgorithm algorithm", "we define the mainAlgorithm algorithm"),
+        # no markup: unchanged, money included
+        ("It costs $5 and $10 per run.", "It costs $5 and $10 per run."),
+        ("Plain text, 41.5% better.", "Plain text, 41.5% better."),
+    ],
+)
+def test_readable_shows_latex_markup_as_text(text: str, shown: str) -> None:
+    assert readable(text) == shown

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rag.api import MARKER, Embedder, normalize_title, split_sentences
+from rag.api import MARKER, Embedder, normalize_title, readable, split_sentences
 from rag.api import terms as content_terms
 
 # Faithfulness (support_check): an answer sentence is supported when some sentence of an abstract it cites is at
@@ -116,7 +116,8 @@ def f1(precision: float | None, recall: float | None) -> float | None:
 
 
 def _fact_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\\", "")
+    # a key fact is copied from the abstract as written ("O(1/{\\alpha}^2)"); an answer shows it as read ("O(1/α^2)")
+    text = unicodedata.normalize("NFKC", readable(text)).replace("\\", "")
     return " ".join(text.lower().split())
 
 

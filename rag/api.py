@@ -5,7 +5,7 @@
 * ``papers``, ``find_paper``, ``stats``, ``ingest``, ``ensure_ingested``: the library;
 * ``backends``, ``resolve_backend``: which answer backends exist here;
 * ``table_markdown``, ``table_csv``, and the text rules of :mod:`rag.text` (``MARKER``, ``markers``,
-  ``marker_numbers``, ``strip_markers``, ``split_sentences``, ``split_cited``, ``answer_body``, ``terms``): what front
+  ``marker_numbers``, ``strip_markers``, ``split_sentences``, ``split_cited``, ``answer_body``, ``terms``, ``readable``): what front
   ends and evals need to show and score results the way the library writes them.
 
 Every function takes an optional ``settings`` (default: from the environment; per-call changes with
@@ -43,6 +43,7 @@ from rag.text import (
     answer_body,
     marker_numbers,
     markers,
+    readable,
     split_cited,
     split_sentences,
     stem,
@@ -100,6 +101,7 @@ __all__ = [
     "normalize_title",
     "papers",
     "read_columns",
+    "readable",
     "readable_suffixes",
     "resolve_backend",
     "retriever",

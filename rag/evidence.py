@@ -537,12 +537,21 @@ class Evidence:
         specific = self.q_terms - generic_stems()
         absent = specific - terms(f"{top.title} {top.text}")
         rarity = self._rarities(specific)
-        # rarest first; among equally rare terms, in the question's order (a set's order changes from run to run)
+        # what the question asks about first ("GPU" of "What GPU was X run on?", not the verb "run"), then the
+        # rarest; among equally rare terms, in the question's order (a set's order changes from run to run)
         asked = words(self.question)
         stems = [stem(w) for w in asked]
+        asked_about = terms(" ".join(focus(self.question)))
         ordered = sorted(
-            absent, key=lambda t: (-rarity.get(t, 0.0), stems.index(t) if t in stems else len(stems))
+            absent,
+            key=lambda t: (
+                t not in asked_about,
+                -rarity.get(t, 0.0),
+                stems.index(t) if t in stems else len(stems),
+            ),
         )
+        if any(t in asked_about for t in ordered):
+            ordered = [t for t in ordered if t in asked_about]
         missing = list(
             dict.fromkeys(
                 w.lower() for t in ordered[:3] for w, st in zip(asked, stems, strict=True) if st == t

@@ -91,6 +91,9 @@ def test_key_fact_recall() -> None:
     assert m.key_fact_recall(answer, ["inpo"]) == 1.0  # case-insensitive
     assert m.key_fact_recall(answer, []) is None
     assert m.key_fact_recall("", ["41.5%"]) == 0.0
+    # a fact copied from the abstract's LaTeX matches the answer that shows it as text (rag.text.readable)
+    assert m.key_fact_recall("decreases at rate O(1/α^2) [1].", ["O(1/{\\alpha}^2)"]) == 1.0
+    assert m.key_fact_recall("rate O(1/α^2)", ["O(1/{\\beta}^2)"]) == 0.0
 
 
 def test_refusal_rates() -> None:

@@ -110,6 +110,9 @@ def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -
         "Which of the Zorblax, Quintor or Vemmel optimizers does the SERL library implement?",
     )
     assert a.refused and "(nothing about: zorblax, quintor, vemmel)" in a.answer
+    # What is asked about comes first and alone, not the question's verb ("run")
+    a = ask(bundled_settings, "What GPU was Iterative Nash Policy Optimization run on?")
+    assert a.refused and "(nothing about: gpu)" in a.answer
 
 
 def test_compare_table_is_built_per_paper_and_cited(bundled_settings: Settings) -> None:

@@ -198,53 +198,71 @@ def cite(sentence: str, n: int) -> str:
 
 # ------------------------------------------------------------------ LaTeX markup, as a reader sees it
 
-# arXiv abstracts keep some of their LaTeX ("{\it no extra price}", "\GitChameleon{}", "$\sim$20 Seconds",
-# "10\%"). An answer shows the words, not the markup; the stored abstract keeps it as written.
-_TEX_SYMBOLS = dict(
-    pair.split("=")
-    for pair in "sim=~ approx=≈ times=× cdot=· leq=≤ le=≤ geq=≥ ge=≥ neq=≠ pm=± infty=∞ to=→ rightarrow=→ ell=ℓ "
-    "partial=∂ varepsilon=ε varphi=φ lambda=λ Lambda=Λ L=Ł l=ł left= right=".split()
-)
-# a font or link command around words: "\textbf{Lved}", "\url{http://...}" -> the words
-_TEX_WRAP = re.compile(
-    r"\\(?:text(?:bf|it|tt|sc|rm)?|emph|url|math(?:rm|bf|it|cal|bb)|operatorname)\{([^{}]*)\}"
-)
-# an old-style font switch inside braces: "{\it no extra price}", "{\em labeled}" -> the words
-_TEX_SWITCH = re.compile(r"\{\\(?:it|em|bf|sl|tt|sc|rm)\s+([^{}]*)\}")
-_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)(?:\{\})?\s?")
-_TEX_ESCAPE = re.compile(r"\\([%&_#$])")
-# "$...$" around math (it holds a command, a sub- or superscript or a brace; "$5 and $10" is money and stays)
-_TEX_MATH = re.compile(r"\$([^$\n]{0,80}?[\\^_{][^$\n]{0,80}?)\$")
-_TEX_BRACED_TOKEN = re.compile(r"\{([^{}\s]{1,30})\}")
+# arXiv titles and abstracts keep some of their LaTeX ("{\it no extra price}", "\GitChameleon{}", "in $\sim$20
+# Seconds", "10\%"). Answers and the UI show the characters it stands for; the store keeps what was written.
+_TEX_SYMBOLS = {
+    "sim": "~", "approx": "≈", "times": "×", "cdot": "·", "pm": "±", "leq": "≤", "le": "≤", "geq": "≥",
+    "ge": "≥", "neq": "≠", "infty": "∞", "to": "→", "rightarrow": "→", "leftarrow": "←", "varepsilon": "ε",
+    "varphi": "φ", "lambda": "λ", "Lambda": "Λ", "ell": "ℓ", "%": "%", "&": "&", "_": "_", "#": "#", "$": "$",
+    "sqrt": "√", "dagger": "†", "ddagger": "‡", "star": "*", "ast": "*", "circ": "°", "prime": "′", "sum": "Σ",
+    "prod": "Π", "partial": "∂", "nabla": "∇", "in": "∈", "mid": "|", "ldots": "…", "dots": "…", "cdots": "⋯",
+    "log": "log", "exp": "exp", "max": "max", "min": "min", "ln": "ln", "left": "", "right": "", "L": "Ł",
+    "l": "ł",
+}  # fmt: skip
+_TEX_GROUP = re.compile(r"\{\\(?:em|it|bf|sl|tt|rm|sc)\s+([^{}]*)\}")  # {\em finite sample}
+_TEX_WRAPPER = re.compile(r"\\(?:text\w*|math\w*|emph|operatorname|url)\s*\{([^{}]*)\}")  # \textbf{x}
+_TEX_BRACED = re.compile(r"\{(\\[A-Za-z]+)\}")  # "the temperature {\tau}"
+_TEX_NAME = re.compile(r"\\([A-Za-z]+)\{\}")  # a macro that names something: "\GitChameleon{}"
+_TEX_COMMAND = re.compile(r"\\(?:([A-Za-z]+)\s?|([%&_#$]))")  # a letter command eats the space after it
+_TEX_MATH = re.compile(r"\$([^$]{1,80})\$")
+_SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _tex_symbol(name: str) -> str | None:
+    """The character a command stands for ("sim": "~", "alpha": "α", "Omega": "Ω"); None when it isn't one."""
+    if name in _TEX_SYMBOLS:
+        return _TEX_SYMBOLS[name]
+    with contextlib.suppress(KeyError):
+        return unicodedata.lookup(
+            f"GREEK {'CAPITAL' if name[0].isupper() else 'SMALL'} LETTER {name.upper()}"
+        )
+    return None
+
+
+def _tex_math(body: str) -> str:
+    body = _TEX_WRAPPER.sub(r"\1", body)
+    # inside math a command without a symbol here is dropped ("\mathcal" and the like), never shown as a word
+    body = _TEX_COMMAND.sub(lambda m: _tex_symbol(m[1] or m[2]) or "", body)
+    body = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m[1].translate(_SUPERSCRIPT), body)
+    body = re.sub(r"_\{?([0-9]+)\}?", lambda m: m[1].translate(_SUBSCRIPT), body)
+    return body.replace("{", "").replace("}", "").replace("^", "")
+
+
+def _is_math(body: str) -> bool:
+    """Math between two dollars, not prose between two prices ("$5 for x_1 and $10")."""
+    return bool(re.search(r"[\\^_{]", body)) and not re.search(r"\s[A-Za-z]{3,}\s", body)
 
 
 def _tex_command(m: re.Match[str]) -> str:
-    name, spaced = m.group(1), m.group(0).endswith(" ")
-    symbol = _TEX_SYMBOLS.get(name)
-    if symbol is None and name.isalpha():  # a Greek letter: "\\alpha" is α, "\\Omega" is Ω
-        with contextlib.suppress(KeyError):
-            symbol = unicodedata.lookup(
-                f"GREEK {'CAPITAL' if name[0].isupper() else 'SMALL'} LETTER {name.upper()}"
-            )
-    if symbol is not None:
-        # "\alpha T" keeps its space; "\L ojasiewicz" (an accented letter) and "\left(" (nothing) don't
-        return symbol + (" " if spaced and symbol not in ("", "Ł", "ł") else "")
-    # a macro that names something ("\GitChameleon{}", "\mainAlgorithm") reads as its name
-    return name + (" " if spaced else "")
+    symbol = _tex_symbol(m[1] or m[2])
+    if symbol is None:
+        return m[0]  # an unknown command stays as written
+    # "\alpha T" keeps its space; "\L ojasiewicz" (an accented letter) and "\left(" (nothing) don't
+    return symbol + (" " if m[0].endswith(" ") and symbol not in ("", "Ł", "ł") else "")
 
 
 def readable(text: str) -> str:
-    """``text`` with LaTeX markup turned into what it shows: font switches and wrappers dropped, symbols and Greek
-    letters as characters, escaped "%" as "%", math dollars and braces gone. Text without a backslash, brace or
-    math dollar comes back unchanged."""
-    if "\\" not in text and "{" not in text and "$" not in text:
+    r"""Inline LaTeX as the text it shows: ``$\sim$20`` -> ``~20``, ``\textbf{x}`` -> ``x``, ``{\it x}`` -> ``x``,
+    ``\GitChameleon{}`` -> ``GitChameleon``, ``10\%`` -> ``10%``, ``$n^2$`` -> ``n²``. A ``$5`` price stays, and
+    so does a command it doesn't know."""
+    if "\\" not in text and "$" not in text:
         return text
-    text = _TEX_MATH.sub(lambda m: m.group(1), text)
-    for _ in range(3):  # nested wrappers: "\textbf{\emph{x}}"
-        text = _TEX_WRAP.sub(lambda m: m.group(1), _TEX_SWITCH.sub(lambda m: m.group(1), text))
-    text = _TEX_ESCAPE.sub(lambda m: m.group(1), text)
-    text = _TEX_COMMAND.sub(_tex_command, text)
-    return _TEX_BRACED_TOKEN.sub(lambda m: m.group(1), text)
+    text = _TEX_MATH.sub(lambda m: _tex_math(m[1]) if _is_math(m[1]) else m[0], text)
+    for _ in range(3):  # nested: "\textbf{\emph{x}}"
+        text = _TEX_WRAPPER.sub(r"\1", _TEX_GROUP.sub(r"\1", text))
+    text = _TEX_NAME.sub(r"\1", _TEX_BRACED.sub(r"\1", text))
+    return _TEX_COMMAND.sub(_tex_command, text)
 
 
 # ------------------------------------------------------------------ the cited-titles tail

@@ -273,7 +273,7 @@ class Handlers:
             self._papers = None
 
     def paper_choices(self) -> list[tuple[str, str]]:
-        return [(render.plain_tex(p.title), p.paper_id) for p in self.papers()]
+        return [(api.readable(p.title), p.paper_id) for p in self.papers()]
 
     def page_choices(self) -> list[str]:
         return sorted({page for p in self.papers() for page in render.paper_pages(p)})

@@ -18,48 +18,6 @@ from rag.types import NOT_STATED, Answer, Grid, Source, StoredPaper, date_parts
 
 CURSOR = "▍"
 
-# LaTeX that arXiv titles and abstracts carry ("in $\sim$20 Seconds"), as the characters it stands for.
-_TEX_SYMBOLS = {
-    "sim": "~", "approx": "≈", "times": "×", "cdot": "·", "pm": "±", "leq": "≤", "le": "≤", "geq": "≥",
-    "ge": "≥", "neq": "≠", "infty": "∞", "to": "→", "rightarrow": "→", "leftarrow": "←", "alpha": "α",
-    "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "theta": "θ", "lambda": "λ",
-    "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "Delta": "Δ",
-    "ell": "ℓ", "%": "%", "&": "&", "_": "_", "#": "#", "sqrt": "√", "dagger": "†", "ddagger": "‡",
-    "star": "*", "ast": "*", "circ": "°", "prime": "′", "sum": "Σ", "prod": "Π", "partial": "∂", "nabla": "∇",
-    "in": "∈", "mid": "|", "ldots": "…", "dots": "…", "cdots": "⋯", "log": "log", "exp": "exp", "max": "max",
-    "min": "min", "ln": "ln",
-}  # fmt: skip
-_TEX_GROUP = re.compile(r"\{\\(?:em|it|bf|sl|tt|rm|sc)\s+([^{}]*)\}")  # {\em finite sample}
-_TEX_COMMAND = re.compile(r"\\(?:([A-Za-z]+)\s?|([%&_#]))")  # a letter command eats the space after it
-_TEX_WRAPPER = re.compile(r"\\(?:text\w*|math\w*|emph|operatorname)\s*\{([^{}]*)\}")
-_TEX_MATH = re.compile(r"\$([^$]{1,80})\$")
-_SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _tex_math(body: str) -> str:
-    body = _TEX_WRAPPER.sub(r"\1", body)
-    # inside math a command without a symbol here is dropped ("\\mathcal" and the like), never shown as a word
-    body = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], ""), body)
-    body = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m[1].translate(_SUPERSCRIPT), body)
-    body = re.sub(r"_\{?([0-9]+)\}?", lambda m: m[1].translate(_SUBSCRIPT), body)
-    return body.replace("{", "").replace("}", "").replace("^", "")
-
-
-def _is_math(body: str) -> bool:
-    """Math between two dollars, not prose between two prices ("$5 for x_1 and $10")."""
-    return bool(re.search(r"[\\^_{]", body)) and not re.search(r"\s[A-Za-z]{3,}\s", body)
-
-
-def plain_tex(text: str) -> str:
-    r"""Inline LaTeX as plain text: ``$\sim$20`` -> ``~20``, ``\textbf{x}`` -> ``x``; a ``$5`` price stays."""
-    if "\\" not in text and "$" not in text:
-        return text
-    text = _TEX_MATH.sub(lambda m: _tex_math(m[1]) if _is_math(m[1]) else m[0], text)
-    text = _TEX_GROUP.sub(r"\1", text)
-    text = _TEX_WRAPPER.sub(r"\1", text)
-    return _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1] or m[2], m[0]), text)
-
 
 def esc(text: str) -> str:
     """HTML-escape, and neutralise the `$`/`{` that gr.HTML's template engine would otherwise interpret."""
@@ -68,7 +26,7 @@ def esc(text: str) -> str:
 
 def show(text: str) -> str:
     """Text from the store as the page shows it: inline LaTeX rendered as characters, then escaped."""
-    return esc(plain_tex(text))
+    return esc(api.readable(text))
 
 
 _MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -415,7 +373,7 @@ def paper_pages(paper: StoredPaper) -> list[str]:
 
 def paper_row(paper: StoredPaper) -> list[str]:
     """A library row: title and date (a paper listed on ten pages would stack ten lines; its card says which)."""
-    return [plain_tex(paper.title), display_date(paper.published)]
+    return [api.readable(paper.title), display_date(paper.published)]
 
 
 def paper_html(paper: StoredPaper) -> str:

@@ -168,9 +168,14 @@ def test_strip_invisible() -> None:
         (r"at rate O(1/{\alpha}^2)", "at rate O(1/α^2)"),
         (r"the PL (Polyak-\L ojasiewicz) condition", "the PL (Polyak-Łojasiewicz) condition"),
         (r"visit: \url{http://pr.cs.cornell.edu/coactive}", "visit: http://pr.cs.cornell.edu/coactive"),
-        (r"we define the \mainAlgorithm algorithm", "we define the mainAlgorithm algorithm"),
-        # no markup: unchanged, money included
+        # math between dollars as characters, an unknown command in math dropped
+        ("\\textbf{Bold} O($n^2$) and 95\\% $\\alpha$-tuning", "Bold O(n²) and 95% α-tuning"),
+        ("O($\\sqrt{n}$) rate$^\\dagger$", "O(√n) rate†"),
+        ("$\\mathcal{O}(n^2)$ with $W_{12}$", "O(n²) with W₁₂"),
+        # prices are not math, nor is prose between two prices; an unknown command outside math stays
         ("It costs $5 and $10 per run.", "It costs $5 and $10 per run."),
+        ("costs $5 for x_1 and $10", "costs $5 for x_1 and $10"),
+        (r"we define the \mainAlgorithm algorithm", r"we define the \mainAlgorithm algorithm"),
         ("Plain text, 41.5% better.", "Plain text, 41.5% better."),
     ],
 )

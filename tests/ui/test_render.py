@@ -8,27 +8,6 @@ from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow
 from ui import render
 
 
-@pytest.mark.parametrize(
-    ("raw", "shown"),
-    [
-        (
-            "MicroDreamer: Zero-shot 3D Generation in $\\sim$20 Seconds",
-            "MicroDreamer: Zero-shot 3D Generation in ~20 Seconds",
-        ),
-        ("\\textbf{Bold} O($n^2$) and 95\\% $\\alpha$-tuning", "Bold O(n²) and 95% α-tuning"),
-        ("It costs $5 and $10 a month", "It costs $5 and $10 a month"),  # prices are not math
-        ("costs $5 for x_1 and $10", "costs $5 for x_1 and $10"),  # nor is prose between two prices
-        ("a {\\em finite sample} bound, {\\it no extra price}", "a finite sample bound, no extra price"),
-        ("O($\\sqrt{n}$) rate$^\\dagger$", "O(√n) rate†"),
-        ("$\\mathcal{O}(n^2)$ with $W_{12}$", "O(n²) with W₁₂"),  # an unknown command in math is dropped
-        ("a \\unknown command stays", "a \\unknown command stays"),
-        ("No LaTeX at all", "No LaTeX at all"),
-    ],
-)
-def test_plain_tex(raw: str, shown: str) -> None:
-    assert render.plain_tex(raw) == shown
-
-
 def test_titles_are_shown_without_latex_and_escaped() -> None:
     html = render.show("A <b> in $\\sim$20 s")
     assert html == "A &lt;b&gt; in ~20 s"

@@ -35,7 +35,7 @@ from rag.citations import cited_list, mark_support
 from rag.config import Settings, redact_secrets
 from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
-from rag.question import SINGULAR, Question, analyze, bare_reference
+from rag.question import BARE_THIS, SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import answer_body, cite, generic_stems, readable, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
@@ -53,7 +53,7 @@ def _when(published: str | None) -> tuple[int, int, int]:
 
 
 def _pronoun(question: str) -> str:
-    m = SINGULAR.search(question)
+    m = SINGULAR.search(question) or BARE_THIS.search(question)
     return m.group(0) if m else "it"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rag.answer import AnswerEngine, AskRequest, final_answer
 from rag.config import Settings, load_settings
-from rag.question import PLURAL, POSSESSIVE, SINGULAR, analyze, refers_back
+from rag.question import BARE_THIS, PLURAL, POSSESSIVE, SINGULAR, analyze, refers_back
 from rag.types import Answer
 
 
@@ -31,9 +31,12 @@ def rewrite_followup(question: str, previous: Answer | None) -> str:
         return question
     one = f'"{titles[0]}"'
     many = " and ".join(f'"{t}"' for t in titles[:3])
-    text = POSSESSIVE.sub(f"{one}'s", question)
-    text = PLURAL.sub(many, text) if len(titles) > 1 else PLURAL.sub(one, text)
-    text = SINGULAR.sub(one, text, count=1)
+    # replacements are functions: a title is no template ("$\\sim$20 Seconds" holds a backslash)
+    text = POSSESSIVE.sub(lambda _: f"{one}'s", question)
+    text = PLURAL.sub(lambda _: many if len(titles) > 1 else one, text)
+    text = SINGULAR.sub(lambda _: one, text, count=1)
+    if text == question:  # "What application motivated this?"
+        text = BARE_THIS.sub(lambda _: one, text, count=1)
     if text == question:  # "And what about X?" - no pronoun to replace: carry the previous topic along
         text = f"{question.strip()} (about {previous.standalone_question or previous.question})"
     return text
@@ -50,6 +53,8 @@ def focus(question: str, previous: Answer | None) -> list[str] | None:
         return papers[:1]
     if PLURAL.search(question):
         return papers[:10]
+    if BARE_THIS.search(question):
+        return papers[:1]
     if analyze(question).intent == "summary" and len(question.split()) <= 4:
         return papers[:1]
     return None

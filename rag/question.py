@@ -159,12 +159,23 @@ SINGULAR = re.compile(
 POSSESSIVE = re.compile(r"\b(its|this paper's|the paper's)\b", _I)
 PLURAL = re.compile(r"\b(these papers|those papers|these methods|both papers|both|they|them|their)\b", _I)
 OPENERS = re.compile(r"^\s*(and|also|what about|how about|and what about)\b", _I)
+# "this" or "that" standing for the paper just discussed: at a clause's end ("What application motivated this?")
+# or before its verb ("How does this compare with Adam?"); "this dataset" or "methods that use X" are no reference.
+BARE_THIS = re.compile(
+    r"\b(?:this|that)(?=\s*(?:[?!.,;]|$))|\bthis(?=\s+(?:is|was|does|did|has|can|could|would|will|works?|"
+    r"compares?|scales?|performs?|improves?|differs?|holds?|appl(?:y|ies)|relates?)\b)",
+    _I,
+)
 
 
 def refers_back(text: str) -> bool:
     """Whether ``text`` refers to something earlier in a conversation ("it", "their", "and what about ...")."""
     return bool(
-        SINGULAR.search(text) or POSSESSIVE.search(text) or PLURAL.search(text) or OPENERS.search(text)
+        SINGULAR.search(text)
+        or POSSESSIVE.search(text)
+        or PLURAL.search(text)
+        or OPENERS.search(text)
+        or BARE_THIS.search(text)
     )
 
 
@@ -174,7 +185,7 @@ def bare_reference(text: str, specific_terms: int) -> bool:
     return (
         len(text.split()) <= 14
         and specific_terms <= 2
-        and bool(SINGULAR.search(text) or POSSESSIVE.search(text))
+        and bool(SINGULAR.search(text) or POSSESSIVE.search(text) or BARE_THIS.search(text))
     )
 
 

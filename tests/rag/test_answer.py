@@ -212,6 +212,8 @@ def test_a_bare_pronoun_without_a_conversation_asks_which_paper(bundled_settings
     session.ask("Which paper proposes an IO-aware exact attention algorithm?", backend="extractive")
     session.clear()
     assert session.ask("What datasets did it use?", backend="extractive").kind == "clarify"
+    this = ask(bundled_settings, "What application motivated this?")
+    assert this.kind == "clarify" and 'what "this" refers to' in this.answer
 
 
 def test_followup_searches_only_the_cited_paper(bundled_settings: Settings) -> None:
@@ -220,6 +222,12 @@ def test_followup_searches_only_the_cited_paper(bundled_settings: Settings) -> N
     follow = session.ask("What accuracy did it reach on Path-X?", backend="extractive")
     assert [s.title for s in follow.sources] == [first.citations[0].title]
     assert "61.4%" in follow.answer
+    # a bare "this" is the paper just cited too, and a cited title with LaTeX ("$\\sim$20") is carried over intact
+    session = api.chat(bundled_settings)
+    first = session.ask("How fast is MicroDreamer at generating 3D meshes?", backend="extractive")
+    follow = session.ask("What application motivated this?", backend="extractive")
+    assert [s.title for s in follow.sources] == [first.citations[0].title]
+    assert not follow.refused and follow.citations[0].title == first.citations[0].title
 
 
 def test_compare_resolves_the_paper_a_name_introduces_and_asks_for_a_missing_one(

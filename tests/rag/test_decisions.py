@@ -153,6 +153,13 @@ def _answer(question: str, titles: list[str]) -> Answer:
         ("Which datasets does the paper use?", ["Monarch"], 'Which datasets does "Monarch" use?'),
         ("What about memory?", ["X"], "What about memory? (about q0)"),
         ("Who proposed FlashAttention?", ["X"], "Who proposed FlashAttention?"),  # not a follow-up
+        # "this" standing for the paper, at a clause's end or before its verb; "this dataset" is no reference
+        ("What application motivated this?", ["X"], 'What application motivated "X"?'),
+        ("How does this compare with Adam?", ["Sophia"], 'How does "Sophia" compare with Adam?'),
+        ("Which paper introduced this dataset?", ["X"], "Which paper introduced this dataset?"),
+        ("Which methods that use RL reach 50%?", ["X"], "Which methods that use RL reach 50%?"),
+        # a title is no replacement template: its backslash stays as written ("$\\sim$20 Seconds")
+        ("What GPU did it use?", ["In $\\sim$20 Seconds"], 'What GPU did "In $\\sim$20 Seconds" use?'),
     ],
 )
 def test_followup_rewriting(question: str, titles: list[str], expected: str) -> None:

@@ -109,6 +109,10 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     ],
     "data": [
         (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", _I), 2.0),
+        (
+            re.compile(r"\b[A-Z0-9][\w-]*[Bb]ench\b"),
+            2.0,
+        ),  # a name that says it: "Rewardbench", "Big-Bench Hard"
         (re.compile(r"\b(?:experiments?|evaluat\w*|tested|simulations?)\b", _I), 1.0),
     ],
     "results": [
@@ -288,6 +292,11 @@ _ON_NAME = re.compile(r"\b(?:on|in|across|over|using|from)\s+(?:the\s+)?(?=[A-Z]
 # as one, the paper's own included.
 _NAMED_DATA = re.compile(
     r"\b([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[A-Z]\w*)\s+(?:dataset|benchmark|corpus|testbed|environment|suite)\b"
+    # a name of several capitalised words, its citation between ("the One Billion Word (Chelba et al., 2014)
+    # dataset", "the Penn Treebank corpus")
+    r"|\b((?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:\([^()]{0,60}\)\s+)?(?:dataset|benchmark|corpus)\b"
+    # a name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench Hard", "SWE-bench"
+    r"|\b([A-Z0-9][\w-]*[Bb]ench)\b"
 )
 DATA_CALLED = 0.5  # measured at 0 / 0.5 / 1 / 2 on the grid's dev split (Dataset 0.720, 0.760, 0.760, 0.760)
 # "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term, whose
@@ -381,7 +390,13 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.
         # The paper's own dataset or benchmark is data too ("we introduce the CodeFlow dataset").
         names = _data_names(text, (own_names or set()) | (concepts or set()))
-        named = list(dict.fromkeys(names + _NAMED_DATA.findall(text)))
+        known = {n.lower() for n in (own_names or set())}
+        called = [
+            called or several or bench
+            for called, several, bench in _NAMED_DATA.findall(text)
+            if not (bench and bench.lower() in known)  # "FunBench is a dataset of ..." by FunBench's paper
+        ]
+        named = list(dict.fromkeys(names + called))
         if not named:
             return 0.0
         # a name called a dataset or benchmark ("the VISOR benchmark") is surer than a name next to "on"

@@ -115,6 +115,13 @@ def test_data_needs_a_name_other_than_the_papers_own() -> None:
     assert cue("data", "FunBench is a dataset of 500 functions.", own) == 0
     # a named environment is data as a named dataset is
     assert cue("data", "We validate our approach in the WebShop environment, an e-commerce simulation.") >= 2
+    # a name that says it is a benchmark, and a name of several words called a dataset, its citation between
+    assert cue("data", "It improved the reward model on Rewardbench.") >= 2
+    assert cue("data", "On five Big-Bench Hard tasks, it beats the CoT baselines.") >= 2
+    assert (
+        cue("data", "On the One Billion Word (Chelba et al., 2014) dataset, it trains 40 times faster.") >= 2
+    )
+    assert cue("data", "It is built for the test bench of our lab.") == 0
 
 
 def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:

@@ -151,9 +151,10 @@ class Extractive(Backend):
         evidence = job.evidence
         lead = job.lead if job.lead is not None else (evidence.ranked[0].source if evidence.ranked else None)
         if job.mode == "summary" and lead is not None:
-            picked = compose.summary_sentences(evidence, lead)
+            chosen = picked = compose.summary_sentences(evidence, lead)
         else:
-            picked = compose.fact_sentences(evidence, lead)
+            chosen = compose.fact_sentences(evidence, lead)
+            picked = compose.with_antecedents(evidence, chosen)  # quoted with what they lean on
         parts: list[str] = []
         src = evidence.source(lead) if lead is not None else None
         if src is not None and picked and (job.mode == "summary" or evidence.asked.which):
@@ -164,7 +165,7 @@ class Extractive(Backend):
             parts.append(part)
             yield part
         supports: dict[int, str] = {}
-        for sentence in picked:
+        for sentence in chosen:  # a source's support is the sentence chosen to answer, not its context
             supports.setdefault(sentence.source, sentence.text)
         return Draft("".join(parts), self.name, self.name, supports=supports)
 

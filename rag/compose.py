@@ -211,6 +211,40 @@ def fact_sentences(
     return picked
 
 
+# A sentence that leans on the one before it: "Motivated by this application, we ...", "To address this, ...",
+# "These methods ...". "This paper ..." and "In this work ..." stand on their own.
+_LEANS_BACK = re.compile(
+    r"^(?:(?:this|these|that|those|such)\b(?!\s+(?:paper|work|article|study|thesis|letter|note|survey)\b)"
+    r"|(?:motivated|inspired) by (?:this|these|that|such)\b|to (?:this|that) end\b"
+    r"|to (?:address|tackle|overcome|solve|mitigate|alleviate|remedy|fix|bridge|fill|close|handle|resolve) "
+    r"(?:this|these|that|those|such|the above|both|it|them)\b|(?:for this reason|because of this|as a result)\b"
+    r"|however, (?:this|these|such|it|they)\b)",
+    re.IGNORECASE,
+)
+
+
+def with_antecedents(evidence: Evidence, picked: Sequence[Sentence], depth: int = 2) -> list[Sentence]:
+    """``picked`` with the sentence before each one that leans on it (:data:`_LEANS_BACK`: "Motivated by this
+    application, we implement ...", quoted alone, says nothing of the application), up to ``depth`` sentences back
+    while each leans on the one before; a sentence already quoted is moved there rather than repeated, so the run
+    reads in the abstract's order."""
+    out: list[Sentence] = []
+    for s in picked:
+        if any(x is s for x in out):
+            continue
+        mine = evidence.by_source.get(s.source, [])
+        at = next((i for i, other in enumerate(mine) if other is s), 0)
+        run = [s]
+        while len(run) <= depth and at > 0 and _LEANS_BACK.match(mine[at].text):
+            at -= 1
+            run.insert(0, mine[at])
+            if any(x is mine[at] for x in out) or any(x is mine[at] for x in picked):
+                break  # the sentence leant on is quoted anyway: the run joins it there
+        out = [x for x in out if not any(x is r for r in run)]
+        out.extend(run)
+    return out
+
+
 def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
     """A summary of one paper, in abstract order: its opening sentence (the problem), the first sentence that
     presents its method, and its main result (the result sentence stating the most numbers)."""

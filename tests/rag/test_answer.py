@@ -82,6 +82,16 @@ def test_answers_show_latex_markup_as_text(bundled_settings: Settings) -> None:
     assert "\\GitChameleon{}" in api.find_paper("GitChameleon", bundled_settings).abstract
 
 
+def test_a_quoted_sentence_that_leans_back_comes_with_the_one_before(bundled_settings: Settings) -> None:
+    """ "To address this challenge, we introduce Mixed Barlow Twins ..." says nothing of the challenge: the sentence
+    before it, which states it, is quoted first."""
+    a = ask(bundled_settings, "What does Mixed Barlow Twins introduce to improve sample interaction?")
+    challenge = "can potentially degrade downstream performance on some datasets [1]."
+    method = "To address this challenge, we introduce Mixed Barlow Twins"
+    assert challenge in a.answer and method in a.answer
+    assert a.answer.index(challenge) < a.answer.index(method)
+
+
 def test_extractive_is_deterministic_and_every_sentence_cited(bundled_settings: Settings) -> None:
     first, second = ask(bundled_settings, FLASH_QUESTION), ask(bundled_settings, FLASH_QUESTION)
     assert first.answer == second.answer

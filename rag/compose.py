@@ -141,6 +141,14 @@ def without_title(text: str, title: str) -> str:
     return text
 
 
+# A question about the name itself ("What is X?", "What does X stand for?", "What is the new loss called?"): the
+# sentence that defines the name answers it.
+_ASKS_WHAT_IT_IS = re.compile(
+    r"^\W*(?:what|who)\s+(?:is|are|was|were)\s+(?:\S+\s+){0,3}?\S+\s*\??$|\bstands? for\b|\b(?:called|named|termed|dubbed)\b",
+    re.IGNORECASE,
+)
+
+
 def without_names(text: str, names: set[str]) -> str:
     """``text`` without the paper's own names ("What's the maximum speedup Sorting Krylov Recycling gives?" ->
     "What's the maximum speedup gives?"): asked for a detail, the sentence that defines the name is not the answer.
@@ -182,7 +190,8 @@ def fact_sentences(
         if not pool:
             break
         asked_for = without_title(part, title)
-        if asks or asks_name(part):
+        # a compare line (own_work) is about what each named paper does: there the naming sentence is the point
+        if asks or asks_name(part) or not (own_work or _ASKS_WHAT_IT_IS.search(part)):
             asked_for = without_names(asked_for, names)
         part_scores = _part_scores(evidence, asked_for, asks, pool)
         scores = [adjusted(s, v) for s, v in zip(pool, part_scores, strict=True)]

@@ -92,6 +92,16 @@ def test_a_quoted_sentence_that_leans_back_comes_with_the_one_before(bundled_set
     assert a.answer.index(challenge) < a.answer.index(method)
 
 
+def test_a_question_about_what_a_method_does_is_not_answered_by_its_name(bundled_settings: Settings) -> None:
+    """ "What does GenRM train the LLM on, ...?": matched without the method's name, the sentence that says what it
+    trains on wins over sentences that only repeat "GenRM"."""
+    a = ask(
+        bundled_settings,
+        "What does GenRM train the LLM on, and how much better is it than LLM judges out of distribution?",
+    )
+    assert "self-generated reasoning traces" in a.answer and "2- 6%" in a.answer
+
+
 def test_extractive_is_deterministic_and_every_sentence_cited(bundled_settings: Settings) -> None:
     first, second = ask(bundled_settings, FLASH_QUESTION), ask(bundled_settings, FLASH_QUESTION)
     assert first.answer == second.answer

@@ -590,3 +590,21 @@ def test_a_comparison_quotes_what_each_paper_does_not_the_prior_work_it_starts_f
     # an abstract that never says "we propose" has no background to tell apart
     plain = src(2, "Notes", "Score distillation sampling is slow. Reconstruction is fast.")
     assert background(Evidence(q, [plain], BagOfWords(), settings).by_source[2]) == set()
+
+
+@pytest.mark.parametrize(
+    ("part", "about_the_name"),
+    [
+        ("What is GenRM?", True),
+        ("What is the new loss called", True),
+        ("What does NTK stand for?", True),
+        ("What does GenRM train the LLM on", False),
+        ("Which module does AR-Seg use", False),
+    ],
+)
+def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bool) -> None:
+    """Answers are matched against a question without the paper's own names, except when the name is what is
+    asked about: then the sentence defining it answers."""
+    from rag.compose import _ASKS_WHAT_IT_IS
+
+    assert bool(_ASKS_WHAT_IT_IS.search(part)) == about_the_name

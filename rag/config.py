@@ -276,6 +276,7 @@ GATE_WEIGHTS = {
     "unknown_name": -0.7517,
     "answer_missing": -2.5727,
     "name_missing": -5.4645,
+    "paper_sim": 0.0,  # not in the fitted model: it decides the whole-paper rule (whole_paper_sim) instead
 }
 GATE_BIAS = -8.6978
 GATE_THRESHOLD = 0.26
@@ -327,6 +328,15 @@ class EvidenceSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description='The same for list questions ("which papers ...?"); None: gate_threshold.',
+    )
+    whole_paper_sim: float = Field(
+        0.5,
+        ge=-1.0,
+        le=1.0,
+        description="Answerability: a question this close to one paper's title and abstract as a whole, asking for "
+        "nothing that paper lacks, is answered whatever the fitted model says (rag.evidence.Evidence.described: a "
+        "paper described in other words). Chosen on the dev splits of the answers and paraphrase sets as the lowest "
+        "value (of 0.45 / 0.5 / 0.55 / 0.6) at which no dev question about an absent topic passes.",
     )
     gate_threshold_llm: float = Field(
         GATE_THRESHOLD_LLM,

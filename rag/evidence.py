@@ -78,6 +78,7 @@ FEATURES = (
     "unknown_name",
     "answer_missing",
     "name_missing",
+    "paper_sim",
 )
 
 # A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
@@ -342,7 +343,10 @@ class Evidence:
           a license, a parameter count, code, a duration, experiments; :mod:`rag.question`);
         * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract;
         * ``name_missing``: the share of the question's names that other abstracts hold and ``src`` doesn't
-          (:meth:`names_missing`: "... on MBPP?" of a paper evaluated on HumanEval only).
+          (:meth:`names_missing`: "... on MBPP?" of a paper evaluated on HumanEval only);
+        * ``paper_sim``: cosine of the question to ``src``'s title and abstract as a whole: a paper described in
+          other words ("point-set networks that need no special layers to ignore turning ...") is close as a
+          whole though no one sentence is, a topic the collection lacks is not.
         """
         mine = self.by_source.get(src.n, [])
         q_terms = self.q_terms if wanted is None else wanted
@@ -374,6 +378,7 @@ class Evidence:
             "unknown_name": float(bool(self.unknown_names)),
             "answer_missing": self.answer_missing(src),
             "name_missing": self.names_missing(src),
+            "paper_sim": float(self.vector(self.question) @ self.vector(text)),
         }
 
     def claimed(self) -> list[SourceLike]:
@@ -491,6 +496,18 @@ class Evidence:
         """Name-like words of the question that no abstract in the collection contains."""
         return [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
 
+    def described(self, features: dict[str, float]) -> bool:
+        """Whether the question describes one paper in its own words: close to its abstract as a whole
+        (``paper_sim`` at least ``Settings.evidence.whole_paper_sim``) and asking for nothing the paper lacks (no
+        detail kind, name or answer missing, no name unknown to the collection). Such a question shares few of the
+        paper's rare words, which the fitted model counts against it. A list question is never one."""
+        if self.many:
+            return False
+        return features.get("paper_sim", 0.0) >= self.settings.whole_paper_sim and not any(
+            features.get(name, 0.0)
+            for name in ("kind_missing", "answer_missing", "name_missing", "unknown_name")
+        )
+
     def probability(self, features: dict[str, float]) -> float:
         """P(answerable) under the fitted logistic model of ``Settings.evidence`` (gate_weights, gate_bias)."""
         cfg = self.settings
@@ -527,7 +544,7 @@ class Evidence:
                 scored.append((self.probability(feats), -len(scored), src, feats))
         p, _, top, feats = max(scored, key=lambda row: (row[0], row[1]))
         limit = cfg.gate_threshold if threshold is None else threshold
-        if p >= limit:
+        if p >= limit or self.described(feats):
             return Verdict(True, paper=top.n, probability=p, features=feats)
         # a refusal speaks of the paper the question names, when it names one, not of a likelier other paper
         # (by the name its abstract gives its method, or by its title's name: sharing title words is weaker)

@@ -119,6 +119,21 @@ def test_absent_topic_is_refused(bundled_settings: Settings) -> None:
     assert "does not contain" in a.answer and "closest papers" in a.answer
 
 
+def test_a_paper_described_in_other_words_is_answered(bundled_settings: Settings) -> None:
+    """A description that shares few of the abstract's rare words ("brightness measurements of exploding stars")
+    is refused by the fitted model alone; close to the paper's abstract as a whole and asking for nothing it lacks,
+    it is answered, from that paper."""
+    question = (
+        "the astronomy work comparing neural nets that interpolate sparse, irregular brightness measurements of "
+        "exploding stars across several filters"
+    )
+    strict = bundled_settings.override(evidence={"whole_paper_sim": 1.0})
+    assert ask(strict, question).refused
+    a = ask(bundled_settings, question)
+    assert not a.refused and a.gate_features["paper_sim"] >= 0.5
+    assert a.citations[0].title.startswith("Understanding of the properties of neural network approaches")
+
+
 def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -> None:
     a = ask(bundled_settings, "How many GPUs were used to train Iterative Nash Policy Optimization?")
     assert a.refused

@@ -103,31 +103,33 @@ def detect_kind(question: str) -> str:
 DISCARDED = "\n\n[discarded: the text above is not the answer; the extractive answer follows]\n\n"
 
 
-def _readable(gen: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
-    """``gen``'s text deltas with LaTeX markup shown as text (:func:`rag.text.readable`); its answer returned."""
+def _through(gen: Generator[str, None, T], fn: Callable[[str], str]) -> Generator[str, None, T]:
+    """Yield ``fn`` of what ``gen`` yields; return what it returns. A reader that stops early closes ``gen`` too (the
+    backend stops), as ``yield from`` would."""
     try:
         while True:
             try:
                 item = next(gen)
             except StopIteration as stop:
                 return stop.value
-            yield item if item is DISCARDED else readable(item)
+            yield fn(item)
     finally:
-        gen.close()  # a reader that stops early stops the backend too, as ``yield from`` would
+        gen.close()
+
+
+def _readable(gen: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
+    """``gen``'s text deltas with LaTeX markup shown as text (:func:`rag.text.readable`); its answer returned."""
+    return _through(gen, lambda item: item if item is DISCARDED else readable(item))
 
 
 def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None, T]:
     """Yield what ``gen`` yields, noting it in ``seen``; return what it returns."""
-    try:
-        while True:
-            try:
-                item = next(gen)
-            except StopIteration as stop:
-                return stop.value
-            seen.append(item)
-            yield item
-    finally:
-        gen.close()
+
+    def note(item: str) -> str:
+        seen.append(item)
+        return item
+
+    return _through(gen, note)
 
 
 def _brief(exc: BaseException) -> str:

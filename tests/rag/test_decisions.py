@@ -223,8 +223,13 @@ FORESTS = src(
 
 # A gate whose weights are easy to reason about (the fitted ones are calibrated for MiniLM, not this double): answer
 # when the paper holds the question's specific terms, refuse when it lacks the kind of detail asked for.
+# The whole-paper rule is off here (whole_paper_sim 1.0): with a bag-of-words embedder every short abstract is
+# "close as a whole"; tests/rag/test_answer.py tests the rule with the real embedder.
 PLAIN_GATE = EvidenceSettings(
-    gate_weights={"paper_cover": 10.0, "kind_missing": -10.0}, gate_bias=-5.0, gate_threshold=0.5
+    gate_weights={"paper_cover": 10.0, "kind_missing": -10.0},
+    gate_bias=-5.0,
+    gate_threshold=0.5,
+    whole_paper_sim=1.0,
 )
 
 
@@ -241,7 +246,10 @@ PLAIN_GATE = EvidenceSettings(
 def test_gate(question: str, reason: str) -> None:
     verdict = Evidence(question, [ROUTING, FORESTS], BagOfWords(), PLAIN_GATE).gate()
     assert verdict.reason == reason and verdict.ok == (reason == "")
-    assert verdict.probability is not None and set(verdict.features) == set(FEATURES)
+    assert verdict.probability is not None
+    # every feature; paper_sim only where the fitted model refused (it embeds a whole abstract)
+    assert set(FEATURES) - {"paper_sim"} <= set(verdict.features) <= set(FEATURES)
+    assert ("paper_sim" in verdict.features) <= (verdict.probability < PLAIN_GATE.gate_threshold)
     if reason:
         assert verdict.message.startswith(REFUSAL)
     if reason == "detail":

@@ -79,8 +79,7 @@ def collect_list(records: Sequence[dict[str, Any]], settings: Settings, k: int) 
 
 
 def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray]:
-    # paper_sim is only computed for questions the model refuses (rag.evidence.Evidence.gate): 0 elsewhere
-    x = np.array([[row["features"].get(f, 0.0) for f in names] for row in rows], dtype=np.float64)
+    x = np.array([[row["features"][f] for f in names] for row in rows], dtype=np.float64)
     y = np.array([row["label"] for row in rows], dtype=np.float64)
     return x, y
 

@@ -276,7 +276,6 @@ GATE_WEIGHTS = {
     "unknown_name": -0.7517,
     "answer_missing": -2.5727,
     "name_missing": -5.4645,
-    "paper_sim": 0.0,  # not in the fitted model: it decides the whole-paper rule (whole_paper_sim) instead
 }
 GATE_BIAS = -8.6978
 GATE_THRESHOLD = 0.26

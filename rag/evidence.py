@@ -78,7 +78,6 @@ FEATURES = (
     "unknown_name",
     "answer_missing",
     "name_missing",
-    "paper_sim",
 )
 
 # A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
@@ -344,8 +343,8 @@ class Evidence:
         * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract;
         * ``name_missing``: the share of the question's names that other abstracts hold and ``src`` doesn't
           (:meth:`names_missing`: "... on MBPP?" of a paper evaluated on HumanEval only);
-        * ``paper_sim`` (added by :meth:`gate` only when the fitted model refuses, :meth:`paper_sim`: embedding a
-          whole abstract costs about 85 ms on 2 cores).
+        Not here, and not in the fitted model: ``paper_sim`` (:meth:`paper_sim`), which :meth:`gate` adds only
+        where the model refuses (embedding a whole abstract costs about 85 ms on 2 cores) for the whole-paper rule.
         """
         mine = self.by_source.get(src.n, [])
         q_terms = self.q_terms if wanted is None else wanted
@@ -567,15 +566,9 @@ class Evidence:
         stems = [stem(w) for w in asked]
         asked_about = terms(" ".join(focus(self.question)))
         ordered = sorted(
-            absent,
-            key=lambda t: (
-                t not in asked_about,
-                -rarity.get(t, 0.0),
-                stems.index(t) if t in stems else len(stems),
-            ),
+            absent, key=lambda t: (-rarity.get(t, 0.0), stems.index(t) if t in stems else len(stems))
         )
-        if any(t in asked_about for t in ordered):
-            ordered = [t for t in ordered if t in asked_about]
+        ordered = [t for t in ordered if t in asked_about] or ordered
         missing = list(
             dict.fromkeys(
                 w.lower() for t in ordered[:3] for w, st in zip(asked, stems, strict=True) if st == t

@@ -101,6 +101,9 @@ def column_kind(column: Column) -> str:
 
 # ------------------------------------------------------------------ what each kind of value looks like
 
+# A name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench", "SWE-bench".
+_BENCH_NAME = r"[A-Z0-9][\w-]*[Bb]ench"
+
 # (pattern, weight): a sentence's cue score for a kind is the weighted count of matches.
 _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "approach": [
@@ -109,10 +112,7 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     ],
     "data": [
         (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", _I), 2.0),
-        (
-            re.compile(r"\b[A-Z0-9][\w-]*[Bb]ench\b"),
-            2.0,
-        ),  # a name that says it: "Rewardbench", "Big-Bench Hard"
+        (re.compile(rf"\b{_BENCH_NAME}\b"), 2.0),  # a name that says it: "Rewardbench", "Big-Bench Hard"
         (re.compile(r"\b(?:experiments?|evaluat\w*|tested|simulations?)\b", _I), 1.0),
     ],
     "results": [
@@ -296,7 +296,7 @@ _NAMED_DATA = re.compile(
     # dataset", "the Penn Treebank corpus")
     r"|\b((?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:\([^()]{0,60}\)\s+)?(?:dataset|benchmark|corpus)\b"
     # a name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench Hard", "SWE-bench"
-    r"|\b([A-Z0-9][\w-]*[Bb]ench)\b"
+    rf"|\b({_BENCH_NAME})\b"
 )
 DATA_CALLED = 0.5  # measured at 0 / 0.5 / 1 / 2 on the grid's dev split (Dataset 0.720, 0.760, 0.760, 0.760)
 # "continual learning (CL)", "large language models (LLMs)": an abbreviation of a field's lower-case term, whose

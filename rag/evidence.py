@@ -477,7 +477,17 @@ class Evidence:
         window = self.settings.answer_window
         for j, w in enumerate(tokens):
             states_number = number and bool(numbers(w) - known_numbers)
-            states_name = name and new_name(w, known)
+            # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV")
+            states_name = name and (
+                new_name(w, known)
+                or (
+                    j > 0
+                    and w.istitle()
+                    and len(w) > 2
+                    and w.lower() not in known
+                    and w.lower() not in stopwords()
+                )
+            )
             if (states_number or states_name) and any(abs(i - j) <= window for i in at):
                 return True
         return False

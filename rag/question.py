@@ -25,8 +25,8 @@ _I = re.IGNORECASE
 
 # Words a question part starts with ("..., how many problems does it have and what does GPT-4 score?").
 _WH = (
-    r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|in what|"
-    r"on what|for what|with what|by how much|roughly how|approximately how)"
+    r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|"
+    r"(?:in|on|for|with|from|at|against|over|under|to) (?:what|which)|by how much|roughly how|approximately how)"
 )
 _PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b))\s*", _I)
 

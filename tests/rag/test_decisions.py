@@ -333,6 +333,16 @@ def test_gate_features() -> None:
     assert Evidence(q3, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] > 0
     q4 = "How much does routing lower perplexity, and what perplexity gain does it reach at equal compute?"
     assert Evidence(q4, [ROUTING], BagOfWords()).features(ROUTING)["answer_missing"] == 0.0
+    # a name asked for may be one capitalised word inside the sentence ("in Python"), but not the sentence's first
+    coder = src(
+        3, "A Benchmark of Versioned Code", "We collect 116 problems written in Python for code models."
+    )
+    q5 = "How many problems does the benchmark hold, and in which programming language?"
+    assert Evidence(q5, [coder], BagOfWords()).features(coder)["answer_missing"] == 0.0
+    plain = src(
+        3, "A Benchmark of Versioned Code", "Problems are checked by unit tests in some programming language."
+    )
+    assert Evidence(q5, [plain], BagOfWords()).features(plain)["answer_missing"] > 0
 
 
 def test_name_missing_reads_names_in_any_written_form() -> None:

@@ -31,6 +31,14 @@ from rag.question import (
         ),
         ("What is it? And how fast is it?", ["What is it", "And how fast is it"]),
         ("Which approach, and why?", ["Which approach, and why"]),  # a two-word tail is not a part
+        (
+            "By how much does it speed up grokking, and on which graph dataset was that shown?",
+            ["By how much does it speed up grokking", "on which graph dataset was that shown"],
+        ),
+        (
+            "What does the method do with data from which sensor?",
+            ["What does the method do with data from which sensor"],
+        ),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:

@@ -585,12 +585,14 @@ class Evidence:
             )
         )
         # "the paper is there, the detail isn't": the question names it (by its title or by a name its abstract
-        # gives its method: "GraNet"), or its sentences are close and every term of the question is somewhere in
-        # the collection (a word no abstract holds is a topic the collection lacks)
+        # gives its method: "GraNet"), or describes it (close to its abstract as a whole: "the active-search paper
+        # on rare traffic signs", which is no paper "about other topics"), or its sentences are close and every term
+        # of the question is somewhere in the collection (a word no abstract holds is a topic the collection lacks)
         about_paper = (
             scoped
             or feats["named"] >= cfg.names_paper
             or any(mentions(self.question, name) for name in distinct_names(own_names(top.title, top.text)))
+            or feats.get("paper_sim", 0.0) >= cfg.whole_paper_sim
             or (feats["lead_sim"] >= cfg.confident_sim and feats["collection_cover"] >= 1.0)
         )
         verdict = Verdict(

@@ -626,3 +626,20 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
     from rag.compose import _ASKS_WHAT_IT_IS
 
     assert bool(_ASKS_WHAT_IT_IS.search(part)) == about_the_name
+
+
+def test_refusal_calls_a_described_paper_the_one_that_lacks_the_detail() -> None:
+    """A refused question that describes a paper without naming it (close to its abstract as a whole) is told the
+    paper is there and its abstract lacks the detail, not that the closest papers are "about other topics"."""
+    q = "On which GPU is each token routed to two of eight experts?"
+    # no close sentence counts (confident_sim 1.0): only the paper's closeness as a whole can say it is there
+    apart = PLAIN_GATE.model_copy(update={"confident_sim": 1.0})
+    verdict = Evidence(q, [ROUTING, FORESTS], BagOfWords(), apart).gate()
+    assert not verdict.ok and verdict.features["named"] < apart.names_paper
+    assert verdict.reason == "topic" and "other topics" in verdict.message
+    close = apart.model_copy(update={"whole_paper_sim": 0.45})  # the question's cosine to ROUTING is 0.49
+    described = Evidence(q, [ROUTING, FORESTS], BagOfWords(), close).gate()
+    assert not described.ok, "hardware is asked and ROUTING states none: still refused"
+    assert described.reason == "detail" and described.features["paper_sim"] >= 0.45
+    assert f'has "{ROUTING.title}", but its abstract does not state this' in described.message
+    assert "other topics" not in described.message

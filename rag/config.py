@@ -335,7 +335,9 @@ class EvidenceSettings(BaseModel):
         description="Answerability: a question this close to one paper's title and abstract as a whole, asking for "
         "nothing that paper lacks, is answered whatever the fitted model says (rag.evidence.Evidence.described: a "
         "paper described in other words). Chosen on the dev splits of the answers and paraphrase sets as the lowest "
-        "value (of 0.45 / 0.5 / 0.55 / 0.6) at which no dev question about an absent topic passes.",
+        "value (of 0.45 / 0.5 / 0.55 / 0.6) at which no dev question about an absent topic passes. A refused question "
+        "this close to a paper is told that paper lacks the detail, not that the closest papers are about other "
+        "topics.",
     )
     gate_threshold_llm: float = Field(
         GATE_THRESHOLD_LLM,

@@ -293,6 +293,11 @@ def test_a_compared_name_no_abstract_mentions_picks_no_paper(bundled_settings: S
     )
     assert not found("CMA-ES on the Rastrigin function", [hit])
     assert found("Diffusion Evolution", [hit]) and found("the large-scale ML review", [hit])
+    # a name written as one capitalised word ("Mamba"), or capitalised after the first word, is a name too; a
+    # capitalised question word run into the name ("... evolution. What") is not
+    assert not found("Mamba", [hit]) and not found("evolution on the Long Range Arena", [hit])
+    assert found("Evolution", [hit]) and found("Mainstream evolutionary algorithms", [hit])
+    assert found("diffusion evolution methods. What", [hit])
 
 
 def test_a_versus_inside_one_paper_is_a_question_about_that_paper(bundled_settings: Settings) -> None:

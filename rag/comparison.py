@@ -30,7 +30,7 @@ from rag.evidence import Evidence
 from rag.extraction import compare_cells
 from rag.question import NAME_TOKEN, mentions, title_name
 from rag.retrieval import Retriever
-from rag.text import coverage, stem, stopwords, strip_markers, terms, words
+from rag.text import capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
 
 MAX_PAPERS = 5
@@ -265,7 +265,6 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
 
 
 _ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}[,.;:)]?")
 
 
 def found(name: str, hits: list[PaperHit]) -> bool:
@@ -276,14 +275,8 @@ def found(name: str, hits: list[PaperHit]) -> bool:
     names = NAME_TOKEN.findall(name)
     # a name written as one capitalised word is a name too: "Mamba" alone, "Long Range Arena" after the first word
     # (a first word is capitalised anyway: "Full fine-tuning")
-    tokens = name.split()
-    names += [
-        w.strip(",.;:()")
-        for i, w in enumerate(tokens)
-        if (i > 0 or len(tokens) == 1)
-        and _CAPITALISED.fullmatch(w)
-        and w.strip(",.;:()").lower() not in stopwords()
-    ]
+    tokens = [w.strip(",.;:()?!\"'") for w in name.split()]
+    names += [w for i, w in enumerate(tokens) if (i > 0 or len(tokens) == 1) and capitalised_word(w)]
     if not names or _ARTICLE.match(name):
         return True
     wanted = terms(name)

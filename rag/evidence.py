@@ -47,6 +47,7 @@ from rag.question import (
     title_name,
 )
 from rag.text import (
+    capitalised_word,
     coverage,
     generic_stems,
     looks_like_instruction,
@@ -479,14 +480,7 @@ class Evidence:
             states_number = number and bool(numbers(w) - known_numbers)
             # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV")
             states_name = name and (
-                new_name(w, known)
-                or (
-                    j > 0
-                    and w.istitle()
-                    and len(w) > 2
-                    and w.lower() not in known
-                    and w.lower() not in stopwords()
-                )
+                new_name(w, known) or (j > 0 and capitalised_word(w) and w.lower() not in known)
             )
             if (states_number or states_name) and any(abs(i - j) <= window for i in at):
                 return True

@@ -140,6 +140,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def capitalised_word(word: str) -> bool:
+    """Whether ``word`` is a capitalised word ("Python", "Mamba", "Gauss-Newton") that is no function word (not
+    "What", nor "GPT" or "Go"). Not the first word of a sentence or phrase, it names something: "written in
+    Python", "compare Mamba with ..."."""
+    return (
+        word.istitle()
+        and len(word) > 2
+        and word.replace("-", "").isalpha()
+        and word.lower() not in stopwords()
+    )
+
+
 def terms(text: str) -> set[str]:
     """Stemmed content words and numbers of a text (no stopwords, no one-letter words)."""
     stop = stopwords()

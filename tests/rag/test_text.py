@@ -6,6 +6,7 @@ import pytest
 
 from rag.text import (
     answer_body,
+    capitalised_word,
     cite,
     coverage,
     looks_like_instruction,
@@ -181,3 +182,12 @@ def test_strip_invisible() -> None:
 )
 def test_readable_shows_latex_markup_as_text(text: str, shown: str) -> None:
     assert readable(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("word", "capitalised"),
+    [("Python", True), ("Mamba", True), ("What", False), ("The", False), ("GPT", False), ("Go", False)],
+)
+def test_capitalised_word(word: str, capitalised: bool) -> None:
+    """One capitalised word that is no function word: a name wherever it isn't a sentence's first word."""
+    assert capitalised_word(word) == capitalised

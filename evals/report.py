@@ -29,6 +29,7 @@ ANSWER_COLUMNS = (
     ("key-fact R", "key_fact_recall"),
     ("refusal acc.", "refusal_accuracy"),
     ("false refusal", "false_refusal_rate"),
+    ("absent noted", "absent_noted"),
     ("faithful", "faithfulness"),
     ("judge", "judge_supported"),
 )
@@ -149,7 +150,9 @@ def render_markdown(results: dict[str, Any]) -> str:
             "",
             "Citation P/R/F1 and false-refusal rate are over answerable questions, refusal accuracy over "
             "unanswerable ones, key-fact recall over questions with key facts, faithfulness and judge over "
-            "answers that are not refusals. Latency is ask() end to end (retrieve + generate), ms; tokens are "
+            "answers that are not refusals; absent noted is, of the answers that are not refusals, the share that "
+            "say first that no abstract in the collection mentions a name the question gives (on unanswerable "
+            "questions a partial refusal, on answerable ones a name written otherwise in the abstract). Latency is ask() end to end (retrieve + generate), ms; tokens are "
             "means per question (prompt / completion; 0 for extractive); fallbacks counts answers where the "
             "LLM's output was unsupported or failed and the extractive answer was shown instead; LLM kept is, of "
             "the answers an LLM wrote (the gate let the question through to it), the share shown as written, and "

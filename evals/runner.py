@@ -298,6 +298,7 @@ def score_answer(
         "detected_kind": answer.kind,
         "cited_titles": cited,
         "note": answer.note,
+        "absent_names": answer.absent_names,
         "citation_precision": precision,
         "citation_recall": recall,
         "citation_f1": m.f1(precision, recall) if ok else None,
@@ -362,6 +363,10 @@ def summarize_answers(records: Sequence[dict[str, Any]], per_question: dict[str,
             **{key: m.mean(row.get(key) for row in rows) for key in ANSWER_METRICS},
             "refusal_accuracy": m.refusal_accuracy(refused, flags),
             "false_refusal_rate": m.false_refusal_rate(refused, flags),
+            # of the answers given, the share that say first that no abstract mentions a name the question gives
+            "absent_noted": m.mean(
+                float(bool(row.get("absent_names"))) for row in rows if not row["refused"]
+            ),
             "latency_p50_ms": m.percentile(latencies, 50),
             "latency_p95_ms": m.percentile(latencies, 95),
             "prompt_tokens": m.mean(row["tokens"].get("prompt", 0) for row in rows),

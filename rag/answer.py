@@ -37,7 +37,7 @@ from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
 from rag.question import BARE_THIS, SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import answer_body, cite, generic_stems, readable, terms, with_cited_titles
+from rag.text import answer_body, cite, generic_stems, quoted_list, readable, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
@@ -204,7 +204,15 @@ class AnswerEngine:
 
     def _evidence(self, query: str, sources: list[Source], *, many: bool = False) -> Evidence:
         cfg = self.settings.evidence
-        return Evidence(query, sources, self.embedder, cfg, rarity=self.retriever.rarity, many=many)
+        return Evidence(
+            query,
+            sources,
+            self.embedder,
+            cfg,
+            rarity=self.retriever.rarity,
+            many=many,
+            said=self.retriever.said,
+        )
 
     def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:
         """A question like "what datasets did it use?" with no earlier turn and no paper named in it."""
@@ -270,9 +278,37 @@ class AnswerEngine:
                 verdict = Verdict(True, paper=named.n, probability=verdict.probability)
         answer.answerability, answer.gate_features = verdict.probability, verdict.features
         if not verdict.ok:
-            answer.answer, answer.refused = verdict.message, True
+            answer.answer, answer.refused, answer.absent_names = verdict.message, True, verdict.absent
             yield answer.answer
             return answer
+        respond = self._respond(answer, request, evidence, verdict, kind=kind, name=name, summary=summary)
+        lacking = evidence.unsaid_names
+        if not lacking:
+            return (yield from respond)
+        # The answer goes ahead on what the rest of the question matches, and says first what the collection lacks
+        # ("What AlpacaEval win rate ...?" when no abstract mentions AlpacaEval): not answered as if it were there.
+        # A line ending in ":" is a heading, no claim of a paper's.
+        note = f"No abstract in the collection mentions {quoted_list(lacking)}; the closest it comes:"
+        yield f"{note}\n\n"
+        answered = yield from respond
+        if not answered.refused:
+            answered.answer, answered.absent_names = f"{note}\n\n{answered.answer}", lacking
+        return answered
+
+    def _respond(
+        self,
+        answer: Answer,
+        request: AskRequest,
+        evidence: Evidence,
+        verdict: Verdict,
+        *,
+        kind: str,
+        name: str,
+        summary: bool,
+    ) -> Generator[str, None, Answer]:
+        """The answer to a question the gate let through: a list, or the backend's answer (the extractive one when
+        the backend fails or writes what no source supports)."""
+        query, sources = answer.standalone_question, answer.sources
         if kind == "list":
             return (yield from self._list(answer, self._list_evidence(evidence, query, sources)))
         job = backends.Job(
@@ -529,14 +565,22 @@ class AnswerEngine:
         hits, named, missing = comparison.pick_papers(
             self.retriever, query, request.paper_ids, request.filters, self.settings.retrieval
         )
-        if missing and len(hits) < 2:  # (missing is empty when the papers were picked by id)
-            # "How does X compare with CMA-ES?" and no abstract mentions CMA-ES: not a comparison the collection
-            # can make; a question about X (or about nothing here), which the gate answers or refuses.
-            return (yield from self._answer(request, "fact"))
         sources: list[Source] = number_sources(hits)
         answer = Answer(request.question or query, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question = "compare", query
         answer.timings_ms["retrieve"] = (time.perf_counter() - t0) * 1000
+        if missing and len(hits) < 2:  # (missing is empty when the papers were picked by id)
+            # "How does Mamba compare with Transformers?" and no abstract mentions Mamba: not a comparison the
+            # collection can make, whatever it says of the other side (it was answered from that side alone).
+            absent = list(dict.fromkeys(w for m in missing for w in comparison.name_words(m))) or missing
+            has = f' It has "{hits[0].title}" on the rest of the question.' if hits else ""
+            answer.refused, answer.absent_names = True, absent
+            answer.answer = (
+                f"{REFUSAL} No abstract in the collection mentions {quoted_list(absent)}, so it cannot make this "
+                f"comparison.{has}"
+            )
+            yield answer.answer
+            return answer
         if len(hits) == 1 and not named:
             answer.kind = "clarify"
             body = (

@@ -267,16 +267,22 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
 _ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
 
 
+def name_words(name: str) -> list[str]:
+    """The words of a compared thing that name it: name-like tokens ("CMA-ES", "LRA") and capitalised words
+    ("Mamba" alone, "Long Range Arena" after the first word; a first word is capitalised anyway: "Full
+    fine-tuning")."""
+    names = NAME_TOKEN.findall(name)
+    tokens = [w.strip(",.;:()?!\"'") for w in name.split()]
+    names += [w for i, w in enumerate(tokens) if (i > 0 or len(tokens) == 1) and capitalised_word(w)]
+    return list(dict.fromkeys(names))
+
+
 def found(name: str, hits: list[PaperHit]) -> bool:
     """Whether some hit is about the thing called ``name``: its title holds all of the name's terms, or its
     text mentions one of the name's name-like words ("CMA-ES" of "CMA-ES on the Rastrigin function"). A name
     without name-like words ("full fine-tuning") is taken as found: it is a description, and the hits are the
     papers closest to it; so is one that starts with an article ("the large-scale ML review")."""
-    names = NAME_TOKEN.findall(name)
-    # a name written as one capitalised word is a name too: "Mamba" alone, "Long Range Arena" after the first word
-    # (a first word is capitalised anyway: "Full fine-tuning")
-    tokens = [w.strip(",.;:()?!\"'") for w in name.split()]
-    names += [w for i, w in enumerate(tokens) if (i > 0 or len(tokens) == 1) and capitalised_word(w)]
+    names = name_words(name)
     if not names or _ARTICLE.match(name):
         return True
     wanted = terms(name)

@@ -53,6 +53,7 @@ from rag.text import (
     looks_like_instruction,
     neutralize_markers,
     numbers,
+    quoted_list,
     split_sentences,
     stem,
     stopwords,
@@ -173,6 +174,7 @@ class Verdict:
     missing: list[str] = field(default_factory=list)  # the question's words the paper doesn't state
     probability: float | None = None  # the fitted model's P(answerable)
     features: dict[str, float] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)  # names the refusal says no abstract mentions
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
@@ -231,8 +233,10 @@ class Evidence:
         rarity: Rarity | None = None,
         *,
         many: bool = False,
+        said: Callable[[str], bool] | None = None,
     ) -> None:
         self.question = question
+        self.said = said  # whether the collection says a name as written (Retriever.said); see unsaid_names
         self.asked: Question = analyze(question)
         self.many = many  # a list question ("which papers ...?"): answered by several papers
         self.sources = list(sources)
@@ -497,6 +501,29 @@ class Evidence:
         """Name-like words of the question that no abstract in the collection contains."""
         return [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
 
+    @cached_property
+    def unsaid_names(self) -> list[str]:
+        """The question's names that no title or abstract says: :attr:`unknown_names` (the index holds no stem of
+        them) checked as written with ``said`` ("Claude-3.5-Sonnet", "GRUs" are said where the index's stems miss
+        them), with the capitalised words no abstract holds ("Mamba"), less compounds that describe
+        ("ML-prediction-augmented"). What an answer or refusal tells the reader the collection lacks; the gate's feature stays the
+        index's (``unknown_name``, as fitted)."""
+        # a capitalised word inside the question names something too ("compare Mamba with ..."), and a compound
+        # with a word in lower case describes rather than names ("ML-prediction-augmented", "NPO-based")
+        capitalised = [
+            w
+            for i, w in enumerate(words(self.question))
+            if i > 0 and capitalised_word(w) and self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0
+        ]
+        names = [
+            n
+            for n in dict.fromkeys([*self.unknown_names, *capitalised])
+            if not re.search(r"-[a-z]{3,}(?![\w])", n)
+        ]
+        if self.said is None:
+            return names
+        return [name for name in names if not self.said(name)]
+
     def paper_sim(self, src: SourceLike) -> float:
         """Cosine of the question to ``src``'s title and abstract as a whole: a paper described in other words
         ("point-set networks that need no special layers to ignore turning ...") is close as a whole though no one
@@ -597,7 +624,7 @@ class Evidence:
             probability=p,
             features=feats,
         )
-        unknown = self.unknown_names
+        unknown = self.unsaid_names
         if about_paper:
             what = ", ".join(missing) or "that detail"
             where = (
@@ -608,7 +635,10 @@ class Evidence:
             verdict.message = f"{REFUSAL} {where} (nothing about: {what})."
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
-            absent_names = f" No abstract mentions {', '.join(unknown)}." if unknown else ""
+            absent_names = (
+                f" No abstract in the collection mentions {quoted_list(unknown)}." if unknown else ""
+            )
+            verdict.absent = list(unknown)
             verdict.message = f"{REFUSAL}{absent_names} The closest papers in the collection are about other topics: {near}."
         return verdict
 

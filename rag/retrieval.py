@@ -14,6 +14,7 @@ weight mask for the BM25 side.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -24,9 +25,12 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError
 from rag.lexical import LexicalIndex, LexicalSide
+from rag.question import mentions
 from rag.store import PaperStore
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
+
+SAID_PAPERS = 5  # papers a search for a name reads to tell whether the collection says it (Retriever.said)
 
 
 class Retriever:
@@ -171,6 +175,16 @@ class Retriever:
             for hit in hits:
                 hit.abstract = hit.abstract or metas.get(hit.paper_id, {}).get("abstract", "")
         return hits
+
+    def said(self, name: str) -> bool:
+        """Whether some title or abstract in the collection says ``name`` as written (:func:`rag.question.mentions`,
+        a plural acronym's singular too: "GRUs" is said by "GRU"), among the papers a search for it finds first.
+        Exact where :meth:`rarity` only knows the index's stems ("Claude-3.5-Sonnet" is no stem it holds)."""
+        forms = [name]
+        if re.fullmatch(r"[A-Z][A-Z0-9]+s", name):
+            forms.append(name[:-1])
+        hits = self.with_abstracts(self.search(name, k=SAID_PAPERS).hits)
+        return any(mentions(f"{h.title} {h.abstract or h.text}", form) for h in hits for form in forms)
 
     def rarity(self, stems: set[str]) -> dict[str, float]:
         """Each stem's rarity in the collection (:meth:`rag.lexical.LexicalIndex.rarity`): the evidence gate's."""

@@ -158,6 +158,12 @@ def terms(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in stop}
 
 
+def quoted_list(names: Iterable[str]) -> str:
+    """ "A", "A" or "B", "A", "B" or "C": names quoted, for a sentence that says none of them is there."""
+    quoted = [f'"{n}"' for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 def coverage(wanted: set[str], text: str) -> float:
     """Share of the terms ``wanted`` that ``text`` contains (0.0 when nothing is wanted)."""
     if not wanted:

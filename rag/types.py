@@ -236,6 +236,9 @@ class Answer:
     answerability: float | None = None
     # The features that probability came from (rag.evidence.FEATURES), for evals.fit_gate; not in the JSON contract.
     gate_features: dict[str, float] = field(default_factory=dict)
+    # Names the question gives that no title or abstract in the collection says ("LiveCodeBench"), which the answer
+    # says first (or, in a refusal, says are absent).
+    absent_names: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract (see README)."""
@@ -266,6 +269,7 @@ class Answer:
             "fallback": self.fallback,
             "error_type": self.error_type,
             "answerability": None if self.answerability is None else round(self.answerability, 4),
+            "absent_names": self.absent_names,
         }
 
 

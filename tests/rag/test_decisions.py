@@ -477,6 +477,11 @@ class _Retriever:
     def rarity(self, stems: set[str]) -> dict[str, float]:
         return {t: 0.3 for t in stems}
 
+    def said(self, name: str) -> bool:
+        from rag.question import mentions
+
+        return any(mentions(f"{h.title} {h.abstract or h.text}", name) for h in self.hits)
+
 
 def _hits(*sources: Source) -> list:
     from rag.types import ChunkMatch, PaperHit

@@ -625,6 +625,7 @@ class Evidence:
             features=feats,
         )
         unknown = self.unsaid_names
+        verdict.absent = list(unknown)
         if about_paper:
             what = ", ".join(missing) or "that detail"
             where = (
@@ -632,13 +633,14 @@ class Evidence:
                 if scoped
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
-            verdict.message = f"{REFUSAL} {where} (nothing about: {what})."
+            # a name no abstract says is the collection's gap, not only this paper's ("AlphaFold" of a docking paper)
+            absent = f" No abstract in the collection mentions {quoted_list(unknown)}." if unknown else ""
+            verdict.message = f"{REFUSAL} {where} (nothing about: {what}).{absent}"
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
             absent_names = (
                 f" No abstract in the collection mentions {quoted_list(unknown)}." if unknown else ""
             )
-            verdict.absent = list(unknown)
             verdict.message = f"{REFUSAL}{absent_names} The closest papers in the collection are about other topics: {near}."
         return verdict
 

@@ -453,6 +453,10 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
     from evals.runner import answer_claims
 
     assert all(note not in claim for claim, _ in answer_claims(a, {}))
+    # a refusal says it too, also when it speaks of the closest paper ("... does not state this")
+    posed = ask(bundled_settings, "What success rate does DeltaDock reach on PoseBusters?")
+    assert posed.refused and posed.absent_names == ["PoseBusters"] and "does not state this" in posed.answer
+    assert posed.answer.endswith('No abstract in the collection mentions "PoseBusters".')
     # said as written is said: "CNNs" is held by an abstract that says "CNN", though the index has no such stem
     retriever = api.retriever(bundled_settings)
     assert retriever.said("CNNs") and not retriever.said("Mamba")

@@ -569,10 +569,11 @@ class AnswerEngine:
         answer = Answer(request.question or query, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question = "compare", query
         answer.timings_ms["retrieve"] = (time.perf_counter() - t0) * 1000
-        if missing and len(hits) < 2:  # (missing is empty when the papers were picked by id)
+        # (missing is empty when the papers were picked by id)
+        absent = list(dict.fromkeys(w for m in missing for w in comparison.name_words(m))) or missing
+        if missing and len(hits) < 2:
             # "How does Mamba compare with Transformers?" and no abstract mentions Mamba: not a comparison the
             # collection can make, whatever it says of the other side (it was answered from that side alone).
-            absent = list(dict.fromkeys(w for m in missing for w in comparison.name_words(m))) or missing
             has = f' It has "{hits[0].title}" on the rest of the question.' if hits else ""
             answer.refused, answer.absent_names = True, absent
             answer.answer = (
@@ -607,6 +608,9 @@ class AnswerEngine:
                     quoted = " ".join(cite(s.text, s.source) for s in picked)
                     lines.append(f"- {src.title}: {quoted}")
             body = f"Comparison of {len(hits)} papers:\n\n{md}"
+            if missing:  # "Compare Sophia, Shampoo and Mamba": the table has the two; say why not the third
+                body = f"No abstract in the collection mentions {quoted_list(absent)}.\n\n{body}"
+                answer.absent_names = absent
             if lines:
                 body += "\n\nOn the question, each paper says:\n" + "\n".join(lines)
             answer.citations = cited_list(body, sources)

@@ -283,6 +283,12 @@ def test_a_compared_name_no_abstract_mentions_picks_no_paper(bundled_settings: S
     assert a.kind == "compare" and not a.table and a.refused and not a.citations
     assert 'No abstract in the collection mentions "CMA-ES" or "Rastrigin"' in a.answer
     assert 'It has "Diffusion Models are Evolutionary Algorithms"' in a.answer
+    # with two papers left, the table has them and the answer says which name it has no paper for
+    three = ask(bundled_settings, "Compare Sophia, Shampoo and Mamba")
+    assert [r.title.split(":")[0] for r in three.table] == ["Sophia", "Shampoo"] and three.absent_names == [
+        "Mamba"
+    ]
+    assert three.answer.startswith('No abstract in the collection mentions "Mamba".')
     none = ask(bundled_settings, "How does Mamba compare with GraphCast?")
     assert none.refused and '"Mamba" or "GraphCast"' in none.answer and "It has" not in none.answer
     # found(): a name counts when a hit's title holds it or its text mentions its name-like words; a description

@@ -165,6 +165,21 @@ def test_data_named_as_such_counts_and_field_acronyms_do_not() -> None:
     text = "A CL scenario is constructed with a benchmark dataset."
     assert cue("data", text, own | field_acronyms(abstract)) == 0  # no data is named
     assert cue("data", text, own) > 0  # without the rule, the field's acronym reads as a dataset's name
+    # a benchmark the paper introduces is its data, whether the word comes before its name or beside it
+    coder = own_names(
+        "CoderEval: A Benchmark of Pragmatic Code Generation", "We propose a benchmark named CoderEval."
+    )
+    assert (
+        cue("data", "In this paper, we propose a benchmark named CoderEval, consisting of 230 tasks.", coder)
+        >= 2
+    )
+    chameleon = own_names("GitChameleon: Unmasking ...", "we introduce GitChameleon, a novel dataset")
+    introduced = (
+        r"To address this gap, we introduce \GitChameleon{}, a novel, manually curated dataset comprising"
+    )
+    assert cue("data", introduced, chameleon) >= 2
+    # ... but not any capitalised word before "a dataset"
+    assert cue("data", "Moreover, a new dataset is released.", set()) == 0
 
 
 def test_parameter_counts_are_not_data_sizes() -> None:

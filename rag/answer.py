@@ -37,7 +37,7 @@ from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
 from rag.question import BARE_THIS, SINGULAR, Question, analyze, bare_reference
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import answer_body, cite, generic_stems, quoted_list, readable, terms, with_cited_titles
+from rag.text import absent_sentence, answer_body, cite, generic_stems, readable, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
@@ -281,19 +281,20 @@ class AnswerEngine:
             answer.answer, answer.refused, answer.absent_names = verdict.message, True, verdict.absent
             yield answer.answer
             return answer
-        respond = self._respond(answer, request, evidence, verdict, kind=kind, name=name, summary=summary)
-        lacking = evidence.unsaid_names
-        if not lacking:
-            return (yield from respond)
         # The answer goes ahead on what the rest of the question matches, and says first what the collection lacks
-        # ("What AlpacaEval win rate ...?" when no abstract mentions AlpacaEval): not answered as if it were there.
-        # A line ending in ":" is a heading, no claim of a paper's.
-        note = f"No abstract in the collection mentions {quoted_list(lacking)}; the closest it comes:"
-        yield f"{note}\n\n"
-        answered = yield from respond
-        if not answered.refused:
-            answered.answer, answered.absent_names = f"{note}\n\n{answered.answer}", lacking
-        return answered
+        # ("What pass@1 ... on LiveCodeBench?" when no abstract mentions LiveCodeBench): not answered as if it were
+        # there. A line ending in ":" is a heading, no claim of a paper's.
+        answer.absent_names = evidence.unsaid_names
+        header = (
+            f"{absent_sentence(answer.absent_names)}; the closest it comes:\n\n"
+            if answer.absent_names
+            else ""
+        )
+        return (
+            yield from self._respond(
+                answer, request, evidence, verdict, kind=kind, name=name, summary=summary, header=header
+            )
+        )
 
     def _respond(
         self,
@@ -305,12 +306,18 @@ class AnswerEngine:
         kind: str,
         name: str,
         summary: bool,
+        header: str = "",
     ) -> Generator[str, None, Answer]:
         """The answer to a question the gate let through: a list, or the backend's answer (the extractive one when
-        the backend fails or writes what no source supports)."""
+        the backend fails or writes what no source supports), each after ``header``, streamed first and the start
+        of the answer's text whatever follows (a backend's refusal, a fallback)."""
         query, sources = answer.standalone_question, answer.sources
+        if header:
+            yield header
         if kind == "list":
-            return (yield from self._list(answer, self._list_evidence(evidence, query, sources)))
+            listed = yield from self._list(answer, self._list_evidence(evidence, query, sources))
+            listed.answer = header + listed.answer
+            return listed
         job = backends.Job(
             query,
             sources,
@@ -328,18 +335,28 @@ class AnswerEngine:
         except DeadlineExceededError as exc:
             note = f"{str(exc)[0].upper()}{str(exc)[1:]}; this is the extractive answer."
             return (
-                yield from self._fallback(answer, job, type(exc).__name__, note, written=written, final=True)
+                yield from self._fallback(
+                    answer, job, type(exc).__name__, note, written=written, final=True, header=header
+                )
             )
         except BackendError as exc:
             why = f"The {name} backend failed ({_brief(exc)})"
-            return (yield from self._fallback(answer, job, type(exc).__name__, why, written=written))
+            return (
+                yield from self._fallback(
+                    answer, job, type(exc).__name__, why, written=written, header=header
+                )
+            )
         except RagError:
             raise  # a setting to fix (e.g. no key, no llama-cpp-python): the caller shows it as an error
         except Exception as exc:  # the last line of defence: a backend must not take the answer down with it
             level = logging.ERROR if self.settings.debug else logging.DEBUG
             _log.log(level, "the %s backend failed unexpectedly", name, exc_info=exc)
             why = f"The {name} backend failed unexpectedly ({type(exc).__name__}: {_brief(exc)})"
-            return (yield from self._fallback(answer, job, type(exc).__name__, why, written=written))
+            return (
+                yield from self._fallback(
+                    answer, job, type(exc).__name__, why, written=written, header=header
+                )
+            )
         answer.backend, answer.model, answer.tokens, answer.cost_usd = (
             draft.backend,
             draft.model,
@@ -347,13 +364,17 @@ class AnswerEngine:
             draft.cost_usd,
         )
         if draft.refused:
-            answer.answer, answer.refused = draft.text, True
+            answer.answer, answer.refused = header + draft.text, True
             return answer
         if draft.unsupported:
             # Nothing the model wrote is supported by a source: keep the grounded extractive answer instead.
             note = f"The {draft.backend} model's answer was not supported by the sources"
-            return (yield from self._fallback(answer, job, "unsupported", note, spent=True, written=written))
-        self._finish(answer, draft.text, draft.supports, evidence)
+            return (
+                yield from self._fallback(
+                    answer, job, "unsupported", note, spent=True, written=written, header=header
+                )
+            )
+        self._finish(answer, draft.text, draft.supports, evidence, header)
         return answer
 
     def _fallback(
@@ -366,16 +387,20 @@ class AnswerEngine:
         spent: bool = False,
         written: list[str] | None = None,
         final: bool = False,
+        header: str = "",
     ) -> Generator[str, None, Answer]:
         """The extractive answer in place of a backend's, marked as such (``spent``: keep the tokens used).
 
         Text the backend already streamed is discarded: the stream says so (:data:`DISCARDED`) before the
-        extractive answer follows. ``final``: ``why`` is the whole note.
+        extractive answer follows, ``header`` again first (the answer's opening line, streamed before the backend
+        ran). ``final``: ``why`` is the whole note.
         """
         if written and "".join(written).strip():
             yield DISCARDED
+            if header:
+                yield header
         draft = yield from backends.get("extractive").run(job)
-        self._finish(answer, draft.text, draft.supports, job.evidence)
+        self._finish(answer, draft.text, draft.supports, job.evidence, header)
         answer.backend = answer.model = "extractive"
         if not spent:
             answer.tokens = {"prompt": 0, "completion": 0}
@@ -385,9 +410,11 @@ class AnswerEngine:
         return answer
 
     @staticmethod
-    def _finish(answer: Answer, text: str, supports: dict[int, str], evidence: Evidence) -> None:
+    def _finish(
+        answer: Answer, text: str, supports: dict[int, str], evidence: Evidence, header: str = ""
+    ) -> None:
         answer.citations = cited_list(text, answer.sources)
-        answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
+        answer.answer = header + with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
         for src in answer.sources:
             src.support = supports.get(src.n, "")
         mark_support(text, answer.sources, evidence)
@@ -569,17 +596,19 @@ class AnswerEngine:
         answer = Answer(request.question or query, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question = "compare", query
         answer.timings_ms["retrieve"] = (time.perf_counter() - t0) * 1000
-        # (missing is empty when the papers were picked by id)
-        absent = list(dict.fromkeys(w for m in missing for w in comparison.name_words(m))) or missing
-        if missing and len(hits) < 2:
+        # (missing is empty when the papers were picked by id). A name no hit of a search for it mentions may still
+        # be in the collection (outside the year filter, or past the hits read): only what no abstract says is absent.
+        absent = [
+            w for m in missing for w in dict.fromkeys(comparison.name_words(m)) if not self.retriever.said(w)
+        ]
+        if missing and len(hits) < 2 and not absent:
+            return (yield from self._answer(request, "fact"))  # the gate decides on what the collection has
+        if absent and len(hits) < 2:
             # "How does Mamba compare with Transformers?" and no abstract mentions Mamba: not a comparison the
             # collection can make, whatever it says of the other side (it was answered from that side alone).
             has = f' It has "{hits[0].title}" on the rest of the question.' if hits else ""
             answer.refused, answer.absent_names = True, absent
-            answer.answer = (
-                f"{REFUSAL} No abstract in the collection mentions {quoted_list(absent)}, so it cannot make this "
-                f"comparison.{has}"
-            )
+            answer.answer = f"{REFUSAL} {absent_sentence(absent)}, so it cannot make this comparison.{has}"
             yield answer.answer
             return answer
         if len(hits) == 1 and not named:
@@ -608,8 +637,8 @@ class AnswerEngine:
                     quoted = " ".join(cite(s.text, s.source) for s in picked)
                     lines.append(f"- {src.title}: {quoted}")
             body = f"Comparison of {len(hits)} papers:\n\n{md}"
-            if missing:  # "Compare Sophia, Shampoo and Mamba": the table has the two; say why not the third
-                body = f"No abstract in the collection mentions {quoted_list(absent)}.\n\n{body}"
+            if absent:  # "Compare Sophia, Shampoo and Mamba": the table has the two; say why not the third
+                body = f"{absent_sentence(absent)}.\n\n{body}"
                 answer.absent_names = absent
             if lines:
                 body += "\n\nOn the question, each paper says:\n" + "\n".join(lines)

@@ -47,13 +47,13 @@ from rag.question import (
     title_name,
 )
 from rag.text import (
+    absent_sentence,
     capitalised_word,
     coverage,
     generic_stems,
     looks_like_instruction,
     neutralize_markers,
     numbers,
-    quoted_list,
     split_sentences,
     stem,
     stopwords,
@@ -178,6 +178,10 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
+# Where a question's sentence or clause starts: a capitalised word after it names nothing ("...? Please be brief").
+_SENTENCE_START = re.compile(r"[.?!:;]\s+|\n+")
+# The lower-case words a compound ends in: "-based" of "NPO-based", "-prediction-augmented" of "ML-...".
+_LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
 # A link, with or without its scheme.
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\S*", re.I)
 # Words of a question's focus that say what form the answer takes, not what it is about: an abstract states "3x
@@ -504,22 +508,22 @@ class Evidence:
     @cached_property
     def unsaid_names(self) -> list[str]:
         """The question's names that no title or abstract says: :attr:`unknown_names` (the index holds no stem of
-        them) checked as written with ``said`` ("Claude-3.5-Sonnet", "GRUs" are said where the index's stems miss
-        them), with the capitalised words no abstract holds ("Mamba"), less compounds that describe
-        ("ML-prediction-augmented"). What an answer or refusal tells the reader the collection lacks; the gate's feature stays the
-        index's (``unknown_name``, as fitted)."""
-        # a capitalised word inside the question names something too ("compare Mamba with ..."), and a compound
-        # with a word in lower case describes rather than names ("ML-prediction-augmented", "NPO-based")
+        them) and capitalised words inside a sentence the index lacks ("compare Mamba with ..."), checked as written
+        with ``said`` (case aside: "Claude-3.5-Sonnet", "GRUs" are said where the index's stems miss them). A
+        compound with words in lower case is read as its leading name ("NPO" of "NPO-based"; "ML-prediction-
+        augmented" is "ML"). What an answer or refusal tells the reader the collection lacks; the gate's feature
+        stays the index's (``unknown_name``, as fitted)."""
         capitalised = [
             w
-            for i, w in enumerate(words(self.question))
+            for sentence in _SENTENCE_START.split(self.question)
+            for i, w in enumerate(words(sentence))
             if i > 0 and capitalised_word(w) and self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0
         ]
-        names = [
-            n
-            for n in dict.fromkeys([*self.unknown_names, *capitalised])
-            if not re.search(r"-[a-z]{3,}(?![\w])", n)
-        ]
+        names = []
+        for name in [*self.unknown_names, *capitalised]:
+            head = _LOWER_TAIL.sub("", name)
+            if head and (_NAME_LIKE.match(head) or capitalised_word(head)) and head not in names:
+                names.append(head)
         if self.said is None:
             return names
         return [name for name in names if not self.said(name)]
@@ -626,6 +630,8 @@ class Evidence:
         )
         unknown = self.unsaid_names
         verdict.absent = list(unknown)
+        # a name no abstract says is the collection's gap, not only this paper's ("AlphaFold" of a docking paper)
+        absent = f" {absent_sentence(unknown)}." if unknown else ""
         if about_paper:
             what = ", ".join(missing) or "that detail"
             where = (
@@ -633,15 +639,12 @@ class Evidence:
                 if scoped
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
-            # a name no abstract says is the collection's gap, not only this paper's ("AlphaFold" of a docking paper)
-            absent = f" No abstract in the collection mentions {quoted_list(unknown)}." if unknown else ""
             verdict.message = f"{REFUSAL} {where} (nothing about: {what}).{absent}"
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
-            absent_names = (
-                f" No abstract in the collection mentions {quoted_list(unknown)}." if unknown else ""
+            verdict.message = (
+                f"{REFUSAL}{absent} The closest papers in the collection are about other topics: {near}."
             )
-            verdict.message = f"{REFUSAL}{absent_names} The closest papers in the collection are about other topics: {near}."
         return verdict
 
     # ------------------------------------------------------------------ support and highlighting

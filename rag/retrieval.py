@@ -14,6 +14,7 @@ weight mask for the BM25 side.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -23,14 +24,16 @@ import numpy as np
 
 from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
-from rag.errors import IndexEmptyError
+from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide
 from rag.question import mentions
 from rag.store import PaperStore
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
+_log = logging.getLogger(__name__)
 SAID_PAPERS = 5  # papers a search for a name reads to tell whether the collection says it (Retriever.said)
+SAID_CACHE = 4096  # names remembered by Retriever.said per process (forgotten all at once when full)
 
 
 class Retriever:
@@ -44,6 +47,7 @@ class Retriever:
         self.titles = TitleSide(
             self.store, settings, self.embedder
         )  # loaded on the first search that uses it
+        self._said: dict[tuple[str, str], bool] = {}  # (store version, name) -> said (Retriever.said)
 
     def refresh(self) -> None:
         """Re-check the derived indexes against the store on the next search (after an ingest in this process)."""
@@ -177,14 +181,24 @@ class Retriever:
         return hits
 
     def said(self, name: str) -> bool:
-        """Whether some title or abstract in the collection says ``name`` as written (:func:`rag.question.mentions`,
-        a plural acronym's singular too: "GRUs" is said by "GRU"), among the papers a search for it finds first.
+        """Whether some title or abstract in the collection says ``name`` as written, case aside
+        (:func:`rag.question.mentions`; a plural acronym's singular too: "GRUs" is said by "GRU"), among the papers a search for it finds first.
         Exact where :meth:`rarity` only knows the index's stems ("Claude-3.5-Sonnet" is no stem it holds)."""
-        forms = [name]
-        if re.fullmatch(r"[A-Z][A-Z0-9]+s", name):
-            forms.append(name[:-1])
-        hits = self.with_abstracts(self.search(name, k=SAID_PAPERS).hits)
-        return any(mentions(f"{h.title} {h.abstract or h.text}", form) for h in hits for form in forms)
+        forms = [name, name[:-1]] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else [name]
+        # a note, not the answer: when the store can't be read or searched, nothing is said to be absent
+        try:
+            key = (self.store.version(), name)
+            if key not in self._said:
+                hits = self.with_abstracts(self.search(name, k=SAID_PAPERS).hits)
+                if len(self._said) >= SAID_CACHE:
+                    self._said.clear()
+                self._said[key] = any(
+                    mentions(f"{h.title} {h.abstract or h.text}", f) for h in hits for f in forms
+                )
+        except (RagError, OSError):
+            _log.debug("said(%r): no search", name, exc_info=True)
+            return True
+        return self._said[key]
 
     def rarity(self, stems: set[str]) -> dict[str, float]:
         """Each stem's rarity in the collection (:meth:`rag.lexical.LexicalIndex.rarity`): the evidence gate's."""

@@ -159,9 +159,16 @@ def terms(text: str) -> set[str]:
 
 
 def quoted_list(names: Iterable[str]) -> str:
-    """ "A", "A" or "B", "A", "B" or "C": names quoted, for a sentence that says none of them is there."""
+    """ "A", "A" or "B", "A", "B" or "C": names quoted, for a sentence that says none of them is there ("" for
+    none)."""
     quoted = [f'"{n}"' for n in names]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}" if quoted else ""
+
+
+def absent_sentence(names: Iterable[str]) -> str:
+    """What an answer or refusal says of names no title or abstract in the collection says, without its end
+    ('No abstract in the collection mentions "Mamba"'), for the caller to finish (".", "; the closest ...")."""
+    return f"No abstract in the collection mentions {quoted_list(names)}"
 
 
 def coverage(wanted: set[str], text: str) -> float:

@@ -467,7 +467,7 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
     retriever = api.retriever(bundled_settings)
     assert retriever.said("CNNs") and not retriever.said("Mamba")
     evidence = Evidence(
-        "Which CNNs and ML-prediction-augmented Mamba models are there?",
+        "Which CNNs and ML-prediction-augmented Mamba models are there? Please keep it brief.",
         [],
         retriever.embedder,
         bundled_settings.evidence,
@@ -475,5 +475,6 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
         said=retriever.said,
     )
     assert "CNNs" in evidence.unknown_names
-    # a capitalised word names something too; a compound that describes ("ML-prediction-augmented") does not
+    # a capitalised word inside a sentence names something too ("Please" opening one does not); a compound is read
+    # as its leading name ("ML" of "ML-prediction-augmented", which the collection says)
     assert evidence.unsaid_names == ["Mamba"]

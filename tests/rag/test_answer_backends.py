@@ -20,7 +20,7 @@ import pytest
 from ingest.pipeline import ingest_paths
 from rag import api
 from rag.config import Settings
-from rag.evidence import Evidence
+from rag.evidence import REFUSAL, Evidence
 from rag.llm import local_backend
 from rag.llm.base import Usage
 from rag.text import answer_body, markers, split_sentences, strip_markers
@@ -336,3 +336,28 @@ def test_local_backend_ignores_planted_instructions(tmp_path: Path, local_embedd
     assert PLANTED["title"] not in {c.title for c in answer.citations}
     assert ROUTING["title"] in {s.title for s in answer.sources}
     assert_citations_supported(answer, local_embedder)
+
+
+def test_the_line_on_an_absent_name_stays_first_through_a_fallback_and_a_refusal(
+    openai_stub: OpenAIStub, bundled_settings: Settings
+) -> None:
+    """An LLM answer to a question naming what no abstract says starts with the same line as the extractive one:
+    streamed before the model writes, streamed again after DISCARDED when its answer is replaced, and kept in front
+    of a refusal the model writes, so the stream and the final answer agree."""
+    question = "What pass@1 does Scattered Forest Search get on LiveCodeBench?"
+    header = 'No abstract in the collection mentions "LiveCodeBench"; the closest it comes:\n\n'
+    settings = with_llm(bundled_settings, base_url=openai_stub.url, api_key="sk-test", model="liar")
+    openai_stub.actions = [say(UNSUPPORTED)]
+    items = list(api.ask_stream(question, backend="openai", settings=settings))
+    answer, text = items[-1], [i for i in items[:-1] if isinstance(i, str)]
+    assert isinstance(answer, Answer)
+    assert answer.fallback and answer.error_type == "unsupported" and answer.backend == "extractive"
+    assert "Scattered Forest Search" in answer.citations[0].title
+    assert text[0] == header and text.count(api.DISCARDED) == 1
+    after = "".join(text[text.index(api.DISCARDED) + 1 :])
+    assert after.startswith(header) and after == answer_body(answer.answer)
+    assert answer.answer.startswith(header) and answer.absent_names == ["LiveCodeBench"]
+    openai_stub.actions = [say(f"{REFUSAL} No sentence states it.")]
+    refused = api.ask(question, backend="openai", settings=settings)
+    assert refused.refused and refused.answer == f"{header}{REFUSAL} No sentence states it."
+    assert refused.absent_names == ["LiveCodeBench"]

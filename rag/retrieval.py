@@ -182,8 +182,9 @@ class Retriever:
 
     def said(self, name: str) -> bool:
         """Whether some title or abstract in the collection says ``name`` as written, case aside
-        (:func:`rag.question.mentions`; a plural acronym's singular too: "GRUs" is said by "GRU"), among the papers a search for it finds first.
-        Exact where :meth:`rarity` only knows the index's stems ("Claude-3.5-Sonnet" is no stem it holds)."""
+        (:func:`rag.question.mentions`; a plural acronym's singular too: "GRUs" is said by "GRU"), among the papers
+        a search for it finds first. Exact where :meth:`rarity` only knows the index's stems ("Claude-3.5-Sonnet"
+        is no stem it holds). Remembered per store version: a name costs one search per collection state."""
         forms = [name, name[:-1]] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else [name]
         # a note, not the answer: when the store can't be read or searched, nothing is said to be absent
         try:

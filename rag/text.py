@@ -162,7 +162,9 @@ def quoted_list(names: Iterable[str]) -> str:
     """ "A", "A" or "B", "A", "B" or "C": names quoted, for a sentence that says none of them is there ("" for
     none)."""
     quoted = [f'"{n}"' for n in names]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}" if quoted else ""
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def absent_sentence(names: Iterable[str]) -> str:

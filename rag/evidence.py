@@ -179,7 +179,8 @@ class Verdict:
 
 _OR = re.compile(r"\s+or\s+", re.I)
 # Where a question's sentence or clause starts: a capitalised word after it names nothing ("...? Please be brief").
-_SENTENCE_START = re.compile(r"[.?!:;]\s+|\n+")
+# An abbreviation's period ends no sentence ("e.g. Burgers", "vs. Adam", "et al. Their").
+_SENTENCE_START = re.compile(r"(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)\.|[?!:;])\s+|\n+", re.I)
 # The lower-case words a compound ends in: "-based" of "NPO-based", "-prediction-augmented" of "ML-...".
 _LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
 # A link, with or without its scheme.

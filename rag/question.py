@@ -248,6 +248,19 @@ def mentions(text: str, name: str) -> bool:
     return bool(name) and bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, _I))
 
 
+def says_name(text: str, name: str) -> bool:
+    """Whether ``text`` says ``name`` in one of the forms a name is written in, case aside: as is, an acronym's
+    plural or a plural acronym's singular ("PINN" is said by "PINNs", "GRUs" by "GRU"), or a numbered version of a
+    name that ends in a letter ("Qwen" is said by "Qwen2.5-7B", "Llama" by "Llama-3"; "GPT-4" is not said by
+    "GPT-45")."""
+    if not name:
+        return False
+    base = name[:-1] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else name
+    plural = "s?" if re.fullmatch(r"[A-Z][A-Z0-9]+", base) else ""
+    version = r"(?:-?\d[\w.]*(?:-[\w.]+)*)?" if base[-1].isalpha() else ""
+    return bool(re.search(rf"(?<![\w-]){re.escape(base)}{plural}{version}(?![\w-])", text, _I))
+
+
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 # "Which base LLM / what robot arm / which datasets ...": the answer is a name.

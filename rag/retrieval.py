@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from typing import Any
@@ -26,7 +25,7 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide
-from rag.question import mentions
+from rag.question import says_name
 from rag.store import PaperStore
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
@@ -181,11 +180,10 @@ class Retriever:
         return hits
 
     def said(self, name: str) -> bool:
-        """Whether some title or abstract in the collection says ``name`` as written, case aside
-        (:func:`rag.question.mentions`; a plural acronym's singular too: "GRUs" is said by "GRU"), among the papers
-        a search for it finds first. Exact where :meth:`rarity` only knows the index's stems ("Claude-3.5-Sonnet"
-        is no stem it holds). Remembered per store version: a name costs one search per collection state."""
-        forms = [name, name[:-1]] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else [name]
+        """Whether some title or abstract in the collection says ``name`` in a form a name is written in
+        (:func:`rag.question.says_name`: "PINN" by "PINNs", "Qwen" by "Qwen2.5-7B"), among the papers a search for
+        it finds first. Exact where :meth:`rarity` only knows the index's stems ("Claude-3.5-Sonnet" is no stem it
+        holds). Remembered per store version: a name costs one search per collection state."""
         # a note, not the answer: when the store can't be read or searched, nothing is said to be absent
         try:
             key = (self.store.version(), name)
@@ -193,9 +191,7 @@ class Retriever:
                 hits = self.with_abstracts(self.search(name, k=SAID_PAPERS).hits)
                 if len(self._said) >= SAID_CACHE:
                     self._said.clear()
-                self._said[key] = any(
-                    mentions(f"{h.title} {h.abstract or h.text}", f) for h in hits for f in forms
-                )
+                self._said[key] = any(says_name(f"{h.title} {h.abstract or h.text}", name) for h in hits)
         except (RagError, OSError):
             _log.debug("said(%r): no search", name, exc_info=True)
             return True

@@ -466,6 +466,8 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
     # said as written is said: "CNNs" is held by an abstract that says "CNN", though the index has no such stem
     retriever = api.retriever(bundled_settings)
     assert retriever.said("CNNs") and not retriever.said("Mamba")
+    # ... and so is a singular ("PINN" of "PINNs") and a family of numbered versions ("Qwen" of "Qwen2.5-...")
+    assert retriever.said("PINN") and retriever.said("Qwen")
     evidence = Evidence(
         "Which CNNs and ML-prediction-augmented Mamba models are there? Please keep it brief.",
         [],

@@ -15,6 +15,7 @@ from rag.question import (
     new_name,
     own_names,
     paper_names,
+    says_name,
     split_parts,
     states,
     title_name,
@@ -197,3 +198,23 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
     )
     assert compose.without_names("What is SKR?", names) == "What is SKR?"  # too little would be left
     assert "number" in analyze("What's the maximum speedup it gives?").asks
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "said"),
+    [
+        ("physics-informed networks (PINNs) fail on stiff problems", "PINN", True),
+        ("a GRU encoder", "GRUs", True),
+        ("fine-tuned Qwen2.5-7B-Instruct and Llama-3 models", "Qwen", True),
+        ("fine-tuned Qwen2.5-7B-Instruct and Llama-3 models", "llama", True),
+        ("GPT-45 is no model", "GPT-4", False),
+        ("we beat GPT-4o", "GPT-4", False),
+        ("the Qwenlike tokenizer", "Qwen", False),
+        ("pre-Mamba models", "Mamba", False),
+        ("a CNN-based detector", "CNN", False),
+        ("", "PINN", False),
+        ("PINN", "", False),
+    ],
+)
+def test_says_name_reads_plural_acronyms_and_numbered_versions(text: str, name: str, said: bool) -> None:
+    assert says_name(text, name) is said

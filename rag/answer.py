@@ -35,7 +35,17 @@ from rag.citations import cited_list, mark_support
 from rag.config import Settings, redact_secrets
 from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
-from rag.question import BARE_THIS, SINGULAR, Question, analyze, bare_reference
+from rag.question import (
+    BARE_THIS,
+    SINGULAR,
+    Question,
+    analyze,
+    bare_reference,
+    own_names,
+    says_phrase,
+    summary_name,
+    summary_subject,
+)
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import absent_sentence, answer_body, cite, generic_stems, readable, terms, with_cited_titles
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
@@ -214,6 +224,28 @@ class AnswerEngine:
             said=self.retriever.said,
         )
 
+    @staticmethod
+    def _summarised(name: str, sources: list[Source], verdict: Verdict) -> Verdict:
+        """The verdict on a summary request that calls its paper by ``name`` ("Summarize the Grokfast paper"): the
+        paper is the source whose own names (:func:`rag.question.own_names`: its title's "Name:", what its abstract
+        defines) say it, else the one source whose abstract does ("the PRLCoder framework"); a name no source says, or several abstracts mention without one being it ("What is
+        GPT-4 about?"), is no paper of the collection's, and the request is refused saying so. Unchanged without a
+        name (a description: the gate decided it)."""
+        if not name:
+            return verdict
+        saying = [s for s in sources if says_phrase(f"{s.title} {s.text}", name)]
+        own = [s for s in saying if any(says_phrase(n, name) for n in own_names(s.title, s.text))]
+        chosen = own or (saying if len(saying) == 1 else [])
+        if chosen:
+            lead = verdict.paper if verdict.paper in {s.n for s in chosen} else chosen[0].n
+            return replace(verdict, paper=lead)
+        if not saying:
+            message = f"{REFUSAL} {absent_sentence([name])}."
+            return replace(verdict, ok=False, reason="topic", message=message, absent=[name])
+        titles = "; ".join(f'"{s.title}"' for s in saying)
+        message = f'{REFUSAL} No paper in the collection is "{name}" itself; {len(saying)} abstracts mention it: {titles}.'
+        return replace(verdict, ok=False, reason="topic", message=message)
+
     def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:
         """A question like "what datasets did it use?" with no earlier turn and no paper named in it."""
         rewritten = request.standalone and request.standalone.strip() != request.question.strip()
@@ -239,10 +271,14 @@ class AnswerEngine:
             answered = yield from self._metadata(request, asked, filters, kind)
             if answered is not None:
                 return answered
+        summary = asked.intent == "summary" and kind == "fact"
+        # A summary request is found and decided on what it asks to have summarised: "contributions" or "tl;dr" is
+        # nothing an abstract states.
+        subject = summary_subject(query) if summary else query
         if kind == "list":
             hits = self._list_hits(query, filters)
         else:
-            hits = self._search(query, request.k or self.settings.retrieval.k, filters)
+            hits = self._search(subject, request.k or self.settings.retrieval.k, filters)
         sources = number_sources(hits)
         answer = Answer(request.question, "", False, [], sources, "extractive", "extractive")
         answer.kind, answer.standalone_question, answer.requested_backend = kind, query, name
@@ -260,14 +296,13 @@ class AnswerEngine:
         # sentences are weighed against the words the user wrote: the title would favour sentences restating it.
         # The gate decides on the rewritten form, which names the paper. A question asked of one chosen paper ("What
         # GPU was used?" in the Library tab) is gated the same way: as if it named that paper.
-        gate_query = query
+        gate_query = subject
         one_paper = bool(filters and filters.paper_ids and len(filters.paper_ids) == 1)
         if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
-            gate_query = f'{query} ("{sources[0].title}")'
+            gate_query = f'{gate_query} ("{sources[0].title}")'
         survey = kind == "list" and is_survey(query)
         evidence = self._gate_evidence(gate_query, sources, kind, survey=survey, k=request.k)
         threshold = self._gate_threshold(name, kind, survey=survey)
-        summary = asked.intent == "summary" and kind == "fact"
         verdict = evidence.gate(threshold=threshold, scoped=scoped)
         if (request.focus or gate_query != query) and kind != "list":
             evidence = self._evidence(request.question if request.focus else query, sources)
@@ -276,6 +311,8 @@ class AnswerEngine:
             if scoped or evidence.names(named) >= cfg.names_paper:
                 # A summary of a paper the question names always has its evidence: the abstract.
                 verdict = Verdict(True, paper=named.n, probability=verdict.probability)
+        if summary and verdict.ok and not scoped:
+            verdict = self._summarised(summary_name(subject), sources, verdict)
         answer.answerability, answer.gate_features = verdict.probability, verdict.features
         if not verdict.ok:
             answer.answer, answer.refused, answer.absent_names = verdict.message, True, verdict.absent

@@ -254,19 +254,68 @@ def with_antecedents(evidence: Evidence, picked: Sequence[Sentence], depth: int 
     return out
 
 
+# What an abstract says is missing before it presents its method: the gap the paper fills ("However, existing
+# methods are confined to the offline setting", "... remains a challenge", "... has been overlooked").
+_GAP_CUES = re.compile(
+    r"\b(?:however|but|yet|unfortunately|despite|although|nevertheless)\b|\b(?:remains?|remained) (?:an? |largely |"
+    r"still |)?(?:open|unclear|unknown|challenging|difficult|elusive|limited|unexplored|underexplored)\b|"
+    r"\b(?:challenges?|challenging|limitations?|limited|lacks?|lacking|struggles?|fails? to|suffers? from|"
+    r"overlooked|bottlenecks?|drawbacks?|insufficient|inefficient|expensive|costly|difficult|hard to|only)\b",
+    re.IGNORECASE,
+)
+# A sentence in which the paper says what it does, when no "we propose ..." sentence does ("we can spectrally
+# decompose ...", "Our approach ..."), not what it finds ("we show that ...").
+_OWN_WORK = re.compile(
+    r"\b(?:we|our (?:approach|method|framework|model|algorithm|work|goal))\b", re.IGNORECASE
+)
+_FINDING = re.compile(r"\bwe (?:show|find|found|demonstrate|observe|prove|report)\b", re.IGNORECASE)
+# A result stated as a quantity: "2x", "67.1%", "more than times 50", "by a factor of 3", "200 times faster".
+_QUANTITY_RESULT = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times\b|-fold\b)|\b(?:times|factor of)\s+\d", re.IGNORECASE
+)
+
+
+# ... or in words a result is said in ("reduces the error", "competitive with GPT-4", "comparable to").
+_SUMMARY_RESULT = re.compile(
+    rf"{_QUANTITY_RESULT.pattern}|{_RESULT_CUES.pattern}|\b(?:reduc\w*|lower|higher|better|faster|fewer|"
+    r"competitive|comparable|match(?:es|ing)?|exceed\w*|beats?|superior|significantly|substantially|consistently)\b",
+    re.IGNORECASE,
+)
+
+
 def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
-    """A summary of one paper, in abstract order: its opening sentence (the problem), the first sentence that
-    presents its method, and its main result (the result sentence stating the most numbers)."""
-    mine = evidence.by_source.get(lead, [])
+    """A summary of one paper, in abstract order: the problem (the gap it states before presenting its method, its
+    opening sentence when it states none), the first sentence that presents its method (else the first in which it
+    says what it does) and the one after it unless that states a result (how the method works), and its main
+    result (of the sentences after the method that state a result, else of any, the one with the most
+    quantities). A link to code is no part of a summary."""
+    mine = [s for s in evidence.by_source.get(lead, []) if not _LINK.search(s.text)]
     if not mine:
         return []
-    chosen = {0}
-    method = [i for i, s in enumerate(mine) if i not in chosen and METHOD_CUES.search(s.text)]
-    if method:
-        chosen.add(method[0])
-    results = [i for i, s in enumerate(mine) if i not in chosen and _RESULT_CUES.search(s.text)]
+    method = first_method(mine)
+    if method is None:
+        method = next(
+            (
+                i
+                for i, s in enumerate(mine)
+                if i > 0 and _OWN_WORK.search(s.text) and not _FINDING.search(s.text)
+            ),
+            None,
+        )
+    gaps = [i for i in range(1, method or 0) if _GAP_CUES.search(mine[i].text)]
+    chosen = {gaps[-1] if gaps else 0}
+    if method is not None:
+        chosen.add(method)
+        if method + 1 < len(mine) and not _SUMMARY_RESULT.search(mine[method + 1].text):
+            chosen.add(method + 1)
+    stated = [i for i, s in enumerate(mine) if i not in chosen and _SUMMARY_RESULT.search(s.text)]
+    # what follows the method is its result; a finding that motivates it ("Our findings show ...") only if none does
+    results = [i for i in stated if i > (method or 0)] or stated
     if results:
-        chosen.add(max(results, key=lambda i: (len(numbers(mine[i].text)), i)))
+        quantities = {
+            i: (len(_QUANTITY_RESULT.findall(mine[i].text)), len(numbers(mine[i].text)), i) for i in results
+        }
+        chosen.add(max(results, key=quantities.__getitem__))
     return [mine[i] for i in sorted(chosen)]
 
 

@@ -126,13 +126,62 @@ _WHICH = re.compile(
 )
 
 _SUMMARY = re.compile(
-    r"^\s*(?:please\s+)?(?:summari[sz]e|summary|sum up|tl;?dr|give me (?:a |the )?(?:summary|gist|overview|tl;?dr)"
-    r"|overview of|explain)\b"
-    r"|\bwhat(?:'s| is| are| was) (?:the paper |the work |the study )?[\"“]?.{2,120}?[\"”]? (?:about|all about)\s*\??\s*$"
+    r"^\s*(?:please\s+)?(?:summari[sz]e|summary|sum up|tl;?dr|give me (?:a |an |the )?(?:summary|gist|overview|"
+    r"tl;?dr)|(?:an )?overview of|explain)\b"
+    r"|\bwhat(?:'s| is| are| was) (?:the paper |the work |the study )?[\"“]?.{2,300}?[\"”]? (?:about|all about)\s*\??\s*$"
     r"|\b(?:main|key) (?:idea|contribution|takeaway|findings?)s? of\b"
     r"|\btl;?dr\b",
     _I,
 )
+
+# The words of a summary request around what is to be summarised ("Summarize", "tl;dr of", "What is ... about?",
+# "What are the main contributions of"), for summary_subject.
+_SUMMARY_WORDS = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:summari[sz]e|summary of|sum up|tl;?dr(?: of)?|give me (?:a |an |the )?"
+    r"(?:short |brief |quick )?(?:summary|gist|overview|tl;?dr)(?: of)?|(?:an )?overview of|explain)\s*[:,-]?\s+"
+    r"|^\s*what(?:'s| is| are| was| were)\s+(?:the\s+)?(?=.*\b(?:main|key) (?:idea|contribution|takeaway|finding)s? of\b)"
+    r"|\b(?:the\s+)?(?:main|key) (?:idea|contribution|takeaway|finding)s? of\s+"
+    r"|^\s*what(?:'s| is| are| was)\s+(?=.+\babout\s*\??\s*$)|\s+(?:all\s+)?about\s*\??\s*$",
+    _I,
+)
+
+
+def summary_subject(text: str) -> str:
+    """What a summary request asks to have summarised: ``text`` without its summary words ("What are the main
+    contributions of Transfer Q*?" -> "Transfer Q*"; "tl;dr of the Grokfast paper" -> "the Grokfast paper"). Those
+    words ("contributions", "summarize") are nothing an abstract states, so the answer is decided on the rest."""
+    rest = _SUMMARY_WORDS.sub(" ", text)
+    return " ".join(rest.split()).strip(" ?.!") or text
+
+
+_PAPER_WORDS = r"(?:paper|work|study|article|report|preprint|method|model|approach|algorithm|framework)"
+_SUMMARY_NAME = re.compile(
+    rf"^(?:(?:the|a|an)\s+)?(?P<name>.+?)(?:'s)?(?:\s+{_PAPER_WORDS})?(?:'s)?(?:\s+{_PAPER_WORDS})?$", _I
+)
+
+
+def summary_name(subject: str) -> str:
+    """The name a summary request calls its paper by, when its subject is a name ("the Grokfast paper" ->
+    "Grokfast", "AlphaFold 3" -> "AlphaFold 3"): at most three words, each with a capital or a digit. Empty for a
+    description ("the paper on learning nonlinear operators ...", "how LoRA works")."""
+    m = _SUMMARY_NAME.match(subject.strip())
+    name = m.group("name").strip() if m else ""
+    tokens = name.split()
+    if not 0 < len(tokens) <= 3 or not all(re.search(r"[A-Z0-9]", t) for t in tokens):
+        return ""
+    return name
+
+
+def says_phrase(text: str, phrase: str) -> bool:
+    """Whether ``text`` says ``phrase``: one word as :func:`says_name` reads it, several as the same words in a
+    row whatever stands between them ("Transfer Q*" is said by "Transfer $Q^*$"; "AlphaFold 3" is not said by
+    "AlphaFold, ...")."""
+    tokens = re.findall(r"\w+", phrase)
+    if len(tokens) <= 1:
+        return says_name(text, phrase)
+    pattern = r"\W+".join(re.escape(t) for t in tokens)
+    return bool(re.search(rf"(?<![\w-]){pattern}(?![\w-])", text, _I))
+
 
 _METADATA = {
     "date": re.compile(

@@ -163,6 +163,7 @@ ANSWER_KINDS = {
     "list",
     "unanswerable_detail",
     "unanswerable_topic",
+    "summary",
 }
 
 
@@ -195,9 +196,9 @@ def test_answers_per_kind_rules_and_mix() -> None:
     for r in records:
         kind, gold, facts = r["kind"], r["gold_titles"], r["key_facts"]
         assert kind in ANSWER_KINDS, r["id"]
-        if kind in ("fact", "multipart", "followup", "unanswerable_detail"):
+        if kind in ("fact", "multipart", "followup", "unanswerable_detail", "summary"):
             assert len(gold) == 1, r["id"]
-        if kind == "multipart":
+        if kind in ("multipart", "summary"):
             assert len(facts) >= 2, r["id"]
         if kind == "followup":
             assert len(r["turns"]) == 2 and r["turns"][1] == r["question"], r["id"]

@@ -225,6 +225,22 @@ def test_summary_request_gives_problem_method_and_result(bundled_settings: Setti
     assert not a.refused and body.startswith('"PFGM++')
     assert len(a.citations) == 1 and body.count("[1]") >= 3  # the heading and at least two sentences
     assert "FID" in body  # the main result: its FID scores
+    # an abstract with no "we propose ...": the sentence saying what the paper does, and its result in numbers
+    grok = api.answer_body(
+        ask(bundled_settings, "What are the main contributions of the Grokfast paper?").answer
+    )
+    assert "spectrally decompose" in grok and "more than times 50" in grok
+    # the request's own words ("contributions") are nothing an abstract states: decided on "Transfer Q*"
+    q_star = ask(bundled_settings, "What are the main contributions of Transfer Q*?")
+    assert not q_star.refused and q_star.citations[0].title.startswith("Transfer Q Star")
+
+
+def test_a_summary_of_a_paper_the_collection_lacks_is_refused(bundled_settings: Settings) -> None:
+    """A summary of "the X paper" is of the paper that X names, not of one that mentions X in passing."""
+    absent = ask(bundled_settings, "Summarize the AlphaFold 3 paper")
+    assert absent.refused and absent.answer.endswith('No abstract in the collection mentions "AlphaFold 3".')
+    mentioned = ask(bundled_settings, "What is GPT-4 about?")
+    assert mentioned.refused and 'No paper in the collection is "GPT-4" itself' in mentioned.answer
 
 
 def test_metadata_questions_use_the_stored_metadata(bundled_settings: Settings) -> None:

@@ -16,8 +16,11 @@ from rag.question import (
     own_names,
     paper_names,
     says_name,
+    says_phrase,
     split_parts,
     states,
+    summary_name,
+    summary_subject,
     title_name,
 )
 
@@ -218,3 +221,36 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
 )
 def test_says_name_reads_plural_acronyms_and_numbered_versions(text: str, name: str, said: bool) -> None:
     assert says_name(text, name) is said
+
+
+@pytest.mark.parametrize(
+    ("question", "subject", "name"),
+    [
+        ("What are the main contributions of Transfer Q*?", "Transfer Q*", "Transfer Q*"),
+        ("tl;dr of the Grokfast paper", "the Grokfast paper", "Grokfast"),
+        ("Summarize the AlphaFold 3 paper.", "the AlphaFold 3 paper", "AlphaFold 3"),
+        ("Give me an overview of Schedule-Free.", "Schedule-Free", "Schedule-Free"),
+        ("What's the key idea of the muCode paper?", "the muCode paper", "muCode"),
+        (
+            "What is the paper on learning nonlinear operators about?",
+            "the paper on learning nonlinear operators",
+            "",
+        ),
+        ("Explain how LoRA works", "how LoRA works", ""),
+        ("summary", "summary", ""),
+    ],
+)
+def test_a_summary_request_is_read_as_what_it_asks_to_summarise(
+    question: str, subject: str, name: str
+) -> None:
+    """The words of the request ("contributions", "tl;dr") are nothing an abstract states; the subject is what the
+    paper is found and decided by, and a short subject of capitalised words is the paper's name."""
+    assert analyze(question).intent == "summary" or question == "summary"
+    assert summary_subject(question) == subject
+    assert summary_name(subject) == name
+
+
+def test_says_phrase_reads_a_name_of_several_words_as_those_words_in_a_row() -> None:
+    assert says_phrase("Theoretical analyses of Transfer $Q^*$ provide", "Transfer Q*")
+    assert not says_phrase("architectures such as diffusion models and AlphaFold, inherently", "AlphaFold 3")
+    assert says_phrase("we fine-tune Qwen2.5-7B", "Qwen") and not says_phrase("Qwenlike", "Qwen")

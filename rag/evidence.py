@@ -178,6 +178,11 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
+_QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”")
+# What asks for a quantity, though its question reads "which ..." / "what range of ...": no name answers it.
+_QUANTITY_ASKED = re.compile(
+    r"\b(?:range|sizes?|scales?|numbers?|counts?|amounts?|values?|versions?)\b", re.I
+)
 # Where a question's sentence or clause starts: a capitalised word after it names nothing ("...? Please be brief").
 # An abbreviation's period ends no sentence ("e.g. Burgers", "vs. Adam", "et al. Their").
 _SENTENCE_START = re.compile(r"(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)\.|[?!:;])\s+|\n+", re.I)
@@ -447,6 +452,34 @@ class Evidence:
         known_names |= set(abbreviations(src.text))
         return max(self._part_answer_missing(src, part, known_names) for part in parts)
 
+    def unnamed(self, src: SourceLike) -> tuple[str, Sentence] | None:
+        """For a question part asking which thing ("Which teacher model does PRLCoder use ...?") and not how many,
+        what it asks for ("teacher model") and the sentence of ``src`` that speaks of it without naming one ("...
+        through a teacher model ..."):
+        the abstract has the thing and no name for it. None when every such part is answered by a name near what it
+        asks about, when no sentence speaks of it at all (the fitted model weighs that), or for a list question."""
+        if self.many:
+            return None
+        parts = self.asked.parts if len(self.asked.parts) > 1 else [self.question]
+        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+        known_names |= set(abbreviations(src.text))
+        for part in parts:
+            # a title the follow-up rewrite quoted for "it" is no part of what is asked about
+            part = _QUOTED.sub(" ", part)
+            if (
+                not asks_name(part)
+                or "number" in asked_kinds(part)
+                or _QUANTITY_ASKED.search(" ".join(focus(part)))
+            ):
+                continue
+            wanted = terms(" ".join(focus(part))) - generic_stems() - _answer_form()
+            pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
+            if pool and self._part_answer_missing(src, part, known_names) == 0.5:
+                asked = focus(part)
+                what = f"the {' '.join(asked)}" if len(asked) <= 3 else "it"
+                return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
+        return None
+
     def _part_answer_missing(self, src: SourceLike, question: str, known_names: set[str]) -> float:
         asked_number = "number" in asked_kinds(question)
         asked_name = asks_name(question)
@@ -553,12 +586,17 @@ class Evidence:
         z = cfg.gate_bias + sum(cfg.gate_weights.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def gate(self, *, threshold: float | None = None, scoped: bool = False) -> Verdict:
+    def gate(
+        self, *, threshold: float | None = None, scoped: bool = False, names_asked: bool = True
+    ) -> Verdict:
         """Whether the sources answer the question; when not, the refusal says what the collection does hold.
 
         The decision is the fitted model's P(answerable) against ``threshold`` (default
         ``Settings.evidence.gate_threshold``), for the best sentence's paper and for a paper the question names,
         whichever is likelier. ``scoped``: the user limited the search to these papers, so a refusal is about them.
+        ``names_asked``: with ``Settings.evidence.unnamed_refusal``, a question asking which thing is refused when
+        the paper speaks of that thing without naming it (:meth:`unnamed`; never for a chat model, which reads the
+        abstract itself).
         """
         cfg = self.settings
         if not self.sources:
@@ -584,7 +622,17 @@ class Evidence:
         p, _, top, feats = max(scored, key=lambda row: (row[0], row[1]))
         limit = cfg.gate_threshold if threshold is None else threshold
         if p >= limit:
-            return Verdict(True, paper=top.n, probability=p, features=feats)
+            unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
+            if unnamed is None:
+                return Verdict(True, paper=top.n, probability=p, features=feats)
+            what, sentence = unnamed
+            where = (
+                f'The abstract of "{top.title}"'
+                if scoped
+                else f'The collection has "{top.title}", but its abstract'
+            )
+            message = f'{REFUSAL} {where} does not name {what}; the closest it comes: "{sentence.text}"'
+            return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
         feats = {**feats, "paper_sim": self.paper_sim(top)}
         if self.described(feats):
             return Verdict(True, paper=top.n, probability=p, features=feats)

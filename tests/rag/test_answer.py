@@ -496,3 +496,16 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
     # a capitalised word inside a sentence names something too ("Please" opening one does not); a compound is read
     # as its leading name ("ML" of "ML-prediction-augmented", which the collection says)
     assert evidence.unsaid_names == ["Mamba"]
+
+
+def test_an_unnamed_thing_can_be_refused_when_asked(bundled_settings: Settings) -> None:
+    """Opt-in (``evidence.unnamed_refusal``, off by default: evals/README.md has why): "Which teacher model ...?" of an
+    abstract that says "through a teacher model" and names none is refused, quoting what the abstract does say."""
+    question = "Which teacher model does PRLCoder use to mutate and refactor code line by line?"
+    assert not ask(bundled_settings, question).refused
+    strict = bundled_settings.override(evidence={"unnamed_refusal": True})
+    a = ask(strict, question)
+    assert a.refused and "but its abstract does not name the teacher model" in a.answer
+    assert "through a teacher model" in a.answer
+    # a question answered by a name near what it asks about still is
+    assert not ask(strict, "Which dataset does PFGM++ report its class-conditional FID on?").refused

@@ -446,11 +446,17 @@ class Evidence:
         ("LLMs"), names built on the question's ("NPO-based") or a URL's path new names. A multi-part question
         is read part by part and the worst part counts ("what score ..., and on which GPU?" is not answered by the
         score alone)."""
-        parts = self.asked.parts if len(self.asked.parts) > 1 else [self.question]
-        # a concept's acronym ("gradient ascent (GA)") is no name to answer "which base LLM ...?" with
-        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
-        known_names |= set(abbreviations(src.text))
-        return max(self._part_answer_missing(src, part, known_names) for part in parts)
+        known_names = self._known_names(src)
+        return max(self._part_answer_missing(src, part, known_names) for part in self._parts())
+
+    def _parts(self) -> list[str]:
+        return self.asked.parts if len(self.asked.parts) > 1 else [self.question]
+
+    def _known_names(self, src: SourceLike) -> set[str]:
+        """Names no answer states: the question's, the title's, and a concept's acronym ("gradient ascent (GA)"
+        is no name to answer "which base LLM ...?" with)."""
+        known = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+        return known | set(abbreviations(src.text))
 
     def unnamed(self, src: SourceLike) -> tuple[str, Sentence] | None:
         """For a question part asking which thing ("Which teacher model does PRLCoder use ...?") and not how many,
@@ -460,10 +466,8 @@ class Evidence:
         asks about, when no sentence speaks of it at all (the fitted model weighs that), or for a list question."""
         if self.many:
             return None
-        parts = self.asked.parts if len(self.asked.parts) > 1 else [self.question]
-        known_names = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
-        known_names |= set(abbreviations(src.text))
-        for part in parts:
+        known_names = self._known_names(src)
+        for part in self._parts():
             # a title the follow-up rewrite quoted for "it" is no part of what is asked about
             part = _QUOTED.sub(" ", part)
             if (

@@ -303,7 +303,9 @@ class AnswerEngine:
         survey = kind == "list" and is_survey(query)
         evidence = self._gate_evidence(gate_query, sources, kind, survey=survey, k=request.k)
         threshold = self._gate_threshold(name, kind, survey=survey)
-        verdict = evidence.gate(threshold=threshold, scoped=scoped, names_asked=name == "extractive")
+        verdict = evidence.gate(
+            threshold=threshold, scoped=scoped, names_asked=name == "extractive" and not summary
+        )
         if (request.focus or gate_query != query) and kind != "list":
             evidence = self._evidence(request.question if request.focus else query, sources)
         if summary and not verdict.ok and sources:

@@ -178,6 +178,18 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
+# "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...); metrics, methods,
+# losses and games are often named in lower case ("perplexity", "stochastic gradient descent", "chess"). The "which"
+# opens the question or a clause of it ("..., and on which GPU?"), not a description ("... match what the LLM says").
+_PROPER_KIND = re.compile(
+    r"(?:^|[:;,]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?(?:which|what)\s+(?:\S+\s+){0,3}?"
+    r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|"
+    r"librar(?:y|ies)|frameworks?|software|languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|"
+    r"compilers?|backbones?|teachers?|encoders?|decoders?|environments?|computers?|smartphones?|phones?)\b",
+    re.I,
+)
+# A name written in camel case from a lower-case start ("miniImageNet", "muCode").
+_CAMEL = re.compile(r"[a-z]+[A-Z][\w@.+-]*")
 _QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”")
 # What asks for a quantity, though its question reads "which ..." / "what range of ...": no name answers it.
 _QUANTITY_ASKED = re.compile(
@@ -459,27 +471,36 @@ class Evidence:
         return known | set(abbreviations(src.text))
 
     def unnamed(self, src: SourceLike) -> tuple[str, Sentence] | None:
-        """For a question part asking which thing ("Which teacher model does PRLCoder use ...?") and not how many,
-        what it asks for ("teacher model") and the sentence of ``src`` that speaks of it without naming one ("...
-        through a teacher model ..."):
-        the abstract has the thing and no name for it. None when every such part is answered by a name near what it
-        asks about, when no sentence speaks of it at all (the fitted model weighs that), or for a list question."""
+        """For a question part asking which thing of a kind that has proper names ("Which teacher model does
+        PRLCoder use ...?": a model, dataset, benchmark, library, language, hardware ...; not a metric or a method,
+        often named in lower case) and not how many: what it asks for ("the teacher model") and the sentence of
+        ``src`` that speaks of it without naming one ("... through a teacher model ..."). A name here is any name
+        but the question's and the title's, also one in camel case from a lower-case start ("miniImageNet"). None
+        when every such part is answered by a name near
+        what it asks about, when no sentence speaks of it at all (the fitted model weighs that), or for a list
+        question."""
         if self.many:
             return None
-        known_names = self._known_names(src)
+        # the question's and title's names written in camel case count as known too ("cuRobo")
+        known_names = self._known_names(src) | {
+            m.lower() for m in _CAMEL.findall(f"{self.question} {src.title}")
+        }
         for part in self._parts():
             # a title the follow-up rewrite quoted for "it" is no part of what is asked about
             part = _QUOTED.sub(" ", part)
+            asked = focus(part)
             if (
-                not asks_name(part)
+                not _PROPER_KIND.search(part)
                 or "number" in asked_kinds(part)
-                or _QUANTITY_ASKED.search(" ".join(focus(part)))
+                or _QUANTITY_ASKED.search(" ".join(asked))
             ):
                 continue
-            wanted = terms(" ".join(focus(part))) - generic_stems() - _answer_form()
+            wanted = terms(" ".join(asked)) - generic_stems() - _answer_form()
             pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
-            if pool and self._part_answer_missing(src, part, known_names) == 0.5:
-                asked = focus(part)
+            if pool and not any(
+                self.states_near(s.text, wanted, number=False, name=True, known_names=known_names, loose=True)
+                for s in pool
+            ):
                 what = f"the {' '.join(asked)}" if len(asked) <= 3 else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
@@ -511,6 +532,7 @@ class Evidence:
         number: bool,
         name: bool = False,
         known_names: set[str] | None = None,
+        loose: bool = False,
     ) -> bool:
         """Whether ``text`` has a new number (``number``) or name (``name``), one the question doesn't already
         state, within ``answer_window`` words of a word whose stem is in ``wanted`` (anywhere when it's empty)."""
@@ -526,7 +548,9 @@ class Evidence:
             states_number = number and bool(numbers(w) - known_numbers)
             # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV")
             states_name = name and (
-                new_name(w, known) or (j > 0 and capitalised_word(w) and w.lower() not in known)
+                new_name(w, known)
+                or (j > 0 and capitalised_word(w) and w.lower() not in known)
+                or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
             )
             if (states_number or states_name) and any(abs(i - j) <= window for i in at):
                 return True

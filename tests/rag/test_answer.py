@@ -498,14 +498,17 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
     assert evidence.unsaid_names == ["Mamba"]
 
 
-def test_an_unnamed_thing_can_be_refused_when_asked(bundled_settings: Settings) -> None:
-    """Opt-in (``evidence.unnamed_refusal``, off by default: evals/README.md has why): "Which teacher model ...?" of an
-    abstract that says "through a teacher model" and names none is refused, quoting what the abstract does say."""
+def test_a_thing_the_abstract_has_but_does_not_name_is_refused_when_asked_which(
+    bundled_settings: Settings,
+) -> None:
+    """ "Which teacher model ...?" of an abstract that says "through a teacher model" and names none is refused,
+    quoting what the abstract does say (``evidence.unnamed_refusal``, on by default); a thing the abstract names near
+    what is asked is answered, and a metric (often named in lower case) is never refused this way."""
     question = "Which teacher model does PRLCoder use to mutate and refactor code line by line?"
-    assert not ask(bundled_settings, question).refused
-    strict = bundled_settings.override(evidence={"unnamed_refusal": True})
-    a = ask(strict, question)
+    a = ask(bundled_settings, question)
     assert a.refused and "but its abstract does not name the teacher model" in a.answer
     assert "through a teacher model" in a.answer
-    # a question answered by a name near what it asks about still is
-    assert not ask(strict, "Which dataset does PFGM++ report its class-conditional FID on?").refused
+    assert not ask(bundled_settings.override(evidence={"unnamed_refusal": False}), question).refused
+    assert not ask(bundled_settings, "Which dataset does PFGM++ report its class-conditional FID on?").refused
+    metric = "Which metrics did the Transfer Q* decoding method report gains on?"
+    assert not ask(bundled_settings, metric).refused

@@ -228,9 +228,10 @@ class AnswerEngine:
     def _summarised(name: str, sources: list[Source], verdict: Verdict) -> Verdict:
         """The verdict on a summary request that calls its paper by ``name`` ("Summarize the Grokfast paper"): the
         paper is the source whose own names (:func:`rag.question.own_names`: its title's "Name:", what its abstract
-        defines) say it, else the one source whose abstract does ("the PRLCoder framework"); a name no source says, or several abstracts mention without one being it ("What is
-        GPT-4 about?"), is no paper of the collection's, and the request is refused saying so. Unchanged without a
-        name (a description: the gate decided it)."""
+        defines) say it, else the one source whose abstract does ("the PRLCoder framework"). A name no source says,
+        or one several abstracts mention without one being it ("What is GPT-4 about?"), is no paper of the
+        collection's, and the request is refused saying so. Unchanged without a name (a description: the gate
+        decided it)."""
         if not name:
             return verdict
         saying = [s for s in sources if says_phrase(f"{s.title} {s.text}", name)]
@@ -243,7 +244,10 @@ class AnswerEngine:
             message = f"{REFUSAL} {absent_sentence([name])}."
             return replace(verdict, ok=False, reason="topic", message=message, absent=[name])
         titles = "; ".join(f'"{s.title}"' for s in saying)
-        message = f'{REFUSAL} No paper in the collection is "{name}" itself; {len(saying)} abstracts mention it: {titles}.'
+        message = (
+            f'{REFUSAL} No paper in the collection is "{name}" itself; {len(saying)} abstracts mention it: '
+            f"{titles}."
+        )
         return replace(verdict, ok=False, reason="topic", message=message)
 
     def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:

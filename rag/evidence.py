@@ -38,6 +38,7 @@ from rag.question import (
     analyze,
     asked_kinds,
     asks_name,
+    asks_proper_name,
     distinct_names,
     focus,
     mentions,
@@ -178,16 +179,6 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
-# "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...); metrics, methods,
-# losses and games are often named in lower case ("perplexity", "stochastic gradient descent", "chess"). The "which"
-# opens the question or a clause of it ("..., and on which GPU?"), not a description ("... match what the LLM says").
-_PROPER_KIND = re.compile(
-    r"(?:^|[:;,]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?(?:which|what)\s+(?:\S+\s+){0,3}?"
-    r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|"
-    r"librar(?:y|ies)|frameworks?|software|languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|"
-    r"compilers?|backbones?|teachers?|encoders?|decoders?|environments?|computers?|smartphones?|phones?)\b",
-    re.I,
-)
 # A name written in camel case from a lower-case start ("miniImageNet", "muCode").
 _CAMEL = re.compile(r"[a-z]+[A-Z][\w@.+-]*")
 _QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”")
@@ -476,9 +467,8 @@ class Evidence:
         often named in lower case) and not how many: what it asks for ("the teacher model") and the sentence of
         ``src`` that speaks of it without naming one ("... through a teacher model ..."). A name here is any name
         but the question's and the title's, also one in camel case from a lower-case start ("miniImageNet"). None
-        when every such part is answered by a name near
-        what it asks about, when no sentence speaks of it at all (the fitted model weighs that), or for a list
-        question."""
+        when every such part is answered by a name near what it asks about, when no sentence speaks of it at all
+        (the fitted model weighs that), or for a list question."""
         if self.many:
             return None
         # the question's and title's names written in camel case count as known too ("cuRobo")
@@ -490,7 +480,7 @@ class Evidence:
             part = _QUOTED.sub(" ", part)
             asked = focus(part)
             if (
-                not _PROPER_KIND.search(part)
+                not asks_proper_name(part)
                 or "number" in asked_kinds(part)
                 or _QUANTITY_ASKED.search(" ".join(asked))
             ):

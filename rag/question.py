@@ -128,7 +128,8 @@ _WHICH = re.compile(
 _SUMMARY = re.compile(
     r"^\s*(?:please\s+)?(?:summari[sz]e|summary|sum up|tl;?dr|give me (?:a |an |the )?(?:summary|gist|overview|"
     r"tl;?dr)|(?:an )?overview of|explain)\b"
-    r"|\bwhat(?:'s| is| are| was) (?:the paper |the work |the study )?[\"“]?.{2,300}?[\"”]? (?:about|all about)\s*\??\s*$"
+    r"|\bwhat(?:'s| is| are| was) (?:the paper |the work |the study )?[\"“]?.{2,300}?[\"”]? "
+    r"(?:about|all about)\s*\??\s*$"
     r"|\b(?:main|key) (?:idea|contribution|takeaway|findings?)s? of\b"
     r"|\btl;?dr\b",
     _I,
@@ -137,9 +138,11 @@ _SUMMARY = re.compile(
 # The words of a summary request around what is to be summarised ("Summarize", "tl;dr of", "What is ... about?",
 # "What are the main contributions of"), for summary_subject.
 _SUMMARY_WORDS = re.compile(
-    r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:summari[sz]e|summary of|sum up|tl;?dr(?: of)?|give me (?:a |an |the )?"
-    r"(?:short |brief |quick )?(?:summary|gist|overview|tl;?dr)(?: of)?|(?:an )?overview of|explain)\s*[:,-]?\s+"
-    r"|^\s*what(?:'s| is| are| was| were)\s+(?:the\s+)?(?=.*\b(?:main|key) (?:idea|contribution|takeaway|finding)s? of\b)"
+    r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:summari[sz]e|summary of|sum up|tl;?dr(?: of)?|"
+    r"give me (?:a |an |the )?(?:short |brief |quick )?(?:summary|gist|overview|tl;?dr)(?: of)?|(?:an )?overview of|"
+    r"explain)\s*[:,-]?\s+"
+    r"|^\s*what(?:'s| is| are| was| were)\s+(?:the\s+)?"
+    r"(?=.*\b(?:main|key) (?:idea|contribution|takeaway|finding)s? of\b)"
     r"|\b(?:the\s+)?(?:main|key) (?:idea|contribution|takeaway|finding)s? of\s+"
     r"|^\s*what(?:'s| is| are| was)\s+(?=.+\babout\s*\??\s*$)|\s+(?:all\s+)?about\s*\??\s*$",
     _I,
@@ -321,6 +324,18 @@ _ASKS_NAME = re.compile(
     r"|\bthe (?:actual |exact |full )?name of\b",
     _I,
 )
+# "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...): a subset of
+# _ASKS_NAME's kinds, less metrics, methods, baselines and games, often named in lower case ("perplexity",
+# "stochastic gradient descent", "chess"). The "which" opens the question or a clause of it ("..., and on which
+# GPU?"), not a description ("... match what the LLM says").
+_PROPER_KIND = re.compile(
+    r"(?:^|[:;,]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
+    r"(?:which|what)\s+(?:\S+\s+){0,3}?"
+    r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
+    r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
+    r"decoders?|environments?|computers?|smartphones?|phones?)\b",
+    _I,
+)
 # Acronyms that name a field or a kind of model, not one thing one could name in an answer ("LLMs", "GPU").
 GENERIC_NAMES = frozenset(
     "llm llms vlm vlms mllm mllms lmm lmms ai agi nlp ml rl dl cv dnn dnns gnn gnns sota api apis qa gpu gpus cpu "
@@ -345,6 +360,12 @@ def abbreviations(text: str) -> dict[str, str]:
         ):
             out[acronym.lower()] = " ".join(parts[-len(letters) :])
     return out
+
+
+def asks_proper_name(text: str) -> bool:
+    """Whether the question asks which thing of a kind that has proper names ("Which teacher model ...?", "..., and
+    on which GPU?"), where an abstract that speaks of the thing without a name for it does not answer."""
+    return bool(_PROPER_KIND.search(text))
 
 
 def is_generic(name: str) -> bool:

@@ -55,6 +55,7 @@ from rag.text import (
     looks_like_instruction,
     neutralize_markers,
     numbers,
+    quantities,
     split_sentences,
     stem,
     stopwords,
@@ -495,6 +496,52 @@ class Evidence:
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 
+    def unreported(self, src: SourceLike) -> tuple[list[str], Sentence] | None:
+        """For a question part asking for a number under conditions it names ("What pass@1 does Scattered Forest
+        Search reach on MBPP?"): those names, when ``src`` holds them (not in its title, not its own method's, not
+        what is asked: "F1" of "What F1 scores ...") but no sentence of it states a number beside any of them, and
+        the sentence that names them ("Extensive experiments on HumanEval, MBPP, APPS ... reveal significant
+        improvements"): the abstract reports on them, not the number asked. None when a sentence states a new
+        quantity (not part of a name: "GPT-3.5"; not a year) beside one of them, when the part names none, or for a
+        list question."""
+        if self.many:
+            return None
+        mine = self.by_source.get(src.n, [])
+        title = _NameIndex(src.title)
+        own = distinct_names(own_names(src.title, src.text))
+        whole = _NameIndex(f"{src.title} {src.text}")
+        known_numbers = numbers(self.question)
+        for part in self._parts():
+            if "number" not in asked_kinds(part):
+                continue
+            said = set(words(part))
+            asked = terms(" ".join(focus(part)))  # what is asked ("F1 scores"), not where
+            names = [
+                n
+                for n in self.question_names
+                if n in said
+                and not terms(n) & asked
+                and whole.holds(n)
+                and not title.holds(n)
+                and not any(n.lower() == o.lower() or mentions(n, o) for o in own)
+            ]
+            if not names:
+                continue
+            indexes = [_NameIndex(s.text) for s in mine]
+            if any(
+                any(index.holds(n) for n in names) and bool(quantities(s.text) - known_numbers)
+                for s, index in zip(mine, indexes, strict=True)
+            ):
+                continue
+            naming = [
+                (sum(index.holds(n) for n in names), s.sim, s)
+                for s, index in zip(mine, indexes, strict=True)
+                if any(index.holds(n) for n in names)
+            ]
+            if naming:
+                return names, max(naming, key=lambda row: (row[0], row[1]))[2]
+        return None
+
     def _part_answer_missing(self, src: SourceLike, question: str, known_names: set[str]) -> float:
         asked_number = "number" in asked_kinds(question)
         asked_name = asks_name(question)
@@ -613,8 +660,9 @@ class Evidence:
         ``Settings.evidence.gate_threshold``), for the best sentence's paper and for a paper the question names,
         whichever is likelier. ``scoped``: the user limited the search to these papers, so a refusal is about them.
         ``names_asked``: with ``Settings.evidence.unnamed_refusal``, a question asking which thing is refused when
-        the paper speaks of that thing without naming it (:meth:`unnamed`; never for a chat model, which reads the
-        abstract itself).
+        the paper speaks of that thing without naming it (:meth:`unnamed`), and with
+        ``Settings.evidence.unreported_refusal`` a number asked under a condition the paper names but states no
+        number beside (:meth:`unreported`); never for a chat model, which reads the abstract itself.
         """
         cfg = self.settings
         if not self.sources:
@@ -641,6 +689,20 @@ class Evidence:
         limit = cfg.gate_threshold if threshold is None else threshold
         if p >= limit:
             unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
+            unreported = self.unreported(top) if names_asked and cfg.unreported_refusal else None
+            if unnamed is None and unreported is not None:
+                names, sentence = unreported
+                with_names = " with ".join(f'"{n}"' for n in names)
+                where = (
+                    f'The abstract of "{top.title}"'
+                    if scoped
+                    else f'The collection has "{top.title}", but its abstract'
+                )
+                message = (
+                    f"{REFUSAL} {where} states no number for {with_names}; "
+                    f'the closest it comes: "{sentence.text}"'
+                )
+                return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
             if unnamed is None:
                 return Verdict(True, paper=top.n, probability=p, features=feats)
             what, sentence = unnamed

@@ -188,6 +188,18 @@ def numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(MARKER.sub(" ", text)))
 
 
+# A quantity as written in a sentence: not part of a name ("GPT-3.5", "Llama-2", "pass@1", "CIFAR-10") nor a year.
+_QUANTITY = re.compile(
+    r"(?<![\w.@/-])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*(?:[kKMBx%](?![\w-]))?(?![\w-]*[A-Za-z])"
+)
+
+
+def quantities(text: str) -> set[str]:
+    """The quantities ``text`` states, as written ("67.1%", "3x", "100k"; "GPT-3.5", "CIFAR-10" and "2023" give
+    none)."""
+    return {m.group(0).replace(",", "") for m in _QUANTITY.finditer(text)}
+
+
 # ------------------------------------------------------------------ citation markers
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")

@@ -16,7 +16,7 @@ from rag.comparison import found, table_csv
 from rag.config import Settings
 from rag.evidence import Evidence
 from rag.prompts import sanitize
-from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, markers
+from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, markers, quantities
 from rag.types import PaperHit, Source
 from support import (
     FLASH,
@@ -512,3 +512,25 @@ def test_a_thing_the_abstract_has_but_does_not_name_is_refused_when_asked_which(
     assert not ask(bundled_settings, "Which dataset does PFGM++ report its class-conditional FID on?").refused
     metric = "Which metrics did the Transfer Q* decoding method report gains on?"
     assert not ask(bundled_settings, metric).refused
+
+
+def test_a_number_asked_under_a_condition_the_abstract_names_without_one_is_refused(
+    bundled_settings: Settings,
+) -> None:
+    """ "What pass@1 does <paper> reach on APPS?" of an abstract that lists APPS among its benchmarks but states
+    numbers only for HumanEval is refused, quoting the sentence that names APPS (``evidence.unreported_refusal``, on
+    by default); the number stated beside a named condition is answered, and the metric asked ("pass@1") is no
+    condition."""
+    question = "What pass@1 rate does Scattered Forest Search reach on APPS?"
+    a = ask(bundled_settings, question)
+    assert a.refused and 'but its abstract states no number for "APPS"' in a.answer
+    assert "Extensive experiments on HumanEval, MBPP, APPS" in a.answer
+    assert not ask(bundled_settings.override(evidence={"unreported_refusal": False}), question).refused
+    stated = ask(bundled_settings, "What pass@1 rate does Scattered Forest Search reach on HumanEval?")
+    assert not stated.refused and "87.2%" in stated.answer
+    # a quantity must be one: "GPT-3.5" and a year beside a name are no number for it
+    assert quantities("67.1% on HumanEval+ with GPT-3.5 in 2023, (>100k) pairs, 3x faster") == {
+        "67.1%",
+        "100k",
+        "3x",
+    }

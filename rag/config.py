@@ -339,8 +339,9 @@ class EvidenceSettings(BaseModel):
         True,
         description="Extractive answers: refuse a question asking for a number under a condition it names "
         '("What pass@1 does X reach on MBPP?") when the paper names that condition ("experiments on HumanEval, MBPP, '
-        '...") but no sentence of it states a number beside it (rag.evidence.Evidence.unreported). Measured on the '
-        "answers set (evals/README.md): detail-absent refused dev 0.697 -> 0.708, test 0.575 -> 0.594, false "
+        '...") but no sentence of it states a number beside it, or doesn\'t mention it at all ("What AlpacaEval win '
+        'rate does SAMI reach?" of an abstract with other win rates; rag.evidence.Evidence.unreported). Measured on '
+        "the answers set (evals/README.md): detail-absent refused dev 0.697 -> 0.719, test 0.575 -> 0.594, false "
         "refusals unchanged on both.",
     )
     whole_paper_sim: float = Field(

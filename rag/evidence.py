@@ -44,6 +44,7 @@ from rag.question import (
     mentions,
     new_name,
     own_names,
+    says_name,
     states,
     title_name,
 )
@@ -56,6 +57,7 @@ from rag.text import (
     neutralize_markers,
     numbers,
     quantities,
+    quoted_list,
     split_sentences,
     stem,
     stopwords,
@@ -496,14 +498,16 @@ class Evidence:
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 
-    def unreported(self, src: SourceLike) -> tuple[list[str], Sentence] | None:
+    def unreported(self, src: SourceLike) -> tuple[list[str], Sentence | None] | None:
         """For a question part asking for a number under conditions it names ("What pass@1 does Scattered Forest
         Search reach on MBPP?"): those names, when ``src`` holds them (not in its title, not its own method's, not
         what is asked: "F1" of "What F1 scores ...") but no sentence of it states a number beside any of them, and
         the sentence that names them ("Extensive experiments on HumanEval, MBPP, APPS ... reveal significant
         improvements"): the abstract reports on them, not the number asked. None when a sentence states a new
         quantity (not part of a name: "GPT-3.5"; not a year) beside one of them, when the part names none, or for a
-        list question."""
+        list question. A name of the part that ``src`` doesn't hold at all, though other abstracts do ("What
+        AlpacaEval win rate does SAMI reach?" of an abstract with other win rates), is returned with no sentence:
+        the abstract doesn't mention it, even as what is asked."""
         if self.many:
             return None
         mine = self.by_source.get(src.n, [])
@@ -516,15 +520,18 @@ class Evidence:
                 continue
             said = set(words(part))
             asked = terms(" ".join(focus(part)))  # what is asked ("F1 scores"), not where
-            names = [
+            conditions = [
                 n
                 for n in self.question_names
                 if n in said
-                and not terms(n) & asked
-                and whole.holds(n)
                 and not title.holds(n)
                 and not any(n.lower() == o.lower() or mentions(n, o) for o in own)
             ]
+            unknown = set(self.unknown_names)  # what no abstract says is the gate's, with its own message
+            gone = [n for n in conditions if not whole.holds(n) and n not in unknown]
+            if gone:
+                return gone, None
+            names = [n for n in conditions if whole.holds(n) and not terms(n) & asked]
             if not names:
                 continue
             indexes = [_NameIndex(s.text) for s in mine]
@@ -601,8 +608,14 @@ class Evidence:
 
     @cached_property
     def unknown_names(self) -> list[str]:
-        """Name-like words of the question that no abstract in the collection contains."""
-        return [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
+        """Name-like words of the question that no abstract in the collection contains: the index holds no stem of
+        them, and no retrieved paper says them in another written form (:func:`rag.question.says_name`: "GRUs" by "the
+        Gated Recurrent Unit", "DPO-style" by "DPO")."""
+        unknown = [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
+        if not unknown:
+            return unknown
+        texts = [f"{s.title}. {s.text}" for s in self.sources]
+        return [w for w in unknown if not any(says_name(t, _LOWER_TAIL.sub("", w) or w) for t in texts)]
 
     @cached_property
     def unsaid_names(self) -> list[str]:
@@ -698,6 +711,9 @@ class Evidence:
                     if scoped
                     else f'The collection has "{top.title}", but its abstract'
                 )
+                if sentence is None:
+                    message = f"{REFUSAL} {where} does not mention {quoted_list(names)}."
+                    return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
                 message = (
                     f"{REFUSAL} {where} states no number for {with_names}; "
                     f'the closest it comes: "{sentence.text}"'

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.text import stopwords, words
+
 _I = re.IGNORECASE
 
 # Words a question part starts with ("..., how many problems does it have and what does GPT-4 score?").
@@ -310,7 +312,31 @@ def says_name(text: str, name: str) -> bool:
     base = name[:-1] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else name
     plural = "s?" if re.fullmatch(r"[A-Z][A-Z0-9]+", base) else ""
     version = r"(?:-?\d[\w.]*(?:-[\w.]+)*)?" if base[-1].isalpha() else ""
-    return bool(re.search(rf"(?<![\w-]){re.escape(base)}{plural}{version}(?![\w-])", text, _I))
+    if re.search(rf"(?<![\w-]){re.escape(base)}{plural}{version}(?![\w-])", text, _I):
+        return True
+    return bool(_ACRONYM.fullmatch(base)) and spells_out(text, base)
+
+
+# An acronym one may write for words spelled out: "GRU", "ODE", "MLP" (3-6 capitals; two letters spell out too many
+# word pairs, and a mixed-case name such as "TransE" is no acronym).
+_ACRONYM = re.compile(r"[A-Z]{3,6}")
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether ``text`` spells ``acronym`` out: consecutive words, none a stopword, whose initials are its letters
+    ("Gated Recurrent Unit" for "GRU", "Neural Ordinary Differential Equations" for "ODE", "multi-layer perceptron"
+    for "MLP": hyphenated parts count apart)."""
+    letters = acronym.lower()
+    stop = stopwords()
+    parts = [p for w in words(text) for p in w.split("-") if p]
+    for i in range(len(parts) - len(letters) + 1):
+        run = parts[i : i + len(letters)]
+        if all(
+            p[0].lower() == c and p.isalpha() and p.lower() not in stop
+            for p, c in zip(run, letters, strict=True)
+        ):
+            return True
+    return False
 
 
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -326,10 +352,10 @@ _ASKS_NAME = re.compile(
 )
 # "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...): a subset of
 # _ASKS_NAME's kinds, less metrics, methods, baselines and games, often named in lower case ("perplexity",
-# "stochastic gradient descent", "chess"). The "which" opens the question or a clause of it ("..., and on which
+# "stochastic gradient descent", "chess"). The "which" opens the question, a sentence or a clause of it ("..., and on which
 # GPU?"), not a description ("... match what the LLM says").
 _PROPER_KIND = re.compile(
-    r"(?:^|[:;,]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
+    r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
     r"(?:which|what)\s+(?:\S+\s+){0,3}?"
     r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
     r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"

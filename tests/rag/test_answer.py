@@ -528,6 +528,11 @@ def test_a_number_asked_under_a_condition_the_abstract_names_without_one_is_refu
     assert not ask(bundled_settings.override(evidence={"unreported_refusal": False}), question).refused
     stated = ask(bundled_settings, "What pass@1 rate does Scattered Forest Search reach on HumanEval?")
     assert not stated.refused and "87.2%" in stated.answer
+    # a condition the abstract doesn't mention at all, though other abstracts do, is said so
+    other = ask(
+        bundled_settings, "What pass@1 rate does Scattered Forest Search reach on HumanEval with GPT-4?"
+    )
+    assert other.refused and 'but its abstract does not mention "GPT-4".' in other.answer
     # a quantity must be one: "GPT-3.5" and a year beside a name are no number for it
     assert quantities("67.1% on HumanEval+ with GPT-3.5 in 2023, (>100k) pairs, 3x faster") == {
         "67.1%",

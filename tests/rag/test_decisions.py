@@ -316,14 +316,17 @@ def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:
 
 
 def test_gate_features() -> None:
-    rare = {"wikitext-103": 1.0}  # as if no abstract in the collection held this term
+    rare = {"wikitext-103": 1.0, "alphafold": 1.0}  # as if the index held no stem of these
 
     def rarity(stems: set[str]) -> dict[str, float]:
         return {t: rare.get(t, 0.3) for t in stems}
 
     q = "How much does routing lower perplexity on WikiText-103 for AlphaFold?"
-    feats = Evidence(q, [ROUTING, FORESTS], BagOfWords(), rarity=rarity).features(ROUTING)
-    # "alphafold" is in neither abstract; "WikiText-103" is in ROUTING but (per rarity) nowhere in the collection
+    evidence = Evidence(q, [ROUTING, FORESTS], BagOfWords(), rarity=rarity)
+    feats = evidence.features(ROUTING)
+    # "AlphaFold" is in neither abstract; "WikiText-103", which the index lacks, is written in ROUTING's, so it is
+    # no name unknown to the collection
+    assert evidence.unknown_names == ["AlphaFold"]
     assert feats["unknown_name"] == 1.0 and 0 < feats["paper_cover"] < 1 and feats["collection_cover"] < 1
     assert feats["answer_missing"] == 0.0  # "by 7.5%" is a new number next to "perplexity"
     q2 = "How many parameters does the routing model have?"

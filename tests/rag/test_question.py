@@ -10,6 +10,7 @@ from rag.question import (
     abbreviations,
     analyze,
     asks_name,
+    asks_proper_name,
     bare_reference,
     focus,
     new_name,
@@ -217,10 +218,26 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
         ("a CNN-based detector", "CNN", False),
         ("", "PINN", False),
         ("PINN", "", False),
+        # an acronym spelled out, of content words in a row
+        ("we discovered the efficacy of the Gated Recurrent Unit", "GRUs", True),
+        ("Neural Ordinary Differential Equations", "ODE", True),
+        ("a small multi-layer perceptron", "MLP", True),
+        ("the state of the art", "SOTA", False),  # stopwords spell out nothing
+        ("text embeddings", "TransE", False),  # a mixed-case name is no acronym
+        ("key value", "KV", False),  # two letters spell out too many word pairs
     ],
 )
-def test_says_name_reads_plural_acronyms_and_numbered_versions(text: str, name: str, said: bool) -> None:
+def test_says_name_reads_plural_acronyms_numbered_versions_and_spelled_out_acronyms(
+    text: str, name: str, said: bool
+) -> None:
     assert says_name(text, name) is said
+
+
+def test_a_which_question_may_open_a_later_sentence_of_the_question() -> None:
+    assert asks_proper_name(
+        "The paper reports speedups of 3 orders of magnitude. On which GPU were they measured?"
+    )
+    assert not asks_proper_name("The paper reports speedups that match what the GPU model predicts.")
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from rag.question import (
     asks_proper_name,
     distinct_names,
     focus,
+    is_generic,
     mentions,
     new_name,
     own_names,
@@ -150,6 +151,20 @@ class _NameIndex:
         if name.isalpha() and len(name) <= 6 and len(capitals) >= 2:
             return capitals.lower() in self.initials
         return False
+
+
+def _holds(text: str, name: str) -> bool:
+    """Whether ``text`` holds ``name``: a short name (4 letters or fewer: "ARC", "SDD") as a word
+    (:func:`rag.question.says_name`, not inside "research"), a longer one in any written form (:class:`_NameIndex`:
+    "ResNet50" for "ResNet-50"); a name with a size or version holds where its head does ("ImageNet-1K")."""
+    key = _compact(name)
+    found = says_name(text, name) if len(key) <= 4 else _NameIndex(text).holds(name)
+    head = _SIZE_TAIL.sub("", name)
+    return found or (head != name and len(_compact(head)) > 2 and _holds(text, head))
+
+
+# A size or version a name ends in: "-1K" of "ImageNet-1K", "-103" of "WikiText-103".
+_SIZE_TAIL = re.compile(r"-?\d+(?:\.\d+)?[kKMB]?$")
 
 
 class SourceLike(Protocol):
@@ -361,7 +376,8 @@ class Evidence:
         * ``named``: how much the question names ``src`` (:meth:`names`);
         * ``kind_missing``: 1 when the question asks for a kind of detail ``src`` never states (a number, hardware,
           a license, a parameter count, code, a duration, experiments; :mod:`rag.question`);
-        * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract;
+        * ``unknown_name``: 1 when a name-like word of the question ("AlphaFold", "GPT-5") is in no abstract
+          (:attr:`unknown_names`; fitted when it read the index's stems alone);
         * ``name_missing``: the share of the question's names that other abstracts hold and ``src`` doesn't
           (:meth:`names_missing`: "... on MBPP?" of a paper evaluated on HumanEval only);
         Not here, and not in the fitted model: ``paper_sim`` (:meth:`paper_sim`), which :meth:`gate` adds only
@@ -500,54 +516,82 @@ class Evidence:
 
     def unreported(self, src: SourceLike) -> tuple[list[str], Sentence | None] | None:
         """For a question part asking for a number under conditions it names ("What pass@1 does Scattered Forest
-        Search reach on MBPP?"): those names, when ``src`` holds them (not in its title, not its own method's, not
-        what is asked: "F1" of "What F1 scores ...") but no sentence of it states a number beside any of them, and
+        Search reach on MBPP?", "... against Claude?"): those names, when ``src`` holds them (not in its title, not
+        its own method's, not what is asked: "F1" of "What F1 scores ...", not a generic "LLMs") but no sentence of
+        it states a new quantity beside any of them, nor the next sentence when that one names nothing else, and
         the sentence that names them ("Extensive experiments on HumanEval, MBPP, APPS ... reveal significant
-        improvements"): the abstract reports on them, not the number asked. None when a sentence states a new
-        quantity (not part of a name: "GPT-3.5"; not a year) beside one of them, when the part names none, or for a
-        list question. A name of the part that ``src`` doesn't hold at all, though other abstracts do ("What
-        AlpacaEval win rate does SAMI reach?" of an abstract with other win rates), is returned with no sentence:
-        the abstract doesn't mention it, even as what is asked."""
+        improvements"): the abstract reports on them, not the number asked. A name ``src`` doesn't hold at all
+        (nor its head: "ImageNet" of "ImageNet-1K"), though other abstracts do ("What AlpacaEval win rate does SAMI
+        reach?" of an abstract with other win rates), is returned with no sentence: the abstract doesn't mention
+        it, even as what is asked. None when no part asks so, or for a list question; like :meth:`unnamed`, one
+        such part decides for the whole question."""
         if self.many:
             return None
         mine = self.by_source.get(src.n, [])
-        title = _NameIndex(src.title)
+        title = src.title
         own = distinct_names(own_names(src.title, src.text))
-        whole = _NameIndex(f"{src.title} {src.text}")
-        known_numbers = numbers(self.question)
+        whole = f"{src.title}. {src.text}"
+        unknown = set(self.unknown_names)
         for part in self._parts():
             if "number" not in asked_kinds(part):
                 continue
             said = set(words(part))
             asked = terms(" ".join(focus(part)))  # what is asked ("F1 scores"), not where
+            # names, and a capitalised word inside a sentence that is no part of a longer name ("... on Claude?")
+            capitalised = [
+                w
+                for sentence in _SENTENCE_START.split(part)
+                for ws in [words(sentence)]
+                for i, w in enumerate(ws)
+                if i > 0
+                and capitalised_word(w)
+                and not (i > 1 and ws[i - 1][:1].isupper())
+                and not (i + 1 < len(ws) and ws[i + 1][:1].isupper())
+            ]
             conditions = [
                 n
-                for n in self.question_names
+                for n in dict.fromkeys([*self.question_names, *capitalised])
                 if n in said
-                and not title.holds(n)
-                and not any(n.lower() == o.lower() or mentions(n, o) for o in own)
+                and not is_generic(n)
+                # a title's words spell its acronyms ("CP" of "... Based on Constraint Programming")
+                and not (_holds(title, n) or _compact(n) in _initials(title))
+                and not any(n.lower() == o.lower() or mentions(o, n) for o in own)
             ]
-            unknown = set(self.unknown_names)  # what no abstract says is the gate's, with its own message
-            gone = [n for n in conditions if not whole.holds(n) and n not in unknown]
+            gone = [n for n in conditions if not _holds(whole, n) and n not in unknown]
             if gone:
                 return gone, None
-            names = [n for n in conditions if whole.holds(n) and not terms(n) & asked]
+            names = [n for n in conditions if _holds(whole, n) and not terms(n) & asked]
             if not names:
                 continue
-            indexes = [_NameIndex(s.text) for s in mine]
+            known = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
+            known |= {o.lower() for o in own}
+            naming = [any(_holds(s.text, n) for n in names) for s in mine]
             if any(
-                any(index.holds(n) for n in names) and bool(quantities(s.text) - known_numbers)
-                for s, index in zip(mine, indexes, strict=True)
+                naming[i]
+                and (
+                    self._new_quantity(s.text)
+                    or (
+                        i + 1 < len(mine)
+                        and self._new_quantity(mine[i + 1].text)
+                        and not any(m.lower() not in known for m in NAME_TOKEN.findall(mine[i + 1].text))
+                    )
+                )
+                for i, s in enumerate(mine)
             ):
                 continue
-            naming = [
-                (sum(index.holds(n) for n in names), s.sim, s)
-                for s, index in zip(mine, indexes, strict=True)
-                if any(index.holds(n) for n in names)
+            closest = [
+                (sum(_holds(s.text, n) for n in names), s.sim, s)
+                for s, hit in zip(mine, naming, strict=True)
+                if hit
             ]
-            if naming:
-                return names, max(naming, key=lambda row: (row[0], row[1]))[2]
+            if closest:
+                return names, max(closest, key=lambda row: (row[0], row[1]))[2]
         return None
+
+    def _new_quantity(self, text: str) -> bool:
+        """Whether ``text`` states a quantity the question doesn't ("87.2%" of "... beyond 80%?" is; "80%" isn't)."""
+        known = numbers(self.question)
+        return any(re.sub(r"[^\d.]", "", q) not in known for q in quantities(text))
 
     def _part_answer_missing(self, src: SourceLike, question: str, known_names: set[str]) -> float:
         asked_number = "number" in asked_kinds(question)
@@ -624,7 +668,7 @@ class Evidence:
         with ``said`` (case aside: "Claude-3.5-Sonnet", "GRUs" are said where the index's stems miss them). A
         compound with words in lower case is read as its leading name ("NPO" of "NPO-based"; "ML-prediction-
         augmented" is "ML"). What an answer or refusal tells the reader the collection lacks; the gate's feature
-        stays the index's (``unknown_name``, as fitted)."""
+        (``unknown_name``) reads :attr:`unknown_names`, the index's stems less what a retrieved paper says."""
         capitalised = [
             w
             for sentence in _SENTENCE_START.split(self.question)
@@ -705,7 +749,6 @@ class Evidence:
             unreported = self.unreported(top) if names_asked and cfg.unreported_refusal else None
             if unnamed is None and unreported is not None:
                 names, sentence = unreported
-                with_names = " with ".join(f'"{n}"' for n in names)
                 where = (
                     f'The abstract of "{top.title}"'
                     if scoped
@@ -715,7 +758,7 @@ class Evidence:
                     message = f"{REFUSAL} {where} does not mention {quoted_list(names)}."
                     return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
                 message = (
-                    f"{REFUSAL} {where} states no number for {with_names}; "
+                    f"{REFUSAL} {where} states no number for {quoted_list(names)}; "
                     f'the closest it comes: "{sentence.text}"'
                 )
                 return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)

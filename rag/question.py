@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.text import stopwords, words
+from rag.text import capitalised_word, function_words, words
 
 _I = re.IGNORECASE
 
@@ -235,12 +235,14 @@ def refers_back(text: str) -> bool:
 
 def bare_reference(text: str, specific_terms: int) -> bool:
     """A short question whose paper is only a pronoun ("What datasets did it use?"): it needs an antecedent.
-    ``specific_terms``: how many content terms it has besides generic ones (few: nothing else says what it's about)."""
-    return (
-        len(text.split()) <= 14
-        and specific_terms <= 2
-        and bool(SINGULAR.search(text) or POSSESSIVE.search(text) or BARE_THIS.search(text))
-    )
+    ``specific_terms``: how many content terms it has besides generic ones (few: nothing else says what it's about).
+    A name before the pronoun is its antecedent ("How many parameters does PaLM 2 have, and how was it trained?")."""
+    found = [m for p in (SINGULAR, POSSESSIVE, BARE_THIS) if (m := p.search(text))]
+    if len(text.split()) > 14 or specific_terms > 2 or not found:
+        return False
+    before = text[: min(m.start() for m in found)]
+    named = [n for n in NAME_TOKEN.findall(before) if not is_generic(n)]  # "What GPU was it ...?" names none
+    return not (named or any(capitalised_word(w) for w in words(before)[1:]))
 
 
 # A title that starts with its method's name: "PFGM++: Unlocking ...", "Sirius - Contextual ...".
@@ -306,7 +308,7 @@ def says_name(text: str, name: str) -> bool:
     """Whether ``text`` says ``name`` in one of the forms a name is written in, case aside: as is, an acronym's
     plural or a plural acronym's singular ("PINN" is said by "PINNs", "GRUs" by "GRU"), or a numbered version of a
     name that ends in a letter ("Qwen" is said by "Qwen2.5-7B", "Llama" by "Llama-3"; "GPT-4" is not said by
-    "GPT-45")."""
+    "GPT-45"), or an acronym of 3-6 capitals spelled out (:func:`spells_out`: "GRU" by "Gated Recurrent Unit")."""
     if not name:
         return False
     base = name[:-1] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else name
@@ -323,19 +325,25 @@ _ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
 def spells_out(text: str, acronym: str) -> bool:
-    """Whether ``text`` spells ``acronym`` out: consecutive words, none a stopword, whose initials are its letters
-    ("Gated Recurrent Unit" for "GRU", "Neural Ordinary Differential Equations" for "ODE", "multi-layer perceptron"
-    for "MLP": hyphenated parts count apart)."""
+    """Whether ``text`` spells ``acronym`` out: capitalised words in a row within one clause, none a function word,
+    whose initials are its letters ("Gated Recurrent Unit" for "GRU", "Neural Ordinary Differential Equations" for
+    "ODE"; hyphenated parts count apart). Capitals only: "machine learning problems" is no "MLP"."""
     letters = acronym.lower()
-    stop = stopwords()
-    parts = [p for w in words(text) for p in w.split("-") if p]
-    for i in range(len(parts) - len(letters) + 1):
-        run = parts[i : i + len(letters)]
-        if all(
-            p[0].lower() == c and p.isalpha() and p.lower() not in stop
-            for p, c in zip(run, letters, strict=True)
-        ):
-            return True
+    if not letters:
+        return False
+    for clause in re.split(r"[.,;:()\[\]]", text):
+        parts = [p for w in words(clause) for p in w.split("-") if p]
+        for i in range(len(parts) - len(letters) + 1):
+            run = parts[i : i + len(letters)]
+            if all(
+                len(p) > 1
+                and p[0].isupper()
+                and p[0].lower() == c
+                and p.isalpha()
+                and p.lower() not in function_words()
+                for p, c in zip(run, letters, strict=True)
+            ):
+                return True
     return False
 
 

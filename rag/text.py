@@ -117,6 +117,14 @@ def stemmer() -> Any:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """bm25s's English stopwords alone: the function words ("of", "the", "from"), no domain words ("model")."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
 def stopwords() -> frozenset[str]:
     """bm25s's English stopwords, the question words and the domain list, lower-cased."""
     from bm25s.stopwords import STOPWORDS_EN
@@ -188,16 +196,28 @@ def numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(MARKER.sub(" ", text)))
 
 
-# A quantity as written in a sentence: not part of a name ("GPT-3.5", "Llama-2", "pass@1", "CIFAR-10") nor a year.
+# A quantity as written in a sentence: not part of a name ("GPT-3.5", "Llama-2", "pass@1", "CIFAR-10"), its unit
+# or scale kept ("67.1%", "3x", "100k"); thousands grouped by commas ("1,000").
 _QUANTITY = re.compile(
-    r"(?<![\w.@/-])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*(?:[kKMBx%](?![\w-]))?(?![\w-]*[A-Za-z])"
+    r"(?<![\w.@/-])\d{1,3}(?:,\d{3})+(?!\d)|(?<![\w.@/,-])\d+(?:\.\d+)?(?:[kKMBx%](?![\w-]))?(?![\w-]*[A-Za-z])"
+)
+# A year in a year's place: "in 2023", "(2023)", "since 2019", "2023)" - not "2048 tokens".
+_YEAR_PLACE = re.compile(
+    r"(?:\b(?:in|since|from|until|by)\s+|\(|,\s*)(?:19[5-9]\d|20[0-3]\d)\b|\b(?:19[5-9]\d|20[0-3]\d)\)"
 )
 
 
 def quantities(text: str) -> set[str]:
-    """The quantities ``text`` states, as written ("67.1%", "3x", "100k"; "GPT-3.5", "CIFAR-10" and "2023" give
-    none)."""
-    return {m.group(0).replace(",", "") for m in _QUANTITY.finditer(text)}
+    """The quantities ``text`` states, as written ("67.1%", "3x", "100k", "1000" of "1,000", "2048" of "2048
+    tokens"); "GPT-3.5", "CIFAR-10" and a year in a year's place ("in 2023", "(2023)") give none."""
+    years = {
+        m.span() for m in re.finditer(r"(?:19[5-9]\d|20[0-3]\d)", text) if _in_year_place(text, m.start())
+    }
+    return {m.group(0).replace(",", "") for m in _QUANTITY.finditer(text) if m.span() not in years}
+
+
+def _in_year_place(text: str, at: int) -> bool:
+    return any(m.start() <= at < m.end() for m in _YEAR_PLACE.finditer(text))
 
 
 # ------------------------------------------------------------------ citation markers

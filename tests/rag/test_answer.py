@@ -16,7 +16,7 @@ from rag.comparison import found, table_csv
 from rag.config import Settings
 from rag.evidence import Evidence
 from rag.prompts import sanitize
-from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, markers, quantities
+from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, markers
 from rag.types import PaperHit, Source
 from support import (
     FLASH,
@@ -533,9 +533,3 @@ def test_a_number_asked_under_a_condition_the_abstract_names_without_one_is_refu
         bundled_settings, "What pass@1 rate does Scattered Forest Search reach on HumanEval with GPT-4?"
     )
     assert other.refused and 'but its abstract does not mention "GPT-4".' in other.answer
-    # a quantity must be one: "GPT-3.5" and a year beside a name are no number for it
-    assert quantities("67.1% on HumanEval+ with GPT-3.5 in 2023, (>100k) pairs, 3x faster") == {
-        "67.1%",
-        "100k",
-        "3x",
-    }

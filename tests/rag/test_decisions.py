@@ -651,3 +651,38 @@ def test_refusal_calls_a_described_paper_the_one_that_lacks_the_detail() -> None
     assert described.reason == "detail" and described.features["paper_sim"] >= 0.45
     assert f'has "{ROUTING.title}", but its abstract does not state this' in described.message
     assert "other topics" not in described.message
+
+
+@pytest.mark.parametrize(
+    ("abstract", "question", "refused"),
+    [
+        # the condition named, no number beside it: refused, quoting the sentence that names it
+        (
+            "We evaluate CS on HumanEval and MBPP. CS reaches 75.3% pass@1 on HumanEval.",
+            "on MBPP",
+            'for "MBPP"',
+        ),
+        # a number beside it, or in the next sentence that names nothing else
+        ("We evaluate CS on HumanEval and MBPP. CS reaches 75.3% pass@1 on MBPP.", "on MBPP", ""),
+        ("We evaluate CS on MBPP. There, CS reaches 75.3% pass@1.", "on MBPP", ""),
+        # a year is no number; a name with a size holds where its head does; a short name is a word, not a substring
+        ("We evaluate CS on MBPP (2021). CS reaches 75.3% pass@1 on HumanEval.", "on MBPP", 'for "MBPP"'),
+        ("CS reaches 75.3% pass@1 on ImageNet.", "on ImageNet-1K", ""),
+        ("This research reaches 75.3% pass@1 with CS.", "on ARC", 'not mention "ARC"'),
+        # a generic acronym is no condition
+        ("CS reaches 75.3% pass@1 with code models.", "with LLMs", ""),
+    ],
+)
+def test_a_number_asked_under_a_named_condition_needs_a_number_beside_it(
+    abstract: str, question: str, refused: str
+) -> None:
+    cs = src(1, "CS: Code Search with Scattered Trees", abstract)
+    evidence = Evidence(f"What pass@1 does CS reach {question}?", [cs], BagOfWords(), EvidenceSettings())
+    found = evidence.unreported(cs)
+    if not refused:
+        assert found is None
+    else:
+        assert found is not None
+        names, sentence = found
+        message = f'for "{names[0]}"' if sentence is not None else f'not mention "{names[0]}"'
+        assert message == refused

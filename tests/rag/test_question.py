@@ -158,6 +158,10 @@ def test_a_bare_pronoun_needs_an_antecedent() -> None:
         "How can LLM-generated text be watermarked so it can be detected?", specific_terms=5
     )
     assert not bare_reference("What datasets did FlashAttention use?", specific_terms=2)  # no pronoun
+    # a name before the pronoun is its antecedent; a generic acronym ("GPU") is no name of a paper's subject
+    assert not bare_reference("How big is PaLM 2, and how was it trained?", specific_terms=2)
+    assert not bare_reference("What does Sophia do and how is it tuned?", specific_terms=2)
+    assert bare_reference("What GPU was it trained on?", specific_terms=1)
 
 
 def test_defined_name_and_heading() -> None:
@@ -221,10 +225,13 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
         # an acronym spelled out, of content words in a row
         ("we discovered the efficacy of the Gated Recurrent Unit", "GRUs", True),
         ("Neural Ordinary Differential Equations", "ODE", True),
-        ("a small multi-layer perceptron", "MLP", True),
-        ("the state of the art", "SOTA", False),  # stopwords spell out nothing
-        ("text embeddings", "TransE", False),  # a mixed-case name is no acronym
-        ("key value", "KV", False),  # two letters spell out too many word pairs
+        ("a small Multi-Layer Perceptron", "MLP", True),
+        ("the State Of The Art", "SOTA", False),  # function words spell out nothing
+        ("machine learning problems", "MLP", False),  # nor words in lower case
+        ("we Scale. Datasets Equivariant", "SDE", False),  # nor words across a sentence's end
+        ("Large Language Model", "LLM", True),
+        ("Text Retrieval Augmented Neural Search Engine", "TransE", False),  # a mixed-case name is no acronym
+        ("Key Value", "KV", False),  # two letters spell out too many word pairs
     ],
 )
 def test_says_name_reads_plural_acronyms_numbered_versions_and_spelled_out_acronyms(
@@ -236,6 +243,9 @@ def test_says_name_reads_plural_acronyms_numbered_versions_and_spelled_out_acron
 def test_a_which_question_may_open_a_later_sentence_of_the_question() -> None:
     assert asks_proper_name(
         "The paper reports speedups of 3 orders of magnitude. On which GPU were they measured?"
+    )
+    assert not asks_proper_name(
+        "The paper reports speedups of 3 orders of magnitude. They match what the GPU says."
     )
     assert not asks_proper_name("The paper reports speedups that match what the GPU model predicts.")
 

@@ -14,6 +14,7 @@ from rag.text import (
     merge_sentences,
     neutralize_markers,
     numbers,
+    quantities,
     readable,
     sentence_spans,
     split_cited,
@@ -191,3 +192,16 @@ def test_readable_shows_latex_markup_as_text(text: str, shown: str) -> None:
 def test_capitalised_word(word: str, capitalised: bool) -> None:
     """One capitalised word that is no function word: a name wherever it isn't a sentence's first word."""
     assert capitalised_word(word) == capitalised
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("67.1% on HumanEval+ with GPT-3.5, (>100k) pairs, 3x faster", {"67.1%", "100k", "3x"}),
+        ("CIFAR-10 and pass@1 name no quantity", set()),
+        ("2048 tokens and 2000 samples", {"2048", "2000"}),  # counts, not years
+        ("as shown in 2023 by Smith et al. (2020) on 1,000 samples", {"1000"}),  # years in a year's place
+    ],
+)
+def test_quantities_are_numbers_outside_names_and_years(text: str, found: set[str]) -> None:
+    assert quantities(text) == found

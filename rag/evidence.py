@@ -156,15 +156,15 @@ class _NameIndex:
 def _holds(text: str, name: str) -> bool:
     """Whether ``text`` holds ``name``: a short name (4 letters or fewer: "ARC", "SDD") as a word
     (:func:`rag.question.says_name`, not inside "research"), a longer one in any written form (:class:`_NameIndex`:
-    "ResNet50" for "ResNet-50"); a name with a size or version holds where its head does ("ImageNet-1K")."""
+    "ResNet50" for "ResNet-50"); a name with a size holds where its head does ("ImageNet-1K")."""
     key = _compact(name)
     found = says_name(text, name) if len(key) <= 4 else _NameIndex(text).holds(name)
     head = _SIZE_TAIL.sub("", name)
     return found or (head != name and len(_compact(head)) > 2 and _holds(text, head))
 
 
-# A size or version a name ends in: "-1K" of "ImageNet-1K", "-103" of "WikiText-103".
-_SIZE_TAIL = re.compile(r"-?\d+(?:\.\d+)?[kKMB]?$")
+# A size a name ends in: "-1K" of "ImageNet-1K" (not a version: "GPT-4" is not "GPT-3.5").
+_SIZE_TAIL = re.compile(r"-?\d+(?:\.\d+)?[kKMB]$")
 
 
 class SourceLike(Protocol):

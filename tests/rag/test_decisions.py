@@ -668,6 +668,11 @@ def test_refusal_calls_a_described_paper_the_one_that_lacks_the_detail() -> None
         # a year is no number; a name with a size holds where its head does; a short name is a word, not a substring
         ("We evaluate CS on MBPP (2021). CS reaches 75.3% pass@1 on HumanEval.", "on MBPP", 'for "MBPP"'),
         ("CS reaches 75.3% pass@1 on ImageNet.", "on ImageNet-1K", ""),
+        (
+            "CS reaches 75.3% pass@1 with GPT-3.5.",
+            "with GPT-4",
+            'not mention "GPT-4"',
+        ),  # a version is no size
         ("This research reaches 75.3% pass@1 with CS.", "on ARC", 'not mention "ARC"'),
         # a generic acronym is no condition
         ("CS reaches 75.3% pass@1 with code models.", "with LLMs", ""),

@@ -516,9 +516,8 @@ class Evidence:
 
     def unreported(self, src: SourceLike) -> tuple[list[str], Sentence | None] | None:
         """For a question part asking for a number under conditions it names ("What pass@1 does Scattered Forest
-        Search reach on MBPP?", "... against Claude?"): those names, when ``src`` holds them (not in its title, not
-        its own method's, not what is asked: "F1" of "What F1 scores ...", not a generic "LLMs") but no sentence of
-        it states a new quantity beside any of them, nor the next sentence when that one names nothing else, and
+        Search reach on MBPP?"): those names, when ``src`` holds them (not in its title, not its own method's, not
+        what is asked: "F1" of "What F1 scores ...", not a generic "LLMs") but no sentence of it states a new quantity beside any of them, nor the next sentence when that one names nothing else, and
         the sentence that names them ("Extensive experiments on HumanEval, MBPP, APPS ... reveal significant
         improvements"): the abstract reports on them, not the number asked. A name ``src`` doesn't hold at all
         (nor its head: "ImageNet" of "ImageNet-1K"), though other abstracts do ("What AlpacaEval win rate does SAMI
@@ -537,20 +536,9 @@ class Evidence:
                 continue
             said = set(words(part))
             asked = terms(" ".join(focus(part)))  # what is asked ("F1 scores"), not where
-            # names, and a capitalised word inside a sentence that is no part of a longer name ("... on Claude?")
-            capitalised = [
-                w
-                for sentence in _SENTENCE_START.split(part)
-                for ws in [words(sentence)]
-                for i, w in enumerate(ws)
-                if i > 0
-                and capitalised_word(w)
-                and not (i > 1 and ws[i - 1][:1].isupper())
-                and not (i + 1 < len(ws) and ws[i + 1][:1].isupper())
-            ]
             conditions = [
                 n
-                for n in dict.fromkeys([*self.question_names, *capitalised])
+                for n in self.question_names
                 if n in said
                 and not is_generic(n)
                 # a title's words spell its acronyms ("CP" of "... Based on Constraint Programming")

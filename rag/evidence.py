@@ -530,6 +530,10 @@ class Evidence:
         title = src.title
         own = distinct_names(own_names(src.title, src.text))
         whole = f"{src.title}. {src.text}"
+        # names a next sentence may give without speaking of something else: the question's, the title's, its own
+        known = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")} | {
+            o.lower() for o in own
+        }
         unknown = set(self.unknown_names)
         for part in self._parts():
             if "number" not in asked_kinds(part):
@@ -551,29 +555,25 @@ class Evidence:
             names = [n for n in conditions if _holds(whole, n) and not terms(n) & asked]
             if not names:
                 continue
-            known = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
-            known |= {o.lower() for o in own}
-            naming = [any(_holds(s.text, n) for n in names) for s in mine]
-            if any(
-                naming[i]
-                and (
-                    self._new_quantity(s.text)
-                    or (
-                        i + 1 < len(mine)
-                        and self._new_quantity(mine[i + 1].text)
-                        and not any(m.lower() not in known for m in NAME_TOKEN.findall(mine[i + 1].text))
-                    )
+            held = [
+                sum(_holds(s.text, n) for n in names) for s in mine
+            ]  # how many of them each sentence says
+
+            def reports(i: int) -> bool:
+                """A new quantity in sentence ``i``, or in the next one when that one names nothing else."""
+                if self._new_quantity(mine[i].text):
+                    return True
+                after = mine[i + 1].text if i + 1 < len(mine) else ""
+                return self._new_quantity(after) and all(
+                    m.lower() in known for m in NAME_TOKEN.findall(after)
                 )
-                for i, s in enumerate(mine)
-            ):
+
+            if any(held[i] and reports(i) for i in range(len(mine))):
                 continue
-            closest = [
-                (sum(_holds(s.text, n) for n in names), s.sim, s)
-                for s, hit in zip(mine, naming, strict=True)
-                if hit
-            ]
-            if closest:
-                return names, max(closest, key=lambda row: (row[0], row[1]))[2]
+            naming = [i for i in range(len(mine)) if held[i]]
+            if naming:
+                best = max(naming, key=lambda i: (held[i], mine[i].sim))
+                return names, mine[best]
         return None
 
     def _new_quantity(self, text: str) -> bool:
@@ -733,32 +733,29 @@ class Evidence:
         p, _, top, feats = max(scored, key=lambda row: (row[0], row[1]))
         limit = cfg.gate_threshold if threshold is None else threshold
         if p >= limit:
+            # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
+            # number where the question asks one (extractive only: a chat model reads the abstract itself)
             unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
-            unreported = self.unreported(top) if names_asked and cfg.unreported_refusal else None
-            if unnamed is None and unreported is not None:
-                names, sentence = unreported
-                where = (
-                    f'The abstract of "{top.title}"'
-                    if scoped
-                    else f'The collection has "{top.title}", but its abstract'
-                )
-                if sentence is None:
-                    message = f"{REFUSAL} {where} does not mention {quoted_list(names)}."
-                    return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
-                message = (
-                    f"{REFUSAL} {where} states no number for {quoted_list(names)}; "
-                    f'the closest it comes: "{sentence.text}"'
-                )
-                return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
-            if unnamed is None:
+            unreported = (
+                self.unreported(top) if unnamed is None and names_asked and cfg.unreported_refusal else None
+            )
+            if unnamed is None and unreported is None:
                 return Verdict(True, paper=top.n, probability=p, features=feats)
-            what, sentence = unnamed
             where = (
                 f'The abstract of "{top.title}"'
                 if scoped
                 else f'The collection has "{top.title}", but its abstract'
             )
-            message = f'{REFUSAL} {where} does not name {what}; the closest it comes: "{sentence.text}"'
+            if unnamed is not None:
+                what, closest = unnamed
+                lacks = f"does not name {what}"
+            else:
+                assert unreported is not None
+                names, closest = unreported
+                lacks = f"{'states no number for' if closest else 'does not mention'} {quoted_list(names)}"
+            message = f"{REFUSAL} {where} {lacks}" + (
+                f'; the closest it comes: "{closest.text}"' if closest else "."
+            )
             return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
         feats = {**feats, "paper_sim": self.paper_sim(top)}
         if self.described(feats):

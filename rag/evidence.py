@@ -53,6 +53,7 @@ from rag.text import (
     absent_sentence,
     capitalised_word,
     coverage,
+    function_words,
     generic_stems,
     looks_like_instruction,
     neutralize_markers,
@@ -125,9 +126,38 @@ def _compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-def _initials(text: str) -> str:
-    """The first letters of a text's words, hyphenated parts counted apart ("multi-layer perceptron": "mlp")."""
-    return "".join(p[0].lower() for w in words(text) for p in w.split("-") if p[:1].isalpha())
+def _initials(text: str, *, prefixes: bool = False) -> str:
+    """The first letters of a text's words, hyphenated parts counted apart ("multi-layer perceptron": "mlp"); with
+    ``prefixes``, a word's prefix counted apart too ("multilayer perceptron": "mlp", "autoencoder": "ae")."""
+    parts = [p for w in words(text) for p in w.split("-") if p[:1].isalpha()]
+    if prefixes:
+        parts = [q for p in parts for q in _split_prefix(p)]
+    return "".join(p[0].lower() for p in parts)
+
+
+# A prefix an acronym may take a letter of, when the rest of the word is long enough to be a word of its own.
+_PREFIX = re.compile(r"(multi|inter|intra|hyper|super|semi|self|cross|auto|over|under|post)([a-z]{4,})", re.I)
+
+
+def _split_prefix(word: str) -> tuple[str, ...]:
+    m = _PREFIX.fullmatch(word)
+    return m.groups() if m else (word,)
+
+
+def _spelled(text: str, name: str) -> bool:
+    """Whether ``text`` spells out the acronym ``name`` in words of any case within one clause, a word's prefix
+    counted apart ("multilayer perceptrons" for "MLPs"). Looser than :func:`rag.question.spells_out` ("machine
+    learning problems" spells "MLP" too): for saying a name is *not* mentioned, where looser is safer."""
+    letters = "".join(c for c in name if c.isupper()).lower()
+    if not (2 <= len(letters) <= 6 and name.isalpha()):
+        return False
+    for clause in re.split(r"[.,;:()\[\]]", text):
+        initials = _initials(
+            " ".join(w for w in words(clause) if w.lower() not in function_words()), prefixes=True
+        )
+        if letters in initials:
+            return True
+    return False
 
 
 class _NameIndex:
@@ -137,6 +167,7 @@ class _NameIndex:
     def __init__(self, text: str) -> None:
         self.compact = _compact(text)
         self.initials = _initials(text)
+        self.prefixed = _initials(text, prefixes=True)
 
     def holds(self, name: str) -> bool:
         """Whether the text holds ``name``: a plural's "s" and plain lower-case words joined to the name
@@ -149,7 +180,7 @@ class _NameIndex:
             return True
         capitals = "".join(c for c in name if c.isupper())
         if name.isalpha() and len(name) <= 6 and len(capitals) >= 2:
-            return capitals.lower() in self.initials
+            return capitals.lower() in self.initials or capitals.lower() in self.prefixed
         return False
 
 
@@ -210,6 +241,16 @@ _SENTENCE_START = re.compile(r"(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\b
 # The lower-case words a compound ends in: "-based" of "NPO-based", "-prediction-augmented" of "ML-...".
 _LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
 # A link, with or without its scheme.
+# What data is asked about: "which datasets / benchmarks / corpora ...?"
+_DATA_WORDS = frozenset(terms("dataset datasets benchmark benchmarks corpus corpora"))
+# A sentence about experiments or results, and a name it was evaluated on.
+_EVALUATION = re.compile(
+    r"\b(?:experiments?|experimental|empirical(?:ly)?|evaluat\w*|tested|tests|results|benchmarked|validated)\b",
+    re.I,
+)
+_ON_A_NAME = re.compile(
+    r"\b(?:on|in|across)\s+(?:the\s+)?([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+[A-Z][\w.-]*)"
+)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\S*", re.I)
 # Words of a question's focus that say what form the answer takes, not what it is about: an abstract states "3x
 # fewer evaluations" for "by what factor ...?", "improves by 9%" for "how much does it gain?".
@@ -505,7 +546,10 @@ class Evidence:
             ):
                 continue
             wanted = terms(" ".join(asked)) - generic_stems() - _answer_form()
-            pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
+            mine = self.by_source.get(src.n, [])
+            pool = [s for s in mine if wanted & terms(s.text)]
+            if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
+                continue  # "which datasets ...?" of "Through experiments on CIFAR-100 and ImageNet-100, ..."
             if pool and not any(
                 self.states_near(s.text, wanted, number=False, name=True, known_names=known_names, loose=True)
                 for s in pool
@@ -513,6 +557,15 @@ class Evidence:
                 what = f"the {' '.join(asked)}" if len(asked) <= 3 else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
+
+    @staticmethod
+    def _evaluated_on(text: str, known_names: set[str]) -> bool:
+        """Whether ``text`` says its method was evaluated on something it names, a new name after "on / in / across"
+        in a sentence about experiments or results: data named without a data word ("Through experiments on
+        CIFAR-100 and ImageNet-100, ...")."""
+        if not _EVALUATION.search(text):
+            return False
+        return any(new_name(m.group(1), known_names) for m in _ON_A_NAME.finditer(text))
 
     def unreported(self, src: SourceLike) -> tuple[list[str], Sentence | None] | None:
         """For a question part asking for a number under conditions it names ("What pass@1 does Scattered Forest
@@ -549,7 +602,10 @@ class Evidence:
                 and not (_holds(title, n) or _compact(n) in _initials(title))
                 and not any(n.lower() == o.lower() or mentions(o, n) for o in own)
             ]
-            gone = [n for n in conditions if not _holds(whole, n) and n not in unknown]
+            # "does not mention" only of a name in no written form ("MLPs" is in "multilayer perceptrons")
+            gone = [
+                n for n in conditions if not (_holds(whole, n) or _spelled(whole, n)) and n not in unknown
+            ]
             if gone:
                 return gone, None
             names = [n for n in conditions if _holds(whole, n) and not terms(n) & asked]

@@ -45,7 +45,11 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(
             # a digit inside a name ("miniF2F", "GPT-4", "L_2") states no number
             r"(?<![\w-])\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twice|double|half|hundreds?|thousands?|"
-            r"millions?|billions?|dozens?|orders? of magnitude)\b",
+            r"millions?|billions?|dozens?|orders? of magnitude)\b"
+            # a count, a frequency or a factor in words: "a single sample", "once every d iterations", "by a factor d"
+            # (not a change of scale: "from minutes to milliseconds" says how many of nothing; measured on dev)
+            r"|\b(?:a single|only one|exactly one|once (?:every|per)|every \w+ (?:iterations?|steps?|epochs?|rounds?)|"
+            r"by a factor)\b",
             _I,
         ),
     ),
@@ -464,8 +468,42 @@ class Question:
 
 
 def asked_kinds(text: str) -> frozenset[str]:
-    """The detail kinds whose question cue ``text`` contains."""
+    """The detail kinds whose question cue ``text`` contains, outside what the question only mentions
+    (:func:`_unasked`: "How does it estimate how much bias a task needs?" asks how, not how much)."""
+    text = _unasked(text)
     return frozenset(kind for kind, (cue, _) in DETAIL_KINDS.items() if cue.search(text))
+
+
+# "how much / how many ..." after a verb is a clause the question mentions, not what it asks ("How does the method
+# estimate how much inductive bias a task needs?", "a latent variable controls how long ..."); after a preposition,
+# a conjunction or punctuation it is asked ("On how many datasets ...", "..., and how much faster ..."), and after a
+# verb of telling too ("Do they report how many GPUs ...?").
+_EMBEDDED_HOW = re.compile(
+    r"(?<=\b[a-z]{3})([a-z]*)\s+how\s+(?=many|much|fast|large|big|long|often|close|accurate|well)"
+)
+_TELLS = re.compile(
+    r"(?:report|say|state|mention|tell|know|specify|disclose|list|give|show|find|found|document|note)(?:s|ed|ing)?|"
+    r"about|across|against|along|among|around|between|from|into|over|under|upon|with|within|without|through|"
+    r"roughly|approximately|exactly|just|only|and|but|nor|for|yet",
+)
+# "What else do those scores give?": a metric after "do / does / did" and before another verb is the clause's
+# subject, not what is asked ("What does GPT-4 score on ...?", "What does it gain over ...?" still ask a number).
+_METRIC_SUBJECT = re.compile(
+    r"\bwhat\s+(?:\S+\s+){0,2}?(?:do|does|did)\s+(?:\S+\s+){0,2}?(?:scores?|accurac(?:y|ies)|rates?|gains?)"
+    r"\s+(?!(?:on|in|of|for|at|over|than|with|across|against|when|under|compared|relative)\b)[a-z]+\b",
+    _I,
+)
+
+
+def _unasked(text: str) -> str:
+    """``text`` with what it only mentions masked (:data:`_EMBEDDED_HOW`, :data:`_METRIC_SUBJECT`)."""
+
+    def mask(m: re.Match[str]) -> str:
+        verb = text[m.start() - 3 : m.start()] + m.group(1)
+        return m.group(0) if _TELLS.fullmatch(verb.lower()) else f"{m.group(1)} _ "
+
+    text = _EMBEDDED_HOW.sub(mask, text)
+    return _METRIC_SUBJECT.sub(" _ ", text)
 
 
 def states(kind: str, text: str) -> bool:

@@ -360,6 +360,10 @@ def test_name_missing_reads_names_in_any_written_form() -> None:
         assert _NameIndex(text).holds(name), name
     for name in ["MBPP", "ResNet-18", "GPT-4", "CIFAR-10", "AlpacaEval"]:
         assert not _NameIndex(text).holds(name), name
+    # an acronym may take a letter from inside a word with a prefix ("multilayer", "autoencoder")
+    assert _NameIndex("a multilayer perceptron").holds("MLPs")
+    assert _NameIndex("a variational autoencoder").holds("VAE")
+    assert not _NameIndex("a variational encoder").holds("VAE")
     sirius = src(
         3, "SiriusLM: Sparse Decoding", "We evaluate SiriusLM on WikiText-103: 7.5% lower perplexity."
     )
@@ -636,6 +640,21 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
     assert bool(_ASKS_WHAT_IT_IS.search(part)) == about_the_name
 
 
+def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:
+    """ "On which datasets ...?" is answered by an abstract that speaks of "a benchmark dataset" in one sentence and
+    names its data in another without a data word ("Through experiments on CIFAR-100 and ImageNet-100"); an
+    abstract that names none is refused (``unnamed``)."""
+    q = "On which datasets was the continual learning protocol evaluated?"
+    head = "Various continual learning protocols tune on a benchmark dataset. Those phases use different datasets."
+    named = src(
+        1, "A Reality Check for Continual Learning", f"{head} Through experiments on CIFAR-100, we find gaps."
+    )
+    assert Evidence(q, [named], BagOfWords(), EvidenceSettings()).unnamed(named) is None
+    bare = src(1, "A Reality Check for Continual Learning", f"{head} Through experiments, we find gaps.")
+    found = Evidence(q, [bare], BagOfWords(), EvidenceSettings()).unnamed(bare)
+    assert found is not None and found[0] == "the datasets"
+
+
 def test_refusal_calls_a_described_paper_the_one_that_lacks_the_detail() -> None:
     """A refused question that describes a paper without naming it (close to its abstract as a whole) is told the
     paper is there and its abstract lacks the detail, not that the closest papers are "about other topics"."""
@@ -676,6 +695,12 @@ def test_refusal_calls_a_described_paper_the_one_that_lacks_the_detail() -> None
         ("This research reaches 75.3% pass@1 with CS.", "on ARC", 'not mention "ARC"'),
         # a generic acronym is no condition
         ("CS reaches 75.3% pass@1 with code models.", "with LLMs", ""),
+        # spelled out in lower case (a prefix counted apart) it is mentioned: no number for it, not "not mentioned"
+        (
+            "We train multilayer perceptrons with CS. CS reaches 75.3% pass@1 on HumanEval.",
+            "with MLPs",
+            "",
+        ),
     ],
 )
 def test_a_number_asked_under_a_named_condition_needs_a_number_beside_it(

@@ -67,6 +67,14 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Which privacy budget (epsilon) does it use?", {"hyperparameters"}),
         # a setting named as the topic, not asked for
         ("Which paper forecasts sea surface temperature?", set()),
+        # a "how much" clause the question only mentions is not asked; after a preposition or a verb of telling it is
+        ("How does the sampler decide how many proposals to draw?", set()),
+        ("Which model controls how long the search runs?", set()),
+        ("On how many tasks was it tested?", {"number"}),
+        ("Does the abstract report how many GPUs were used?", {"number", "hardware"}),
+        # a metric as the subject of another verb is not asked ("what else do the scores give?")
+        ("What else do the confidence scores give?", set()),
+        ("What does the prover score on the formal benchmark?", {"number"}),
         ("Which papers analyse learning-rate schedules?", set()),
     ],
 )
@@ -81,6 +89,11 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     # a digit inside a name is no number: an abstract that only says "miniF2F" or "GPT-4" states none
     assert not states("number", "state of the art on miniF2F with GPT-4 and an L_2 loss")
     assert states("number", "solves 41% of miniF2F") and states("number", "SE(3) equivariance")
+    # a count, a frequency or a factor in words
+    assert states("number", "trained on a single example") and states(
+        "number", "refreshed once every k steps"
+    )
+    assert states("number", "cuts the cost by a factor d") and not states("number", "from minutes to seconds")
     # training settings: named or not ("momentum" in the abstract may state it; an abstract that never names one
     # doesn't)
     assert states("hyperparameters", "trained for 300 epochs") and states(

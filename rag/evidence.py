@@ -50,6 +50,7 @@ from rag.question import (
     title_name,
 )
 from rag.text import (
+    BIG_O,
     absent_sentence,
     capitalised_word,
     coverage,
@@ -241,6 +242,21 @@ _SENTENCE_START = re.compile(r"(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\b
 # The lower-case words a compound ends in: "-based" of "NPO-based", "-prediction-augmented" of "ML-...".
 _LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
 # A link, with or without its scheme.
+# A count, a share or a factor in words: "only a single sample", "once every d iterations", "twice as fast".
+_NUMBER_WORDS = frozenset(
+    "single once twice thrice two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "fifty hundred hundreds thousand thousands million millions billion billions dozen dozens half halves "
+    "double doubles doubling triple quarter third majority".split()
+)
+# A rate or an order of growth in words: "exponentially faster", "linear convergence", "orders of magnitude".
+_RATE_WORDS = re.compile(
+    r"\b(?:(?:sub|super)?linear(?:ly)?|quadratic(?:ally)?|exponential(?:ly)?|logarithmic(?:ally)?|polynomial(?:ly)?|"
+    r"constant factor|orders? of magnitude|optimal rate|minimax|[a-z]+-?fold)\b",
+    re.I,
+)
+_TIMES = re.compile(
+    r"\btimes\s+(?=(?:faster|slower|more|less|larger|smaller|higher|lower|better|fewer|cheaper)\b)", re.I
+)
 # What data is asked about: "which datasets / benchmarks / corpora ...?"
 _DATA_WORDS = frozenset(terms("dataset datasets benchmark benchmarks corpus corpora"))
 # A sentence about experiments or results, and a name it was evaluated on.
@@ -632,6 +648,49 @@ class Evidence:
                 return names, mine[best]
         return None
 
+    def unquantified(self, src: SourceLike) -> tuple[str, Sentence] | None:
+        """For a question part asking how much or how many of something ("By how much does it reduce circuit
+        depth?"): what it asks about and the sentence of ``src`` that speaks of it, when sentences of ``src`` speak
+        of it (hold a word of the part's focus, :func:`rag.question.focus`) but none of them, nor the sentence after
+        one, states a quantity in digits or words ("significantly faster than Gaussian processes"). None when no
+        part asks so, when its focus has no word but generic or answer-form ones, when no sentence speaks of it
+        (``answer_missing`` weighs that), or for a list question."""
+        if self.many:
+            return None
+        mine = self.by_source.get(src.n, [])
+        for part in self._parts():
+            if "number" not in asked_kinds(part):
+                continue
+            # "how many times faster than X": the times are the answer's form
+            asked = focus(_TIMES.sub("", part))
+            wanted = terms(" ".join(asked)) - generic_stems() - _answer_form() - terms(src.title)
+            least = 1
+            if not asked and self.settings.unquantified_unfocused:
+                # "By how much does <paper> reduce user involvement?": no "how much <thing> <verb>" to read the
+                # thing from; the part's own words less the paper's, two of them in one sentence
+                own = {t for name in own_names(src.title, src.text) for t in terms(name)}
+                wanted = terms(part) - generic_stems() - _answer_form() - terms(src.title) - own
+                least = min(2, len(wanted))
+            pool = [i for i, s in enumerate(mine) if wanted and len(wanted & terms(s.text)) >= least]
+            if not pool:
+                continue
+            if any(self._counts(mine[j].text) for i in pool for j in (i, i + 1) if j < len(mine)):
+                continue
+            best = max(pool, key=lambda i: (len(wanted & terms(mine[i].text)), mine[i].sim))
+            what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
+            return what, mine[best]
+        return None
+
+    def _counts(self, text: str) -> bool:
+        """Whether ``text`` states a quantity the question doesn't, in digits or in words ("two datasets",
+        "a single sample", "exponentially faster", "orders of magnitude") or a bound ("O(log n) samples")."""
+        asked = {w.lower() for w in words(self.question)}
+        return (
+            self._new_quantity(text)
+            or any(w.lower() in _NUMBER_WORDS and w.lower() not in asked for w in words(text))
+            or bool(_RATE_WORDS.search(text) or BIG_O.search(text))
+        )
+
     def _new_quantity(self, text: str) -> bool:
         """Whether ``text`` states a quantity the question doesn't ("87.2%" of "... beyond 80%?" is; "80%" isn't)."""
         known = numbers(self.question)
@@ -795,7 +854,12 @@ class Evidence:
             unreported = (
                 self.unreported(top) if unnamed is None and names_asked and cfg.unreported_refusal else None
             )
-            if unnamed is None and unreported is None:
+            unquantified = (
+                self.unquantified(top)
+                if unnamed is None and unreported is None and names_asked and cfg.unquantified_refusal
+                else None
+            )
+            if unnamed is None and unreported is None and unquantified is None:
                 return Verdict(True, paper=top.n, probability=p, features=feats)
             where = (
                 f'The abstract of "{top.title}"'
@@ -805,6 +869,9 @@ class Evidence:
             if unnamed is not None:
                 what, closest = unnamed
                 lacks = f"does not name {what}"
+            elif unquantified is not None:
+                what, closest = unquantified
+                lacks = f'states no number for "{what}"'
             else:
                 assert unreported is not None
                 names, closest = unreported

@@ -34,7 +34,7 @@ from rag.evidence import Evidence, Sentence
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, abbreviations, is_generic, own_names
-from rag.text import generic_stems, numbers, terms
+from rag.text import BIG_O, generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE
@@ -204,8 +204,6 @@ _DESCRIBES_DATA = re.compile(
 _QUANTITY = re.compile(
     r"(?:(?<![\w.\-/])|(?<=\bsim)|(?<=\bapprox))(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\w-]*[A-Za-z](?<![%x]))(?!\))"
 )
-# A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})".
-_BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s*\(")  # "mathcal{O}(n)" too
 # A comparison with something: its object (the words after it) may be a baseline.
 _COMPARED = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|superior to|inferior to|prevails? over|"
@@ -391,7 +389,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         if _DESCRIBES_DATA.search(text) and not any(p.search(text) for p, _ in _CUES["results"]):
             return 0.0
         # a rate or a bound is a theory paper's result in itself, in symbols or in words
-        bounds = len(_BIG_O.findall(text)) + len(_RATE.findall(text))
+        bounds = len(BIG_O.findall(text)) + len(_RATE.findall(text))
         quantities = len(_QUANTITY.findall(text)) + bounds
         return score + min(quantities, 2) * 0.5 + min(bounds, 1) * 0.5 if quantities else 0.0
     if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):

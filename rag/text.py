@@ -201,6 +201,8 @@ def numbers(text: str) -> set[str]:
 _QUANTITY = re.compile(
     r"(?<![\w.@/-])\d{1,3}(?:,\d{3})+(?!\d)|(?<![\w.@/,-])\d+(?:\.\d+)?(?:[kKMBx%](?![\w-]))?(?![\w-]*[A-Za-z])"
 )
+# A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})", "mathcal{O}(n)".
+BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s*\(")
 # A year in a year's place: "in 2023", "(2023)", "since 2019", "2023)" - not "2048 tokens".
 _YEAR_PLACE = re.compile(
     r"(?:\b(?:in|since|from|until|by)\s+|\(|,\s*)(?:19[5-9]\d|20[0-3]\d)\b|\b(?:19[5-9]\d|20[0-3]\d)\)"

@@ -640,6 +640,59 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
     assert bool(_ASKS_WHAT_IT_IS.search(part)) == about_the_name
 
 
+@pytest.mark.parametrize(
+    ("abstract", "question", "refused"),
+    [
+        # the paper speaks of what is asked but states no quantity for it: refused, quoting that sentence
+        (
+            "We propose a tuning assistant. It saves time by reducing user involvement.",
+            "How much time does the tuning assistant save?",
+            "It saves time",
+        ),
+        # ... nor when the question asks "how many times faster than X": the times are the answer's form
+        (
+            "We propose a tuning assistant. It is significantly faster than grid search.",
+            "How many times faster than grid search is the tuning assistant?",
+            "significantly faster than grid search",
+        ),
+        # a quantity in digits or words, in that sentence or the next, answers
+        (
+            "We propose a tuning assistant. It saves time: 40% less.",
+            "How much time does the assistant save?",
+            "",
+        ),
+        ("We propose a tuning assistant. It saves time twofold.", "How much time does it save?", ""),
+        (
+            "We propose a tuning assistant. It saves time. Setup took two hours.",
+            "How much time does it save?",
+            "",
+        ),
+        (
+            "We propose a tuning assistant. It converges exponentially faster than grid search.",
+            "How much faster than grid search is it?",
+            "",
+        ),
+        # a bound is a theory paper's quantity
+        (
+            "We propose a tuning assistant. It needs O(log n) samples to reach its error.",
+            "How many samples does it need?",
+            "",
+        ),
+        # no sentence speaks of it: not this rule's to say (the fitted gate weighs it)
+        ("We propose a tuning assistant for microscopy.", "How much memory does it need?", ""),
+    ],
+)
+def test_a_number_asked_of_something_the_abstract_states_no_quantity_for(
+    abstract: str, question: str, refused: str
+) -> None:
+    paper = src(1, "A Parameter Space Analysis Assistant", abstract)
+    found = Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper)
+    if not refused:
+        assert found is None
+    else:
+        assert found is not None and refused in found[1].text
+
+
 def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:
     """ "On which datasets ...?" is answered by an abstract that speaks of "a benchmark dataset" in one sentence and
     names its data in another without a data word ("Through experiments on CIFAR-100 and ImageNet-100"); an

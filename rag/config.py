@@ -344,10 +344,6 @@ class EvidenceSettings(BaseModel):
         'dev 0.788 -> 0.833, test 0.618 -> 0.629, false refusals unchanged on both (test after a bound, "O(log n) '
         'samples", was read as a quantity).',
     )
-    unquantified_unfocused: bool = Field(
-        False,
-        description="Experiment: unquantified_refusal also for a part with no 'how much <thing> <verb>'.",
-    )
     unreported_refusal: bool = Field(
         True,
         description="Extractive answers: refuse a question asking for a number under a condition it names "

@@ -664,14 +664,7 @@ class Evidence:
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))
             wanted = terms(" ".join(asked)) - generic_stems() - _answer_form() - terms(src.title)
-            least = 1
-            if not asked and self.settings.unquantified_unfocused:
-                # "By how much does <paper> reduce user involvement?": no "how much <thing> <verb>" to read the
-                # thing from; the part's own words less the paper's, two of them in one sentence
-                own = {t for name in own_names(src.title, src.text) for t in terms(name)}
-                wanted = terms(part) - generic_stems() - _answer_form() - terms(src.title) - own
-                least = min(2, len(wanted))
-            pool = [i for i, s in enumerate(mine) if wanted and len(wanted & terms(s.text)) >= least]
+            pool = [i for i, s in enumerate(mine) if wanted & terms(s.text)]
             if not pool:
                 continue
             if any(self._counts(mine[j].text) for i in pool for j in (i, i + 1) if j < len(mine)):

@@ -254,6 +254,13 @@ _RATE_WORDS = re.compile(
     r"constant factor|orders? of magnitude|optimal rate|minimax|[a-z]+-?fold)\b",
     re.I,
 )
+# "the number of ..." a question only mentions ("a loss that makes training cost independent of the number of
+# output classes"), not asked as "what / the largest / the total number of ...".
+_MENTIONED_COUNT = re.compile(
+    r"(?<!\bwhat )(?<!\bwhich )(?<!\blargest )(?<!\bsmallest )(?<!\bmaximum )(?<!\bminimum )(?<!\btotal )"
+    r"(?<!\baverage )(?<!\bthe )\bnumber of\b|\b(?:of|on|to|in|with) the number of\b",
+    re.I,
+)
 _TIMES = re.compile(
     r"\btimes\s+(?=(?:faster|slower|more|less|larger|smaller|higher|lower|better|fewer|cheaper)\b)", re.I
 )
@@ -659,7 +666,7 @@ class Evidence:
             return None
         mine = self.by_source.get(src.n, [])
         for part in self._parts():
-            if "number" not in asked_kinds(part):
+            if "number" not in asked_kinds(_MENTIONED_COUNT.sub(" ", part)):
                 continue
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))

@@ -678,6 +678,12 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
             "How many samples does it need?",
             "",
         ),
+        # "the number of ..." only mentioned is not asked
+        (
+            "We propose a tuning assistant. Its cost is independent of the output classes.",
+            "Which loss makes the cost independent of the number of output classes?",
+            "",
+        ),
         # no sentence speaks of it: not this rule's to say (the fitted gate weighs it)
         ("We propose a tuning assistant for microscopy.", "How much memory does it need?", ""),
     ],

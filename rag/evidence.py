@@ -255,12 +255,24 @@ _RATE_WORDS = re.compile(
     re.I,
 )
 # "the number of ..." a question only mentions ("a loss that makes training cost independent of the number of
-# output classes"), not asked as "what / the largest / the total number of ...".
-_MENTIONED_COUNT = re.compile(
-    r"(?<!\bwhat )(?<!\bwhich )(?<!\blargest )(?<!\bsmallest )(?<!\bmaximum )(?<!\bminimum )(?<!\btotal )"
-    r"(?<!\baverage )(?<!\bthe )\bnumber of\b|\b(?:of|on|to|in|with) the number of\b",
-    re.I,
+# output classes", "confidence intervals for the number of distinct elements"), unless asked after one of these
+# words: "what is the number of ...", "the largest / total number of ...".
+_NUMBER_OF = re.compile(r"\b(?:the\s+)?number of\b", re.I)
+_ASKS_NUMBER_OF = frozenset(
+    "what which is was are what's largest smallest maximum minimum total average exact".split()
 )
+
+
+def _mentioned_counts(text: str) -> str:
+    """``text`` with each "(the) number of" it only mentions blanked (:data:`_NUMBER_OF`)."""
+
+    def blank(m: re.Match[str]) -> str:
+        before = text[: m.start()].split()
+        return m.group(0) if before and before[-1].lower() in _ASKS_NUMBER_OF else " "
+
+    return _NUMBER_OF.sub(blank, text)
+
+
 _TIMES = re.compile(
     r"\btimes\s+(?=(?:faster|slower|more|less|larger|smaller|higher|lower|better|fewer|cheaper)\b)", re.I
 )
@@ -666,7 +678,7 @@ class Evidence:
             return None
         mine = self.by_source.get(src.n, [])
         for part in self._parts():
-            if "number" not in asked_kinds(_MENTIONED_COUNT.sub(" ", part)):
+            if "number" not in asked_kinds(_mentioned_counts(part)):
                 continue
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))

@@ -218,6 +218,33 @@ def test_answers_per_kind_rules_and_mix() -> None:
     assert {r["split"] for r in records} == {"dev", "test"}
 
 
+def test_fresh_set_is_about_papers_the_answers_set_never_asks_about(abstracts: dict[str, str]) -> None:
+    """``fresh.jsonl``: 60 questions on papers no ``answers.jsonl`` question cites, split by position (the i-th
+    written is dev when i is odd), key facts exact substrings of a gold abstract (evals/datasets/README.md)."""
+    records = _records("fresh")
+    asked = {t for r in _records("answers") for t in r["gold_titles"]}
+    assert len(records) == 60 and len({r["id"] for r in records}) == 60
+    problems = []
+    for r in records:
+        position = int(r["id"].rsplit("-", 1)[1])
+        if r["split"] != ("dev" if position % 2 else "test"):
+            problems.append((r["id"], "split differs from the fixed rule"))
+        problems += [(r["id"], t) for t in r["gold_titles"] if t not in abstracts or t in asked]
+        texts = [f"{t} {abstracts.get(t, '')}" for t in r["gold_titles"]]
+        problems += [(r["id"], f) for f in r["key_facts"] if not any(f in text for text in texts)]
+        if r["kind"].startswith("unanswerable"):
+            problems += [(r["id"], "facts") for _ in r["key_facts"]]
+        if r["kind"] == "unanswerable_topic" and r["gold_titles"]:
+            problems.append((r["id"], "a topic question has no gold paper"))
+    assert not problems
+    assert Counter(r["kind"] for r in records) == {
+        "fact": 18,
+        "multipart": 10,
+        "unanswerable_detail": 22,
+        "unanswerable_topic": 10,
+    }
+
+
 def test_paraphrase_set_size_and_styles() -> None:
     records = _records("paraphrase")
     assert len(records) >= 120

@@ -589,7 +589,11 @@ class Evidence:
                 self.states_near(s.text, wanted, number=False, name=True, known_names=known_names, loose=True)
                 for s in pool
             ):
-                what = f"the {' '.join(asked)}" if len(asked) <= 3 else "it"
+                # "the benchmarks" of "the four imbalanced regression benchmarks": the kind asked, not all its words
+                # (an aside in parentheses is no part of it: "dataset (CIFAR-10H or similar)")
+                aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
+                kind = [w for w in asked[:aside] if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()]
+                what = f"the {' '.join(kind)}" if len(kind) <= 3 else f"the {kind[-1]}" if kind else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 

@@ -37,7 +37,9 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "number": (
         re.compile(
             r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
-            r"|\bnumber of\b|\bwhat(?:'s|\u2019s)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
+            r"|\bnumber of\b|\bby what factors?\b"
+            r"|\bwhat(?:'s|\u2019s)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
+            r"(?-i:mAP)|miou|iou|auroc|auprc|ndcg|mrr|wer|cer|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
             r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate|(?:optimality|duality|integrality|generali[sz]ation|performance|accuracy) gap)s?\b",
             _I,
@@ -359,7 +361,7 @@ _ASKS_NAME = re.compile(
     r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
     r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
     r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus)\b"
-    r"|\bthe (?:actual |exact |full )?name of\b",
+    r"|\bthe (?:actual |exact |full )?names? of\b",
     _I,
 )
 # "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...): a subset of
@@ -368,7 +370,7 @@ _ASKS_NAME = re.compile(
 # GPU?"), not a description ("... match what the LLM says").
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
-    r"(?:which|what)\s+(?:\S+\s+){0,3}?"
+    r"(?:(?:which|what)\s+(?:\S+\s+){0,3}?|what (?:are|were|is|was) the (?:exact |actual |full )?names? of\s+(?:\S+\s+){0,5}?)"
     r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
     r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
     r"decoders?|environments?|computers?|smartphones?|phones?)\b",
@@ -441,7 +443,12 @@ _FOCUS = re.compile(
 def focus(text: str) -> list[str]:
     """The words a question asks *about* in each "which/what/how many ... <verb>" phrase: "base LLM" of "Which
     base LLM was unlearned ...", "AlpacaEval win rate" of "What AlpacaEval win rate does ...". Empty when none."""
+    text = _NAMES_OF.sub("which ", text)
     return [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
+
+
+# "What are the names of the four benchmarks ...?" asks which benchmarks.
+_NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?names? of (?:the )?", _I)
 
 
 # "Which papers ...": the papers are what is asked for, not a name in them.

@@ -75,6 +75,10 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         # a metric as the subject of another verb is not asked ("what else do the scores give?")
         ("What else do the confidence scores give?", set()),
         ("What does the prover score on the formal benchmark?", {"number"}),
+        # detection and retrieval metrics, and a factor, ask numbers too
+        ("What mAP does the detector reach on COCO?", {"number"}),
+        ("What mIoU does the segmenter reach?", {"number"}),
+        ("By what factor does it cut the cost?", {"number"}),
         ("Which papers analyse learning-rate schedules?", set()),
     ],
 )
@@ -125,6 +129,12 @@ def test_an_abstract_states_a_kind_or_not() -> None:
 def test_intent_and_which(question: str, intent: str, which: bool) -> None:
     asked = analyze(question)
     assert asked.intent == intent and asked.which == which
+
+
+def test_the_names_of_things_ask_which_things() -> None:
+    q = "What are the names of the four regression benchmarks used in the evaluation?"
+    assert asks_proper_name(q) and asks_name(q)
+    assert focus(q) == ["four", "regression", "benchmarks"]
 
 
 def test_focus_and_names() -> None:

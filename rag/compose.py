@@ -93,6 +93,13 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
             b + (cfg.number_bonus if evidence.states_near(s.text, wanted, number=True) else 0.0)
             for b, s in zip(base, pool, strict=True)
         ]
+    if cfg.name_bonus and asks_name(part) and "number" not in asks:
+        # A name for the asked thing: new to the question and the titles, near the part's focus words.
+        wanted = terms(" ".join(focus(part))) - generic_stems()
+        base = [
+            b + (cfg.name_bonus if evidence.states_near(s.text, wanted, number=False, name=True) else 0.0)
+            for b, s in zip(base, pool, strict=True)
+        ]
     replaced = _replaced_terms(part)
     if replaced and cfg.replaced_penalty:
         # "... instead of the deterministic one?": a sentence on the old way is not the answer, unless it says

@@ -42,6 +42,7 @@ from rag.question import (
     distinct_names,
     focus,
     is_generic,
+    kind_named,
     mentions,
     new_name,
     own_names,
@@ -53,6 +54,7 @@ from rag.text import (
     BIG_O,
     absent_sentence,
     capitalised_word,
+    compact,
     coverage,
     function_words,
     generic_stems,
@@ -123,10 +125,6 @@ def _embed_cached(embedder: Embedder, texts: list[str]) -> list[np.ndarray]:
     return out
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
-
-
 def _initials(text: str, *, prefixes: bool = False) -> str:
     """The first letters of a text's words, hyphenated parts counted apart ("multi-layer perceptron": "mlp"); with
     ``prefixes``, a word's prefix counted apart too ("multilayer perceptron": "mlp", "autoencoder": "ae")."""
@@ -166,7 +164,7 @@ class _NameIndex:
     its words' initials (for acronyms)."""
 
     def __init__(self, text: str) -> None:
-        self.compact = _compact(text)
+        self.compact = compact(text)
         self.initials = _initials(text)
         self.prefixed = _initials(text, prefixes=True)
 
@@ -176,7 +174,7 @@ class _NameIndex:
         name = "-".join(part for part in name.split("-") if not (part.isalpha() and part.islower())) or name
         if len(name) > 2 and name[-1] == "s" and name[-2].isupper():  # "NeRFs", "LLMs"
             name = name[:-1]
-        key = _compact(name)
+        key = compact(name)
         if key and key in self.compact:
             return True
         capitals = "".join(c for c in name if c.isupper())
@@ -189,10 +187,10 @@ def _holds(text: str, name: str) -> bool:
     """Whether ``text`` holds ``name``: a short name (4 letters or fewer: "ARC", "SDD") as a word
     (:func:`rag.question.says_name`, not inside "research"), a longer one in any written form (:class:`_NameIndex`:
     "ResNet50" for "ResNet-50"); a name with a size holds where its head does ("ImageNet-1K")."""
-    key = _compact(name)
+    key = compact(name)
     found = says_name(text, name) if len(key) <= 4 else _NameIndex(text).holds(name)
     head = _SIZE_TAIL.sub("", name)
-    return found or (head != name and len(_compact(head)) > 2 and _holds(text, head))
+    return found or (head != name and len(compact(head)) > 2 and _holds(text, head))
 
 
 # A size a name ends in: "-1K" of "ImageNet-1K" (not a version: "GPT-4" is not "GPT-3.5").
@@ -589,11 +587,13 @@ class Evidence:
                 self.states_near(s.text, wanted, number=False, name=True, known_names=known_names, loose=True)
                 for s in pool
             ):
-                # "the benchmarks" of "the four imbalanced regression benchmarks": the kind asked, not all its words
-                # (an aside in parentheses is no part of it: "dataset (CIFAR-10H or similar)")
+                # the kind asked, with at most two words before it, no count ("the regression benchmarks" of "the
+                # four imbalanced regression benchmarks", "the LLMs" of "LLMs generated the code solutions")
                 aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
-                kind = [w for w in asked[:aside] if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()]
-                what = f"the {' '.join(kind)}" if len(kind) <= 3 else f"the {kind[-1]}" if kind else "it"
+                nouns = [i for i, w in enumerate(asked[:aside]) if kind_named(w)]
+                upto = asked[: nouns[-1] + 1] if nouns else []
+                kind = [w for w in upto if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()][-3:]
+                what = f"the {' '.join(kind)}" if kind else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 
@@ -638,7 +638,7 @@ class Evidence:
                 if n in said
                 and not is_generic(n)
                 # a title's words spell its acronyms ("CP" of "... Based on Constraint Programming")
-                and not (_holds(title, n) or _compact(n) in _initials(title))
+                and not (_holds(title, n) or compact(n) in _initials(title))
                 and not any(n.lower() == o.lower() or mentions(o, n) for o in own)
             ]
             # "does not mention" only of a name in no written form ("MLPs" is in "multilayer perceptrons")

@@ -368,14 +368,18 @@ _ASKS_NAME = re.compile(
 # _ASKS_NAME's kinds, less metrics, methods, baselines and games, often named in lower case ("perplexity",
 # "stochastic gradient descent", "chess"). The "which" opens the question, a sentence or a clause of it ("..., and on which
 # GPU?"), not a description ("... match what the LLM says").
+_KINDS_NAMED = (
+    r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
+    r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
+    r"decoders?|environments?|computers?|smartphones?|phones?)"
+)
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
     r"(?:(?:which|what)\s+(?:\S+\s+){0,3}?|what (?:are|were|is|was) the (?:exact |actual |full )?names? of\s+(?:\S+\s+){0,5}?)"
-    r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
-    r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
-    r"decoders?|environments?|computers?|smartphones?|phones?)\b",
+    rf"{_KINDS_NAMED}\b",
     _I,
 )
+_KIND_NAMED = re.compile(_KINDS_NAMED, _I)
 # Acronyms that name a field or a kind of model, not one thing one could name in an answer ("LLMs", "GPU").
 GENERIC_NAMES = frozenset(
     "llm llms vlm vlms mllm mllms lmm lmms ai agi nlp ml rl dl cv dnn dnns gnn gnns sota api apis qa gpu gpus cpu "
@@ -400,6 +404,11 @@ def abbreviations(text: str) -> dict[str, str]:
         ):
             out[acronym.lower()] = " ".join(parts[-len(letters) :])
     return out
+
+
+def kind_named(word: str) -> bool:
+    """Whether ``word`` is a kind of thing that has proper names ("model", "LLMs", "datasets", "GPU"; not "method")."""
+    return bool(_KIND_NAMED.fullmatch(word))
 
 
 def asks_proper_name(text: str) -> bool:

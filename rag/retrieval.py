@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -25,8 +26,9 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide
-from rag.question import says_name
+from rag.question import NAME_TOKEN, says_name, title_name
 from rag.store import PaperStore
+from rag.text import compact
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
@@ -47,6 +49,10 @@ class Retriever:
             self.store, settings, self.embedder
         )  # loaded on the first search that uses it
         self._said: dict[tuple[str, str], bool] = {}  # (store version, name) -> said (Retriever.said)
+        self._names: tuple[str, dict[str, list[tuple[str, str, str]]]] = (
+            "",
+            {},
+        )  # (store version, title names)
 
     def refresh(self) -> None:
         """Re-check the derived indexes against the store on the next search (after an ingest in this process)."""
@@ -158,6 +164,8 @@ class Retriever:
             if d is not None:
                 hit.dense = max(hit.dense, d)
         ranked = sorted(papers.values(), key=lambda p: -p.score)
+        if mode == "hybrid" and opts.name_pin and not (filters is not None and filters.active()):
+            ranked = self._pin_named(query, ranked, papers)
         chosen = self._mmr(ranked, k, opts.mmr_lambda) if len(ranked) > k else ranked
         t_end = time.perf_counter()
         timings = {
@@ -234,6 +242,55 @@ class Retriever:
             if row is not None:
                 per_chunk[cid] = float(cos[row])
         return chosen[:n], per_chunk
+
+    def _title_names(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Compact title name ("ctrlu" of "Ctrl-U: ...") -> [(paper id, first chunk id, title)], for the one-word
+        names a title starts with that look like names (:data:`rag.question.NAME_TOKEN`). Remembered per store
+        version."""
+        version = self.store.version()
+        if self._names[0] != version:
+            names: dict[str, list[tuple[str, str, str]]] = {}
+            for paper_id, chunk_id, title in self.store.titles():
+                name = title_name(title)
+                key = compact(name)
+                if name and " " not in name and NAME_TOKEN.fullmatch(name.rstrip("+")) and len(key) >= 3:
+                    names.setdefault(key, []).append((paper_id, chunk_id, title))
+            self._names = (version, names)
+        return self._names[1]
+
+    def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
+        """``ranked`` with the papers whose title starts with a name the query writes moved (or added) first: a
+        short question that names a paper ("What does Ctrl-U gain in FID over ControlNet++?") can sit closer, by
+        its other words, to papers that never say the name."""
+        names = self._title_names()
+        # written as a name ("ROOT", not "root cause"), its possessive aside ("YOLOv9's")
+        words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
+        keys = dict.fromkeys(compact(w) for w in words if NAME_TOKEN.fullmatch(w.rstrip("+")))
+        named = [row for key in keys if key in names for row in names[key]]
+        if not named:
+            return ranked
+        top = ranked[0].score if ranked else 1.0
+        pinned = []
+        for paper_id, chunk_id, title in named:
+            hit = papers.get(paper_id)
+            if hit is None:
+                chunk = self.store.get_chunks([chunk_id]).get(chunk_id)
+                if chunk is None:
+                    continue  # deleted since the names were read
+                text, meta = chunk
+                hit = PaperHit(
+                    paper_id=paper_id,
+                    title=title,
+                    score=top,
+                    published=meta.get("published"),
+                    authors_count=meta.get("authors_count"),
+                    sources=json.loads(meta.get("sources", "[]")),
+                )
+                hit.chunks.append(ChunkMatch(chunk_id, text, top, None, None))
+            hit.score = max(hit.score, top)
+            pinned.append(hit)
+        ids = {h.paper_id for h in pinned}
+        return pinned + [h for h in ranked if h.paper_id not in ids]
 
     def _mmr(self, ranked: list[PaperHit], k: int, lam: float) -> list[PaperHit]:
         """Maximal marginal relevance over papers: relevance = fused score, redundancy = best-chunk cosine."""

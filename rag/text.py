@@ -201,6 +201,14 @@ def numbers(text: str) -> set[str]:
 _QUANTITY = re.compile(
     r"(?<![\w.@/-])\d{1,3}(?:,\d{3})+(?!\d)|(?<![\w.@/,-])\d+(?:\.\d+)?(?:[kKMBx%](?![\w-]))?(?![\w-]*[A-Za-z])"
 )
+
+
+def compact(text: str) -> str:
+    """``text`` lower-cased without anything but letters and digits: how names are compared ("ResNet-50" is
+    "resnet50", "Ctrl-U" is "ctrlu")."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})", "mathcal{O}(n)".
 BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s*\(")
 # A year in a year's place: "in 2023", "(2023)", "since 2019", "2023)" - not "2048 tokens".

@@ -245,3 +245,16 @@ def test_title_cosines_join_the_dense_side_as_configured(toy: Settings) -> None:
     mix = base.model_copy(update={"title_match": "mix", "title_weight": 0.5})
     mixed = convex_fusion({a: 0.8, b: 0.4}, {}, index, None, [], mix, title_cosine=titles)
     assert mixed == pytest.approx({a: 0.5 / 0.65, b: 1.0})  # a: (0.8 + 0.2) / 2, b: (0.4 + 0.9) / 2
+
+
+def test_a_paper_named_by_its_titles_name_comes_first(bundled_settings: Settings) -> None:
+    """A question that writes the name a title starts with ("BANSAC", "FlashAttention") gets those papers first, in
+    the order it names them (``retrieval.name_pin``); a word that is no name as written ("root cause") pins nothing,
+    though a title starts with "ROOT:"."""
+    q = "How does BANSAC compare with FlashAttention on memory?"
+    hits = api.search(q, k=5, settings=bundled_settings).hits
+    assert [h.title.split(":")[0] for h in hits[:2]] == ["BANSAC", "FlashAttention"]
+    off = bundled_settings.override(retrieval={"name_pin": False})
+    assert api.search(q, k=5, settings=off).hits[0].title.split(":")[0] == "FlashAttention"
+    hits = api.search("What is the root cause of grokking?", k=5, settings=bundled_settings).hits
+    assert not hits[0].title.startswith("ROOT")

@@ -94,10 +94,21 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
             for b, s in zip(base, pool, strict=True)
         ]
     if cfg.name_bonus and asks_name(part) and "number" not in asks:
-        # A name for the asked thing: new to the question and the titles, near the part's focus words.
+        # A name for the asked thing near the part's focus words: new to the question, the paper's title and the
+        # concepts its abstract abbreviates ("continual learning (CL)" names no dataset).
         wanted = terms(" ".join(focus(part))) - generic_stems()
+        known: dict[int, set[str] | None] = {}
+        for s in pool:
+            if s.source not in known:
+                src = evidence.source(s.source)
+                known[s.source] = evidence.known_names(src) if src is not None else None
         base = [
-            b + (cfg.name_bonus if evidence.states_near(s.text, wanted, number=False, name=True) else 0.0)
+            b
+            + (
+                cfg.name_bonus
+                if evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
+                else 0.0
+            )
             for b, s in zip(base, pool, strict=True)
         ]
     replaced = _replaced_terms(part)

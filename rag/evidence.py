@@ -542,13 +542,13 @@ class Evidence:
         ("LLMs"), names built on the question's ("NPO-based") or a URL's path new names. A multi-part question
         is read part by part and the worst part counts ("what score ..., and on which GPU?" is not answered by the
         score alone)."""
-        known_names = self._known_names(src)
+        known_names = self.known_names(src)
         return max(self._part_answer_missing(src, part, known_names) for part in self._parts())
 
     def _parts(self) -> list[str]:
         return self.asked.parts if len(self.asked.parts) > 1 else [self.question]
 
-    def _known_names(self, src: SourceLike) -> set[str]:
+    def known_names(self, src: SourceLike) -> set[str]:
         """Names no answer states: the question's, the title's, and a concept's acronym ("gradient ascent (GA)"
         is no name to answer "which base LLM ...?" with)."""
         known = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
@@ -565,7 +565,7 @@ class Evidence:
         if self.many:
             return None
         # the question's and title's names written in camel case count as known too ("cuRobo")
-        known_names = self._known_names(src) | {
+        known_names = self.known_names(src) | {
             m.lower() for m in _CAMEL.findall(f"{self.question} {src.title}")
         }
         for part in self._parts():

@@ -594,6 +594,27 @@ def test_what_the_question_says_was_replaced_is_not_the_answer() -> None:
     )
 
 
+def test_a_which_question_is_answered_by_the_sentence_that_names_the_thing() -> None:
+    """ "On which datasets ...?": the sentence naming them ("CIFAR-100") leads over one that only speaks of data
+    (``evidence.name_bonus``); an abbreviation the abstract defines for a concept ("continual learning (CL)") is no
+    name that earns it."""
+    from rag.compose import fact_sentences
+
+    paper = src(
+        1,
+        "A Reality Check for Tuning",
+        "Methods for continual learning (CL) are tuned on the data they are scored on. "
+        "Tuning experiments ran on CL datasets. "
+        "The experiments used the datasets CIFAR-100 and SVHN.",
+    )
+    q = "On which datasets were the tuning experiments run?"
+    settings = EvidenceSettings()
+    picked = fact_sentences(Evidence(q, [paper], BagOfWords(), settings), 1)
+    assert "CIFAR-100" in picked[0].text
+    off = settings.model_copy(update={"name_bonus": 0.0})
+    assert "CIFAR-100" not in fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text
+
+
 def test_a_comparison_quotes_what_each_paper_does_not_the_prior_work_it_starts_from() -> None:
     """In a comparison each paper's line is about its own work: the opening sentence on score distillation shares
     the question's words, but it is the setting the paper starts from; the sentence after "we propose" answers."""

@@ -164,9 +164,14 @@ class _NameIndex:
     its words' initials (for acronyms)."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.compact = compact(text)
         self.initials = _initials(text)
-        self.prefixed = _initials(text, prefixes=True)
+
+    @cached_property
+    def prefixed(self) -> str:
+        """The initials with words' prefixes counted apart: read only when the plain initials miss a name."""
+        return _initials(self.text, prefixes=True)
 
     def holds(self, name: str) -> bool:
         """Whether the text holds ``name``: a plural's "s" and plain lower-case words joined to the name
@@ -700,12 +705,15 @@ class Evidence:
     def _counts(self, text: str) -> bool:
         """Whether ``text`` states a quantity the question doesn't, in digits or in words ("two datasets",
         "a single sample", "exponentially faster", "orders of magnitude") or a bound ("O(log n) samples")."""
-        asked = {w.lower() for w in words(self.question)}
         return (
             self._new_quantity(text)
-            or any(w.lower() in _NUMBER_WORDS and w.lower() not in asked for w in words(text))
+            or any(w.lower() in _NUMBER_WORDS and w.lower() not in self._question_words for w in words(text))
             or bool(_RATE_WORDS.search(text) or BIG_O.search(text))
         )
+
+    @cached_property
+    def _question_words(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in words(self.question))
 
     def _new_quantity(self, text: str) -> bool:
         """Whether ``text`` states a quantity the question doesn't ("87.2%" of "... beyond 80%?" is; "80%" isn't)."""

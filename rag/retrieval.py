@@ -25,7 +25,7 @@ import numpy as np
 from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
-from rag.lexical import LexicalIndex, LexicalSide
+from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
 from rag.question import NAME_TOKEN, says_name, title_name
 from rag.store import PaperStore
 from rag.text import compact
@@ -49,15 +49,16 @@ class Retriever:
             self.store, settings, self.embedder
         )  # loaded on the first search that uses it
         self._said: dict[tuple[str, str], bool] = {}  # (store version, name) -> said (Retriever.said)
-        self._names: tuple[str, dict[str, list[tuple[str, str, str]]]] = (
-            "",
-            {},
-        )  # (store version, title names)
+        # compact title name -> (paper id, first chunk id) of the papers whose title starts with it (_pin_named)
+        self.names: VersionedSide[dict[str, list[tuple[str, str]]]] = VersionedSide(
+            self.store, self._title_names
+        )
 
     def refresh(self) -> None:
         """Re-check the derived indexes against the store on the next search (after an ingest in this process)."""
         self.lexical.refresh()
         self.titles.refresh()
+        self.names.refresh()
 
     def _where(self, filters: SearchFilters | None) -> dict | None:
         if filters is None or not filters.active():
@@ -152,14 +153,7 @@ class Retriever:
             d = cosine.get(cid)
             hit = papers.get(meta["paper_id"])
             if hit is None:
-                hit = papers[meta["paper_id"]] = PaperHit(
-                    paper_id=meta["paper_id"],
-                    title=meta["title"],
-                    score=score,
-                    published=meta.get("published"),
-                    authors_count=meta.get("authors_count"),
-                    sources=json.loads(meta.get("sources", "[]")),
-                )
+                hit = papers[meta["paper_id"]] = _paper_hit(meta, score)
             hit.chunks.append(ChunkMatch(cid, text, score, d, bm25_rank.get(cid)))
             if d is not None:
                 hit.dense = max(hit.dense, d)
@@ -243,26 +237,23 @@ class Retriever:
                 per_chunk[cid] = float(cos[row])
         return chosen[:n], per_chunk
 
-    def _title_names(self) -> dict[str, list[tuple[str, str, str]]]:
-        """Compact title name ("ctrlu" of "Ctrl-U: ...") -> [(paper id, first chunk id, title)], for the one-word
-        names a title starts with that look like names (:data:`rag.question.NAME_TOKEN`). Remembered per store
-        version."""
-        version = self.store.version()
-        if self._names[0] != version:
-            names: dict[str, list[tuple[str, str, str]]] = {}
-            for paper_id, chunk_id, title in self.store.titles():
-                name = title_name(title)
-                key = compact(name)
-                if name and " " not in name and NAME_TOKEN.fullmatch(name.rstrip("+")) and len(key) >= 3:
-                    names.setdefault(key, []).append((paper_id, chunk_id, title))
-            self._names = (version, names)
-        return self._names[1]
+    def _title_names(self, version: str) -> dict[str, list[tuple[str, str]]]:
+        """Compact title name ("ctrlu" of "Ctrl-U: ...") -> [(paper id, first chunk id)], for the one-word names a
+        title starts with that look like names (:data:`rag.question.NAME_TOKEN`); ``version`` is the store's, read
+        by :class:`rag.lexical.VersionedSide`, which rebuilds this when it moves."""
+        names: dict[str, list[tuple[str, str]]] = {}
+        for paper_id, chunk_id, title in self.store.titles():
+            name = title_name(title)
+            key = compact(name)
+            if name and " " not in name and NAME_TOKEN.fullmatch(name.rstrip("+")) and len(key) >= 3:
+                names.setdefault(key, []).append((paper_id, chunk_id))
+        return names
 
     def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
         """``ranked`` with the papers whose title starts with a name the query writes moved (or added) first: a
         short question that names a paper ("What does Ctrl-U gain in FID over ControlNet++?") can sit closer, by
         its other words, to papers that never say the name."""
-        names = self._title_names()
+        names = self.names.index()
         # written as a name ("ROOT", not "root cause"), its possessive aside ("YOLOv9's")
         words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
         keys = dict.fromkeys(compact(w) for w in words if NAME_TOKEN.fullmatch(w.rstrip("+")))
@@ -271,21 +262,14 @@ class Retriever:
             return ranked
         top = ranked[0].score if ranked else 1.0
         pinned = []
-        for paper_id, chunk_id, title in named:
+        for paper_id, chunk_id in named:
             hit = papers.get(paper_id)
             if hit is None:
                 chunk = self.store.get_chunks([chunk_id]).get(chunk_id)
                 if chunk is None:
                     continue  # deleted since the names were read
                 text, meta = chunk
-                hit = PaperHit(
-                    paper_id=paper_id,
-                    title=title,
-                    score=top,
-                    published=meta.get("published"),
-                    authors_count=meta.get("authors_count"),
-                    sources=json.loads(meta.get("sources", "[]")),
-                )
+                hit = _paper_hit(meta, top)
                 hit.chunks.append(ChunkMatch(chunk_id, text, top, None, None))
             hit.score = max(hit.score, top)
             pinned.append(hit)
@@ -314,6 +298,18 @@ class Retriever:
             chosen.append(best)
             rest.remove(best)
         return chosen
+
+
+def _paper_hit(meta: dict[str, Any], score: float) -> PaperHit:
+    """A paper's hit, from the metadata its chunks carry, with no chunks yet."""
+    return PaperHit(
+        paper_id=meta["paper_id"],
+        title=meta["title"],
+        score=score,
+        published=meta.get("published"),
+        authors_count=meta.get("authors_count"),
+        sources=json.loads(meta.get("sources", "[]")),
+    )
 
 
 _SHARED: dict[tuple[str, str], Retriever] = {}

@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike
-from rag.question import DEFINES, asks_name, focus, paper_names, title_name
+from rag.question import DEFINES, asks_name, focus, paper_names, states, title_name
 from rag.text import coverage, generic_stems, numbers, terms, words
 
 S = TypeVar("S", bound=SourceLike)
@@ -75,6 +75,36 @@ def _replaced_terms(question: str) -> set[str]:
     return terms(m.group(1)) - generic_stems() if m else set()
 
 
+# Detail kinds whose answer has a form of its own (rag.question.DETAIL_KINDS' answer patterns): a link, a GPU, a
+# license, a parameter count, a duration.
+_FORMED = frozenset({"code", "hardware", "license", "parameters", "duration"})
+
+
+def _answer_forms(
+    evidence: Evidence, part: str, asks: frozenset[str], pool: Sequence[Sentence]
+) -> list[bool] | None:
+    """For a part asking a number, or a name ("which benchmarks ...?"), whether each sentence of ``pool`` states
+    one near the part's focus words ("pass@10", "parameters"; anywhere when it has none): a number the question
+    doesn't give, or a name new to the question, the paper's title and the concepts its abstract abbreviates
+    ("continual learning (CL)" names no dataset). None when the part asks neither."""
+    wanted = terms(" ".join(focus(part))) - generic_stems()
+    if "number" in asks:
+        return [evidence.states_near(s.text, wanted, number=True) for s in pool]
+    if not (evidence.settings.name_bonus and asks_name(part)):
+        # a detail of a kind with a form of its own: a link for the code, a GPU for the hardware
+        formed = [k for k in asks if k in _FORMED]
+        return [any(states(k, s.text) for k in formed) for s in pool] if formed else None
+    known: dict[int, set[str] | None] = {}
+    for s in pool:
+        if s.source not in known:
+            src = evidence.source(s.source)
+            known[s.source] = evidence.known_names(src) if src is not None else None
+    return [
+        evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
+        for s in pool
+    ]
+
+
 def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list[Sentence]) -> list[float]:
     """How well each sentence of ``pool`` answers one part of the question."""
     cfg = evidence.settings
@@ -86,31 +116,10 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
         sims = evidence.similarities(part, pool)
         own = [w * sim + (1 - w) * coverage(p_terms, s.text) for sim, s in zip(sims, pool, strict=True)]
         base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
-    if "number" in asks:
-        # A number for the asked metric: next to the part's focus words ("pass@10", "parameters") when it has any.
-        wanted = terms(" ".join(focus(part))) - generic_stems()
-        base = [
-            b + (cfg.number_bonus if evidence.states_near(s.text, wanted, number=True) else 0.0)
-            for b, s in zip(base, pool, strict=True)
-        ]
-    if cfg.name_bonus and asks_name(part) and "number" not in asks:
-        # A name for the asked thing near the part's focus words: new to the question, the paper's title and the
-        # concepts its abstract abbreviates ("continual learning (CL)" names no dataset).
-        wanted = terms(" ".join(focus(part))) - generic_stems()
-        known: dict[int, set[str] | None] = {}
-        for s in pool:
-            if s.source not in known:
-                src = evidence.source(s.source)
-                known[s.source] = evidence.known_names(src) if src is not None else None
-        base = [
-            b
-            + (
-                cfg.name_bonus
-                if evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
-                else 0.0
-            )
-            for b, s in zip(base, pool, strict=True)
-        ]
+    flags = _answer_forms(evidence, part, asks, pool)
+    if flags is not None and ("number" in asks or asks_name(part)):
+        bonus = cfg.number_bonus if "number" in asks else cfg.name_bonus
+        base = [b + (bonus if f else 0.0) for b, f in zip(base, flags, strict=True)]
     replaced = _replaced_terms(part)
     if replaced and cfg.replaced_penalty:
         # "... instead of the deterministic one?": a sentence on the old way is not the answer, unless it says
@@ -198,6 +207,7 @@ def fact_sentences(
         return score - (cfg.background_penalty if id(s) in before else 0.0)
 
     picked: list[Sentence] = []
+    completing: list[Sentence] = []  # sentences stating the number or name a part's best sentence doesn't
     asked = evidence.asked
     parts = list(zip(asked.parts, asked.part_asks, strict=True)) if len(asked.parts) > 1 else []
     parts = parts or [(evidence.question, asked.asks)]
@@ -213,10 +223,24 @@ def fact_sentences(
             asked_for = without_names(asked_for, names)
         part_scores = _part_scores(evidence, asked_for, asks, pool)
         scores = [adjusted(s, v) for s, v in zip(pool, part_scores, strict=True)]
-        picked.append(pool[int(np.argmax(scores))])
+        best = int(np.argmax(scores))
+        picked.append(pool[best])
+        flags = _answer_forms(evidence, asked_for, asks, pool) if cfg.answer_form_floor < 1.0 else None
+        if flags is not None and not flags[best]:
+            # The part's best sentence speaks of what is asked but states no number or name for it (often the
+            # sentence a description in the question paraphrases: "SGDP and AdamP, the optimizers that remove the
+            # radial component, ..."); the best sentence that does state one follows it, when close enough.
+            stating = [
+                i for i, f in enumerate(flags) if f and scores[i] >= cfg.answer_form_floor * scores[best]
+            ]
+            if stating:
+                completing.append(pool[max(stating, key=lambda i: scores[i])])
     own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
     top = adjusted(own[0], own[0].score) if own else ranked[0].score
     most = max(cfg.compare_sentences if own_work else cfg.sentences_per_paper, len(parts))
+    for s in completing:
+        if len(picked) < most and s not in picked:
+            picked.append(s)
     for s in own:
         if len(picked) >= most:
             break

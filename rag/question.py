@@ -74,7 +74,9 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "code": (
         re.compile(
-            r"\bgithub\b|\bsource code\b|\brepositor(?:y|ies)\b|\bcode (?:is |was )?(?:available|released|public)\b"
+            r"\bgithub\b|\bsource code\b|\brepositor(?:y|ies)\b"
+            r"|\bcode (?:is |was )?(?:available|released|public|published|hosted)\b"
+            r"|\bwhere (?:is|are|was|were) (?:the |its |their )?(?:code|implementation)\b"
             r"|\bwhere can i (?:find|get|download)\b|\burl\b",
             _I,
         ),

@@ -615,6 +615,62 @@ def test_a_which_question_is_answered_by_the_sentence_that_names_the_thing() -> 
     assert "CIFAR-100" not in fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text
 
 
+def test_a_number_the_best_sentence_lacks_comes_from_the_sentence_that_states_it() -> None:
+    """A question that describes its paper and asks a number ("How many patients are in the lumbar spine MRI
+    dataset with vertebra and disc segmentations?"): the sentence the description paraphrases leads, and the
+    sentence stating the number follows it (``evidence.answer_form_floor``), though it scores below ``lead_floor``.
+    A link answers "where is the code?" the same way."""
+    from rag.compose import fact_sentences
+
+    paper = src(
+        1,
+        "Lumbar Spine Segmentation",
+        "This paper presents a public multi-center lumbar spine MRI dataset with segmentations of vertebrae, discs "
+        "and the spinal canal. "
+        "The MRI dataset holds 447 series from 218 patients. "
+        "The study may encourage collaboration in spine segmentation. "
+        "Code for the spine dataset is available at https://github.com/example/spine.",
+    )
+    q = "How many patients are in the public multi-center lumbar spine MRI dataset with vertebrae and disc segmentations?"
+    settings = EvidenceSettings()
+    assert settings.answer_form_floor < settings.lead_floor
+    picked = [s.text for s in fact_sentences(Evidence(q, [paper], BagOfWords(), settings), 1)]
+    assert picked[0].startswith("This paper presents") and any("218 patients" in t for t in picked)
+    off = settings.model_copy(update={"answer_form_floor": 1.0})
+    assert not any("218" in s.text for s in fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1))
+    where = "Where is the code for the lumbar spine MRI dataset with segmentations of vertebrae and discs published?"
+    assert any(
+        "github.com" in s.text for s in fact_sentences(Evidence(where, [paper], BagOfWords(), settings), 1)
+    )
+    assert not any(
+        "github.com" in s.text for s in fact_sentences(Evidence(where, [paper], BagOfWords(), off), 1)
+    )
+
+
+def test_a_concept_the_abstract_abbreviates_is_no_condition_of_a_number() -> None:
+    """ "What speedup does SKR reach when generating PDE training data?": "PDE" is a concept the abstract
+    abbreviates ("partial differential equations (PDEs)"), not a benchmark the number must be reported on; a
+    benchmark named beside no number still is."""
+    paper = src(
+        1,
+        "Accelerating Data Generation for Neural Operators",
+        "Training neural operators for partial differential equations (PDEs) needs many PDE solutions. "
+        "We propose Sorting Krylov Recycling (SKR) to solve these systems faster. "
+        "Experiments show that SKR achieves a speedup of up to 13.9 times.",
+    )
+    asked = "What is the largest speedup SKR reaches when generating PDE training data?"
+    assert Evidence(asked, [paper], BagOfWords(), EvidenceSettings()).unreported(paper) is None
+    bench = src(
+        2,
+        "Code Models",
+        "We evaluate on HumanEval and MBPP. Our model improves pass@1 on HumanEval by 4.1 points.",
+    )
+    names, _ = Evidence(
+        "What pass@1 does it reach on MBPP?", [bench], BagOfWords(), EvidenceSettings()
+    ).unreported(bench) or ([], None)
+    assert names == ["MBPP"]
+
+
 def test_a_comparison_quotes_what_each_paper_does_not_the_prior_work_it_starts_from() -> None:
     """In a comparison each paper's line is about its own work: the opening sentence on score distillation shares
     the question's words, but it is the setting the paper starts from; the sentence after "we propose" answers."""

@@ -9,12 +9,26 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 install: $(STAMP)
 
+# llama.cpp, the local backend's engine, is compiled when llama-cpp-python installs. Built for this CPU (its default,
+# GGML_NATIVE) it uses every instruction set the CPU reports, AMX included, and AMX faults where the kernel or the VM
+# doesn't enable its tile state (seen on a Firecracker VM of a Sapphire Rapids host: "ldtilecfg", a general protection
+# fault on the first completion). So it is built portable (SSE4.2, AVX, AVX2, FMA, F16C, BMI2 on x86; the defaults
+# elsewhere), once per version and flags, into a wheel folder outside the checkout that later installs (a clean CI
+# clone too) reuse: pip's own wheel cache doesn't key on the flags, so it could hand back a native build.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+LLAMA_VERSION := $(shell sed -n 's/^llama_cpp_python==//p' constraints.txt)
+WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/paper-rag/wheels/$(shell printf '%s' '$(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
+
 # Pinned versions come from constraints.txt; re-pin with `make lock`.
 # setuptools prints an "Editable installation" notice for every editable install (its packages are folders of the
 # working tree, which is the point here): that one notice is silenced, every other warning still shows.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip wheel
+	ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 \
+		|| CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel -q --no-cache-dir --no-deps -c constraints.txt \
+			-w $(WHEELS) llama-cpp-python
+	$(BIN)/pip install -q --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	$(BIN)/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('torch') is not None)" \
 		|| (echo "torch was pulled in; it must not be" && exit 1)

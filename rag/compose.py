@@ -86,7 +86,9 @@ def _answer_forms(
     """For a part asking a number, or a name ("which benchmarks ...?"), whether each sentence of ``pool`` states
     one near the part's focus words ("pass@10", "parameters"; anywhere when it has none): a number the question
     doesn't give, or a name new to the question, the paper's title and the concepts its abstract abbreviates
-    ("continual learning (CL)" names no dataset). None when the part asks neither."""
+    ("continual learning (CL)" names no dataset). For a part asking neither but a detail of a kind in
+    :data:`_FORMED`, whether the sentence has that kind's form at all (a link for "where is the code?"). None when
+    the part asks none of these."""
     wanted = terms(" ".join(focus(part))) - generic_stems()
     if "number" in asks:
         return [evidence.states_near(s.text, wanted, number=True) for s in pool]
@@ -105,8 +107,11 @@ def _answer_forms(
     ]
 
 
-def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list[Sentence]) -> list[float]:
-    """How well each sentence of ``pool`` answers one part of the question."""
+def _part_scores(
+    evidence: Evidence, part: str, asks: frozenset[str], pool: list[Sentence]
+) -> tuple[list[float], list[bool] | None]:
+    """How well each sentence of ``pool`` answers one part of the question, and whether each states what the part
+    asks for (:func:`_answer_forms`; None when it asks no number, name or formed detail)."""
     cfg = evidence.settings
     if part.strip() == evidence.question.strip():
         base = [s.score for s in pool]
@@ -133,7 +138,7 @@ def _part_scores(evidence: Evidence, part: str, asks: frozenset[str], pool: list
         base = [
             b - (cfg.link_penalty if _LINK.search(s.text) else 0.0) for b, s in zip(base, pool, strict=True)
         ]
-    return base
+    return base, flags
 
 
 def first_method(sentences: Sequence[Sentence]) -> int | None:
@@ -221,17 +226,16 @@ def fact_sentences(
         # a compare line (own_work) is about what each named paper does: there the naming sentence is the point
         if asks or asks_name(part) or not (own_work or _ASKS_WHAT_IT_IS.search(part)):
             asked_for = without_names(asked_for, names)
-        part_scores = _part_scores(evidence, asked_for, asks, pool)
+        part_scores, flags = _part_scores(evidence, asked_for, asks, pool)
         scores = [adjusted(s, v) for s, v in zip(pool, part_scores, strict=True)]
-        best = int(np.argmax(scores))
-        picked.append(pool[best])
-        flags = _answer_forms(evidence, asked_for, asks, pool) if cfg.answer_form_floor < 1.0 else None
-        if flags is not None and not flags[best]:
+        first = int(np.argmax(scores))
+        picked.append(pool[first])
+        if flags is not None and not flags[first] and cfg.answer_form_floor < 1.0:
             # The part's best sentence speaks of what is asked but states no number or name for it (often the
             # sentence a description in the question paraphrases: "SGDP and AdamP, the optimizers that remove the
             # radial component, ..."); the best sentence that does state one follows it, when close enough.
             stating = [
-                i for i, f in enumerate(flags) if f and scores[i] >= cfg.answer_form_floor * scores[best]
+                i for i, f in enumerate(flags) if f and scores[i] >= cfg.answer_form_floor * scores[first]
             ]
             if stating:
                 completing.append(pool[max(stating, key=lambda i: scores[i])])

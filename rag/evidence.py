@@ -894,6 +894,7 @@ class Evidence:
                 if scoped
                 else f'The collection has "{top.title}", but its abstract'
             )
+            closest: Sentence | None
             if unnamed is not None:
                 what, closest = unnamed
                 lacks = f"does not name {what}"
@@ -955,19 +956,19 @@ class Evidence:
         unknown = self.unsaid_names
         verdict.absent = list(unknown)
         # a name no abstract says is the collection's gap, not only this paper's ("AlphaFold" of a docking paper)
-        absent = f" {absent_sentence(unknown)}." if unknown else ""
+        nowhere = f" {absent_sentence(unknown)}." if unknown else ""
         if about_paper:
-            what = ", ".join(missing) or "that detail"
+            unstated = ", ".join(missing) or "that detail"
             where = (
                 f'The abstract of "{top.title}" does not state this'
                 if scoped
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
-            verdict.message = f"{REFUSAL} {where} (nothing about: {what}).{absent}"
+            verdict.message = f"{REFUSAL} {where} (nothing about: {unstated}).{nowhere}"
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
             verdict.message = (
-                f"{REFUSAL}{absent} The closest papers in the collection are about other topics: {near}."
+                f"{REFUSAL}{nowhere} The closest papers in the collection are about other topics: {near}."
             )
         return verdict
 

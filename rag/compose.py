@@ -82,29 +82,27 @@ _FORMED = frozenset({"code", "hardware", "license", "parameters", "duration"})
 
 def _answer_forms(
     evidence: Evidence, part: str, asks: frozenset[str], pool: Sequence[Sentence]
-) -> list[bool] | None:
-    """For a part asking a number, or a name ("which benchmarks ...?"), whether each sentence of ``pool`` states
-    one near the part's focus words ("pass@10", "parameters"; anywhere when it has none): a number the question
-    doesn't give, or a name new to the question, the paper's title and the concepts its abstract abbreviates
-    ("continual learning (CL)" names no dataset). For a part asking neither but a detail of a kind in
-    :data:`_FORMED`, whether the sentence has that kind's form at all (a link for "where is the code?"). None when
-    the part asks none of these."""
+) -> tuple[str, list[bool]] | None:
+    """What a part asks for and whether each sentence of ``pool`` states it: ("number", ...) a number the question
+    doesn't give near the part's focus words ("pass@10", "parameters"; anywhere when it has none); ("name", ...) a
+    name near them new to the question, the paper's title and the concepts its abstract abbreviates ("continual
+    learning (CL)" names no dataset); ("form", ...) for a detail of a kind in :data:`_FORMED`, that kind's form at
+    all (a link for "where is the code?"). None when the part asks none of these."""
     wanted = terms(" ".join(focus(part))) - generic_stems()
     if "number" in asks:
-        return [evidence.states_near(s.text, wanted, number=True) for s in pool]
-    if not (evidence.settings.name_bonus and asks_name(part)):
-        # a detail of a kind with a form of its own: a link for the code, a GPU for the hardware
-        formed = [k for k in asks if k in _FORMED]
-        return [any(states(k, s.text) for k in formed) for s in pool] if formed else None
-    known: dict[int, set[str] | None] = {}
-    for s in pool:
-        if s.source not in known:
-            src = evidence.source(s.source)
-            known[s.source] = evidence.known_names(src) if src is not None else None
-    return [
-        evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
-        for s in pool
-    ]
+        return "number", [evidence.states_near(s.text, wanted, number=True) for s in pool]
+    if asks_name(part):
+        known: dict[int, set[str] | None] = {}
+        for s in pool:
+            if s.source not in known:
+                src = evidence.source(s.source)
+                known[s.source] = evidence.known_names(src) if src is not None else None
+        return "name", [
+            evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
+            for s in pool
+        ]
+    formed = [k for k in asks if k in _FORMED]
+    return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None
 
 
 def _part_scores(
@@ -121,9 +119,10 @@ def _part_scores(
         sims = evidence.similarities(part, pool)
         own = [w * sim + (1 - w) * coverage(p_terms, s.text) for sim, s in zip(sims, pool, strict=True)]
         base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
-    flags = _answer_forms(evidence, part, asks, pool)
-    if flags is not None and ("number" in asks or asks_name(part)):
-        bonus = cfg.number_bonus if "number" in asks else cfg.name_bonus
+    forms = _answer_forms(evidence, part, asks, pool)
+    flags = forms[1] if forms else None
+    bonus = {"number": cfg.number_bonus, "name": cfg.name_bonus}.get(forms[0], 0.0) if forms else 0.0
+    if flags is not None and bonus:
         base = [b + (bonus if f else 0.0) for b, f in zip(base, flags, strict=True)]
     replaced = _replaced_terms(part)
     if replaced and cfg.replaced_penalty:

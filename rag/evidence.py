@@ -632,7 +632,7 @@ class Evidence:
             o.lower() for o in own
         }
         unknown = set(self.unknown_names)
-        concepts = {a.rstrip("s") for a in abbreviations(src.text)}
+        concepts = {a.removesuffix("s") for a in abbreviations(src.text)}
         for part in self._parts():
             if "number" not in asked_kinds(part):
                 continue
@@ -648,7 +648,7 @@ class Evidence:
                 and not any(n.lower() == o.lower() or mentions(o, n) for o in own)
                 # a concept the abstract abbreviates is no condition ("PDE" of "partial differential equations
                 # (PDEs)": "... when generating PDE training data?")
-                and n.lower().rstrip("s") not in concepts
+                and n.lower().removesuffix("s") not in concepts
             ]
             # "does not mention" only of a name in no written form ("MLPs" is in "multilayer perceptrons")
             gone = [

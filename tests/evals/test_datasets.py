@@ -246,21 +246,33 @@ def test_fresh_set_is_about_papers_the_answers_set_never_asks_about(abstracts: d
 
 
 def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]) -> None:
-    """``details.jsonl``: 80 detail questions, one per paper, half whose abstract states the detail (its key facts
-    occur in the abstract, case and spacing aside) and half whose abstract doesn't (no facts, a note saying what
-    the abstract does say), each of its 8 kinds of detail (the note's tag) 5 + 5, split by position (the i-th
-    written is dev when i is odd) (evals/datasets/README.md)."""
+    """``details.jsonl``: 208 detail questions in two batches written from the abstracts alone, one per paper, half
+    whose abstract states the detail (its key facts occur in the abstract, case and spacing aside) and half whose
+    abstract doesn't (no facts, a note saying what the abstract does say), over 8 kinds of detail (the note's tag).
+    The first batch ("j-", 80) has 5 + 5 of each kind, split by position (the i-th written is dev when i is odd);
+    the second ("k-", 128, two writers of 64) has 8 + 8 of each kind, split within each writer, kind of detail and
+    stated / not stated in the order written, dev first (evals/datasets/README.md)."""
     records = _records("details")
-    assert len(records) == 80 and len({r["id"] for r in records}) == 80
-    assert len({t for r in records for t in r["gold_titles"]}) == 80
+    assert len(records) == 208 and len({r["id"] for r in records}) == 208
+    assert len({t for r in records for t in r["gold_titles"]}) == 208
 
     def norm(text: str) -> str:
         return " ".join(text.lower().split())
 
+    def tag(r: dict) -> str:
+        return str(r["notes"].split("]", 1)[0].lstrip("["))
+
     problems = []
+    seen: Counter[tuple[str, str, str]] = Counter()
     for r in records:
-        position = int(r["id"].rsplit("-", 1)[1])
-        if r["split"] != ("dev" if position % 2 else "test"):
+        batch, number = r["id"][0], int(r["id"].rsplit("-", 1)[1])
+        if batch == "j":
+            expected = "dev" if number % 2 else "test"
+        else:
+            group = ("A" if number < 100 else "B", tag(r), r["kind"])
+            expected = "dev" if seen[group] % 2 == 0 else "test"
+            seen[group] += 1
+        if r["split"] != expected:
             problems.append((r["id"], "split differs from the fixed rule"))
         if len(r["gold_titles"]) != 1 or r["gold_titles"][0] not in abstracts:
             problems.append((r["id"], "one stored paper"))
@@ -268,13 +280,20 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
         abstract = norm(abstracts[r["gold_titles"][0]])
         if r["kind"] == "fact":
             problems += [(r["id"], f) for f in r["key_facts"] if norm(f) not in abstract]
-            problems += [(r["id"], "no facts") for _ in [0] if not r["key_facts"]]
+            if not r["key_facts"]:
+                problems.append((r["id"], "no facts"))
         elif r["kind"] != "unanswerable_detail" or r["key_facts"] or not r["notes"]:
             problems.append((r["id"], "kind, facts or notes"))
     assert not problems
-    tags = Counter((r["notes"].split("]", 1)[0].lstrip("["), r["kind"]) for r in records)
-    assert len(tags) == 16 and set(tags.values()) == {5}, tags
-    assert Counter(r["split"] for r in records) == {"dev": 40, "test": 40}
+    for batch, each in (("j", 5), ("k", 8)):
+        tags = Counter((tag(r), r["kind"]) for r in records if r["id"][0] == batch)
+        assert len(tags) == 16 and set(tags.values()) == {each}, (batch, tags)
+    assert Counter((r["id"][0], r["split"]) for r in records) == {
+        ("j", "dev"): 40,
+        ("j", "test"): 40,
+        ("k", "dev"): 64,
+        ("k", "test"): 64,
+    }
 
 
 def test_paraphrase_set_size_and_styles() -> None:

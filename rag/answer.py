@@ -102,9 +102,20 @@ def detect_kind(question: str) -> str:
     """'compare', 'list' or 'fact', from the wording of the question."""
     if comparison.is_comparison(question):
         return "compare"
-    if _LIST.search(question) or is_survey(question):
+    baselines = _BASELINES_OF.search(question) and not _PAPERS.search(question)
+    if (_LIST.search(question) and not baselines) or is_survey(question):
         return "list"
     return "fact"
+
+
+# "Which methods does muCode outperform?" asks for one paper's baselines, not for papers: a list question's methods
+# are the subject ("Which methods outperform X?").
+_BASELINES_OF = re.compile(
+    r"^\s*(?:which|what)\b.{0,40}\b(?:methods|approaches)\s+(?:does|did|do|was|were|is|are)\s+(?:the\s+)?"
+    r"\S+(?:\s+\S+){0,8}?\s+(?:outperform|beat|surpass|improve|compare|exceed|match)",
+    re.IGNORECASE,
+)
+_PAPERS = re.compile(r"\b(?:papers|works|studies|articles|collection)\b", re.IGNORECASE)
 
 
 # Streamed between text a backend wrote and then lost (it failed, ran out of time, or wrote nothing its sources

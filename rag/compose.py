@@ -91,17 +91,19 @@ def _answer_forms(
     wanted = terms(" ".join(focus(part))) - generic_stems()
     if "number" in asks:
         return "number", [evidence.states_near(s.text, wanted, number=True) for s in pool]
+    formed = [k for k in asks if k in _FORMED]
     if asks_name(part):
         known: dict[int, set[str] | None] = {}
         for s in pool:
             if s.source not in known:
                 src = evidence.source(s.source)
                 known[s.source] = evidence.known_names(src) if src is not None else None
+        # a formed detail's form answers a name question of its kind ("What kind of hardware ...?": "on CPU")
         return "name", [
             evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
+            or any(states(k, s.text) for k in formed)
             for s in pool
         ]
-    formed = [k for k in asks if k in _FORMED]
     return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None
 
 

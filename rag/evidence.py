@@ -138,6 +138,27 @@ def _initials(text: str, *, prefixes: bool = False) -> str:
 _PREFIX = re.compile(r"(multi|inter|intra|hyper|super|semi|self|cross|auto|over|under|post)([a-z]{4,})", re.I)
 
 
+def _modified_kind(phrase: list[str]) -> bool:
+    """Whether the kind a "which ..." phrase names is not what it asks for but a word before another noun: "what
+    reward model problem" asks a problem. A verb after the kind ("Which LLMs generated the code ...") and "data
+    sets" leave the kind asked."""
+    at = [i for i, w in enumerate(phrase) if kind_named(w)]
+    after = phrase[at[-1] + 1 :] if at else []
+    if not after or " ".join(phrase[-2:]).lower() in ("data sets", "data set"):
+        return False
+    return not after[0].lower().endswith(("ed", "ing"))
+
+
+def _prefixes(name: str) -> list[str]:
+    """A hyphenated name's leading parts: "vif-rag" and "vif" of "vif-rag-qa"."""
+    parts = name.split("-")
+    return ["-".join(parts[:i]) for i in range(1, len(parts))]
+
+
+# Capitalised words and the acronym they are abbreviated to: "Sharpness-Aware Minimization (SAM)".
+_EXPANDED = re.compile(r"((?:[A-Z][\w-]*\s+){0,5}[A-Z][\w-]*)\s+\(([A-Z][\w-]*)\)")
+
+
 def _split_prefix(word: str) -> tuple[str, ...]:
     m = _PREFIX.fullmatch(word)
     return m.groups() if m else (word,)
@@ -279,6 +300,34 @@ def _mentioned_counts(text: str) -> str:
 _TIMES = re.compile(
     r"\btimes\s+(?=(?:faster|slower|more|less|larger|smaller|higher|lower|better|fewer|cheaper)\b)", re.I
 )
+# "Which baselines does X outperform?", "Which methods was it compared with?": the methods compared with are asked.
+_BASELINE_ASKED = re.compile(
+    r"\b(?:which|what)\s+(?:\S+\s+){0,4}?(?:baselines?|methods?|approaches|techniques|algorithms?|models?|systems?|"
+    r"solvers?|competitors?|alternatives?)\b.{0,80}?\b(?:outperform\w*|beat\w*|surpass\w*|compar\w*|better than|"
+    r"improv\w*\s+(?:on|over|upon)|against|versus)\b"
+    r"|\bwhich baselines?\b|\b(?:compared?|comparisons?|evaluated|benchmarked)\s+(?:against|with|to)\s+which\b",
+    re.I,
+)
+# A sentence comparing the paper's method with others, from its comparing word on.
+_COMPARES = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|better than|superior to|compar\w*|baselines?|against|versus|vs\b|"
+    r"over (?:the )?(?:state|prior|previous|existing|strong|competing|current))",
+    re.I,
+)
+# Rivals called by a kind, not a name: "state-of-the-art methods", "strong baselines", "existing approaches".
+_GENERIC_RIVAL = re.compile(
+    r"\b(?:state[- ]of[- ]the[- ]arts?|sota|baselines?|existing|prior|previous|competing|competitive|strong|other|"
+    r"conventional|current|recent|leading|alternative|standard|traditional|classical|popular)\b",
+    re.I,
+)
+# Counts written as words.
+_CARDINALS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
+    "nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands million "
+    "millions billion billions dozen dozens".split()
+)
+# Words for speed: a speed-up asked for is spoken of by any of them.
+_SPEED_WORDS = frozenset(terms("speed speedup speed-up faster accelerate acceleration latency throughput"))
 # What data is asked about: "which datasets / benchmarks / corpora ...?"
 _DATA_WORDS = frozenset(terms("dataset datasets benchmark benchmarks corpus corpora"))
 # A sentence about experiments or results, and a name it was evaluated on.
@@ -551,22 +600,47 @@ class Evidence:
         return max(self._part_answer_missing(src, part, known_names) for part in self._parts())
 
     def _parts(self) -> list[str]:
-        return self.asked.parts if len(self.asked.parts) > 1 else [self.question]
+        return self.asked.parts if len(self.asked.parts) > 1 else [self.asked.text]
 
     def known_names(self, src: SourceLike) -> set[str]:
-        """Names no answer states: the question's, the title's, and a concept's acronym ("gradient ascent (GA)"
-        is no name to answer "which base LLM ...?" with)."""
+        """Names no answer states, lower-cased: the question's and the title's (and the title's capitalised words:
+        "Training Algorithms" of the AlgoPerf paper's), the start of a hyphenated one ("VIF-RAG" of "VIF-RAG-QA"),
+        the words of an acronym the question gives or of a generic one ("Sharpness-Aware Minimization (SAM)" where
+        the question says SAM, "Large Language Model (LLM)"), a concept's acronym ("gradient ascent (GA)" is no
+        name to answer "which base LLM ...?" with) and an acronym of the question's or the title's words ("DG"
+        where the question says "domain generalization")."""
         known = {m.lower() for m in NAME_TOKEN.findall(f"{self.question} {src.title}")}
-        return known | set(abbreviations(src.text))
+        known |= {p.lower() for k in list(known) for p in _prefixes(k)}
+        for m in _EXPANDED.finditer(src.text):
+            if m.group(2).lower() in known or is_generic(m.group(2)):
+                known |= {w.lower() for w in m.group(1).split()}
+        known |= {w.lower() for w in words(src.title) if w[:1].isupper()}
+        return known | set(abbreviations(src.text)) | self._initialisms(src)
+
+    def _initialisms(self, src: SourceLike) -> set[str]:
+        """Acronyms of ``src``'s abstract spelled by consecutive words of the question or the title, lower-cased."""
+        spoken = [
+            p.lower() for w in words(f"{self.question} {src.title}") for p in w.split("-") if p[:1].isalpha()
+        ]
+        runs = {
+            "".join(w[0] for w in spoken[i : i + n]) for n in range(2, 6) for i in range(len(spoken) - n + 1)
+        }
+        return {
+            m.lower()
+            for m in re.findall(r"\b[A-Z]{2,5}s?\b", src.text)
+            if m.lower().removesuffix("s") in runs
+        }
 
     def unnamed(self, src: SourceLike) -> tuple[str, Sentence] | None:
         """For a question part asking which thing of a kind that has proper names ("Which teacher model does
         PRLCoder use ...?": a model, dataset, benchmark, library, language, hardware ...; not a metric or a method,
         often named in lower case) and not how many: what it asks for ("the teacher model") and the sentence of
         ``src`` that speaks of it without naming one ("... through a teacher model ..."). A name here is any name
-        but the question's and the title's, also one in camel case from a lower-case start ("miniImageNet"). None
-        when every such part is answered by a name near what it asks about, when no sentence speaks of it at all
-        (the fitted model weighs that), or for a list question."""
+        but the known ones (:meth:`known_names`), also one in camel case from a lower-case start ("miniImageNet").
+        A part asking which methods the paper's is compared with ("Which baselines does muCode outperform?") is
+        answered by :meth:`_unnamed_rival` ("the methods it is compared with"). None when every such part is
+        answered by a name near what it asks about, when no sentence speaks of it at all (the fitted model weighs
+        that), or for a list question."""
         if self.many:
             return None
         # the question's and title's names written in camel case count as known too ("cuRobo")
@@ -576,14 +650,27 @@ class Evidence:
         for part in self._parts():
             # a title the follow-up rewrite quoted for "it" is no part of what is asked about
             part = _QUOTED.sub(" ", part)
+            if _BASELINE_ASKED.search(part):
+                rival = self._unnamed_rival(src, known_names)
+                if rival is not None:
+                    return "the methods it is compared with", rival
+                continue
             asked = focus(part)
+            aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
             if (
                 not asks_proper_name(part)
                 or "number" in asked_kinds(part)
                 or _QUANTITY_ASKED.search(" ".join(asked))
+                or _modified_kind(asked[:aside])
             ):
                 continue
-            wanted = terms(" ".join(asked)) - generic_stems() - _answer_form()
+            # the kind asked is asked about, generic or not ("LLM" of "Which base LLM ...?"); data is spoken of by
+            # any of its words ("which datasets" of "on various ... benchmarks")
+            wanted = (terms(" ".join(asked)) - generic_stems() - _answer_form()) | terms(
+                " ".join(w for w in asked if kind_named(w))
+            )
+            if wanted & _DATA_WORDS:
+                wanted |= _DATA_WORDS
             mine = self.by_source.get(src.n, [])
             pool = [s for s in mine if wanted & terms(s.text)]
             if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
@@ -594,13 +681,31 @@ class Evidence:
             ):
                 # the kind asked, with at most two words before it, no count ("the regression benchmarks" of "the
                 # four imbalanced regression benchmarks", "the LLMs" of "LLMs generated the code solutions")
-                aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
                 nouns = [i for i, w in enumerate(asked[:aside]) if kind_named(w)]
                 upto = asked[: nouns[-1] + 1] if nouns else []
                 kind = [w for w in upto if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()][-3:]
                 what = f"the {' '.join(kind)}" if kind else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
+
+    def _unnamed_rival(self, src: SourceLike, known_names: set[str]) -> Sentence | None:
+        """For a question asking which methods ``src``'s is compared with: the sentence that compares it with what
+        it doesn't name ("ChainCoder outperforms state-of-the-arts"), when every sentence that compares names no
+        rival after its comparing word and one of them calls the rivals generically (state of the art, strong
+        baselines, existing methods). None when one names a rival ("beats cosine annealing" is no generic rival,
+        "outperforms K-means" names one), or when no sentence compares (the fitted model weighs that)."""
+        comparing = [(s, m.start()) for s in self.by_source.get(src.n, []) if (m := _COMPARES.search(s.text))]
+        if not comparing:
+            return None
+        for s, at in comparing:
+            if self.states_near(
+                s.text[at:], set(), number=False, name=True, known_names=known_names, loose=True
+            ):
+                return None
+        generic = [s for s, at in comparing if _GENERIC_RIVAL.search(s.text[at:])]
+        if len(generic) < len(comparing):
+            return None
+        return max(generic, key=lambda s: s.sim) if generic else None
 
     @staticmethod
     def _evaluated_on(text: str, known_names: set[str]) -> bool:
@@ -696,13 +801,19 @@ class Evidence:
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))
             wanted = terms(" ".join(asked)) - generic_stems() - _answer_form() - terms(src.title)
+            if wanted & _SPEED_WORDS:
+                wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             pool = [i for i, s in enumerate(mine) if wanted & terms(s.text)]
+            what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
             if not pool:
+                # no sentence speaks of it in the question's words, and the abstract states no quantity at all
+                # ("What speed-up factor ...?" of an abstract that says only "accelerate")
+                if mine and not any(self._counts(s.text) for s in mine):
+                    return what, max(mine, key=lambda s: s.sim)
                 continue
             if any(self._counts(mine[j].text) for i in pool for j in (i, i + 1) if j < len(mine)):
                 continue
             best = max(pool, key=lambda i: (len(wanted & terms(mine[i].text)), mine[i].sim))
-            what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
             return what, mine[best]
         return None
 
@@ -764,7 +875,11 @@ class Evidence:
         at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
         window = self.settings.answer_window
         for j, w in enumerate(tokens):
-            states_number = number and bool(numbers(w) - known_numbers)
+            # a count in words is a number too ("nine models", "hundreds of CPUs")
+            states_number = number and (
+                bool(numbers(w) - known_numbers)
+                or (w.lower() in _CARDINALS and w.lower() not in self._question_words)
+            )
             # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV")
             states_name = name and (
                 new_name(w, known)

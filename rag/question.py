@@ -67,7 +67,8 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "parameters": (
         re.compile(
-            r"\bhow many (?:\S+ )?parameters\b|\bparameter count\b|\bnumber of parameters\b|\bmodel size\b",
+            r"\bhow many (?:\S+ )?parameters\b|\bparameter (?:count|sizes?)\b|\bnumber of parameters\b"
+            r"|\bmodel sizes?\b|\bwhat (?:\S+ )?sizes? of\b|\bwhich sizes? of\b",
             _I,
         ),
         re.compile(r"\b\d+(?:\.\d+)?\s?[MBK]\b|\b(?:million|billion)\b|\bparameters?\b", _I),
@@ -76,7 +77,8 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(
             r"\bgithub\b|\bsource code\b|\brepositor(?:y|ies)\b"
             r"|\bcode (?:is |was )?(?:available|released|public|published|hosted)\b"
-            r"|\bwhere (?:is|are|was|were) (?:the |its |their )?(?:code|implementation)\b"
+            r"|\bwhere (?:is|are|was|were) (?:the |its |their )?(?:[\w-]+ ){0,2}?(?:code|implementation)\b"
+            r"|\b(?:code|implementation|repository) (?:is |was )?hosted\b"
             r"|\bwhere can i (?:find|get|download)\b|\burl\b",
             _I,
         ),
@@ -377,7 +379,8 @@ _KINDS_NAMED = (
 )
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
-    r"(?:(?:which|what)\s+(?:\S+\s+){0,3}?|what (?:are|were|is|was) the (?:exact |actual |full )?names? of\s+(?:\S+\s+){0,5}?)"
+    r"(?:(?:which|what)\s+(?:(?!(?:does|did|do|is|are|was|were|has|have|had)\b)\S+\s+(?:/\s+)?){0,3}?|"
+    r"what (?:are|were|is|was) the (?:exact |actual |full )?names? of\s+(?:\S+\s+){0,5}?)"
     rf"{_KINDS_NAMED}\b",
     _I,
 )
@@ -455,7 +458,17 @@ def focus(text: str) -> list[str]:
     """The words a question asks *about* in each "which/what/how many ... <verb>" phrase: "base LLM" of "Which
     base LLM was unlearned ...", "AlpacaEval win rate" of "What AlpacaEval win rate does ...". Empty when none."""
     text = _NAMES_OF.sub("which ", text)
-    return [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
+    found = [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
+    if not found and (m := _FOCUS_LAST.search(text)):
+        found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
+    return found
+
+
+# A bare "which <up to three words>" that ends its question after a sentence of its own ("... four benchmarks.
+# Which benchmarks?", as :func:`resolve_ones` reads "Which ones?"): what it asks about.
+_FOCUS_LAST = re.compile(
+    r"[.?!:;\u2013\u2014-]\s*(?:and\s+)?which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$", _I
+)
 
 
 # "What are the names of the four benchmarks ...?" asks which benchmarks.
@@ -550,7 +563,29 @@ def split_parts(text: str) -> list[str]:
     return [text[a:b].strip(" ,.?;") for a, b in spans] or [text.strip()]
 
 
+# "... was tested on four large-scale benchmarks. Which ones?": the kind a bare "which ones / what are they" asks
+# for is the last plural noun before it.
+_WHICH_ONES = re.compile(
+    r"(?<=[.?!:;,-])(\s+(?:and\s+)?)(which|what)\s+(?:ones|are they|were they|were those)\b", _I
+)
+_PLURAL = re.compile(r"\b([A-Za-z][a-z-]*[a-z](?:s|ia|ora))\b")
+
+
+def resolve_ones(text: str) -> str:
+    """``text`` with a bare "which ones?" asking for what the sentence before it names: "X was tested on four
+    benchmarks. Which ones?" asks "... Which benchmarks?". Unchanged when no plural noun comes before it."""
+
+    def named(m: re.Match[str]) -> str:
+        before = [w for w in _PLURAL.findall(text[: m.start()]) if w.lower() not in function_words()]
+        kinds = [w for w in before if kind_named(w)]
+        noun = (kinds or before or [""])[-1]
+        return f"{m.group(1)}{m.group(2)} {noun}" if noun else m.group(0)
+
+    return _WHICH_ONES.sub(named, text)
+
+
 def analyze(text: str) -> Question:
+    text = resolve_ones(text)
     parts = split_parts(text)
     metadata = frozenset(k for k, rx in _METADATA.items() if rx.search(text))
     if metadata:

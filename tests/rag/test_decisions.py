@@ -127,6 +127,15 @@ def src(n: int, title: str, text: str) -> Source:
         ),
         ("The paper that prunes attention heads reports speed-ups; what does each head learn?", "fact", None),
         ("Which papers study pruning and the lottery ticket hypothesis? What does each find?", "list", None),
+        # one method's baselines, not papers; methods as the subject, or papers' methods, are a list
+        ("Which specific baseline methods does muCode outperform?", "fact", None),
+        (
+            "Which existing approaches does the nested tree search for circuit design outperform?",
+            "fact",
+            None,
+        ),
+        ("Which methods outperform GPT-4 on MATH?", "list", None),
+        ("Which methods do recent papers compare against for pruning?", "list", None),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
@@ -615,6 +624,23 @@ def test_a_which_question_is_answered_by_the_sentence_that_names_the_thing() -> 
     assert "CIFAR-100" not in fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text
 
 
+def test_a_count_in_words_and_a_kind_of_hardware_are_answers_too() -> None:
+    """ "How many models ...?" is answered by "nine models" (a count in words); "What kind of hardware ...?" by
+    "on CPU", though a generic name ("CPU") is no new name."""
+    from rag.compose import _answer_forms
+
+    paper = src(1, "A Light Solver", "The solver is light. It runs in minutes on CPU. We test nine models.")
+    count = Evidence("How many models were tested?", [paper], BagOfWords(), EvidenceSettings())
+    assert count.states_near("We test nine models.", {"model"}, number=True)
+    assert not count.states_near("We test the models.", {"model"}, number=True)
+    q = "What kind of hardware does the light solver need?"
+    ev = Evidence(q, [paper], BagOfWords(), EvidenceSettings())
+    pool = ev.top(source=1)
+    forms = _answer_forms(ev, q, ev.asked.asks, pool)
+    assert forms is not None and forms[0] == "name"
+    assert [s.text for s, ok in zip(pool, forms[1], strict=True) if ok] == ["It runs in minutes on CPU."]
+
+
 def test_a_number_the_best_sentence_lacks_comes_from_the_sentence_that_states_it() -> None:
     """A question that describes its paper and asks a number ("How many patients are in the lumbar spine MRI
     dataset with vertebra and disc segmentations?"): the sentence the description paraphrases leads, and the
@@ -761,8 +787,29 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
             "Which loss makes the cost independent of the number of output classes?",
             "",
         ),
-        # no sentence speaks of it: not this rule's to say (the fitted gate weighs it)
-        ("We propose a tuning assistant for microscopy.", "How much memory does it need?", ""),
+        # no sentence speaks of it: not this rule's to say (the fitted gate weighs it) ...
+        (
+            "We propose a tuning assistant for microscopy. It has two stages.",
+            "How much memory does it need?",
+            "",
+        ),
+        # ... unless the abstract states no quantity at all
+        (
+            "We propose a tuning assistant for microscopy. It runs unattended.",
+            "How much memory does it need?",
+            "It runs unattended",
+        ),
+        # a speed-up is spoken of in any word for speed ("accelerates")
+        (
+            "We propose a tuning assistant. It accelerates the search. It runs unattended.",
+            "What speed-up factor does the tuning assistant give?",
+            "It accelerates the search",
+        ),
+        (
+            "We propose a tuning assistant. It accelerates the search by 3x.",
+            "What speed-up does the tuning assistant give?",
+            "",
+        ),
     ],
 )
 def test_a_number_asked_of_something_the_abstract_states_no_quantity_for(
@@ -789,6 +836,88 @@ def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:
     bare = src(1, "A Reality Check for Continual Learning", f"{head} Through experiments, we find gaps.")
     found = Evidence(q, [bare], BagOfWords(), EvidenceSettings()).unnamed(bare)
     assert found is not None and found[0] == "the datasets"
+
+
+@pytest.mark.parametrize(
+    ("abstract", "question", "refused"),
+    [
+        # the rivals are called by a kind only: refused, quoting the sentence that compares
+        (
+            "We propose GroupSort, a ranking loss. Experiments show GroupSort outperforms state-of-the-art methods.",
+            "Which baselines does GroupSort outperform?",
+            "outperforms state-of-the-art methods",
+        ),
+        (
+            "We propose GroupSort, a ranking loss. It achieves significant improvements over strong baselines.",
+            "Which specific methods was GroupSort compared against?",
+            "over strong baselines",
+        ),
+        # a rival named after the comparing word answers, in capitals or not
+        (
+            "We propose GroupSort, a ranking loss. It outperforms K-means, SDP and other clustering methods.",
+            "Which clustering methods does GroupSort beat?",
+            "",
+        ),
+        (
+            "We propose GroupSort. Linear decay matches or beats cosine annealing.",
+            "Which schedule does it beat?",
+            "",
+        ),
+        # a rival the question already names is no answer; nor is a name before the comparing word
+        (
+            "We propose GroupSort. On ImageNet, GroupSort outperforms existing approaches.",
+            "Which existing approaches does GroupSort outperform?",
+            "outperforms existing approaches",
+        ),
+        # no sentence compares: not this rule's to say
+        ("We propose GroupSort, a ranking loss.", "Which baselines does GroupSort outperform?", ""),
+    ],
+)
+def test_which_methods_a_paper_is_compared_with(abstract: str, question: str, refused: str) -> None:
+    paper = src(1, "Learning by Sorting", abstract)
+    found = Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    if not refused:
+        assert found is None
+    else:
+        assert (
+            found is not None and found[0] == "the methods it is compared with" and refused in found[1].text
+        )
+
+
+def test_which_kind_is_asked_about_not_the_words_before_it() -> None:
+    """ "Which base LLM ...?" asks about an LLM (a generic word, still the kind asked); "which domain generalization
+    datasets" about datasets, spoken of by any data word ("benchmarks"); an acronym of the question's words ("DG") or
+    the words of an acronym the question gives ("Sharpness-Aware Minimization (SAM)") name nothing new; nor does the
+    start of a name the question gives ("VIF-RAG" of "VIF-RAG-QA")."""
+    title = "Unknown Domain Inconsistency Minimization for Domain Generalization"
+    text = (
+        "Sharpness-Aware Minimization (SAM) reduces the sharpness of the source domain. "
+        "UDIM consistently outperforms SAM variants across multiple DG benchmark datasets."
+    )
+    paper = src(1, title, text)
+    q = "On which domain generalization datasets does UDIM beat the SAM variants?"
+    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    assert found is not None and "DG benchmark datasets" in found[1].text
+    named = src(1, title, f"{text} We evaluate it on PACS and OfficeHome.")
+    assert Evidence(q, [named], BagOfWords(), EvidenceSettings()).unnamed(named) is None
+
+    rag = src(
+        2, "Instruction Following for RAG", "We show that VIF-RAG enhances LLM performance on IF tasks."
+    )
+    q = "Which base LLM was fine-tuned on the VIF-RAG-QA data?"
+    found = Evidence(q, [rag], BagOfWords(), EvidenceSettings()).unnamed(rag)
+    assert found is not None and found[0] == "the base LLM"
+    llama = src(
+        2, "Instruction Following for RAG", "We fine-tune Llama-3 so that VIF-RAG enhances LLM performance."
+    )
+    assert Evidence(q, [llama], BagOfWords(), EvidenceSettings()).unnamed(llama) is None
+
+    ones = src(
+        3, "ConR", "ConR boosts all methods on four large-scale deep imbalanced regression benchmarks."
+    )
+    q = "ConR was tested on four large-scale benchmarks. Which ones?"
+    found = Evidence(q, [ones], BagOfWords(), EvidenceSettings()).unnamed(ones)
+    assert found is not None and found[0] == "the benchmarks"
 
 
 def test_refusal_calls_a_described_paper_the_one_that_lacks_the_detail() -> None:

@@ -16,6 +16,7 @@ from rag.question import (
     new_name,
     own_names,
     paper_names,
+    resolve_ones,
     says_name,
     says_phrase,
     split_parts,
@@ -80,6 +81,10 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("What mIoU does the segmenter reach?", {"number"}),
         ("By what factor does it cut the cost?", {"number"}),
         ("Which papers analyse learning-rate schedules?", set()),
+        ("Where is the open-source implementation of the optimizer hosted?", {"code"}),
+        # a model's size asked in other words
+        ("What parameter sizes of Qwen2 were used?", {"parameters"}),
+        ("Which sizes of OPT were fine-tuned?", {"parameters"}),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:
@@ -135,6 +140,17 @@ def test_the_names_of_things_ask_which_things() -> None:
     q = "What are the names of the four regression benchmarks used in the evaluation?"
     assert asks_proper_name(q) and asks_name(q)
     assert focus(q) == ["four", "regression", "benchmarks"]
+
+
+def test_a_bare_which_ones_asks_for_what_the_sentence_before_names() -> None:
+    q = "ConR was tested on four large-scale benchmarks. Which ones?"
+    assert resolve_ones(q) == "ConR was tested on four large-scale benchmarks. Which benchmarks?"
+    assert asks_proper_name(analyze(q).parts[-1]) and focus(analyze(q).parts[-1]) == ["benchmarks"]
+    assert (
+        resolve_ones("It beats three baselines - which ones?")
+        == "It beats three baselines - which baselines?"
+    )
+    assert resolve_ones("Which ones?") == "Which ones?"  # nothing before it to ask for
 
 
 def test_focus_and_names() -> None:

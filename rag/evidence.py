@@ -140,13 +140,13 @@ _PREFIX = re.compile(r"(multi|inter|intra|hyper|super|semi|self|cross|auto|over|
 
 def _modified_kind(phrase: list[str]) -> bool:
     """Whether the kind a "which ..." phrase names is not what it asks for but a word before another noun: "what
-    reward model problem" asks a problem. A verb after the kind ("Which LLMs generated the code ...") and "data
-    sets" leave the kind asked."""
+    reward model problem" asks a problem, "which model merging technique" a technique. A verb in the past after the
+    kind ("Which LLMs generated the code ...") and "data sets" leave the kind asked."""
     at = [i for i, w in enumerate(phrase) if kind_named(w)]
     after = phrase[at[-1] + 1 :] if at else []
     if not after or " ".join(phrase[-2:]).lower() in ("data sets", "data set"):
         return False
-    return not after[0].lower().endswith(("ed", "ing"))
+    return not after[0].lower().endswith("ed")
 
 
 def _prefixes(name: str) -> list[str]:

@@ -913,7 +913,9 @@ def test_which_kind_is_asked_about_not_the_words_before_it() -> None:
     assert Evidence(q, [llama], BagOfWords(), EvidenceSettings()).unnamed(llama) is None
 
     # the kind is the phrase's head: a model merging technique is a technique, which may be named in lower case
-    merging = src(2, "Merging Models", "Each agent periodically merges its model with its neighbours' models.")
+    merging = src(
+        2, "Merging Models", "Each agent periodically merges its model with its neighbours' models."
+    )
     q = "Which model merging technique is used between neighbouring agents?"
     assert Evidence(q, [merging], BagOfWords(), EvidenceSettings()).unnamed(merging) is None
 

@@ -411,7 +411,8 @@ def settings_snapshot(settings: Settings) -> dict[str, Any]:
 
 
 def code_version() -> str | None:
-    """The checked-out commit, with "+dirty" when tracked files have changed (read-only git); None without git."""
+    """The checked-out commit, with "+dirty" when tracked files have changed (read-only git); None without git.
+    Reports don't count: a run that rewrites one leaves the code the next run measures as it was."""
     import subprocess
 
     root = Path(__file__).resolve().parent.parent
@@ -420,7 +421,7 @@ def code_version() -> str | None:
             ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)evals/reports"],
             cwd=root,
             capture_output=True,
             text=True,

@@ -246,15 +246,16 @@ def test_fresh_set_is_about_papers_the_answers_set_never_asks_about(abstracts: d
 
 
 def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]) -> None:
-    """``details.jsonl``: 208 detail questions in two batches written from the abstracts alone, one per paper, half
+    """``details.jsonl``: 272 detail questions in three batches written from the abstracts alone, one per paper, half
     whose abstract states the detail (its key facts occur in the abstract, case and spacing aside) and half whose
     abstract doesn't (no facts, a note saying what the abstract does say), over 8 kinds of detail (the note's tag).
     The first batch ("j-", 80) has 5 + 5 of each kind, split by position (the i-th written is dev when i is odd);
     the second ("k-", 128, two writers of 64) has 8 + 8 of each kind, split within each writer, kind of detail and
-    stated / not stated in the order written, dev first (evals/datasets/README.md)."""
+    stated / not stated in the order written, dev first; the third ("l-", 64) asks quantities only, 4 + 4 of each of
+    8 kinds of quantity, split the same way (evals/datasets/README.md)."""
     records = _records("details")
-    assert len(records) == 208 and len({r["id"] for r in records}) == 208
-    assert len({t for r in records for t in r["gold_titles"]}) == 208
+    assert len(records) == 272 and len({r["id"] for r in records}) == 272
+    assert len({t for r in records for t in r["gold_titles"]}) == 272
 
     def norm(text: str) -> str:
         return " ".join(text.lower().split())
@@ -269,7 +270,7 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
         if batch == "j":
             expected = "dev" if number % 2 else "test"
         else:
-            group = ("A" if number < 100 else "B", tag(r), r["kind"])
+            group = (batch, "A" if batch == "k" and number < 100 else "B", tag(r), r["kind"])
             expected = "dev" if seen[group] % 2 == 0 else "test"
             seen[group] += 1
         if r["split"] != expected:
@@ -285,7 +286,7 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
         elif r["kind"] != "unanswerable_detail" or r["key_facts"] or not r["notes"]:
             problems.append((r["id"], "kind, facts or notes"))
     assert not problems
-    for batch, each in (("j", 5), ("k", 8)):
+    for batch, each in (("j", 5), ("k", 8), ("l", 4)):
         tags = Counter((tag(r), r["kind"]) for r in records if r["id"][0] == batch)
         assert len(tags) == 16 and set(tags.values()) == {each}, (batch, tags)
     assert Counter((r["id"][0], r["split"]) for r in records) == {
@@ -293,6 +294,8 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
         ("j", "test"): 40,
         ("k", "dev"): 64,
         ("k", "test"): 64,
+        ("l", "dev"): 32,
+        ("l", "test"): 32,
     }
 
 

@@ -166,8 +166,13 @@ def _each_of(question: str) -> list[str]:
     return found
 
 
+_ASKING = re.compile(r"(?:how|what|which|why|when|where|who|whose|does|do|did|is|are|was|were)\b", re.IGNORECASE)
+
+
 def _things(head: str) -> list[str]:
-    parts = [_TRAILING_VERB.sub("", p.strip(" .,'\"")) for p in _SPLIT.split(head)]
+    # "Project and Forget vs. the state of the art": "vs." is what separates the things, and a name may hold "and"
+    pieces = _VERSUS.split(f" {head} ") if _VERSUS.search(f" {head} ") else _SPLIT.split(head)
+    parts = [_TRAILING_VERB.sub("", p.strip(" .,'\"")) for p in pieces]
     return [p for p in parts if _named(p)][:MAX_PAPERS]
 
 
@@ -218,7 +223,8 @@ def entities(question: str) -> list[str]:
     found = _things(_CUT.split(head, maxsplit=1)[0])
     if len(found) < 2 and rest:
         listed = _things(re.split(r"[.?;]", rest, maxsplit=1)[0])
-        if len(listed) >= 2:
+        # "X vs. the state of the art: how many times faster ..., and how large ...?" lists questions, not things
+        if len(listed) >= 2 and not any(_ASKING.match(t) for t in listed):
             return listed
     return found if len(found) >= 2 else described(question) or found
 

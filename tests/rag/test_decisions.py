@@ -136,6 +136,16 @@ def src(n: int, title: str, text: str) -> Source:
         ),
         ("Which methods outperform GPT-4 on MATH?", "list", None),
         ("Which methods do recent papers compare against for pruning?", "list", None),
+        # "vs." separates the things, and a name may hold "and"; a generic rival is no second paper, and the
+        # questions after a colon are no list of things
+        (
+            "Project and Forget vs. the state of the art: how many times faster was it, and how large was the "
+            "largest instance it solved?",
+            "fact",
+            ["Project and Forget"],
+        ),
+        ("Project and Forget vs. Sinkhorn: which is faster?", "compare", ["Project and Forget", "Sinkhorn"]),
+        ("FlashAttention versus Monarch versus Mamba", "compare", ["FlashAttention", "Monarch", "Mamba"]),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:

@@ -350,6 +350,12 @@ class EvidenceSettings(BaseModel):
         'dev 0.788 -> 0.833, test 0.618 -> 0.629, false refusals unchanged on both (test after a bound, "O(log n) '
         'samples", was read as a quantity).',
     )
+    count_of_what_is_asked: bool = Field(
+        True,
+        description='With unquantified_refusal: a count asked ("How many coding problems does ENAMEL contain?") is '
+        'answered only by a quantity of what it counts within four words ("116 Python code completion problems"), '
+        'not by one of something else in the same sentence ("across 30 popular LLMs").',
+    )
     unreported_refusal: bool = Field(
         True,
         description="Extractive answers: refuse a question asking for a number under a condition it names "

@@ -17,6 +17,7 @@ or the wording of answers other than refusals.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -33,6 +34,8 @@ from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
 from rag.question import (
     NAME_TOKEN,
+    TIME_ASKED,
+    TIME_SCALE,
     Question,
     abbreviations,
     analyze,
@@ -62,6 +65,7 @@ from rag.text import (
     neutralize_markers,
     numbers,
     quantities,
+    quantity_spans,
     quoted_list,
     split_sentences,
     stem,
@@ -253,6 +257,27 @@ class Verdict:
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
+_ASIDE = re.compile(r"\([^()]*\)")
+# A count asked: "how many X", "the number of X".
+_COUNT_ASKED = re.compile(r"\bhow many\b|\b(?:what|which|the)\s+(?:total\s+|exact\s+)?number of\b", re.I)
+_WORD = re.compile(r"[A-Za-z]+")
+# A number glued to what it measures: "a 13-layer transformer", "depth-2 networks".
+_GLUED = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?-([A-Za-z]+)\b|\b([A-Za-z]+)-\d+(?:\.\d+)?(?![\w.-])")
+
+
+def _glued_number(text: str, wanted: set[str]) -> bool:
+    """Whether ``text`` glues a number to a word of ``wanted`` ("13-layer" of layers, "depth-2" of depth)."""
+    return any(wanted & terms(m.group(1) or m.group(2)) for m in _GLUED.finditer(text))
+
+
+_PHRASE_ENDS = frozenset("of in on for with from to by at and or that which across over than per".split())
+# A sentence that goes on about what the one before spoke of.
+_GOES_ON = re.compile(
+    r"\s*(?:it|this|these|that|those|they|such|its|their|here|there|thus|hence|therefore|consequently|"
+    r"as a result|in particular|specifically|for (?:example|instance)|e\.g\.|moreover|furthermore|in addition|"
+    r"additionally|also|the (?:resulting|proposed|new|same)|with (?:it|this|these|such))\b",
+    re.I,
+)
 # A name written in camel case from a lower-case start ("miniImageNet", "muCode").
 _CAMEL = re.compile(r"[a-z]+[A-Z][\w@.+-]*")
 _QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”")
@@ -537,7 +562,7 @@ class Evidence:
             "collection_cover": collection_cover,
             "missing_rare": max(missing, default=0.0),
             "named": self.names(src),
-            "kind_missing": float(any(not states(kind, text) for kind in self.asked.asks)),
+            "kind_missing": float(any(not states(kind, text, self.asked.text) for kind in self.asked.asks)),
             "unknown_name": float(bool(self.unknown_names)),
             "answer_missing": self.answer_missing(src),
             "name_missing": self.names_missing(src),
@@ -741,7 +766,9 @@ class Evidence:
         for part in self._parts():
             if "number" not in asked_kinds(part):
                 continue
-            said = set(words(part))
+            # a name only in parentheses describes the paper, it sets no condition ("Distribution Transformers (GMM
+            # prior-to-posterior mapping with attention)")
+            said = set(words(_ASIDE.sub(" ", part)))
             asked = terms(" ".join(focus(part)))  # what is asked ("F1 scores"), not where
             conditions = [
                 n
@@ -770,7 +797,7 @@ class Evidence:
 
             def reports(i: int) -> bool:
                 """A new quantity in sentence ``i``, or in the next one when that one names nothing else."""
-                if self._new_quantity(mine[i].text):
+                if self._new_quantity(mine[i].text) or self._times(mine[i].text):
                     return True
                 after = mine[i + 1].text if i + 1 < len(mine) else ""
                 return self._new_quantity(after) and all(
@@ -800,10 +827,14 @@ class Evidence:
                 continue
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))
-            wanted = terms(" ".join(asked)) - generic_stems() - _answer_form() - terms(src.title)
+            counting = self.settings.count_of_what_is_asked and bool(_COUNT_ASKED.search(part))
+            # what a count counts is asked, however generic ("how many problems")
+            generic = set() if counting else generic_stems()
+            wanted = terms(" ".join(asked)) - generic - _answer_form() - terms(src.title)
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
-            pool = [i for i, s in enumerate(mine) if wanted & terms(s.text)]
+            # a compound speaks of its parts ("low-rank updates" of the rank)
+            pool = [i for i, s in enumerate(mine) if wanted & (terms(s.text) | terms(s.text.replace("-", " ")))]
             what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
             if not pool:
                 # no sentence speaks of it in the question's words, and the abstract states no quantity at all
@@ -811,7 +842,17 @@ class Evidence:
                 if mine and not any(self._counts(s.text) for s in mine):
                     return what, max(mine, key=lambda s: s.sim)
                 continue
-            if any(self._counts(mine[j].text) for i in pool for j in (i, i + 1) if j < len(mine)):
+            # the next sentence answers only when it goes on about the same thing ("It reaches 40% ...");
+            # "Through extensive evaluation ..., a 7% increase" after one on clusters says no number of clusters.
+            # A count asked ("How many coding problems ...?") is answered by a quantity of what it counts ("116
+            # Python code completion problems"), not of something else ("across 30 popular LLMs").
+            if any(
+                (self._counted(mine[j].text, wanted) if counting else self._counts(mine[j].text))
+                or _glued_number(mine[j].text, wanted)
+                for i in pool
+                for j in (i, i + 1)
+                if j < len(mine) and (j == i or _GOES_ON.match(mine[j].text))
+            ):
                 continue
             best = max(pool, key=lambda i: (len(wanted & terms(mine[i].text)), mine[i].sim))
             return what, mine[best]
@@ -824,7 +865,39 @@ class Evidence:
             self._new_quantity(text)
             or any(w.lower() in _NUMBER_WORDS and w.lower() not in self._question_words for w in words(text))
             or bool(_RATE_WORDS.search(text) or BIG_O.search(text))
+            or self._times(text)
         )
+
+    def _counted(self, text: str, wanted: set[str]) -> bool:
+        """Whether ``text`` states a quantity of something ``wanted`` names, in digits or in words, within the four
+        words after it, up to a preposition or a conjunction ("116 Python code completion problems" counts problems; "30 popular LLMs" doesn't)."""
+        spans = quantity_spans(text) if self._new_quantity(text) else []
+        for start, _ in spans:
+            # "atomic instructions (<100)": a quantity in parentheses after what it counts
+            before = re.match(r"(.*?)\(\s*[<>~\u2248]?\s*$", text[:start], re.S)
+            if before:
+                words_before = before.group(1).split()[-3:]
+                while words_before and words_before[0].lower() in _PHRASE_ENDS:
+                    words_before.pop(0)
+                if wanted & terms(" ".join(words_before)):
+                    return True
+        ends = [end for _, end in spans]
+        ends += [
+            m.end()
+            for m in _WORD.finditer(text)
+            if m.group(0).lower() in _NUMBER_WORDS and m.group(0).lower() not in self._question_words
+        ]
+        ends += [m.end() for m in (*BIG_O.finditer(text), *_RATE_WORDS.finditer(text))]  # "O(log n) samples"
+        for end in ends:
+            # the phrase it counts ends at a preposition or a conjunction ("two subsets of our problem set")
+            after = " ".join(itertools.takewhile(lambda w: w.lower() not in _PHRASE_ENDS, text[end:].split()[:4]))
+            if wanted & (terms(after) | terms(after.replace("-", " "))):
+                return True
+        return False
+
+    def _times(self, text: str) -> bool:
+        """Whether ``text`` answers in words a question asking how long ("from minutes to milliseconds")."""
+        return bool(TIME_ASKED.search(self.asked.text) and TIME_SCALE.search(text))
 
     @cached_property
     def _question_words(self) -> frozenset[str]:

@@ -32,12 +32,32 @@ _WH = (
 )
 _PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b))\s*", _I)
 
+# Nouns of a quantity: "what <noun>" asks a number ("What rank ...", "At what carrier frequency ..."). Not "steps"
+# ("Which steps ...?" asks what is done), nor "value" alone ("What value does it add?"), nor "factors", nor "cost"
+# or "memory", which are as often a kind ("which extra cost ... does it minimize?").
+_QUANTITY_NOUN = (
+    r"(?:ranks?|dimensions?|dimensionality|frequency|frequencies|wavelengths?|temperatures?|resolutions?|depth|"
+    r"width|(?:context |sequence |window )?lengths?|thresholds?|budgets?|durations?|time|epochs|horizon|"
+    r"bit-?widths?|bits|step sizes?|batch sizes?|radius|distances?|energy|speed|proportion|magnitude|"
+    r"amounts?|values? of|\S+ values?|counts?|(?:\w+ )?number|sizes?|capacity|price|bandwidth)"
+    # the noun is the phrase's head: a verb, a preposition or the end follows ("Which cost function ..." asks a
+    # function)
+    r"(?=\s*[?,.;:]|\s*$|\s+(?:does|do|did|is|are|was|were|has|have|had|can|could|would|will|should|of|for|in|on|"
+    r"at|to|with|from|they|it|its|their|the|this|that|reached?|achieved?|used?|uses|gives?|needed|required|"
+    r"recommended|set|chosen)\b)"
+)
+
 # (cue in a question, cue in an abstract) per kind of detail.
 DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "number": (
         re.compile(
             r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
             r"|\bnumber of\b|\bby what factors?\b"
+            # a quantity asked by its noun: "What rank ...", "At what carrier frequency ...", "What temperature
+            # value ...", "What's the context length ...", "What depth of network ...", "What Reynolds number ..."
+            # (its own phrase: not "Which papers cut the memory needed ...")
+            rf"|\b(?:what|which)(?:'s|\u2019s)?\s+(?:(?:is|are|was|were)\s+)?(?:the\s+)?"
+            rf"(?:(?!(?:the|a|an|their|its|papers?|works?|studies|methods?)\b)\S+\s+){{0,3}}?{_QUANTITY_NOUN}"
             r"|\bwhat(?:'s|\u2019s)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
             r"(?-i:mAP)|miou|iou|auroc|auprc|ndcg|mrr|wer|cer|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
@@ -456,8 +476,10 @@ _FOCUS = re.compile(
 
 def focus(text: str) -> list[str]:
     """The words a question asks *about* in each "which/what/how many ... <verb>" phrase: "base LLM" of "Which
-    base LLM was unlearned ...", "AlpacaEval win rate" of "What AlpacaEval win rate does ...". Empty when none."""
+    base LLM was unlearned ...", "AlpacaEval win rate" of "What AlpacaEval win rate does ...", "k-means clusters"
+    of "What number of k-means clusters does ...". Empty when none."""
     text = _NAMES_OF.sub("which ", text)
+    text = _COUNT_OF.sub("how many ", text)
     found = [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
         found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
@@ -470,6 +492,9 @@ _FOCUS_LAST = re.compile(
     r"[.?!:;\u2013\u2014-]\s*(?:and\s+)?which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$", _I
 )
 
+
+# "What number of k-means clusters ...?" asks how many clusters.
+_COUNT_OF = re.compile(r"\b(?:what|which)\s+(?:total\s+|exact\s+)?(?:number|count|amount|size)\s+of\s+", _I)
 
 # "What are the names of the four benchmarks ...?" asks which benchmarks.
 _NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?names? of (?:the )?", _I)
@@ -537,9 +562,21 @@ def _unasked(text: str) -> str:
     return _METRIC_SUBJECT.sub(" _ ", text)
 
 
-def states(kind: str, text: str) -> bool:
-    """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all."""
-    return bool(DETAIL_KINDS[kind][1].search(text))
+def states(kind: str, text: str, question: str = "") -> bool:
+    """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all; a time scale in words states
+    the number a ``question`` asking how long asks ("from minutes to milliseconds")."""
+    if DETAIL_KINDS[kind][1].search(text):
+        return True
+    return kind == "number" and bool(TIME_ASKED.search(question) and TIME_SCALE.search(text))
+
+
+# A question asking how long something takes, and a time scale that answers it in words.
+TIME_ASKED = re.compile(
+    r"\bhow (?:long|fast|quickly)\b|\b(?:computation |running |run |training |inference |wall-?clock )?"
+    r"(?:time|duration|latency|runtime)\b(?!-)",
+    _I,
+)
+TIME_SCALE = re.compile(r"\b(?:(?:milli|micro|nano)?seconds?|minutes?|hours?|days?|weeks?|real[- ]time)\b", _I)
 
 
 def split_parts(text: str) -> list[str]:

@@ -220,10 +220,19 @@ _YEAR_PLACE = re.compile(
 def quantities(text: str) -> set[str]:
     """The quantities ``text`` states, as written ("67.1%", "3x", "100k", "1000" of "1,000", "2048" of "2048
     tokens"); "GPT-3.5", "CIFAR-10" and a year in a year's place ("in 2023", "(2023)") give none."""
+    return {m.group(0).replace(",", "") for m in _quantity_matches(text)}
+
+
+def quantity_spans(text: str) -> list[tuple[int, int]]:
+    """Where each quantity :func:`quantities` finds in ``text`` starts and ends."""
+    return [m.span() for m in _quantity_matches(text)]
+
+
+def _quantity_matches(text: str) -> list[re.Match[str]]:
     years = {
         m.span() for m in re.finditer(r"(?:19[5-9]\d|20[0-3]\d)", text) if _in_year_place(text, m.start())
     }
-    return {m.group(0).replace(",", "") for m in _QUANTITY.finditer(text) if m.span() not in years}
+    return [m for m in _QUANTITY.finditer(text) if m.span() not in years]
 
 
 def _in_year_place(text: str, at: int) -> bool:

@@ -776,9 +776,55 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
         ),
         ("We propose a tuning assistant. It saves time twofold.", "How much time does it save?", ""),
         (
-            "We propose a tuning assistant. It saves time. Setup took two hours.",
+            "We propose a tuning assistant. It saves time. In particular, setup takes two hours less.",
             "How much time does it save?",
             "",
+        ),
+        # ... but a next sentence that goes on about something else states no quantity of it
+        (
+            "We propose a tuning assistant. It groups runs into clusters. Experiments show a 7% gain.",
+            "What number of clusters does the tuning assistant use?",
+            "It groups runs into clusters",
+        ),
+        # a count asked is answered by a quantity of what it counts, however generic the counted word
+        (
+            "We propose a tuning benchmark. A study across 30 popular LLMs finds gaps. Using two subsets of our "
+            "problem set, we find why.",
+            "How many problems does the tuning benchmark contain?",
+            "Using two subsets of our problem set",
+        ),
+        (
+            "We propose a tuning benchmark. It holds 116 Python code completion problems.",
+            "How many problems does the tuning benchmark contain?",
+            "",
+        ),
+        (
+            "We propose a tuning benchmark. We start from a minimal set of atomic problems (<100).",
+            "Roughly how many atomic problems were written?",
+            "",
+        ),
+        # a number glued to what it measures
+        (
+            "We propose a tuning assistant. It runs on a looped, 13-layer transformer.",
+            "How many layers does the tuning assistant's transformer have?",
+            "",
+        ),
+        (
+            "We propose a tuning assistant. We study depth-2 networks with it.",
+            "What depth of network does the tuning assistant study?",
+            "",
+        ),
+        # a time scale in words answers how long ("from minutes to milliseconds")
+        (
+            "We propose a tuning assistant. It cuts computation time from minutes to milliseconds.",
+            "What computation time does the tuning assistant reach?",
+            "",
+        ),
+        # a quantity asked by its noun ("What rank ...") is a number asked
+        (
+            "We propose a tuning assistant. It uses low-rank updates of the model.",
+            "What rank do the tuning assistant's updates have?",
+            "It uses low-rank updates",
         ),
         (
             "We propose a tuning assistant. It converges exponentially faster than grid search.",

@@ -83,8 +83,18 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Which papers analyse learning-rate schedules?", set()),
         ("Where is the open-source implementation of the optimizer hosted?", {"code"}),
         # a model's size asked in other words
-        ("What parameter sizes of Qwen2 were used?", {"parameters"}),
-        ("Which sizes of OPT were fine-tuned?", {"parameters"}),
+        ("What parameter sizes of Qwen2 were used?", {"parameters", "number"}),
+        ("Which sizes of OPT were fine-tuned?", {"parameters", "number"}),
+        # a quantity asked by its noun, when the noun is the phrase's head
+        ("What rank does the adapter use?", {"number"}),
+        ("At what carrier frequency does the system operate?", {"number"}),
+        ("What depth of network do they study?", {"number"}),
+        ("What Reynolds number is the dataset run at?", {"number"}),
+        ("What's the context length of the model?", {"number"}),
+        ("What output dimension do the token vectors have?", {"number"}),
+        ("Which cost function do they minimise?", set()),
+        ("Which steps does the pipeline take?", set()),
+        ("What value does the method add?", set()),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:
@@ -103,6 +113,9 @@ def test_an_abstract_states_a_kind_or_not() -> None:
         "number", "refreshed once every k steps"
     )
     assert states("number", "cuts the cost by a factor d") and not states("number", "from minutes to seconds")
+    # ... though a time scale answers a question asking how long
+    assert states("number", "from minutes to milliseconds", "What computation time does it bring inference to?")
+    assert states("number", "runs in real time", "How fast is it?")
     # training settings: named or not ("momentum" in the abstract may state it; an abstract that never names one
     # doesn't)
     assert states("hyperparameters", "trained for 300 epochs") and states(
@@ -162,6 +175,9 @@ def test_focus_and_names() -> None:
     assert not asks_name("Which papers build LLM-based theorem provers?")  # papers asked for, not a name
     assert analyze("What optimality gap does it reach?").asks == {"number"}
     assert analyze("What research gap does the paper address?").asks == frozenset()
+    # "what number of X" asks how many X
+    assert focus("What number of k-means clusters does it use?") == ["k-means", "clusters"]
+    assert focus("What size of total query budget is it designed for?") == ["total", "query", "budget"]
     assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
     assert title_name("Pointer Networks") == ""
     assert title_name("A very long preamble of many words: then a subtitle") == ""

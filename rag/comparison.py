@@ -166,7 +166,9 @@ def _each_of(question: str) -> list[str]:
     return found
 
 
-_ASKING = re.compile(r"(?:how|what|which|why|when|where|who|whose|does|do|did|is|are|was|were)\b", re.IGNORECASE)
+_ASKING = re.compile(
+    r"(?:how|what|which|why|when|where|who|whose|does|do|did|is|are|was|were)\b", re.IGNORECASE
+)
 
 
 def _things(head: str) -> list[str]:

@@ -834,7 +834,9 @@ class Evidence:
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             # a compound speaks of its parts ("low-rank updates" of the rank)
-            pool = [i for i, s in enumerate(mine) if wanted & (terms(s.text) | terms(s.text.replace("-", " ")))]
+            pool = [
+                i for i, s in enumerate(mine) if wanted & (terms(s.text) | terms(s.text.replace("-", " ")))
+            ]
             what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
             if not pool:
                 # no sentence speaks of it in the question's words, and the abstract states no quantity at all
@@ -890,7 +892,9 @@ class Evidence:
         ends += [m.end() for m in (*BIG_O.finditer(text), *_RATE_WORDS.finditer(text))]  # "O(log n) samples"
         for end in ends:
             # the phrase it counts ends at a preposition or a conjunction ("two subsets of our problem set")
-            after = " ".join(itertools.takewhile(lambda w: w.lower() not in _PHRASE_ENDS, text[end:].split()[:4]))
+            after = " ".join(
+                itertools.takewhile(lambda w: w.lower() not in _PHRASE_ENDS, text[end:].split()[:4])
+            )
             if wanted & (terms(after) | terms(after.replace("-", " "))):
                 return True
         return False

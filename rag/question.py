@@ -576,7 +576,9 @@ TIME_ASKED = re.compile(
     r"(?:time|duration|latency|runtime)\b(?!-)",
     _I,
 )
-TIME_SCALE = re.compile(r"\b(?:(?:milli|micro|nano)?seconds?|minutes?|hours?|days?|weeks?|real[- ]time)\b", _I)
+TIME_SCALE = re.compile(
+    r"\b(?:(?:milli|micro|nano)?seconds?|minutes?|hours?|days?|weeks?|real[- ]time)\b", _I
+)
 
 
 def split_parts(text: str) -> list[str]:

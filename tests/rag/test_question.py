@@ -114,7 +114,9 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     )
     assert states("number", "cuts the cost by a factor d") and not states("number", "from minutes to seconds")
     # ... though a time scale answers a question asking how long
-    assert states("number", "from minutes to milliseconds", "What computation time does it bring inference to?")
+    assert states(
+        "number", "from minutes to milliseconds", "What computation time does it bring inference to?"
+    )
     assert states("number", "runs in real time", "How fast is it?")
     # training settings: named or not ("momentum" in the abstract may state it; an abstract that never names one
     # doesn't)

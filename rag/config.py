@@ -351,10 +351,13 @@ class EvidenceSettings(BaseModel):
         'samples", was read as a quantity).',
     )
     count_of_what_is_asked: bool = Field(
-        True,
+        False,
         description='With unquantified_refusal: a count asked ("How many coding problems does ENAMEL contain?") is '
         'answered only by a quantity of what it counts within four words ("116 Python code completion problems"), '
-        'not by one of something else in the same sentence ("across 30 popular LLMs").',
+        'not by one of something else in the same sentence ("across 30 popular LLMs"). Measured and not kept: on '
+        "dev (answers, details, fresh) +2 refused and no false refusal, on the answers test split +2 refused and +3 "
+        'false refusals (counts written "the number of compute nodes ... from 21 to 16", "rows, m=...", "one '
+        'directional derivative"), so it is off (evals/README.md).',
     )
     unreported_refusal: bool = Field(
         True,

@@ -273,7 +273,7 @@ def _glued_number(text: str, wanted: set[str]) -> bool:
 _PHRASE_ENDS = frozenset("of in on for with from to by at and or that which across over than per".split())
 # A sentence that goes on about what the one before spoke of.
 _GOES_ON = re.compile(
-    r"\s*(?:it|this|these|that|those|they|such|its|their|here|there|thus|hence|therefore|consequently|"
+    r"\s*(?:it|this|these|that|those|they|such|its|their|our|here|there|thus|hence|therefore|consequently|"
     r"as a result|in particular|specifically|for (?:example|instance)|e\.g\.|moreover|furthermore|in addition|"
     r"additionally|also|the (?:resulting|proposed|new|same)|with (?:it|this|these|such))\b",
     re.I,

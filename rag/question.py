@@ -34,12 +34,13 @@ _PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s
 
 # Nouns of a quantity: "what <noun>" asks a number ("What rank ...", "At what carrier frequency ..."). Not "steps"
 # ("Which steps ...?" asks what is done), nor "value" alone ("What value does it add?"), nor "factors", nor "cost"
-# or "memory", which are as often a kind ("which extra cost ... does it minimize?").
+# or "memory", which are as often a kind ("which extra cost ... does it minimize?"), nor "sizes", which a model's
+# parameters answer (the "parameters" kind).
 _QUANTITY_NOUN = (
     r"(?:ranks?|dimensions?|dimensionality|frequency|frequencies|wavelengths?|temperatures?|resolutions?|depth|"
     r"width|(?:context |sequence |window )?lengths?|thresholds?|budgets?|durations?|time|epochs|horizon|"
     r"bit-?widths?|bits|step sizes?|batch sizes?|radius|distances?|energy|speed|proportion|magnitude|"
-    r"amounts?|values? of|\S+ values?|counts?|(?:\w+ )?number|sizes?|capacity|price|bandwidth)"
+    r"amounts?|values? of|\S+ values?|counts?|(?:\w+ )?number|capacity|price|bandwidth)"
     # the noun is the phrase's head: a verb, a preposition or the end follows ("Which cost function ..." asks a
     # function)
     r"(?=\s*[?,.;:]|\s*$|\s+(?:does|do|did|is|are|was|were|has|have|had|can|could|would|will|should|of|for|in|on|"
@@ -57,7 +58,8 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             # value ...", "What's the context length ...", "What depth of network ...", "What Reynolds number ..."
             # (its own phrase: not "Which papers cut the memory needed ...")
             rf"|\b(?:what|which)(?:'s|\u2019s)?\s+(?:(?:is|are|was|were)\s+)?(?:the\s+)?"
-            rf"(?:(?!(?:the|a|an|their|its|papers?|works?|studies|methods?)\b)\S+\s+){{0,3}}?{_QUANTITY_NOUN}"
+            rf"(?:(?!(?:the|a|an|their|its|papers?|works?|studies|methods?|of|for|in|on|to|with|by|from|at)\b)\S+\s+)"
+            rf"{{0,3}}?{_QUANTITY_NOUN}"
             r"|\bwhat(?:'s|\u2019s)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
             r"(?-i:mAP)|miou|iou|auroc|auprc|ndcg|mrr|wer|cer|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"

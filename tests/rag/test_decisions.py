@@ -786,23 +786,6 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
             "What number of clusters does the tuning assistant use?",
             "It groups runs into clusters",
         ),
-        # a count asked is answered by a quantity of what it counts, however generic the counted word
-        (
-            "We propose a tuning benchmark. A study across 30 popular LLMs finds gaps. Using two subsets of our "
-            "problem set, we find why.",
-            "How many problems does the tuning benchmark contain?",
-            "Using two subsets of our problem set",
-        ),
-        (
-            "We propose a tuning benchmark. It holds 116 Python code completion problems.",
-            "How many problems does the tuning benchmark contain?",
-            "",
-        ),
-        (
-            "We propose a tuning benchmark. We start from a minimal set of atomic problems (<100).",
-            "Roughly how many atomic problems were written?",
-            "",
-        ),
         # a number glued to what it measures
         (
             "We propose a tuning assistant. It runs on a looped, 13-layer transformer.",
@@ -877,6 +860,43 @@ def test_a_number_asked_of_something_the_abstract_states_no_quantity_for(
         assert found is None
     else:
         assert found is not None and refused in found[1].text
+
+
+@pytest.mark.parametrize(
+    ("abstract", "question", "refused"),
+    [
+        # a count asked is answered by a quantity of what it counts, however generic the counted word
+        (
+            "We propose a tuning benchmark. A study across 30 popular LLMs finds gaps. Using two subsets of our "
+            "problem set, we find why.",
+            "How many problems does the tuning benchmark contain?",
+            "Using two subsets of our problem set",
+        ),
+        (
+            "We propose a tuning benchmark. It holds 116 Python code completion problems.",
+            "How many problems does the tuning benchmark contain?",
+            "",
+        ),
+        (
+            "We propose a tuning benchmark. We start from a minimal set of atomic problems (<100).",
+            "Roughly how many atomic problems were written?",
+            "",
+        ),
+    ],
+)
+def test_a_count_is_answered_by_a_quantity_of_what_it_counts_when_that_rule_is_on(
+    abstract: str, question: str, refused: str
+) -> None:
+    """``count_of_what_is_asked``, off by default (measured, not kept: evals/README.md). Off, the generic
+    "problems" is no focus and "30" or "two" answer."""
+    paper = src(1, "A Parameter Space Analysis Assistant", abstract)
+    on = EvidenceSettings(count_of_what_is_asked=True)
+    found = Evidence(question, [paper], BagOfWords(), on).unquantified(paper)
+    if not refused:
+        assert found is None
+    else:
+        assert found is not None and refused in found[1].text
+    assert Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper) is None
 
 
 def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:

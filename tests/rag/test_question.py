@@ -83,8 +83,8 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Which papers analyse learning-rate schedules?", set()),
         ("Where is the open-source implementation of the optimizer hosted?", {"code"}),
         # a model's size asked in other words
-        ("What parameter sizes of Qwen2 were used?", {"parameters", "number"}),
-        ("Which sizes of OPT were fine-tuned?", {"parameters", "number"}),
+        ("What parameter sizes of Qwen2 were used?", {"parameters"}),
+        ("Which sizes of OPT were fine-tuned?", {"parameters"}),
         # a quantity asked by its noun, when the noun is the phrase's head
         ("What rank does the adapter use?", {"number"}),
         ("At what carrier frequency does the system operate?", {"number"}),
@@ -95,6 +95,8 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Which cost function do they minimise?", set()),
         ("Which steps does the pipeline take?", set()),
         ("What value does the method add?", set()),
+        # ... and not after a preposition: "what metric of computation amount" asks a metric
+        ("What metric of computation amount do they propose?", set()),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:

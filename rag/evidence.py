@@ -901,7 +901,12 @@ class Evidence:
 
     def _times(self, text: str) -> bool:
         """Whether ``text`` answers in words a question asking how long ("from minutes to milliseconds")."""
-        return bool(TIME_ASKED.search(self.asked.text) and TIME_SCALE.search(text))
+        return self._asks_time and bool(TIME_SCALE.search(text))
+
+    @cached_property
+    def _asks_time(self) -> bool:
+        """Whether the question asks how long (read once, not per sentence)."""
+        return bool(TIME_ASKED.search(self.asked.text))
 
     @cached_property
     def _question_words(self) -> frozenset[str]:

@@ -153,6 +153,15 @@ def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None
     return _through(gen, note)
 
 
+def _drained(gen: Generator[str, None, T]) -> T:
+    """What ``gen`` returns, its yields unused (an answer composed whole, then streamed at once)."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
 def _brief(exc: BaseException) -> str:
     """An exception's message on one line, cut to :data:`NOTE_REASON_CHARS`."""
     text = " ".join(str(exc).split()) or type(exc).__name__
@@ -334,6 +343,12 @@ class AnswerEngine:
         if not verdict.ok:
             answer.answer, answer.refused, answer.absent_names = verdict.message, True, verdict.absent
             yield answer.answer
+            if verdict.part and verdict.paper is not None:
+                # one part of several is what the paper doesn't state: the others are answered from its abstract,
+                # after the refusal, which stands for the question as asked
+                yield from self._rest_of_question(
+                    answer, verdict, request.question if request.focus else query
+                )
             return answer
         # The answer goes ahead on what the rest of the question matches, and says first what the collection lacks
         # ("What pass@1 ... on LiveCodeBench?" when no abstract mentions LiveCodeBench): not answered as if it were
@@ -430,6 +445,27 @@ class AnswerEngine:
             )
         self._finish(answer, draft.text, draft.supports, evidence, header)
         return answer
+
+    def _rest_of_question(
+        self, answer: Answer, verdict: Verdict, question: str
+    ) -> Generator[str, None, None]:
+        """After a refusal of one part of a question of several (``verdict.part``), the extractive answer to the
+        other parts from the refused paper's abstract alone, headed as such; nothing when no other part is left."""
+        rest = [p for p in analyze(question).parts if p != verdict.part]
+        paper = [s for s in answer.sources if s.n == verdict.paper]
+        if not rest or len(rest) == len(analyze(question).parts) or not paper:
+            return
+        query = "; ".join(rest) + "?"
+        evidence = self._evidence(query, paper)
+        job = backends.Job(query, paper, evidence, self.settings, [], 0.0, lead=verdict.paper, mode="fact")
+        heading = "\n\nWhat the abstract does state for the rest of the question:\n\n"
+        draft = _drained(backends.get("extractive").run(job))
+        if draft.refused or not draft.text.strip():
+            return
+        refusal = answer.answer
+        self._finish(answer, draft.text, draft.supports, evidence, refusal + heading)
+        answer.refused = True
+        yield answer.answer[len(refusal) :]
 
     def _fallback(
         self,

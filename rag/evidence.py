@@ -254,6 +254,7 @@ class Verdict:
     probability: float | None = None  # the fitted model's P(answerable)
     features: dict[str, float] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)  # names the refusal says no abstract mentions
+    part: str = ""  # a "detail" refusal of one part of a question of several: that part
 
 
 _OR = re.compile(r"\s+or\s+", re.I)
@@ -325,6 +326,55 @@ def _mentioned_counts(text: str) -> str:
 _TIMES = re.compile(
     r"\btimes\s+(?=(?:faster|slower|more|less|larger|smaller|higher|lower|better|fewer|cheaper)\b)", re.I
 )
+# A part asking a factor ("how many times faster", "by what factor", "what speed-up", "how much faster"), and what
+# states one: a multiple or a share ("200 times", "4x", "30%", "tenfold", "twice", "orders of magnitude", "from hours
+# to minutes", "exponentially faster"). "three types of problems" beside "out-performing ... CPU times" is no factor.
+_FACTOR_ASKED = re.compile(
+    r"\bhow many times\b|\bby what factor\b|\bwhat (?:\S+ )?(?:speed-?ups?|factor)\b|"
+    r"\bhow much (?:faster|slower|quicker|cheaper|smaller|larger|less|more efficient)\b",
+    re.I,
+)
+_FACTOR_STATED = re.compile(
+    r"\d[\d.,]*\s*(?:x|\u00d7|times|-?fold|%|percent)(?![a-z])|\b(?:twice|double[sd]?|halve[sd]?|half|triple[sd]?)\b|"
+    r"\b[a-z]+-?fold\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|thousand)\s+times\b|"
+    r"\borders? of magnitude\b|\b(?:exponentially|quadratically|linearly|polynomially)\s+(?:faster|slower|fewer|"
+    r"smaller|larger|less|more)\b|\b(?:sub|super)?linear speed-?ups?\b|\bfrom\s+(?:days|hours|minutes|seconds)\s+to\b",
+    re.I,
+)
+# The comparative a factor is asked of, and what it is measured in: "faster" and "CPU time" of "how many times
+# faster in CPU time than ...".
+_FACTOR_OF = re.compile(
+    r"\b(faster|slower|quicker|cheaper|smaller|larger|less|fewer|more)\b(?:\s+(?:in|of|for)\s+((?:[\w-]+\s+){0,2}?[\w-]+)"
+    r"(?=\s+(?:than|compared|over|relative|is|does|did|on|when|with)\b|\s*[?,.;]|\s*$))?",
+    re.I,
+)
+# Well-known things of a kind, which an abstract names without the kind's word ("a Python interface", "on A100s").
+_INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
+    (
+        frozenset(terms("language languages")),
+        re.compile(
+            r"\b(?:Python|Julia|Rust|C\+\+|Java(?:Script)?|MATLAB|Haskell|Lean ?4?|Coq|Verilog|SQL|Fortran)\b"
+        ),
+    ),
+    (
+        frozenset(terms("library libraries framework frameworks package packages toolkit toolkits software")),
+        re.compile(
+            r"\b(?:PyTorch|TensorFlow|JAX|Keras|scikit-learn|NumPy|SciPy|Hugging ?Face|Transformers|Qiskit|LAPACK|"
+            r"CUDA|Triton|OpenAI Gym|Gymnasium|MuJoCo|vLLM|DeepSpeed|Megatron)\b"
+        ),
+    ),
+    (
+        # a parameter count written as a model's size ("Hunyuan 7B", "a 1.3B-parameter model")
+        frozenset(terms("parameter parameters")),
+        re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[BMK]\b|\b\d+(?:\.\d+)?\s?(?:billion|million)\b", re.I),
+    ),
+    (
+        frozenset(terms("gpu gpus hardware accelerator accelerators chip chips device devices")),
+        re.compile(
+            r"\b(?:[AHV]100s?|A6000|RTX ?\d{4}|TPUs?(?: ?v\d)?|GPUs?|CPUs?|FPGAs?|Apple M\d|Jetson)\b"
+        ),
+    ),
+]
 # "Which baselines does X outperform?", "Which methods was it compared with?": the methods compared with are asked.
 _BASELINE_ASKED = re.compile(
     r"\b(?:which|what)\s+(?:\S+\s+){0,4}?(?:baselines?|methods?|approaches|techniques|algorithms?|models?|systems?|"
@@ -337,6 +387,13 @@ _BASELINE_ASKED = re.compile(
 _COMPARES = re.compile(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|better than|superior to|compar\w*|baselines?|against|versus|vs\b|"
     r"over (?:the )?(?:state|prior|previous|existing|strong|competing|current))",
+    re.I,
+)
+# Where a comparison's object ends: the clause's end, or where or on what it is made ("... on non-differentiable
+# queries", "... across four benchmarks").
+_RIVAL_END = re.compile(
+    r"[.;:]\s|,\s*(?:while|whereas|which|but|thus|thereby|and\s+(?:we|it|they))\b|"
+    r"\s(?:on|across|under|within|in|at)\s",
     re.I,
 )
 # Rivals called by a kind, not a name: "state-of-the-art methods", "strong baselines", "existing approaches".
@@ -423,6 +480,9 @@ class Evidence:
         self.said = said  # whether the collection says a name as written (Retriever.said); see unsaid_names
         self.asked: Question = analyze(question)
         self.many = many  # a list question ("which papers ...?"): answered by several papers
+        # the part of the question the last detail check found the paper doesn't answer (unnamed, unquantified,
+        # unreported), for an answer to the other parts
+        self.unanswered_part = ""
         self.sources = list(sources)
         self.embedder = embedder
         self.settings = settings or EvidenceSettings()
@@ -672,12 +732,13 @@ class Evidence:
         known_names = self.known_names(src) | {
             m.lower() for m in _CAMEL.findall(f"{self.question} {src.title}")
         }
-        for part in self._parts():
+        for asked_part in self._parts():
             # a title the follow-up rewrite quoted for "it" is no part of what is asked about
-            part = _QUOTED.sub(" ", part)
+            part = _QUOTED.sub(" ", asked_part)
             if _BASELINE_ASKED.search(part):
                 rival = self._unnamed_rival(src, known_names)
                 if rival is not None:
+                    self.unanswered_part = asked_part
                     return "the methods it is compared with", rival
                 continue
             asked = focus(part)
@@ -700,8 +761,20 @@ class Evidence:
             pool = [s for s in mine if wanted & terms(s.text)]
             if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
                 continue  # "which datasets ...?" of "Through experiments on CIFAR-100 and ImageNet-100, ..."
+            # a name answers when it stands near the kind asked ("benchmarks" of "which four reasoning benchmarks"),
+            # where the abstract speaks of that kind; a name near a word that only qualifies it ("an Assessment
+            # Misalignment problem" near "reasoning") is no answer
+            head = terms(" ".join(w for w in asked[:aside] if kind_named(w)))
+            head |= {f"{h}s" for h in head}  # an acronym's plural has a stem of its own ("LLMs")
+            if head & _DATA_WORDS:
+                head |= _DATA_WORDS
+            # a qualifier of two words or more is a kind of its own ("audio classification (e.g. DCASE) tasks")
+            qualifier = terms(" ".join(w for w in asked[:aside] if not kind_named(w))) - generic_stems()
+            if len(qualifier - {stem(w) for w in _NUMBER_WORDS}) >= 2:
+                head |= qualifier
+            near = head if head and any(head & terms(s.text) for s in mine) else wanted
             if pool and not any(
-                self.states_near(s.text, wanted, number=False, name=True, known_names=known_names, loose=True)
+                self.states_near(s.text, near, number=False, name=True, known_names=known_names, loose=True)
                 for s in pool
             ):
                 # the kind asked, with at most two words before it, no count ("the regression benchmarks" of "the
@@ -709,7 +782,10 @@ class Evidence:
                 nouns = [i for i, w in enumerate(asked[:aside]) if kind_named(w)]
                 upto = asked[: nouns[-1] + 1] if nouns else []
                 kind = [w for w in upto if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()][-3:]
+                while kind and (kind[0].lower() in ("and", "or") or kind[0].endswith("-")):
+                    kind = kind[1:]  # "graph-classification datasets" of "node- and graph-classification ..."
                 what = f"the {' '.join(kind)}" if kind else "it"
+                self.unanswered_part = asked_part
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 
@@ -722,12 +798,13 @@ class Evidence:
         comparing = [(s, m.start()) for s in self.by_source.get(src.n, []) if (m := _COMPARES.search(s.text))]
         if not comparing:
             return None
-        for s, at in comparing:
-            if self.states_near(
-                s.text[at:], set(), number=False, name=True, known_names=known_names, loose=True
-            ):
+        # what is compared with, up to where or on what the comparison is made ("against baseline algorithms on
+        # data derived from the American Community Survey" names data, not a rival)
+        compared = [(s, _RIVAL_END.split(s.text[at:], maxsplit=1)[0]) for s, at in comparing]
+        for _s, rival in compared:
+            if self.states_near(rival, set(), number=False, name=True, known_names=known_names, loose=True):
                 return None
-        generic = [s for s, at in comparing if _GENERIC_RIVAL.search(s.text[at:])]
+        generic = [s for s, rival in compared if _GENERIC_RIVAL.search(rival)]
         if len(generic) < len(comparing):
             return None
         return max(generic, key=lambda s: s.sim) if generic else None
@@ -787,6 +864,7 @@ class Evidence:
                 n for n in conditions if not (_holds(whole, n) or _spelled(whole, n)) and n not in unknown
             ]
             if gone:
+                self.unanswered_part = part
                 return gone, None
             names = [n for n in conditions if _holds(whole, n) and not terms(n) & asked]
             if not names:
@@ -809,6 +887,7 @@ class Evidence:
             naming = [i for i in range(len(mine)) if held[i]]
             if naming:
                 best = max(naming, key=lambda i: (held[i], mine[i].sim))
+                self.unanswered_part = part
                 return names, mine[best]
         return None
 
@@ -831,6 +910,12 @@ class Evidence:
             # what a count counts is asked, however generic ("how many problems")
             generic = set() if counting else generic_stems()
             wanted = terms(" ".join(asked)) - generic - _answer_form() - terms(src.title)
+            factor = not counting and bool(_FACTOR_ASKED.search(part))
+            if factor and (m := _FACTOR_OF.search(part)):
+                # "how many times faster in CPU time ...": the factor is one of CPU time, and of speed
+                wanted |= (terms(m.group(2) or "") - generic - terms(src.title)) | (
+                    _SPEED_WORDS if m.group(1).lower() in ("faster", "slower", "quicker") else set()
+                )
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             # a compound speaks of its parts ("low-rank updates" of the rank)
@@ -841,7 +926,10 @@ class Evidence:
             if not pool:
                 # no sentence speaks of it in the question's words, and the abstract states no quantity at all
                 # ("What speed-up factor ...?" of an abstract that says only "accelerate")
-                if mine and not any(self._counts(s.text) for s in mine):
+                if mine and not any(
+                    _FACTOR_STATED.search(s.text) if factor else self._counts(s.text) for s in mine
+                ):
+                    self.unanswered_part = part
                     return what, max(mine, key=lambda s: s.sim)
                 continue
             # the next sentence answers only when it goes on about the same thing ("It reaches 40% ...");
@@ -849,7 +937,13 @@ class Evidence:
             # A count asked ("How many coding problems ...?") is answered by a quantity of what it counts ("116
             # Python code completion problems"), not of something else ("across 30 popular LLMs").
             if any(
-                (self._counted(mine[j].text, wanted) if counting else self._counts(mine[j].text))
+                (
+                    self._counted(mine[j].text, wanted)
+                    if counting
+                    else bool(_FACTOR_STATED.search(mine[j].text))
+                    if factor
+                    else self._counts(mine[j].text)
+                )
                 or _glued_number(mine[j].text, wanted)
                 for i in pool
                 for j in (i, i + 1)
@@ -857,6 +951,7 @@ class Evidence:
             ):
                 continue
             best = max(pool, key=lambda i: (len(wanted & terms(mine[i].text)), mine[i].sim))
+            self.unanswered_part = part
             return what, mine[best]
         return None
 
@@ -928,7 +1023,11 @@ class Evidence:
         else:
             pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
             if not pool:
-                return 1.0
+                # "which language ...?" of "a Python interface": a well-known thing of the kind asked answers it
+                # though the abstract never says the kind's word
+                kinds = [rx for kind, rx in _INSTANCES if wanted & kind]
+                mine = self.by_source.get(src.n, [])
+                return 0.0 if any(rx.search(s.text) for rx in kinds for s in mine) else 1.0
         for s in pool:
             if self.states_near(
                 s.text, wanted, number=asked_number, name=asked_name, known_names=known_names
@@ -962,11 +1061,17 @@ class Evidence:
                 bool(numbers(w) - known_numbers)
                 or (w.lower() in _CARDINALS and w.lower() not in self._question_words)
             )
-            # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV")
-            states_name = name and (
-                new_name(w, known)
-                or (j > 0 and capitalised_word(w) and w.lower() not in known)
-                or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
+            # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV"); a plain
+            # word capitalised only because it starts the sentence names nothing ("Real-world data ...")
+            plain_start = j == 0 and w[1:].replace("-", "").isalpha() and w[1:].islower()
+            states_name = (
+                name
+                and not plain_start
+                and (
+                    new_name(w, known)
+                    or (j > 0 and capitalised_word(w) and w.lower() not in known)
+                    or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
+                )
             )
             if (states_number or states_name) and any(abs(i - j) <= window for i in at):
                 return True
@@ -1075,6 +1180,7 @@ class Evidence:
         if p >= limit:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
             # number where the question asks one (extractive only: a chat model reads the abstract itself)
+            self.unanswered_part = ""
             unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
             unreported = (
                 self.unreported(top) if unnamed is None and names_asked and cfg.unreported_refusal else None
@@ -1105,7 +1211,8 @@ class Evidence:
             message = f"{REFUSAL} {where} {lacks}" + (
                 f'; the closest it comes: "{closest.text}"' if closest else "."
             )
-            return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats)
+            part = self.unanswered_part if len(self.asked.parts) > 1 else ""
+            return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats, part=part)
         feats = {**feats, "paper_sim": self.paper_sim(top)}
         if self.described(feats):
             return Verdict(True, paper=top.n, probability=p, features=feats)

@@ -28,9 +28,13 @@ _I = re.IGNORECASE
 # Words a question part starts with ("..., how many problems does it have and what does GPT-4 score?").
 _WH = (
     r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|"
-    r"(?:in|on|for|with|from|at|against|over|under|to) (?:what|which)|by how much|roughly how|approximately how)"
+    r"(?:in|on|for|with|from|at|against|over|under|to|as|into|through|via|across|within|among|between) "
+    r"(?:what|which)|by what|by how much|roughly how|approximately how)"
 )
 _PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b))\s*", _I)
+
+# The verbs a question's phrase of what it asks ends at ("Which model *does* ...", "how many problems *are* ...").
+_AUXILIARY = "does|do|did|is|are|was|were|has|have|had|can|could|would|will|should"
 
 # Nouns of a quantity: "what <noun>" asks a number ("What rank ...", "At what carrier frequency ..."). Not "steps"
 # ("Which steps ...?" asks what is done), nor "value" alone ("What value does it add?"), nor "factors", nor "cost"
@@ -43,7 +47,7 @@ _QUANTITY_NOUN = (
     r"amounts?|values? of|\S+ values?|counts?|(?:\w+ )?number|capacity|price|bandwidth)"
     # the noun is the phrase's head: a verb, a preposition or the end follows ("Which cost function ..." asks a
     # function)
-    r"(?=\s*[?,.;:]|\s*$|\s+(?:does|do|did|is|are|was|were|has|have|had|can|could|would|will|should|of|for|in|on|"
+    rf"(?=\s*[?,.;:]|\s*$|\s+(?:{_AUXILIARY}|of|for|in|on|"
     r"at|to|with|from|they|it|its|their|the|this|that|reached?|achieved?|used?|uses|gives?|needed|required|"
     r"recommended|set|chosen)\b)"
 )
@@ -289,8 +293,8 @@ def title_name(title: str) -> str:
 
 # What an abstract defines as its own: "we propose FunCoder", "called LintSeq", "PQ Index (PQI)".
 DEFINES = re.compile(
-    r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release)|called|named|dubbed|termed"
-    r"|coined)"
+    r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release|design|devise)|called|named|"
+    r"dubbed|termed|coined|namely)"
     r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
 )
 
@@ -401,7 +405,9 @@ _KINDS_NAMED = (
 )
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
-    r"(?:(?:which|what)\s+(?:(?!(?:does|did|do|is|are|was|were|has|have|had)\b)\S+\s+(?:/\s+)?){0,3}?|"
+    r"(?:(?:which|what)\s+(?:(?:is|are|was|were)\s+the\s+)?"
+    r"(?:(?!(?:does|did|do|is|are|was|were|has|have|had|on|in|of|for|with|to|from|by|at|using|used|trained|"
+    r"evaluated|tested)\b)\S+\s+(?:/\s+)?){0,5}?|"
     r"what (?:are|were|is|was) the (?:exact |actual |full )?names? of\s+(?:\S+\s+){0,5}?)"
     rf"{_KINDS_NAMED}\b",
     _I,
@@ -482,21 +488,44 @@ def focus(text: str) -> list[str]:
     of "What number of k-means clusters does ...". Empty when none."""
     text = _NAMES_OF.sub("which ", text)
     text = _COUNT_OF.sub("how many ", text)
-    found = [w for m in _FOCUS.finditer(text) for w in m.group(1).split()]
+    text = _ADVERB_USED.sub(r"\1-\2", text)  # "commonly used DPA variants" is what is asked, not "commonly"
+    found = [w for m in _FOCUS.finditer(text) for w in _LEAD_IS.sub("", m.group(1)).split()]
+    if not found:
+        found = [w for m in _FOCUS_SUBJECT.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
         found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
     return found
 
 
-# A bare "which <up to three words>" that ends its question after a sentence of its own ("... four benchmarks.
-# Which benchmarks?", as :func:`resolve_ones` reads "Which ones?"): what it asks about.
-_FOCUS_LAST = re.compile(
-    r"[.?!:;\u2013\u2014-]\s*(?:and\s+)?which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$", _I
+# "commonly used", "widely adopted": a participle after an adverb qualifies what is asked; it ends no phrase.
+_ADVERB_USED = re.compile(r"\b(\w+ly)\s+(used|adopted|studied|cited|known|deployed)\b", _I)
+# "is the" of "What is the base LLM used ...": no word of what is asked.
+_LEAD_IS = re.compile(r"^(?:(?:is|are|was|were)\s+)?(?:the\s+)?(?=\S)", _I)
+# "... how many constraints it handles": what is counted, up to the clause's pronoun subject (read only when no verb
+# ends the phrase; "how much does it ..." is no phrase of it).
+_FOCUS_SUBJECT = re.compile(
+    rf"\bhow (?:many|much)\s+(?!(?:{_AUXILIARY})\b)((?:[^\s?]+\s+){{0,8}}?[^\s?]+)\s+(?:it|they|we|he|she)\b",
+    _I,
 )
 
 
-# "What number of k-means clusters ...?" asks how many clusters.
-_COUNT_OF = re.compile(r"\b(?:what|which)\s+(?:total\s+|exact\s+)?(?:number|count|amount|size)\s+of\s+", _I)
+# A bare "which <up to three words>" that ends its question after a sentence of its own ("... four benchmarks.
+# Which benchmarks?", as :func:`resolve_ones` reads "Which ones?", or "... - measured by which evaluation
+# metric?"): what it asks about.
+_FOCUS_LAST = re.compile(
+    r"[.?!:;\u2013\u2014-]\s*(?:and\s+)?(?:[a-z]+\s+)?(?:(?:by|on|in|with|for|from|at|to|of|under|using)\s+)?"
+    r"which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$",
+    _I,
+)
+
+
+# "What number of k-means clusters ...?" and "what is the largest number of constraints ...?" ask how many.
+_COUNT_OF = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+)?"
+    r"(?:(?:total|exact|largest|maximum|max|minimum|smallest|highest|lowest|average|typical)\s+)?"
+    r"(?:number|count|amount|size)\s+of\s+",
+    _I,
+)
 
 # "What are the names of the four benchmarks ...?" asks which benchmarks.
 _NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?names? of (?:the )?", _I)
@@ -625,8 +654,19 @@ def resolve_ones(text: str) -> str:
     return _WHICH_ONES.sub(named, text)
 
 
+# "What's the base LLM ...?" reads as "What is the base LLM ...?".
+_CONTRACTED_IS = re.compile(r"\b(what|which|who|where|how)(?:'s|\u2019s)\b", _I)
+
+
+# "Name the datasets used ...", "List the baselines ...": which datasets, which baselines.
+_NAME_THE = re.compile(
+    r"(?:^|(?<=[:;.?!,\u2013\u2014-]))(\s*)(?:please\s+)?(?:name|list)\s+(?:the|all(?:\s+the)?)\s+", _I
+)
+
+
 def analyze(text: str) -> Question:
-    text = resolve_ones(text)
+    text = resolve_ones(_CONTRACTED_IS.sub(r"\1 is", text))
+    text = _NAME_THE.sub(r"\1which ", text)
     parts = split_parts(text)
     metadata = frozenset(k for k, rx in _METADATA.items() if rx.search(text))
     if metadata:

@@ -198,7 +198,9 @@ def status_html(answer: Answer) -> str:
     if answer.cost_usd:
         chips.append(f"${answer.cost_usd:.5f}".replace("$", "&#36;"))
     if answer.refused:
-        chips.append('<span class="chip-warn">not answerable from the collection</span>')
+        # a refusal of one part of several, the rest answered from the paper's abstract
+        partly = "only partly " if answer.citations else "not "
+        chips.append(f'<span class="chip-warn">{partly}answerable from the collection</span>')
     line = "".join(f'<span class="chip">{c}</span>' for c in chips)
     note = f'<div class="note">⚠ {esc(answer.note)}</div>' if answer.note else ""
     return f'<div class="status">{line}</div>{note}'

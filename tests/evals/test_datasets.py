@@ -294,7 +294,12 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
         if batch == "j":
             expected = "dev" if number % 2 else "test"
         else:
-            group = (batch, "A" if batch == "k" and number < 100 else "B", tag(r) if batch != "n" else "", r["kind"])
+            group = (
+                batch,
+                "A" if batch == "k" and number < 100 else "B",
+                tag(r) if batch != "n" else "",
+                r["kind"],
+            )
             expected = "dev" if seen[group] % 2 == 0 else "test"
             seen[group] += 1
             if r["id"] in SWAPPED:
@@ -317,7 +322,10 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
     for batch, each in (("j", 5), ("k", 8), ("l", 4), ("m", 4)):
         tags = Counter((tag(r), r["kind"]) for r in records if r["id"][0] == batch)
         assert len(tags) == 16 and set(tags.values()) == {each}, (batch, tags)
-    assert Counter(r["kind"] for r in records if r["id"][0] == "n") == {"multipart": 32, "unanswerable_detail": 32}
+    assert Counter(r["kind"] for r in records if r["id"][0] == "n") == {
+        "multipart": 32,
+        "unanswerable_detail": 32,
+    }
     assert Counter((r["id"][0], r["split"]) for r in records) == {
         ("j", "dev"): 40,
         ("j", "test"): 40,

@@ -1064,3 +1064,146 @@ def test_a_number_asked_under_a_named_condition_needs_a_number_beside_it(
         names, sentence = found
         message = f'for "{names[0]}"' if sentence is not None else f'not mention "{names[0]}"'
         assert message == refused
+
+
+def test_a_comparison_names_its_rivals_only_up_to_where_it_is_made() -> None:
+    """ "against baseline algorithms on data derived from the American Community Survey" names data, not a rival:
+    every comparison calls its rivals by a kind, so "Which baselines ...?" is refused."""
+    paper = src(
+        1,
+        "Generating Private Synthetic Data with Genetic Algorithms",
+        "We propose Private-GSD. We evaluate Private-GSD against baseline algorithms on data derived from the "
+        "American Community Survey. Private-GSD outperforms the state-of-the-art methods on non-differential "
+        "queries.",
+    )
+    q = "Which baseline algorithms does Private-GSD outperform?"
+    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    assert found is not None and found[0] == "the methods it is compared with"
+    named = src(1, paper.title, f"{paper.text} It also beats PrivBayes on census data.")
+    assert Evidence(q, [named], BagOfWords(), EvidenceSettings()).unnamed(named) is None
+
+
+def test_a_name_answers_which_thing_when_it_stands_near_the_kind_asked() -> None:
+    """A name near a word that only qualifies the kind ("an Assessment Misalignment problem" near "reasoning") does
+    not answer "Which four reasoning benchmarks ...?"; a qualifier of two words is a kind of its own ("audio
+    classification (e.g. DCASE) tasks" answers "Which audio classification benchmark ...?")."""
+    paper = src(
+        1,
+        "Better Reasoners with Alignment",
+        "Fine-tuned LLMs suffer from an Assessment Misalignment problem in reasoning. "
+        "Extensive experiments on four reasoning benchmarks demonstrate the effectiveness of AFT.",
+    )
+    q = "Which four reasoning benchmarks was AFT evaluated on?"
+    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    assert found is not None and "four reasoning benchmarks" in found[1].text
+    audio = src(
+        2,
+        "AdamP",
+        "We have evaluated our methods against the baselines on 13 benchmarks. They range from vision tasks to "
+        "language modelling (e.g. WikiText) and audio classification (e.g. DCASE) tasks.",
+    )
+    q = "Which audio classification benchmark were SGDP and AdamP evaluated on?"
+    assert Evidence(q, [audio], BagOfWords(), EvidenceSettings()).unnamed(audio) is None
+
+
+@pytest.mark.parametrize(
+    ("abstract", "refused"),
+    [
+        # a count of something else is no factor
+        (
+            "We propose Project and Forget. We solve three types of problems, out-performing the state of the art "
+            "with respect to CPU times.",
+            "three types of problems",
+        ),
+        ("We propose Project and Forget. It is 12 times faster in CPU time than the state of the art.", ""),
+        ("We propose Project and Forget. It cuts CPU time by orders of magnitude.", ""),
+    ],
+)
+def test_a_factor_asked_is_answered_by_a_factor(abstract: str, refused: str) -> None:
+    paper = src(1, "Project and Forget", abstract)
+    q = "How many times faster in CPU time than prior methods is Project and Forget?"
+    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper)
+    if not refused:
+        assert found is None
+    else:
+        assert found is not None and refused in found[1].text
+
+
+def test_a_well_known_thing_of_the_kind_asked_answers_without_the_kinds_word() -> None:
+    """ "Which language does its interface use?" of "a Python interface": the abstract never says "language"."""
+    paper = src(1, "Trace", "We propose Trace. Trace has a Python interface that mirrors PyTorch.")
+    bare = src(1, "Trace", "We propose Trace. Trace has an interface that converts a workflow into a graph.")
+    q = "Which language does the Trace interface use?"
+    assert Evidence(q, [paper], BagOfWords(), EvidenceSettings()).answer_missing(paper) == 0.0
+    assert Evidence(q, [bare], BagOfWords(), EvidenceSettings()).answer_missing(bare) == 1.0
+    # a parameter count written as a model's size
+    prover = src(2, "HunyuanProver", "We introduce HunyuanProver, a model finetuned from the Hunyuan 7B.")
+    q = "What's the parameter count of the base model that HunyuanProver was fine-tuned from?"
+    assert Evidence(q, [prover], BagOfWords(), EvidenceSettings()).answer_missing(prover) == 0.0
+
+
+def test_a_question_of_several_parts_refuses_the_unstated_one_and_answers_the_rest(tmp_path: Path) -> None:
+    """ "What projections does it use, and how many times faster ...?" of an abstract that names the projections but
+    gives no factor: refused for the question as asked, saying which part is unstated, then the other part answered
+    from that paper's abstract, cited."""
+    paper = src(
+        1,
+        "Project and Forget: Solving Metric Constrained Problems",
+        "We propose Project and Forget, an active set algorithm that uses Bregman projections. "
+        "We solve three types of metric constrained problems, out-performing the state of the art with respect "
+        "to CPU times.",
+    )
+    engine = AnswerEngine(
+        Settings(home=tmp_path, evidence=OPEN_GATE), retriever=_Retriever(BagOfWords(), _hits(paper))
+    )  # type: ignore[arg-type]
+    q = "Project and Forget: what kind of projections does it use, and how many times faster in CPU time is it?"
+    items = list(engine.stream(AskRequest(q, backend="extractive")))
+    answer = items[-1]
+    assert isinstance(answer, Answer) and answer.refused
+    head, _, rest = answer.answer.partition("What the abstract does state for the rest of the question:")
+    assert head.startswith(REFUSAL) and '"faster"' in head
+    assert "Bregman projections" in rest and "[1]" in rest and answer.citations[0].n == 1
+    assert "".join(i for i in items[:-1] if isinstance(i, str)) == answer.answer  # streamed as shown
+    # a question of one part is refused with nothing after
+    one = engine.ask(
+        AskRequest("How many times faster in CPU time is Project and Forget?", backend="extractive")
+    )
+    assert one.refused and "rest of the question" not in one.answer
+
+
+def test_a_capitalised_first_word_names_nothing_and_a_long_kind_phrase_is_still_a_kind() -> None:
+    """ "Real-world data ..." starts a sentence: "Real-world" is no dataset's name. "Which specific fine-grained image
+    classification datasets ...?" asks for datasets five words on."""
+    crowd = src(
+        1,
+        "CROWDLAB: consensus labels for data with multiple annotators",
+        "Real-world data for classification is often labeled by multiple annotators. We introduce CROWDLAB. "
+        "On real-world multi-annotator image data, our proposed method provides superior estimates for (1)-(3) "
+        "than existing algorithms like Dawid-Skene/GLAD.",
+    )
+    q = "What real-world multi-annotator image dataset was CROWDLAB evaluated on?"
+    found = Evidence(q, [crowd], BagOfWords(), EvidenceSettings()).unnamed(crowd)
+    assert found is not None and "multi-annotator image data" in found[1].text
+    unem = src(
+        2,
+        "UNEM: unrolled EM for few-shot learning",
+        "We introduce UNEM. Experiments cover a breadth of fine-grained image classification tasks.",
+    )
+    q = "Which specific fine-grained image classification datasets was UNEM evaluated on?"
+    found = Evidence(q, [unem], BagOfWords(), EvidenceSettings()).unnamed(unem)
+    assert found is not None and found[0] == "the image classification datasets"
+    named = src(2, unem.title, f"{unem.text} We evaluate on CUB and Stanford Cars datasets.")
+    assert Evidence(q, [named], BagOfWords(), EvidenceSettings()).unnamed(named) is None
+
+
+def test_a_name_beside_the_plural_of_the_acronym_asked_answers() -> None:
+    """ "Which advanced LLM ...?" is answered by "advanced LLMs such as GPT-4": "LLMs" is the kind asked, though its
+    stem is not "llm"."""
+    paper = src(
+        1,
+        "Do LLM Agents Have Regret?",
+        "We study LLM agents in games. Notably, we identify (simple) cases where advanced LLMs such as GPT-4 fail "
+        "to be no-regret.",
+    )
+    q = "Which advanced LLM is shown to fail to be no-regret in simple cases?"
+    assert Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper) is None

@@ -340,3 +340,36 @@ def test_says_phrase_reads_a_name_of_several_words_as_those_words_in_a_row() -> 
     assert says_phrase("Theoretical analyses of Transfer $Q^*$ provide", "Transfer Q*")
     assert not says_phrase("architectures such as diffusion models and AlphaFold, inherently", "AlphaFold 3")
     assert says_phrase("we fine-tune Qwen2.5-7B", "Qwen") and not says_phrase("Qwenlike", "Qwen")
+
+
+def test_what_is_asked_in_the_ways_researchers_phrase_it() -> None:
+    """A count asked as "the largest number of", a contraction, an adverb before a participle, a bare "which ..."
+    after a dash, and the imperative "Name the ..." all ask about the thing they name."""
+    assert focus("What is the largest number of constraints it handles?") == ["constraints"]
+    assert focus("How many commonly used DPA variants did the paper give forms for?") == [
+        "commonly-used",
+        "DPA",
+        "variants",
+    ]
+    assert focus("It reaches state-of-the-art performance - measured by which evaluation metric?") == [
+        "evaluation",
+        "metric",
+    ]
+    asked = analyze("What's the base LLM used as the reference model?")
+    assert focus(asked.parts[0]) == ["base", "LLM"] and asks_proper_name(asked.parts[0])
+    assert analyze("Name the datasets used in the experiments.").text.startswith("which datasets")
+    assert focus("How does it work?") == [] and focus("what is it used for") == ["it"]
+
+
+def test_a_question_splits_at_a_preposition_before_what() -> None:
+    parts = split_parts(
+        "Under which loss are the constraints applied, by what accuracy margin does it beat metric learning, "
+        "and as what kind of problems are the losses formalized?"
+    )
+    assert [p.split()[0] for p in parts] == ["Under", "by", "as"]
+
+
+def test_a_name_given_after_namely_or_we_design_is_the_papers_own() -> None:
+    assert own_names("Bilevel Optimization", "We design a new algorithm, namely BO-REP, for this.") == {
+        "bo-rep"
+    }

@@ -80,3 +80,14 @@ def test_grid_markdown_says_where_the_rows_came_from() -> None:
     assert "Rows: the top 2 papers for “vision models”." in text
     assert "Columns: **Dataset** (Which datasets?); **Model size**." in text
     assert "| Paper | Dataset | Model size |" in text and "[2] Beta. paper-rag id: t:2" in text
+
+
+def test_the_status_line_says_whether_a_refusal_answers_part_of_the_question() -> None:
+    from rag.types import Answer, Citation
+
+    refused = Answer("q", "The collection does not contain ...", True, [], [], "extractive", "extractive")
+    assert "not answerable from the collection" in render.status_html(refused)
+    assert "partly" not in render.status_html(refused)
+    cited = [Citation(1, "Project and Forget", "p1")]
+    partly = Answer("q", "... [1]", True, cited, [], "extractive", "extractive")
+    assert "only partly answerable from the collection" in render.status_html(partly)

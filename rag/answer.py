@@ -47,7 +47,17 @@ from rag.question import (
     summary_subject,
 )
 from rag.retrieval import Retriever, shared_retriever
-from rag.text import absent_sentence, answer_body, cite, generic_stems, readable, terms, with_cited_titles
+from rag.text import (
+    absent_sentence,
+    answer_body,
+    cite,
+    generic_stems,
+    readable,
+    split_sentences,
+    strip_markers,
+    terms,
+    with_cited_titles,
+)
 from rag.types import Answer, PaperHit, SearchFilters, Source, date_parts, number_sources
 
 TokenFn = Callable[[str], None]
@@ -151,6 +161,14 @@ def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None
         return item
 
     return _through(gen, note)
+
+
+# A part of a question that asks something: a question word or a leading verb ("In 'The simple essence of AD'"
+# asks nothing).
+_ASKS = re.compile(
+    r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^\s*(?:does|do|did|is|are|was|were|can|could)\b",
+    re.IGNORECASE,
+)
 
 
 def _drained(gen: Generator[str, None, T]) -> T:
@@ -450,19 +468,31 @@ class AnswerEngine:
         self, answer: Answer, verdict: Verdict, question: str
     ) -> Generator[str, None, None]:
         """After a refusal of one part of a question of several (``verdict.part``), the extractive answer to the
-        other parts from the refused paper's abstract alone, headed as such; nothing when no other part is left."""
-        rest = [p for p in analyze(question).parts if p != verdict.part]
+        other parts from the refused paper's abstract alone, headed as such. Only parts that ask something ("In
+        'The simple essence of AD'" asks nothing), that the same detail checks find the abstract answers, and an
+        answer that says more than the refusal already quotes; else nothing."""
+        parts = analyze(question).parts
         paper = [s for s in answer.sources if s.n == verdict.paper]
-        if not rest or len(rest) == len(analyze(question).parts) or not paper:
+        if verdict.part not in parts or not paper:
+            return
+        rest = []
+        for part in parts:
+            if part == verdict.part or not _ASKS.search(part):
+                continue
+            check = self._evidence(part, paper)
+            if not (check.unnamed(paper[0]) or check.unreported(paper[0]) or check.unquantified(paper[0])):
+                rest.append(part)
+        if not rest:
             return
         query = "; ".join(rest) + "?"
         evidence = self._evidence(query, paper)
         job = backends.Job(query, paper, evidence, self.settings, [], 0.0, lead=verdict.paper, mode="fact")
-        heading = "\n\nWhat the abstract does state for the rest of the question:\n\n"
         draft = _drained(backends.get("extractive").run(job))
-        if draft.refused or not draft.text.strip():
-            return
         refusal = answer.answer
+        said = [s for s in split_sentences(strip_markers(draft.text)) if s.strip()]
+        if draft.refused or all(s.strip().rstrip(".") in refusal for s in said):
+            return
+        heading = "\n\nWhat the abstract does state for the rest of the question:\n\n"
         self._finish(answer, draft.text, draft.supports, evidence, refusal + heading)
         answer.refused = True
         yield answer.answer[len(refusal) :]

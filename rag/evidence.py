@@ -348,6 +348,10 @@ _FACTOR_OF = re.compile(
     r"(?=\s+(?:than|compared|over|relative|is|does|did|on|when|with)\b|\s*[?,.;]|\s*$))?",
     re.I,
 )
+# Nouns that make a "which ..." phrase ask a method, whatever kind of thing follows it.
+_METHOD_HEADS = frozenset(
+    "method approach technique algorithm framework strategy scheme procedure paper work system pipeline".split()
+)
 # Well-known things of a kind, which an abstract names without the kind's word ("a Python interface", "on A100s").
 _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (
@@ -772,7 +776,9 @@ class Evidence:
             qualifier = terms(" ".join(w for w in asked[:aside] if not kind_named(w))) - generic_stems()
             if len(qualifier - {stem(w) for w in _NUMBER_WORDS}) >= 2:
                 head |= qualifier
-            near = head if head and any(head & terms(s.text) for s in mine) else wanted
+            # ... unless the phrase asks a method, the kind only what it acts on ("Which method aligns LLMs ...?")
+            acts_on = any(w.lower().rstrip("s") in _METHOD_HEADS for w in asked[:aside])
+            near = head if head and not acts_on and any(head & terms(s.text) for s in mine) else wanted
             if pool and not any(
                 self.states_near(s.text, near, number=False, name=True, known_names=known_names, loose=True)
                 for s in pool

@@ -18,7 +18,7 @@ from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
-from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, _NameIndex, alternatives
+from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, Sentence, _NameIndex, alternatives
 from rag.question import distinct_names
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
@@ -1066,6 +1066,11 @@ def test_a_number_asked_under_a_named_condition_needs_a_number_beside_it(
         assert message == refused
 
 
+def _unnamed(question: str, paper: Source) -> tuple[str, Sentence] | None:
+    """What ``paper``'s abstract speaks of without naming, for ``question`` (:meth:`Evidence.unnamed`)."""
+    return Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+
+
 def test_a_comparison_names_its_rivals_only_up_to_where_it_is_made() -> None:
     """ "against baseline algorithms on data derived from the American Community Survey" names data, not a rival:
     every comparison calls its rivals by a kind, so "Which baselines ...?" is refused."""
@@ -1077,10 +1082,10 @@ def test_a_comparison_names_its_rivals_only_up_to_where_it_is_made() -> None:
         "queries.",
     )
     q = "Which baseline algorithms does Private-GSD outperform?"
-    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    found = _unnamed(q, paper)
     assert found is not None and found[0] == "the methods it is compared with"
     named = src(1, paper.title, f"{paper.text} It also beats PrivBayes on census data.")
-    assert Evidence(q, [named], BagOfWords(), EvidenceSettings()).unnamed(named) is None
+    assert _unnamed(q, named) is None
 
 
 def test_a_name_answers_which_thing_when_it_stands_near_the_kind_asked() -> None:
@@ -1094,7 +1099,7 @@ def test_a_name_answers_which_thing_when_it_stands_near_the_kind_asked() -> None
         "Extensive experiments on four reasoning benchmarks demonstrate the effectiveness of AFT.",
     )
     q = "Which four reasoning benchmarks was AFT evaluated on?"
-    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    found = _unnamed(q, paper)
     assert found is not None and "four reasoning benchmarks" in found[1].text
     audio = src(
         2,
@@ -1103,7 +1108,7 @@ def test_a_name_answers_which_thing_when_it_stands_near_the_kind_asked() -> None
         "language modelling (e.g. WikiText) and audio classification (e.g. DCASE) tasks.",
     )
     q = "Which audio classification benchmark were SGDP and AdamP evaluated on?"
-    assert Evidence(q, [audio], BagOfWords(), EvidenceSettings()).unnamed(audio) is None
+    assert _unnamed(q, audio) is None
 
 
 @pytest.mark.parametrize(
@@ -1182,7 +1187,7 @@ def test_a_capitalised_first_word_names_nothing_and_a_long_kind_phrase_is_still_
         "than existing algorithms like Dawid-Skene/GLAD.",
     )
     q = "What real-world multi-annotator image dataset was CROWDLAB evaluated on?"
-    found = Evidence(q, [crowd], BagOfWords(), EvidenceSettings()).unnamed(crowd)
+    found = _unnamed(q, crowd)
     assert found is not None and "multi-annotator image data" in found[1].text
     unem = src(
         2,
@@ -1190,10 +1195,10 @@ def test_a_capitalised_first_word_names_nothing_and_a_long_kind_phrase_is_still_
         "We introduce UNEM. Experiments cover a breadth of fine-grained image classification tasks.",
     )
     q = "Which specific fine-grained image classification datasets was UNEM evaluated on?"
-    found = Evidence(q, [unem], BagOfWords(), EvidenceSettings()).unnamed(unem)
+    found = _unnamed(q, unem)
     assert found is not None and found[0] == "the image classification datasets"
     named = src(2, unem.title, f"{unem.text} We evaluate on CUB and Stanford Cars datasets.")
-    assert Evidence(q, [named], BagOfWords(), EvidenceSettings()).unnamed(named) is None
+    assert _unnamed(q, named) is None
 
 
 def test_a_name_beside_the_plural_of_the_acronym_asked_answers() -> None:
@@ -1206,4 +1211,4 @@ def test_a_name_beside_the_plural_of_the_acronym_asked_answers() -> None:
         "to be no-regret.",
     )
     q = "Which advanced LLM is shown to fail to be no-regret in simple cases?"
-    assert Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper) is None
+    assert _unnamed(q, paper) is None

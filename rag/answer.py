@@ -41,6 +41,7 @@ from rag.question import (
     Question,
     analyze,
     bare_reference,
+    is_question,
     own_names,
     says_phrase,
     summary_name,
@@ -161,14 +162,6 @@ def _relay(gen: Generator[str, None, T], seen: list[str]) -> Generator[str, None
         return item
 
     return _through(gen, note)
-
-
-# A part of a question that asks something: a question word or a leading verb ("In 'The simple essence of AD'"
-# asks nothing).
-_ASKS = re.compile(
-    r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^\s*(?:does|do|did|is|are|was|were|can|could)\b",
-    re.IGNORECASE,
-)
 
 
 def _drained(gen: Generator[str, None, T]) -> T:
@@ -343,9 +336,9 @@ class AnswerEngine:
         if one_paper and sources and Evidence.title_overlap(query, sources[0].title) < cfg.names_paper:
             gate_query = f'{gate_query} ("{sources[0].title}")'
         survey = kind == "list" and is_survey(query)
-        evidence = self._gate_evidence(gate_query, sources, kind, survey=survey, k=request.k)
+        gated = evidence = self._gate_evidence(gate_query, sources, kind, survey=survey, k=request.k)
         threshold = self._gate_threshold(name, kind, survey=survey)
-        verdict = evidence.gate(
+        verdict = gated.gate(
             threshold=threshold, scoped=scoped, names_asked=name == "extractive" and not summary
         )
         if (request.focus or gate_query != query) and kind != "list":
@@ -361,12 +354,10 @@ class AnswerEngine:
         if not verdict.ok:
             answer.answer, answer.refused, answer.absent_names = verdict.message, True, verdict.absent
             yield answer.answer
-            if verdict.part and verdict.paper is not None:
+            if verdict.part:
                 # one part of several is what the paper doesn't state: the others are answered from its abstract,
                 # after the refusal, which stands for the question as asked
-                yield from self._rest_of_question(
-                    answer, verdict, request.question if request.focus else query
-                )
+                yield from self._rest_of_question(answer, verdict, gated)
             return answer
         # The answer goes ahead on what the rest of the question matches, and says first what the collection lacks
         # ("What pass@1 ... on LiveCodeBench?" when no abstract mentions LiveCodeBench): not answered as if it were
@@ -465,23 +456,18 @@ class AnswerEngine:
         return answer
 
     def _rest_of_question(
-        self, answer: Answer, verdict: Verdict, question: str
+        self, answer: Answer, verdict: Verdict, gated: Evidence
     ) -> Generator[str, None, None]:
         """After a refusal of one part of a question of several (``verdict.part``), the extractive answer to the
-        other parts from the refused paper's abstract alone, headed as such. Only parts that ask something ("In
-        'The simple essence of AD'" asks nothing), that the same detail checks find the abstract answers, and an
-        answer that says more than the refusal already quotes; else nothing."""
-        parts = analyze(question).parts
+        other parts from the refused paper's abstract alone, headed as such: the parts the gate read (``gated``)
+        that ask something ("In 'The simple essence of AD'" asks nothing) and that the same detail checks find the
+        abstract answers, and only when it says more than the refusal already quotes; else nothing."""
         paper = [s for s in answer.sources if s.n == verdict.paper]
-        if verdict.part not in parts or not paper:
-            return
-        rest = []
-        for part in parts:
-            if part == verdict.part or not _ASKS.search(part):
-                continue
-            check = self._evidence(part, paper)
-            if not (check.unnamed(paper[0]) or check.unreported(paper[0]) or check.unquantified(paper[0])):
-                rest.append(part)
+        rest = [
+            part
+            for part in gated.asked.parts
+            if part != verdict.part and is_question(part) and paper and gated.answers_part(paper[0], part)
+        ]
         if not rest:
             return
         query = "; ".join(rest) + "?"
@@ -494,7 +480,6 @@ class AnswerEngine:
             return
         heading = "\n\nWhat the abstract does state for the rest of the question:\n\n"
         self._finish(answer, draft.text, draft.supports, evidence, refusal + heading)
-        answer.refused = True
         yield answer.answer[len(refusal) :]
 
     def _fallback(

@@ -350,7 +350,8 @@ _FACTOR_OF = re.compile(
 )
 # Nouns that make a "which ..." phrase ask a method, whatever kind of thing follows it.
 _METHOD_HEADS = frozenset(
-    "method approach technique algorithm framework strategy scheme procedure paper work system pipeline".split()
+    stem(w)
+    for w in "method approach technique algorithm framework strategy scheme procedure paper work system pipeline".split()
 )
 # Well-known things of a kind, which an abstract names without the kind's word ("a Python interface", "on A100s").
 _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
@@ -484,9 +485,6 @@ class Evidence:
         self.said = said  # whether the collection says a name as written (Retriever.said); see unsaid_names
         self.asked: Question = analyze(question)
         self.many = many  # a list question ("which papers ...?"): answered by several papers
-        # the part of the question the last detail check found the paper doesn't answer (unnamed, unquantified,
-        # unreported), for an answer to the other parts
-        self.unanswered_part = ""
         self.sources = list(sources)
         self.embedder = embedder
         self.settings = settings or EvidenceSettings()
@@ -720,7 +718,25 @@ class Evidence:
             if m.lower().removesuffix("s") in runs
         }
 
-    def unnamed(self, src: SourceLike) -> tuple[str, Sentence] | None:
+    def answers_part(self, src: SourceLike, part: str) -> bool:
+        """Whether ``src`` answers ``part`` of the question as far as the detail checks that
+        ``Settings.evidence`` turns on can tell (:meth:`unnamed`, :meth:`unreported`, :meth:`unquantified`)."""
+        cfg = self.settings
+        checks = (
+            (cfg.unnamed_refusal, self.unnamed),
+            (cfg.unreported_refusal, self.unreported),
+            (cfg.unquantified_refusal, self.unquantified),
+        )
+        return not any(on and check(src, [part]) for on, check in checks)
+
+    def unanswered_part(self, src: SourceLike) -> str:
+        """Of a question of several parts, the first that ``src`` doesn't answer (:meth:`answers_part`); "" for a
+        question of one part, or when it answers every part."""
+        if len(self.asked.parts) < 2:
+            return ""
+        return next((part for part in self.asked.parts if not self.answers_part(src, part)), "")
+
+    def unnamed(self, src: SourceLike, parts: Sequence[str] | None = None) -> tuple[str, Sentence] | None:
         """For a question part asking which thing of a kind that has proper names ("Which teacher model does
         PRLCoder use ...?": a model, dataset, benchmark, library, language, hardware ...; not a metric or a method,
         often named in lower case) and not how many: what it asks for ("the teacher model") and the sentence of
@@ -729,20 +745,19 @@ class Evidence:
         A part asking which methods the paper's is compared with ("Which baselines does muCode outperform?") is
         answered by :meth:`_unnamed_rival` ("the methods it is compared with"). None when every such part is
         answered by a name near what it asks about, when no sentence speaks of it at all (the fitted model weighs
-        that), or for a list question."""
+        that), or for a list question. ``parts``: the parts to read (the question's, by default)."""
         if self.many:
             return None
         # the question's and title's names written in camel case count as known too ("cuRobo")
         known_names = self.known_names(src) | {
             m.lower() for m in _CAMEL.findall(f"{self.question} {src.title}")
         }
-        for asked_part in self._parts():
+        for asked_part in self._parts() if parts is None else parts:
             # a title the follow-up rewrite quoted for "it" is no part of what is asked about
             part = _QUOTED.sub(" ", asked_part)
             if _BASELINE_ASKED.search(part):
                 rival = self._unnamed_rival(src, known_names)
                 if rival is not None:
-                    self.unanswered_part = asked_part
                     return "the methods it is compared with", rival
                 continue
             asked = focus(part)
@@ -777,7 +792,7 @@ class Evidence:
             if len(qualifier - {stem(w) for w in _NUMBER_WORDS}) >= 2:
                 head |= qualifier
             # ... unless the phrase asks a method, the kind only what it acts on ("Which method aligns LLMs ...?")
-            acts_on = any(w.lower().rstrip("s") in _METHOD_HEADS for w in asked[:aside])
+            acts_on = any(stem(w) in _METHOD_HEADS for w in asked[:aside])
             near = head if head and not acts_on and any(head & terms(s.text) for s in mine) else wanted
             if pool and not any(
                 self.states_near(s.text, near, number=False, name=True, known_names=known_names, loose=True)
@@ -791,7 +806,6 @@ class Evidence:
                 while kind and (kind[0].lower() in ("and", "or") or kind[0].endswith("-")):
                     kind = kind[1:]  # "graph-classification datasets" of "node- and graph-classification ..."
                 what = f"the {' '.join(kind)}" if kind else "it"
-                self.unanswered_part = asked_part
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 
@@ -824,7 +838,9 @@ class Evidence:
             return False
         return any(new_name(m.group(1), known_names) for m in _ON_A_NAME.finditer(text))
 
-    def unreported(self, src: SourceLike) -> tuple[list[str], Sentence | None] | None:
+    def unreported(
+        self, src: SourceLike, parts: Sequence[str] | None = None
+    ) -> tuple[list[str], Sentence | None] | None:
         """For a question part asking for a number under conditions it names ("What pass@1 does Scattered Forest
         Search reach on MBPP?"): those names, when ``src`` holds them (not in its title, not its own method's, not
         what is asked: "F1" of "What F1 scores ...", not a generic "LLMs") but no sentence of it states a new quantity beside any of them, nor the next sentence when that one names nothing else, and
@@ -833,7 +849,7 @@ class Evidence:
         (nor its head: "ImageNet" of "ImageNet-1K"), though other abstracts do ("What AlpacaEval win rate does SAMI
         reach?" of an abstract with other win rates), is returned with no sentence: the abstract doesn't mention
         it, even as what is asked. None when no part asks so, or for a list question; like :meth:`unnamed`, one
-        such part decides for the whole question."""
+        such part decides for the whole question. ``parts``: the parts to read (the question's, by default)."""
         if self.many:
             return None
         mine = self.by_source.get(src.n, [])
@@ -846,7 +862,7 @@ class Evidence:
         }
         unknown = set(self.unknown_names)
         concepts = {a.removesuffix("s") for a in abbreviations(src.text)}
-        for part in self._parts():
+        for part in self._parts() if parts is None else parts:
             if "number" not in asked_kinds(part):
                 continue
             # a name only in parentheses describes the paper, it sets no condition ("Distribution Transformers (GMM
@@ -870,7 +886,6 @@ class Evidence:
                 n for n in conditions if not (_holds(whole, n) or _spelled(whole, n)) and n not in unknown
             ]
             if gone:
-                self.unanswered_part = part
                 return gone, None
             names = [n for n in conditions if _holds(whole, n) and not terms(n) & asked]
             if not names:
@@ -893,21 +908,22 @@ class Evidence:
             naming = [i for i in range(len(mine)) if held[i]]
             if naming:
                 best = max(naming, key=lambda i: (held[i], mine[i].sim))
-                self.unanswered_part = part
                 return names, mine[best]
         return None
 
-    def unquantified(self, src: SourceLike) -> tuple[str, Sentence] | None:
+    def unquantified(
+        self, src: SourceLike, parts: Sequence[str] | None = None
+    ) -> tuple[str, Sentence] | None:
         """For a question part asking how much or how many of something ("By how much does it reduce circuit
         depth?"): what it asks about and the sentence of ``src`` that speaks of it, when sentences of ``src`` speak
         of it (hold a word of the part's focus, :func:`rag.question.focus`) but none of them, nor the sentence after
         one, states a quantity in digits or words ("significantly faster than Gaussian processes"). None when no
         part asks so, when its focus has no word but generic or answer-form ones, when no sentence speaks of it
-        (``answer_missing`` weighs that), or for a list question."""
+        (``answer_missing`` weighs that), or for a list question. ``parts``: the parts to read (the question's, by default)."""
         if self.many:
             return None
         mine = self.by_source.get(src.n, [])
-        for part in self._parts():
+        for part in self._parts() if parts is None else parts:
             if "number" not in asked_kinds(_mentioned_counts(part)):
                 continue
             # "how many times faster than X": the times are the answer's form
@@ -935,7 +951,6 @@ class Evidence:
                 if mine and not any(
                     _FACTOR_STATED.search(s.text) if factor else self._counts(s.text) for s in mine
                 ):
-                    self.unanswered_part = part
                     return what, max(mine, key=lambda s: s.sim)
                 continue
             # the next sentence answers only when it goes on about the same thing ("It reaches 40% ...");
@@ -957,7 +972,6 @@ class Evidence:
             ):
                 continue
             best = max(pool, key=lambda i: (len(wanted & terms(mine[i].text)), mine[i].sim))
-            self.unanswered_part = part
             return what, mine[best]
         return None
 
@@ -1186,7 +1200,6 @@ class Evidence:
         if p >= limit:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
             # number where the question asks one (extractive only: a chat model reads the abstract itself)
-            self.unanswered_part = ""
             unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
             unreported = (
                 self.unreported(top) if unnamed is None and names_asked and cfg.unreported_refusal else None
@@ -1217,7 +1230,7 @@ class Evidence:
             message = f"{REFUSAL} {where} {lacks}" + (
                 f'; the closest it comes: "{closest.text}"' if closest else "."
             )
-            part = self.unanswered_part if len(self.asked.parts) > 1 else ""
+            part = self.unanswered_part(top)
             return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats, part=part)
         feats = {**feats, "paper_sim": self.paper_sim(top)}
         if self.described(feats):

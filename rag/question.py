@@ -31,6 +31,9 @@ _WH = (
     r"(?:in|on|for|with|from|at|against|over|under|to|as|into|through|via|across|within|among|between) "
     r"(?:what|which)|by what|by how much|roughly how|approximately how)"
 )
+# A part of a question that asks something: a question word, or a verb it opens with ("In 'The simple essence of
+# AD'" asks nothing).
+_ASKS = re.compile(rf"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^\s*{_WH}\b", _I)
 _PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b))\s*", _I)
 
 # The verbs a question's phrase of what it asks ends at ("Which model *does* ...", "how many problems *are* ...").
@@ -610,6 +613,11 @@ TIME_ASKED = re.compile(
 TIME_SCALE = re.compile(
     r"\b(?:(?:milli|micro|nano)?seconds?|minutes?|hours?|days?|weeks?|real[- ]time)\b", _I
 )
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` (a part of a question) asks something (:data:`_ASKS`)."""
+    return bool(_ASKS.search(text))
 
 
 def split_parts(text: str) -> list[str]:

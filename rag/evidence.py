@@ -425,6 +425,32 @@ _EVALUATION = re.compile(
 _ON_A_NAME = re.compile(
     r"\b(?:on|in|across)\s+(?:the\s+)?([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+[A-Z][\w.-]*)"
 )
+_BUILT_KIND = re.compile(r"models?|networks?|llms?", re.I)  # what a paper may build rather than use
+_MODEL_KIND = re.compile(r"models?|llms?|backbones?|teachers?|encoders?|decoders?|networks?", re.I)
+# An adjective made of a person's name: "Bayesian optimization", "Gaussian noise", "Euclidean distance".
+_EPONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean)")
+# What a person's name before it makes a method or a piece of mathematics of: "Thompson sampling", "Langevin
+# dynamics", "Newton method", "Markov chain".
+_EPONYMOUS = frozenset(
+    stem(w)
+    for w in """sampling sampler optimization optimisation dynamics method methods algorithm process processes
+    distribution distributions noise chain chains search descent regression inference kernel kernels equation
+    equations iteration iterations step steps decomposition transform transforms loss bound bounds inequality
+    """.split()
+)
+
+
+def _eponym(word: str, before: list[str], after: list[str]) -> bool:
+    """Whether ``word`` is (part of) a person's name used for a method or a piece of mathematics, not the name of a
+    thing one could use or run: an adjective made of it ("Bayesian", "Gaussian") and what it qualifies ("Bayesian
+    Optimization"), or a plain capitalised word before what it names ("Thompson sampling", "Langevin dynamics").
+    ``before`` / ``after``: the word before and after it (none at either end)."""
+    if _EPONYM.fullmatch(word) or (before and _EPONYM.fullmatch(before[0]) and word.istitle()):
+        return True
+    return bool(re.fullmatch(r"[A-Z][a-z]+", word)) and bool(after) and stem(after[0]) in _EPONYMOUS
+
+
+_GLUED_STOP = re.compile(r"(?<=[a-z]{2})\.(?=[A-Z][a-z])")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\S*", re.I)
 # Words of a question's focus that say what form the answer takes, not what it is about: an abstract states "3x
 # fewer evaluations" for "by what factor ...?", "improves by 9%" for "how much does it gain?".
@@ -793,9 +819,29 @@ class Evidence:
                 head |= qualifier
             # ... unless the phrase asks a method, the kind only what it acts on ("Which method aligns LLMs ...?")
             acts_on = any(stem(w) in _METHOD_HEADS for w in asked[:aside])
+            # a model may be named after a person ("a Gaussian mixture model"); data, hardware and software aren't
+            models = any(_MODEL_KIND.fullmatch(w) for w in asked[:aside])
             near = head if head and not acts_on and any(head & terms(s.text) for s in mine) else wanted
+            built = any(_BUILT_KIND.fullmatch(w) for w in asked[:aside])
+            if (
+                not pool
+                and mine
+                and not built
+                and not any(
+                    self.states_near(
+                        s.text, set(), number=False, name=True, known_names=known_names, eponyms=models
+                    )
+                    for s in mine
+                )
+            ):
+                # no sentence speaks of the kind, and the abstract names nothing new at all: nothing answers (but a
+                # model may be the paper's own, described, not named: "we derive a dynamic Bayesian network")
+                pool = [max(mine, key=lambda s: s.sim)]
+                near = set()
             if pool and not any(
-                self.states_near(s.text, near, number=False, name=True, known_names=known_names, loose=True)
+                self.states_near(
+                    s.text, near, number=False, name=True, known_names=known_names, loose=True, eponyms=models
+                )
                 for s in pool
             ):
                 # the kind asked, with at most two words before it, no count ("the regression benchmarks" of "the
@@ -1064,15 +1110,24 @@ class Evidence:
         name: bool = False,
         known_names: set[str] | None = None,
         loose: bool = False,
+        eponyms: bool = True,
     ) -> bool:
         """Whether ``text`` has a new number (``number``) or name (``name``), one the question doesn't already
-        state, within ``answer_window`` words of a word whose stem is in ``wanted`` (anywhere when it's empty)."""
+        state, within ``answer_window`` words of a word whose stem is in ``wanted`` (anywhere when it's empty).
+        Without ``eponyms``, a person's name made a method's or an adjective (:func:`_eponym`: "Bayesian",
+        "Thompson sampling") is no name: it names no dataset, simulator or hardware ("a simulation ... including
+        Bayesian Optimization")."""
         known_numbers = numbers(self.question)
         known = (
             known_names if known_names is not None else {m.lower() for m in NAME_TOKEN.findall(self.question)}
         )
         # a URL's path is no answer ("github.com/ZJU-CTAG/B4")
-        tokens = words(_URL.sub(" ", text))
+        # a sentence glued to the one before it ("... of the model.Extensive experiments ...") starts anew
+        tokens: list[str] = []
+        starts: set[int] = set()
+        for piece in _GLUED_STOP.split(_URL.sub(" ", text)):
+            starts.add(len(tokens))
+            tokens += words(piece)
         at = [i for i, w in enumerate(tokens) if stem(w) in wanted] if wanted else list(range(len(tokens)))
         window = self.settings.answer_window
         for j, w in enumerate(tokens):
@@ -1083,13 +1138,14 @@ class Evidence:
             )
             # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV"); a plain
             # word capitalised only because it starts the sentence names nothing ("Real-world data ...")
-            plain_start = j == 0 and w[1:].replace("-", "").isalpha() and w[1:].islower()
+            plain_start = j in starts and w[1:].replace("-", "").isalpha() and w[1:].islower()
             states_name = (
                 name
                 and not plain_start
+                and (eponyms or not _eponym(w, tokens[j - 1 : j], tokens[j + 1 : j + 2]))
                 and (
                     new_name(w, known)
-                    or (j > 0 and capitalised_word(w) and w.lower() not in known)
+                    or (j not in starts and capitalised_word(w) and w.lower() not in known)
                     or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
                 )
             )

@@ -393,7 +393,7 @@ _ASKS_NAME = re.compile(
     r"\b(?:which|what)\s+(?:\S+\s+){0,3}?(?:models?|llms?|datasets?|benchmarks?|robots?|arms?|solvers?|"
     r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
     r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
-    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus)\b"
+    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus|suites?|toolkits?|packages?)\b"
     r"|\bthe (?:actual |exact |full )?names? of\b",
     _I,
 )
@@ -404,7 +404,7 @@ _ASKS_NAME = re.compile(
 _KINDS_NAMED = (
     r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
     r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
-    r"decoders?|environments?|computers?|smartphones?|phones?)"
+    r"decoders?|environments?|computers?|smartphones?|phones?|suites?|toolkits?|packages?)"
 )
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
@@ -539,8 +539,9 @@ _ASKS_PAPERS = re.compile(r"^\s*(?:which|what)\s+(?:\S+\s+)?(?:papers|works|stud
 
 
 def asks_name(text: str) -> bool:
-    """Whether the question asks for something's name ("which base LLM ...?"), not for papers."""
-    return bool(_ASKS_NAME.search(text)) and not _ASKS_PAPERS.search(text)
+    """Whether the question asks for something's name ("which base LLM ...?", and every question that asks which
+    thing of a kind with proper names: :func:`asks_proper_name`), not for papers."""
+    return bool(_ASKS_NAME.search(text) or asks_proper_name(text)) and not _ASKS_PAPERS.search(text)
 
 
 @dataclass(frozen=True)

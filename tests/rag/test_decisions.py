@@ -1212,3 +1212,86 @@ def test_a_name_beside_the_plural_of_the_acronym_asked_answers() -> None:
     )
     q = "Which advanced LLM is shown to fail to be no-regret in simple cases?"
     assert _unnamed(q, paper) is None
+
+
+def test_a_persons_name_made_a_methods_names_no_simulator_or_benchmark() -> None:
+    """ "Bayesian Optimization" or "Thompson sampling" near the word asked names a method, not the simulator or
+    benchmark a "which" question asks for; a model may still be named after a person ("a Gaussian mixture
+    model")."""
+    laser = src(
+        1,
+        "Tuning Pulse Compressors With Numerical Methods",
+        "We study pulse compression. We compare random search, Bayesian Optimization and evolution strategies, "
+        "using a simulation of the actual compressor.",
+    )
+    found = _unnamed("Which compressor simulator did the pulse compression study use?", laser)
+    assert found is not None and found[0] == "the compressor simulator"
+    named = src(1, laser.title, f"{laser.text} The simulation runs in PyPulse.")
+    assert _unnamed("Which compressor simulator did the pulse compression study use?", named) is None
+    bandit = src(
+        2,
+        "Query-Efficient Preference Learning",
+        "We propose a preference learning algorithm. Like prior Thompson sampling methods applied to control "
+        "benchmark problems, it needs a posterior oracle.",
+    )
+    assert _unnamed("Which control benchmark suite was the preference learning algorithm run on?", bandit)
+    mixture = src(
+        3,
+        "A Light Transport Solver",
+        "We propose a light transport solver. Our solver resembles the Gaussian mixture model used for density "
+        "estimation.",
+    )
+    assert (
+        _unnamed(
+            "Which classical density estimation model does the light transport solver resemble?", mixture
+        )
+        is None
+    )
+
+
+def test_which_thing_is_refused_when_the_abstract_names_nothing_at_all() -> None:
+    """No sentence speaks of the kind asked and the abstract names nothing new anywhere: "which dataset" can't be
+    answered; one name anywhere leaves the decision to the fitted model."""
+    paper = src(
+        1,
+        "Priors Improve Risk Estimates With Missing Labels",
+        "We propose a Bayesian model of risk for unlabelled patients. We show theoretically and on synthetic data "
+        "that priors improve inference. Our case study is in healthcare.",
+    )
+    q = "In the risk model for unlabelled patients, which dataset did the case study use?"
+    found = _unnamed(q, paper)
+    assert found is not None and found[0] == "the dataset"
+    named = src(1, paper.title, f"{paper.text} It uses records from MIMIC-IV.")
+    assert _unnamed(q, named) is None
+    # a model may be the paper's own, described rather than named: no refusal for naming nothing
+    own = src(
+        2,
+        "FLOCK: A dynamic Markov Field for adaptive outlier scoring",
+        "We derive a dynamic Markov field that updates the outlier scores of points while iterating. We use the "
+        "scores for a new stopping criterion.",
+    )
+    assert _unnamed("What model does FLOCK use to update the outlier scores?", own) is None
+
+
+def test_a_sentence_glued_to_the_one_before_starts_with_no_name() -> None:
+    """ "... of the model.Extensive experiments on several deblurring datasets ..." (no space after the period):
+    "Extensive" opens a sentence and names no dataset."""
+    paper = src(
+        1,
+        "Deblurring With Learned Priors",
+        "We propose learned priors for deblurring. These designs improve the model.Extensive experiments on several "
+        "deblurring datasets show gains.",
+    )
+    found = _unnamed("Which deblurring datasets was the learned-prior deblurring model tested on?", paper)
+    assert found is not None and found[0] == "the deblurring datasets"
+
+
+def test_a_suite_is_a_kind_with_proper_names() -> None:
+    """ "Which RL benchmark suite ...?" asks a suite (a kind with proper names), not a benchmark that qualifies
+    another noun."""
+    from rag.question import asks_name, asks_proper_name
+
+    q = "Which RL benchmark suite was used for the query-efficient preference learning algorithm?"
+    assert asks_proper_name(q) and asks_name(q)
+    q = "What pretrained diffusion / controllable-generation backbone does it fine-tune?"
+    assert asks_name(q)  # every question asking a proper name asks a name

@@ -1142,12 +1142,13 @@ class Evidence:
             states_name = (
                 name
                 and not plain_start
-                and (eponyms or not _eponym(w, tokens[j - 1 : j], tokens[j + 1 : j + 2]))
                 and (
                     new_name(w, known)
                     or (j not in starts and capitalised_word(w) and w.lower() not in known)
                     or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
                 )
+                # checked last: only a word that would name something is read against its neighbours
+                and (eponyms or not _eponym(w, tokens[j - 1 : j], tokens[j + 1 : j + 2]))
             )
             if (states_number or states_name) and any(abs(i - j) <= window for i in at):
                 return True

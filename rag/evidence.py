@@ -49,6 +49,7 @@ from rag.question import (
     mentions,
     new_name,
     own_names,
+    proper_kind,
     says_name,
     states,
     title_name,
@@ -851,7 +852,10 @@ class Evidence:
                 kind = [w for w in upto if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()][-3:]
                 while kind and (kind[0].lower() in ("and", "or") or kind[0].endswith("-")):
                     kind = kind[1:]  # "graph-classification datasets" of "node- and graph-classification ..."
-                what = f"the {' '.join(kind)}" if kind else "it"
+                # no phrase of what is asked ("what simulator produced ...", "... model (e.g. ...) serves"): the
+                # kind the part asks which of
+                named = " ".join(kind) or proper_kind(part)
+                what = f"the {named}" if named else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
 
@@ -1298,7 +1302,8 @@ class Evidence:
         if subjects and top not in [row[2] for row in subjects]:
             _, _, top, feats = max(subjects, key=lambda row: (self.names(row[2]), row[0], row[1]))
         specific = self.q_terms - generic_stems()
-        absent = specific - terms(f"{top.title} {top.text}")
+        held = terms(f"{top.title} {top.text}")
+        absent = specific - held
         rarity = self._rarities(specific)
         # what the question asks about first ("GPU" of "What GPU was X run on?", not the verb "run"), then the
         # rarest; among equally rare terms, in the question's order (a set's order changes from run to run)
@@ -1309,9 +1314,14 @@ class Evidence:
             absent, key=lambda t: (-rarity.get(t, 0.0), stems.index(t) if t in stems else len(stems))
         )
         ordered = [t for t in ordered if t in asked_about] or ordered
+        # the first half of "node- and graph-classification" is "node", said when the abstract lacks it
+        shown = [t for t in ordered if not (t.endswith("-") and stem(t.rstrip("-")) in held)]
         missing = list(
             dict.fromkeys(
-                w.lower() for t in ordered[:3] for w, st in zip(asked, stems, strict=True) if st == t
+                w.lower().rstrip("-")
+                for t in shown[:3]
+                for w, st in zip(asked, stems, strict=True)
+                if st == t
             )
         )
         # "the paper is there, the detail isn't": the question names it (by its title or by a name its abstract

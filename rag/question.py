@@ -453,6 +453,30 @@ def asks_proper_name(text: str) -> bool:
     return bool(_PROPER_KIND.search(text))
 
 
+# Words of a "which ..." phrase that count or point, not say the kind ("the four benchmarks").
+_NOT_KIND_WORDS = frozenset(
+    "the a an two three four five six seven eight nine ten several multiple many specific exact particular".split()
+)
+
+
+def proper_kind(text: str) -> str:
+    """The kind of thing with proper names a question asks which of, in at most its last three words ("simulator"
+    of "what simulator produced those systems?", "image diffusion model" of "Which pre-trained image diffusion model
+    (e.g., ...) serves as ..."); "" when it asks none (:func:`asks_proper_name`)."""
+    m = _PROPER_KIND.search(text)
+    if m is None:
+        return ""
+    # "Which RL benchmark suite": the kind goes on past its first kind word
+    more = re.match(rf"(?:\s+{_KINDS_NAMED}\b)*", text[m.end() :], _I)
+    phrase = m.group(0) + (more.group(0) if more else "")
+    phrase = re.sub(r"^.*?\b(?:which|what)\s+(?:(?:is|are|was|were)\s+the\s+)?", "", phrase, flags=_I)
+    phrase = re.sub(r"^(?:exact |actual |full )?names? of\s+", "", phrase, flags=_I)
+    kept = [
+        w for w in phrase.split() if w != "/" and w.lower() not in _NOT_KIND_WORDS and not w[:1].isdigit()
+    ]
+    return " ".join(kept[-3:])
+
+
 def is_generic(name: str) -> bool:
     """Whether ``name`` is an acronym of a field or a kind of model ("LLMs", "GPU"), not of one thing."""
     key = name.lower()

@@ -16,6 +16,7 @@ from rag.question import (
     new_name,
     own_names,
     paper_names,
+    proper_kind,
     resolve_ones,
     says_name,
     says_phrase,
@@ -157,6 +158,17 @@ def test_the_names_of_things_ask_which_things() -> None:
     q = "What are the names of the four regression benchmarks used in the evaluation?"
     assert asks_proper_name(q) and asks_name(q)
     assert focus(q) == ["four", "regression", "benchmarks"]
+
+
+def test_the_kind_a_which_question_asks_which_of() -> None:
+    # read from the question itself where no "which ... <verb>" phrase says it (the refusal names it)
+    assert proper_kind("In the grasping study, what robot arm carried out the grasps?") == "robot arm"
+    q = "Which pretrained speech encoder (e.g., a wav2vec variant) feeds the tagger?"
+    assert focus(q) == [] and proper_kind(q) == "pretrained speech encoder"
+    assert proper_kind("What speed-up does it give, and on which models?") == "models"
+    assert proper_kind("What are the names of the four benchmarks used?") == "benchmarks"
+    assert proper_kind("Which RL benchmark suite was used?") == "RL benchmark suite"
+    assert proper_kind("How much faster is it?") == ""
 
 
 def test_a_bare_which_ones_asks_for_what_the_sentence_before_names() -> None:

@@ -27,9 +27,9 @@ from typing import TypeVar
 import numpy as np
 
 from rag.config import EvidenceSettings
-from rag.evidence import Evidence, Sentence, SourceLike
+from rag.evidence import Evidence, Sentence, SourceLike, asks_lower_kind
 from rag.question import DEFINES, asks_name, focus, paper_names, states, title_name
-from rag.text import coverage, generic_stems, numbers, terms, words
+from rag.text import METHOD_CUES, coverage, generic_stems, numbers, terms, words
 
 S = TypeVar("S", bound=SourceLike)
 
@@ -39,11 +39,6 @@ _RESULT_CUES = re.compile(
     re.IGNORECASE,
 )
 _LINK = re.compile(r"https?://|\bgithub\.com\b", re.IGNORECASE)
-METHOD_CUES = re.compile(
-    r"\b(?:we|this paper|this work|our work)\b[^.;]{0,60}?\b(?:propose|introduce|present|develop|design|formulate)s?\b"
-    r"|\bin this (?:paper|work)\b",
-    re.IGNORECASE,
-)
 
 
 def defined_name(title: str, abstract: str) -> str:
@@ -92,7 +87,8 @@ def _answer_forms(
     if "number" in asks:
         return "number", [evidence.states_near(s.text, wanted, number=True) for s in pool]
     formed = [k for k in asks if k in _FORMED]
-    if asks_name(part):
+    lower = asks_lower_kind(part)  # "Which existing training method ...?": "the flooding method" names it
+    if asks_name(part) or lower:
         known: dict[int, set[str] | None] = {}
         for s in pool:
             if s.source not in known:
@@ -102,6 +98,7 @@ def _answer_forms(
         return "name", [
             evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
             or any(states(k, s.text) for k in formed)
+            or (lower and evidence.specifies(s.text, part, known[s.source] or set()))
             for s in pool
         ]
     return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None

@@ -50,12 +50,14 @@ from rag.question import (
     new_name,
     own_names,
     proper_kind,
+    proper_kind_span,
     says_name,
     states,
     title_name,
 )
 from rag.text import (
     BIG_O,
+    METHOD_CUES,
     absent_sentence,
     capitalised_word,
     compact,
@@ -426,6 +428,82 @@ _EVALUATION = re.compile(
 _ON_A_NAME = re.compile(
     r"\b(?:on|in|across)\s+(?:the\s+)?([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+[A-Z][\w.-]*)"
 )
+# "Which <kind> ...?" of a kind often named in lower case ("stochastic gradient descent", "cross-entropy loss"),
+# with up to four words before it; not methods, approaches or techniques (as often the paper's own as another's).
+_LOWER_KIND = re.compile(
+    r"\b(?:which|what)\s+(?:(?!(?:does|did|do|is|are|was|were|has|have|had|of|for|in|on|to|by|with|from)\b)\S+\s+)"
+    r"{0,4}?(?P<kind>algorithms?|optimi[sz]ers?|solvers?|architectures?|objectives?|loss(?:es)?|equations?|"
+    r"games?|metrics?|schedulers?|heuristics?|kernels?|regulari[sz]ers?|estimators?|methods)\b",
+    re.I,
+)
+# What an optimizer or a solver is called as often: an algorithm or a method ("first-order methods").
+_KIND_SYNONYMS = {
+    kind: {"algorithm", "algorithms", "method", "methods"} for kind in ("optimizer", "optimiser", "solver")
+}
+# "what is the name of the X": which X, by name.
+_NAME_OF = re.compile(r"\bwhat (?:is|are|was|were) the (?:exact |actual |full )?names? of (?:the )?", re.I)
+# ... and for choosing the sentence that answers (not for refusing), the kinds a paper's own method is as often
+# called by too: "Which existing training method ...?", "What harmonic-analysis technique ...?"
+_ANSWER_KIND = re.compile(
+    _LOWER_KIND.pattern.replace(
+        "|methods)", "|methods?|techniques?|approach(?:es)?|schemes?|strategy|strategies|rules?)"
+    ),
+    re.I,
+)
+_PLURALS = {"strategy": "strategies", "approach": "approaches"}
+
+
+def asks_lower_kind(part: str) -> bool:
+    """Whether a question part asks which thing of a kind often named in lower case (:data:`_ANSWER_KIND`)."""
+    return bool(_ANSWER_KIND.search(_NAME_OF.sub("which ", part)))
+
+
+def _kind_forms(kind: str) -> tuple[str, str, set[str]]:
+    """A kind's word in the singular and the plural, and every word a mention of it may use (its synonyms)."""
+    kind = kind.lower()
+    singular = next((one for one, many in _PLURALS.items() if kind == many), "")
+    if not singular:
+        singular = (
+            kind[:-2] if kind.endswith("sses") else kind if kind.endswith("ss") else kind.removesuffix("s")
+        )
+    plural = _PLURALS.get(singular) or (f"{singular}es" if singular.endswith("ss") else f"{singular}s")
+    return singular, plural, {singular, plural} | _KIND_SYNONYMS.get(singular, set())
+
+
+def _specified_at(tokens: Sequence[str], j: int, said: set[str], known_names: set[str]) -> bool:
+    """Whether the mention of a kind at ``tokens[j]`` says which one: a name or a naming word right after it
+    ("solvers such as ...", "a solver, CPLEX"), or a word before it that neither the question says, nor only
+    determines or describes ("a proximal point algorithm"; not "an efficient iterative algorithm")."""
+    after = tokens[j + 1 : j + 2]
+    if after and (after[0].lower() in _NAMING_NEXT or new_name(after[0], known_names)):
+        return True
+    for w in reversed(tokens[max(0, j - 4) : j]):
+        if w.lower() in function_words() or w.lower() in _INDEFINITE:
+            return False
+        if not (_DESCRIBING.search(w) or stem(w) in said or w.lower() in said):
+            return True
+    return False
+
+
+# What the paper itself proposes is answered by its own method, described or named.
+_PROPOSES = re.compile(
+    r"\b(?:do|does|did)\s+(?:\S+\s+){0,8}?(?:propose|introduce|present|develop|design|invent|create)\b|"
+    r"\b(?:proposed|introduced|presented|developed|designed)\s+(?:in|by)\s+(?:the|this|that|its)\b",
+    re.I,
+)
+# Words that leave a kind unspecified: determiners and vague qualifiers ("an", "different", "off-the-shelf").
+_INDEFINITE = frozenset(
+    """a an the any some several various different many multiple other existing standard off-the-shelf popular
+    common commonly widely used general generic simple specific certain particular suitable appropriate given
+    fixed arbitrary typical modern recent recently classical conventional traditional state-of-the-art new novel
+    such this these that those their its our first-order second-order zeroth-order online offline iterative
+    prior previous well-known known efficient effective simple fast faster scalable robust principled provable
+    practical lightweight accurate powerful improved better""".split()
+)
+# Words that describe rather than specify: adjective endings ("iterative", "proposed", "efficient").
+_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est)$", re.I)
+# What names a kind right after its word: "algorithms such as ...", "solver called ...", "loss (CE)".
+_NAMING_NEXT = frozenset("such like including e.g called named dubbed termed namely i.e".split())
 _BUILT_KIND = re.compile(r"models?|networks?|llms?", re.I)  # what a paper may build rather than use
 _MODEL_KIND = re.compile(r"models?|llms?|backbones?|teachers?|encoders?|decoders?|networks?", re.I)
 # An adjective made of a person's name: "Bayesian optimization", "Gaussian noise", "Euclidean distance".
@@ -789,6 +867,17 @@ class Evidence:
                 continue
             asked = focus(part)
             aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
+            # the kind asked is the first after "which": "which policy optimization algorithm fine-tunes the LLM"
+            # asks an algorithm, not an LLM
+            named_span = proper_kind_span(_NAME_OF.sub("which ", part))
+            lower = _LOWER_KIND.search(_NAME_OF.sub("which ", part))
+            if named_span is None or (
+                lower and named_span[0] <= lower.start() and lower.end() < named_span[1]
+            ):
+                spoken = self._unspecified(src, part, known_names)
+                if spoken is not None:
+                    return spoken
+                continue
             if (
                 not asks_proper_name(part)
                 or "number" in asked_kinds(part)
@@ -858,6 +947,119 @@ class Evidence:
                 what = f"the {named}" if named else "it"
                 return what, max(pool, key=lambda s: (len(wanted & terms(s.text)), s.sim))
         return None
+
+    def _unspecified(self, src: SourceLike, part: str, known_names: set[str]) -> tuple[str, Sentence] | None:
+        """For a part asking which thing of a kind often named in lower case ("Which first-order optimizer ...?",
+        "Which bandit algorithm ...?", "measured by which metric?", "which OoD methods ...?"; :data:`_LOWER_KIND`),
+        not what the paper proposes (unless it asks its name): what it asks for and the sentence of ``src`` that
+        speaks of that kind, when every mention of the kind in ``src`` leaves it unspecified: a class in the plural
+        of a broader word ("decentralized deep learning algorithms" of an optimizer), or a determiner with words the
+        question already says or that only describe ("an iterative first-order algorithm"), with no name near it
+        and nothing naming it after it ("algorithms such as ...", "a solver, CPLEX"). A kind the abstract never
+        calls by its word is spoken of by the question's words for it ("with reinforcement learning (RL)" of
+        "which RL algorithm"). None when a mention specifies it ("the cross-entropy loss", "a proximal point
+        algorithm"), when nothing in ``src`` speaks of it (the fitted model weighs that), when the part asks what
+        the paper proposes, or asks the name of what it proposes and the paper names its method."""
+        part = _NAME_OF.sub("which ", part)
+        # a concept the abstract abbreviates names nothing ("out-of-distribution (OOD)")
+        known_names = known_names | {a.lower() for a in abbreviations(src.text)}
+        m = _LOWER_KIND.search(part)
+        if m is None or re.match(r"\S+\s+\S+['’]s\b", m.group(0)):
+            return None  # "Which country's lottery game ...?" asks a country
+        if _PROPOSES.search(part) and (
+            not _NAME_OF.search(self.question) or distinct_names(own_names(src.title, src.text))
+        ):
+            return None  # "which algorithm do they propose?" is answered by what they propose, named or not
+        singular, plural, forms = _kind_forms(m.group("kind"))
+        # the question's own words for the kind, those that say which family it is of ("RL" of "Which RL
+        # algorithm"): not a determiner nor a describing word
+        qualifier = [
+            w
+            for w in m.group(0).split()[1:-1]
+            if w.lower() not in _INDEFINITE
+            and w.lower() not in function_words()
+            and not _DESCRIBING.search(w)
+        ]
+        said = terms(self.question) | {n.lower() for n in NAME_TOKEN.findall(self.question)}
+        # (a method is often named after a person: "Thompson sampling", "Adam optimization", "Newton's method")
+        # the answer may not use the kind's word: a sentence with a new name that says what else the question does,
+        # beyond the title ("This framework includes multi-turn DPO ..." for "which algorithms does the framework
+        # include?")
+        rest = terms(self.question) - terms(src.title) - {stem(f) for f in forms} - generic_stems()
+        mine = self.by_source.get(src.n, [])
+        # (not in the background the abstract opens with, before its method: prior work's names answer nothing
+        # the question asks of this paper)
+        method_at = next((i for i, s in enumerate(mine) if METHOD_CUES.search(s.text)), 0)
+        for s in mine[method_at:]:
+            if len(rest & terms(s.text)) >= 2 and self.states_near(
+                s.text, set(), number=False, name=True, known_names=known_names, eponyms=True
+            ):
+                return None
+        mentions_: list[tuple[Sentence, list[str], int]] = []
+        for s in mine:
+            tokens = words(s.text)
+            mentions_ += [(s, tokens, j) for j, w in enumerate(tokens) if w.lower() in forms]
+        spoken: list[Sentence] = []
+        if not mentions_:
+            # no sentence calls it by its word: the sentences that say the question's words for it speak of it
+            # ("We enable this framework with reinforcement learning (RL)"), when it has such words
+            wanted = terms(" ".join(qualifier)) - generic_stems()
+            spoken = [s for s in mine if wanted and wanted <= terms(s.text)]
+            if not spoken:
+                return None
+            for s in spoken:
+                if self.states_near(
+                    s.text,
+                    wanted,
+                    number=False,
+                    name=True,
+                    known_names=known_names,
+                    loose=True,
+                    eponyms=True,
+                ) or any(w.lower() in _NAMING_NEXT for w in words(s.text)):
+                    return None
+        for s, tokens, j in mentions_:
+            if self.states_near(
+                s.text,
+                {stem(f) for f in forms},
+                number=False,
+                name=True,
+                known_names=known_names,
+                loose=True,
+                eponyms=True,
+            ):
+                return None
+            if tokens[j].lower().endswith("s") and tokens[j].lower() not in (singular, plural):
+                # a broader word in the plural, no name near it: a class ("decentralized deep learning
+                # algorithms" says no optimizer; "graph-based proximity solvers" says which solvers) ...
+                after = tokens[j + 1 : j + 2]
+                if after and (after[0].lower() in _NAMING_NEXT or new_name(after[0], known_names)):
+                    return None  # ... unless it is listed: "algorithms such as ..."
+                continue
+            if _specified_at(tokens, j, said, known_names):
+                return None
+        what = " ".join(w for w in m.group(0).split()[1:] if w.lower() not in ("the", "specific", "exact"))
+        pool = [s for s, _, _ in mentions_] or spoken
+        return f"the {what}", max(pool, key=lambda s: s.sim)
+
+    def specifies(self, text: str, part: str, known_names: set[str]) -> bool:
+        """Whether ``text`` says which thing of the kind ``part`` asks for, a kind often named in lower case
+        (:data:`_ANSWER_KIND`: "Which existing training method ...?"): a mention of the kind that a word before it
+        specifies ("the flooding method"), or with a name or a list near it. False when the part asks no such
+        kind."""
+        m = _ANSWER_KIND.search(_NAME_OF.sub("which ", part))
+        if m is None:
+            return False
+        _, _, forms = _kind_forms(m.group("kind"))
+        said = terms(self.question) | {n.lower() for n in NAME_TOKEN.findall(self.question)}
+        tokens = words(text)
+        at = [j for j, w in enumerate(tokens) if w.lower() in forms]
+        return bool(at) and (
+            any(_specified_at(tokens, j, said, known_names) for j in at)
+            or self.states_near(
+                text, {stem(f) for f in forms}, number=False, name=True, known_names=known_names, loose=True
+            )
+        )
 
     def _unnamed_rival(self, src: SourceLike, known_names: set[str]) -> Sentence | None:
         """For a question asking which methods ``src``'s is compared with: the sentence that compares it with what

@@ -28,13 +28,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from rag.compose import METHOD_CUES, first_method
+from rag.compose import first_method
 from rag.config import GridSettings, redact_secrets
 from rag.evidence import Evidence, Sentence
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, abbreviations, is_generic, own_names
-from rag.text import BIG_O, generic_stems, numbers, terms
+from rag.text import BIG_O, METHOD_CUES, generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE

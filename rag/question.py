@@ -447,6 +447,13 @@ def kind_named(word: str) -> bool:
     return bool(_KIND_NAMED.fullmatch(word))
 
 
+def proper_kind_span(text: str) -> tuple[int, int] | None:
+    """Where ``text`` asks which thing of a kind with proper names (:func:`asks_proper_name`): its "which ...
+    <kind>" phrase's span, None when it asks none."""
+    m = _PROPER_KIND.search(text)
+    return m.span() if m else None
+
+
 def asks_proper_name(text: str) -> bool:
     """Whether the question asks which thing of a kind that has proper names ("Which teacher model ...?", "..., and
     on which GPU?"), where an abstract that speaks of the thing without a name for it does not answer."""

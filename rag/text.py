@@ -143,6 +143,14 @@ def generic_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in GENERIC_WORDS)
 
 
+# A sentence that presents the paper's method ("we propose ...", "In this paper, ...").
+METHOD_CUES = re.compile(
+    r"\b(?:we|this paper|this work|our work)\b[^.;]{0,60}?\b(?:propose|introduce|present|develop|design|formulate)s?\b"
+    r"|\bin this (?:paper|work)\b",
+    re.IGNORECASE,
+)
+
+
 def words(text: str) -> list[str]:
     """The word and number tokens of ``text``, as written."""
     return _WORD.findall(text)

@@ -420,3 +420,47 @@ def test_grid_size_and_compute_cells_are_not_results() -> None:
         if re.fullmatch(r"[+~\d.,\\]+\s*%", fact.strip())
     ]
     assert not shifted
+
+
+def test_kinds_set_asks_which_thing_of_a_kind_named_in_lower_case(abstracts: dict[str, str]) -> None:
+    """``kinds.jsonl``: 64 "which <algorithm / optimizer / solver / loss / architecture / metric ...>" questions,
+    written by two helpers (32 each, ids ``o-A-`` and ``o-B-``) who saw only the abstracts of 120 papers each, one
+    paper per question within a writer; 16 + 16 per writer, alternating stated (``fact``, key facts exact
+    substrings of the abstract, case and spacing aside) and not stated (``unanswerable_detail``, a note quoting
+    what the abstract says instead). Split fixed as written: the i-th of a writer is dev when i mod 4 is 1 or 2
+    (evals/datasets/README.md)."""
+    records = _records("kinds")
+    assert len(records) == 64 and len({r["id"] for r in records}) == 64
+
+    def norm(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    problems = []
+    for r in records:
+        writer, number = r["id"].split("-")[1], int(r["id"].rsplit("-", 1)[1])
+        if r["split"] != ("dev" if number % 4 in (1, 2) else "test"):
+            problems.append((r["id"], "split differs from the fixed rule"))
+        if r["kind"] != ("fact" if number % 2 else "unanswerable_detail"):
+            problems.append((r["id"], "kinds alternate, stated first"))
+        if len(r["gold_titles"]) != 1 or r["gold_titles"][0] not in abstracts:
+            problems.append((r["id"], "one stored paper"))
+            continue
+        abstract = norm(abstracts[r["gold_titles"][0]])
+        if r["kind"] == "fact":
+            problems += [(r["id"], f) for f in r["key_facts"] if norm(f) not in abstract]
+            if not r["key_facts"]:
+                problems.append((r["id"], "no facts"))
+        elif r["key_facts"] or not r["notes"]:
+            problems.append((r["id"], "facts or notes"))
+        if writer not in ("A", "B"):
+            problems.append((r["id"], "writer"))
+    assert not problems
+    for writer in ("A", "B"):
+        mine = [r for r in records if r["id"].startswith(f"o-{writer}-")]
+        assert len({r["gold_titles"][0] for r in mine}) == 32
+        assert Counter((r["kind"], r["split"]) for r in mine) == {
+            ("fact", "dev"): 8,
+            ("fact", "test"): 8,
+            ("unanswerable_detail", "dev"): 8,
+            ("unanswerable_detail", "test"): 8,
+        }

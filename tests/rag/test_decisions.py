@@ -1295,3 +1295,111 @@ def test_a_suite_is_a_kind_with_proper_names() -> None:
     assert asks_proper_name(q) and asks_name(q)
     q = "What pretrained diffusion / controllable-generation backbone does it fine-tune?"
     assert asks_name(q)  # every question asking a proper name asks a name
+
+
+def test_which_lower_case_kind_is_refused_when_every_mention_leaves_it_unspecified() -> None:
+    """ "Which <kind> ...?" of a kind often named in lower case (solver, optimizer, architecture, metric ...): refused
+    when the abstract speaks of the kind only with a determiner and words the question already says or that only
+    describe; answered (left to the fitted model) when a mention specifies it, names it after it, or when the
+    question asks what the paper proposes."""
+    paper = src(
+        1,
+        "FLARE: retrieval with fixed sketches",
+        "We introduce FLARE, which reduces multi-vector search to single-vector search. This enables the use of "
+        "off-the-shelf nearest-neighbour solvers for retrieval.",
+    )
+    q = "Which off-the-shelf nearest-neighbour solver does FLARE use for retrieval?"
+    found = _unnamed(q, paper)
+    assert found is not None and found[0] == "the off-the-shelf nearest-neighbour solver"
+    assert "off-the-shelf nearest-neighbour solvers" in found[1].text
+    # specified in lower case: "a graph-based proximity solver" says which
+    specified = src(
+        1, paper.title, paper.text.replace("off-the-shelf nearest-neighbour", "graph-based proximity")
+    )
+    assert _unnamed(q, specified) is None
+    # named after its word
+    listed = src(1, paper.title, f"{paper.text[:-1]}, such as HNSW.")
+    assert _unnamed(q, listed) is None
+    # what the paper proposes is its own, described or named
+    assert _unnamed("Which nearest-neighbour solver does FLARE propose?", paper) is None
+    # a kind the abstract never mentions is left to the fitted model
+    assert _unnamed("Which loss does FLARE train with?", paper) is None
+
+
+def test_a_lower_case_kind_is_answered_by_the_titles_word_or_by_a_name_where_the_question_points() -> None:
+    """A word of the title specifies the kind when the question doesn't say it ("the celebrated perceptron
+    algorithm"); and the answer may not use the kind's word at all: a sentence with a new name that says what else
+    the question does ("This framework includes multi-turn DPO ...") answers "which algorithms does the framework
+    include?"."""
+    perceptron = src(
+        1,
+        "From Logistic Regression to the Perceptron Algorithm",
+        "We study gradient descent with large steps. Logistic regression then reduces to a batch version of the "
+        "celebrated perceptron algorithm.",
+    )
+    assert (
+        _unnamed("With huge step sizes, logistic regression reduces to which classic algorithm?", perceptron)
+        is None
+    )
+    framework = src(
+        2,
+        "Math Agents With Multi-Turn Preference Learning",
+        "Existing preference learning algorithms are designed for single-turn chat. This framework includes "
+        "multi-turn DPO and multi-turn KTO as specific implementations.",
+    )
+    q = "Which two concrete algorithms does the multi-turn framework include?"
+    assert _unnamed(q, framework) is None
+    unnamed = src(
+        2, framework.title, "Existing preference learning algorithms are designed for single-turn chat."
+    )
+    assert _unnamed("Which preference learning algorithms target single-turn chat?", unnamed) is not None
+
+
+def test_a_lower_case_kind_in_the_plural_or_by_the_questions_words_leaves_it_unspecified() -> None:
+    """A broader word in the plural is a class ("decentralized training algorithms" says no optimizer), unless a name
+    or a list stands by it; a kind the abstract never calls by its word is spoken of by the question's words for it
+    ("trained with reinforcement learning (RL)" of "which RL algorithm"); the name of what the paper proposes is
+    asked only when the question asks its name, and a name the abstract gives its method answers it; a concept the
+    abstract abbreviates ("out-of-distribution (OOD)") or a name in the background before the method names
+    nothing; an evaluative adjective ("an efficient stochastic algorithm") specifies nothing."""
+    merging = src(
+        1,
+        "MERGE: Merging Models Across Agents",
+        "Recent decentralized training algorithms reach strong accuracy. We propose MERGE, in which every agent "
+        "trains on local data and is merged with its neighbours.",
+    )
+    q = "Which first-order optimizer do the agents use for local training in MERGE?"
+    found = _unnamed(q, merging)
+    assert found is not None and found[0] == "the first-order optimizer"
+    named = src(1, merging.title, merging.text.replace("algorithms", "algorithms such as Adam and SGD"))
+    assert _unnamed(q, named) is None
+    acquisition = src(
+        2,
+        "Learning Acquisition Functions End to End",
+        "We propose a framework that learns acquisition functions. We train it with reinforcement learning (RL), "
+        "since labels are scarce.",
+    )
+    found = _unnamed("Which RL algorithm trains the acquisition-function learner?", acquisition)
+    assert found is not None and "reinforcement learning (RL)" in found[1].text
+    with_ppo = src(2, acquisition.title, acquisition.text.replace("(RL)", "(RL) with PPO"))
+    assert _unnamed("Which RL algorithm trains the acquisition-function learner?", with_ppo) is None
+    metric = src(
+        3,
+        "Debiasing Classifiers Without Labels",
+        "Existing debiasing methods for vision-language tasks like VQA use heuristics to represent biases. We "
+        "propose a way to learn confounder representations, which improves out-of-distribution (OOD) accuracy. "
+        "We also introduce a novel metric for the sufficiency of spurious features.",
+    )
+    q = "In the debiasing work that learns confounder representations, what is the name of the new metric?"
+    found = _unnamed(q, metric)
+    assert found is not None and "a novel metric" in found[1].text
+    algorithm = src(
+        4,
+        "Contrastive Learning With Individual Temperatures",
+        "We propose a robust contrastive loss. Then, we propose an efficient stochastic algorithm for optimizing it.",
+    )
+    q = "What is the name of the stochastic algorithm it proposes for optimizing the robust contrastive loss?"
+    assert _unnamed(q, algorithm) is not None
+    assert _unnamed("Which stochastic algorithm does it propose for the loss?", algorithm) is None
+    own = src(4, algorithm.title, algorithm.text.replace("an efficient", "iSogCLR, an efficient"))
+    assert _unnamed(q, own) is None

@@ -88,19 +88,27 @@ def _answer_forms(
         return "number", [evidence.states_near(s.text, wanted, number=True) for s in pool]
     formed = [k for k in asks if k in _FORMED]
     lower = asks_lower_kind(part)  # "Which existing training method ...?": "the flooding method" names it
-    if asks_name(part) or lower:
+    if lower or asks_name(part):
         known: dict[int, set[str] | None] = {}
         for s in pool:
             if s.source not in known:
                 src = evidence.source(s.source)
                 known[s.source] = evidence.known_names(src) if src is not None else None
         # a formed detail's form answers a name question of its kind ("What kind of hardware ...?": "on CPU")
-        return "name", [
-            evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
+        # a kind named in lower case is said by a word before it, not by any name near the focus ("what
+        # regularizer ...?" of "evaluated on CIFAR-10 and ImageNet")
+        named = asks_name(part)
+        flags = [
+            (
+                named
+                and evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
+            )
             or any(states(k, s.text) for k in formed)
             or (lower and evidence.specifies(s.text, part, known[s.source] or set()))
             for s in pool
         ]
+        # ... and when no sentence says which, the part asks no form the sentences could be chosen by
+        return ("name", flags) if named or any(flags) else None
     return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None
 
 

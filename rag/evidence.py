@@ -470,19 +470,66 @@ def _kind_forms(kind: str) -> tuple[str, str, set[str]]:
     return singular, plural, {singular, plural} | _KIND_SYNONYMS.get(singular, set())
 
 
-def _specified_at(tokens: Sequence[str], j: int, said: set[str], known_names: set[str]) -> bool:
+def _specified_at(
+    tokens: Sequence[str], j: int, said: set[str], known_names: set[str], *, predicated: bool = True
+) -> bool:
     """Whether the mention of a kind at ``tokens[j]`` says which one: a name or a naming word right after it
-    ("solvers such as ...", "a solver, CPLEX"), or a word before it that neither the question says, nor only
-    determines or describes ("a proximal point algorithm"; not "an efficient iterative algorithm")."""
+    ("solvers such as ...", "a solver, CPLEX"), a word before it that neither the question says, nor only
+    determines or describes ("a proximal point algorithm"; not "an efficient iterative algorithm"), or a subject it
+    is said of ("perplexity is often used as the evaluation metric", :func:`_predicated`; with ``predicated``:
+    enough not to refuse, too loose to choose the answer by: "Gradient regularization (GR) is a method ...")."""
     after = tokens[j + 1 : j + 2]
     if after and (after[0].lower() in _NAMING_NEXT or new_name(after[0], known_names)):
         return True
     for w in reversed(tokens[max(0, j - 4) : j]):
         if w.lower() in function_words() or w.lower() in _INDEFINITE:
-            return False
+            return predicated and _predicated(tokens, j, said)
         if not (_DESCRIBING.search(w) or stem(w) in said or w.lower() in said):
             return True
-    return False
+    return predicated and _predicated(tokens, j, said)
+
+
+def _unsaid(word: str, said: set[str]) -> bool:
+    """Whether ``word`` is a content word the question doesn't say, nor a determiner or a describing word."""
+    low = word.lower()
+    return not (
+        low in function_words()
+        or low in _INDEFINITE
+        or _DESCRIBING.search(word)
+        or stem(word) in said
+        or low in said
+    )
+
+
+# "X is (often) used as the metric", "X is the standard solver": what the kind is said of names it.
+_USED_AS = frozenset("used adopted employed chosen taken serves serve served".split())
+_COPULA = frozenset("is are was were".split())
+_ADVERBS = frozenset("often commonly widely typically usually generally mostly frequently also".split())
+# ... but not the paper's own: "Our method is the first algorithm ...", "which is a solver ..."
+_OWN_SUBJECT = frozenset("we our this these it its which that they their".split())
+
+
+def _predicated(tokens: Sequence[str], j: int, said: set[str]) -> bool:
+    """Whether the mention of a kind at ``tokens[j]`` is the complement of a subject that names it, a content word
+    the question doesn't say within the six words before "is (often used as) the <kind>"."""
+    k = j - 1
+    while k >= 0 and tokens[k].lower() not in ("the", "a", "an") and not _unsaid(tokens[k], said):
+        k -= 1  # "the evaluation metric": words the question says or that describe
+    if k < 1 or tokens[k].lower() not in ("the", "a", "an"):
+        return False
+    k -= 1
+    if tokens[k].lower() == "as" and k >= 1 and tokens[k - 1].lower() in _USED_AS:
+        k -= 2
+        while k >= 0 and (tokens[k].lower() in _COPULA or tokens[k].lower() in _ADVERBS):
+            k -= 1
+        subject = tokens[max(0, k - 5) : k + 1]
+    elif tokens[k].lower() in _COPULA:
+        subject = tokens[max(0, k - 6) : k]
+    else:
+        return False
+    if any(w.lower() in _OWN_SUBJECT for w in subject):
+        return False
+    return any(_unsaid(w, said) for w in subject)
 
 
 # What the paper itself proposes is answered by its own method, described or named.
@@ -1055,7 +1102,7 @@ class Evidence:
         tokens = words(text)
         at = [j for j, w in enumerate(tokens) if w.lower() in forms]
         return bool(at) and (
-            any(_specified_at(tokens, j, said, known_names) for j in at)
+            any(_specified_at(tokens, j, said, known_names, predicated=False) for j in at)
             or self.states_near(
                 text, {stem(f) for f in forms}, number=False, name=True, known_names=known_names, loose=True
             )

@@ -1403,3 +1403,42 @@ def test_a_lower_case_kind_in_the_plural_or_by_the_questions_words_leaves_it_uns
     assert _unnamed("Which stochastic algorithm does it propose for the loss?", algorithm) is None
     own = src(4, algorithm.title, algorithm.text.replace("an efficient", "iSogCLR, an efficient"))
     assert _unnamed(q, own) is None
+
+
+def test_a_lower_case_kind_said_of_a_subject_is_named_by_it() -> None:
+    """ "Which metric ...?" of "the validation loss (or perplexity ...) is often used as the evaluation metric": the
+    subject names the kind, so it is not refused; the paper's own ("Our method is a fast algorithm ...") names
+    nothing."""
+    metric = src(
+        1,
+        "Same Loss, Better Downstream",
+        "The validation loss (or perplexity in language modeling) is often used as the evaluation metric when "
+        "developing language models. We show that models with the same loss can differ downstream.",
+    )
+    assert (
+        _unnamed("Which metric is commonly used to evaluate pre-training, according to the paper?", metric)
+        is None
+    )
+    own = src(
+        2,
+        "Fast Sparse Recovery",
+        "We study sparse recovery. Our method is a fast algorithm with linear time for the problem.",
+    )
+    assert _unnamed("Which classical algorithm does the sparse recovery paper build on?", own) is not None
+
+
+def test_an_answer_to_which_lower_case_kind_is_the_sentence_that_says_which() -> None:
+    """The sentence that answers "Which existing training method ...?" specifies the kind by a word before it ("the
+    flooding method") or a name by it; a sentence that only says what something is ("Gradient regularization
+    (GR) is a method ...") or calls the kind generically does not."""
+    q = "Which existing training method performs gradient regularization implicitly?"
+    paper = src(1, "Understanding Gradient Regularization", "GR is cheap.")
+    evidence = Evidence(q, [paper], BagOfWords(), EvidenceSettings())
+    assert evidence.specifies("We reveal that the flooding method performs GR implicitly.", q, set())
+    assert evidence.specifies("It recovers methods such as SAM.", q, set())
+    # (a concept the abstract abbreviates is a known name: Evidence.known_names)
+    assert not evidence.specifies(
+        "Gradient regularization (GR) is a method that penalizes the norm.", q, {"gr"}
+    )
+    assert not evidence.specifies("Our method is simple.", q, set())
+    assert not evidence.specifies("We evaluate on CIFAR-10.", "What regularizer is used?", set())

@@ -34,6 +34,7 @@ from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
 from rag.question import (
     NAME_TOKEN,
+    NAMES_OF,
     TIME_ASKED,
     TIME_SCALE,
     Question,
@@ -440,8 +441,6 @@ _LOWER_KIND = re.compile(
 _KIND_SYNONYMS = {
     kind: {"algorithm", "algorithms", "method", "methods"} for kind in ("optimizer", "optimiser", "solver")
 }
-# "what is the name of the X": which X, by name.
-_NAME_OF = re.compile(r"\bwhat (?:is|are|was|were) the (?:exact |actual |full )?names? of (?:the )?", re.I)
 # ... and for choosing the sentence that answers (not for refusing), the kinds a paper's own method is as often
 # called by too: "Which existing training method ...?", "What harmonic-analysis technique ...?"
 _ANSWER_KIND = re.compile(
@@ -455,7 +454,7 @@ _PLURALS = {"strategy": "strategies", "approach": "approaches"}
 
 def asks_lower_kind(part: str) -> bool:
     """Whether a question part asks which thing of a kind often named in lower case (:data:`_ANSWER_KIND`)."""
-    return bool(_ANSWER_KIND.search(_NAME_OF.sub("which ", part)))
+    return bool(_ANSWER_KIND.search(NAMES_OF.sub("which ", part)))
 
 
 def _kind_forms(kind: str) -> tuple[str, str, set[str]]:
@@ -484,7 +483,7 @@ def _specified_at(
     for w in reversed(tokens[max(0, j - 4) : j]):
         if w.lower() in function_words() or w.lower() in _INDEFINITE:
             return predicated and _predicated(tokens, j, said)
-        if not (_DESCRIBING.search(w) or stem(w) in said or w.lower() in said):
+        if _unsaid(w, said):
             return True
     return predicated and _predicated(tokens, j, said)
 
@@ -544,7 +543,7 @@ _INDEFINITE = frozenset(
     common commonly widely used general generic simple specific certain particular suitable appropriate given
     fixed arbitrary typical modern recent recently classical conventional traditional state-of-the-art new novel
     such this these that those their its our first-order second-order zeroth-order online offline iterative
-    prior previous well-known known efficient effective simple fast faster scalable robust principled provable
+    prior previous well-known known efficient effective fast faster scalable robust principled provable
     practical lightweight accurate powerful improved better""".split()
 )
 # Words that describe rather than specify: adjective endings ("iterative", "proposed", "efficient").
@@ -916,8 +915,9 @@ class Evidence:
             aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
             # the kind asked is the first after "which": "which policy optimization algorithm fine-tunes the LLM"
             # asks an algorithm, not an LLM
-            named_span = proper_kind_span(_NAME_OF.sub("which ", part))
-            lower = _LOWER_KIND.search(_NAME_OF.sub("which ", part))
+            asked_which = NAMES_OF.sub("which ", part)
+            named_span = proper_kind_span(asked_which)
+            lower = _LOWER_KIND.search(asked_which)
             if named_span is None or (
                 lower and named_span[0] <= lower.start() and lower.end() < named_span[1]
             ):
@@ -1007,14 +1007,14 @@ class Evidence:
         "which RL algorithm"). None when a mention specifies it ("the cross-entropy loss", "a proximal point
         algorithm"), when nothing in ``src`` speaks of it (the fitted model weighs that), when the part asks what
         the paper proposes, or asks the name of what it proposes and the paper names its method."""
-        part = _NAME_OF.sub("which ", part)
+        part = NAMES_OF.sub("which ", part)
         # a concept the abstract abbreviates names nothing ("out-of-distribution (OOD)")
         known_names = known_names | {a.lower() for a in abbreviations(src.text)}
         m = _LOWER_KIND.search(part)
         if m is None or re.match(r"\S+\s+\S+['’]s\b", m.group(0)):
             return None  # "Which country's lottery game ...?" asks a country
         if _PROPOSES.search(part) and (
-            not _NAME_OF.search(self.question) or distinct_names(own_names(src.title, src.text))
+            not NAMES_OF.search(self.question) or distinct_names(own_names(src.title, src.text))
         ):
             return None  # "which algorithm do they propose?" is answered by what they propose, named or not
         singular, plural, forms = _kind_forms(m.group("kind"))
@@ -1027,7 +1027,7 @@ class Evidence:
             and w.lower() not in function_words()
             and not _DESCRIBING.search(w)
         ]
-        said = terms(self.question) | {n.lower() for n in NAME_TOKEN.findall(self.question)}
+        said = self._said
         # (a method is often named after a person: "Thompson sampling", "Adam optimization", "Newton's method")
         # the answer may not use the kind's word: a sentence with a new name that says what else the question does,
         # beyond the title ("This framework includes multi-turn DPO ..." for "which algorithms does the framework
@@ -1089,16 +1089,22 @@ class Evidence:
         pool = [s for s, _, _ in mentions_] or spoken
         return f"the {what}", max(pool, key=lambda s: s.sim)
 
+    @cached_property
+    def _said(self) -> set[str]:
+        """What the question says: its content terms and its names, lower-cased (read per sentence by
+        :meth:`specifies` and per paper by :meth:`_unspecified`)."""
+        return terms(self.question) | {n.lower() for n in NAME_TOKEN.findall(self.question)}
+
     def specifies(self, text: str, part: str, known_names: set[str]) -> bool:
         """Whether ``text`` says which thing of the kind ``part`` asks for, a kind often named in lower case
         (:data:`_ANSWER_KIND`: "Which existing training method ...?"): a mention of the kind that a word before it
         specifies ("the flooding method"), or with a name or a list near it. False when the part asks no such
         kind."""
-        m = _ANSWER_KIND.search(_NAME_OF.sub("which ", part))
+        m = _ANSWER_KIND.search(NAMES_OF.sub("which ", part))
         if m is None:
             return False
         _, _, forms = _kind_forms(m.group("kind"))
-        said = terms(self.question) | {n.lower() for n in NAME_TOKEN.findall(self.question)}
+        said = self._said
         tokens = words(text)
         at = [j for j, w in enumerate(tokens) if w.lower() in forms]
         return bool(at) and (

@@ -520,7 +520,7 @@ def focus(text: str) -> list[str]:
     """The words a question asks *about* in each "which/what/how many ... <verb>" phrase: "base LLM" of "Which
     base LLM was unlearned ...", "AlpacaEval win rate" of "What AlpacaEval win rate does ...", "k-means clusters"
     of "What number of k-means clusters does ...". Empty when none."""
-    text = _NAMES_OF.sub("which ", text)
+    text = NAMES_OF.sub("which ", text)
     text = _COUNT_OF.sub("how many ", text)
     text = _ADVERB_USED.sub(r"\1-\2", text)  # "commonly used DPA variants" is what is asked, not "commonly"
     found = [w for m in _FOCUS.finditer(text) for w in _LEAD_IS.sub("", m.group(1)).split()]
@@ -562,7 +562,7 @@ _COUNT_OF = re.compile(
 )
 
 # "What are the names of the four benchmarks ...?" asks which benchmarks.
-_NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?names? of (?:the )?", _I)
+NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?names? of (?:the )?", _I)
 
 
 # "Which papers ...": the papers are what is asked for, not a name in them.

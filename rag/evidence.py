@@ -165,6 +165,8 @@ def _prefixes(name: str) -> list[str]:
 
 # Capitalised words and the acronym they are abbreviated to: "Sharpness-Aware Minimization (SAM)".
 _EXPANDED = re.compile(r"((?:[A-Z][\w-]*\s+){0,5}[A-Z][\w-]*)\s+\(([A-Z][\w-]*)\)")
+# A name followed by its words spelled out: "MUVERA (MUlti-VEctor Retrieval Algorithm)".
+_SPELLED_AFTER = re.compile(r"\b([A-Z][\w-]*[A-Z][\w-]*)\s+\(((?:[A-Z][\w-]*\s+){1,5}[A-Z][\w-]*)\)")
 
 
 def _split_prefix(word: str) -> tuple[str, ...]:
@@ -263,6 +265,8 @@ class Verdict:
 
 _OR = re.compile(r"\s+or\s+", re.I)
 _ASIDE = re.compile(r"\([^()]*\)")
+# A value asked: "what temperature value", "which value of k", "what values of the step size".
+_VALUE_ASKED = re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,3}?values?\b", re.I)
 # A count asked: "how many X", "the number of X".
 _COUNT_ASKED = re.compile(r"\bhow many\b|\b(?:what|which|the)\s+(?:total\s+|exact\s+)?number of\b", re.I)
 _WORD = re.compile(r"[A-Za-z]+")
@@ -273,6 +277,28 @@ _GLUED = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?-([A-Za-z]+)\b|\b([A-Za-z]+)-\d+(?
 def _glued_number(text: str, wanted: set[str]) -> bool:
     """Whether ``text`` glues a number to a word of ``wanted`` ("13-layer" of layers, "depth-2" of depth)."""
     return any(wanted & terms(m.group(1) or m.group(2)) for m in _GLUED.finditer(text))
+
+
+# What counts a thing only vaguely, before it: "a fixed number of", "the number of", "several", "multiple".
+_VAGUE_COUNT = re.compile(
+    r"\b(?:(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:number|set|handful|variety|range|couple|collection|subset)\s+of|"
+    r"several|multiple|various|numerous|many|some|few|diverse|varying|different|a\s+few)\s+$",
+    re.I,
+)
+
+
+def _vaguely_counted(text: str, wanted: set[str]) -> bool:
+    """Whether every mention in ``text`` of what ``wanted`` names counts it only vaguely: a vague quantifier
+    (:data:`_VAGUE_COUNT`) up to three words before it ("a fixed number of sensors", "several popular benchmarks")."""
+    tokens = list(re.finditer(r"[\w-]+", text))
+    at = [i for i, m in enumerate(tokens) if wanted & terms(m.group(0))]
+    if not at:
+        return False
+    for i in at:
+        starts = [tokens[j].start() for j in range(max(0, i - 3), i + 1)]
+        if not any(_VAGUE_COUNT.search(text[:start]) for start in starts):
+            return False
+    return True
 
 
 _PHRASE_ENDS = frozenset("of in on for with from to by at and or that which across over than per".split())
@@ -394,7 +420,8 @@ _BASELINE_ASKED = re.compile(
 )
 # A sentence comparing the paper's method with others, from its comparing word on.
 _COMPARES = re.compile(
-    r"\b(?:outperform\w*|surpass\w*|beat\w*|better than|superior to|compar\w*|baselines?|against|versus|vs\b|"
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|better than|superior to|compar\w*|baselines?|against|"
+    r"versus|vs\b|unlike|relative to|improv\w*\s+(?:on|upon)|"
     r"over (?:the )?(?:state|prior|previous|existing|strong|competing|current))",
     re.I,
 )
@@ -403,6 +430,24 @@ _COMPARES = re.compile(
 _RIVAL_END = re.compile(
     r"[.;:]\s|,\s*(?:while|whereas|which|but|thus|thereby|and\s+(?:we|it|they))\b|"
     r"\s(?:on|across|under|within|in|at)\s",
+    re.I,
+)
+# What names a measure, or states one: a metric's word, a well-known metric, a number ("a metric asked of an
+# abstract that measures nothing by name").
+_MEASURED = re.compile(
+    r"\b(?:metrics?|measures?|measured|measuring|scores?|accura\w*|errors?|precision|recall|f1|bleu|rouge\w*|"
+    r"fid|psnr|ssim|lpips|auc|auroc|map|iou|perplexit\w*|pass@\w+|win[- ]rates?|mse|rmse|mae|regret|latency|"
+    r"throughput|fidelity|coherence|diversity|similarity|distance|divergence|likelihood|rewards?|"
+    r"success rates?|norm|residual|gap|rates?)\b|\d",
+    re.I,
+)
+# A capital joined to a capitalised word names a method too ("K-FAC", "L-BFGS").
+_CAPITAL_JOINED = re.compile(r"\b[A-Z]-[A-Z][\w-]*")
+# Rivals called by a class in the plural, not a name: "methods based on stacked CNN and iterative algorithms",
+# "episodic memory- and mask-based approaches" (a singular kind may be a name in lower case: "a 33B model").
+_CLASS_RIVAL = re.compile(
+    r"\b(?:methods|approaches|techniques|algorithms|baselines|models|systems|solvers|schemes|strategies|frameworks|"
+    r"optimizers|heuristics|architectures)\b",
     re.I,
 )
 # Rivals called by a kind, not a name: "state-of-the-art methods", "strong baselines", "existing approaches".
@@ -431,8 +476,10 @@ _ON_A_NAME = re.compile(
 )
 # "Which <kind> ...?" of a kind often named in lower case ("stochastic gradient descent", "cross-entropy loss"),
 # with up to four words before it; not methods, approaches or techniques (as often the paper's own as another's).
+# (a possessive or a verb after "what" is a clause about the paper's own: "what makes its algorithms scalable?")
 _LOWER_KIND = re.compile(
-    r"\b(?:which|what)\s+(?:(?!(?:does|did|do|is|are|was|were|has|have|had|of|for|in|on|to|by|with|from)\b)\S+\s+)"
+    r"\b(?:which|what)\s+(?:(?!(?:does|did|do|is|are|was|were|has|have|had|of|for|in|on|to|by|with|from|"
+    r"its|their|our|his|her|makes?|made)\b)\S+\s+)"
     r"{0,4}?(?P<kind>algorithms?|optimi[sz]ers?|solvers?|architectures?|objectives?|loss(?:es)?|equations?|"
     r"games?|metrics?|schedulers?|heuristics?|kernels?|regulari[sz]ers?|estimators?|methods)\b",
     re.I,
@@ -469,6 +516,17 @@ def _kind_forms(kind: str) -> tuple[str, str, set[str]]:
     return singular, plural, {singular, plural} | _KIND_SYNONYMS.get(singular, set())
 
 
+# A LaTeX macro left in an abstract ("we define the \\mainAlgorithm algorithm") names nothing a reader can use.
+_MACRO = re.compile(r"\\[A-Za-z]+")
+
+
+def _plain(text: str, known_names: set[str]) -> str:
+    """``text`` without LaTeX macros (:data:`_MACRO`) and without the words of a known name spelled out after it
+    ("MUVERA (MUlti-VEctor Retrieval Algorithm)": the paper's own algorithm, no answer to which one it uses)."""
+    text = _MACRO.sub(" ", text)
+    return _SPELLED_AFTER.sub(lambda m: m.group(1) if m.group(1).lower() in known_names else m.group(0), text)
+
+
 def _specified_at(
     tokens: Sequence[str], j: int, said: set[str], known_names: set[str], *, predicated: bool = True
 ) -> bool:
@@ -489,11 +547,14 @@ def _specified_at(
 
 
 def _unsaid(word: str, said: set[str]) -> bool:
-    """Whether ``word`` is a content word the question doesn't say, nor a determiner or a describing word."""
+    """Whether ``word`` is a content word the question doesn't say, nor a determiner, a describing word or a count
+    ("six OoD methods" says how many, not which)."""
     low = word.lower()
     return not (
         low in function_words()
         or low in _INDEFINITE
+        or low in _CARDINALS
+        or low.isdigit()
         or _DESCRIBING.search(word)
         or stem(word) in said
         or low in said
@@ -544,10 +605,10 @@ _INDEFINITE = frozenset(
     fixed arbitrary typical modern recent recently classical conventional traditional state-of-the-art new novel
     such this these that those their its our first-order second-order zeroth-order online offline iterative
     prior previous well-known known efficient effective fast faster scalable robust principled provable
-    practical lightweight accurate powerful improved better""".split()
+    practical lightweight accurate powerful improved better first only main""".split()
 )
-# Words that describe rather than specify: adjective endings ("iterative", "proposed", "efficient").
-_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est)$", re.I)
+# Words that describe rather than specify: adjective and adverb endings ("iterative", "proposed", "provably").
+_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est|ly)$", re.I)
 # What names a kind right after its word: "algorithms such as ...", "solver called ...", "loss (CE)".
 _NAMING_NEXT = frozenset("such like including e.g called named dubbed termed namely i.e".split())
 _BUILT_KIND = re.compile(r"models?|networks?|llms?", re.I)  # what a paper may build rather than use
@@ -841,8 +902,8 @@ class Evidence:
         return self.asked.parts if len(self.asked.parts) > 1 else [self.asked.text]
 
     def known_names(self, src: SourceLike) -> set[str]:
-        """Names no answer states, lower-cased: the question's and the title's (and the title's capitalised words:
-        "Training Algorithms" of the AlgoPerf paper's), the start of a hyphenated one ("VIF-RAG" of "VIF-RAG-QA"),
+        """Names no answer states, lower-cased: the question's and the title's (and their capitalised words:
+        "Training Algorithms" of the AlgoPerf paper's, "Bonsai" of the question's), the start of a hyphenated one ("VIF-RAG" of "VIF-RAG-QA"),
         the words of an acronym the question gives or of a generic one ("Sharpness-Aware Minimization (SAM)" where
         the question says SAM, "Large Language Model (LLM)"), a concept's acronym ("gradient ascent (GA)" is no
         name to answer "which base LLM ...?" with) and an acronym of the question's or the title's words ("DG"
@@ -853,6 +914,8 @@ class Evidence:
             if m.group(2).lower() in known or is_generic(m.group(2)):
                 known |= {w.lower() for w in m.group(1).split()}
         known |= {w.lower() for w in words(src.title) if w[:1].isupper()}
+        # ... and the question's capitalised words ("Bonsai" of "The Bonsai initialization helps which methods?")
+        known |= {w.lower() for w in words(self.question)[1:] if capitalised_word(w)}
         return known | set(abbreviations(src.text)) | self._initialisms(src)
 
     def _initialisms(self, src: SourceLike) -> set[str]:
@@ -1044,7 +1107,7 @@ class Evidence:
                 return None
         mentions_: list[tuple[Sentence, list[str], int]] = []
         for s in mine:
-            tokens = words(s.text)
+            tokens = words(_plain(s.text, known_names))
             mentions_ += [(s, tokens, j) for j, w in enumerate(tokens) if w.lower() in forms]
         spoken: list[Sentence] = []
         if not mentions_:
@@ -1052,6 +1115,15 @@ class Evidence:
             # ("We enable this framework with reinforcement learning (RL)"), when it has such words
             wanted = terms(" ".join(qualifier)) - generic_stems()
             spoken = [s for s in mine if wanted and wanted <= terms(s.text)]
+            if (
+                not spoken
+                and singular == "metric"
+                and mine
+                and not any(_MEASURED.search(s.text) for s in mine)
+            ):
+                # a metric asked of an abstract that measures nothing by name: no metric's word, no number, no
+                # word of a measure ("state-of-the-art performance" only)
+                return f"the {' '.join(m.group(0).split()[1:])}", max(mine, key=lambda s: s.sim)
             if not spoken:
                 return None
             for s in spoken:
@@ -1067,7 +1139,7 @@ class Evidence:
                     return None
         for s, tokens, j in mentions_:
             if self.states_near(
-                s.text,
+                _plain(s.text, known_names),
                 {stem(f) for f in forms},
                 number=False,
                 name=True,
@@ -1117,19 +1189,25 @@ class Evidence:
     def _unnamed_rival(self, src: SourceLike, known_names: set[str]) -> Sentence | None:
         """For a question asking which methods ``src``'s is compared with: the sentence that compares it with what
         it doesn't name ("ChainCoder outperforms state-of-the-arts"), when every sentence that compares names no
-        rival after its comparing word and one of them calls the rivals generically (state of the art, strong
-        baselines, existing methods). None when one names a rival ("beats cosine annealing" is no generic rival,
-        "outperforms K-means" names one), or when no sentence compares (the fitted model weighs that)."""
-        comparing = [(s, m.start()) for s in self.by_source.get(src.n, []) if (m := _COMPARES.search(s.text))]
+        rival after its comparing word and calls the rivals generically (state of the art, strong baselines,
+        existing methods) or by a class in the plural ("methods based on stacked CNN ..."); the sentence closest to
+        the question when no sentence compares at all. None when one names a rival ("beats cosine annealing" is no
+        generic rival, "outperforms K-means" names one)."""
+        mine = self.by_source.get(src.n, [])
+        comparing = [(s, m.start()) for s in mine if (m := _COMPARES.search(s.text))]
         if not comparing:
-            return None
+            # the abstract compares its method with nothing ("These innovations enable state-of-the-art (SOTA)
+            # performance"): the sentence closest to the question speaks of it
+            return max(mine, key=lambda s: s.sim) if mine else None
         # what is compared with, up to where or on what the comparison is made ("against baseline algorithms on
         # data derived from the American Community Survey" names data, not a rival)
         compared = [(s, _RIVAL_END.split(s.text[at:], maxsplit=1)[0]) for s, at in comparing]
         for _s, rival in compared:
-            if self.states_near(rival, set(), number=False, name=True, known_names=known_names, loose=True):
+            if self.states_near(
+                rival, set(), number=False, name=True, known_names=known_names, loose=True
+            ) or any(n.lower() not in known_names for n in _CAPITAL_JOINED.findall(rival)):
                 return None
-        generic = [s for s, rival in compared if _GENERIC_RIVAL.search(rival)]
+        generic = [s for s, rival in compared if _GENERIC_RIVAL.search(rival) or _CLASS_RIVAL.search(rival)]
         if len(generic) < len(comparing):
             return None
         return max(generic, key=lambda s: s.sim) if generic else None
@@ -1238,6 +1316,8 @@ class Evidence:
             generic = set() if counting else generic_stems()
             wanted = terms(" ".join(asked)) - generic - _answer_form() - terms(src.title)
             factor = not counting and bool(_FACTOR_ASKED.search(part))
+            # "what temperature value ...?": a value is written in digits, beside what it is the value of
+            valued = not counting and not factor and bool(_VALUE_ASKED.search(part))
             if factor and (m := _FACTOR_OF.search(part)):
                 # "how many times faster in CPU time ...": the factor is one of CPU time, and of speed
                 wanted |= (terms(m.group(2) or "") - generic - terms(src.title)) | (
@@ -1258,6 +1338,19 @@ class Evidence:
                 ):
                     return what, max(mine, key=lambda s: s.sim)
                 continue
+            # a count asked of what the abstract counts only vaguely, wherever it speaks of it ("at a fixed number
+            # of sensors", "symbolic forms for a number of commonly used DPA variants", "on several benchmarks"),
+            # and counts nowhere: the abstract says there are some, not how many
+            # (what is counted is the phrase's last word: "variants" of "how many commonly used DPA variants")
+            counted = (terms(asked[-1]) & wanted) or wanted
+            vague = [s for s in mine if counted & terms(s.text)]
+            if (
+                _COUNT_ASKED.search(part)
+                and vague
+                and all(_vaguely_counted(s.text, counted) for s in vague)
+                and not any(self._counted(s.text, wanted) or _glued_number(s.text, wanted) for s in mine)
+            ):
+                return what, max(vague, key=lambda s: s.sim)
             # the next sentence answers only when it goes on about the same thing ("It reaches 40% ...");
             # "Through extensive evaluation ..., a 7% increase" after one on clusters says no number of clusters.
             # A count asked ("How many coding problems ...?") is answered by a quantity of what it counts ("116
@@ -1268,6 +1361,8 @@ class Evidence:
                     if counting
                     else bool(_FACTOR_STATED.search(mine[j].text))
                     if factor
+                    else self._valued(mine[j].text, wanted)
+                    if valued
                     else self._counts(mine[j].text)
                 )
                 or _glued_number(mine[j].text, wanted)
@@ -1288,6 +1383,20 @@ class Evidence:
             or any(w.lower() in _NUMBER_WORDS and w.lower() not in self._question_words for w in words(text))
             or bool(_RATE_WORDS.search(text) or BIG_O.search(text))
             or self._times(text)
+        )
+
+    def _valued(self, text: str, wanted: set[str]) -> bool:
+        """Whether ``text`` states a value in digits, one the question doesn't, within four words of a word of
+        ``wanted`` ("a temperature of 0.07", "tau = 0.5"); "a good choice of temperature can compromise these two
+        properties" states none."""
+        tokens = words(text)
+        known = numbers(self.question)
+        at = [i for i, w in enumerate(tokens) if wanted & terms(w)]
+        return any(
+            abs(i - j) <= 4 and bool(numbers(w) - known)
+            for j, w in enumerate(tokens)
+            if any(c.isdigit() for c in w)
+            for i in at
         )
 
     def _counted(self, text: str, wanted: set[str]) -> bool:

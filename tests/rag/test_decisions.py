@@ -849,6 +849,37 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
             "What speed-up does the tuning assistant give?",
             "",
         ),
+        # a value asked is written in digits beside what it is the value of ("two properties" is no temperature)
+        (
+            "We propose a tuning assistant. The temperature controls the penalty. A good choice of temperature "
+            "balances these two properties.",
+            "What temperature value does the tuning assistant recommend?",
+            "temperature",
+        ),
+        (
+            "We propose a tuning assistant. A temperature of 0.07 balances these two properties.",
+            "What temperature value does the tuning assistant recommend?",
+            "",
+        ),
+        # a count asked of what the abstract counts only vaguely ("a fixed number of sensors"), though the sentence
+        # states a count of something else ("two sub-networks")
+        (
+            "We propose a tuning assistant. It has two sub-networks, one reading the input at a fixed number of "
+            "sensors. We bound the error in terms of the number of sensors.",
+            "How many sensors does the tuning assistant use?",
+            "number of sensors",
+        ),
+        (
+            "We propose a tuning assistant. It reads the input at a fixed number of sensors, 100 sensors in our "
+            "experiments.",
+            "How many sensors does the tuning assistant use?",
+            "",
+        ),
+        (
+            "We propose a tuning assistant. It reads the input at several sensors. It is 12% faster.",
+            "How much faster is the tuning assistant?",
+            "",
+        ),
     ],
 )
 def test_a_number_asked_of_something_the_abstract_states_no_quantity_for(
@@ -945,8 +976,32 @@ def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:
             "Which existing approaches does GroupSort outperform?",
             "outperforms existing approaches",
         ),
-        # no sentence compares: not this rule's to say
-        ("We propose GroupSort, a ranking loss.", "Which baselines does GroupSort outperform?", ""),
+        # rivals called by a class in the plural are no names either
+        (
+            "We propose GroupSort. Compared to methods based on stacked CNN, it offers better quality.",
+            "Which iterative algorithm was GroupSort compared against?",
+            "Compared to methods based on stacked CNN",
+        ),
+        # ... but a class with its members named is answered ("second-order methods (K-FAC and L-BFGS)")
+        (
+            "We propose GroupSort. It outperforms second-order methods (K-FAC and L-BFGS).",
+            "Which quasi-Newton method does GroupSort beat?",
+            "",
+        ),
+        # a single rival spoken of in lower case may be its name: not refused
+        ("We propose GroupSort. It outperforms a 33B model.", "Which model does GroupSort outperform?", ""),
+        # no sentence compares it with anything: nothing names a rival, the closest sentence is quoted
+        (
+            "We propose GroupSort, a ranking loss. These innovations enable state-of-the-art performance.",
+            "Which baselines does GroupSort outperform?",
+            "We propose GroupSort",
+        ),
+        # "exceeds" compares too, and names what it is compared with
+        (
+            "We propose GroupSort. GroupSort consistently exceeds well-tuned SGD and Adam optimizers.",
+            "GroupSort is compared against which optimizers?",
+            "",
+        ),
     ],
 )
 def test_which_methods_a_paper_is_compared_with(abstract: str, question: str, refused: str) -> None:
@@ -1324,6 +1379,27 @@ def test_which_lower_case_kind_is_refused_when_every_mention_leaves_it_unspecifi
     assert _unnamed("Which nearest-neighbour solver does FLARE propose?", paper) is None
     # a kind the abstract never mentions is left to the fitted model
     assert _unnamed("Which loss does FLARE train with?", paper) is None
+    # a metric asked of an abstract that measures nothing by name or number is refused; a metric's word answers
+    vague = src(1, paper.title, f"{paper.text} It reaches state-of-the-art performance.")
+    found = _unnamed("Which evaluation metric is FLARE's performance measured in?", vague)
+    assert found is not None and found[0] == "the evaluation metric"
+    measured = src(1, paper.title, f"{paper.text} It reaches state-of-the-art recall.")
+    assert _unnamed("Which evaluation metric is FLARE's performance measured in?", measured) is None
+    # a count says how many, not which; a capitalised word the question says is no name to answer with
+    counted = src(1, paper.title, f"{paper.text} Our Sketch initialisation helps six nearest-neighbour solvers.")
+    q6 = "The Sketch initialisation helps some solvers: which nearest-neighbour solvers are those?"
+    found = _unnamed(q6, counted)
+    assert found is not None and "six nearest-neighbour solvers" in found[1].text
+    # a LaTeX macro left in the abstract names nothing ("we define the \\mainAlgorithm algorithm")
+    macro = src(
+        1, paper.title, "We define the \\mainAlgorithm algorithm, the first provably optimal algorithm."
+    )
+    found = _unnamed("What is the name of the algorithm FLARE defines?", macro)
+    assert found is not None and found[0] == "the algorithm"
+    # the paper's own name spelled out is no answer ("FLARE (FLAt Retrieval Algorithm)": an algorithm, its own)
+    spelled = src(1, paper.title, paper.text.replace("FLARE,", "FLARE (FLAt Retrieval Algorithm),", 1))
+    found = _unnamed(q, spelled)
+    assert found is not None and "off-the-shelf nearest-neighbour solvers" in found[1].text
 
 
 def test_a_lower_case_kind_is_answered_by_the_titles_word_or_by_a_name_where_the_question_points() -> None:

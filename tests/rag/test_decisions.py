@@ -1386,7 +1386,9 @@ def test_which_lower_case_kind_is_refused_when_every_mention_leaves_it_unspecifi
     measured = src(1, paper.title, f"{paper.text} It reaches state-of-the-art recall.")
     assert _unnamed("Which evaluation metric is FLARE's performance measured in?", measured) is None
     # a count says how many, not which; a capitalised word the question says is no name to answer with
-    counted = src(1, paper.title, f"{paper.text} Our Sketch initialisation helps six nearest-neighbour solvers.")
+    counted = src(
+        1, paper.title, f"{paper.text} Our Sketch initialisation helps six nearest-neighbour solvers."
+    )
     q6 = "The Sketch initialisation helps some solvers: which nearest-neighbour solvers are those?"
     found = _unnamed(q6, counted)
     assert found is not None and "six nearest-neighbour solvers" in found[1].text

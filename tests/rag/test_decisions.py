@@ -876,6 +876,11 @@ def test_a_question_about_the_name_itself_keeps_it(part: str, about_the_name: bo
             "",
         ),
         (
+            "We propose a tuning assistant. It cuts the number of sensors needed from 21 to 16.",
+            "How many sensors does the tuning assistant need?",
+            "",
+        ),
+        (
             "We propose a tuning assistant. It reads the input at several sensors. It is 12% faster.",
             "How much faster is the tuning assistant?",
             "",
@@ -990,12 +995,8 @@ def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:
         ),
         # a single rival spoken of in lower case may be its name: not refused
         ("We propose GroupSort. It outperforms a 33B model.", "Which model does GroupSort outperform?", ""),
-        # no sentence compares it with anything: nothing names a rival, the closest sentence is quoted
-        (
-            "We propose GroupSort, a ranking loss. These innovations enable state-of-the-art performance.",
-            "Which baselines does GroupSort outperform?",
-            "We propose GroupSort",
-        ),
+        # no sentence compares: not this rule's to say
+        ("We propose GroupSort, a ranking loss.", "Which baselines does GroupSort outperform?", ""),
         # "exceeds" compares too, and names what it is compared with
         (
             "We propose GroupSort. GroupSort consistently exceeds well-tuned SGD and Adam optimizers.",

@@ -1108,10 +1108,11 @@ class Evidence:
                 s.text, set(), number=False, name=True, known_names=known_names, eponyms=True
             ):
                 return None
-        mentions_: list[tuple[Sentence, list[str], int]] = []
+        mentions_: list[tuple[Sentence, str, list[str], int]] = []
         for s in mine:
-            tokens = words(_plain(s.text, known_names))
-            mentions_ += [(s, tokens, j) for j, w in enumerate(tokens) if w.lower() in forms]
+            plain = _plain(s.text, known_names)
+            tokens = words(plain)
+            mentions_ += [(s, plain, tokens, j) for j, w in enumerate(tokens) if w.lower() in forms]
         spoken: list[Sentence] = []
         if not mentions_:
             # no sentence calls it by its word: the sentences that say the question's words for it speak of it
@@ -1140,9 +1141,9 @@ class Evidence:
                     eponyms=True,
                 ) or any(w.lower() in _NAMING_NEXT for w in words(s.text)):
                     return None
-        for s, tokens, j in mentions_:
+        for _s, plain, tokens, j in mentions_:
             if self.states_near(
-                _plain(s.text, known_names),
+                plain,
                 {stem(f) for f in forms},
                 number=False,
                 name=True,
@@ -1161,7 +1162,7 @@ class Evidence:
             if _specified_at(tokens, j, said, known_names):
                 return None
         what = " ".join(w for w in m.group(0).split()[1:] if w.lower() not in ("the", "specific", "exact"))
-        pool = [s for s, _, _ in mentions_] or spoken
+        pool = [s for s, _, _, _ in mentions_] or spoken
         return f"the {what}", max(pool, key=lambda s: s.sim)
 
     @cached_property
@@ -1314,7 +1315,8 @@ class Evidence:
                 continue
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))
-            counting = self.settings.count_of_what_is_asked and bool(_COUNT_ASKED.search(part))
+            count_asked = bool(_COUNT_ASKED.search(part))
+            counting = self.settings.count_of_what_is_asked and count_asked
             # what a count counts is asked, however generic ("how many problems")
             generic = set() if counting else generic_stems()
             wanted = terms(" ".join(asked)) - generic - _answer_form() - terms(src.title)
@@ -1346,10 +1348,9 @@ class Evidence:
             # and counts nowhere: the abstract says there are some, not how many
             # (what is counted is the phrase's last word: "variants" of "how many commonly used DPA variants")
             counted = (terms(asked[-1]) & wanted) or wanted
-            vague = [s for s in mine if counted & terms(s.text)]
+            vague = [s for s in mine if counted & terms(s.text)] if count_asked else []
             if (
-                _COUNT_ASKED.search(part)
-                and vague
+                vague
                 and all(_vaguely_counted(s.text, counted) for s in vague)
                 and not any(self._counted(s.text, wanted) or _glued_number(s.text, wanted) for s in mine)
             ):

@@ -466,7 +466,8 @@ def _baseline_cue(text: str, own: set[str]) -> float:
     gradient descent" does).
     """
     score = 0.0
-    for m, obj in _compared(text):
+    compared = _compared(text)
+    for m, obj in compared:
         if _A_NUMBER.match(obj) or (m.group(0).rstrip().lower().endswith("than") and _A_COUNT.match(obj)):
             continue  # "exceeding 95% non-compliance": a number, not a method
         if any(w.lower() in _NOT_METHODS for w in obj.split()[:3]):
@@ -490,7 +491,25 @@ def _baseline_cue(text: str, own: set[str]) -> float:
             score += 2.0
     if _CITED.search(text):
         score += 2.0  # prior work cited by its authors: what the paper sets itself against or builds on
+    for m in _EXAMPLES.finditer(text):
+        # a class of methods by its examples, prior work whether or not the sentence says "existing": "tree search
+        # algorithms (e.g. Monte Carlo Tree Search)", "regularizers like CORAL, IRM, V-REx"
+        if any(c.start() <= m.start() < c.end() + 60 for c, _ in compared):
+            continue  # counted above as "existing methods such as ..."
+        names = _names(_clause(text[m.end() : m.end() + 120]), own)
+        if names:
+            score += 2.0 + min(len(names), 3)
     return score
+
+
+# A plural head of a class of methods, then its examples: "algorithms (e.g.", "regularizers like", "optimizers such
+# as". Not "models": the models a paper evaluates are listed so too ("large models like GPT-3 and Bloom").
+_EXAMPLES = re.compile(
+    r"\b(?:methods|approaches|baselines|algorithms|techniques|optimizers|regularizers|"
+    r"heuristics|strategies|schemes|solvers|estimators|losses)\s*[(,]?\s*"
+    r"(?:such as|including|e\.g\.,?|like)\s+",
+    _I,
+)
 
 
 # Prior work named by its authors and what it did: "Doshi et al. (2023) shows that ...", "Scheibler et al. proposed

@@ -340,6 +340,53 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
     }
 
 
+def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[str, str]) -> None:
+    """``traps.jsonl``: 64 detail questions written by two helpers (32 each, ids ``p-A-`` and ``p-B-``) who saw
+    only the abstracts of 64 papers each (papers no detail-absent or "which" test question of another set is
+    about), one paper per question within a writer, alternating not stated (``unanswerable_detail``: a number or a
+    name asked beside numbers or names of other things, or a thing spoken of unnamed; the trap tagged in the note)
+    and stated (``fact``, key facts exact substrings of the abstract, case and spacing aside). Split fixed as
+    written: the i-th of a writer is dev when i mod 4 is 1 or 2 (evals/datasets/README.md)."""
+    records = _records("traps")
+    assert len(records) == 64 and len({r["id"] for r in records}) == 64
+
+    def norm(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    problems = []
+    for r in records:
+        writer, number = r["id"].split("-")[1], int(r["id"].rsplit("-", 1)[1])
+        if r["split"] != ("dev" if number % 4 in (1, 2) else "test"):
+            problems.append((r["id"], "split differs from the fixed rule"))
+        if r["kind"] != ("unanswerable_detail" if number % 2 else "fact"):
+            problems.append((r["id"], "kinds alternate, not stated first"))
+        tag = r["notes"].split("]", 1)[0].lstrip("[")
+        if tag not in ({"fact"} if r["kind"] == "fact" else {"other-number", "other-name", "unnamed"}):
+            problems.append((r["id"], "trap tag"))
+        if len(r["gold_titles"]) != 1 or r["gold_titles"][0] not in abstracts:
+            problems.append((r["id"], "one stored paper"))
+            continue
+        abstract = norm(abstracts[r["gold_titles"][0]])
+        if r["kind"] == "fact":
+            problems += [(r["id"], f) for f in r["key_facts"] if norm(f) not in abstract]
+            if not r["key_facts"]:
+                problems.append((r["id"], "no facts"))
+        elif r["key_facts"] or not r["notes"]:
+            problems.append((r["id"], "facts or notes"))
+        if writer not in ("A", "B"):
+            problems.append((r["id"], "writer"))
+    assert not problems
+    for writer in ("A", "B"):
+        mine = [r for r in records if r["id"].startswith(f"p-{writer}-")]
+        assert len({r["gold_titles"][0] for r in mine}) == 32
+        assert Counter((r["kind"], r["split"]) for r in mine) == {
+            ("fact", "dev"): 8,
+            ("fact", "test"): 8,
+            ("unanswerable_detail", "dev"): 8,
+            ("unanswerable_detail", "test"): 8,
+        }
+
+
 def test_paraphrase_set_size_and_styles() -> None:
     records = _records("paraphrase")
     assert len(records) >= 120

@@ -341,14 +341,14 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
 
 
 def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[str, str]) -> None:
-    """``traps.jsonl``: 64 detail questions written by two helpers (32 each, ids ``p-A-`` and ``p-B-``) who saw
-    only the abstracts of 64 papers each (papers no detail-absent or "which" test question of another set is
-    about), one paper per question within a writer, alternating not stated (``unanswerable_detail``: a number or a
+    """``traps.jsonl``: 96 detail questions written by three helpers (32 each, ids ``p-A-``, ``p-B-``, ``p-C-``)
+    who saw only the abstracts of 64, 64 and 63 papers (papers no detail-absent or "which" test question of another
+    set is about), one paper per question within a writer, alternating not stated (``unanswerable_detail``: a number or a
     name asked beside numbers or names of other things, or a thing spoken of unnamed; the trap tagged in the note)
     and stated (``fact``, key facts exact substrings of the abstract, case and spacing aside). Split fixed as
     written: the i-th of a writer is dev when i mod 4 is 1 or 2 (evals/datasets/README.md)."""
     records = _records("traps")
-    assert len(records) == 64 and len({r["id"] for r in records}) == 64
+    assert len(records) == 96 and len({r["id"] for r in records}) == 96
 
     def norm(text: str) -> str:
         return " ".join(text.lower().split())
@@ -373,10 +373,10 @@ def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[s
                 problems.append((r["id"], "no facts"))
         elif r["key_facts"] or not r["notes"]:
             problems.append((r["id"], "facts or notes"))
-        if writer not in ("A", "B"):
+        if writer not in ("A", "B", "C"):
             problems.append((r["id"], "writer"))
     assert not problems
-    for writer in ("A", "B"):
+    for writer in ("A", "B", "C"):
         mine = [r for r in records if r["id"].startswith(f"p-{writer}-")]
         assert len({r["gold_titles"][0] for r in mine}) == 32
         assert Counter((r["kind"], r["split"]) for r in mine) == {

@@ -120,9 +120,11 @@ def detect_kind(question: str) -> str:
 
 
 # "Which methods does muCode outperform?" asks for one paper's baselines, not for papers: a list question's methods
-# are the subject ("Which methods outperform X?").
+# are the subject ("Which methods outperform X?", "Name methods that outperform X").
 _BASELINES_OF = re.compile(
-    r"^\s*(?:which|what)\b.{0,40}\b(?:methods|approaches)\s+(?:does|did|do|was|were|is|are)\s+(?:the\s+)?"
+    r"^\s*(?:which|what|name|list)\b.{0,40}\b(?:methods|approaches)\s+"
+    # "... methods does muCode outperform", "Name the ... methods that FOSI is reported to outperform"
+    r"(?:does|did|do|was|were|is|are|(?:that|which)(?=\s+(?:the\s+)?[A-Z]))\s+(?:the\s+)?"
     r"\S+(?:\s+\S+){0,8}?\s+(?:outperform|beat|surpass|improve|compare|exceed|match)",
     re.IGNORECASE,
 )

@@ -174,14 +174,15 @@ def _split_prefix(word: str) -> tuple[str, ...]:
     return m.groups() if m else (word,)
 
 
-def _spelled(text: str, name: str) -> bool:
+def _spelled(text: str, name: str, *, commas: bool = False) -> bool:
     """Whether ``text`` spells out the acronym ``name`` in words of any case within one clause, a word's prefix
     counted apart ("multilayer perceptrons" for "MLPs"). Looser than :func:`rag.question.spells_out` ("machine
-    learning problems" spells "MLP" too): for saying a name is *not* mentioned, where looser is safer."""
+    learning problems" spells "MLP" too): for saying a name is *not* mentioned, where looser is safer. With
+    ``commas``, a comma doesn't end the clause ("symmetric, positive-definite" spells "SPD")."""
     letters = "".join(c for c in name if c.isupper()).lower()
     if not (2 <= len(letters) <= 6 and name.isalpha()):
         return False
-    for clause in re.split(r"[.,;:()\[\]]", text):
+    for clause in re.split(r"[.;:()\[\]]" if commas else r"[.,;:()\[\]]", text):
         initials = _initials(
             " ".join(w for w in words(clause) if w.lower() not in function_words()), prefixes=True
         )
@@ -266,7 +267,9 @@ class Verdict:
 _OR = re.compile(r"\s+or\s+", re.I)
 _ASIDE = re.compile(r"\([^()]*\)")
 # A value asked: "what temperature value", "which value of k", "what values of the step size".
-_VALUE_ASKED = re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,3}?values?\b", re.I)
+_VALUE_ASKED = re.compile(
+    r"\b(?:what|which)(?:'s|\u2019s|\s+is|\s+are|\s+was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?values?\b", re.I
+)
 # A count asked: "how many X", "the number of X".
 _COUNT_ASKED = re.compile(r"\bhow many\b|\b(?:what|which|the)\s+(?:total\s+|exact\s+)?number of\b", re.I)
 _WORD = re.compile(r"[A-Za-z]+")
@@ -331,9 +334,13 @@ _NUMBER_WORDS = frozenset(
     "fifty hundred hundreds thousand thousands million millions billion billions dozen dozens half halves "
     "double doubles doubling triple quarter third majority".split()
 )
+# "one" counts what follows it only where nothing else can be meant: "requiring only one expert demonstration" counts
+# demonstrations (not "one of the"); it states no quantity otherwise (no time, no size).
+_ONLY_ONE = re.compile(r"\b(?:only|just|exactly)\s+one\b", re.I)
 # A rate or an order of growth in words: "exponentially faster", "linear convergence", "orders of magnitude".
+# ("non-linear functions" states no rate)
 _RATE_WORDS = re.compile(
-    r"\b(?:(?:sub|super)?linear(?:ly)?|quadratic(?:ally)?|exponential(?:ly)?|logarithmic(?:ally)?|polynomial(?:ly)?|"
+    r"(?<!-)\b(?:(?:sub|super)?linear(?:ly)?|quadratic(?:ally)?|exponential(?:ly)?|logarithmic(?:ally)?|polynomial(?:ly)?|"
     r"constant factor|orders? of magnitude|optimal rate|minimax|[a-z]+-?fold)\b",
     re.I,
 )
@@ -363,12 +370,15 @@ _TIMES = re.compile(
 # states one: a multiple or a share ("200 times", "4x", "30%", "tenfold", "twice", "orders of magnitude", "from hours
 # to minutes", "exponentially faster"). "three types of problems" beside "out-performing ... CPU times" is no factor.
 _FACTOR_ASKED = re.compile(
-    r"\bhow many times\b|\bby what factor\b|\bwhat (?:\S+ )?(?:speed-?ups?|factor)\b|"
-    r"\bhow much (?:faster|slower|quicker|cheaper|smaller|larger|less|more efficient)\b",
+    r"\bhow many times\b|\bby what factor\b|"
+    r"\bwhat(?:'s|\u2019s| is| was)?\s+(?:the\s+)?(?:\S+ )?(?:speed-?ups?|factor)\b|"
+    r"\bhow much (?:faster|slower|quicker|cheaper|smaller|larger|less|more efficient)\b|"
+    # a percentage is a factor's form too ("By what percentage does it reduce error?")
+    r"\bwhat(?:'s|\u2019s| is| was)?\s+(?:the\s+)?percent(?:age)?\b|\bhow many percent",
     re.I,
 )
 _FACTOR_STATED = re.compile(
-    r"\d[\d.,]*\s*(?:x|\u00d7|times|-?fold|%|percent)(?![a-z])|\b(?:twice|double[sd]?|halve[sd]?|half|triple[sd]?)\b|"
+    r"\d[\d.,]*\s*(?:x|\u00d7|times|-?fold|\\?%|percent)(?![a-z])|\d[\d.,]*\s*(?:percentage points?|pp\b)|\b(?:twice|double[sd]?|halve[sd]?|half|triple[sd]?)\b|"
     r"\b[a-z]+-?fold\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|thousand)\s+times\b|"
     r"\borders? of magnitude\b|\b(?:exponentially|quadratically|linearly|polynomially)\s+(?:faster|slower|fewer|"
     r"smaller|larger|less|more)\b|\b(?:sub|super)?linear speed-?ups?\b|\bfrom\s+(?:days|hours|minutes|seconds)\s+to\b",
@@ -444,6 +454,40 @@ _MEASURED = re.compile(
     r"success rates?|norm|residual|gap|rates?)\b|\d",
     re.I,
 )
+# A metric asked by its name ("What pass@1 ...?", "What FID ...?"): acronyms as written, so "map" is no mAP.
+_NAMED_METRIC = re.compile(
+    r"\b[Pp]ass@\w+|\b(?:FID|BLEU|ROUGE(?:-\w+)?|F1|AUROC|AUPRC|AUC|mAP|mIoU|PSNR|SSIM|LPIPS|nDCG(?:@\w+)?|MRR|"
+    r"WER|CER|RMSE|MAE|Dice)\b|\b[Pp]erplexity\b"
+)
+# ... and the words that write it out, or its family ("pass@k" is written where "pass@1" is asked).
+_METRIC_FORMS = {
+    "fid": r"\bFIDs?\b|fr[eé]chet",
+    "f1": r"\bF1\b|\bF-(?:score|measure)|\bF1-",
+    "auc": r"\bAUC|area under",
+    "auroc": r"\bAUROC|\bAUC|area under",
+    "auprc": r"\bAUPRC|area under",
+    "psnr": r"\bPSNR|peak signal",
+    "ssim": r"\bSSIM|structural similarity",
+    "wer": r"\bWER\b|word error",
+    "cer": r"\bCER\b|character error",
+    "rmse": r"\bRMSE|root mean squared?",
+    "mae": r"\bMAE\b|mean absolute",
+    "mrr": r"\bMRR\b|reciprocal rank",
+    "dice": r"\bdice\b",
+    "perplexity": r"perplexit",
+}
+
+
+def _writes_metric(text: str, metric: str) -> bool:
+    """Whether ``text`` writes the metric ``metric`` (as :data:`_NAMED_METRIC` finds it) in any of its forms."""
+    key = metric.lower()
+    family = re.match(r"(pass@|rouge|ndcg)", key)
+    if family:
+        return family.group(1) in text.lower()
+    pattern = _METRIC_FORMS.get(key, rf"\b{re.escape(metric)}s?\b")
+    return bool(re.search(pattern, text, re.I))
+
+
 # A capital joined to a capitalised word names a method too ("K-FAC", "L-BFGS").
 _CAPITAL_JOINED = re.compile(r"\b[A-Z]-[A-Z][\w-]*")
 # Rivals called by a class in the plural, not a name: "methods based on stacked CNN and iterative algorithms",
@@ -1030,15 +1074,20 @@ class Evidence:
                 not pool
                 and mine
                 and not built
-                and not any(
-                    self.states_near(
-                        s.text, set(), number=False, name=True, known_names=known_names, eponyms=models
+                and (
+                    not any(
+                        self.states_near(
+                            s.text, set(), number=False, name=True, known_names=known_names, eponyms=models
+                        )
+                        for s in mine
                     )
-                    for s in mine
+                    or (wanted & _DATA_WORDS and not self._names_data(src, mine))
                 )
             ):
-                # no sentence speaks of the kind, and the abstract names nothing new at all: nothing answers (but a
-                # model may be the paper's own, described, not named: "we derive a dynamic Bayesian network")
+                # no sentence speaks of the kind, and the abstract names nothing new at all, or for data nothing that
+                # reads as data (the extraction grid's data cue: "an one-step recoverable MDP" is no benchmark):
+                # nothing answers (but a model may be the paper's own, described, not named: "we derive a dynamic
+                # Bayesian network")
                 pool = [max(mine, key=lambda s: s.sim)]
                 near = set()
             if pool and not any(
@@ -1217,6 +1266,18 @@ class Evidence:
         return max(generic, key=lambda s: s.sim) if generic else None
 
     @staticmethod
+    def _names_data(src: SourceLike, mine: Sequence[Sentence]) -> bool:
+        """Whether a sentence of ``src`` may name data as the extraction grid's Dataset column reads it: a name, not
+        the paper's own nor a concept it abbreviates, beside a data word or after "on / from / using" ("records from
+        MIMIC-IV"); half the cue a grid cell needs, since here it only keeps a question from being refused."""
+        from rag import extraction  # it builds on this module
+
+        own = own_names(src.title, src.text) | extraction.field_acronyms(src.text)
+        concepts = set(abbreviations(src.text))
+        floor = extraction.MIN_CUE["data"] / 2
+        return any(extraction.cue("data", s.text, own, concepts) >= floor for s in mine)
+
+    @staticmethod
     def _evaluated_on(text: str, known_names: set[str]) -> bool:
         """Whether ``text`` says its method was evaluated on something it names, a new name after "on / in / across"
         in a sentence about experiments or results: data named without a data word ("Through experiments on
@@ -1252,6 +1313,11 @@ class Evidence:
         for part in self._parts() if parts is None else parts:
             if "number" not in asked_kinds(part):
                 continue
+            # a metric asked by its name that the abstract never writes, in any form ("What pass@1 does it reach on
+            # non-standalone functions?" of an abstract whose numbers are shares of functions): it doesn't report it
+            unwritten = [m for m in _NAMED_METRIC.findall(part) if not _writes_metric(whole, m)]
+            if unwritten:
+                return unwritten, None
             # a name only in parentheses describes the paper, it sets no condition ("Distribution Transformers (GMM
             # prior-to-posterior mapping with attention)")
             said = set(words(_ASIDE.sub(" ", part)))
@@ -1347,7 +1413,7 @@ class Evidence:
             # of sensors", "symbolic forms for a number of commonly used DPA variants", "on several benchmarks"),
             # and counts nowhere: the abstract says there are some, not how many
             # (what is counted is the phrase's last word: "variants" of "how many commonly used DPA variants")
-            counted = (terms(asked[-1]) & wanted) or wanted
+            counted = (terms(asked[-1]) & wanted if asked else set()) or wanted
             vague = [s for s in mine if counted & terms(s.text)] if count_asked else []
             if (
                 vague
@@ -1367,7 +1433,7 @@ class Evidence:
                     if factor
                     else self._valued(mine[j].text, wanted)
                     if valued
-                    else self._counts(mine[j].text)
+                    else self._counts(mine[j].text) or (count_asked and bool(_ONLY_ONE.search(mine[j].text)))
                 )
                 or _glued_number(mine[j].text, wanted)
                 for i in pool
@@ -1423,6 +1489,7 @@ class Evidence:
             if m.group(0).lower() in _NUMBER_WORDS and m.group(0).lower() not in self._question_words
         ]
         ends += [m.end() for m in (*BIG_O.finditer(text), *_RATE_WORDS.finditer(text))]  # "O(log n) samples"
+        ends += [m.end() for m in _ONLY_ONE.finditer(text)]
         for end in ends:
             # the phrase it counts ends at a preposition or a conjunction ("two subsets of our problem set")
             after = " ".join(
@@ -1562,6 +1629,14 @@ class Evidence:
             head = _LOWER_TAIL.sub("", name)
             if head and (_NAME_LIKE.match(head) or capitalised_word(head)) and head not in names:
                 names.append(head)
+        # an acronym a retrieved abstract spells out is said ("SPD" of "symmetric, positive-definite linear systems")
+        names = [
+            n
+            for n in names
+            if not (
+                n.removesuffix("s").isupper() and any(_spelled(s.text, n, commas=True) for s in self.sources)
+            )
+        ]
         if self.said is None:
             return names
         return [name for name in names if not self.said(name)]

@@ -75,6 +75,9 @@ def src(n: int, title: str, text: str) -> Source:
         ("How does Sophia differ from existing optimizers?", "fact", None),
         ("What accuracy does the model reach compared with previous work?", "fact", None),
         ("Which papers study looped transformers?", "list", None),
+        # one paper's baselines, named by its method; methods that outperform something are papers' methods
+        ("Name the second-order methods that FOSI is reported to outperform.", "fact", None),
+        ("Name methods that outperform Adam.", "list", None),
         ("List all papers about diffusion models", "list", None),
         ("What win rate does INPO reach?", "fact", None),
         # papers described, not named, then asked about one by one
@@ -1521,3 +1524,122 @@ def test_an_answer_to_which_lower_case_kind_is_the_sentence_that_says_which() ->
     )
     assert not evidence.specifies("Our method is simple.", q, set())
     assert not evidence.specifies("We evaluate on CIFAR-10.", "What regularizer is used?", set())
+
+
+@pytest.mark.parametrize(
+    ("question", "abstract", "refused"),
+    [
+        # a percentage asked, a factor's form: a count of benchmarks is none
+        (
+            "By what percentage does ConR reduce error?",
+            "We propose ConR. ConR significantly boosts the performance of all the state-of-the-art methods on "
+            "four large-scale deep imbalanced regression benchmarks.",
+            True,
+        ),
+        (
+            "By what percentage does ConR reduce error?",
+            "We propose ConR. ConR reduces the error by 12\\%.",
+            False,
+        ),
+        (
+            "Up to how many percentage points in F1 did SemRe-Rank improve?",
+            "We propose SemRe-Rank. It improves F1 by up to 28 percentage points over the base methods.",
+            False,
+        ),
+        # "What's the ..." asks as "what" does
+        (
+            "What's the speed-up factor of SJD?",
+            "We propose SJD. SJD accelerates the inference of auto-regressive text-to-image generation while "
+            "requiring hundreds of steps.",
+            True,
+        ),
+        ("What's the speed-up factor of SJD?", "We propose SJD. SJD accelerates inference by 2x.", False),
+        (
+            "I remember a loss trained much faster than log-softmax. What was the speed-up?",
+            "We propose the Z-loss. With it we train 40 times faster than with the log-softmax.",
+            False,
+        ),
+        # "non-linear functions" is no rate, "only one" is a count
+        (
+            "What embedding dimension does the looped transformer use?",
+            "We present looped transformers. A constant number of layers can emulate embedding edit operations, "
+            "non-linear functions and function calls. We use a 13-layer transformer.",
+            True,
+        ),
+        (
+            "How many expert demonstrations does ILD need?",
+            "We propose ILD. ILD outperforms state-of-the-art methods on control tasks, requiring only one expert "
+            "demonstration.",
+            False,
+        ),
+    ],
+)
+def test_a_quantity_is_answered_in_the_form_asked(question: str, abstract: str, refused: bool) -> None:
+    paper = src(1, "The paper", abstract)
+    found = Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper)
+    assert (found is not None) == refused, found
+
+
+def test_a_metric_asked_by_name_that_the_abstract_never_writes_is_not_reported() -> None:
+    """ "What pass@1 ...?" of an abstract whose numbers are shares of functions; "pass@k", "FID", "Frechet ..."
+    written in any form report it."""
+    paper = src(
+        1,
+        "CoderEval",
+        "We propose CoderEval. Non-standalone functions constitute more than 70% of the functions in open-source "
+        "projects. Models are substantially better at standalone functions.",
+    )
+    q = "What pass@1 does the best model reach on non-standalone functions in CoderEval?"
+    assert Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unreported(paper) == (["pass@1"], None)
+    for text, question in (
+        ("We propose ACECode. It improves pass@k by 14%.", "What pass@1 does ACECode reach?"),
+        (
+            "We propose PFGM++. It reaches a Frechet Inception Distance of 1.74.",
+            "What FID does PFGM++ reach?",
+        ),
+    ):
+        other = src(2, "The paper", text)
+        found = Evidence(question, [other], BagOfWords(), EvidenceSettings()).unreported(other)
+        assert found is None or found[1] is not None, found
+
+
+def test_which_datasets_of_an_abstract_that_names_no_data_is_unnamed() -> None:
+    """A name elsewhere in the abstract ("MDP", a concept) is no dataset; a name evaluated on is."""
+    paper = src(
+        1,
+        "Multi-Turn Code Generation Through Single-Step Rewards",
+        "We propose muCode, which solves multi-turn code generation using single-step rewards. Code generation is "
+        "a one-step recoverable MDP. Experimental evaluations show significant improvements over the baselines.",
+    )
+    q = "Which code-generation benchmarks was muCode evaluated on?"
+    assert _unnamed(q, paper) is not None
+    named = src(
+        2,
+        "Multi-Turn Code Generation Through Single-Step Rewards",
+        "We propose muCode, which solves multi-turn code generation using single-step rewards. Code generation is "
+        "a one-step recoverable MDP. Experiments on HumanEval and MBPP show significant improvements.",
+    )
+    assert _unnamed(q, named) is None
+
+
+def test_an_acronym_a_retrieved_abstract_spells_out_is_said() -> None:
+    """ "SPD" of "large, sparse, symmetric, positive-definite systems": the answer must not open with "No abstract in
+    the collection mentions "SPD"" (a name that is no acronym, "PoseBusters", is not read by its capitals:
+    tests/rag/test_answer.py)."""
+    q = "On what kind of equations was the deep conjugate direction method for sparse SPD systems shown?"
+
+    def unsaid(text: str) -> list[str]:
+        paper = src(1, "A Deep Conjugate Direction Method", text)
+        # "SPD" is in no chunk of the index, and said by no title or abstract as written
+        found = Evidence(
+            q,
+            [paper],
+            BagOfWords(),
+            EvidenceSettings(),
+            rarity=lambda stems: {t: 1.0 for t in stems},
+            said=lambda name: False,
+        )
+        return found.unsaid_names
+
+    assert "SPD" not in unsaid("We solve large, sparse, symmetric, positive-definite systems.")
+    assert "SPD" in unsaid("We solve large sparse systems of equations.")

@@ -340,29 +340,25 @@ def test_details_set_pairs_stated_and_unstated_details(abstracts: dict[str, str]
     }
 
 
-def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[str, str]) -> None:
-    """``traps.jsonl``: 96 detail questions written by three helpers (32 each, ids ``p-A-``, ``p-B-``, ``p-C-``)
-    who saw only the abstracts of 64, 64 and 63 papers (papers no detail-absent or "which" test question of another
-    set is about), one paper per question within a writer, alternating not stated (``unanswerable_detail``: a number or a
-    name asked beside numbers or names of other things, or a thing spoken of unnamed; the trap tagged in the note)
-    and stated (``fact``, key facts exact substrings of the abstract, case and spacing aside). Split fixed as
-    written: the i-th of a writer is dev when i mod 4 is 1 or 2 (evals/datasets/README.md)."""
-    records = _records("traps")
-    assert len(records) == 96 and len({r["id"] for r in records}) == 96
+def _check_writers_set(
+    records: list[dict], abstracts: dict[str, str], prefix: str, writers: str, *, stated_first: bool
+) -> list[tuple[str, str]]:
+    """The problems of a set written by helpers of 32 questions each (ids ``<prefix>-<writer>-NN``), one paper per
+    question within a writer, stated (``fact``, key facts exact substrings of the abstract, case and spacing aside)
+    and not stated (``unanswerable_detail``, no facts, a note) alternating from the first, split as written (the
+    i-th of a writer is dev when i mod 4 is 1 or 2); each writer's counts are asserted here too."""
 
     def norm(text: str) -> str:
         return " ".join(text.lower().split())
 
+    first, second = ("fact", "unanswerable_detail") if stated_first else ("unanswerable_detail", "fact")
     problems = []
     for r in records:
         writer, number = r["id"].split("-")[1], int(r["id"].rsplit("-", 1)[1])
         if r["split"] != ("dev" if number % 4 in (1, 2) else "test"):
             problems.append((r["id"], "split differs from the fixed rule"))
-        if r["kind"] != ("unanswerable_detail" if number % 2 else "fact"):
-            problems.append((r["id"], "kinds alternate, not stated first"))
-        tag = r["notes"].split("]", 1)[0].lstrip("[")
-        if tag not in ({"fact"} if r["kind"] == "fact" else {"other-number", "other-name", "unnamed"}):
-            problems.append((r["id"], "trap tag"))
+        if r["kind"] != (first if number % 2 else second):
+            problems.append((r["id"], f"kinds alternate, {first} first"))
         if len(r["gold_titles"]) != 1 or r["gold_titles"][0] not in abstracts:
             problems.append((r["id"], "one stored paper"))
             continue
@@ -373,11 +369,10 @@ def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[s
                 problems.append((r["id"], "no facts"))
         elif r["key_facts"] or not r["notes"]:
             problems.append((r["id"], "facts or notes"))
-        if writer not in ("A", "B", "C"):
+        if writer not in writers:
             problems.append((r["id"], "writer"))
-    assert not problems
-    for writer in ("A", "B", "C"):
-        mine = [r for r in records if r["id"].startswith(f"p-{writer}-")]
+    for writer in writers:
+        mine = [r for r in records if r["id"].startswith(f"{prefix}-{writer}-")]
         assert len({r["gold_titles"][0] for r in mine}) == 32
         assert Counter((r["kind"], r["split"]) for r in mine) == {
             ("fact", "dev"): 8,
@@ -385,6 +380,24 @@ def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[s
             ("unanswerable_detail", "dev"): 8,
             ("unanswerable_detail", "test"): 8,
         }
+    return problems
+
+
+def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[str, str]) -> None:
+    """``traps.jsonl``: 96 detail questions written by three helpers (32 each, ids ``p-A-``, ``p-B-``, ``p-C-``)
+    who saw only the abstracts of 64, 64 and 63 papers (papers no detail-absent or "which" test question of another
+    set is about), one paper per question within a writer, alternating not stated (``unanswerable_detail``: a number or a
+    name asked beside numbers or names of other things, or a thing spoken of unnamed; the trap tagged in the note)
+    and stated (``fact``, key facts exact substrings of the abstract, case and spacing aside). Split fixed as
+    written: the i-th of a writer is dev when i mod 4 is 1 or 2 (evals/datasets/README.md)."""
+    records = _records("traps")
+    assert len(records) == 96 and len({r["id"] for r in records}) == 96
+    problems = _check_writers_set(records, abstracts, "p", "ABC", stated_first=False)
+    for r in records:
+        tag = r["notes"].split("]", 1)[0].lstrip("[")
+        if tag not in ({"fact"} if r["kind"] == "fact" else {"other-number", "other-name", "unnamed"}):
+            problems.append((r["id"], "trap tag"))
+    assert not problems
 
 
 def test_paraphrase_set_size_and_styles() -> None:
@@ -478,36 +491,4 @@ def test_kinds_set_asks_which_thing_of_a_kind_named_in_lower_case(abstracts: dic
     (evals/datasets/README.md)."""
     records = _records("kinds")
     assert len(records) == 64 and len({r["id"] for r in records}) == 64
-
-    def norm(text: str) -> str:
-        return " ".join(text.lower().split())
-
-    problems = []
-    for r in records:
-        writer, number = r["id"].split("-")[1], int(r["id"].rsplit("-", 1)[1])
-        if r["split"] != ("dev" if number % 4 in (1, 2) else "test"):
-            problems.append((r["id"], "split differs from the fixed rule"))
-        if r["kind"] != ("fact" if number % 2 else "unanswerable_detail"):
-            problems.append((r["id"], "kinds alternate, stated first"))
-        if len(r["gold_titles"]) != 1 or r["gold_titles"][0] not in abstracts:
-            problems.append((r["id"], "one stored paper"))
-            continue
-        abstract = norm(abstracts[r["gold_titles"][0]])
-        if r["kind"] == "fact":
-            problems += [(r["id"], f) for f in r["key_facts"] if norm(f) not in abstract]
-            if not r["key_facts"]:
-                problems.append((r["id"], "no facts"))
-        elif r["key_facts"] or not r["notes"]:
-            problems.append((r["id"], "facts or notes"))
-        if writer not in ("A", "B"):
-            problems.append((r["id"], "writer"))
-    assert not problems
-    for writer in ("A", "B"):
-        mine = [r for r in records if r["id"].startswith(f"o-{writer}-")]
-        assert len({r["gold_titles"][0] for r in mine}) == 32
-        assert Counter((r["kind"], r["split"]) for r in mine) == {
-            ("fact", "dev"): 8,
-            ("fact", "test"): 8,
-            ("unanswerable_detail", "dev"): 8,
-            ("unanswerable_detail", "test"): 8,
-        }
+    assert not _check_writers_set(records, abstracts, "o", "AB", stated_first=True)

@@ -174,15 +174,14 @@ def _split_prefix(word: str) -> tuple[str, ...]:
     return m.groups() if m else (word,)
 
 
-def _spelled(text: str, name: str, *, commas: bool = False) -> bool:
+def _spelled(text: str, name: str) -> bool:
     """Whether ``text`` spells out the acronym ``name`` in words of any case within one clause, a word's prefix
     counted apart ("multilayer perceptrons" for "MLPs"). Looser than :func:`rag.question.spells_out` ("machine
-    learning problems" spells "MLP" too): for saying a name is *not* mentioned, where looser is safer. With
-    ``commas``, a comma doesn't end the clause ("symmetric, positive-definite" spells "SPD")."""
+    learning problems" spells "MLP" too): for saying a name is *not* mentioned, where looser is safer."""
     letters = "".join(c for c in name if c.isupper()).lower()
     if not (2 <= len(letters) <= 6 and name.isalpha()):
         return False
-    for clause in re.split(r"[.;:()\[\]]" if commas else r"[.,;:()\[\]]", text):
+    for clause in re.split(r"[.,;:()\[\]]", text):
         initials = _initials(
             " ".join(w for w in words(clause) if w.lower() not in function_words()), prefixes=True
         )
@@ -1589,14 +1588,6 @@ class Evidence:
             head = _LOWER_TAIL.sub("", name)
             if head and (_NAME_LIKE.match(head) or capitalised_word(head)) and head not in names:
                 names.append(head)
-        # an acronym a retrieved abstract spells out is said ("SPD" of "symmetric, positive-definite linear systems")
-        names = [
-            n
-            for n in names
-            if not (
-                n.removesuffix("s").isupper() and any(_spelled(s.text, n, commas=True) for s in self.sources)
-            )
-        ]
         if self.said is None:
             return names
         return [name for name in names if not self.said(name)]

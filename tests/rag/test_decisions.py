@@ -1591,26 +1591,3 @@ def test_which_datasets_of_an_abstract_that_names_no_data_is_unnamed() -> None:
         "a one-step recoverable MDP. Experiments on HumanEval and MBPP show significant improvements.",
     )
     assert _unnamed(q, named) is None
-
-
-def test_an_acronym_a_retrieved_abstract_spells_out_is_said() -> None:
-    """ "SPD" of "large, sparse, symmetric, positive-definite systems": the answer must not open with "No abstract in
-    the collection mentions "SPD"" (a name that is no acronym, "PoseBusters", is not read by its capitals:
-    tests/rag/test_answer.py)."""
-    q = "On what kind of equations was the deep conjugate direction method for sparse SPD systems shown?"
-
-    def unsaid(text: str) -> list[str]:
-        paper = src(1, "A Deep Conjugate Direction Method", text)
-        # "SPD" is in no chunk of the index, and said by no title or abstract as written
-        found = Evidence(
-            q,
-            [paper],
-            BagOfWords(),
-            EvidenceSettings(),
-            rarity=lambda stems: {t: 1.0 for t in stems},
-            said=lambda name: False,
-        )
-        return found.unsaid_names
-
-    assert "SPD" not in unsaid("We solve large, sparse, symmetric, positive-definite systems.")
-    assert "SPD" in unsaid("We solve large sparse systems of equations.")

@@ -30,7 +30,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from rag import backends, comparison, compose
+from rag import backends, comparison, compose, extraction
 from rag.citations import cited_list, mark_support
 from rag.config import Settings, redact_secrets
 from rag.errors import BackendError, DeadlineExceededError, RagError
@@ -124,7 +124,7 @@ def detect_kind(question: str) -> str:
 _BASELINES_OF = re.compile(
     r"^\s*(?:which|what|name|list)\b.{0,40}\b(?:methods|approaches)\s+"
     # "... methods does muCode outperform", "Name the ... methods that FOSI is reported to outperform"
-    r"(?:does|did|do|was|were|is|are|(?:that|which)(?=\s+(?:the\s+)?[A-Z]))\s+(?:the\s+)?"
+    r"(?:does|did|do|was|were|is|are|(?:that|which)(?=\s+(?:the\s+)?(?-i:[A-Z])))\s+(?:the\s+)?"
     r"\S+(?:\s+\S+){0,8}?\s+(?:outperform|beat|surpass|improve|compare|exceed|match)",
     re.IGNORECASE,
 )
@@ -255,6 +255,7 @@ class AnswerEngine:
             rarity=self.retriever.rarity,
             many=many,
             said=self.retriever.said,
+            names_data=extraction.names_data,
         )
 
     @staticmethod

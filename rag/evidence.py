@@ -376,8 +376,8 @@ _FACTOR_ASKED = re.compile(
     re.I,
 )
 _FACTOR_STATED = re.compile(
-    r"\d[\d.,]*\s*(?:x|\u00d7|times|-?fold|\\?%|percent)(?![a-z])|\d[\d.,]*\s*(?:percentage points?|pp\b)|\b(?:twice|double[sd]?|halve[sd]?|half|triple[sd]?)\b|"
-    r"\b[a-z]+-?fold\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|thousand)\s+times\b|"
+    r"\d[\d.,]*\s*(?:x|\u00d7|times|-?fold|\\?%|percent)(?![a-z])|\d[\d.,]*\s*(?:percentage points?|pp\b|per\s?cent)|\b(?:twice|double[sd]?|halve[sd]?|half|triple[sd]?)\b|"
+    r"\b[a-z]+-?fold\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|hundred|thousand)\s+(?:times|per\s?cent)\b|"
     r"\borders? of magnitude\b|\b(?:exponentially|quadratically|linearly|polynomially)\s+(?:faster|slower|fewer|"
     r"smaller|larger|less|more)\b|\b(?:sub|super)?linear speed-?ups?\b|\bfrom\s+(?:days|hours|minutes|seconds)\s+to\b",
     re.I,
@@ -482,7 +482,7 @@ _EVALUATION = re.compile(
     r"\b(?:experiments?|experimental|empirical(?:ly)?|evaluat\w*|tested|tests|results|benchmarked|validated)\b",
     re.I,
 )
-_ON_A_NAME = re.compile(
+ON_A_NAME = re.compile(
     r"\b(?:on|in|across)\s+(?:the\s+)?([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+[A-Z][\w.-]*)"
 )
 # "Which <kind> ...?" of a kind often named in lower case ("stochastic gradient descent", "cross-entropy loss"),
@@ -703,9 +703,13 @@ class Evidence:
         *,
         many: bool = False,
         said: Callable[[str], bool] | None = None,
+        names_data: Callable[[SourceLike, Sequence[Sentence]], bool] | None = None,
     ) -> None:
         self.question = question
         self.said = said  # whether the collection says a name as written (Retriever.said); see unsaid_names
+        # whether a paper's sentences name data as the extraction grid reads it (rag.extraction.names_data, which
+        # builds on this module, so it is handed in); without it "which datasets ...?" is read by names alone
+        self.names_data = names_data
         self.asked: Question = analyze(question)
         self.many = many  # a list question ("which papers ...?"): answered by several papers
         self.sources = list(sources)
@@ -1045,7 +1049,11 @@ class Evidence:
                         )
                         for s in mine
                     )
-                    or (wanted & _DATA_WORDS and not self._names_data(src, mine))
+                    or (
+                        wanted & _DATA_WORDS
+                        and self.names_data is not None
+                        and not self.names_data(src, mine)
+                    )
                 )
             ):
                 # no sentence speaks of the kind, and the abstract names nothing new at all, or for data nothing that
@@ -1230,25 +1238,13 @@ class Evidence:
         return max(generic, key=lambda s: s.sim) if generic else None
 
     @staticmethod
-    def _names_data(src: SourceLike, mine: Sequence[Sentence]) -> bool:
-        """Whether a sentence of ``src`` may name data as the extraction grid's Dataset column reads it: a name, not
-        the paper's own nor a concept it abbreviates, beside a data word or after "on / from / using" ("records from
-        MIMIC-IV"); half the cue a grid cell needs, since here it only keeps a question from being refused."""
-        from rag import extraction  # it builds on this module
-
-        own = own_names(src.title, src.text) | extraction.field_acronyms(src.text)
-        concepts = set(abbreviations(src.text))
-        floor = extraction.MIN_CUE["data"] / 2
-        return any(extraction.cue("data", s.text, own, concepts) >= floor for s in mine)
-
-    @staticmethod
     def _evaluated_on(text: str, known_names: set[str]) -> bool:
         """Whether ``text`` says its method was evaluated on something it names, a new name after "on / in / across"
         in a sentence about experiments or results: data named without a data word ("Through experiments on
         CIFAR-100 and ImageNet-100, ...")."""
         if not _EVALUATION.search(text):
             return False
-        return any(new_name(m.group(1), known_names) for m in _ON_A_NAME.finditer(text))
+        return any(new_name(m.group(1), known_names) for m in ON_A_NAME.finditer(text))
 
     def unreported(
         self, src: SourceLike, parts: Sequence[str] | None = None
@@ -1392,7 +1388,7 @@ class Evidence:
                     if factor
                     else self._valued(mine[j].text, wanted)
                     if valued
-                    else self._counts(mine[j].text) or (count_asked and bool(_ONLY_ONE.search(mine[j].text)))
+                    else self._counts(mine[j].text) or (count_asked and self._one_of(mine[j].text, wanted))
                 )
                 or _glued_number(mine[j].text, wanted)
                 for i in pool
@@ -1413,6 +1409,16 @@ class Evidence:
             or bool(_RATE_WORDS.search(text) or BIG_O.search(text))
             or self._times(text)
         )
+
+    @staticmethod
+    def _one_of(text: str, wanted: set[str]) -> bool:
+        """Whether ``text`` counts one of something ``wanted`` names: "only one expert demonstration" (within the
+        three words after "only / just / exactly one"; not "only one of the tested domains")."""
+        for m in _ONLY_ONE.finditer(text):
+            after = text[m.end() :].split()[:3]
+            if after and after[0].lower() != "of" and wanted & terms(" ".join(after)):
+                return True
+        return False
 
     def _valued(self, text: str, wanted: set[str]) -> bool:
         """Whether ``text`` states a value in digits, one the question doesn't, within four words of a word of

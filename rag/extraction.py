@@ -30,10 +30,10 @@ import yaml
 
 from rag.compose import first_method
 from rag.config import GridSettings, redact_secrets
-from rag.evidence import Evidence, Sentence
+from rag.evidence import ON_A_NAME, Evidence, Sentence, SourceLike
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
-from rag.question import NAME_TOKEN, abbreviations, is_generic, own_names
+from rag.question import NAME_TOKEN, abbreviations, is_generic, new_name, own_names
 from rag.text import BIG_O, METHOD_CUES, generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
@@ -325,6 +325,21 @@ def field_acronyms(abstract: str) -> set[str]:
             singular = acronym.removesuffix("s")
             found.update({singular, singular + "s"})
     return found
+
+
+def names_data(src: SourceLike, sentences: Sequence[Sentence]) -> bool:
+    """Whether a sentence of ``src`` may name data as the grid's Dataset column reads it: a name, not the paper's
+    own nor a concept it abbreviates, beside a data word or after "on / in / across" ("It improves on SQuAD");
+    half the cue a grid cell needs, since it only keeps "which datasets ...?" from being refused
+    (:meth:`rag.evidence.Evidence.unnamed`)."""
+    own = own_names(src.title, src.text) | field_acronyms(src.text)
+    concepts = set(abbreviations(src.text))
+    known = {n.lower() for n in own | concepts}
+    return any(
+        cue("data", s.text, own, concepts) >= MIN_CUE["data"] / 2
+        or any(new_name(m.group(1), known) for m in ON_A_NAME.finditer(s.text))
+        for s in sentences
+    )
 
 
 def _names(text: str, own: set[str]) -> list[str]:

@@ -369,7 +369,7 @@ def _check_writers_set(
                 problems.append((r["id"], "no facts"))
         elif r["key_facts"] or not r["notes"]:
             problems.append((r["id"], "facts or notes"))
-        if writer not in writers:
+        if len(writer) != 1 or writer not in writers:
             problems.append((r["id"], "writer"))
     for writer in writers:
         mine = [r for r in records if r["id"].startswith(f"{prefix}-{writer}-")]

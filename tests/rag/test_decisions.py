@@ -19,6 +19,7 @@ from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, Sentence, _NameIndex, alternatives
+from rag.extraction import names_data
 from rag.question import distinct_names
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
@@ -78,6 +79,7 @@ def src(n: int, title: str, text: str) -> Source:
         # one paper's baselines, named by its method; methods that outperform something are papers' methods
         ("Name the second-order methods that FOSI is reported to outperform.", "fact", None),
         ("Name methods that outperform Adam.", "list", None),
+        ("Name methods that significantly outperform Adam.", "list", None),
         ("List all papers about diffusion models", "list", None),
         ("What win rate does INPO reach?", "fact", None),
         # papers described, not named, then asked about one by one
@@ -1127,7 +1129,7 @@ def test_a_number_asked_under_a_named_condition_needs_a_number_beside_it(
 
 def _unnamed(question: str, paper: Source) -> tuple[str, Sentence] | None:
     """What ``paper``'s abstract speaks of without naming, for ``question`` (:meth:`Evidence.unnamed`)."""
-    return Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unnamed(paper)
+    return Evidence(question, [paper], BagOfWords(), EvidenceSettings(), names_data=names_data).unnamed(paper)
 
 
 def test_a_comparison_names_its_rivals_only_up_to_where_it_is_made() -> None:
@@ -1566,6 +1568,21 @@ def test_an_answer_to_which_lower_case_kind_is_the_sentence_that_says_which() ->
             "demonstration.",
             False,
         ),
+        (
+            "How many expert demonstrations does ILD need?",
+            "We propose ILD. ILD learns from expert demonstrations, and fails in only one of the tested domains.",
+            True,
+        ),
+        (
+            "By what percentage does ConR reduce error?",
+            "We propose ConR. ConR reduces the error by twelve percent.",
+            False,
+        ),
+        (
+            "By what percentage does ConR reduce error?",
+            "We propose ConR. ConR reduces the error by 12 per cent.",
+            False,
+        ),
     ],
 )
 def test_a_quantity_is_answered_in_the_form_asked(question: str, abstract: str, refused: bool) -> None:
@@ -1591,3 +1608,6 @@ def test_which_datasets_of_an_abstract_that_names_no_data_is_unnamed() -> None:
         "a one-step recoverable MDP. Experiments on HumanEval and MBPP show significant improvements.",
     )
     assert _unnamed(q, named) is None
+    # a name after "on" may be data though no data word stands beside it
+    scored = src(3, named.title, f"{paper.text} It improves on SQuAD by 3 points.")
+    assert _unnamed(q, scored) is None

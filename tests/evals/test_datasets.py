@@ -400,6 +400,28 @@ def test_traps_set_asks_details_beside_other_numbers_and_names(abstracts: dict[s
     assert not problems
 
 
+def test_parts_set_asks_parts_and_qualified_details(abstracts: dict[str, str]) -> None:
+    """``parts.jsonl``: 96 questions written by three more helpers (32 each, ids ``q-D-``, ``q-E-``, ``q-F-``) on
+    the papers of the traps set's three writers, one paper per question within a writer, alternating not stated
+    (``unanswerable_detail``: a question of several parts with one not stated, a number or a name whose qualifier
+    the abstract doesn't state, or which one of a kind it speaks of only generically; the trap tagged in the note)
+    and stated (``fact``, one or several parts, key facts exact substrings of the abstract). Split fixed as written,
+    as the traps set's (evals/datasets/README.md)."""
+    records = _records("parts")
+    assert len(records) == 96 and len({r["id"] for r in records}) == 96
+    problems = _check_writers_set(records, abstracts, "q", "DEF", stated_first=False)
+    tags = Counter()
+    for r in records:
+        tag = r["notes"].split("]", 1)[0].lstrip("[")
+        tags[tag] += 1
+        if tag not in ({"fact", "fact-parts"} if r["kind"] == "fact" else {"part-missing", "compound", "generic-kind"}):
+            problems.append((r["id"], "trap tag"))
+        if tag == "fact-parts" and len(r["key_facts"]) < 2:
+            problems.append((r["id"], "a question of parts has a fact per part"))
+    assert not problems
+    assert tags == {"part-missing": 18, "compound": 15, "generic-kind": 15, "fact-parts": 24, "fact": 24}
+
+
 def test_paraphrase_set_size_and_styles() -> None:
     records = _records("paraphrase")
     assert len(records) >= 120

@@ -414,7 +414,9 @@ def test_parts_set_asks_parts_and_qualified_details(abstracts: dict[str, str]) -
     for r in records:
         tag = r["notes"].split("]", 1)[0].lstrip("[")
         tags[tag] += 1
-        if tag not in ({"fact", "fact-parts"} if r["kind"] == "fact" else {"part-missing", "compound", "generic-kind"}):
+        if tag not in (
+            {"fact", "fact-parts"} if r["kind"] == "fact" else {"part-missing", "compound", "generic-kind"}
+        ):
             problems.append((r["id"], "trap tag"))
         if tag == "fact-parts" and len(r["key_facts"]) < 2:
             problems.append((r["id"], "a question of parts has a fact per part"))

@@ -194,7 +194,14 @@ def without_names(text: str, names: set[str]) -> str:
     rest = text
     for name in sorted(names, key=len, reverse=True):
         if len(name) > 1:
-            rest = re.sub(rf"(?<![\w-]){re.escape(name)}(?:'s)?(?![\w-])", " ", rest, flags=re.IGNORECASE)
+            # with what describes it after a comma ("APEN, the approximately piecewise E(3) equivariant point
+            # network"): the description says which paper, not what is asked of it
+            rest = re.sub(
+                rf"(?<![\w-]){re.escape(name)}(?:'s)?(?![\w-])(?:,\s+(?:the|an?)\s+[^,;?]+(?=[,;?]|$))?",
+                " ",
+                rest,
+                flags=re.IGNORECASE,
+            )
     rest = re.sub(r"\s+", " ", rest).strip()
     return rest if len(words(rest)) >= 3 else text
 

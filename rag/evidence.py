@@ -146,6 +146,11 @@ def _initials(text: str, *, prefixes: bool = False) -> str:
 _PREFIX = re.compile(r"(multi|inter|intra|hyper|super|semi|self|cross|auto|over|under|post)([a-z]{4,})", re.I)
 
 
+def _hyphen_terms(text: str) -> set[str]:
+    """A text's terms with its hyphenated words' parts counted apart too ("llm" of "LLM-based")."""
+    return terms(text) | terms(text.replace("-", " "))
+
+
 def _modified_kind(phrase: list[str]) -> bool:
     """Whether the kind a "which ..." phrase names is not what it asks for but a word before another noun: "what
     reward model problem" asks a problem, "which model merging technique" a technique. A verb in the past after the
@@ -555,6 +560,25 @@ def _specified_at(
         if _unsaid(w, said):
             return True
     return predicated and _predicated(tokens, j, said)
+
+
+def _specified_by_word(text: str, kind: Sequence[str], said: set[str]) -> bool:
+    """Whether ``text`` writes a kind asked of a name the question gives ("MDP model" of "Which MDP model ...?")
+    after a lower-case word the question doesn't say and that doesn't only describe: "the linear MDP model" says
+    which one. A kind of one word ("a strong LLM") is not read so."""
+    if len(kind) < 2 or not NAME_TOKEN.fullmatch(kind[0]):
+        return False
+    tokens = words(text)
+    low = [w.lower() for w in tokens]
+    n = len(kind)
+    wanted = [w.lower() for w in kind]
+    return any(
+        low[j : j + n] == wanted
+        and tokens[j - 1].isalpha()
+        and tokens[j - 1].islower()
+        and _unsaid(tokens[j - 1], said)
+        for j in range(1, len(tokens) - n + 1)
+    )
 
 
 def _unsaid(word: str, said: set[str]) -> bool:
@@ -1018,7 +1042,8 @@ class Evidence:
             if wanted & _DATA_WORDS:
                 wanted |= _DATA_WORDS
             mine = self.by_source.get(src.n, [])
-            pool = [s for s in mine if wanted & terms(s.text)]
+            # (a hyphen's parts speak of it too: "an LLM-based optimizer" of "Which LLM ...?")
+            pool = [s for s in mine if wanted & _hyphen_terms(s.text)]
             if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
                 continue  # "which datasets ...?" of "Through experiments on CIFAR-100 and ImageNet-100, ..."
             # a name answers when it stands near the kind asked ("benchmarks" of "which four reasoning benchmarks"),
@@ -1036,7 +1061,9 @@ class Evidence:
             acts_on = any(stem(w) in _METHOD_HEADS for w in asked[:aside])
             # a model may be named after a person ("a Gaussian mixture model"); data, hardware and software aren't
             models = any(_MODEL_KIND.fullmatch(w) for w in asked[:aside])
-            near = head if head and not acts_on and any(head & terms(s.text) for s in mine) else wanted
+            near = (
+                head if head and not acts_on and any(head & _hyphen_terms(s.text) for s in mine) else wanted
+            )
             built = any(_BUILT_KIND.fullmatch(w) for w in asked[:aside])
             if (
                 not pool
@@ -1075,6 +1102,8 @@ class Evidence:
                 kind = [w for w in upto if w.lower() not in _NUMBER_WORDS and not w[:1].isdigit()][-3:]
                 while kind and (kind[0].lower() in ("and", "or") or kind[0].endswith("-")):
                     kind = kind[1:]  # "graph-classification datasets" of "node- and graph-classification ..."
+                if any(_specified_by_word(s.text, kind, self._said) for s in pool):
+                    continue  # "the linear MDP model" says which MDP model
                 # no phrase of what is asked ("what simulator produced ...", "... model (e.g. ...) serves"): the
                 # kind the part asks which of
                 named = " ".join(kind) or proper_kind(part)
@@ -1311,12 +1340,45 @@ class Evidence:
                     m.lower() in known for m in NAME_TOKEN.findall(after)
                 )
 
+            elsewhere = self._reported_elsewhere(part, names, mine, src)
+            if elsewhere is not None:
+                return elsewhere
             if any(held[i] and reports(i) for i in range(len(mine))):
                 continue
             naming = [i for i in range(len(mine)) if held[i]]
             if naming:
                 best = max(naming, key=lambda i: (held[i], mine[i].sim))
                 return names, mine[best]
+        return None
+
+    def _reported_elsewhere(
+        self, part: str, names: list[str], mine: Sequence[Sentence], src: SourceLike
+    ) -> tuple[list[str], Sentence] | None:
+        """For a number asked on a benchmark or model the question names ("... improve perplexity on
+        BERT-large?"): that name and the sentence of ``src`` that holds it, when the sentences that state a number
+        of what is asked (a word of the part that is no name, nor the title's) all state it on another name ("0.7
+        better perplexity on GPT-2") and none holds the one asked: the abstract reports it for another condition.
+        None otherwise."""
+        if not self.settings.reported_elsewhere:
+            return None
+        slot = [n for n in names if re.search(rf"\b(?:on|in)\s+(?:the\s+)?{re.escape(n)}(?![\w-])", part)]
+        if not slot:
+            return None
+        metric = (
+            terms(part)
+            - terms(" ".join(self.question_names))
+            - terms(src.title)
+            - generic_stems()
+            - _answer_form()
+        )
+        stating = [s for s in mine if metric & terms(s.text) and self._new_quantity(s.text)]
+        if not stating or not all(ON_A_NAME.search(s.text) for s in stating):
+            return None
+        for n in slot:
+            if not any(_holds(s.text, n) for s in stating):
+                holding = [s for s in mine if _holds(s.text, n)]
+                if holding:
+                    return [n], max(holding, key=lambda s: s.sim)
         return None
 
     def unquantified(
@@ -1341,6 +1403,11 @@ class Evidence:
             # what a count counts is asked, however generic ("how many problems")
             generic = set() if counting else generic_stems()
             wanted = terms(" ".join(asked)) - generic - _answer_form() - terms(src.title)
+            if asked and asked[0].lower() in ("do", "does", "did"):
+                # "by how much did the LSTM model trained with K-FAC lower transaction costs ...?": the phrase is
+                # the clause's subject, not what is asked; any word of the part may speak of it
+                asked = []
+                wanted = terms(part) - generic - _answer_form() - terms(src.title)
             factor = not counting and bool(_FACTOR_ASKED.search(part))
             # "what temperature value ...?": a value is written in digits, beside what it is the value of
             valued = not counting and not factor and bool(_VALUE_ASKED.search(part))

@@ -29,7 +29,7 @@ _I = re.IGNORECASE
 _WH = (
     r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|"
     r"(?:in|on|for|with|from|at|against|over|under|to|as|into|through|via|across|within|among|between) "
-    r"(?:what|which)|by what|by how much|roughly how|approximately how)"
+    r"(?:what|which|how many|how much)|by what|by how (?:much|many)|roughly how|approximately how)"
 )
 # A part of a question that asks something: a question word, or a verb it opens with ("In 'The simple essence of
 # AD'" asks nothing).
@@ -523,12 +523,35 @@ def focus(text: str) -> list[str]:
     text = NAMES_OF.sub("which ", text)
     text = _COUNT_OF.sub("how many ", text)
     text = _ADVERB_USED.sub(r"\1-\2", text)  # "commonly used DPA variants" is what is asked, not "commonly"
-    found = [w for m in _FOCUS.finditer(text) for w in _LEAD_IS.sub("", m.group(1)).split()]
+    found = [w for m in _FOCUS.finditer(text) for w in _ends_at_verb(_LEAD_IS.sub("", m.group(1)).split())]
     if not found:
         found = [w for m in _FOCUS_SUBJECT.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
         found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
     return found
+
+
+# Kinds asked about that a verb may follow ("Which LLM powers ...", "which technique underlies ...").
+_VERB_SUBJECTS = frozenset(
+    "technique algorithm optimizer classifier architecture framework loss solver".split()
+)
+# A verb in "-s" ("powers", "underlies", "supplies"; not "bias", "class").
+_VERB_S = re.compile(r"[a-z]+[^s\W]s")
+
+
+def _ends_at_verb(phrase: list[str]) -> list[str]:
+    """A "which ..." phrase cut before the verb it runs into: a word in "-s" after the kind asked, followed by
+    "the" or a name ("underlying LLM" of "underlying LLM powers OptoPrime", "classifier" of "classifier supplies the
+    feedback")."""
+    for k in range(1, len(phrase) - 1):
+        before, verb, after = phrase[k - 1], phrase[k], phrase[k + 1]
+        if (
+            (kind_named(before) or before.lower() in _VERB_SUBJECTS)
+            and _VERB_S.fullmatch(verb)
+            and (after == "the" or after[:1].isupper())
+        ):
+            return phrase[:k]
+    return phrase
 
 
 # "commonly used", "widely adopted": a participle after an adverb qualifies what is asked; it ends no phrase.

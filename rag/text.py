@@ -117,7 +117,6 @@ def stemmer() -> Any:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def function_words() -> frozenset[str]:
     """bm25s's English stopwords alone: the function words ("of", "the", "from"), no domain words ("model")."""
     from bm25s.stopwords import STOPWORDS_EN

@@ -1172,6 +1172,70 @@ def test_a_name_answers_which_thing_when_it_stands_near_the_kind_asked() -> None
     assert _unnamed(q, audio) is None
 
 
+def test_a_kind_asked_is_spoken_of_in_a_hyphenated_word() -> None:
+    """A hyphen's parts speak of the kind asked ("an LLM-based optimizer" of "Which LLM ...?"): an abstract that
+    builds on an LLM it doesn't name doesn't say which; one that names it does."""
+    built = src(
+        2,
+        "Trace",
+        "We frame a setup, Trace. Using Trace, we develop an LLM-based optimizer called OptoPrime. It solves tasks "
+        "from BigBench.",
+    )
+    found = _unnamed("Which LLM does OptoPrime use?", built)
+    assert found is not None and found[0] == "the LLM" and "LLM-based" in found[1].text
+    named = src(3, "Trace", f"{built.text} OptoPrime runs on the LLM GPT-4.")
+    assert _unnamed("Which LLM does OptoPrime use?", named) is None
+
+
+def test_a_lower_case_word_before_a_named_kind_says_which_one() -> None:
+    """ "In the linear MDP model, ..." answers "Which MDP model does the algorithm assume?": the word before the kind
+    the question names says which one; "an MDP model" doesn't."""
+    paper = src(
+        1,
+        "Making RL with Preference-based Feedback Efficient via Randomization",
+        "We consider RLHF with preferences over pairs of trajectories. In the linear MDP model, using "
+        "randomization, we present an algorithm that is sample efficient.",
+    )
+    q = "Which MDP model does the sample-efficient algorithm assume?"
+    assert _unnamed(q, paper) is None
+    vague = src(2, paper.title, paper.text.replace("In the linear MDP model", "In an MDP model"))
+    found = _unnamed(q, vague)
+    assert found is not None and found[0] == "the MDP model"
+
+
+def test_a_number_asked_of_a_clause_subject_is_read_from_the_whole_part() -> None:
+    """ "By how much did the LSTM model trained with K-FAC lower transaction costs?": the words after "how much"
+    are the clause's subject, not what is asked, so the sentence stating "a 78.3% reduction in transaction costs"
+    answers, though the sentence on the LSTM states no number."""
+    paper = src(
+        1,
+        "A New Way: Kronecker-Factored Approximate Curvature Deep Hedging",
+        "The architecture couples LSTM networks with K-FAC second-order optimization. Empirical validation uses "
+        "simulated paths. The methodology yields a 78.3% reduction in transaction costs compared to Adam.",
+    )
+    q = "Relative to Adam, by how much did the LSTM model trained with K-FAC lower transaction costs?"
+    assert Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper) is None
+
+
+def test_a_number_stated_only_on_another_benchmark_is_not_reported_on_the_one_asked() -> None:
+    """ "... improve perplexity on BERT-large?" of an abstract whose perplexity is "on GPT-2" and whose BERT-large
+    sentence states a speed-up: the number asked is reported for another condition. Off, or with the perplexity
+    stated on BERT-large, the question is answered."""
+    paper = src(
+        1,
+        "FlashAttention: Fast and Memory-Efficient Exact Attention",
+        "FlashAttention trains Transformers faster: 15% end-to-end wall-clock speedup on BERT-large. It enables "
+        "longer context, yielding 0.7 better perplexity on GPT-2.",
+    )
+    q = "By how much did FlashAttention's longer context improve perplexity on BERT-large?"
+    found = Evidence(q, [paper], BagOfWords(), EvidenceSettings()).unreported(paper)
+    assert found is not None and found[0] == ["BERT-large"] and "BERT-large" in found[1].text
+    off = EvidenceSettings(reported_elsewhere=False)
+    assert Evidence(q, [paper], BagOfWords(), off).unreported(paper) is None
+    stated = src(2, paper.title, f"{paper.text} On BERT-large, perplexity improves by 0.3.")
+    assert Evidence(q, [stated], BagOfWords(), EvidenceSettings()).unreported(stated) is None
+
+
 @pytest.mark.parametrize(
     ("abstract", "refused"),
     [

@@ -46,6 +46,14 @@ from rag.question import (
             "What does the method do with data from which sensor?",
             ["What does the method do with data from which sensor"],
         ),
+        (
+            "Which two models was it validated with, and on how many benchmarks did it gain?",
+            ["Which two models was it validated with", "on how many benchmarks did it gain"],
+        ),
+        (
+            "Which loss is it built on, and by how many points does it beat the baselines?",
+            ["Which loss is it built on", "by how many points does it beat the baselines"],
+        ),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:
@@ -194,6 +202,15 @@ def test_focus_and_names() -> None:
     # "what number of X" asks how many X
     assert focus("What number of k-means clusters does it use?") == ["k-means", "clusters"]
     assert focus("What size of total query budget is it designed for?") == ["total", "query", "budget"]
+    # a verb in "-s" before a name or a determiner ends the phrase; a plural noun before a verb doesn't
+    assert focus("Which underlying LLM powers OptoPrime, the optimizer for workflows?") == [
+        "underlying",
+        "LLM",
+    ]
+    assert focus("Which LLM drives the agent in the game?") == ["LLM"]
+    assert focus("Which classifier supplies the feedback to the model?") == ["classifier"]
+    assert focus("Which bias term gives the gain to the model?") == ["bias", "term"]
+    assert focus("Which reward model problems does it solve?") == ["reward", "model", "problems"]
     assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
     assert title_name("Pointer Networks") == ""
     assert title_name("A very long preamble of many words: then a subtitle") == ""
@@ -276,6 +293,10 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
         "What's the maximum speedup gives?"
     )
     assert compose.without_names("What is SKR?", names) == "What is SKR?"  # too little would be left
+    # what describes the paper after its name says which paper, not what is asked of it
+    assert compose.without_names(
+        "Which two kinds of data did SKR, the Krylov recycling method, use?", names
+    ) == ("Which two kinds of data did , use?")
     assert "number" in analyze("What's the maximum speedup it gives?").asks
 
 

@@ -187,6 +187,10 @@ _ASKS_WHAT_IT_IS = re.compile(
 )
 
 
+# A question word: a span that holds one is the question's own clause, no description of a paper.
+_QUESTION_WORD = r"\b(?:what|which|who|when|where|why|how)\b"
+
+
 def without_names(text: str, names: set[str]) -> str:
     """``text`` without the paper's own names ("What's the maximum speedup Sorting Krylov Recycling gives?" ->
     "What's the maximum speedup gives?"): asked for a detail, the sentence that defines the name is not the answer.
@@ -197,7 +201,8 @@ def without_names(text: str, names: set[str]) -> str:
             # with what describes it after a comma ("APEN, the approximately piecewise E(3) equivariant point
             # network"): the description says which paper, not what is asked of it
             rest = re.sub(
-                rf"(?<![\w-]){re.escape(name)}(?:'s)?(?![\w-])(?:,\s+(?:the|an?)\s+[^,;?]+(?=[,;?]|$))?",
+                rf"(?<![\w-]){re.escape(name)}(?:'s)?(?![\w-])"
+                rf"(?:,\s+(?:the|an?)\s+(?:(?!{_QUESTION_WORD})[^,;?])+(?:,|(?=[;?]|$)))?",
                 " ",
                 rest,
                 flags=re.IGNORECASE,

@@ -33,6 +33,7 @@ import numpy as np
 from rag.config import EvidenceSettings
 from rag.embeddings import Embedder
 from rag.question import (
+    LOWER_KINDS,
     NAME_TOKEN,
     NAMES_OF,
     TIME_ASKED,
@@ -457,6 +458,15 @@ _MEASURED = re.compile(
     r"success rates?|norm|residual|gap|rates?)\b|\d",
     re.I,
 )
+
+
+def _measures(text: str) -> set[str]:
+    """The stems of the measures ``text`` names: a metric's word, a well-known metric (:data:`_MEASURED`) or a
+    speed ("speedup", "latency")."""
+    named = {stem(m.group(0)) for m in _MEASURED.finditer(text) if not m.group(0).isdigit()}
+    return named | (terms(text) & _SPEED_WORDS)
+
+
 # A capital joined to a capitalised word names a method too ("K-FAC", "L-BFGS").
 _CAPITAL_JOINED = re.compile(r"\b[A-Z]-[A-Z][\w-]*")
 # Rivals called by a class in the plural, not a name: "methods based on stacked CNN and iterative algorithms",
@@ -496,8 +506,7 @@ ON_A_NAME = re.compile(
 _LOWER_KIND = re.compile(
     r"\b(?:which|what)\s+(?:(?!(?:does|did|do|is|are|was|were|has|have|had|of|for|in|on|to|by|with|from|"
     r"its|their|our|his|her|makes?|made)\b)\S+\s+)"
-    r"{0,4}?(?P<kind>algorithms?|optimi[sz]ers?|solvers?|architectures?|objectives?|loss(?:es)?|equations?|"
-    r"games?|metrics?|schedulers?|heuristics?|kernels?|regulari[sz]ers?|estimators?|methods)\b",
+    rf"{{0,4}}?(?P<kind>{'|'.join(k + ('(?:es)?' if k.endswith('s') else 's?') for k in LOWER_KINDS)}|methods)\b",
     re.I,
 )
 # What an optimizer or a solver is called as often: an algorithm or a method ("first-order methods").
@@ -562,6 +571,12 @@ def _specified_at(
     return predicated and _predicated(tokens, j, said)
 
 
+# Words before a kind that say no more which one it is than a determiner does ("the true MDP model").
+_NOT_SPECIFYING = frozenset(
+    "true unknown same given whole entire full corresponding resulting actual".split()
+)
+
+
 def _specified_by_word(text: str, kind: Sequence[str], said: set[str]) -> bool:
     """Whether ``text`` writes a kind asked of a name the question gives ("MDP model" of "Which MDP model ...?")
     after a lower-case word the question doesn't say and that doesn't only describe: "the linear MDP model" says
@@ -576,6 +591,8 @@ def _specified_by_word(text: str, kind: Sequence[str], said: set[str]) -> bool:
         low[j : j + n] == wanted
         and tokens[j - 1].isalpha()
         and tokens[j - 1].islower()
+        and not tokens[j - 1].endswith("ing")  # "the underlying MDP model"
+        and tokens[j - 1] not in _NOT_SPECIFYING
         and _unsaid(tokens[j - 1], said)
         for j in range(1, len(tokens) - n + 1)
     )
@@ -1361,7 +1378,7 @@ class Evidence:
         None otherwise."""
         if not self.settings.reported_elsewhere:
             return None
-        slot = [n for n in names if re.search(rf"\b(?:on|in)\s+(?:the\s+)?{re.escape(n)}(?![\w-])", part)]
+        slot = [n for n in names if re.search(rf"\b(?i:on|in)\s+(?:the\s+)?{re.escape(n)}(?![\w-])", part)]
         if not slot:
             return None
         metric = (
@@ -1375,10 +1392,17 @@ class Evidence:
         if not stating or not all(ON_A_NAME.search(s.text) for s in stating):
             return None
         for n in slot:
-            if not any(_holds(s.text, n) for s in stating):
-                holding = [s for s in mine if _holds(s.text, n)]
-                if holding:
-                    return [n], max(holding, key=lambda s: s.sim)
+            if any(_holds(s.text, n) for s in stating):
+                continue
+            holding = [s for s in mine if _holds(s.text, n)]
+            # a number beside the name asked is of another measure only when its sentence names one the question
+            # doesn't ("15% end-to-end wall-clock speedup on BERT-large"); "On BERT-large, PPL drops by 0.3" may
+            # be the number asked, written otherwise
+            said = terms(self.question)
+            if holding and all(
+                _measures(s.text) - said for s in holding if self._new_quantity(s.text) or self._times(s.text)
+            ):
+                return [n], max(holding, key=lambda s: s.sim)
         return None
 
     def unquantified(
@@ -1406,8 +1430,10 @@ class Evidence:
             if asked and asked[0].lower() in ("do", "does", "did"):
                 # "by how much did the LSTM model trained with K-FAC lower transaction costs ...?": the phrase is
                 # the clause's subject, not what is asked; any word of the part may speak of it
+                subject = terms(" ".join(asked))
                 asked = []
                 wanted = terms(part) - generic - _answer_form() - terms(src.title)
+                wanted = (wanted - subject) or wanted
             factor = not counting and bool(_FACTOR_ASKED.search(part))
             # "what temperature value ...?": a value is written in digits, beside what it is the value of
             valued = not counting and not factor and bool(_VALUE_ASKED.search(part))

@@ -523,7 +523,11 @@ def focus(text: str) -> list[str]:
     text = NAMES_OF.sub("which ", text)
     text = _COUNT_OF.sub("how many ", text)
     text = _ADVERB_USED.sub(r"\1-\2", text)  # "commonly used DPA variants" is what is asked, not "commonly"
-    found = [w for m in _FOCUS.finditer(text) for w in _ends_at_verb(_LEAD_IS.sub("", m.group(1)).split())]
+    found = [
+        w
+        for m in _FOCUS.finditer(text)
+        for w in _ends_at_verb(_LEAD_IS.sub("", m.group(1)).split(), m.group(0).split()[-1])
+    ]
     if not found:
         found = [w for m in _FOCUS_SUBJECT.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
@@ -532,22 +536,38 @@ def focus(text: str) -> list[str]:
 
 
 # Kinds asked about that a verb may follow ("Which LLM powers ...", "which technique underlies ...").
-_VERB_SUBJECTS = frozenset(
-    "technique algorithm optimizer classifier architecture framework loss solver".split()
+# Kinds of thing often named in lower case ("Which first-order optimizer ...?", "measured by which metric?"), in
+# the singular: rag.evidence reads a question asking which one of them (its _LOWER_KIND).
+LOWER_KINDS = (
+    "algorithm optimizer optimiser solver architecture objective loss equation game metric scheduler heuristic "
+    "kernel regularizer regulariser estimator"
+).split()
+# Kinds asked about that a verb may follow ("Which LLM powers ...", "which technique underlies ...").
+_VERB_SUBJECTS = frozenset([*LOWER_KINDS, "technique", "classifier", "framework"])
+# A verb in "-s" ("powers", "underlies", "supplies"), in lower case; not a noun ending so ("bias", "corpus",
+# "analysis", "dynamics", "series", "class").
+_VERB_S = re.compile(r"(?-i:[a-z]+[a-rt-z]s)")
+_NOT_VERB_S = re.compile(r".*(?:us|is|ics|ss|news|lens|series|species)$")
+# The verbs a clause has one of: when one ends the "which ..." phrase, a word in "-s" before it is a noun ("Which
+# model weights the authors released were used?").
+_FINITE = frozenset(
+    "does do did is are was were has have had can could would will should uses gets gives cuts reaches achieves".split()
 )
-# A verb in "-s" ("powers", "underlies", "supplies"; not "bias", "class").
-_VERB_S = re.compile(r"[a-z]+[^s\W]s")
 
 
-def _ends_at_verb(phrase: list[str]) -> list[str]:
+def _ends_at_verb(phrase: list[str], ended_at: str = "") -> list[str]:
     """A "which ..." phrase cut before the verb it runs into: a word in "-s" after the kind asked, followed by
     "the" or a name ("underlying LLM" of "underlying LLM powers OptoPrime", "classifier" of "classifier supplies the
-    feedback")."""
+    feedback"). Not when the phrase ended at a finite verb of its own (``ended_at``: "Which loss functions the
+    model uses were compared?" asks loss functions)."""
+    if ended_at.lower() in _FINITE:
+        return phrase
     for k in range(1, len(phrase) - 1):
         before, verb, after = phrase[k - 1], phrase[k], phrase[k + 1]
         if (
             (kind_named(before) or before.lower() in _VERB_SUBJECTS)
             and _VERB_S.fullmatch(verb)
+            and not _NOT_VERB_S.fullmatch(verb)
             and (after == "the" or after[:1].isupper())
         ):
             return phrase[:k]

@@ -202,14 +202,22 @@ def test_focus_and_names() -> None:
     # "what number of X" asks how many X
     assert focus("What number of k-means clusters does it use?") == ["k-means", "clusters"]
     assert focus("What size of total query budget is it designed for?") == ["total", "query", "budget"]
-    # a verb in "-s" before a name or a determiner ends the phrase; a plural noun before a verb doesn't
+    # a verb in "-s" before a name or a determiner ends the phrase ...
     assert focus("Which underlying LLM powers OptoPrime, the optimizer for workflows?") == [
         "underlying",
         "LLM",
     ]
     assert focus("Which LLM drives the agent in the game?") == ["LLM"]
     assert focus("Which classifier supplies the feedback to the model?") == ["classifier"]
-    assert focus("Which bias term gives the gain to the model?") == ["bias", "term"]
+    # ... not a plural noun, when the phrase ends at a verb of its own, nor a noun in "-s"
+    assert focus("Which loss functions the model uses were compared?") == [
+        "loss",
+        "functions",
+        "the",
+        "model",
+    ]
+    assert focus("Which model weights the authors released were used?")[:2] == ["model", "weights"]
+    assert focus("Which model series GPT-4 belongs to?")[:2] == ["model", "series"]
     assert focus("Which reward model problems does it solve?") == ["reward", "model", "problems"]
     assert title_name("PFGM++: Unlocking the Potential of Physics-Inspired Generative Models") == "PFGM++"
     assert title_name("Pointer Networks") == ""
@@ -296,7 +304,11 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
     # what describes the paper after its name says which paper, not what is asked of it
     assert compose.without_names(
         "Which two kinds of data did SKR, the Krylov recycling method, use?", names
-    ) == ("Which two kinds of data did , use?")
+    ) == ("Which two kinds of data did use?")
+    # ... but a clause that asks is no description
+    assert compose.without_names(
+        "Across the runs reported for SKR, the number of iterations falls by what factor?", names
+    ) == ("Across the runs reported for , the number of iterations falls by what factor?")
     assert "number" in analyze("What's the maximum speedup it gives?").asks
 
 

@@ -572,9 +572,8 @@ def _specified_at(
 
 
 # Words before a kind that say no more which one it is than a determiner does ("the true MDP model").
-_NOT_SPECIFYING = frozenset(
-    "true unknown same given whole entire full corresponding resulting actual".split()
-)
+# (besides the determiners and describing words :func:`_unsaid` already leaves out: "given", "actual")
+_NOT_SPECIFYING = frozenset("true unknown same whole entire full corresponding resulting".split())
 
 
 def _specified_by_word(text: str, kind: Sequence[str], said: set[str]) -> bool:
@@ -1060,7 +1059,8 @@ class Evidence:
                 wanted |= _DATA_WORDS
             mine = self.by_source.get(src.n, [])
             # (a hyphen's parts speak of it too: "an LLM-based optimizer" of "Which LLM ...?")
-            pool = [s for s in mine if wanted & _hyphen_terms(s.text)]
+            spoken_terms = [_hyphen_terms(s.text) for s in mine]
+            pool = [s for s, t in zip(mine, spoken_terms, strict=True) if wanted & t]
             if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
                 continue  # "which datasets ...?" of "Through experiments on CIFAR-100 and ImageNet-100, ..."
             # a name answers when it stands near the kind asked ("benchmarks" of "which four reasoning benchmarks"),
@@ -1078,9 +1078,7 @@ class Evidence:
             acts_on = any(stem(w) in _METHOD_HEADS for w in asked[:aside])
             # a model may be named after a person ("a Gaussian mixture model"); data, hardware and software aren't
             models = any(_MODEL_KIND.fullmatch(w) for w in asked[:aside])
-            near = (
-                head if head and not acts_on and any(head & _hyphen_terms(s.text) for s in mine) else wanted
-            )
+            near = head if head and not acts_on and any(head & t for t in spoken_terms) else wanted
             built = any(_BUILT_KIND.fullmatch(w) for w in asked[:aside])
             if (
                 not pool
@@ -1398,9 +1396,10 @@ class Evidence:
             # a number beside the name asked is of another measure only when its sentence names one the question
             # doesn't ("15% end-to-end wall-clock speedup on BERT-large"); "On BERT-large, PPL drops by 0.3" may
             # be the number asked, written otherwise
-            said = terms(self.question)
             if holding and all(
-                _measures(s.text) - said for s in holding if self._new_quantity(s.text) or self._times(s.text)
+                _measures(s.text) - self._said
+                for s in holding
+                if self._new_quantity(s.text) or self._times(s.text)
             ):
                 return [n], max(holding, key=lambda s: s.sim)
         return None
@@ -1445,9 +1444,7 @@ class Evidence:
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             # a compound speaks of its parts ("low-rank updates" of the rank)
-            pool = [
-                i for i, s in enumerate(mine) if wanted & (terms(s.text) | terms(s.text.replace("-", " ")))
-            ]
+            pool = [i for i, s in enumerate(mine) if wanted & _hyphen_terms(s.text)]
             what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
             if not pool:
                 # no sentence speaks of it in the question's words, and the abstract states no quantity at all
@@ -1553,7 +1550,7 @@ class Evidence:
             after = " ".join(
                 itertools.takewhile(lambda w: w.lower() not in _PHRASE_ENDS, text[end:].split()[:4])
             )
-            if wanted & (terms(after) | terms(after.replace("-", " "))):
+            if wanted & _hyphen_terms(after):
                 return True
         return False
 

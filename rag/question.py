@@ -535,7 +535,6 @@ def focus(text: str) -> list[str]:
     return found
 
 
-# Kinds asked about that a verb may follow ("Which LLM powers ...", "which technique underlies ...").
 # Kinds of thing often named in lower case ("Which first-order optimizer ...?", "measured by which metric?"), in
 # the singular: rag.evidence reads a question asking which one of them (its _LOWER_KIND).
 LOWER_KINDS = (

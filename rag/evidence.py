@@ -160,6 +160,8 @@ def _modified_kind(phrase: list[str]) -> bool:
     after = phrase[at[-1] + 1 :] if at else []
     if not after or " ".join(phrase[-2:]).lower() in ("data sets", "data set"):
         return False
+    if after[0].lower() in ("or", "and", "and/or", "/"):
+        return False  # "which MIPS library or solver": two kinds asked, neither modifies the other
     return not after[0].lower().endswith("ed")
 
 
@@ -322,7 +324,7 @@ _GOES_ON = re.compile(
 )
 # A name written in camel case from a lower-case start ("miniImageNet", "muCode").
 _CAMEL = re.compile(r"[a-z]+[A-Z][\w@.+-]*")
-_QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”")
+_QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”|‘[^’]+’|(?<!\w)'[^']{3,}'(?!\w)")  # ('...' not an apostrophe's)
 # What asks for a quantity, though its question reads "which ..." / "what range of ...": no name answers it.
 _QUANTITY_ASKED = re.compile(
     r"\b(?:range|sizes?|scales?|numbers?|counts?|amounts?|values?|versions?)\b", re.I
@@ -561,16 +563,19 @@ def _specified_at(
     is said of ("perplexity is often used as the evaluation metric", :func:`_predicated`; with ``predicated``:
     enough not to refuse, too loose to choose the answer by: "Gradient regularization (GR) is a method ...")."""
     after = tokens[j + 1 : j + 2]
-    if after and (after[0].lower() in _NAMING_NEXT or new_name(after[0], known_names)):
+    if after and (_names_next(tokens, j + 1) or new_name(after[0], known_names)):
         return True
     for w in reversed(tokens[max(0, j - 4) : j]):
-        if w.lower() in function_words() or w.lower() in _INDEFINITE:
+        if w.lower() in function_words() or w.lower() in _INDEFINITE or w.lower() in _PHRASE_STARTS:
             return predicated and _predicated(tokens, j, said)
         if _unsaid(w, said):
             return True
     return predicated and _predicated(tokens, j, said)
 
 
+# Words that start the phrase a kind ends, as a preposition does: "methods using well-understood learning algorithms"
+# (what comes before them is no word of the kind's).
+_PHRASE_STARTS = frozenset("using via through without across containing including".split())
 # Words before a kind that say no more which one it is than a determiner does ("the true MDP model").
 # (besides the determiners and describing words :func:`_unsaid` already leaves out: "given", "actual")
 _NOT_SPECIFYING = frozenset("true unknown same whole entire full corresponding resulting".split())
@@ -656,12 +661,32 @@ _INDEFINITE = frozenset(
     fixed arbitrary typical modern recent recently classical conventional traditional state-of-the-art new novel
     such this these that those their its our first-order second-order zeroth-order online offline iterative
     prior previous well-known known efficient effective fast faster scalable robust principled provable
-    practical lightweight accurate powerful improved better first only main""".split()
+    practical lightweight accurate powerful improved better first only main each every all both either neither
+    another per""".split()
 )
 # Words that describe rather than specify: adjective and adverb endings ("iterative", "proposed", "provably").
-_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est|ly)$", re.I)
+# ("well-understood", "multi-player", "non-convex")
+_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est|ly)$|^(?:well|multi|non|semi)-", re.I)
+# What opens an aside of examples in a question: "which pretrained diffusion model, e.g. which Stable Diffusion ..."
+_EXAMPLE_WORDS = frozenset("e.g. e.g eg i.e. i.e such".split())
 # What names a kind right after its word: "algorithms such as ...", "solver called ...", "loss (CE)".
 _NAMING_NEXT = frozenset("such like including e.g called named dubbed termed namely i.e".split())
+# ... unless a preposition follows: "the algorithm, including at convergence", "a method like in [3]"
+_NOT_NAMING_AFTER = frozenset("at in on for from to by of with when where during after before under".split())
+
+
+def _names_next(tokens: Sequence[str], i: int) -> bool:
+    """Whether ``tokens[i]`` is a word that names what comes before it by what follows ("algorithms such as ...",
+    "a solver called ..."), not "including" or "like" before a preposition ("including at convergence")."""
+    if i >= len(tokens) or tokens[i].lower() not in _NAMING_NEXT:
+        return False
+    return not (
+        tokens[i].lower() in ("including", "like")
+        and i + 1 < len(tokens)
+        and tokens[i + 1].lower() in _NOT_NAMING_AFTER
+    )
+
+
 _BUILT_KIND = re.compile(r"models?|networks?|llms?", re.I)  # what a paper may build rather than use
 _MODEL_KIND = re.compile(r"models?|llms?|backbones?|teachers?|encoders?|decoders?|networks?", re.I)
 # An adjective made of a person's name: "Bayesian optimization", "Gaussian noise", "Euclidean distance".
@@ -1030,7 +1055,15 @@ class Evidence:
                     return "the methods it is compared with", rival
                 continue
             asked = focus(part)
-            aside = next((i for i, w in enumerate(asked) if w.startswith("(")), len(asked))
+            # an aside: "(e.g. ...)", ", e.g. which Stable Diffusion version,"
+            aside = next(
+                (
+                    i
+                    for i, w in enumerate(asked)
+                    if w.startswith("(") or w.lower().rstrip(",") in _EXAMPLE_WORDS
+                ),
+                len(asked),
+            )
             # the kind asked is the first after "which": "which policy optimization algorithm fine-tunes the LLM"
             # asks an algorithm, not an LLM
             asked_which = NAMES_OF.sub("which ", part)
@@ -1046,7 +1079,7 @@ class Evidence:
             if (
                 not asks_proper_name(part)
                 or "number" in asked_kinds(part)
-                or _QUANTITY_ASKED.search(" ".join(asked))
+                or _QUANTITY_ASKED.search(" ".join(asked[:aside]))
                 or _modified_kind(asked[:aside])
             ):
                 continue
@@ -1204,7 +1237,7 @@ class Evidence:
                     known_names=known_names,
                     loose=True,
                     eponyms=True,
-                ) or any(w.lower() in _NAMING_NEXT for w in words(s.text)):
+                ) or any(_names_next(ws, i) for ws in [words(s.text)] for i in range(len(ws))):
                     return None
         for _s, plain, tokens, j in mentions_:
             if self.states_near(
@@ -1221,7 +1254,7 @@ class Evidence:
                 # a broader word in the plural, no name near it: a class ("decentralized deep learning
                 # algorithms" says no optimizer; "graph-based proximity solvers" says which solvers) ...
                 after = tokens[j + 1 : j + 2]
-                if after and (after[0].lower() in _NAMING_NEXT or new_name(after[0], known_names)):
+                if after and (_names_next(tokens, j + 1) or new_name(after[0], known_names)):
                     return None  # ... unless it is listed: "algorithms such as ..."
                 continue
             if _specified_at(tokens, j, said, known_names):
@@ -1641,6 +1674,9 @@ class Evidence:
                     or (j not in starts and capitalised_word(w) and w.lower() not in known)
                     or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
                 )
+                # a capitalised word the question says in lower case names nothing new ("the Hyperparameter Tuning
+                # phase" of a question about "separate tuning and evaluation phases")
+                and not (re.fullmatch(r"[A-Z][a-z]+", w) and stem(w) in self.q_terms)
                 # checked last: only a word that would name something is read against its neighbours
                 and (eponyms or not _eponym(w, tokens[j - 1 : j], tokens[j + 1 : j + 2]))
             )

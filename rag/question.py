@@ -694,6 +694,10 @@ def is_question(text: str) -> bool:
     return bool(_ASKS.search(text))
 
 
+_OPEN_ASIDE = re.compile(r"(?:,|\s)(?:e\.g\.|i\.e\.|for example|for instance|such as)[^,;?]*$", _I)
+_AUX_START = re.compile(rf"(?:{_AUXILIARY})\b", _I)
+
+
 def split_parts(text: str) -> list[str]:
     """The sub-questions of ``text``: split at '?', ';' and at ', what/how/which ...' / ' and how ...'.
 
@@ -701,16 +705,20 @@ def split_parts(text: str) -> list[str]:
     """
     spans: list[tuple[int, int]] = []
     start = 0
+    closes_aside = False
     for m in [*_PART_SPLIT.finditer(text), None]:
         end = m.start() if m else len(text)
         piece = text[start:end].strip(" ,.")
         if piece:
             lo = start + text[start:end].index(piece)
-            if spans and len(piece.split()) < 3:
+            if spans and (len(piece.split()) < 3 or (closes_aside and _AUX_START.match(piece))):
                 spans[-1] = (spans[-1][0], lo + len(piece))
             else:
                 spans.append((lo, lo + len(piece)))
         if m:
+            # a comma that closes an aside of examples goes on with the same question: "which pretrained model,
+            # e.g. which Stable Diffusion version, did they build on?"
+            closes_aside = m.group(0).strip().startswith(",") and bool(_OPEN_ASIDE.search(text[start:end]))
             start = m.end()
     return [text[a:b].strip(" ,.?;") for a, b in spans] or [text.strip()]
 

@@ -1688,3 +1688,99 @@ def test_which_datasets_of_an_abstract_that_names_no_data_is_unnamed() -> None:
     # a name after "on" may be data though no data word stands beside it
     scored = src(3, named.title, f"{paper.text} It improves on SQuAD by 3 points.")
     assert _unnamed(q, scored) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "abstract", "refused"),
+    [
+        # "including" before a preposition names nothing ("the whole trajectory of the algorithm, including at
+        # convergence"); before a name it does
+        (
+            "Which first-order optimizer solves the training problem in the cross-validation paper?",
+            "We approximate cross-validation when the training problem is solved via an iterative first-order "
+            "algorithm. Our guarantees hold along the whole trajectory of the algorithm, including at convergence.",
+            True,
+        ),
+        (
+            "Which first-order optimizer solves the training problem in the cross-validation paper?",
+            "We approximate cross-validation when the training problem is solved via an iterative first-order "
+            "algorithm. Our guarantees hold for every algorithm, including SGD and Adam.",
+            False,
+        ),
+        # a word before the kind after "using" / a determiner such as "each" says no more which one it is
+        (
+            "Which bandit algorithm picks the solver parameters?",
+            "An online bandit algorithm picks the solver parameters. This contrasts with methods using "
+            "well-understood bandit algorithms. We tune the step for each algorithm.",
+            True,
+        ),
+        # ... but a word of its own before it does
+        (
+            "Which bandit algorithm picks the solver parameters?",
+            "An online bandit algorithm picks the solver parameters. We use the Tsallis-INF algorithm.",
+            False,
+        ),
+    ],
+)
+def test_a_kind_left_unspecified_by_determiners_and_describing_words(
+    question: str, abstract: str, refused: bool
+) -> None:
+    paper = src(1, "Learning Solver Parameters", abstract)
+    assert (_unnamed(question, paper) is not None) == refused
+
+
+def test_two_kinds_asked_with_or_and_an_aside_of_examples_are_still_asked() -> None:
+    """ "which MIPS library or solver": the kind isn't modified by what follows it; ", e.g. which Stable Diffusion
+    version," is an aside, not the version (a quantity) that is asked."""
+    paper = src(
+        1,
+        "Fixed Dimensional Encodings for Retrieval",
+        "We reduce multi-vector search to single-vector search. This enables the usage of off-the-shelf MIPS "
+        "solvers for retrieval. Experiments show lower latency.",
+    )
+    assert (
+        _unnamed("Which particular MIPS library or solver do they plug in for the search?", paper) is not None
+    )
+    named = src(2, paper.title, f"{paper.text} We use the ScaNN library.")
+    assert _unnamed("Which particular MIPS library or solver do they plug in for the search?", named) is None
+    diffusion = src(
+        3,
+        "Correcting Noise for Image Interpolation",
+        "We correct the encoding noise of a pretrained diffusion model to interpolate natural images. Our method "
+        "reaches the best interpolation results without artifacts.",
+    )
+    q = "Which pretrained diffusion model, e.g. which Stable Diffusion version, did they build on?"
+    assert _unnamed(q, diffusion) is not None
+
+
+def test_a_capitalised_word_the_question_says_names_nothing_new() -> None:
+    """ "the Hyperparameter Tuning phase" names no algorithm for a question that says "tuning" itself."""
+    paper = src(
+        1,
+        "Hyperparameters in Continual Learning",
+        "We propose an evaluation protocol with separate tuning and evaluation phases. In the Hyperparameter "
+        "Tuning phase, each algorithm is trained with different values. We observe that some recently proposed "
+        "algorithms perform worse than older ones.",
+    )
+    q = (
+        "With separate hyperparameter tuning and evaluation phases, which recently proposed CL algorithms turned "
+        "out worse?"
+    )
+    assert _unnamed(q, paper) is not None
+    named = src(2, paper.title, paper.text.replace("proposed algorithms", "proposed algorithms such as DER"))
+    assert _unnamed(q, named) is None
+
+
+def test_a_single_quoted_title_is_no_part_of_what_a_baseline_question_asks() -> None:
+    paper = src(
+        1,
+        "Principled Acceleration of Iterative Numerical Methods",
+        "We introduce a novel training method for learning-based acceleration of iterative methods. We prove "
+        "that the proposed method improves upon the existing methods.",
+    )
+    q = (
+        "Name the existing learning-based acceleration method that the 'principled acceleration of iterative "
+        "numerical methods' paper proves its training method improves upon."
+    )
+    found = _unnamed(q, paper)
+    assert found is not None and found[0] == "the methods it is compared with"

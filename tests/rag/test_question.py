@@ -54,6 +54,12 @@ from rag.question import (
             "Which loss is it built on, and by how many points does it beat the baselines?",
             ["Which loss is it built on", "by how many points does it beat the baselines"],
         ),
+        # the comma that closes an aside of examples goes on with the same question
+        (
+            "Which base model, e.g. which Llama version, did they fine-tune?",
+            ["Which base model, e.g. which Llama version, did they fine-tune"],
+        ),
+        ("Which dataset is used, and does it beat GPT-4?", ["Which dataset is used", "does it beat GPT-4"]),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:

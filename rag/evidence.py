@@ -160,7 +160,7 @@ def _modified_kind(phrase: list[str]) -> bool:
     after = phrase[at[-1] + 1 :] if at else []
     if not after or " ".join(phrase[-2:]).lower() in ("data sets", "data set"):
         return False
-    if after[0].lower() in ("or", "and", "and/or", "/"):
+    if after[0].lower() in ("or", "and", "and/or", "/") and len(after) == 2:
         return False  # "which MIPS library or solver": two kinds asked, neither modifies the other
     return not after[0].lower().endswith("ed")
 
@@ -324,7 +324,9 @@ _GOES_ON = re.compile(
 )
 # A name written in camel case from a lower-case start ("miniImageNet", "muCode").
 _CAMEL = re.compile(r"[a-z]+[A-Z][\w@.+-]*")
-_QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”|‘[^’]+’|(?<!\w)'[^']{3,}'(?!\w)")  # ('...' not an apostrophe's)
+_QUOTED = re.compile(
+    r"\"[^\"]+\"|“[^”]+”|‘[^’]+?’(?!\w)|(?<!\w)'(?=[A-Za-z])[^']{3,}'(?!\w)"
+)  # ('...' not an apostrophe's)
 # What asks for a quantity, though its question reads "which ..." / "what range of ...": no name answers it.
 _QUANTITY_ASKED = re.compile(
     r"\b(?:range|sizes?|scales?|numbers?|counts?|amounts?|values?|versions?)\b", re.I
@@ -666,7 +668,7 @@ _INDEFINITE = frozenset(
 )
 # Words that describe rather than specify: adjective and adverb endings ("iterative", "proposed", "provably").
 # ("well-understood", "multi-player", "non-convex")
-_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est|ly)$|^(?:well|multi|non|semi)-", re.I)
+_DESCRIBING = re.compile(r"(?:ive|al|ous|ed|able|ible|ful|less|est|ly)$|^(?:well|non)-", re.I)
 # What opens an aside of examples in a question: "which pretrained diffusion model, e.g. which Stable Diffusion ..."
 _EXAMPLE_WORDS = frozenset("e.g. e.g eg i.e. i.e such".split())
 # What names a kind right after its word: "algorithms such as ...", "solver called ...", "loss (CE)".
@@ -684,7 +686,17 @@ def _names_next(tokens: Sequence[str], i: int) -> bool:
         tokens[i].lower() in ("including", "like")
         and i + 1 < len(tokens)
         and tokens[i + 1].lower() in _NOT_NAMING_AFTER
+        and " ".join(tokens[i + 1 : i + 3]).lower() not in ("in particular", "for example", "for instance")
     )
+
+
+def _titled_modifier(tokens: Sequence[str], j: int) -> bool:
+    """Whether the capitalised run at ``tokens[j]`` goes on to a lower-case noun ("the Hyperparameter Tuning phase"),
+    not a name standing alone ("on Natural Questions")."""
+    k = j
+    while k < len(tokens) and tokens[k][:1].isupper():
+        k += 1
+    return k < len(tokens) and tokens[k].islower() and tokens[k].isalpha()
 
 
 _BUILT_KIND = re.compile(r"models?|networks?|llms?", re.I)  # what a paper may build rather than use
@@ -1081,6 +1093,16 @@ class Evidence:
                 or "number" in asked_kinds(part)
                 or _QUANTITY_ASKED.search(" ".join(asked[:aside]))
                 or _modified_kind(asked[:aside])
+            ):
+                continue
+            # an example the question gives in its aside answers it when the abstract says it ("e.g. which Stable
+            # Diffusion version" of "We build on Stable Diffusion 2.1")
+            examples = [
+                m.group(0)
+                for m in re.finditer(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*", " ".join(asked[aside + 1 :]))
+            ]
+            if examples and any(
+                says_name(s.text, n) for n in examples for s in self.by_source.get(src.n, [])
             ):
                 continue
             # the kind asked is asked about, generic or not ("LLM" of "Which base LLM ...?"); data is spoken of by
@@ -1676,7 +1698,11 @@ class Evidence:
                 )
                 # a capitalised word the question says in lower case names nothing new ("the Hyperparameter Tuning
                 # phase" of a question about "separate tuning and evaluation phases")
-                and not (re.fullmatch(r"[A-Z][a-z]+", w) and stem(w) in self.q_terms)
+                and not (
+                    re.fullmatch(r"[A-Z][a-z]+", w)
+                    and stem(w) in self.q_terms
+                    and _titled_modifier(tokens, j)
+                )
                 # checked last: only a word that would name something is read against its neighbours
                 and (eponyms or not _eponym(w, tokens[j - 1 : j], tokens[j + 1 : j + 2]))
             )

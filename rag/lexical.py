@@ -258,7 +258,7 @@ class LexicalIndex:
     def rarity(self, stems: Iterable[str]) -> dict[str, float]:
         """How rare each stem is in the collection, in [0, 1]: 1.0 when no chunk holds it, else its inverse chunk
         frequency scaled to below 1 (near 0 when every chunk holds it). A hyphenated term ("protein-ligand") is as
-        rare as its most common part allows."""
+        rare as its rarest part (the index holds its parts as words of their own)."""
         stems = list(stems)
         parts = {s: [p for p in s.split("-") if len(p) > 1] or [s] for s in stems}
         freqs = self.doc_freqs({p for ps in parts.values() for p in ps})

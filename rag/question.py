@@ -694,7 +694,7 @@ def is_question(text: str) -> bool:
     return bool(_ASKS.search(text))
 
 
-_OPEN_ASIDE = re.compile(r"(?:,|\s)(?:e\.g\.|i\.e\.|for example|for instance|such as)[^,;?]*$", _I)
+_OPEN_ASIDE = re.compile(r",\s*(?:e\.g\.|i\.e\.|for example|for instance)[^,;?()]*$", _I)
 _AUX_START = re.compile(rf"(?:{_AUXILIARY})\b", _I)
 
 
@@ -718,7 +718,12 @@ def split_parts(text: str) -> list[str]:
         if m:
             # a comma that closes an aside of examples goes on with the same question: "which pretrained model,
             # e.g. which Stable Diffusion version, did they build on?"
-            closes_aside = m.group(0).strip().startswith(",") and bool(_OPEN_ASIDE.search(text[start:end]))
+            aside = _OPEN_ASIDE.search(text[start:end])
+            closes_aside = (
+                m.group(0).strip() == ","
+                and aside is not None
+                and not re.search(rf"\b(?:{_AUXILIARY})\b", text[start : start + aside.start()], _I)
+            )
             start = m.end()
     return [text[a:b].strip(" ,.?;") for a, b in spans] or [text.strip()]
 

@@ -18,7 +18,16 @@ from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
-from rag.evidence import FEATURES, REFUSAL, Evidence, Rarity, Sentence, _NameIndex, alternatives
+from rag.evidence import (
+    FEATURES,
+    REFUSAL,
+    Evidence,
+    Rarity,
+    Sentence,
+    _modified_kind,
+    _NameIndex,
+    alternatives,
+)
 from rag.extraction import names_data
 from rag.question import distinct_names
 from rag.text import stem, terms, words
@@ -1145,6 +1154,10 @@ def test_a_comparison_names_its_rivals_only_up_to_where_it_is_made() -> None:
     q = "Which baseline algorithms does Private-GSD outperform?"
     found = _unnamed(q, paper)
     assert found is not None and found[0] == "the methods it is compared with"
+    # an elision and a plural possessive are no quotes: "'90s-era ... authors'" keeps the kind asked
+    plain = src(2, "Training Readers", "We train the authors' models on a large corpus of text.")
+    found = _unnamed("Which '90s-era dataset do the authors' models train on?", plain)
+    assert found is not None and "dataset" in found[0]
     named = src(1, paper.title, f"{paper.text} It also beats PrivBayes on census data.")
     assert _unnamed(q, named) is None
 
@@ -1707,6 +1720,19 @@ def test_which_datasets_of_an_abstract_that_names_no_data_is_unnamed() -> None:
             "algorithm. Our guarantees hold for every algorithm, including SGD and Adam.",
             False,
         ),
+        # ... nor "like" before a preposition; "including in particular <name>" does name one
+        (
+            "Which first-order optimizer solves the training problem in the cross-validation paper?",
+            "We approximate cross-validation when the training problem is solved via an iterative first-order "
+            "algorithm, like in earlier work.",
+            True,
+        ),
+        (
+            "Which first-order optimizers do they analyze?",
+            "We analyze first-order algorithms, including in particular stochastic gradient descent and mirror "
+            "descent.",
+            False,
+        ),
         # a word before the kind after "using" / a determiner such as "each" says no more which one it is
         (
             "Which bandit algorithm picks the solver parameters?",
@@ -1738,9 +1764,10 @@ def test_two_kinds_asked_with_or_and_an_aside_of_examples_are_still_asked() -> N
         "We reduce multi-vector search to single-vector search. This enables the usage of off-the-shelf MIPS "
         "solvers for retrieval. Experiments show lower latency.",
     )
-    assert (
-        _unnamed("Which particular MIPS library or solver do they plug in for the search?", paper) is not None
-    )
+    found = _unnamed("Which particular MIPS library or solver do they plug in for the search?", paper)
+    assert found is not None and found[0] == "the particular MIPS library"
+    # "model or pipeline" qualify one kind asked ("scheme"): no model is asked
+    assert _modified_kind(["model", "or", "pipeline", "parallelism", "scheme"])
     named = src(2, paper.title, f"{paper.text} We use the ScaNN library.")
     assert _unnamed("Which particular MIPS library or solver do they plug in for the search?", named) is None
     diffusion = src(
@@ -1751,6 +1778,9 @@ def test_two_kinds_asked_with_or_and_an_aside_of_examples_are_still_asked() -> N
     )
     q = "Which pretrained diffusion model, e.g. which Stable Diffusion version, did they build on?"
     assert _unnamed(q, diffusion) is not None
+    # the example the question gives answers it when the abstract says it
+    stable = src(4, diffusion.title, "We build on Stable Diffusion 2.1 and correct its encoding noise.")
+    assert _unnamed(q, stable) is None
 
 
 def test_a_capitalised_word_the_question_says_names_nothing_new() -> None:
@@ -1769,6 +1799,13 @@ def test_a_capitalised_word_the_question_says_names_nothing_new() -> None:
     assert _unnamed(q, paper) is not None
     named = src(2, paper.title, paper.text.replace("proposed algorithms", "proposed algorithms such as DER"))
     assert _unnamed(q, named) is None
+    # a name standing alone is a name though the question says its words ("natural questions")
+    reader = src(
+        3,
+        "Open-Domain Readers",
+        "We train a reader with a new objective. We evaluate it on Natural Questions.",
+    )
+    assert _unnamed("Which dataset of natural questions do they evaluate the reader on?", reader) is None
 
 
 def test_a_single_quoted_title_is_no_part_of_what_a_baseline_question_asks() -> None:
@@ -1784,3 +1821,7 @@ def test_a_single_quoted_title_is_no_part_of_what_a_baseline_question_asks() -> 
     )
     found = _unnamed(q, paper)
     assert found is not None and found[0] == "the methods it is compared with"
+    # an elision and a plural possessive are no quotes: "'90s-era ... authors'" keeps the kind asked
+    plain = src(2, "Training Readers", "We train the authors' models on a large corpus of text.")
+    found = _unnamed("Which '90s-era dataset do the authors' models train on?", plain)
+    assert found is not None and "dataset" in found[0]

@@ -59,7 +59,15 @@ from rag.question import (
             "Which base model, e.g. which Llama version, did they fine-tune?",
             ["Which base model, e.g. which Llama version, did they fine-tune"],
         ),
-        ("Which dataset is used, and does it beat GPT-4?", ["Which dataset is used", "does it beat GPT-4"]),
+        # ... but not a part that asks something of its own after an example, nor "for example" in running text
+        (
+            "Which datasets do they use, e.g. ImageNet, and does it beat GPT-4?",
+            ["Which datasets do they use, e.g. ImageNet", "does it beat GPT-4"],
+        ),
+        (
+            "Which model generates data for example selection, and does it beat GPT-4?",
+            ["Which model generates data for example selection", "does it beat GPT-4"],
+        ),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:

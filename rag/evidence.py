@@ -1251,6 +1251,7 @@ class Evidence:
             if not spoken:
                 return None
             for s in spoken:
+                tokens = words(s.text)
                 if self.states_near(
                     s.text,
                     wanted,
@@ -1259,7 +1260,7 @@ class Evidence:
                     known_names=known_names,
                     loose=True,
                     eponyms=True,
-                ) or any(_names_next(ws, i) for ws in [words(s.text)] for i in range(len(ws))):
+                ) or any(_names_next(tokens, i) for i in range(len(tokens))):
                     return None
         for _s, plain, tokens, j in mentions_:
             if self.states_near(

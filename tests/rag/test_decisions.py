@@ -1733,11 +1733,29 @@ def test_which_datasets_of_an_abstract_that_names_no_data_is_unnamed() -> None:
             "descent.",
             False,
         ),
+        # ... also where the abstract calls the kind only by the question's words for it ("reinforcement learning
+        # (RL)" of "which RL algorithm"): "like in prior work" names none, "like PPO" does
+        (
+            "Which RL algorithm fine-tunes the policy?",
+            "We fine-tune the policy with reinforcement learning (RL), like in prior work. The policy improves.",
+            True,
+        ),
+        (
+            "Which RL algorithm fine-tunes the policy?",
+            "We fine-tune the policy with reinforcement learning (RL), like PPO. The policy improves.",
+            False,
+        ),
         # a word before the kind after "using" / a determiner such as "each" says no more which one it is
         (
             "Which bandit algorithm picks the solver parameters?",
             "An online bandit algorithm picks the solver parameters. This contrasts with methods using "
             "well-understood bandit algorithms. We tune the step for each algorithm.",
+            True,
+        ),
+        (
+            "Which bandit algorithm picks the solver parameters?",
+            "An online bandit algorithm picks the solver parameters. We compare against methods including "
+            "well-understood bandit algorithms.",
             True,
         ),
         # ... but a word of its own before it does

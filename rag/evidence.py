@@ -324,9 +324,9 @@ _GOES_ON = re.compile(
 )
 # A name written in camel case from a lower-case start ("miniImageNet", "muCode").
 _CAMEL = re.compile(r"[a-z]+[A-Z][\w@.+-]*")
-_QUOTED = re.compile(
-    r"\"[^\"]+\"|“[^”]+”|‘[^’]+?’(?!\w)|(?<!\w)'(?=[A-Za-z])[^']{3,}'(?!\w)"
-)  # ('...' not an apostrophe's)
+# A quoted title or phrase: double quotes, curly quotes, or single quotes that open before a letter and close at a
+# word's end ("the 'principled acceleration ...' paper"; not "'90s-era ... authors'").
+_QUOTED = re.compile(r"\"[^\"]+\"|“[^”]+”|‘[^’]+?’(?!\w)|(?<!\w)'(?=[A-Za-z])[^']{3,}'(?!\w)")
 # What asks for a quantity, though its question reads "which ..." / "what range of ...": no name answers it.
 _QUANTITY_ASKED = re.compile(
     r"\b(?:range|sizes?|scales?|numbers?|counts?|amounts?|values?|versions?)\b", re.I
@@ -688,6 +688,11 @@ def _names_next(tokens: Sequence[str], i: int) -> bool:
         and tokens[i + 1].lower() in _NOT_NAMING_AFTER
         and " ".join(tokens[i + 1 : i + 3]).lower() not in ("in particular", "for example", "for instance")
     )
+
+
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+# A run of capitalised words: the names an aside of examples gives ("e.g. which Stable Diffusion version").
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*")
 
 
 def _titled_modifier(tokens: Sequence[str], j: int) -> bool:
@@ -1097,10 +1102,7 @@ class Evidence:
                 continue
             # an example the question gives in its aside answers it when the abstract says it ("e.g. which Stable
             # Diffusion version" of "We build on Stable Diffusion 2.1")
-            examples = [
-                m.group(0)
-                for m in re.finditer(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*", " ".join(asked[aside + 1 :]))
-            ]
+            examples = _CAPITALISED_RUN.findall(" ".join(asked[aside + 1 :]))
             if examples and any(
                 says_name(s.text, n) for n in examples for s in self.by_source.get(src.n, [])
             ):
@@ -1697,13 +1699,10 @@ class Evidence:
                     or (j not in starts and capitalised_word(w) and w.lower() not in known)
                     or (loose and bool(_CAMEL.fullmatch(w)) and w.lower() not in known)
                 )
-                # a capitalised word the question says in lower case names nothing new ("the Hyperparameter Tuning
-                # phase" of a question about "separate tuning and evaluation phases")
-                and not (
-                    re.fullmatch(r"[A-Z][a-z]+", w)
-                    and stem(w) in self.q_terms
-                    and _titled_modifier(tokens, j)
-                )
+                # a capitalised word the question says, in a run that goes on to a lower-case noun, names nothing
+                # new ("the Hyperparameter Tuning phase" of a question about "separate tuning and evaluation
+                # phases"; "on Natural Questions" still names a dataset)
+                and not (_TITLE_WORD.fullmatch(w) and stem(w) in self.q_terms and _titled_modifier(tokens, j))
                 # checked last: only a word that would name something is read against its neighbours
                 and (eponyms or not _eponym(w, tokens[j - 1 : j], tokens[j + 1 : j + 2]))
             )

@@ -695,13 +695,15 @@ def is_question(text: str) -> bool:
 
 
 _OPEN_ASIDE = re.compile(r",\s*(?:e\.g\.|i\.e\.|for example|for instance)[^,;?()]*$", _I)
-_AUX_START = re.compile(rf"(?:{_AUXILIARY})\b", _I)
+_AUXILIARY_WORD = re.compile(rf"\b(?:{_AUXILIARY})\b", _I)
 
 
 def split_parts(text: str) -> list[str]:
     """The sub-questions of ``text``: split at '?', ';' and at ', what/how/which ...' / ' and how ...'.
 
-    Pieces of fewer than three words are glued back to the one before ("..., and why?" is not a part).
+    Pieces of fewer than three words are glued back to the one before ("..., and why?" is not a part), and so is
+    a piece opening with an auxiliary verb after the comma that closes an aside of examples, when the piece before
+    has no verb of its own ("Which base model, e.g. which Llama version, did they fine-tune?").
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -711,7 +713,7 @@ def split_parts(text: str) -> list[str]:
         piece = text[start:end].strip(" ,.")
         if piece:
             lo = start + text[start:end].index(piece)
-            if spans and (len(piece.split()) < 3 or (closes_aside and _AUX_START.match(piece))):
+            if spans and (len(piece.split()) < 3 or (closes_aside and _AUXILIARY_WORD.match(piece))):
                 spans[-1] = (spans[-1][0], lo + len(piece))
             else:
                 spans.append((lo, lo + len(piece)))
@@ -722,7 +724,7 @@ def split_parts(text: str) -> list[str]:
             closes_aside = (
                 m.group(0).strip() == ","
                 and aside is not None
-                and not re.search(rf"\b(?:{_AUXILIARY})\b", text[start : start + aside.start()], _I)
+                and not _AUXILIARY_WORD.search(text, start, start + aside.start())
             )
             start = m.end()
     return [text[a:b].strip(" ,.?;") for a, b in spans] or [text.strip()]

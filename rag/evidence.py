@@ -1868,9 +1868,10 @@ class Evidence:
         ordered = [t for t in ordered if t in asked_about] or ordered
         # the first half of "node- and graph-classification" is "node", said when the abstract lacks it
         shown = [t for t in ordered if not (t.endswith("-") and stem(t.rstrip("-")) in held)]
+        # a name keeps its form ("GPT-4", "GPU"); a plain word is said in lower case
         missing = list(
             dict.fromkeys(
-                w.lower().rstrip("-")
+                (w if re.search(r"[A-Z0-9]", w[1:]) else w.lower()).rstrip("-")
                 for t in shown[:3]
                 for w, st in zip(asked, stems, strict=True)
                 if st == t

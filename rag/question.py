@@ -670,9 +670,33 @@ def _unasked(text: str) -> str:
     return _METRIC_SUBJECT.sub(" _ ", text)
 
 
+# The training settings one by one: what a question names (first) and what an abstract stating it says (second).
+# A question asking the learning rate is not answered by an abstract that speaks only of an epsilon or a decay.
+_SETTINGS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asked, _I), re.compile(said, _I))
+    for asked, said in (
+        (r"\blearning[- ]rates?\b", r"\blearning[- ]rates?\b|\bstep[- ]?sizes?\b|\blr\b"),
+        (r"\bepochs?\b", r"\bepochs?\b"),
+        (r"\bbatch[- ]sizes?\b", r"\b(?:mini-?)?batch(?:[- ]?sizes?|es)?\b"),
+        (r"\bmomentum\b", r"\bmomentum\b"),
+        (r"\bdecay\b", r"\bdecay"),
+        (r"\bwarm-?up\b", r"\bwarm-?up"),
+        (r"\bdropout\b", r"\bdropout\b"),
+        (r"\btemperature\b", r"\btemperature"),
+        (r"\bseeds?\b", r"\bseeds?\b"),
+        (r"\bprivacy budget\b|\bepsilon\b", r"\bprivacy budget\b|\bepsilon\b|\u03b5"),
+    )
+)
+
+
 def states(kind: str, text: str, question: str = "") -> bool:
     """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all; a time scale in words states
-    the number a ``question`` asking how long asks ("from minutes to milliseconds")."""
+    the number a ``question`` asking how long asks ("from minutes to milliseconds"), and of the training settings
+    only the one the ``question`` names counts ("What learning rate ...?" of an abstract that speaks of epsilon)."""
+    if kind == "hyperparameters":
+        named = [said for asked, said in _SETTINGS if asked.search(question)]
+        if named:
+            return any(said.search(text) for said in named)
     if DETAIL_KINDS[kind][1].search(text):
         return True
     return kind == "number" and bool(TIME_ASKED.search(question) and TIME_SCALE.search(text))

@@ -288,7 +288,7 @@ def test_gate(question: str, reason: str) -> None:
     if reason == "detail":
         assert "Sparse Routing for Small Language Models" in verdict.message
         assert verdict.features["kind_missing"] == 1.0 and verdict.features["named"] == 1.0
-        assert "gpus" in verdict.missing  # the user's word, not its stem
+        assert "GPUs" in verdict.missing  # the user's word, not its stem
 
 
 def test_a_refusal_calls_a_topic_no_abstract_holds_a_topic() -> None:

@@ -151,6 +151,13 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     assert not states(
         "hyperparameters", "We propose PowerNorm, which keeps running statistics for normalization."
     )
+    # ... but of the settings a question names, only those count: an epsilon is no learning rate
+    bound = "It finds an epsilon-stationary point in O(epsilon^-4) iterations."
+    assert states("hyperparameters", bound) and states("hyperparameters", bound, "Which epsilon does it use?")
+    assert not states("hyperparameters", bound, "What learning rate was used to train it?")
+    assert states("hyperparameters", "with a step size of 1/L", "What learning rate was used to train it?")
+    assert not states("hyperparameters", "trained for 300 epochs", "What batch size and learning rate?")
+    assert states("hyperparameters", "trained with mini-batches of 64", "What batch size did they use?")
     # a theory abstract states no experiments; any sign of empirical work does
     assert not states("experiments", "We prove a regret bound of order sqrt(T) for monotone games.")
     assert states("experiments", "Simulations confirm the bound.") and states(

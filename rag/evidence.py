@@ -54,6 +54,7 @@ from rag.question import (
     proper_kind,
     proper_kind_span,
     says_name,
+    says_title,
     states,
     title_name,
 )
@@ -1801,6 +1802,11 @@ class Evidence:
             # the question names a paper's own method ("What FLOPs reduction does OTOv3 ...?") and the best
             # sentence's paper never says that name: that paper can't answer for it
             candidates = claimed
+        titled = [] if self.many else [src for src in self.sources if says_title(self.question, src.title)]
+        if len(titled) == 1 and all(src in titled for src in claimed):
+            # the question says one paper's whole title (and names no other's method): it asks about that paper,
+            # whatever another one says
+            candidates = titled
         scored: list[tuple[float, int, SourceLike, dict[str, float]]] = []
         # "X or Y": a paper answers when it matches either alternative, so each is read on its own too
         readings: list[set[str] | None] = [None, *alternatives(self.question)]

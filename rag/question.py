@@ -288,6 +288,30 @@ def bare_reference(text: str, specific_terms: int) -> bool:
 _TITLE_NAME = re.compile(r"^\s*([^:–—]{2,40}?)\s*(?::|\s[–—-]\s)")
 
 
+def title_words(text: str) -> list[str]:
+    """The lower-cased words of ``text``, without punctuation: how a whole title is found said in a question
+    (quoted or not, with or without its colon)."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+# A whole title said by a question names its paper: one of this many words or more in any case; a shorter one
+# ("Nonparametric Iterative Machine Teaching") only as the title writes it, since in lower case it is a topic.
+_TITLE_ANY_CASE = 6
+_TITLE_MIN_WORDS = 4
+
+
+def says_title(question: str, title: str) -> bool:
+    """Whether ``question`` says the whole ``title`` (:data:`_TITLE_MIN_WORDS` words or more; punctuation aside; in
+    any case from :data:`_TITLE_ANY_CASE` words)."""
+    full = title_words(title)
+    if len(full) < _TITLE_MIN_WORDS or f" {' '.join(full)} " not in f" {' '.join(title_words(question))} ":
+        return False
+    if len(full) >= _TITLE_ANY_CASE:
+        return True
+    written = re.findall(r"[A-Za-z0-9]+", title)
+    return f" {' '.join(written)} " in f" {' '.join(re.findall(r'[A-Za-z0-9]+', question))} "
+
+
 def title_name(title: str) -> str:
     """The name a title starts with ("PFGM++" of "PFGM++: Unlocking ..."), "" when it has none (or a long one)."""
     m = _TITLE_NAME.match(title)

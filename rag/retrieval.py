@@ -26,7 +26,7 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
-from rag.question import NAME_TOKEN, says_name, title_name
+from rag.question import NAME_TOKEN, says_name, says_title, title_name
 from rag.store import PaperStore
 from rag.text import compact
 from rag.titles import TitleSide
@@ -35,6 +35,9 @@ from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 _log = logging.getLogger(__name__)
 SAID_PAPERS = 5  # papers a search for a name reads to tell whether the collection says it (Retriever.said)
 SAID_CACHE = 4096  # names remembered by Retriever.said per process (forgotten all at once when full)
+# A title's name of two or three words that a query must write as the title does to pin it: capitalised first and
+# last words, and between them capitalised words or short joining words ("Agent Q", "Chain of LoRA").
+_TITLED_NAME = re.compile(r"[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|of|and|to|by|the|for|in|on)){0,1}\s+[A-Z][\w'-]*")
 
 
 class Retriever:
@@ -239,14 +242,19 @@ class Retriever:
 
     def _title_names(self, version: str) -> dict[str, list[tuple[str, str]]]:
         """Compact title name ("ctrlu" of "Ctrl-U: ...") -> [(paper id, first chunk id)], for the one-word names a
-        title starts with that look like names (:data:`rag.question.NAME_TOKEN`); ``version`` is the store's, read
-        by :class:`rag.lexical.VersionedSide`, which rebuilds this when it moves."""
+        title starts with that look like names (:data:`rag.question.NAME_TOKEN`); "~" + a name of capitalised words
+        as written ("~Agent Q"); "=" + a whole title (said as :func:`rag.question.says_title` reads it). ``version`` is the store's, read by :class:`rag.lexical.VersionedSide`,
+        which rebuilds this when it moves."""
         names: dict[str, list[tuple[str, str]]] = {}
         for paper_id, chunk_id, title in self.store.titles():
             name = title_name(title)
             key = compact(name)
             if name and " " not in name and NAME_TOKEN.fullmatch(name.rstrip("+")) and len(key) >= 3:
                 names.setdefault(key, []).append((paper_id, chunk_id))
+            elif name and _TITLED_NAME.fullmatch(name):
+                # a name of words, as the title writes it ("Distribution Transformers", "Chain of LoRA")
+                names.setdefault(f"~{' '.join(name.split())}", []).append((paper_id, chunk_id))
+            names.setdefault(f"={title}", []).append((paper_id, chunk_id))
         return names
 
     def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
@@ -258,6 +266,13 @@ class Retriever:
         words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
         keys = dict.fromkeys(compact(w) for w in words if NAME_TOKEN.fullmatch(w.rstrip("+")))
         named = [row for key in keys if key in names for row in names[key]]
+        # a name of words written as the title writes it, and a whole title (rag.question.says_title)
+        spaced = " ".join(query.split())
+        for key, rows in names.items():
+            if (key[0] == "~" and re.search(rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced)) or (
+                key[0] == "=" and says_title(query, key[1:])
+            ):
+                named += [row for row in rows if row not in named]
         if not named:
             return ranked
         top = ranked[0].score if ranked else 1.0

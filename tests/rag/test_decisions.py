@@ -1843,3 +1843,25 @@ def test_a_single_quoted_title_is_no_part_of_what_a_baseline_question_asks() -> 
     plain = src(2, "Training Readers", "We train the authors' models on a large corpus of text.")
     found = _unnamed("Which '90s-era dataset do the authors' models train on?", plain)
     assert found is not None and "dataset" in found[0]
+
+
+def test_a_question_saying_a_whole_title_is_decided_on_that_paper() -> None:
+    """A question that says a paper's whole title asks about that paper: another paper that states the kind of
+    detail asked (parameters) does not answer it, and the refusal names the titled paper."""
+    looped = src(
+        1,
+        "Looped Transformers as Programmable Computers",
+        "We program looped transformers with fixed weights to emulate a small instruction-set computer.",
+    )
+    other = src(
+        2,
+        "Looped Transformers Learn Iterative Algorithms",
+        "Our looped transformer with 12 million parameters matches a standard transformer on in-context learning.",
+    )
+    q = 'How many parameters does the "Looped Transformers as Programmable Computers" model have?'
+    verdict = Evidence(q, [other, looped], BagOfWords(), PLAIN_GATE).gate()
+    assert not verdict.ok and verdict.paper == 1
+    assert '"Looped Transformers as Programmable Computers"' in verdict.message
+    # without the whole title, the paper that states parameters may answer
+    loose = "How many parameters does the looped transformer model have?"
+    assert Evidence(loose, [other, looped], BagOfWords(), PLAIN_GATE).gate().ok

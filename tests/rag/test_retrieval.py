@@ -258,3 +258,19 @@ def test_a_paper_named_by_its_titles_name_comes_first(bundled_settings: Settings
     assert api.search(q, k=5, settings=off).hits[0].title.split(":")[0] == "FlashAttention"
     hits = api.search("What is the root cause of grokking?", k=5, settings=bundled_settings).hits
     assert not hits[0].title.startswith("ROOT")
+
+
+def test_a_paper_named_by_words_or_by_its_whole_title_comes_first(bundled_settings: Settings) -> None:
+    """A title's name of words, written as the title writes it ("Distribution Transformers"), pins its paper, as a
+    whole title said in any case and punctuation does; the same words in lower case ("distribution transformers")
+    are a description, and pin nothing."""
+    q = "What top-1 accuracy does Distribution Transformers get on ImageNet?"
+    hits = api.search(q, k=5, settings=bundled_settings).hits
+    assert hits[0].title.startswith("Distribution Transformers:")
+    off = bundled_settings.override(retrieval={"name_pin": False})
+    assert not any(h.title.startswith("Distribution Transformers:") for h in api.search(q, k=5, settings=off).hits)
+    lower = api.search(q.replace("Distribution Transformers", "distribution transformers"), k=5, settings=bundled_settings)
+    assert not lower.hits[0].title.startswith("Distribution Transformers:")
+    whole = "how many parameters does 'looped transformers as programmable computers' use"
+    hits = api.search(whole, k=5, settings=bundled_settings).hits
+    assert hits[0].title == "Looped Transformers as Programmable Computers"

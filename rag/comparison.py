@@ -28,7 +28,7 @@ import re
 from rag.config import RetrievalSettings
 from rag.evidence import Evidence
 from rag.extraction import compare_cells
-from rag.question import NAME_TOKEN, mentions, own_names, title_name
+from rag.question import NAME_TOKEN, own_names, title_name
 from rag.retrieval import Retriever
 from rag.text import capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
@@ -306,7 +306,9 @@ def found(name: str, hits: list[PaperHit]) -> bool:
     wanted = terms(name)
     return any(
         (len(wanted) > 1 and coverage(wanted, hit.title) == 1.0)
-        or any(re.match(rf"{re.escape(n)}(?![\w-])", hit.title, re.IGNORECASE) or _defines(hit, n) for n in names)
+        or any(
+            re.match(rf"{re.escape(n)}(?![\w-])", hit.title, re.IGNORECASE) or _defines(hit, n) for n in names
+        )
         for hit in hits
     )
 

@@ -465,6 +465,29 @@ _MEASURED = re.compile(
 )
 
 
+# A count written as a product of variables: "a single NN with T times J neurons", "k x d entries".
+_SYMBOLIC_PRODUCT = re.compile(
+    r"(?<![\w'-])[A-Za-z]\s*(?:times|x|\u00d7|\*|\u00b7|\u22c5)\s*[A-Za-z](?![\w'-])"
+)
+
+
+def _symbolic_product(tokens: Sequence[str], j: int) -> bool:
+    """Whether ``tokens[j]`` is the "times" of a product of two one-letter variables ("T times J")."""
+    return (
+        0 < j < len(tokens) - 1
+        and tokens[j].lower() in ("times", "x", "\u00d7")
+        and all(len(t) == 1 and t.isalpha() for t in (tokens[j - 1], tokens[j + 1]))
+    )
+
+
+# The words for any measure, which name none.
+_MEASURE_WORDS = frozenset(
+    stem(w) for w in "metric metrics measure measures measured measuring score scores".split()
+)
+# A question asking which metric or measure.
+_METRIC_ASKED = re.compile(r"\b(?:which|what)\s+(?:\S+\s+){0,3}?(?:metrics?|measures?)\b", re.I)
+
+
 def _measures(text: str) -> set[str]:
     """The stems of the measures ``text`` names: a metric's word, a well-known metric (:data:`_MEASURED`) or a
     speed ("speedup", "latency")."""
@@ -736,7 +759,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\
 # fewer evaluations" for "by what factor ...?", "improves by 9%" for "how much does it gain?".
 _ANSWER_FORM_WORDS = (
     "factor share fraction percentage percent proportion ratio big bigger larger smaller faster slower higher "
-    "lower worse gain gains cut"
+    "lower worse gain gains cut biggest largest smallest highest lowest best worst maximum minimum"
 )
 
 
@@ -1253,6 +1276,8 @@ class Evidence:
                 return f"the {' '.join(m.group(0).split()[1:])}", max(mine, key=lambda s: s.sim)
             if not spoken:
                 return None
+            if singular == "metric" and any(self._new_measures(s.text) for s in spoken):
+                return None  # "which registration metric" of "... in terms of registration recall"
             for s in spoken:
                 tokens = words(s.text)
                 if self.states_near(
@@ -1549,13 +1574,19 @@ class Evidence:
             return what, mine[best]
         return None
 
+    def _new_measures(self, text: str) -> set[str]:
+        """The measures ``text`` names (:func:`_measures`) that the question doesn't, but the words for any measure
+        ("metric", "score", "measured")."""
+        return _measures(text) - self.q_terms - _MEASURE_WORDS
+
     def _counts(self, text: str) -> bool:
         """Whether ``text`` states a quantity the question doesn't, in digits or in words ("two datasets",
-        "a single sample", "exponentially faster", "orders of magnitude") or a bound ("O(log n) samples")."""
+        "a single sample", "exponentially faster", "orders of magnitude") or a bound ("O(log n) samples") or
+        a product of variables ("T times J neurons")."""
         return (
             self._new_quantity(text)
             or any(w.lower() in _NUMBER_WORDS and w.lower() not in self._question_words for w in words(text))
-            or bool(_RATE_WORDS.search(text) or BIG_O.search(text))
+            or bool(_RATE_WORDS.search(text) or BIG_O.search(text) or _SYMBOLIC_PRODUCT.search(text))
             or self._times(text)
         )
 
@@ -1604,6 +1635,7 @@ class Evidence:
         ]
         ends += [m.end() for m in (*BIG_O.finditer(text), *_RATE_WORDS.finditer(text))]  # "O(log n) samples"
         ends += [m.end() for m in _ONLY_ONE.finditer(text)]
+        ends += [m.end() for m in _SYMBOLIC_PRODUCT.finditer(text)]  # "T times J neurons"
         for end in ends:
             # the phrase it counts ends at a preposition or a conjunction ("two subsets of our problem set")
             after = " ".join(
@@ -1636,6 +1668,17 @@ class Evidence:
         asked_name = asks_name(question)
         if not (asked_number or asked_name):
             return 0.0
+        mine = self.by_source.get(src.n, [])
+        if asked_name and _BASELINE_ASKED.search(question):
+            # "which baseline did they compare against?": a rival is named where a sentence compares ("outperforms
+            # Mask R-CNN by 18.8%"), whatever word it uses for it
+            for s in mine:
+                if (m := _COMPARES.search(s.text)) and self.states_near(
+                    s.text[m.start() :], set(), number=False, name=True, known_names=known_names
+                ):
+                    return 0.0
+        if asked_name and _METRIC_ASKED.search(question) and any(self._new_measures(s.text) for s in mine):
+            return 0.0  # "which metric ...?" is answered by a metric's name, in lower case too ("registration recall")
         wanted = terms(" ".join(focus(question))) - generic_stems() - _answer_form()
         if not wanted:
             pool = self.top(self.settings.answer_check_sentences, source=src.n)
@@ -1688,6 +1731,7 @@ class Evidence:
             states_number = number and (
                 bool(numbers(w) - known_numbers)
                 or (w.lower() in _CARDINALS and w.lower() not in self._question_words)
+                or _symbolic_product(tokens, j)
             )
             # a capitalised word inside a sentence names something too ("in Python", "on Spanish TV"); a plain
             # word capitalised only because it starts the sentence names nothing ("Real-world data ...")

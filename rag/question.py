@@ -370,13 +370,13 @@ def mentions(text: str, name: str) -> bool:
 def says_name(text: str, name: str) -> bool:
     """Whether ``text`` says ``name`` in one of the forms a name is written in, case aside: as is, an acronym's
     plural or a plural acronym's singular ("PINN" is said by "PINNs", "GRUs" by "GRU"), or a numbered version of a
-    name that ends in a letter ("Qwen" is said by "Qwen2.5-7B", "Llama" by "Llama-3"; "GPT-4" is not said by
-    "GPT-45"), or an acronym of 3-6 capitals spelled out (:func:`spells_out`: "GRU" by "Gated Recurrent Unit")."""
+    name that ends in a letter ("Qwen" is said by "Qwen2.5-7B", "Llama" by "Llama-3", "YOLO" by "YOLOv9"; "GPT-4"
+    is not said by "GPT-45"), or an acronym of 3-6 capitals spelled out (:func:`spells_out`: "GRU" by "Gated Recurrent Unit")."""
     if not name:
         return False
     base = name[:-1] if re.fullmatch(r"[A-Z][A-Z0-9]+s", name) else name
     plural = "s?" if re.fullmatch(r"[A-Z][A-Z0-9]+", base) else ""
-    version = r"(?:-?\d[\w.]*(?:-[\w.]+)*)?" if base[-1].isalpha() else ""
+    version = r"(?:-?v?\d[\w.]*(?:-[\w.]+)*)?" if base[-1].isalpha() else ""
     if re.search(rf"(?<![\w-]){re.escape(base)}{plural}{version}(?![\w-])", text, _I):
         return True
     return bool(_ACRONYM.fullmatch(base)) and spells_out(text, base)
@@ -431,7 +431,7 @@ _KINDS_NAMED = (
     r"decoders?|environments?|computers?|smartphones?|phones?|suites?|toolkits?|packages?)"
 )
 _PROPER_KIND = re.compile(
-    r"(?:^|[:;,.?!]\s+|\s[-–—]\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
+    r"(?:^|[:;,.?!]\s+|\s(?:--|[-–—])\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
     r"(?:(?:which|what)\s+(?:(?:is|are|was|were)\s+the\s+)?"
     r"(?:(?!(?:does|did|do|is|are|was|were|has|have|had|on|in|of|for|with|to|from|by|at|using|used|trained|"
     r"evaluated|tested)\b)\S+\s+(?:/\s+)?){0,5}?|"

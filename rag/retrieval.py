@@ -37,7 +37,9 @@ SAID_PAPERS = 5  # papers a search for a name reads to tell whether the collecti
 SAID_CACHE = 4096  # names remembered by Retriever.said per process (forgotten all at once when full)
 # A title's name of two or three words that a query must write as the title does to pin it: capitalised first and
 # last words, and between them capitalised words or short joining words ("Agent Q", "Chain of LoRA").
-_TITLED_NAME = re.compile(r"[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|of|and|to|by|the|for|in|on)){0,1}\s+[A-Z][\w'-]*")
+_TITLED_NAME = re.compile(
+    r"[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|of|and|to|by|the|for|in|on)){0,1}\s+[A-Z][\w'-]*"
+)
 
 
 class Retriever:

@@ -1865,3 +1865,43 @@ def test_a_question_saying_a_whole_title_is_decided_on_that_paper() -> None:
     # without the whole title, the paper that states parameters may answer
     loose = "How many parameters does the looped transformer model have?"
     assert Evidence(loose, [other, looped], BagOfWords(), PLAIN_GATE).gate().ok
+
+
+def test_what_answers_a_baseline_a_metric_a_superlative_and_a_product_of_variables() -> None:
+    """Answers the abstract gives in other words than the question's: a rival named where a sentence compares
+    ("outperforms Mask R-CNN") answers "which baseline", a metric named in lower case ("registration recall")
+    answers "which metric", "the biggest gain" asks a gain (its "biggest" is the answer's form), and a count may be
+    a product of variables ("T times J neurons")."""
+    semi = src(
+        1,
+        "SEMI-PointRend: Wafer Defect Segmentation as Rendering",
+        "SEMI-PointRend outperforms Mask R-CNN by up to 18.8% in terms of segmentation mean average precision.",
+    )
+    q = "which baseline did they compare against for wafer defects, and what was the biggest gain in segmentation mAP?"
+    assert Evidence(q, [semi], BagOfWords()).answer_missing(semi) == 0.0
+    unnamed_rival = src(
+        1, semi.title, "SEMI-PointRend outperforms prior methods on wafer defect segmentation."
+    )
+    assert Evidence(q, [unnamed_rival], BagOfWords()).answer_missing(unnamed_rival) > 0
+    pare = src(
+        1,
+        "PARE-Net: Rotation-Equivariant Networks for Point Cloud Registration",
+        "Experiments show that our method outperforms the SOTA methods in terms of registration recall.",
+    )
+    q = "PARE-Net - which registration metric do they say they clearly beat SOTA on?"
+    evidence = Evidence(q, [pare], BagOfWords())
+    assert evidence.answer_missing(pare) == 0.0 and evidence.unnamed(pare) is None
+    vague = src(1, pare.title, "Experiments show that our registration is better than the SOTA methods.")
+    assert Evidence(q, [vague], BagOfWords()).answer_missing(vague) > 0
+    boosted = src(
+        1,
+        "Sequential Training of Neural Networks with Gradient Boosting",
+        "Finally, the T partial models are integrated as a single NN with T times J neurons in the hidden layer.",
+    )
+    q = "how many hidden neurons does the merged single network end up with?"
+    evidence = Evidence(q, [boosted], BagOfWords())
+    assert evidence.answer_missing(boosted) == 0.0 and evidence.unquantified(boosted) is None
+    plain = src(
+        1, boosted.title, "Finally, the partial models are integrated as a single NN with hidden neurons."
+    )
+    assert Evidence(q, [plain], BagOfWords()).unquantified(plain) is not None

@@ -343,6 +343,9 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
         ("GPT-45 is no model", "GPT-4", False),
         ("we beat GPT-4o", "GPT-4", False),
         ("the Qwenlike tokenizer", "Qwen", False),
+        ("we release YOLOv9 and Llama-v2", "YOLO", True),  # a version written with a "v"
+        ("we release YOLOv9 and Llama-v2", "Llama", True),
+        ("a YOLOvision model", "YOLO", False),
         ("pre-Mamba models", "Mamba", False),
         ("a CNN-based detector", "CNN", False),
         ("", "PINN", False),
@@ -366,6 +369,8 @@ def test_says_name_reads_plural_acronyms_numbered_versions_and_spelled_out_acron
 
 
 def test_a_which_question_may_open_a_later_sentence_of_the_question() -> None:
+    # ... or follow a dash written as two hyphens
+    assert asks_proper_name("For 'A Fast Incremental GMM' -- which specific datasets did they run it on?")
     assert asks_proper_name(
         "The paper reports speedups of 3 orders of magnitude. On which GPU were they measured?"
     )

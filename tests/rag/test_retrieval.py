@@ -268,8 +268,12 @@ def test_a_paper_named_by_words_or_by_its_whole_title_comes_first(bundled_settin
     hits = api.search(q, k=5, settings=bundled_settings).hits
     assert hits[0].title.startswith("Distribution Transformers:")
     off = bundled_settings.override(retrieval={"name_pin": False})
-    assert not any(h.title.startswith("Distribution Transformers:") for h in api.search(q, k=5, settings=off).hits)
-    lower = api.search(q.replace("Distribution Transformers", "distribution transformers"), k=5, settings=bundled_settings)
+    assert not any(
+        h.title.startswith("Distribution Transformers:") for h in api.search(q, k=5, settings=off).hits
+    )
+    lower = api.search(
+        q.replace("Distribution Transformers", "distribution transformers"), k=5, settings=bundled_settings
+    )
     assert not lower.hits[0].title.startswith("Distribution Transformers:")
     whole = "how many parameters does 'looped transformers as programmable computers' use"
     hits = api.search(whole, k=5, settings=bundled_settings).hits

@@ -28,7 +28,7 @@ import re
 from rag.config import RetrievalSettings
 from rag.evidence import Evidence
 from rag.extraction import compare_cells
-from rag.question import NAME_TOKEN, own_names, title_name
+from rag.question import NAME_TOKEN, mentions, title_name
 from rag.retrieval import Retriever
 from rag.text import capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
@@ -257,26 +257,19 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
     wanted = terms(name)
 
     def rank(hit: PaperHit) -> tuple[bool, bool, bool, int]:
+        defines = re.search(
+            rf"\b(?:propose|introduce|present|call|called|named|dubbed|termed)\b[^.]{{0,80}}?{re.escape(name)}",
+            hit.abstract or hit.text,
+            re.IGNORECASE,
+        )
         return (
             title_name(hit.title).lower() == name.lower(),
             bool(wanted) and coverage(wanted, hit.title) == 1.0,
-            _defines(hit, name),
+            bool(defines),
             -hits.index(hit),
         )
 
     return max(hits[:5], key=rank)
-
-
-def _defines(hit: PaperHit, name: str) -> bool:
-    """Whether the abstract of ``hit`` introduces ``name`` as its own ("we propose Shampoo", "called LintSeq")."""
-    text = hit.abstract or hit.text
-    return bool(
-        re.search(
-            rf"\b(?:propose|introduce|present|call|called|named|dubbed|termed)\b[^.]{{0,80}}?{re.escape(name)}",
-            text,
-            re.IGNORECASE,
-        )
-    ) or name.lower() in own_names(hit.title, text)
 
 
 _ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
@@ -293,22 +286,17 @@ def name_words(name: str) -> list[str]:
 
 
 def found(name: str, hits: list[PaperHit]) -> bool:
-    """Whether some hit is the paper on the thing called ``name``: its title starts with one of the name's
-    name-like words ("CMA-ES" of "CMA-ES on the Rastrigin function") or, for a name of several terms, holds them
-    all ("Label-Agnostic Forgetting"), or its abstract introduces one as its own ("we propose Shampoo"). A name other
-    papers only mention ("GPT-4" as a baseline, "Accessing GPT-4 level Mathematical Olympiad Solutions") is no paper
-    to compare with: the question is then answered as one about the other side, whose abstract may compare the two.
-    A name without name-like words ("full fine-tuning") is taken as found: it is a description, and the hits are the
+    """Whether some hit is about the thing called ``name``: its title holds all of the name's terms, or its
+    text mentions one of the name's name-like words ("CMA-ES" of "CMA-ES on the Rastrigin function"). A name
+    without name-like words ("full fine-tuning") is taken as found: it is a description, and the hits are the
     papers closest to it; so is one that starts with an article ("the large-scale ML review")."""
     names = name_words(name)
     if not names or _ARTICLE.match(name):
         return True
     wanted = terms(name)
     return any(
-        (len(wanted) > 1 and coverage(wanted, hit.title) == 1.0)
-        or any(
-            re.match(rf"{re.escape(n)}(?![\w-])", hit.title, re.IGNORECASE) or _defines(hit, n) for n in names
-        )
+        (wanted and coverage(wanted, hit.title) == 1.0)
+        or any(mentions(f"{hit.title} {hit.abstract or hit.text}", n) for n in names)
         for hit in hits
     )
 

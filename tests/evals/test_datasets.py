@@ -174,7 +174,7 @@ def _split_of(record_id: str) -> str:
     return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-@pytest.mark.parametrize("name", ["answers", "paraphrase"])
+@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices"])
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
     ids = [r["id"] for r in records]
@@ -518,23 +518,16 @@ def test_kinds_set_asks_which_thing_of_a_kind_named_in_lower_case(abstracts: dic
     assert not _check_writers_set(records, abstracts, "o", "AB", stated_first=True)
 
 
-def test_voices_set_is_well_formed(abstracts: dict[str, str]) -> None:
+def test_voices_set_has_its_writers_mix() -> None:
     """``voices.jsonl``: 120 questions by two writers who read 45 papers each (the least asked-about first), in a
     half-remembering researcher's voice: per writer 24 detail-absent (reproduction details: hardware, compute,
     sizes, settings, an unreported benchmark or metric, a generic name), 12 topics no abstract covers (half lexical
     traps), 18 facts and 6 multi-part questions in the same shapes; split by the fixed sha256 rule
     (evals/datasets/README.md)."""
-    records = _records("voices")
+    records = _records("voices")  # split, gold titles and key facts: test_split_sets_are_well_formed
     assert len(records) == 120 and len({r["id"] for r in records}) == 120
     problems = []
     for r in records:
-        if r["split"] != _split_of(r["id"]):
-            problems.append((r["id"], "split differs from the fixed rule"))
-        problems += [(r["id"], t) for t in r["gold_titles"] if t not in abstracts]
-        texts = [abstracts.get(t, "") for t in r["gold_titles"]]
-        for fact in r["key_facts"]:
-            if not any(fact in text for text in texts) or len(fact.split()) > MAX_FACT_WORDS:
-                problems.append((r["id"], fact))
         if r["kind"].startswith("unanswerable") and (r["key_facts"] or not r["notes"]):
             problems.append((r["id"], "an unanswerable question has no facts and says why in notes"))
         if r["kind"] == "unanswerable_topic" and r["gold_titles"]:

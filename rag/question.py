@@ -300,11 +300,14 @@ _TITLE_ANY_CASE = 6
 _TITLE_MIN_WORDS = 4
 
 
-def says_title(question: str, title: str) -> bool:
+def says_title(question: str, title: str, *, said: str | None = None) -> bool:
     """Whether ``question`` says the whole ``title`` (:data:`_TITLE_MIN_WORDS` words or more; punctuation aside; in
-    any case from :data:`_TITLE_ANY_CASE` words)."""
+    any case from :data:`_TITLE_ANY_CASE` words). ``said``: the question's :func:`title_words` joined by spaces,
+    padded with one, when a caller reads many titles against one question."""
     full = title_words(title)
-    if len(full) < _TITLE_MIN_WORDS or f" {' '.join(full)} " not in f" {' '.join(title_words(question))} ":
+    if said is None:
+        said = f" {' '.join(title_words(question))} "
+    if len(full) < _TITLE_MIN_WORDS or f" {' '.join(full)} " not in said:
         return False
     if len(full) >= _TITLE_ANY_CASE:
         return True

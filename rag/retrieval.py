@@ -26,7 +26,7 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
-from rag.question import NAME_TOKEN, says_name, says_title, title_name
+from rag.question import NAME_TOKEN, says_name, says_title, title_name, title_words
 from rag.store import PaperStore
 from rag.text import compact
 from rag.titles import TitleSide
@@ -245,8 +245,8 @@ class Retriever:
     def _title_names(self, version: str) -> dict[str, list[tuple[str, str]]]:
         """Compact title name ("ctrlu" of "Ctrl-U: ...") -> [(paper id, first chunk id)], for the one-word names a
         title starts with that look like names (:data:`rag.question.NAME_TOKEN`); "~" + a name of capitalised words
-        as written ("~Agent Q"); "=" + a whole title (said as :func:`rag.question.says_title` reads it). ``version`` is the store's, read by :class:`rag.lexical.VersionedSide`,
-        which rebuilds this when it moves."""
+        as written ("~Agent Q"); "=" + a whole title (said as :func:`rag.question.says_title` reads it).
+        ``version`` is the store's, read by :class:`rag.lexical.VersionedSide`, which rebuilds this when it moves."""
         names: dict[str, list[tuple[str, str]]] = {}
         for paper_id, chunk_id, title in self.store.titles():
             name = title_name(title)
@@ -268,11 +268,13 @@ class Retriever:
         words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
         keys = dict.fromkeys(compact(w) for w in words if NAME_TOKEN.fullmatch(w.rstrip("+")))
         named = [row for key in keys if key in names for row in names[key]]
-        # a name of words written as the title writes it, and a whole title (rag.question.says_title)
+        # a name of words written as the title writes it, and a whole title (rag.question.says_title); the
+        # query is read once for all the titles
         spaced = " ".join(query.split())
+        said = f" {' '.join(title_words(query))} "
         for key, rows in names.items():
             if (key[0] == "~" and re.search(rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced)) or (
-                key[0] == "=" and says_title(query, key[1:])
+                key[0] == "=" and says_title(query, key[1:], said=said)
             ):
                 named += [row for row in rows if row not in named]
         if not named:

@@ -365,7 +365,7 @@ class AnswerEngine:
         # The answer goes ahead on what the rest of the question matches, and says first what the collection lacks
         # ("What pass@1 ... on LiveCodeBench?" when no abstract mentions LiveCodeBench): not answered as if it were
         # there. A line ending in ":" is a heading, no claim of a paper's.
-        answer.absent_names = evidence.unsaid_names
+        answer.absent_names = evidence.unsaid_anywhere
         header = (
             f"{absent_sentence(answer.absent_names)}; the closest it comes:\n\n"
             if answer.absent_names

@@ -368,6 +368,14 @@ class EvidenceSettings(BaseModel):
         "the answers set (evals/README.md): detail-absent refused dev 0.697 -> 0.719, test 0.575 -> 0.594, false "
         "refusals unchanged on both.",
     )
+    unsaid_refusal: bool = Field(
+        True,
+        description="Extractive answers: refuse a question (not a list) that asks about a name no abstract of the "
+        'collection says in any form ("Which generator, CTGAN or TVAE, ...?" of a paper on "various DGMs"; "NBA '
+        'betting" beside a soccer-betting paper) rather than answer from the nearest sentences under "No abstract '
+        'mentions ..."; a name glued to a number, spelled out in lower case or one letter off a word of the '
+        "retrieved papers is not such a name (rag.evidence.Evidence.unsaid_anywhere). Measured in evals/README.md.",
+    )
     reported_elsewhere: bool = Field(
         True,
         description='With unreported_refusal: a number asked on a benchmark or model the question names ("By how '

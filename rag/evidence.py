@@ -17,6 +17,7 @@ or the wording of answers other than refusals.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
@@ -55,6 +56,7 @@ from rag.question import (
     proper_kind_span,
     says_name,
     says_title,
+    spells_out,
     states,
     title_name,
 )
@@ -240,6 +242,10 @@ def _holds(text: str, name: str) -> bool:
 
 # A size a name ends in: "-1K" of "ImageNet-1K" (not a version: "GPT-4" is not "GPT-3.5").
 _SIZE_TAIL = re.compile(r"-?\d+(?:\.\d+)?[kKMB]$")
+
+
+# an acronym a question may write for words an abstract spells out (rag.question.spells_out)
+_ACRONYM_NAME = re.compile(r"([A-Z]{3,6})s?")
 
 
 class SourceLike(Protocol):
@@ -1795,6 +1801,27 @@ class Evidence:
             return names
         return [name for name in names if not self.said(name)]
 
+    @cached_property
+    def unsaid_anywhere(self) -> list[str]:
+        """:attr:`unsaid_names` that no retrieved paper says in a form a reader would take for them either: glued to
+        the number the question writes before it ("3DGS", which the question's words split as "3", "DGS"), an
+        acronym spelled out in lower case ("SPD" by "symmetric, positive-definite"), or spelled a letter off
+        ("FlashAtention"). What a refusal may rest on: a name the collection lacks, not a name typed another way."""
+        texts = [f"{s.title}. {s.text}" for s in self.sources]
+        vocabulary = {w.lower() for t in texts for w in words(t) if len(w) > 3}
+        out = []
+        for name in self.unsaid_names:
+            glued = re.search(rf"\b(\d+{re.escape(name)})\b", self.question)
+            if glued and any(glued.group(1).lower() in t.lower() for t in texts):
+                continue
+            acronym = _ACRONYM_NAME.fullmatch(name)
+            if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):
+                continue
+            if len(name) > 4 and difflib.get_close_matches(name.lower(), vocabulary, n=1, cutoff=0.88):
+                continue
+            out.append(name)
+        return out
+
     def paper_sim(self, src: SourceLike) -> float:
         """Cosine of the question to ``src``'s title and abstract as a whole: a paper described in other words
         ("point-set networks that need no special layers to ignore turning ...") is close as a whole though no one
@@ -1860,7 +1887,10 @@ class Evidence:
                 scored.append((self.probability(feats), -len(scored), src, feats))
         p, _, top, feats = max(scored, key=lambda row: (row[0], row[1]))
         limit = cfg.gate_threshold if threshold is None else threshold
-        if p >= limit:
+        # a name the question asks about that no abstract says in any form ("CTGAN" of a paper on "various DGMs",
+        # "NBA" of a soccer-betting paper): the nearest sentences can't answer for it, however close they are
+        lacks_name = names_asked and cfg.unsaid_refusal and not self.many and bool(self.unsaid_anywhere)
+        if p >= limit and not lacks_name:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
             # number where the question asks one (extractive only: a chat model reads the abstract itself)
             unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
@@ -1896,7 +1926,7 @@ class Evidence:
             part = self.unanswered_part(top)
             return Verdict(False, "detail", message, paper=top.n, probability=p, features=feats, part=part)
         feats = {**feats, "paper_sim": self.paper_sim(top)}
-        if self.described(feats):
+        if not lacks_name and self.described(feats):
             return Verdict(True, paper=top.n, probability=p, features=feats)
         # a refusal speaks of the paper the question names, when it names one, not of a likelier other paper
         # (by the name its abstract gives its method, or by its title's name: sharing title words is weaker)
@@ -1933,6 +1963,7 @@ class Evidence:
         # of the question is somewhere in the collection (a word no abstract holds is a topic the collection lacks)
         about_paper = (
             scoped
+            or (lacks_name and p >= limit)
             or feats["named"] >= cfg.names_paper
             or any(mentions(self.question, name) for name in distinct_names(own_names(top.title, top.text)))
             or feats.get("paper_sim", 0.0) >= cfg.whole_paper_sim
@@ -1946,7 +1977,7 @@ class Evidence:
             probability=p,
             features=feats,
         )
-        unknown = self.unsaid_names
+        unknown = self.unsaid_anywhere
         verdict.absent = list(unknown)
         # a name no abstract says is the collection's gap, not only this paper's ("AlphaFold" of a docking paper)
         nowhere = f" {absent_sentence(unknown)}." if unknown else ""

@@ -390,20 +390,22 @@ def says_name(text: str, name: str) -> bool:
 _ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
-def spells_out(text: str, acronym: str) -> bool:
+def spells_out(text: str, acronym: str, *, loose: bool = False) -> bool:
     """Whether ``text`` spells ``acronym`` out: capitalised words in a row within one clause, none a function word,
     whose initials are its letters ("Gated Recurrent Unit" for "GRU", "Neural Ordinary Differential Equations" for
-    "ODE"; hyphenated parts count apart). Capitals only: "machine learning problems" is no "MLP"."""
+    "ODE"; hyphenated parts count apart). Capitals only: "machine learning problems" is no "MLP". ``loose``: words
+    in any case, across commas ("sparse, symmetric, positive-definite" spells "SPD"), for asking whether a reader
+    could take the text to say the acronym, not whether it defines it."""
     letters = acronym.lower()
     if not letters:
         return False
-    for clause in re.split(r"[.,;:()\[\]]", text):
+    for clause in re.split(r"[.;:()\[\]]" if loose else r"[.,;:()\[\]]", text):
         parts = [p for w in words(clause) for p in w.split("-") if p]
         for i in range(len(parts) - len(letters) + 1):
             run = parts[i : i + len(letters)]
             if all(
                 len(p) > 1
-                and p[0].isupper()
+                and (loose or p[0].isupper())
                 and p[0].lower() == c
                 and p.isalpha()
                 and p.lower() not in function_words()

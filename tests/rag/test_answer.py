@@ -463,11 +463,16 @@ def test_concurrent_questions_with_different_backends(bundled_settings: Settings
 
 
 def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_settings: Settings) -> None:
-    """A question the gate lets through, naming something no title or abstract says ("LiveCodeBench"), is not
-    answered as if the collection had it: the answer's first line says so (streamed first, too), then the closest
-    evidence follows, cited. The line is a heading (it ends in ":"), no claim of a paper's."""
+    """A question naming something no title or abstract says ("LiveCodeBench") is not answered as if the collection
+    had it: the extractive answer refuses it though the paper's sentences pass the gate (``unsaid_refusal``); where
+    an answer goes ahead (that setting off, a chat model, a list), its first line says so (streamed first, too),
+    then the closest evidence follows, cited. The line is a heading (it ends in ":"), no claim of a paper's."""
     question = "What pass@1 does Scattered Forest Search get on LiveCodeBench?"
-    items = list(api.ask_stream(question, backend="extractive", settings=bundled_settings))
+    refused = ask(bundled_settings, question)
+    assert refused.refused and refused.absent_names == ["LiveCodeBench"]
+    assert 'has "Scattered Forest Search' in refused.answer and "(nothing about: LiveCodeBench)" in refused.answer
+    answering = bundled_settings.override(evidence={"unsaid_refusal": False})
+    items = list(api.ask_stream(question, backend="extractive", settings=answering))
     a = items[-1]
     note = 'No abstract in the collection mentions "LiveCodeBench"; the closest it comes:'
     assert items[0] == f"{note}\n\n" and a.answer.startswith(f"{note}\n\n")

@@ -325,6 +325,43 @@ def test_a_refusal_calls_a_topic_no_abstract_holds_a_topic() -> None:
     assert distinct_names({"chain of lora", "lora", "cola"}) == {"chain of lora", "cola"}
 
 
+def test_a_name_no_abstract_says_in_any_form_is_refused_not_answered_around() -> None:
+    """A name the question asks about that no abstract says ("CTGAN", "TVAE" of a paper that speaks of "various
+    DGMs") is refused though the paper's sentences pass the gate: answered, the nearest sentences would stand in for
+    it (``evidence.unsaid_refusal``). A name said another way is no such name: glued to a number the question's
+    words split off ("3DGS"), an acronym spelled out in lower case ("SPD"), or mistyped by a letter."""
+
+    def rarity(stems: set[str]) -> dict[str, float]:
+        unheard = {stem(w) for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention")}
+        return {t: 1.0 if t in unheard else 0.3 for t in stems}
+
+    dgm = src(
+        1,
+        "Constraining Deep Generative Models",
+        "Standard DGMs violate constraints, some exceeding 95% non-compliance.",
+    )
+    q = "Which DGMs, CTGAN or TVAE, violate constraints with 95% non-compliance?"
+    verdict = Evidence(q, [dgm], BagOfWords(), PLAIN_GATE, rarity=rarity).gate()
+    assert not verdict.ok and verdict.reason == "detail" and verdict.absent == ["CTGAN", "TVAE"]
+    assert verdict.message.endswith('No abstract in the collection mentions "CTGAN" or "TVAE".')
+    off = PLAIN_GATE.model_copy(update={"unsaid_refusal": False})
+    assert Evidence(q, [dgm], BagOfWords(), off, rarity=rarity).gate().ok
+    said_otherwise = [
+        ("How many scenes does 3DGS render in real time?", "We render 13 scenes in real time with 3DGS."),
+        (
+            "Which sparse SPD systems does the solver handle?",
+            "The solver handles sparse, symmetric, positive-definite systems.",
+        ),
+        ("Which kernel does FlashAtention fuse?", "FlashAttention fuses the attention kernel."),
+    ]
+    for q, text in said_otherwise:
+        evidence = Evidence(q, [src(2, "A Paper", text)], BagOfWords(), PLAIN_GATE, rarity=rarity)
+        assert evidence.unsaid_names and not evidence.unsaid_anywhere, q
+        # the rule leaves them to the gate: the verdict is the one made without it
+        without = Evidence(q, [src(2, "A Paper", text)], BagOfWords(), off, rarity=rarity)
+        assert evidence.gate().ok == without.gate().ok, q
+
+
 def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:
     """ "X or Y": a paper about Y answers, though it says nothing of X (the gate reads each alternative too); with
     neither in the paper the question is still refused."""

@@ -174,7 +174,7 @@ def _split_of(record_id: str) -> str:
     return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices"])
+@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs"])
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
     ids = [r["id"] for r in records]
@@ -538,3 +538,27 @@ def test_voices_set_has_its_writers_mix() -> None:
     for writer in ("v-A", "v-B"):
         mine = Counter(r["kind"] for r in records if r["id"].startswith(writer))
         assert mine == {"unanswerable_detail": 24, "unanswerable_topic": 12, "fact": 18, "multipart": 6}
+
+
+def test_pairs_set_asks_each_paper_a_stated_and_an_unstated_detail() -> None:
+    """``pairs.jsonl``: 200 questions by two writers who read 40 papers each (drawn from the least asked-about ones
+    voices didn't use): per paper a detail its abstract states and one of a like shape it doesn't (about a third
+    twins that change only the thing asked), and 20 topics no abstract covers, half lexical traps; split by the
+    fixed sha256 rule (evals/datasets/README.md)."""
+    records = _records("pairs")  # split, gold titles and key facts: test_split_sets_are_well_formed
+    assert len(records) == 200 and len({r["id"] for r in records}) == 200
+    problems = []
+    for writer in ("w-A", "w-B"):
+        mine = [r for r in records if r["id"].startswith(writer)]
+        assert Counter(r["kind"] for r in mine) == {"fact": 40, "unanswerable_detail": 40, "unanswerable_topic": 20}
+        per_paper = Counter((r["gold_titles"][0], r["kind"]) for r in mine if r["gold_titles"])
+        if set(per_paper.values()) != {1} or len(per_paper) != 80:
+            problems.append((writer, "each of 40 papers: one stated and one unstated detail"))
+    for r in records:
+        if r["kind"] == "fact" and not 1 <= len(r["key_facts"]) <= 2:
+            problems.append((r["id"], "a stated detail has one or two key facts"))
+        if r["kind"].startswith("unanswerable") and (r["key_facts"] or not r["notes"]):
+            problems.append((r["id"], "an unanswerable question has no facts and says why in notes"))
+        if r["kind"] == "unanswerable_topic" and r["gold_titles"]:
+            problems.append((r["id"], "a topic question has no gold paper"))
+    assert not problems

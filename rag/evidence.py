@@ -25,7 +25,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from typing import Protocol
 
@@ -390,6 +390,16 @@ _FACTOR_ASKED = re.compile(
     r"\bhow much (?:faster|slower|quicker|cheaper|smaller|larger|less|more efficient)\b|"
     # a percentage is a factor's form too ("By what percentage does it reduce error?")
     r"\bwhat(?:'s|\u2019s| is| was)?\s+(?:the\s+)?percent(?:age)?\b|\bhow many percent",
+    re.I,
+)
+# A question that wants the figure itself ("what exact query budget", "as an exact speed-up factor"), which a
+# quantity in words only sizes ("a few dozen", "orders of magnitude faster"): :data:`_ROUGH_QUANTITY`.
+_EXACT_ASKED = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?)\b", re.I)
+_ROUGH_QUANTITY = re.compile(
+    r"\borders? of magnitude\b|\b(?:a few|several|many|some|tens of|hundreds of)\s+(?:dozens?|hundreds?|"
+    r"thousands?|millions?|billions?)\b|\b(?:dozens|hundreds|thousands|millions|billions)(?:\s+of)?\b|"
+    r"\b(?:exponentially|quadratically|linearly|polynomially|significantly|substantially|dramatically)\b|"
+    r"\b(?:many|several|multi)-?fold\b",
     re.I,
 )
 _FACTOR_STATED = re.compile(
@@ -765,7 +775,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\
 # fewer evaluations" for "by what factor ...?", "improves by 9%" for "how much does it gain?".
 _ANSWER_FORM_WORDS = (
     "factor share fraction percentage percent proportion ratio big bigger larger smaller faster slower higher "
-    "lower worse gain gains cut biggest largest smallest highest lowest best worst maximum minimum"
+    "lower worse gain gains cut biggest largest smallest highest lowest best worst maximum minimum exact exactly "
+    "precise precisely"
 )
 
 
@@ -1505,10 +1516,16 @@ class Evidence:
         (``answer_missing`` weighs that), or for a list question. ``parts``: the parts to read (the question's, by default)."""
         if self.many:
             return None
-        mine = self.by_source.get(src.n, [])
+        every = self.by_source.get(src.n, [])
         for part in self._parts() if parts is None else parts:
             if "number" not in asked_kinds(_mentioned_counts(part)):
                 continue
+            # an exact figure asked is not stated by a rough one: each sentence is read without those
+            mine = (
+                [replace(s, text=_ROUGH_QUANTITY.sub(" ", s.text)) for s in every]
+                if _EXACT_ASKED.search(part)
+                else every
+            )
             # "how many times faster than X": the times are the answer's form
             asked = focus(_TIMES.sub("", part))
             count_asked = bool(_COUNT_ASKED.search(part))
@@ -1542,7 +1559,7 @@ class Evidence:
                 if mine and not any(
                     _FACTOR_STATED.search(s.text) if factor else self._counts(s.text) for s in mine
                 ):
-                    return what, max(mine, key=lambda s: s.sim)
+                    return what, every[mine.index(max(mine, key=lambda s: s.sim))]
                 continue
             # a count asked of what the abstract counts only vaguely, wherever it speaks of it ("at a fixed number
             # of sensors", "symbolic forms for a number of commonly used DPA variants", "on several benchmarks"),
@@ -1555,7 +1572,7 @@ class Evidence:
                 and all(_vaguely_counted(s.text, counted) for s in vague)
                 and not any(self._counted(s.text, wanted) or _glued_number(s.text, wanted) for s in mine)
             ):
-                return what, max(vague, key=lambda s: s.sim)
+                return what, every[mine.index(max(vague, key=lambda s: s.sim))]
             # the next sentence answers only when it goes on about the same thing ("It reaches 40% ...");
             # "Through extensive evaluation ..., a 7% increase" after one on clusters says no number of clusters.
             # A count asked ("How many coding problems ...?") is answered by a quantity of what it counts ("116
@@ -1577,7 +1594,7 @@ class Evidence:
             ):
                 continue
             best = max(pool, key=lambda i: (len(wanted & terms(mine[i].text)), mine[i].sim))
-            return what, mine[best]
+            return what, every[best]
         return None
 
     def _new_measures(self, text: str) -> set[str]:
@@ -1689,7 +1706,8 @@ class Evidence:
         if not wanted:
             pool = self.top(self.settings.answer_check_sentences, source=src.n)
         else:
-            pool = [s for s in self.by_source.get(src.n, []) if wanted & terms(s.text)]
+            # a compound speaks of its parts ("the recently-proposed monotone DEQ" of "which recently proposed model")
+            pool = [s for s in self.by_source.get(src.n, []) if wanted & _hyphen_terms(s.text)]
             if not pool:
                 # "which language ...?" of "a Python interface": a well-known thing of the kind asked answers it
                 # though the abstract never says the kind's word

@@ -550,7 +550,11 @@ def test_pairs_set_asks_each_paper_a_stated_and_an_unstated_detail() -> None:
     problems = []
     for writer in ("w-A", "w-B"):
         mine = [r for r in records if r["id"].startswith(writer)]
-        assert Counter(r["kind"] for r in mine) == {"fact": 40, "unanswerable_detail": 40, "unanswerable_topic": 20}
+        assert Counter(r["kind"] for r in mine) == {
+            "fact": 40,
+            "unanswerable_detail": 40,
+            "unanswerable_topic": 20,
+        }
         per_paper = Counter((r["gold_titles"][0], r["kind"]) for r in mine if r["gold_titles"])
         if set(per_paper.values()) != {1} or len(per_paper) != 80:
             problems.append((writer, "each of 40 papers: one stated and one unstated detail"))

@@ -470,7 +470,10 @@ def test_an_answer_says_first_which_asked_name_no_abstract_mentions(bundled_sett
     question = "What pass@1 does Scattered Forest Search get on LiveCodeBench?"
     refused = ask(bundled_settings, question)
     assert refused.refused and refused.absent_names == ["LiveCodeBench"]
-    assert 'has "Scattered Forest Search' in refused.answer and "(nothing about: LiveCodeBench)" in refused.answer
+    assert (
+        'has "Scattered Forest Search' in refused.answer
+        and "(nothing about: LiveCodeBench)" in refused.answer
+    )
     answering = bundled_settings.override(evidence={"unsaid_refusal": False})
     items = list(api.ask_stream(question, backend="extractive", settings=answering))
     a = items[-1]

@@ -1942,3 +1942,46 @@ def test_what_answers_a_baseline_a_metric_a_superlative_and_a_product_of_variabl
         1, boosted.title, "Finally, the partial models are integrated as a single NN with hidden neurons."
     )
     assert Evidence(q, [plain], BagOfWords()).unquantified(plain) is not None
+
+
+def test_an_exact_figure_asked_is_not_stated_by_a_rough_one() -> None:
+    """ "What exact query budget ...?" of an abstract that sizes the budget only in words ("very small, such as a
+    few dozen") is unquantified, as is "an exact speed-up factor" of "orders of magnitude faster"; the refusal
+    quotes the sentence as written. The same sentences answer the question asked without "exact", and a figure in
+    digits answers it with."""
+    budget = src(
+        1,
+        "Learning to Actively Learn",
+        "We focus on a total query budget that is very small, such as a few dozen.",
+    )
+    found = Evidence("What exact query budget did they use?", [budget], BagOfWords()).unquantified(budget)
+    assert found is not None and found[1].text == budget.text
+    assert Evidence("What query budget did they use?", [budget], BagOfWords()).unquantified(budget) is None
+    stated = src(1, "Learning to Actively Learn", "We focus on a total query budget of 36 queries.")
+    assert (
+        Evidence("What exact query budget did they use?", [stated], BagOfWords()).unquantified(stated) is None
+    )
+    faster = src(
+        2, "A Benchmark", "Once trained, neural operators are orders of magnitude faster at inference."
+    )
+    q = "How much faster at inference are the neural operators, as an exact speed-up factor?"
+    assert Evidence(q, [faster], BagOfWords()).unquantified(faster) is not None
+    q = "How much faster at inference are the neural operators?"
+    assert Evidence(q, [faster], BagOfWords()).unquantified(faster) is None
+
+
+def test_a_compound_speaks_of_what_is_asked() -> None:
+    """ "Which recently proposed model ...?" of an abstract that writes "the recently-proposed monotone Deep
+    Equilibrium model": the hyphenated compound speaks of the question's word, so the paper is not one that never
+    speaks of what is asked (``answer_missing`` 1.0 would all but refuse it)."""
+    dbm = src(
+        1,
+        "Monotone deep Boltzmann machines",
+        "To do this, we leverage tools from the recently-proposed monotone Deep Equilibrium model.",
+    )
+    q = "Which recently proposed model does the paper borrow tools from?"
+    assert Evidence(q, [dbm], BagOfWords()).answer_missing(dbm) < 1.0
+    silent = src(
+        1, "Monotone deep Boltzmann machines", "We leverage tools from the monotone Deep Equilibrium model."
+    )
+    assert Evidence(q, [silent], BagOfWords()).answer_missing(silent) == 1.0

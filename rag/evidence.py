@@ -244,6 +244,20 @@ def _holds(text: str, name: str) -> bool:
 _SIZE_TAIL = re.compile(r"-?\d+(?:\.\d+)?[kKMB]$")
 
 
+# the words of a name written in camel case: "Layer", "Norm" of "LayerNorm"; "Res", "Net" of "ResNet"
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+|[a-z]+")
+
+
+def _spells_camel(text: str, name: str) -> bool:
+    """Whether ``text`` writes the camel-case ``name`` as words, each starting with its part: "layer
+    normalization" for "LayerNorm", "residual network" for "ResNet", "Batch Norm" for "BatchNorm"."""
+    parts = _CAMEL_PART.findall(name)
+    if len(parts) < 2 or "".join(parts) != name:
+        return False
+    pattern = r"[\s-]+".join(rf"{re.escape(p)}[a-z]*" for p in parts)
+    return bool(re.search(rf"(?<![\w-]){pattern}(?![\w-])", text, re.I))
+
+
 # an acronym a question may write for words an abstract spells out (rag.question.spells_out)
 _ACRONYM_NAME = re.compile(r"([A-Z]{3,6})s?")
 
@@ -1823,8 +1837,8 @@ class Evidence:
     def unsaid_anywhere(self) -> list[str]:
         """:attr:`unsaid_names` that no retrieved paper says in a form a reader would take for them either: glued to
         the number the question writes before it ("3DGS", which the question's words split as "3", "DGS"), an
-        acronym spelled out in lower case ("SPD" by "symmetric, positive-definite"), or spelled a letter off
-        ("FlashAtention"). What a refusal may rest on: a name the collection lacks, not a name typed another way."""
+        acronym spelled out in lower case ("SPD" by "symmetric, positive-definite"), spelled a letter off
+        ("FlashAtention"), or a camel-case name written as words ("LayerNorm" by "layer normalization"). What a refusal may rest on: a name the collection lacks, not a name typed another way."""
         texts = [f"{s.title}. {s.text}" for s in self.sources]
         vocabulary = {w.lower() for t in texts for w in words(t) if len(w) > 3}
         out = []
@@ -1836,6 +1850,8 @@ class Evidence:
             if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):
                 continue
             if len(name) > 4 and difflib.get_close_matches(name.lower(), vocabulary, n=1, cutoff=0.88):
+                continue
+            if any(_spells_camel(t, name) for t in texts):
                 continue
             out.append(name)
         return out

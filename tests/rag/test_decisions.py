@@ -329,10 +329,11 @@ def test_a_name_no_abstract_says_in_any_form_is_refused_not_answered_around() ->
     """A name the question asks about that no abstract says ("CTGAN", "TVAE" of a paper that speaks of "various
     DGMs") is refused though the paper's sentences pass the gate: answered, the nearest sentences would stand in for
     it (``evidence.unsaid_refusal``). A name said another way is no such name: glued to a number the question's
-    words split off ("3DGS"), an acronym spelled out in lower case ("SPD"), or mistyped by a letter."""
+    words split off ("3DGS"), an acronym spelled out in lower case ("SPD"), mistyped by a letter, or a camel-case
+    name written as words ("BatchNorm" by "batch normalization")."""
 
     def rarity(stems: set[str]) -> dict[str, float]:
-        unheard = {stem(w) for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention")}
+        unheard = {stem(w) for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention", "BatchNorm")}
         return {t: 1.0 if t in unheard else 0.3 for t in stems}
 
     dgm = src(
@@ -353,6 +354,10 @@ def test_a_name_no_abstract_says_in_any_form_is_refused_not_answered_around() ->
             "The solver handles sparse, symmetric, positive-definite systems.",
         ),
         ("Which kernel does FlashAtention fuse?", "FlashAttention fuses the attention kernel."),
+        (
+            "What does the model use instead of BatchNorm?",
+            "The model replaces batch normalization with weight scaling.",
+        ),
     ]
     for q, text in said_otherwise:
         evidence = Evidence(q, [src(2, "A Paper", text)], BagOfWords(), PLAIN_GATE, rarity=rarity)
@@ -1985,3 +1990,4 @@ def test_a_compound_speaks_of_what_is_asked() -> None:
         1, "Monotone deep Boltzmann machines", "We leverage tools from the monotone Deep Equilibrium model."
     )
     assert Evidence(q, [silent], BagOfWords()).answer_missing(silent) == 1.0
+

@@ -368,12 +368,6 @@ class EvidenceSettings(BaseModel):
         "the answers set (evals/README.md): detail-absent refused dev 0.697 -> 0.719, test 0.575 -> 0.594, false "
         "refusals unchanged on both.",
     )
-    gate_first_paper: bool = Field(
-        True,
-        description="The answerability gate also reads the paper retrieval ranks first when the best sentence is "
-        "another paper's (a loose description of a paper matches it as a whole better than any one sentence). "
-        "Measured in evals/README.md.",
-    )
     unsaid_refusal: bool = Field(
         True,
         description="Extractive answers: refuse a question (not a list) that asks about a name no abstract of the "

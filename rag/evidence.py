@@ -1899,13 +1899,8 @@ class Evidence:
         lead = self.lead()
         assert lead is not None
         candidates = [lead]
-        # the paper retrieval ranks first, when its sentences lose to another paper's on a loose description
-        # ("globally optimizing two-layer ReLU nets via convex reformulations": the paper as a whole is closest)
-        first = self.sources[0]
-        if cfg.gate_first_paper and first is not lead and not self.many:
-            candidates.append(first)
         named = max(self.sources, key=self.names)
-        if named not in candidates and self.names(named) >= cfg.names_paper:
+        if named is not lead and self.names(named) >= cfg.names_paper:
             candidates.append(named)
         claimed = self.claimed()
         if claimed and lead not in claimed:

@@ -1991,27 +1991,3 @@ def test_a_compound_speaks_of_what_is_asked() -> None:
     )
     assert Evidence(q, [silent], BagOfWords()).answer_missing(silent) == 1.0
 
-
-def test_the_gate_reads_the_paper_retrieval_ranks_first() -> None:
-    """A loose description can find a paper whose every sentence loses to one sentence of another paper: the gate
-    reads the paper retrieval ranks first too (``evidence.gate_first_paper``), and answers from it when it covers the
-    question, instead of refusing for the other paper's gaps."""
-
-    def rarity(stems: set[str]) -> dict[str, float]:
-        return {t: 0.9 if t in {stem("ADMM"), stem("convex")} else 0.2 for t in stems}
-
-    first = src(
-        1, "Global Optimization of ReLU Networks", "A convex program is solved by ADMM in quadratic time."
-    )
-    other = src(
-        2,
-        "Stability of Two-Layer Networks",
-        "We study how the cost of each iteration of training two-layer networks scales.",
-    )
-    q = "How does the cost of each ADMM iteration scale when two-layer networks are trained as a convex program?"
-    evidence = Evidence(q, [first, other], BagOfWords(), PLAIN_GATE, rarity=rarity)
-    assert evidence.lead() is other
-    verdict = evidence.gate()
-    assert verdict.ok and verdict.paper == 1
-    off = PLAIN_GATE.model_copy(update={"gate_first_paper": False})
-    assert not Evidence(q, [first, other], BagOfWords(), off, rarity=rarity).gate().ok

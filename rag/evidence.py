@@ -408,7 +408,12 @@ _FACTOR_ASKED = re.compile(
 )
 # A question that wants the figure itself ("what exact query budget", "as an exact speed-up factor"), which a
 # quantity in words only sizes ("a few dozen", "orders of magnitude faster"): :data:`_ROUGH_QUANTITY`.
-_EXACT_ASKED = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?)\b", re.I)
+# "Exact" of a technique's name is no such ask ("exact match", "exact GP inference", "exact attention").
+_EXACT_ASKED = re.compile(
+    r"\b(?:exact(?:ly)?|precise(?:ly)?)\b(?![\s-]+(?:match(?:es|ing)?|inference|recovery|attention|solutions?|"
+    r"solvers?|gradients?|computation|posteriors?|GPs?|Gaussian|algorithms?|line search)\b)",
+    re.I,
+)
 _ROUGH_QUANTITY = re.compile(
     r"\borders? of magnitude\b|\b(?:a few|several|many|some|tens of|hundreds of)\s+(?:dozens?|hundreds?|"
     r"thousands?|millions?|billions?)\b|\b(?:dozens|hundreds|thousands|millions|billions)(?:\s+of)?\b|"
@@ -1837,10 +1842,10 @@ class Evidence:
     def unsaid_anywhere(self) -> list[str]:
         """:attr:`unsaid_names` that no retrieved paper says in a form a reader would take for them either: glued to
         the number the question writes before it ("3DGS", which the question's words split as "3", "DGS"), an
-        acronym spelled out in lower case ("SPD" by "symmetric, positive-definite"), spelled a letter off
-        ("FlashAtention"), or a camel-case name written as words ("LayerNorm" by "layer normalization"). What a refusal may rest on: a name the collection lacks, not a name typed another way."""
+        acronym spelled out in lower case ("SPD" by "symmetric, positive-definite"), or a camel-case name written as
+        words ("LayerNorm" by "layer normalization"). What an answer's heading and a refusal say the collection
+        lacks."""
         texts = [f"{s.title}. {s.text}" for s in self.sources]
-        vocabulary = {w.lower() for t in texts for w in words(t) if len(w) > 3}
         out = []
         for name in self.unsaid_names:
             glued = re.search(rf"\b(\d+{re.escape(name)})\b", self.question)
@@ -1849,9 +1854,29 @@ class Evidence:
             acronym = _ACRONYM_NAME.fullmatch(name)
             if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):
                 continue
-            if len(name) > 4 and difflib.get_close_matches(name.lower(), vocabulary, n=1, cutoff=0.88):
-                continue
             if any(_spells_camel(t, name) for t in texts):
+                continue
+            out.append(name)
+        return out
+
+    @cached_property
+    def unsaid_refused(self) -> list[str]:
+        """The names of :attr:`unsaid_anywhere` a refusal may rest on: written as a name is ("CTGAN", "NBA",
+        "LiveCodeBench"; not a capitalised word such as a place or a person the question mentions in passing, "for
+        my Kaggle project"), and no mistyping of a word of the retrieved papers ("FlashAtention": one letter off, the
+        same digits, six letters or more; "HumanEvalX" is not refused for "HumanEval", but its heading still says
+        no abstract mentions it)."""
+        texts = [f"{s.title}. {s.text}" for s in self.sources]
+        vocabulary = {w.lower() for t in texts for w in words(t) if len(w) > 5}
+        out = []
+        for name in self.unsaid_anywhere:
+            if not _NAME_LIKE.match(name):
+                continue
+            digits = re.findall(r"\d+", name)
+            close = (
+                difflib.get_close_matches(name.lower(), vocabulary, n=3, cutoff=0.88) if len(name) > 5 else []
+            )
+            if any(re.findall(r"\d+", c) == digits for c in close):
                 continue
             out.append(name)
         return out
@@ -1923,7 +1948,7 @@ class Evidence:
         limit = cfg.gate_threshold if threshold is None else threshold
         # a name the question asks about that no abstract says in any form ("CTGAN" of a paper on "various DGMs",
         # "NBA" of a soccer-betting paper): the nearest sentences can't answer for it, however close they are
-        lacks_name = names_asked and cfg.unsaid_refusal and not self.many and bool(self.unsaid_anywhere)
+        lacks_name = names_asked and cfg.unsaid_refusal and not self.many and bool(self.unsaid_refused)
         if p >= limit and not lacks_name:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
             # number where the question asks one (extractive only: a chat model reads the abstract itself)

@@ -329,42 +329,56 @@ def test_a_name_no_abstract_says_in_any_form_is_refused_not_answered_around() ->
     """A name the question asks about that no abstract says ("CTGAN", "TVAE" of a paper that speaks of "various
     DGMs") is refused though the paper's sentences pass the gate: answered, the nearest sentences would stand in for
     it (``evidence.unsaid_refusal``). A name said another way is no such name: glued to a number the question's
-    words split off ("3DGS"), an acronym spelled out in lower case ("SPD"), mistyped by a letter, or a camel-case
-    name written as words ("BatchNorm" by "batch normalization")."""
+    words split off ("3DGS"), an acronym spelled out in lower case ("SPD"), or a camel-case name written as words
+    ("BatchNorm" by "batch normalization"). A mistyped name ("FlashAtention") and a capitalised word mentioned in
+    passing ("Kaggle") are not refused for, though the answer's heading still names them; nor is a name a letter
+    off one of the papers' but for its digits ("CIFAR-100" of "CIFAR-10" is refused)."""
+
+    unheard = {
+        stem(w) for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention", "BatchNorm", "Kaggle", "CIFAR-100")
+    }
 
     def rarity(stems: set[str]) -> dict[str, float]:
-        unheard = {stem(w) for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention", "BatchNorm")}
         return {t: 1.0 if t in unheard else 0.3 for t in stems}
 
-    dgm = src(
-        1,
-        "Constraining Deep Generative Models",
-        "Standard DGMs violate constraints, some exceeding 95% non-compliance.",
-    )
+    def evidence(q: str, text: str, settings: EvidenceSettings = PLAIN_GATE) -> Evidence:
+        return Evidence(q, [src(1, "A Paper", text)], BagOfWords(), settings, rarity=rarity)
+
+    dgms = "Standard DGMs violate constraints, some exceeding 95% non-compliance."
     q = "Which DGMs, CTGAN or TVAE, violate constraints with 95% non-compliance?"
-    verdict = Evidence(q, [dgm], BagOfWords(), PLAIN_GATE, rarity=rarity).gate()
+    verdict = evidence(q, dgms).gate()
     assert not verdict.ok and verdict.reason == "detail" and verdict.absent == ["CTGAN", "TVAE"]
     assert verdict.message.endswith('No abstract in the collection mentions "CTGAN" or "TVAE".')
     off = PLAIN_GATE.model_copy(update={"unsaid_refusal": False})
-    assert Evidence(q, [dgm], BagOfWords(), off, rarity=rarity).gate().ok
+    assert evidence(q, dgms, off).gate().ok
     said_otherwise = [
         ("How many scenes does 3DGS render in real time?", "We render 13 scenes in real time with 3DGS."),
         (
             "Which sparse SPD systems does the solver handle?",
             "The solver handles sparse, symmetric, positive-definite systems.",
         ),
-        ("Which kernel does FlashAtention fuse?", "FlashAttention fuses the attention kernel."),
         (
             "What does the model use instead of BatchNorm?",
             "The model replaces batch normalization with weight scaling.",
         ),
     ]
     for q, text in said_otherwise:
-        evidence = Evidence(q, [src(2, "A Paper", text)], BagOfWords(), PLAIN_GATE, rarity=rarity)
-        assert evidence.unsaid_names and not evidence.unsaid_anywhere, q
-        # the rule leaves them to the gate: the verdict is the one made without it
-        without = Evidence(q, [src(2, "A Paper", text)], BagOfWords(), off, rarity=rarity)
-        assert evidence.gate().ok == without.gate().ok, q
+        e = evidence(q, text)
+        assert e.unsaid_names and not e.unsaid_anywhere and not e.unsaid_refused, q
+    not_refused_for = [
+        ("Which kernel does FlashAtention fuse?", "FlashAttention fuses the attention kernel."),
+        (
+            "For my Kaggle project: which kernel does the attention fuse?",
+            "FlashAttention fuses the attention kernel.",
+        ),
+    ]
+    for q, text in not_refused_for:
+        e = evidence(q, text)
+        assert e.unsaid_anywhere and not e.unsaid_refused, q
+    e = evidence(
+        "What accuracy does the model reach on CIFAR-100?", "The model reaches 95% accuracy on CIFAR-10."
+    )
+    assert e.unsaid_refused == ["CIFAR-100"]
 
 
 def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:
@@ -1973,6 +1987,9 @@ def test_an_exact_figure_asked_is_not_stated_by_a_rough_one() -> None:
     assert Evidence(q, [faster], BagOfWords()).unquantified(faster) is not None
     q = "How much faster at inference are the neural operators?"
     assert Evidence(q, [faster], BagOfWords()).unquantified(faster) is None
+    # "exact" of a technique's name asks for nothing exact
+    gp = src(3, "Fast GPs", "Our solver gives orders of magnitude faster exact GP inference.")
+    assert Evidence("How much faster is exact GP inference?", [gp], BagOfWords()).unquantified(gp) is None
 
 
 def test_a_compound_speaks_of_what_is_asked() -> None:
@@ -1990,4 +2007,3 @@ def test_a_compound_speaks_of_what_is_asked() -> None:
         1, "Monotone deep Boltzmann machines", "We leverage tools from the monotone Deep Equilibrium model."
     )
     assert Evidence(q, [silent], BagOfWords()).answer_missing(silent) == 1.0
-

@@ -258,8 +258,9 @@ def _spells_camel(text: str, name: str) -> bool:
     return bool(re.search(rf"(?<![\w-]){pattern}(?![\w-])", text, re.I))
 
 
-# an acronym a question may write for words an abstract spells out (rag.question.spells_out)
-_ACRONYM_NAME = re.compile(r"([A-Z]{3,6})s?")
+# an acronym a question may write for words an abstract spells out (rag.question.spells_out): two letters too
+# ("KD" of "knowledge distillation"), since a spelling out only spares a name from the refusal
+_ACRONYM_NAME = re.compile(r"([A-Z]{2,6})s?")
 
 
 class SourceLike(Protocol):

@@ -329,13 +329,14 @@ def test_a_name_no_abstract_says_in_any_form_is_refused_not_answered_around() ->
     """A name the question asks about that no abstract says ("CTGAN", "TVAE" of a paper that speaks of "various
     DGMs") is refused though the paper's sentences pass the gate: answered, the nearest sentences would stand in for
     it (``evidence.unsaid_refusal``). A name said another way is no such name: glued to a number the question's
-    words split off ("3DGS"), an acronym spelled out in lower case ("SPD"), or a camel-case name written as words
+    words split off ("3DGS"), an acronym spelled out in lower case ("SPD", "KD"), or a camel-case name written as words
     ("BatchNorm" by "batch normalization"). A mistyped name ("FlashAtention") and a capitalised word mentioned in
     passing ("Kaggle") are not refused for, though the answer's heading still names them; nor is a name a letter
     off one of the papers' but for its digits ("CIFAR-100" of "CIFAR-10" is refused)."""
 
     unheard = {
-        stem(w) for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention", "BatchNorm", "Kaggle", "CIFAR-100")
+        stem(w)
+        for w in ("CTGAN", "TVAE", "DGS", "SPD", "FlashAtention", "BatchNorm", "Kaggle", "CIFAR-100", "KD")
     }
 
     def rarity(stems: set[str]) -> dict[str, float]:
@@ -361,6 +362,7 @@ def test_a_name_no_abstract_says_in_any_form_is_refused_not_answered_around() ->
             "What does the model use instead of BatchNorm?",
             "The model replaces batch normalization with weight scaling.",
         ),
+        ("Which head does dual-head KD add?", "Dual-head knowledge distillation adds an auxiliary head."),
     ]
     for q, text in said_otherwise:
         e = evidence(q, text)

@@ -373,8 +373,10 @@ class EvidenceSettings(BaseModel):
         description="Extractive answers: refuse a question (not a list) that asks about a name no abstract of the "
         'collection says in any form ("Which generator, CTGAN or TVAE, ...?" of a paper on "various DGMs"; "NBA '
         'betting" beside a soccer-betting paper) rather than answer from the nearest sentences under "No abstract '
-        'mentions ..."; a name glued to a number, spelled out in lower case or one letter off a word of the '
-        "retrieved papers is not such a name (rag.evidence.Evidence.unsaid_anywhere). Measured in evals/README.md.",
+        'mentions ..."; only a name written as names are ("CTGAN", not a capitalised word said in passing), and '
+        'not one glued to a number, spelled out in lower case, written as words ("LayerNorm") or a letter off a '
+        "word of the retrieved papers with the same digits (rag.evidence.Evidence.unsaid_refused). Measured in "
+        "evals/README.md.",
     )
     reported_elsewhere: bool = Field(
         True,

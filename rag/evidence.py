@@ -1579,20 +1579,20 @@ class Evidence:
                 if mine and not any(
                     _FACTOR_STATED.search(s.text) if factor else self._counts(s.text) for s in mine
                 ):
-                    return what, every[mine.index(max(mine, key=lambda s: s.sim))]
+                    return what, every[max(range(len(mine)), key=lambda i: mine[i].sim)]
                 continue
             # a count asked of what the abstract counts only vaguely, wherever it speaks of it ("at a fixed number
             # of sensors", "symbolic forms for a number of commonly used DPA variants", "on several benchmarks"),
             # and counts nowhere: the abstract says there are some, not how many
             # (what is counted is the phrase's last word: "variants" of "how many commonly used DPA variants")
             counted = (terms(asked[-1]) & wanted if asked else set()) or wanted
-            vague = [s for s in mine if counted & terms(s.text)] if count_asked else []
+            vague = [i for i, s in enumerate(mine) if counted & terms(s.text)] if count_asked else []
             if (
                 vague
-                and all(_vaguely_counted(s.text, counted) for s in vague)
+                and all(_vaguely_counted(mine[i].text, counted) for i in vague)
                 and not any(self._counted(s.text, wanted) or _glued_number(s.text, wanted) for s in mine)
             ):
-                return what, every[mine.index(max(vague, key=lambda s: s.sim))]
+                return what, every[max(vague, key=lambda i: mine[i].sim)]
             # the next sentence answers only when it goes on about the same thing ("It reaches 40% ...");
             # "Through extensive evaluation ..., a 7% increase" after one on clusters says no number of clusters.
             # A count asked ("How many coding problems ...?") is answered by a quantity of what it counts ("116
@@ -1806,6 +1806,11 @@ class Evidence:
         return self._rarity_cache[key]
 
     @cached_property
+    def _source_texts(self) -> list[str]:
+        """Each source's title and text, as the name checks read them."""
+        return [f"{s.title}. {s.text}" for s in self.sources]
+
+    @cached_property
     def unknown_names(self) -> list[str]:
         """Name-like words of the question that no abstract in the collection contains: the index holds no stem of
         them, and no retrieved paper says them in another written form (:func:`rag.question.says_name`: "GRUs" by "the
@@ -1813,7 +1818,7 @@ class Evidence:
         unknown = [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
         if not unknown:
             return unknown
-        texts = [f"{s.title}. {s.text}" for s in self.sources]
+        texts = self._source_texts
         return [w for w in unknown if not any(says_name(t, _LOWER_TAIL.sub("", w) or w) for t in texts)]
 
     @cached_property
@@ -1846,7 +1851,7 @@ class Evidence:
         acronym spelled out in lower case ("SPD" by "symmetric, positive-definite"), or a camel-case name written as
         words ("LayerNorm" by "layer normalization"). What an answer's heading and a refusal say the collection
         lacks."""
-        texts = [f"{s.title}. {s.text}" for s in self.sources]
+        texts = self._source_texts
         out = []
         for name in self.unsaid_names:
             glued = re.search(rf"\b(\d+{re.escape(name)})\b", self.question)
@@ -1867,7 +1872,7 @@ class Evidence:
         my Kaggle project"), and no mistyping of a word of the retrieved papers ("FlashAtention": one letter off, the
         same digits, six letters or more; "HumanEvalX" is not refused for "HumanEval", but its heading still says
         no abstract mentions it)."""
-        texts = [f"{s.title}. {s.text}" for s in self.sources]
+        texts = self._source_texts
         vocabulary = {w.lower() for t in texts for w in words(t) if len(w) > 5}
         out = []
         for name in self.unsaid_anywhere:

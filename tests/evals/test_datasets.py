@@ -174,7 +174,7 @@ def _split_of(record_id: str) -> str:
     return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs"])
+@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs", "survey"])
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
     ids = [r["id"] for r in records]
@@ -565,4 +565,31 @@ def test_pairs_set_asks_each_paper_a_stated_and_an_unstated_detail() -> None:
             problems.append((r["id"], "an unanswerable question has no facts and says why in notes"))
         if r["kind"] == "unanswerable_topic" and r["gold_titles"]:
             problems.append((r["id"], "a topic question has no gold paper"))
+    assert not problems
+
+
+def test_survey_set_asks_what_a_researcher_surveying_the_collection_asks() -> None:
+    """``survey.jsonl``: 160 questions by two writers (70 seed papers each): per writer 30 list questions with
+    complete gold lists of 2 to 13 papers, 10 list-shaped topics no abstract meets, 25 comparisons of 2-3 papers with
+    a key fact per paper, and 15 two-turn follow-ups (evals/datasets/README.md)."""
+    records = _records("survey")  # split, gold titles and key facts: test_split_sets_are_well_formed
+    assert len(records) == 160 and len({r["id"] for r in records}) == 160
+    problems = []
+    for writer in ("s-A", "s-B"):
+        mine = [r for r in records if r["id"].startswith(writer)]
+        kinds = Counter(r["kind"] for r in mine)
+        assert kinds == {"list": 30, "unanswerable_topic": 10, "compare": 25, "followup": 15}, writer
+        sizes = Counter(len(r["gold_titles"]) for r in mine if r["kind"] == "list")
+        if not (sizes[2] >= 8 and sum(n for k, n in sizes.items() if k >= 6) >= 8):
+            problems.append((writer, "list golds of every size: 2 papers, 3-5 and 6 or more"))
+    for r in records:
+        kind, gold, facts = r["kind"], r["gold_titles"], r["key_facts"]
+        if kind == "list" and (len(gold) < 2 or facts or not r["notes"]):
+            problems.append((r["id"], "a list has 2+ papers, no facts, and its rule in notes"))
+        if kind == "unanswerable_topic" and (gold or facts or not r["notes"]):
+            problems.append((r["id"], "a topic no abstract meets: no papers, no facts, what was grepped in notes"))
+        if kind == "compare" and not (2 <= len(gold) <= 3 and len(facts) >= len(gold)):
+            problems.append((r["id"], "a comparison of 2-3 papers with a fact per paper"))
+        if kind == "followup" and (len(gold) != 1 or len(r["turns"]) != 2 or r["question"] != r["turns"][1]):
+            problems.append((r["id"], "a follow-up: one paper, two turns, the question is the second"))
     assert not problems

@@ -99,24 +99,51 @@ _SURVEY = re.compile(
     r"|^\s*what\s+(?:work|research)\s+(?:is there|exists|has been|in the collection|on|about)\b"
     r"|^\s*has anyone\b"
     r"|^\s*how do (?:the )?papers\b"
-    r"|^\s*does the collection (?:have|contain|include) (?:any(?:thing)?|work|research)\b",
+    r"|^\s*does the collection (?:have|contain|include) (?:any(?:thing)?|work|research)\b"
+    # as researchers type it: "anything here on X?", "any work on X?", "I'm looking for papers that X",
+    # "I want papers on X", "I'm surveying X.", "Are there X in the collection?", "which optimizers here ..."
+    r"|^\s*anything\s+(?:here\s+|in here\s+|in the collection\s+)?(?:on|about|that|which|related to|using)\b"
+    r"|^\s*any\s+(?:\w+\s+){0,2}?(?:papers|works?|research|studies|articles|literature)\b"
+    r"|^\s*(?:i'?m|i am|we'?re|we are)\s+(?:looking|searching)\s+for\s+(?:any\s+|some\s+|other\s+|more\s+)?"
+    r"(?:\w+\s+){0,2}?(?:papers|works?|research|studies|articles|literature)\b"
+    r"|^\s*(?:i|we)\s+(?:want|need|would like|'d like)\s+(?:\w+\s+){0,2}?"
+    r"(?:papers|works|studies|articles|research|literature)\b"
+    r"|^\s*(?:i'?m|i am|we'?re|we are)\s+surveying\b"
+    r"|^\s*are there\b.{0,150}?\b(?:in the collection|here|in here)\b"
+    r"|^\s*(?:which|what)\s+(?!(?:\w+\s+){0,2}?(?:papers|works|studies|articles)\b)(?:\w+\s+){0,2}?\w+s\s+"
+    r"(?:here|in here|in the collection)\b",
     re.IGNORECASE,
 )
+# What opens a question without asking anything: "quick q:", "hey,", "ok so".
+_OPENER = re.compile(
+    r"^\s*(?:(?:quick\s+(?:q|question)|q|question|hey|hi|ok(?:ay)?|so|also|btw)\b\s*[:,-]?\s*)+", re.I
+)
+_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+")
+
+
+def _clauses(question: str) -> list[str]:
+    """The sentences of ``question``, each without an opener ("quick q: anything here on X?" reads "anything here
+    on X?"; "I'm surveying X. Which papers ...?" is read from its second sentence too)."""
+    return [_OPENER.sub("", part) for part in _SENTENCE_END.split(question.strip()) if part.strip()]
 
 
 def is_survey(question: str) -> bool:
-    """Whether ``question`` asks what the collection has on a topic without saying "which papers" (:data:`_SURVEY`)."""
-    return bool(_SURVEY.search(question))
+    """Whether ``question`` asks what the collection has on a topic without saying "which papers" (:data:`_SURVEY`),
+    in any of its sentences."""
+    return any(_SURVEY.search(part) for part in _clauses(question))
 
 
 def detect_kind(question: str) -> str:
     """'compare', 'list' or 'fact', from the wording of the question."""
     if comparison.is_comparison(question):
         return "compare"
-    baselines = _BASELINES_OF.search(question) and not _PAPERS.search(question)
-    if (_LIST.search(question) and not baselines) or is_survey(question):
+    first, *rest = _clauses(question) or [question]
+    baselines = _BASELINES_OF.search(first) and not _PAPERS.search(question)
+    # a later sentence asks for papers by name ("I'm surveying X. Which papers ...?"); "Which methods are those?"
+    # after a statement asks about one paper's methods
+    if (_LIST.search(first) and not baselines) or any(_LIST_PAPERS.search(part) for part in rest):
         return "list"
-    return "fact"
+    return "list" if is_survey(question) else "fact"
 
 
 # "Which methods does muCode outperform?" asks for one paper's baselines, not for papers: a list question's methods
@@ -129,6 +156,9 @@ _BASELINES_OF = re.compile(
     re.IGNORECASE,
 )
 _PAPERS = re.compile(r"\b(?:papers|works|studies|articles|collection)\b", re.IGNORECASE)
+_LIST_PAPERS = re.compile(
+    r"^\s*(?:which|what|list|name|find|show)\b.{0,40}\b(?:papers|works|studies|articles)\b", re.I
+)
 
 
 # Streamed between text a backend wrote and then lost (it failed, ran out of time, or wrote nothing its sources
@@ -228,6 +258,11 @@ class AnswerEngine:
         if not request.question.strip():
             raise RagError("the question is empty")
         t0 = time.perf_counter()
+        # A question typed in lower case is read with the collection's names written as it writes them ("the github
+        # url", "dpo vs ipo"): what a name is, and whether a paper says it, is read from how it is written.
+        recased = self.retriever.recase(request.query)
+        if recased != request.query:
+            request = replace(request, standalone=recased)
         kind = request.kind or detect_kind(request.query)
         answer = yield from _readable(
             self._compare(request) if kind == "compare" else self._answer(request, kind)
@@ -286,7 +321,9 @@ class AnswerEngine:
 
     def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:
         """A question like "what datasets did it use?" with no earlier turn and no paper named in it."""
-        rewritten = request.standalone and request.standalone.strip() != request.question.strip()
+        rewritten = (
+            request.standalone and request.standalone.strip().lower() != request.question.strip().lower()
+        )
         specific = len(terms(request.question) - generic_stems())
         if rewritten or not bare_reference(request.question, specific):
             return False

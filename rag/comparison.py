@@ -26,7 +26,7 @@ import io
 import re
 
 from rag.config import RetrievalSettings
-from rag.evidence import Evidence
+from rag.evidence import LOWER_TAIL, Evidence
 from rag.extraction import compare_cells
 from rag.question import NAME_TOKEN, mentions, title_name
 from rag.retrieval import Retriever
@@ -136,7 +136,12 @@ def _named(part: str) -> bool:
 
 
 # A parenthesis inside the list of compared things ("SVDD (soft value-based decoding) and TFG ..."): not a cut.
-_LISTED_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*(?:,|(?:and|or|vs\.?|versus|with)\s))", re.IGNORECASE)
+# An aside after a compared thing ("A (ICML 2023), B and C"), or a short one inside it ("the multi-block bilevel
+# (MBBO) variance-reduced methods vs F2SA"): not where the thing ends.
+_LISTED_ASIDE = re.compile(
+    r"\s*\([^()]*\)(?=\s*(?:,|(?:and|or|vs\.?|versus|with)\s))|\s*\((?:[\w.+-]+\s*){1,3}\)(?=\s+[\w-])",
+    re.IGNORECASE,
+)
 _TRAILING_VERB = re.compile(r"\s+(?:are|is|were|was|do|does|did|have|has)$", re.IGNORECASE)
 
 
@@ -190,6 +195,12 @@ _COUNTED_CLAUSE = re.compile(
 )
 _COMPARE_THEM = re.compile(r"\b(?:compare|contrast)\s+(?:them|their|the two|both)\b|\beach\b", re.IGNORECASE)
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
+# A compared thing that is itself several papers described: "the two papers that get around score distillation",
+# "the two differentially private nonconvex optimization papers".
+_PAPERS_WORD = re.compile(r"\b(?:the|papers?)\b", re.IGNORECASE)
+_COUNTED_NAME = re.compile(
+    r"^\s*(?:the\s+)?(two|three|four|five)\s+(?:[\w-]+\s+){0,5}?papers?\b", re.IGNORECASE
+)
 
 
 def counted(question: str) -> int:
@@ -276,10 +287,11 @@ _ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
 
 
 def name_words(name: str) -> list[str]:
-    """The words of a compared thing that name it: name-like tokens ("CMA-ES", "LRA") and capitalised words
+    """The words of a compared thing that name it: name-like tokens ("CMA-ES", "LRA"; "KL" of "KL-constrained") and capitalised words
     ("Mamba" alone, "Long Range Arena" after the first word; a first word is capitalised anyway: "Full
     fine-tuning")."""
-    names = NAME_TOKEN.findall(name)
+    # a compound with words in lower case is read as its leading name ("KL" of "KL-constrained")
+    names = [LOWER_TAIL.sub("", n) or n for n in NAME_TOKEN.findall(name)]
     tokens = [w.strip(",.;:()?!\"'") for w in name.split()]
     names += [w for i, w in enumerate(tokens) if (i > 0 or len(tokens) == 1) and capitalised_word(w)]
     return list(dict.fromkeys(names))
@@ -315,7 +327,19 @@ def pick_papers(
     named = bool(chosen)
     missing: list[str] = []
     if not chosen:
+        described = 0
         for name in entities(question):
+            m = _COUNTED_NAME.match(name)
+            if m:
+                # "the two papers that get around score distillation": the papers closest to the description, as
+                # many as it counts
+                wanted = _COUNTS[m.group(1).lower()]
+                described += wanted
+                what = _PAPERS_WORD.sub(" ", name[: m.start(1)] + name[m.end(1) :]).strip()
+                hits = retriever.search(what, k=wanted + len(chosen), filters=filters, options=options).hits
+                for hit in [h for h in hits if h.paper_id not in chosen][:wanted]:
+                    chosen.append(hit.paper_id)
+                continue
             hits = retriever.search(name, k=5, filters=filters, options=options).hits
             if hits:
                 retriever.with_abstracts(hits)
@@ -325,7 +349,7 @@ def pick_papers(
             best = resolve(name, hits)
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
-        named = len(entities(question)) >= 2
+        named = len(entities(question)) + max(0, described - 1) >= 2
         if len(chosen) < 2 and not entities(question):
             # "Compare these two approaches to X", "Two papers ...; compare them": no names, so the papers closest
             # to the question (as many as it counts, else two).

@@ -357,7 +357,7 @@ _QUANTITY_ASKED = re.compile(
 # An abbreviation's period ends no sentence ("e.g. Burgers", "vs. Adam", "et al. Their").
 _SENTENCE_START = re.compile(r"(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)\.|[?!:;])\s+|\n+", re.I)
 # The lower-case words a compound ends in: "-based" of "NPO-based", "-prediction-augmented" of "ML-...".
-_LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
+LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
 # A link, with or without its scheme.
 # A count, a share or a factor in words: "only a single sample", "once every d iterations", "twice as fast".
 _NUMBER_WORDS = frozenset(
@@ -1819,7 +1819,7 @@ class Evidence:
         if not unknown:
             return unknown
         texts = self._source_texts
-        return [w for w in unknown if not any(says_name(t, _LOWER_TAIL.sub("", w) or w) for t in texts)]
+        return [w for w in unknown if not any(says_name(t, LOWER_TAIL.sub("", w) or w) for t in texts)]
 
     @cached_property
     def unsaid_names(self) -> list[str]:
@@ -1837,7 +1837,7 @@ class Evidence:
         ]
         names = []
         for name in [*self.unknown_names, *capitalised]:
-            head = _LOWER_TAIL.sub("", name)
+            head = LOWER_TAIL.sub("", name)
             if head and (_NAME_LIKE.match(head) or capitalised_word(head)) and head not in names:
                 names.append(head)
         if self.said is None:

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -33,12 +34,12 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import PaperStore
-from rag.text import stemmer
+from rag.text import name_forms, stemmer
 from rag.types import SearchFilters
 
 T = TypeVar("T")
 
-FORMAT = 1  # bump when the files or the tokenizer change: older indexes are rebuilt
+FORMAT = 2  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json)
 
 
 def _tokenize(texts: list[str], *, progress: bool = False) -> Any:
@@ -156,6 +157,8 @@ class LexicalIndex:
             pwidth = max((len(p.encode()) for p in papers), default=1)
             np.save(tmp / "paper_ids.npy", np.array([p.encode() for p in papers], dtype=f"S{pwidth}"))
             np.save(tmp / "years.npy", np.array(years, dtype=np.int32))
+            # how the collection writes its names, for reading a question typed in lower case (rag.text.recase)
+            (tmp / "forms.json").write_text(json.dumps(name_forms(texts), sort_keys=True), encoding="utf-8")
             manifest = {
                 "format": FORMAT,
                 "collection": store.name,
@@ -182,6 +185,15 @@ class LexicalIndex:
             load=lambda manifest: cls(folder, manifest),
             build=lambda _stale: cls.build(store, folder, version),
         )
+
+    @cached_property
+    def forms(self) -> dict[str, str]:
+        """How the collection writes its names (:func:`rag.text.name_forms`), read on first use."""
+        path = self.folder / "forms.json"
+        if not path.exists():
+            return {}
+        forms = json.loads(path.read_text(encoding="utf-8"))
+        return forms if isinstance(forms, dict) else {}
 
     # ------------------------------------------------------------------ searching
 

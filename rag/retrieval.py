@@ -28,7 +28,7 @@ from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
 from rag.question import NAME_TOKEN, says_name, says_title, title_name, title_words
 from rag.store import PaperStore
-from rag.text import compact
+from rag.text import compact, recase
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
@@ -203,6 +203,16 @@ class Retriever:
             _log.debug("said(%r): no search", name, exc_info=True)
             return True
         return self._said[key]
+
+    def recase(self, text: str) -> str:
+        """``text`` with the words typed in lower case that the collection writes only as names written as it
+        writes them (:func:`rag.text.recase`: "github" reads "GitHub"). ``text`` itself when the index can't be
+        read: the question is then read as typed."""
+        try:
+            return recase(text, self.lexical.index().forms)
+        except (RagError, OSError, ValueError):
+            _log.debug("recase: no index", exc_info=True)
+            return text
 
     def rarity(self, stems: set[str]) -> dict[str, float]:
         """Each stem's rarity in the collection (:meth:`rag.lexical.LexicalIndex.rarity`): the evidence gate's."""

@@ -587,7 +587,9 @@ def test_survey_set_asks_what_a_researcher_surveying_the_collection_asks() -> No
         if kind == "list" and (len(gold) < 2 or facts or not r["notes"]):
             problems.append((r["id"], "a list has 2+ papers, no facts, and its rule in notes"))
         if kind == "unanswerable_topic" and (gold or facts or not r["notes"]):
-            problems.append((r["id"], "a topic no abstract meets: no papers, no facts, what was grepped in notes"))
+            problems.append(
+                (r["id"], "a topic no abstract meets: no papers, no facts, what was grepped in notes")
+            )
         if kind == "compare" and not (2 <= len(gold) <= 3 and len(facts) >= len(gold)):
             problems.append((r["id"], "a comparison of 2-3 papers with a fact per paper"))
         if kind == "followup" and (len(gold) != 1 or len(r["turns"]) != 2 or r["question"] != r["turns"][1]):

@@ -150,6 +150,20 @@ def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -
     assert a.refused and "(nothing about: GPU)" in a.answer
 
 
+def test_a_question_typed_in_lower_case_reads_names_as_the_collection_writes_them(
+    bundled_settings: Settings,
+) -> None:
+    # "GitHub" is a name other abstracts say and this paper's doesn't: typed "github", it was read as a plain word
+    # and the question was answered with the paper's nearest sentences
+    typed = (
+        "where is the code for the order-disorder imitation attack on neural ranking models hosted, "
+        "what's the github url?"
+    )
+    a = ask(bundled_settings, typed)
+    assert a.refused and "Order-Disorder" in a.answer and "GitHub" in a.answer
+    assert a.question == typed  # the answer keeps the question as it was typed
+
+
 def test_compare_table_is_built_per_paper_and_cited(bundled_settings: Settings) -> None:
     a = api.compare(
         "Compare FlashAttention and Monarch in how each speeds up Transformer training",

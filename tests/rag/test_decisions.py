@@ -15,7 +15,7 @@ import pytest
 
 from rag import backends
 from rag.answer import AnswerEngine, AskRequest, detect_kind
-from rag.comparison import entities, is_comparison
+from rag.comparison import entities, is_comparison, name_words
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import (
@@ -160,6 +160,36 @@ def src(n: int, title: str, text: str) -> Source:
         ),
         ("Project and Forget vs. Sinkhorn: which is faster?", "compare", ["Project and Forget", "Sinkhorn"]),
         ("FlashAttention versus Monarch versus Mamba", "compare", ["FlashAttention", "Monarch", "Mamba"]),
+        # a short aside inside a compared thing (an acronym it defines) is not where the thing ends
+        (
+            "The sparse mixture (SMoE) routing methods vs Switch: how do they balance load?",
+            "compare",
+            ["The sparse mixture routing methods", "Switch"],
+        ),
+        # a survey as researchers type it: an opener, a request, a second sentence that asks for papers
+        (
+            "quick q: anything here on speculative decoding, i.e. drafting tokens with a small model?",
+            "list",
+            None,
+        ),
+        ("i'm looking for work on sharpness-aware minimization, what's there?", "list", None),
+        ("I want papers on graph rewiring. Which ones fit?", "list", None),
+        ("I'm surveying model merging. Which papers in the collection do it?", "list", None),
+        ("Any work on tokenizer-free language models?", "list", None),
+        ("which samplers here estimate the score with a learned network?", "list", None),
+        (
+            "Are there knowledge-graph embedding methods with provable guarantees in the collection?",
+            "list",
+            None,
+        ),
+        # one paper's methods, asked after an opener or after a statement, stay a fact question
+        ("Quick q: which clustering methods does iLA-SDP compare against?", "fact", None),
+        (
+            "The GraNet paper reports gains for four pruning methods. Which pruning methods are those?",
+            "fact",
+            None,
+        ),
+        ("I'm looking for the paper that prunes attention heads; how much faster is it?", "fact", None),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
@@ -574,6 +604,9 @@ class _Retriever:
 
     def rarity(self, stems: set[str]) -> dict[str, float]:
         return {t: 0.3 for t in stems}
+
+    def recase(self, text: str) -> str:
+        return text
 
     def said(self, name: str) -> bool:
         from rag.question import mentions
@@ -2009,3 +2042,48 @@ def test_a_compound_speaks_of_what_is_asked() -> None:
         1, "Monotone deep Boltzmann machines", "We leverage tools from the monotone Deep Equilibrium model."
     )
     assert Evidence(q, [silent], BagOfWords()).answer_missing(silent) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("thing", "names"),
+    [
+        ("CMA-ES on the Rastrigin function", ["CMA-ES", "Rastrigin"]),
+        # a compound with words in lower case is read as its leading name: the collection says "KL" (in "KL-Constraint",
+        # "KL-regularized"), and the comparison was refused saying no abstract mentions "KL-constrained"
+        ("the KL-constrained iterative preference learning theory paper", ["KL"]),
+        ("NPO-based unlearning", ["NPO"]),
+        ("Full fine-tuning", []),
+    ],
+)
+def test_the_names_of_a_compared_thing(thing: str, names: list[str]) -> None:
+    assert name_words(thing) == names
+
+
+class _Ranked(_Retriever):
+    """A retriever double that ranks its papers in the order given and honours a paper-id filter and k."""
+
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None, **_: object):
+        from rag.types import SearchResult
+
+        hits = [
+            h for h in self.hits if not (filters and filters.paper_ids) or h.paper_id in filters.paper_ids
+        ]
+        return SearchResult(query, hits[:k], {})
+
+
+def test_a_compared_thing_that_counts_papers_is_that_many_papers() -> None:
+    """ "Compare the two papers that route tokens ...": one thing described, two papers meant; it was resolved to
+    one paper and the answer asked "compare it with what?"."""
+    from rag.comparison import pick_papers
+    from rag.config import RetrievalSettings
+
+    moe = src(3, "Expert Routing at Scale", "We route tokens to experts in a large model.")
+    retriever = _Ranked(BagOfWords(), _hits(ROUTING, moe, FORESTS))
+    hits, named, missing = pick_papers(
+        retriever,  # type: ignore[arg-type]
+        "Compare the two papers that route tokens to experts: what does each gain?",
+        None,
+        None,
+        RetrievalSettings(),
+    )
+    assert [h.paper_id for h in hits] == [ROUTING.paper_id, moe.paper_id] and named and not missing

@@ -68,6 +68,15 @@ from rag.question import (
             "Which model generates data for example selection, and does it beat GPT-4?",
             ["Which model generates data for example selection", "does it beat GPT-4"],
         ),
+        # a part may open with any preposition before its question word
+        (
+            "Which radar does the method read, and aboard which aircraft is it flown?",
+            ["Which radar does the method read", "aboard which aircraft is it flown"],
+        ),
+        (
+            "How long is the warm-up, and after how many steps does the rate decay?",
+            ["How long is the warm-up", "after how many steps does the rate decay"],
+        ),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:

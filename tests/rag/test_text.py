@@ -12,10 +12,12 @@ from rag.text import (
     looks_like_instruction,
     markers,
     merge_sentences,
+    name_forms,
     neutralize_markers,
     numbers,
     quantities,
     readable,
+    recase,
     sentence_spans,
     split_cited,
     split_sentences,
@@ -205,3 +207,29 @@ def test_capitalised_word(word: str, capitalised: bool) -> None:
 )
 def test_quantities_are_numbers_outside_names_and_years(text: str, found: set[str]) -> None:
     assert quantities(text) == found
+
+
+def test_name_forms_are_the_names_a_collection_never_writes_in_lower_case() -> None:
+    forms = name_forms(
+        [
+            "Code: https://github.com/x/y. We train on ImageNet and CIFAR-10 with DPO and NPO-based losses on GitHub.",
+            "A transformer. The Transformer. LLaMA and LLAMA and LLaMA. Adam and Bayesian methods.",
+        ]
+    )
+    # a link's lower-case words don't count against a name written elsewhere
+    assert forms["github"] == "GitHub"
+    assert forms["imagenet"] == "ImageNet" and forms["cifar-10"] == "CIFAR-10" and forms["dpo"] == "DPO"
+    assert forms["npo"] == "NPO"  # a part of a hyphenated word
+    assert forms["llama"] == "LLaMA"  # the most frequent form
+    # written in lower case somewhere, or only capitalised as any word opening a sentence is: no name form
+    assert "transformer" not in forms and "adam" not in forms and "bayesian" not in forms
+
+
+def test_recase_writes_typed_names_as_the_collection_writes_them() -> None:
+    forms = {"github": "GitHub", "dpo": "DPO", "cifar-10": "CIFAR-10", "es": "ES"}
+    assert recase("what's the github url of the dpo paper on cifar-10?", forms) == (
+        "what's the GitHub url of the DPO paper on CIFAR-10?"
+    )
+    # a word the writer capitalised stays as written; parts of a compound are read apart
+    assert recase("Dpo on the Github page, cma-es", forms) == "Dpo on the Github page, cma-ES"
+    assert recase("no names here", {}) == "no names here"

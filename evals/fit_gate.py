@@ -172,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="another dataset whose questions join the fit with both labels, by their own split (e.g. details: "
         "a detail stated or not). Tried with details: at the same dev false-refusal rate the refit gate refused "
-        "less than the shipped one (0.386 vs 0.523 at 2.2%%), so the default fit uses answers alone",
+        "less than the shipped one (0.386 vs 0.523 at 2.2%%), so the default fit uses answers alone. With --model "
+        "list: another dataset's list questions join the list fit (the shipped one: --add survey)",
     )
     p.add_argument("--max-false", type=float, default=0.03, help="false-refusal budget on dev (default 0.03)")
     p.add_argument("--l2", type=float, default=0.01)
@@ -255,6 +256,8 @@ def _fit_list(args: argparse.Namespace, out: Path) -> int:
         rows = json.loads(Path(args.features).read_text(encoding="utf-8"))
     else:
         _, _, records = load_dataset(args.dataset)
+        for extra in args.add or []:  # more list questions, by their own split
+            records = [*records, *load_dataset(extra)[2]]
         settings = load_settings()
         api.ensure_ingested(settings)
         rows = []

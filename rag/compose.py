@@ -21,7 +21,7 @@ validation (:mod:`rag.citations`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -383,7 +383,17 @@ def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
     return [mine[i] for i in sorted(chosen)]
 
 
-LIST_FEATURES = ("relative", "sim", "lexical", "cover", "alt_cover", "rank", "retrieval")
+LIST_FEATURES = (
+    "relative",
+    "sim",
+    "lexical",
+    "cover",
+    "alt_cover",
+    "rank",
+    "retrieval",
+    "rare_cover",
+    "rare_lead",
+)
 _ALTERNATIVES = re.compile(r"\s+or\s+|,\s*|/|\s+and/or\s+", re.IGNORECASE)
 
 
@@ -393,6 +403,33 @@ def alternatives(question: str) -> list[str]:
     return [p for p in pieces if terms(p)] if len(pieces) > 1 else []
 
 
+def _rare_share(evidence: Evidence) -> Callable[[set[str]], float]:
+    """The share of the question's specific terms (not generic words), each weighted by its rarity in the
+    collection, that a set of terms holds."""
+    rarity = evidence.rarities(evidence.q_terms - generic_stems())
+    total = sum(rarity.values())
+    return lambda held: sum(r for t, r in rarity.items() if t in held) / total if total > 0 else 0.0
+
+
+# How much a sentence's share of the question's rare terms counts, beside its score, in choosing the sentence that
+# shows why a paper is listed (display only: "Large language models have been applied in various applications"
+# shows no match for "which papers compress prompts given to LLMs?", "we propose LLMLingua, a prompt compression
+# method" does).
+LIST_SENTENCE_RARE = 0.5
+
+
+def list_sentences(evidence: Evidence) -> dict[int, Sentence]:
+    """Per source, the sentence a list answer quotes for it: its best by score plus :data:`LIST_SENTENCE_RARE`
+    times its share of the question's rare terms."""
+    share = _rare_share(evidence)
+    best: dict[int, tuple[float, Sentence]] = {}
+    for s in evidence.ranked:
+        key = s.score + LIST_SENTENCE_RARE * share(terms(s.text))
+        if s.source not in best or key > best[s.source][0]:
+            best[s.source] = (key, s)
+    return {n: s for n, (_, s) in best.items()}
+
+
 def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int, dict[str, float]]:
     """Per source (by number), how well its abstract meets a list question (names: :data:`LIST_FEATURES`):
 
@@ -400,14 +437,20 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
       similarity, its share of the question's content terms;
     * ``cover``: the share of the question's content terms its title and abstract hold; ``alt_cover``: the same for
       the best-held alternative of an "X or Y" question;
-    * ``rank`` / ``retrieval``: 1 / its retrieval rank, and its retrieval score as a share of the top one's.
+    * ``rank`` / ``retrieval``: 1 / its retrieval rank, and its retrieval score as a share of the top one's;
+    * ``rare_cover`` / ``rare_lead``: the share of the question's specific terms (not generic words), each weighted
+      by its rarity in the collection, that its title and abstract / the sentence quoted for it
+      (:func:`list_sentences`) hold: "which papers compress the prompts given to LLMs?" is met by a paper on
+      prompts, not by every paper on LLMs.
     """
     best = evidence.best_by_source()
     if not best:
         return {}
+    quoted = list_sentences(evidence)
     top = max(s.score for s in best.values()) or 1.0
     top_retrieval = max((getattr(s, "score", 0.0) for s in sources), default=0.0) or 1.0
     alts = [terms(a) for a in alternatives(evidence.question)]
+    share = _rare_share(evidence)
     out = {}
     for rank, src in enumerate(sources, start=1):
         sentence = best.get(src.n)
@@ -424,6 +467,8 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
             "alt_cover": alt,
             "rank": 1.0 / rank,
             "retrieval": getattr(src, "score", 0.0) / top_retrieval,
+            "rare_cover": share(terms(text)),
+            "rare_lead": share(terms(quoted[src.n].text)),
         }
     return out
 
@@ -437,7 +482,7 @@ def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sent
     of the question.
     """
     cfg = evidence.settings
-    best = evidence.best_by_source()
+    quoted = list_sentences(evidence)
     feats = list_features(evidence, sources)
     out = []
     for src in sources:
@@ -449,6 +494,6 @@ def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sent
         if f["cover"] == 1.0:
             p = max(p, cfg.list_sure)
         if p >= cfg.list_threshold:
-            out.append((src, best[src.n], p))
+            out.append((src, quoted[src.n], p))
     out.sort(key=lambda row: -row[2])
     return out

@@ -971,7 +971,7 @@ class Evidence:
         mine = self.by_source.get(src.n, [])
         q_terms = self.q_terms if wanted is None else wanted
         specific = q_terms - generic_stems()
-        rarity = self._rarities(specific)
+        rarity = self.rarities(specific)
         body = terms(f"{src.title} {src.text}")
         if self.many:  # a list question is answered by several papers: their terms together
             for other in self.sources[: self.settings.list_cover_papers]:
@@ -1799,7 +1799,8 @@ class Evidence:
                 return True
         return False
 
-    def _rarities(self, stems: set[str]) -> dict[str, float]:
+    def rarities(self, stems: set[str]) -> dict[str, float]:
+        """Each stem's rarity in the collection (:data:`Rarity`), cached per set of stems."""
         key = frozenset(stems)
         if key not in self._rarity_cache:
             self._rarity_cache[key] = self.rarity(set(stems)) if stems else {}
@@ -1815,7 +1816,7 @@ class Evidence:
         """Name-like words of the question that no abstract in the collection contains: the index holds no stem of
         them, and no retrieved paper says them in another written form (:func:`rag.question.says_name`: "GRUs" by "the
         Gated Recurrent Unit", "DPO-style" by "DPO")."""
-        unknown = [w for w in self.question_names if self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
+        unknown = [w for w in self.question_names if self.rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
         if not unknown:
             return unknown
         texts = self._source_texts
@@ -1833,7 +1834,7 @@ class Evidence:
             w
             for sentence in _SENTENCE_START.split(self.question)
             for i, w in enumerate(words(sentence))
-            if i > 0 and capitalised_word(w) and self._rarities({stem(w)}).get(stem(w), 0.0) >= 1.0
+            if i > 0 and capitalised_word(w) and self.rarities({stem(w)}).get(stem(w), 0.0) >= 1.0
         ]
         names = []
         for name in [*self.unknown_names, *capitalised]:
@@ -2001,7 +2002,7 @@ class Evidence:
         specific = self.q_terms - generic_stems()
         held = terms(f"{top.title} {top.text}")
         absent = specific - held
-        rarity = self._rarities(specific)
+        rarity = self.rarities(specific)
         # what the question asks about first ("GPU" of "What GPU was X run on?", not the verb "run"), then the
         # rarest; among equally rare terms, in the question's order (a set's order changes from run to run)
         asked = words(self.question)

@@ -16,6 +16,7 @@ import pytest
 from rag import backends
 from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison, name_words
+from rag.compose import list_features, list_sentences
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import (
@@ -2042,6 +2043,27 @@ def test_a_compound_speaks_of_what_is_asked() -> None:
         1, "Monotone deep Boltzmann machines", "We leverage tools from the monotone Deep Equilibrium model."
     )
     assert Evidence(q, [silent], BagOfWords()).answer_missing(silent) == 1.0
+
+
+def test_a_list_answer_reads_the_questions_rare_terms_per_paper() -> None:
+    """ "Which papers compress prompts of LLMs?": a paper on prompts meets it more than one that only says LLMs,
+    and the sentence quoted for a paper is the one that shows the match, not its opening on LLMs in general."""
+    q = "Which papers compress the prompts given to LLMs?"
+    lingua = src(
+        1,
+        "Prompt Squeezing",
+        "LLMs are used in many applications today. We compress prompts given to LLMs by dropping tokens.",
+    )
+    other = src(2, "Faster Decoding", "LLMs are slow at inference. We decode LLMs faster with a draft model.")
+
+    def rarity(stems: set[str]) -> dict[str, float]:  # "llm" is in most abstracts, "prompt" in few
+        return {t: (0.1 if t == stem("LLMs") else 0.9) for t in stems}
+
+    evidence = Evidence(q, [lingua, other], BagOfWords(), rarity=rarity, many=True)
+    feats = list_features(evidence, [lingua, other])
+    assert feats[1]["rare_cover"] > 0.9 and feats[2]["rare_cover"] < 0.1
+    assert feats[1]["rare_lead"] > feats[2]["rare_lead"]
+    assert list_sentences(evidence)[1].text.startswith("We compress prompts")
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,11 @@ _COUNTED = re.compile(r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]
 _ASKED_APART = re.compile(
     r"\b(?:each|both|the\s+(?:first|second|third|former|latter|other)|the\s+[\w'-]+\s+one)\b", re.IGNORECASE
 )
-_DESCRIPTION_END = re.compile(r":\s|\s[-\u2013\u2014]+\s|[.?]\s+(?=[A-Z])|\?")
+# (a sentence ends at a period before any letter, typed in lower case too, but not at "e.g." or "vs.")
+_DESCRIPTION_END = re.compile(
+    r":\s|\s[-\u2013\u2014]+\s|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)[.?]\s+(?=[A-Za-z])|\?",
+    re.IGNORECASE,
+)
 _DESCRIPTIONS = re.compile(
     r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another|a|an)\b)|\s*[,;]\s+(?=(?:the|one|another)\b)",
     re.IGNORECASE,
@@ -193,7 +197,11 @@ _BOTH = re.compile(
 _COUNTED_CLAUSE = re.compile(
     r"^\s*(two|three|four|five)\s+(?:[\w-]+\s+){0,3}?papers?\b(?!\s*:)", re.IGNORECASE
 )
-_COMPARE_THEM = re.compile(r"\b(?:compare|contrast)\s+(?:them|their|the two|both)\b|\beach\b", re.IGNORECASE)
+_COMPARE_THEM = re.compile(
+    r"\b(?:compare|contrast)\s+(?:them|their|the two|both)\b|\beach\b|\bhow\s+do\s+(?:they|their|the two)\b"
+    r"|\bdiffer\b|\bcompare\s*\??\s*$",
+    re.IGNORECASE,
+)
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A compared thing that is itself several papers described: "the two papers that get around score distillation",
 # "the two differentially private nonconvex optimization papers".

@@ -161,6 +161,18 @@ def src(n: int, title: str, text: str) -> Source:
         ),
         ("Project and Forget vs. Sinkhorn: which is faster?", "compare", ["Project and Forget", "Sinkhorn"]),
         ("FlashAttention versus Monarch versus Mamba", "compare", ["FlashAttention", "Monarch", "Mamba"]),
+        # typed in lower case: a sentence ends at a period before a lower-case word too
+        (
+            "i remember one paper on pruning at initialization, and another on sparse training. what does each gain?",
+            "compare",
+            ["one paper on pruning at initialization", "another on sparse training"],
+        ),
+        # counted papers named after a comma, compared at the end
+        (
+            "two speech papers, the tokenizer one and the pretraining one: how do their data needs compare?",
+            "compare",
+            [],
+        ),
         # a short aside inside a compared thing (an acronym it defines) is not where the thing ends
         (
             "The sparse mixture (SMoE) routing methods vs Switch: how do they balance load?",

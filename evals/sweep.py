@@ -63,6 +63,14 @@ def grid(specs: Sequence[str]) -> list[dict[str, dict[str, Any]]]:
     return combos
 
 
+def lowered(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with its question, and its turns if a follow-up, in lower case, as many people type."""
+    out = {**record, "question": record["question"].lower()}
+    if record.get("turns"):
+        out["turns"] = [t.lower() for t in record["turns"]]
+    return out
+
+
 def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "hybrid") -> dict[str, float]:
     """Mean R@1/5/10 and MRR of ``mode`` over the records (papers ranked to depth 10), and R@1 over the
     single-paper records alone ("r@1 single": the share whose one gold paper ranks first)."""
@@ -126,12 +134,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--backend", default="extractive", help="with --answers: the backend (default extractive)")
     p.add_argument("--grid", action="store_true", help="sweep the extraction grid (evals/datasets/grid.json)")
     p.add_argument(
+        "--lower",
+        action="store_true",
+        help="ask every question (and every turn of a follow-up) in lower case",
+    )
+    p.add_argument(
         "--dump", help="with --answers / --grid: write the last combination's answers / cells to a file"
     )
     args = p.parse_args(argv)
     if args.grid:
         return _sweep_grid(args)
     _, _, records = load_dataset(args.dataset)
+    if args.lower:  # the questions as typed in lower case (README: the sets typed in lower case)
+        records = [lowered(r) for r in records]
     if args.answers:
         return _sweep_answers(args, records)
     records = [r for r in records if r["gold_titles"] and (not args.kind or r["kind"] in args.kind)]

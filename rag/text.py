@@ -187,7 +187,7 @@ def name_forms(texts: Iterable[str]) -> dict[str, str]:
     is written (capitals inside it, capitals only, letters with digits) and never in lower case ("github":
     "GitHub", "dpo": "DPO"; not "transformer", written both ways). The parts of a hyphenated word count too, links
     don't. Of several forms, the one with the most lower-case letters ("LLaMA" before "LLAMA"). Each text is read
-    once at regex speed (about 15 MB/s here, bench/index_bench.py); the work per word is done once per distinct
+    once at regex speed (about 39 MB/s here, bench/index_bench.py); the work per word is done once per distinct
     word."""
     vocabulary: set[str] = set()
     for text in texts:

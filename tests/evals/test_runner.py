@@ -142,3 +142,20 @@ def test_refusal_tradeoff_counts_refusals_below_each_threshold() -> None:
     assert curve[0.5]["refusal_accuracy"] == 0.5 and curve[0.5]["false_refusal_rate"] == 0.5
     assert curve[0.7]["refusal_accuracy"] == 1.0 and curve[0.7]["false_refusal_rate"] == 0.5
     assert refusal_tradeoff({"questions": [q("fact", 0.9)]}, "extractive") == []  # nothing unanswerable
+
+
+def test_sweep_lower_asks_every_question_and_turn_in_lower_case() -> None:
+    from evals.sweep import lowered
+
+    record = {
+        "id": "x",
+        "question": "Which GPU did FlashAttention use?",
+        "turns": ["Find FlashAttention.", "Which GPU?"],
+    }
+    out = lowered(record)
+    assert out["question"] == "which gpu did flashattention use?" and out["turns"] == [
+        "find flashattention.",
+        "which gpu?",
+    ]
+    assert record["question"] == "Which GPU did FlashAttention use?"  # the set itself is left as written
+    assert lowered({"id": "y", "question": "What Is X?"}) == {"id": "y", "question": "what is x?"}

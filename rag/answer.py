@@ -103,15 +103,17 @@ _SURVEY = re.compile(
     # as researchers type it: "anything here on X?", "any work on X?", "I'm looking for papers that X",
     # "I want papers on X", "I'm surveying X.", "Are there X in the collection?", "which optimizers here ..."
     r"|^\s*anything\s+(?:here\s+|in here\s+|in the collection\s+)?(?:on|about|that|which|related to|using)\b"
-    r"|^\s*any\s+(?:\w+\s+){0,2}?(?:papers|works?|research|studies|articles|literature)\b"
-    r"|^\s*(?:i'?m|i am|we'?re|we are)\s+(?:looking|searching)\s+for\s+(?:any\s+|some\s+|other\s+|more\s+)?"
-    r"(?:\w+\s+){0,2}?(?:papers|works?|research|studies|articles|literature)\b"
+    r"|^\s*any\s+(?:(?:other|more|recent|prior|related|published|relevant|good)\s+)?"
+    r"(?:papers|works?|research|studies|articles|literature)\b"
+    r"|^\s*(?:i'?m|i am|we'?re|we are)\s+(?:looking|searching)\s+for\s+(?!(?:the|a|an|one)\b)"
+    r"(?:any\s+|some\s+|other\s+|more\s+)?(?:\w+\s+){0,2}?(?:papers|works|research|studies|articles|literature"
+    r"|work\s+(?:on|about|that|which|using))\b"
     r"|^\s*(?:i|we)\s+(?:want|need|would like|'d like)\s+(?:\w+\s+){0,2}?"
     r"(?:papers|works|studies|articles|research|literature)\b"
     r"|^\s*(?:i'?m|i am|we'?re|we are)\s+surveying\b"
-    r"|^\s*are there\b.{0,150}?\b(?:in the collection|here|in here)\b"
+    r"|^\s*are there\b.{0,150}?\bin (?:the|this) collection\b"
     r"|^\s*(?:which|what)\s+(?!(?:\w+\s+){0,2}?(?:papers|works|studies|articles)\b)(?:\w+\s+){0,2}?\w+s\s+"
-    r"(?:here|in here|in the collection)\b",
+    r"(?:here|in here|in the collection)\b(?!\s+(?:does|do|did|is|are|was|were|has|have|can)\b)",
     re.IGNORECASE,
 )
 # What opens a question without asking anything: "quick q:", "hey,", "ok so".
@@ -157,7 +159,7 @@ _BASELINES_OF = re.compile(
 )
 _PAPERS = re.compile(r"\b(?:papers|works|studies|articles|collection)\b", re.IGNORECASE)
 _LIST_PAPERS = re.compile(
-    r"^\s*(?:which|what|list|name|find|show)\b.{0,40}\b(?:papers|works|studies|articles)\b", re.I
+    r"^\s*(?:which|what|list|name|find|show)\b.{0,40}\b(?:papers|studies|articles)\b", re.I
 )
 
 
@@ -324,8 +326,9 @@ class AnswerEngine:
         rewritten = (
             request.standalone and request.standalone.strip().lower() != request.question.strip().lower()
         )
-        specific = len(terms(request.question) - generic_stems())
-        if rewritten or not bare_reference(request.question, specific):
+        # (a question read with the collection's names, "sso" as "SSO", is no rewrite: it is read as recased)
+        specific = len(terms(request.query) - generic_stems())
+        if rewritten or not bare_reference(request.query, specific):
             return False
         floor = self.settings.evidence.names_paper
         return not any(Evidence.title_overlap(request.query, s.title) >= floor for s in sources)

@@ -143,7 +143,7 @@ def _named(part: str) -> bool:
 # An aside after a compared thing ("A (ICML 2023), B and C"), or a short one inside it ("the multi-block bilevel
 # (MBBO) variance-reduced methods vs F2SA"): not where the thing ends.
 _LISTED_ASIDE = re.compile(
-    r"\s*\([^()]*\)(?=\s*(?:,|(?:and|or|vs\.?|versus|with)\s))|\s*\((?:[\w.+-]+\s*){1,3}\)(?=\s+[\w-])",
+    r"\s*\([^()]*\)(?=\s*(?:,|(?:and|or|vs\.?|versus|with)\s))|\s*\([\w.+-]+(?:\s+[\w.+-]+){0,2}\)(?=\s+[\w-])",
     re.IGNORECASE,
 )
 _TRAILING_VERB = re.compile(r"\s+(?:are|is|were|was|do|does|did|have|has)$", re.IGNORECASE)
@@ -195,7 +195,7 @@ _BOTH = re.compile(
 # "Two papers parallelize computations usually evaluated step by step. Compare their approaches.": papers counted,
 # not named or described one by one; the closest ones are compared.
 _COUNTED_CLAUSE = re.compile(
-    r"^\s*(two|three|four|five)\s+(?:[\w-]+\s+){0,3}?papers?\b(?!\s*:)", re.IGNORECASE
+    r"^\s*(two|three|four|five)\s+(?!or\s+more\b)(?:[\w-]+\s+){0,3}?papers?\b(?!\s*:)", re.IGNORECASE
 )
 _COMPARE_THEM = re.compile(
     r"\b(?:compare|contrast)\s+(?:them|their|the two|both)\b|\beach\b|\bhow\s+do\s+(?:they|their|the two)\b"

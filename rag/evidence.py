@@ -63,6 +63,7 @@ from rag.question import (
 from rag.text import (
     BIG_O,
     METHOD_CUES,
+    NAME_LIKE,
     absent_sentence,
     capitalised_word,
     compact,
@@ -104,9 +105,7 @@ FEATURES = (
 )
 
 # A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
-_NAME_LIKE = re.compile(
-    r"^(?=.*[A-Za-z])(?:[A-Za-z]+[A-Z0-9][\w+-]*|[A-Z0-9]{2,}[\w+-]*|\w*\d\w*[A-Za-z]\w*)$"
-)
+_NAME_LIKE = NAME_LIKE  # rag.text: capitals inside, capitals only, letters with digits
 
 _CACHE_SIZE = 50_000
 _caches: weakref.WeakKeyDictionary[Embedder, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()

@@ -29,7 +29,7 @@ _I = re.IGNORECASE
 _WH = (
     r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|"
     r"(?:in|on|for|with|from|at|against|over|under|to|as|into|through|via|across|within|among|between|aboard|onto|"
-    r"upon|after|before|during|beyond|inside|about|using|per|behind) "
+    r"upon|beyond|inside|using) "
     r"(?:what|which|how many|how much)|by what|by how (?:much|many)|roughly how|approximately how)"
 )
 # A part of a question that asks something: a question word, or a verb it opens with ("In 'The simple essence of

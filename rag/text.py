@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -170,7 +171,7 @@ def capitalised_word(word: str) -> bool:
 # A word written as a name is: a capital after its first letter ("GitHub", "ImageNet", "LoRA"), capitals only ("DPO",
 # "MBPP"), or letters with digits ("CIFAR-10", "GPT-4o"). Not a capitalised word ("Adam", "Bayesian", "Mamba"): that
 # is how any word opens a sentence.
-_NAME_FORM = re.compile(
+NAME_LIKE = re.compile(
     r"^(?=.*[A-Za-z])(?:[A-Za-z]+[A-Z0-9][\w+-]*|[A-Z0-9]{2,}[\w+-]*|\w*\d\w*[A-Za-z]\w*)$"
 )
 
@@ -180,54 +181,63 @@ _NAME_FORM = re.compile(
 _LINK = re.compile(r"(?:https?://|www\.|github\.com|gitlab\.com|huggingface\.co)\S*", re.IGNORECASE)
 _LINK_MARKS = ("http", "HTTP", "www.", "github.com", "gitlab.com", "huggingface.co")
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_CAPITAL_WORD = re.compile(r"\b[a-z0-9-]*[A-Z][A-Za-z0-9-]*")
 
 
 def name_forms(texts: Iterable[str]) -> dict[str, str]:
     """How a collection writes its names: {lower-case form: form written} for each word the texts write as a name
     is written (capitals inside it, capitals only, letters with digits) and never in lower case ("github":
-    "GitHub", "dpo": "DPO"; not "transformer", written both ways). The parts of a hyphenated word count too, links
-    don't. Of several forms, the one with the most lower-case letters ("LLaMA" before "LLAMA"). Each text is read
-    once at regex speed (about 39 MB/s here, bench/index_bench.py); the work per word is done once per distinct
-    word."""
+    "GitHub", "dpo": "DPO"; not "transformer", written both ways, nor a stopword). Of a word's written forms the most
+    frequent decides, a capitalised one ("Bayesian", as any word opening a sentence is written) counting too: a
+    title's one "BAyesian" makes no name of "bayesian", nor one "Github" of "github" less a name. The parts of a
+    hyphenated word count too, links don't. Each text is read twice at regex speed (about 30 MB/s here,
+    bench/index_bench.py); the work per word is done once per distinct word."""
     vocabulary: set[str] = set()
+    capitals: Counter[str] = Counter()
     for text in texts:
         if any(mark in text for mark in _LINK_MARKS):
             text = _LINK.sub(" ", text)
         vocabulary.update(_PLAIN_WORD.findall(text))
+        capitals.update(_CAPITAL_WORD.findall(text))
     lower: set[str] = set()
-    written: dict[str, set[str]] = {}
     for token in vocabulary:
         for w in (token, *token.split("-")) if "-" in token else (token,):
+            if w.islower():
+                lower.add(w)
+    written: dict[str, Counter[str]] = {}
+    stop = stopwords()
+    for token, n in capitals.items():
+        for w in (token, *token.split("-")) if "-" in token else (token,):
             key = w.lower()
-            if len(key) < 2:
-                continue
-            if w == key:
-                lower.add(key)
-            elif _NAME_FORM.match(w):
-                written.setdefault(key, set()).add(w)
-    return {
-        key: min(forms, key=lambda f: (-sum(c.islower() for c in f), f))
-        for key, forms in written.items()
-        if key not in lower
-    }
+            if len(key) > 1 and key not in lower and key not in stop and w != key:
+                written.setdefault(key, Counter())[w] += n
+    out = {}
+    for key, forms in written.items():
+        form = min(forms, key=lambda f: (-forms[f], -sum(c.islower() for c in f), f))
+        if NAME_LIKE.match(form):
+            out[key] = form
+    return out
 
 
 def recase(text: str, forms: Mapping[str, str]) -> str:
-    """``text`` with each word typed in lower case that the collection writes only as a name (:func:`name_forms`)
+    """``text`` typed in lower case, with each word the collection writes only as a name (:func:`name_forms`)
     written as the collection writes it: "what's the github url of the dpo paper" reads "GitHub" and "DPO", as a
-    reader who knows the papers takes it. Words with a capital are left as the writer wrote them."""
-    if not forms:
+    reader who knows the papers takes it. A text with a capital anywhere is left as written (its writer wrote
+    names as names), and so are links."""
+    if not forms or text != text.lower():
         return text
 
-    def written(match: re.Match[str]) -> str:
-        word = match.group(0)
-        if word != word.lower():
-            return word
+    def written(word: str) -> str:
         if word in forms:
             return forms[word]
         return "-".join(forms.get(part, part) for part in word.split("-")) if "-" in word else word
 
-    return _WORD.sub(written, text)
+    pieces, at = [], 0
+    for link in _LINK.finditer(text):
+        pieces.append(_WORD.sub(lambda m: written(m.group(0)), text[at : link.start()]) + link.group(0))
+        at = link.end()
+    pieces.append(_WORD.sub(lambda m: written(m.group(0)), text[at:]))
+    return "".join(pieces)
 
 
 def terms(text: str) -> set[str]:

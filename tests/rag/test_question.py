@@ -74,8 +74,13 @@ from rag.question import (
             ["Which radar does the method read", "aboard which aircraft is it flown"],
         ),
         (
-            "How long is the warm-up, and after how many steps does the rate decay?",
-            ["How long is the warm-up", "after how many steps does the rate decay"],
+            "Which layers does it prune, and using which criterion are they ranked?",
+            ["Which layers does it prune", "using which criterion are they ranked"],
+        ),
+        # a relative clause after a comma asks nothing of its own
+        (
+            "What reward model does it train, after which the policy is tuned on GLUE?",
+            ["What reward model does it train, after which the policy is tuned on GLUE"],
         ),
     ],
 )

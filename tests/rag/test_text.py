@@ -214,22 +214,34 @@ def test_name_forms_are_the_names_a_collection_never_writes_in_lower_case() -> N
         [
             "Code: https://github.com/x/y. We train on ImageNet and CIFAR-10 with DPO and NPO-based losses on GitHub.",
             "A transformer. The Transformer. LLaMA and LLAMA and LLaMA. Adam and Bayesian methods.",
+            "Proofs in LEAN. Lean is a prover. BAyesian optimisation. Tell ME. CLIP features.",
         ]
     )
     # a link's lower-case words don't count against a name written elsewhere
     assert forms["github"] == "GitHub"
     assert forms["imagenet"] == "ImageNet" and forms["cifar-10"] == "CIFAR-10" and forms["dpo"] == "DPO"
     assert forms["npo"] == "NPO"  # a part of a hyphenated word
-    assert forms["llama"] == "LLaMA"  # the most frequent form
-    # written in lower case somewhere, or only capitalised as any word opening a sentence is: no name form
-    assert "transformer" not in forms and "adam" not in forms and "bayesian" not in forms
+    assert forms["llama"] == "LLaMA"  # the form with the most lower-case letters
+    assert forms["clip"] == "CLIP"
+    # written in lower case somewhere, or capitalised as any word opening a sentence is, or a stopword: no name
+    # ("Lean" beside "LEAN"; "Bayesian" beside a title's "BAyesian")
+    for word in ("transformer", "adam", "bayesian", "lean", "me"):
+        assert word not in forms, word
 
 
 def test_recase_writes_typed_names_as_the_collection_writes_them() -> None:
-    forms = {"github": "GitHub", "dpo": "DPO", "cifar-10": "CIFAR-10", "es": "ES"}
+    forms = {"github": "GitHub", "dpo": "DPO", "cifar-10": "CIFAR-10", "es": "ES", "lora": "LoRA"}
     assert recase("what's the github url of the dpo paper on cifar-10?", forms) == (
         "what's the GitHub url of the DPO paper on CIFAR-10?"
     )
-    # a word the writer capitalised stays as written; parts of a compound are read apart
-    assert recase("Dpo on the Github page, cma-es", forms) == "Dpo on the Github page, cma-ES"
+    # parts of a compound are read apart; a link is left as written
+    assert (
+        recase("cma-es code at github.com/x/lora, see dpo", forms)
+        == "cma-ES code at github.com/x/lora, see DPO"
+    )
+    # a question with a capital anywhere was written with its names as names: left as written
+    assert (
+        recase("Which dpo variant does the github repo use?", forms)
+        == "Which dpo variant does the github repo use?"
+    )
     assert recase("no names here", {}) == "no names here"

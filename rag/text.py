@@ -190,7 +190,7 @@ def name_forms(texts: Iterable[str]) -> dict[str, str]:
     "GitHub", "dpo": "DPO"; not "transformer", written both ways, nor a stopword). Of a word's written forms the most
     frequent decides, a capitalised one ("Bayesian", as any word opening a sentence is written) counting too: a
     title's one "BAyesian" makes no name of "bayesian", nor one "Github" of "github" less a name. The parts of a
-    hyphenated word count too, links don't. Each text is read twice at regex speed (about 30 MB/s here,
+    hyphenated word count too, links don't. Each text is read twice at regex speed (about 15 MB/s here,
     bench/index_bench.py); the work per word is done once per distinct word."""
     vocabulary: set[str] = set()
     capitals: Counter[str] = Counter()

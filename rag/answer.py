@@ -49,6 +49,7 @@ from rag.question import (
 )
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import (
+    NOT_AN_ABBREVIATION,
     absent_sentence,
     answer_body,
     cite,
@@ -120,7 +121,7 @@ _SURVEY = re.compile(
 _OPENER = re.compile(
     r"^\s*(?:(?:quick\s+(?:q|question)|q|question|hey|hi|ok(?:ay)?|so|also|btw)\b\s*[:,-]?\s*)+", re.I
 )
-_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+")
+_SENTENCE_END = re.compile(rf"(?:{NOT_AN_ABBREVIATION}\.|[?!;])\s+")
 
 
 def _clauses(question: str) -> list[str]:

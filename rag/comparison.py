@@ -30,7 +30,7 @@ from rag.evidence import LOWER_TAIL, Evidence
 from rag.extraction import compare_cells
 from rag.question import NAME_TOKEN, mentions, title_name
 from rag.retrieval import Retriever
-from rag.text import capitalised_word, coverage, stem, strip_markers, terms, words
+from rag.text import NOT_AN_ABBREVIATION, capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
 
 MAX_PAPERS = 5
@@ -93,7 +93,7 @@ _ASKED_APART = re.compile(
 )
 # (a sentence ends at a period before any letter, typed in lower case too, but not at "e.g." or "vs.")
 _DESCRIPTION_END = re.compile(
-    r":\s|\s[-\u2013\u2014]+\s|(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)[.?]\s+(?=[A-Za-z])|\?",
+    rf":\s|\s[-\u2013\u2014]+\s|{NOT_AN_ABBREVIATION}[.?]\s+(?=[A-Za-z])|\?",
     re.IGNORECASE,
 )
 _DESCRIPTIONS = re.compile(

@@ -64,6 +64,7 @@ from rag.text import (
     BIG_O,
     METHOD_CUES,
     NAME_LIKE,
+    NOT_AN_ABBREVIATION,
     absent_sentence,
     capitalised_word,
     compact,
@@ -354,7 +355,7 @@ _QUANTITY_ASKED = re.compile(
 )
 # Where a question's sentence or clause starts: a capitalised word after it names nothing ("...? Please be brief").
 # An abbreviation's period ends no sentence ("e.g. Burgers", "vs. Adam", "et al. Their").
-_SENTENCE_START = re.compile(r"(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)\.|[?!:;])\s+|\n+", re.I)
+_SENTENCE_START = re.compile(rf"(?:{NOT_AN_ABBREVIATION}\.|[?!:;])\s+|\n+", re.I)
 # The lower-case words a compound ends in: "-based" of "NPO-based", "-prediction-augmented" of "ML-...".
 LOWER_TAIL = re.compile(r"(?:-[a-z][a-z-]*)+$")
 # A link, with or without its scheme.

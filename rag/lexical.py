@@ -39,7 +39,9 @@ from rag.types import SearchFilters
 
 T = TypeVar("T")
 
-FORMAT = 3  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words)
+FORMAT = (
+    3  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words)
+)
 
 
 def _tokenize(texts: list[str], *, progress: bool = False) -> Any:

@@ -176,6 +176,11 @@ NAME_LIKE = re.compile(
 )
 
 
+# A period that ends no sentence comes after an abbreviation: "e.g.", "i.e.", "vs.", "cf.", "et al.". Put before
+# the period of a pattern that finds where a sentence ends (a question's sentences, typed in any case).
+NOT_AN_ABBREVIATION = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)"
+
+
 # A link: its words are in lower case whatever the name ("github.com/..."). Literal openings, so that a large
 # collection is read fast.
 _LINK = re.compile(r"(?:https?://|www\.|github\.com|gitlab\.com|huggingface\.co)\S*", re.IGNORECASE)

@@ -2118,3 +2118,17 @@ def test_a_compared_thing_that_counts_papers_is_that_many_papers() -> None:
         RetrievalSettings(),
     )
     assert [h.paper_id for h in hits] == [ROUTING.paper_id, moe.paper_id] and named and not missing
+
+
+def test_a_questions_sentences_end_where_sentences_do() -> None:
+    """Read for the kind of question sentence by sentence: an abbreviation's period ends none ("e.g.", "vs."), a
+    period before a word typed in lower case does, and an opener is no part of the sentence."""
+    from rag.answer import _clauses
+
+    assert _clauses("Which methods, e.g. PPO, does DPO outperform?") == [
+        "Which methods, e.g. PPO, does DPO outperform?"
+    ]
+    assert _clauses("quick q: i want papers on x vs. y. which ones fit?") == [
+        "i want papers on x vs. y",
+        "which ones fit?",
+    ]

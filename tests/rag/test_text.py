@@ -8,6 +8,7 @@ from rag.text import (
     answer_body,
     capitalised_word,
     cite,
+    common_words,
     coverage,
     looks_like_instruction,
     markers,
@@ -245,3 +246,19 @@ def test_recase_writes_typed_names_as_the_collection_writes_them() -> None:
         == "Which dpo variant does the github repo use?"
     )
     assert recase("no names here", {}) == "no names here"
+
+
+def test_recase_writes_a_name_the_collection_lacks_as_a_name() -> None:
+    forms = {"dpo": "DPO"}
+    unheard = {"osqp", "coq", "mujoco"}.__contains__
+    assert recase("how does osqp compare with dpo?", forms, unheard) == "how does OSQP compare with DPO?"
+    # short: read as an acronym; longer: as a name
+    assert recase("proofs in coq, control in mujoco", {}, unheard) == "proofs in COQ, control in Mujoco"
+    # a question typed with capitals is read as typed
+    assert recase("How does osqp compare?", forms, unheard) == "How does osqp compare?"
+
+
+def test_common_words_are_english_not_names() -> None:
+    words = common_words()
+    assert {"gist", "doodle", "nudging", "emit", "the", "crumb"} <= words
+    assert not {"osqp", "coq", "mujoco", "lidar", "psnr", "kitti"} & words

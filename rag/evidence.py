@@ -106,7 +106,6 @@ FEATURES = (
 )
 
 # A word that looks like a name: an inner capital or a digit next to letters ("AlphaFold", "GPT-5", "ResNet50").
-_NAME_LIKE = NAME_LIKE  # rag.text: capitals inside, capitals only, letters with digits
 
 _CACHE_SIZE = 50_000
 _caches: weakref.WeakKeyDictionary[Embedder, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
@@ -1026,7 +1025,7 @@ class Evidence:
         return [
             word
             for i, word in enumerate(words(self.question))
-            if _NAME_LIKE.match(word) and not (i == 0 and word.istitle())
+            if NAME_LIKE.match(word) and not (i == 0 and word.istitle())
         ]
 
     def names_missing(self, src: SourceLike) -> float:
@@ -1839,7 +1838,7 @@ class Evidence:
         names = []
         for name in [*self.unknown_names, *capitalised]:
             head = LOWER_TAIL.sub("", name)
-            if head and (_NAME_LIKE.match(head) or capitalised_word(head)) and head not in names:
+            if head and (NAME_LIKE.match(head) or capitalised_word(head)) and head not in names:
                 names.append(head)
         if self.said is None:
             return names
@@ -1877,7 +1876,7 @@ class Evidence:
         vocabulary = {w.lower() for t in texts for w in words(t) if len(w) > 5}
         out = []
         for name in self.unsaid_anywhere:
-            if not _NAME_LIKE.match(name):
+            if not NAME_LIKE.match(name):
                 continue
             digits = re.findall(r"\d+", name)
             close = (

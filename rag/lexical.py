@@ -300,11 +300,12 @@ class LexicalIndex:
         "breakpoints") or a contraction typed without its apostrophe ("dont", "theyre"); one edit from a function
         word of three letters or more ("teh", "hwo") or, at five letters or more, from a word of the collection
         ("transfomer"). Always False when the English word list can't be read."""
-        if not 3 <= len(word) <= _LONGEST_NAME or not word.isalnum() or word.isdigit() or word in stopwords():
+        stop = stopwords()
+        if not 3 <= len(word) <= _LONGEST_NAME or not word.isalnum() or word.isdigit() or word in stop:
             return False
         if not common_words() or self._known_word(word) or self._derived(word):
             return False
-        if _contraction(word) or any(len(e) >= 3 and e in stopwords() for e in _edits(word)):
+        if _contraction(word) or any(len(e) >= 3 and e in stop for e in _edits(word)):
             return False
         return not (len(word) >= 5 and self._misspelt(word))
 

@@ -209,6 +209,8 @@ class Retriever:
         writes them, and the names it lacks written as names (:func:`rag.text.recase`: "github" reads "GitHub",
         "osqp" "OSQP"; :meth:`rag.lexical.LexicalIndex.unheard`). ``text`` itself when the index can't be read: the
         question is then read as typed."""
+        if text != text.lower():
+            return text  # written with capitals: its names as names (no index read on this per-question path)
         try:
             index = self.lexical.index()
             return recase(text, index.forms, index.unheard)

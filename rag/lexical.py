@@ -35,7 +35,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import PaperStore
-from rag.text import common_words, name_forms, stem, stemmer, stopwords
+from rag.text import common_words, compound_forms, hyphenate_like, name_forms, stem, stemmer, stopwords
 from rag.types import SearchFilters
 
 T = TypeVar("T")
@@ -89,6 +89,9 @@ _SUFFIXES = (
 
 # A name is rarely longer; a longer "word" is read as typed (and its edits are not tried).
 _LONGEST_NAME = 30
+# A typing slip is mended in words this long or longer: a shorter word one edit from a word of the collection is as
+# often a name of its own ("qlora", "mixup").
+_SLIP_MIN = 6
 # The endings of contractions typed without their apostrophe: "dont", "isnt", "theyre", "youve", "whats".
 _CONTRACTED = ("nt", "re", "ve", "ll", "s", "d", "m")
 
@@ -100,20 +103,22 @@ def _contraction(word: str) -> bool:
 
 
 def _edits(word: str) -> list[str]:
-    """Every word one edit from ``word``: a letter deleted, two swapped, one replaced, one inserted."""
+    """Every word one edit from ``word``, the likelier slips first: two letters swapped, one replaced, one deleted,
+    one inserted."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     edits = (
-        [a + b[1:] for a, b in splits if b]
-        + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
         + [a + c + b[1:] for a, b in splits if b for c in letters]
+        + [a + b[1:] for a, b in splits if b]
         + [a + c + b for a, b in splits for c in letters]
     )
-    return [e for e in edits if e != word]
+    return list(dict.fromkeys(e for e in edits if e != word))
 
 
 FORMAT = (
-    3  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words)
+    4  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words;
+    # 4: compounds.json)
 )
 
 
@@ -234,6 +239,10 @@ class LexicalIndex:
             np.save(tmp / "years.npy", np.array(years, dtype=np.int32))
             # how the collection writes its names, for reading a question typed in lower case (rag.text.recase)
             (tmp / "forms.json").write_text(json.dumps(name_forms(texts), sort_keys=True), encoding="utf-8")
+            # how it hyphenates its compounds, for reading "speedup" as the abstracts' "speed-up" (rag.text.respell)
+            (tmp / "compounds.json").write_text(
+                json.dumps(compound_forms(texts), sort_keys=True), encoding="utf-8"
+            )
             manifest = {
                 "format": FORMAT,
                 "collection": store.name,
@@ -269,6 +278,51 @@ class LexicalIndex:
             return {}
         forms = json.loads(path.read_text(encoding="utf-8"))
         return forms if isinstance(forms, dict) else {}
+
+    @cached_property
+    def compounds(self) -> dict[str, str]:
+        """How the collection hyphenates its compounds (:func:`rag.text.compound_forms`), read on first use."""
+        path = self.folder / "compounds.json"
+        if not path.exists():
+            return {}
+        compounds = json.loads(path.read_text(encoding="utf-8"))
+        return compounds if isinstance(compounds, dict) else {}
+
+    def spelling(self, word: str) -> str:
+        """How the collection writes ``word``, a word typed in lower case that no chunk holds: a compound as the
+        abstracts write it ("speedup" as "speed-up", "pre-training" as "pretraining" where no abstract hyphenates
+        it), or a word of six letters or more one slip from a word of the collection, its first letter kept
+        ("experimetns": "experiments", "trasnformer": "transformer"; the most frequent such word). ``word`` itself
+        when the collection holds it, when it is a common English word, or when no reading fits: a name the
+        collection lacks stays as typed ("qlora" is no slip of "lora")."""
+        if not 4 <= len(word) <= _LONGEST_NAME or word != word.lower() or word in stopwords():
+            return word
+        vocabulary = self._vocabulary
+        if "-" in word:
+            joined = word.replace("-", "")
+            key = stem(joined)
+            return joined if key not in self.compounds and key in vocabulary else word
+        key = stem(word)
+        if key in vocabulary:
+            return word
+        if key in self.compounds:
+            return hyphenate_like(word, self.compounds[key])
+        if len(word) < _SLIP_MIN or not word.isalpha() or word in common_words() or _contraction(word):
+            return word
+        slips = [e for e in _edits(word) if e[0] == word[0]]
+        stop = stopwords()
+        # a slip of a question's own words ("collcetion", "appraoches") reads as that word
+        said = sorted(e for e in slips if e in stop)
+        if said:
+            return said[0]
+        stems = stemmer().stemWords(slips)
+        held = {e: s for e, s in zip(slips, stems, strict=True) if s in vocabulary}
+        if not held:
+            return word
+        freqs = self.doc_freqs(set(held.values()))
+        # the commonest word of the collection; among equals, an English word, then the likelier slip
+        order = {e: i for i, e in enumerate(held)}
+        return max(held, key=lambda e: (freqs[held[e]], e in common_words(), -order[e]))
 
     @cached_property
     def _vocabulary(self) -> dict[str, int]:
@@ -401,15 +455,27 @@ class LexicalIndex:
 
     def rarity(self, stems: Iterable[str]) -> dict[str, float]:
         """How rare each stem is in the collection, in [0, 1]: 1.0 when no chunk holds it, else its inverse chunk
-        frequency scaled to below 1 (near 0 when every chunk holds it). A hyphenated term ("protein-ligand") is as
-        rare as its rarest part (the index holds its parts as words of their own)."""
+        frequency scaled to below 1 (near 0 when every chunk holds it). A compound (stemmed joined: "protein-ligand"
+        is "proteinligand", :func:`rag.text.stem`) the collection hyphenates is as rare as the rarest content part
+        of the form it hyphenates it in (:attr:`compounds`; the index holds its parts as words of their own), or as
+        its joined form where that is commoner; one the collection never writes is read as missing here
+        (:meth:`rag.evidence.Evidence.rarities` reads a question's own compounds by their parts then)."""
         stems = list(stems)
-        parts = {s: [p for p in s.split("-") if len(p) > 1] or [s] for s in stems}
-        freqs = self.doc_freqs({p for ps in parts.values() for p in ps})
+        freqs = self.doc_freqs(stems)
+        # the index holds a hyphenated word's parts, not the word: a compound the abstracts hyphenate is as rare as
+        # its rarest part, function words ("state-of-the-art") aside
+        stop = stopwords()
+        parts = {
+            s: [stem(p) for p in self.compounds[s].split("-") if len(p) > 1 and p not in stop]
+            for s in stems
+            if s in self.compounds
+        }
+        part_freqs = self.doc_freqs({p for ps in parts.values() for p in ps})
         top = math.log((self.size + 1) / 0.5) if self.size else 1.0
         out: dict[str, float] = {}
-        for s, ps in parts.items():
-            df = min(freqs[p] for p in ps)
+        for s in stems:
+            # written joined and hyphenated ("pretraining", "pre-training"): the commoner reading counts
+            df = max(freqs[s], min((part_freqs[p] for p in parts.get(s, [])), default=0))
             out[s] = 1.0 if df == 0 else min(math.log((self.size + 1) / (df + 0.5)) / top, 0.999)
         return out
 

@@ -28,7 +28,7 @@ from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
 from rag.question import NAME_TOKEN, says_name, says_title, title_name, title_words
 from rag.store import PaperStore
-from rag.text import compact, recase
+from rag.text import compact, recase, respell
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
@@ -204,18 +204,20 @@ class Retriever:
             return True
         return self._said[key]
 
-    def recase(self, text: str) -> str:
-        """``text`` with the words typed in lower case that the collection writes only as names written as it
-        writes them, and the names it lacks written as names (:func:`rag.text.recase`: "github" reads "GitHub",
-        "osqp" "OSQP"; :meth:`rag.lexical.LexicalIndex.unheard`). ``text`` itself when the index can't be read: the
-        question is then read as typed."""
-        if text != text.lower():
-            return text  # written with capitals: its names as names (no index read on this per-question path)
+    def read(self, text: str) -> str:
+        """``text`` as the collection writes its words. Typed wholly in lower case, its words that the collection
+        writes only as names are written as it writes them, and the names it lacks as names (:func:`rag.text.recase`:
+        "github" reads "GitHub", "osqp" "OSQP"; :meth:`rag.lexical.LexicalIndex.unheard`); in any text, a word typed
+        in lower case is spelt as the collection spells it (:func:`rag.text.respell`: "speedup" reads "speed-up",
+        "experimetns" "experiments"; :meth:`rag.lexical.LexicalIndex.spelling`). ``text`` itself when the index
+        can't be read: the question is then read as typed."""
         try:
             index = self.lexical.index()
-            return recase(text, index.forms, index.unheard)
+            if text == text.lower():
+                text = recase(text, index.forms, index.unheard)
+            return respell(text, index.spelling)
         except (RagError, OSError, ValueError):
-            _log.debug("recase: no index", exc_info=True)
+            _log.debug("read: no index", exc_info=True)
             return text
 
     def rarity(self, stems: set[str]) -> dict[str, float]:

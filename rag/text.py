@@ -175,8 +175,10 @@ def common_words() -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Snowball stem of one word (lower-cased): "studies" and "study" both give "studi"."""
-    return str(stemmer().stemWord(word.lower()))
+    """The Snowball stem of one word (lower-cased): "studies" and "study" both give "studi". A hyphenated word is
+    stemmed written joined, so that its two spellings are one term: "speed-up" and "speedup" give "speedup",
+    "fine-tuning" and "finetuning" "finetun"."""
+    return str(stemmer().stemWord(word.lower().replace("-", "")))
 
 
 @lru_cache(maxsize=1)
@@ -228,6 +230,8 @@ _LINK = re.compile(r"(?:https?://|www\.|github\.com|gitlab\.com|huggingface\.co)
 _LINK_MARKS = ("http", "HTTP", "www.", "github.com", "gitlab.com", "huggingface.co")
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _CAPITAL_WORD = re.compile(r"\b[a-z0-9-]*[A-Z][A-Za-z0-9-]*")
+# A word written with a hyphen between letters or digits ("speed-up", "pre-training", "GPT-2"), whole.
+_HYPHENATED = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?![\w-])")
 
 
 def name_forms(texts: Iterable[str]) -> dict[str, str]:
@@ -281,6 +285,58 @@ def _as_name(word: str) -> str:
     return word[0].upper() + word[1:]
 
 
+def compound_forms(texts: Iterable[str]) -> dict[str, str]:
+    """How a collection hyphenates its compound words: {stem of the word written without its hyphens: the form
+    written most often, in lower case} ("speedup": "speed-up", "pretrain": "pre-training", "nonconvex":
+    "non-convex"), for reading a question that writes one joined ("speedup") where the abstracts write it with a
+    hyphen, or the other way round. Links don't count. One regex pass per text."""
+    written: dict[str, Counter[str]] = {}
+    for text in texts:
+        if any(mark in text for mark in _LINK_MARKS):
+            text = _LINK.sub(" ", text)
+        for word in _HYPHENATED.findall(text):
+            form = word.lower()
+            written.setdefault(stem(form.replace("-", "")), Counter())[form] += 1
+    return {key: min(forms, key=lambda f: (-forms[f], f)) for key, forms in written.items()}
+
+
+def hyphenate_like(word: str, form: str) -> str:
+    """``word`` (written joined) with the hyphens of ``form`` where their letters agree ("speedups" like "speed-up":
+    "speed-ups"); ``form`` itself when they don't."""
+    joined = form.replace("-", "")
+    cuts = [i - n for n, i in enumerate(i for i, c in enumerate(form) if c == "-")]
+    if not cuts or not word.startswith(joined[: cuts[-1]]):
+        return form
+    pieces, at = [], 0
+    for cut in cuts:
+        pieces.append(word[at:cut])
+        at = cut
+    pieces.append(word[at:])
+    return "-".join(pieces)
+
+
+def _each_word(text: str, rewrite: Callable[[re.Match[str]], str]) -> str:
+    """``text`` with each typed word (:data:`_TYPED_WORD`) outside links replaced by ``rewrite(match)``."""
+    pieces, at = [], 0
+    for link in _LINK.finditer(text):
+        pieces.append(_TYPED_WORD.sub(rewrite, text[at : link.start()]) + link.group(0))
+        at = link.end()
+    pieces.append(_TYPED_WORD.sub(rewrite, text[at:]))
+    return "".join(pieces)
+
+
+def respell(text: str, spelling: Callable[[str], str]) -> str:
+    """``text`` with each word typed in lower case written as ``spelling`` says the collection writes it (a
+    compound joined or hyphenated as the abstracts write it, a typing slip mended:
+    :meth:`rag.lexical.LexicalIndex.spelling`); names, words with capitals and links are left as written."""
+
+    def written(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return spelling(word) if word.islower() else word
+
+    return _each_word(text, written)
+
+
 def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] | None = None) -> str:
     """``text`` typed in lower case, with each word the collection writes only as a name (:func:`name_forms`)
     written as the collection writes it: "what's the github url of the dpo paper" reads "GitHub" and "DPO", as a
@@ -300,12 +356,7 @@ def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] |
         word = m.group(0)
         return "-".join(part(p) for p in word.split("-")) if "-" in word and word not in forms else part(word)
 
-    pieces, at = [], 0
-    for link in _LINK.finditer(text):
-        pieces.append(_TYPED_WORD.sub(written, text[at : link.start()]) + link.group(0))
-        at = link.end()
-    pieces.append(_TYPED_WORD.sub(written, text[at:]))
-    return "".join(pieces)
+    return _each_word(text, written)
 
 
 def terms(text: str) -> set[str]:

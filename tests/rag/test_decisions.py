@@ -450,7 +450,7 @@ def test_a_question_about_x_or_y_is_answered_by_a_paper_on_either() -> None:
 
 
 def test_gate_features() -> None:
-    rare = {"wikitext-103": 1.0, "alphafold": 1.0}  # as if the index held no stem of these
+    rare = {stem("WikiText-103"): 1.0, stem("AlphaFold"): 1.0}  # as if the index held no stem of these
 
     def rarity(stems: set[str]) -> dict[str, float]:
         return {t: rare.get(t, 0.3) for t in stems}
@@ -618,7 +618,7 @@ class _Retriever:
     def rarity(self, stems: set[str]) -> dict[str, float]:
         return {t: 0.3 for t in stems}
 
-    def recase(self, text: str) -> str:
+    def read(self, text: str) -> str:
         return text
 
     def said(self, name: str) -> bool:
@@ -2132,3 +2132,36 @@ def test_a_questions_sentences_end_where_sentences_do() -> None:
         "i want papers on x vs. y",
         "which ones fit?",
     ]
+
+
+def test_a_parameter_count_written_as_a_size_answers_how_many_parameters() -> None:
+    paper = src(
+        1,
+        "A Clipped Second-order Optimizer",
+        "The optimizer adapts to the curvature of the parameters. On GPT-2 models of sizes ranging from 125M to "
+        "770M, it halves the number of steps.",
+    )
+    asked = "How many parameters does the largest model in the experiments have?"
+    assert Evidence(asked, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper) is None
+    unsized = src(
+        1, paper.title, "The optimizer adapts to the curvature of the parameters. It needs fewer steps."
+    )
+    found = Evidence(asked, [unsized], BagOfWords(), EvidenceSettings()).unquantified(unsized)
+    assert found is not None and "curvature" in found[1].text
+
+
+def test_a_compound_is_matched_however_it_is_hyphenated_and_a_new_one_by_its_parts() -> None:
+    held = {stem(w) for w in ("routing", "speed", "skill", "specific", "experts")}
+
+    def rarity(stems: set[str]) -> dict[str, float]:
+        return {t: 0.3 if t in held else 1.0 for t in stems}
+
+    paper = src(1, "Sparse Routing", "Routing tokens to skill experts gives a 2x speed-up.")
+    feats = Evidence("What speedup does routing give?", [paper], BagOfWords(), rarity=rarity).features(paper)
+    assert feats["paper_cover"] == 1.0
+    # "skill-specific", written by no abstract, is as rare as its rarest word; "GPT-5" is a name of its own
+    e = Evidence(
+        "Which skill-specific experts does routing use with GPT-5?", [paper], BagOfWords(), rarity=rarity
+    )
+    assert e.rarities({stem("skill-specific")})[stem("skill-specific")] == 0.3
+    assert e.rarities({stem("GPT-5")})[stem("GPT-5")] == 1.0

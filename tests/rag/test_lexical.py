@@ -16,6 +16,7 @@ from rag.config import Settings
 from rag.lexical import LexicalIndex, LexicalSide, index_dir
 from rag.retrieval import Retriever, convex_fusion, rrf_fusion
 from rag.store import PaperStore
+from rag.text import stem
 from rag.types import SearchFilters
 from support import LATE, PAPERS, write_jsonl
 
@@ -144,3 +145,43 @@ def test_a_word_the_collection_lacks_is_a_name_unless_it_is_english_or_misspelt(
     # one edit from a function word ("teh", "hwo") or from a word of the collection ("perplexty"): misspelt
     for word in ("teh", "hwo", "waht", "wich", "perplexty", "wikitxt"):
         assert not index.unheard(word), word
+
+
+def test_a_word_typed_in_lower_case_is_read_as_the_collection_spells_it(
+    tmp_path: Path, local_embedder
+) -> None:
+    papers = [
+        {
+            "id": "2406.10001",
+            "title": "Fast Pre-training of Small Language Models",
+            "abstract": "Our optimizer gives a 2x speed-up in pre-training over Adam. Experiments on WikiText-103 "
+            "show state-of-the-art perplexity.",
+        },
+        {
+            "id": "2406.10002",
+            "title": "Finetuning Quantile Forests",
+            "abstract": "We study finetuning of quantile forests with bounded memory, in experiments on streams.",
+        },
+    ]
+    settings = Settings(home=tmp_path / "home")
+    ingest_paths([write_jsonl(tmp_path / "p.jsonl", papers)], settings, embedder=local_embedder)
+    index = LexicalSide(PaperStore(settings), settings).index()
+    # a compound as the abstracts write it: hyphenated ("speed-up", its plural too), or joined ("finetuning")
+    assert index.spelling("speedup") == "speed-up"
+    assert index.spelling("speedups") == "speed-ups"
+    assert index.spelling("fine-tuning") == "finetuning"
+    assert index.spelling("pre-training") == "pre-training"
+    # a typing slip in a word of six letters or more, mended to a word of the collection
+    assert index.spelling("experimetns") == "experiments"
+    assert index.spelling("perplexty") == "perplexity"
+    assert index.spelling("optimzier") == "optimizer"
+    # as typed: the collection's words, English words, short words, a slip of the first letter, names it lacks
+    for word in ("speed", "optimizer", "doodle", "memry", "xptimizer", "qlora", "osqp", "mujoco", "dont"):
+        assert index.spelling(word) == word, word
+    # a compound the collection hyphenates is as rare as its rarest content part; one it never writes is missing
+    rarity = index.rarity(
+        {stem("speed-up"), stem("state-of-the-art"), stem("alpha-fold"), stem("finetuning")}
+    )
+    assert rarity[stem("speed-up")] < 1.0 and rarity[stem("state-of-the-art")] < 1.0
+    assert rarity[stem("finetuning")] < 1.0 and rarity[stem("fine-tuning")] < 1.0
+    assert rarity[stem("alpha-fold")] == 1.0

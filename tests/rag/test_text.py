@@ -11,7 +11,9 @@ from rag.text import (
     capitalised_word,
     cite,
     common_words,
+    compound_forms,
     coverage,
+    hyphenate_like,
     looks_like_instruction,
     markers,
     merge_sentences,
@@ -21,6 +23,7 @@ from rag.text import (
     quantities,
     readable,
     recase,
+    respell,
     sentence_spans,
     split_cited,
     split_sentences,
@@ -287,3 +290,35 @@ def test_an_unreadable_word_list_turns_the_reading_off(
         monkeypatch.undo()
         common_words.cache_clear()
     assert "gist" in common_words()
+
+
+def test_a_compound_is_one_term_however_it_is_hyphenated() -> None:
+    assert stem("speed-up") == stem("speedup") == stem("Speed-Up")
+    assert stem("fine-tuning") == stem("finetuning")
+    assert terms("a 2x speed-up after pre-training") == terms("a 2x speedup after pretraining")
+
+
+def test_compound_forms_say_how_a_collection_hyphenates() -> None:
+    texts = [
+        "A 2x speed-up. Speed-ups of 3x with pre-training; see https://x.org/speed-up-kit",
+        "A speed-up, and state-of-the-art pre-training.",
+    ]
+    forms = compound_forms(texts)
+    assert forms[stem("speedup")] == "speed-up" and forms[stem("speedups")] == "speed-up"
+    assert forms[stem("pretraining")] == "pre-training"
+    assert forms[stem("stateoftheart")] == "state-of-the-art"
+    assert stem("speedupkit") not in forms  # a link's words don't count
+    assert hyphenate_like("speedups", "speed-up") == "speed-ups"
+    assert hyphenate_like("stateoftheart", "state-of-the-art") == "state-of-the-art"
+    assert hyphenate_like("fastup", "speed-up") == "speed-up"  # letters that don't agree: the form itself
+
+
+def test_respell_reads_words_typed_in_lower_case_only() -> None:
+    spelled = {"speedup": "speed-up", "experimetns": "experiments"}
+
+    def spelling(word: str) -> str:
+        return spelled.get(word, word)
+
+    assert respell("What speedup in the experimetns?", spelling) == "What speed-up in the experiments?"
+    # a word with capitals, or in a link, is left as written
+    assert respell("Speedup at github.com/a/speedup", spelling) == "Speedup at github.com/a/speedup"

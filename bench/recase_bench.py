@@ -1,6 +1,9 @@
 """What reading a question typed in lower case costs: loading the English word list once, and per question the
 check of each word the collection lacks (``rag.lexical.LexicalIndex.unheard``: a name, or an English word, a word
-made of known ones, or a misspelling), on the bundled corpus's BM25 vocabulary.
+made of known ones, or a misspelling), on the bundled corpus's BM25 vocabulary; then what spelling a question's
+lower-case words as the collection does costs (``rag.lexical.LexicalIndex.spelling``: a compound as the abstracts
+hyphenate it, a typing slip mended), on every question as written and with one typing slip
+(``evals.sweep.slipped``).
 
 The questions are every question of the evaluation sets, lower-cased, each read whole by ``rag.text.recase`` with
 the index's name forms and its check. The check's work per word is a few hundred dictionary lookups and one
@@ -22,17 +25,38 @@ import tracemalloc
 from common import ROOT, save
 from index_bench import texts_of
 
+from evals.sweep import slipped
 from rag.lexical import LexicalIndex, _tokenize
-from rag.text import common_words, name_forms, recase
+from rag.text import common_words, name_forms, recase, respell, spellings
 
 
-def questions() -> list[str]:
+def questions(lower: bool = True) -> list[str]:
     out = []
     for path in sorted((ROOT / "evals" / "datasets").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                out.append(json.loads(line)["question"].lower())
+                question = json.loads(line)["question"]
+                out.append(question.lower() if lower else question)
     return out
+
+
+def timed(read, asked: list[str]) -> tuple[list[float], int]:
+    """Each question's reading time in ms (sorted), and how many questions the reading changed."""
+    times, changed = [], 0
+    for q in asked:
+        t0 = time.perf_counter()
+        out = read(q)
+        times.append((time.perf_counter() - t0) * 1000)
+        changed += out != q
+    return sorted(times), changed
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    return {
+        "ms_mean": round(statistics.fmean(times), 3),
+        "ms_p95": round(times[int(0.95 * (len(times) - 1))], 3),
+        "ms_max": round(times[-1], 3),
+    }
 
 
 def main() -> None:
@@ -66,16 +90,23 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
             named += out != recase(q, forms)  # a word read as a name the collection lacks
         times.sort()
+        # spelling as the collection does: every question as written, then with one typing slip
+        index.__dict__["_spellings"] = spellings(texts)
+        spell = index.spelling
+        written = questions(lower=False)
+        as_written, respelt = timed(lambda q, spell=spell: respell(q, spell), written)
+        with_slip, mended = timed(lambda q, spell=spell: respell(q, spell), [slipped(q) for q in written])
         row = {
             "size": spec,
             "texts": len(texts),
             "vocabulary": len(retriever.vocab_dict),
             "questions": len(asked),
             "with_a_missing_name": named,
-            "ms_mean": round(statistics.fmean(times), 3),
-            "ms_p95": round(times[int(0.95 * (len(times) - 1))], 3),
-            "ms_max": round(times[-1], 3),
+            **summary(times),
+            "compounds": len(index.compounds),
+            "respell": {"as_written": {"changed": respelt, **summary(as_written)}},
         }
+        row["respell"]["with_a_slip"] = {"changed": mended, **summary(with_slip)}
         print(row)
         rows.append(row)
     save(

@@ -394,6 +394,8 @@ def _mentioned_counts(text: str) -> str:
 
 # A parameter count written as a model's size ("Hunyuan 7B", "a 1.3B-parameter model", "from 125M to 770M").
 _PARAMETER_WORDS = frozenset(terms("parameter parameters"))
+# ... in a sentence about a model ("3M simulated flights" is no model's size).
+_MODEL_WORD = re.compile(r"\b(?:models?|parameters?|params|LLMs?|networks?|transformers?|weights)\b", re.I)
 _PARAMETER_COUNT = re.compile(
     r"(?<![\w.])\d+(?:\.\d+)?\s?[BMK]\b|\b\d+(?:\.\d+)?\s?(?:billion|million)\b", re.I
 )
@@ -1568,7 +1570,9 @@ class Evidence:
                 wanted |= (terms(m.group(2) or "") - generic - terms(src.title)) | (
                     _SPEED_WORDS if m.group(1).lower() in ("faster", "slower", "quicker") else set()
                 )
-            if wanted & _PARAMETER_WORDS and any(_PARAMETER_COUNT.search(s.text) for s in mine):
+            if wanted & _PARAMETER_WORDS and any(
+                _PARAMETER_COUNT.search(s.text) and _MODEL_WORD.search(s.text) for s in mine
+            ):
                 continue  # "how many parameters ...?" of "GPT-2 models of sizes ranging from 125M to 770M"
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."

@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import math
 import shutil
 import tempfile
@@ -35,10 +36,11 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import PaperStore
-from rag.text import common_words, compound_forms, hyphenate_like, name_forms, stem, stemmer, stopwords
+from rag.text import SLIP_MIN, common_words, hyphenate_like, name_forms, spellings, stem, stemmer, stopwords
 from rag.types import SearchFilters
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 # What English adds to a word it derives another from ("re-weights", "read-able").
 _PREFIXES = (
@@ -89,9 +91,6 @@ _SUFFIXES = (
 
 # A name is rarely longer; a longer "word" is read as typed (and its edits are not tried).
 _LONGEST_NAME = 30
-# A typing slip is mended in words this long or longer: a shorter word one edit from a word of the collection is as
-# often a name of its own ("qlora", "mixup").
-_SLIP_MIN = 6
 # The endings of contractions typed without their apostrophe: "dont", "isnt", "theyre", "youve", "whats".
 _CONTRACTED = ("nt", "re", "ve", "ll", "s", "d", "m")
 
@@ -103,22 +102,21 @@ def _contraction(word: str) -> bool:
 
 
 def _edits(word: str) -> list[str]:
-    """Every word one edit from ``word``, the likelier slips first: two letters swapped, one replaced, one deleted,
-    one inserted."""
+    """Every word one edit from ``word``: a letter deleted, two swapped, one replaced, one inserted."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     edits = (
-        [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        [a + b[1:] for a, b in splits if b]
+        + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
         + [a + c + b[1:] for a, b in splits if b for c in letters]
-        + [a + b[1:] for a, b in splits if b]
         + [a + c + b for a, b in splits for c in letters]
     )
-    return list(dict.fromkeys(e for e in edits if e != word))
+    return [e for e in edits if e != word]
 
 
 FORMAT = (
-    4  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words;
-    # 4: compounds.json)
+    5  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words;
+    # 5: spellings.json)
 )
 
 
@@ -239,9 +237,9 @@ class LexicalIndex:
             np.save(tmp / "years.npy", np.array(years, dtype=np.int32))
             # how the collection writes its names, for reading a question typed in lower case (rag.text.recase)
             (tmp / "forms.json").write_text(json.dumps(name_forms(texts), sort_keys=True), encoding="utf-8")
-            # how it hyphenates its compounds, for reading "speedup" as the abstracts' "speed-up" (rag.text.respell)
-            (tmp / "compounds.json").write_text(
-                json.dumps(compound_forms(texts), sort_keys=True), encoding="utf-8"
+            # how it spells its words, for reading a question as the abstracts write them (rag.text.respell)
+            (tmp / "spellings.json").write_text(
+                json.dumps(spellings(texts), sort_keys=True), encoding="utf-8"
             )
             manifest = {
                 "format": FORMAT,
@@ -273,56 +271,72 @@ class LexicalIndex:
     @cached_property
     def forms(self) -> dict[str, str]:
         """How the collection writes its names (:func:`rag.text.name_forms`), read on first use."""
-        path = self.folder / "forms.json"
-        if not path.exists():
-            return {}
-        forms = json.loads(path.read_text(encoding="utf-8"))
+        forms = self._read_json("forms.json")
         return forms if isinstance(forms, dict) else {}
 
     @cached_property
+    def _spellings(self) -> dict[str, Any]:
+        spelt = self._read_json("spellings.json")
+        return spelt if isinstance(spelt, dict) else {}
+
+    @property
     def compounds(self) -> dict[str, str]:
-        """How the collection hyphenates its compounds (:func:`rag.text.compound_forms`), read on first use."""
-        path = self.folder / "compounds.json"
-        if not path.exists():
-            return {}
-        compounds = json.loads(path.read_text(encoding="utf-8"))
+        """How the collection hyphenates its compounds (:func:`rag.text.spellings`)."""
+        compounds = self._spellings.get("compounds")
         return compounds if isinstance(compounds, dict) else {}
+
+    @cached_property
+    def _written(self) -> frozenset[str]:
+        """The collection's words of six letters or more, as written (lower-cased): what a slip is mended to."""
+        written = self._spellings.get("words")
+        return frozenset(written) if isinstance(written, list) else frozenset()
+
+    def _read_json(self, name: str) -> Any:
+        """A file of the index, parsed; None (and a warning) when it is missing or unreadable: the question is then
+        read as typed."""
+        path = self.folder / name
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            _log.warning("%s: unreadable (%s); questions are read as typed", path, exc)
+            return None
 
     def spelling(self, word: str) -> str:
         """How the collection writes ``word``, a word typed in lower case that no chunk holds: a compound as the
-        abstracts write it ("speedup" as "speed-up", "pre-training" as "pretraining" where no abstract hyphenates
-        it), or a word of six letters or more one slip from a word of the collection, its first letter kept
-        ("experimetns": "experiments", "trasnformer": "transformer"; the most frequent such word). ``word`` itself
-        when the collection holds it, when it is a common English word, or when no reading fits: a name the
-        collection lacks stays as typed ("qlora" is no slip of "lora")."""
+        abstracts write it ("mtbench" as "mt-bench", "pre-training" as "pretraining" where no abstract hyphenates
+        it), or, in a word of six letters or more that no English word list knows, two neighbouring letters swapped
+        back ("experimetns": "experiments", "trasnformer": "transformer"; the commonest word the abstracts write, or
+        a function word: "collcetion"). ``word`` itself when the collection holds it, when it is a common English
+        word (or the English word list can't be read) and no compound, or when no reading fits: a name the collection lacks stays as typed ("retnet" is no slip of "resnet",
+        a letter replaced; nor "minilm" of "minim", a letter dropped: slips of those kinds make names as often)."""
         if not 4 <= len(word) <= _LONGEST_NAME or word != word.lower() or word in stopwords():
             return word
         vocabulary = self._vocabulary
         if "-" in word:
             joined = word.replace("-", "")
-            key = stem(joined)
-            return joined if key not in self.compounds and key in vocabulary else word
+            key = stem(word)
+            return joined if key not in self.compounds and stem(joined) in vocabulary else word
         key = stem(word)
         if key in vocabulary:
             return word
-        if key in self.compounds:
+        if key in self.compounds:  # "speedup", an English word too, where the abstracts write only "speed-up"
             return hyphenate_like(word, self.compounds[key])
-        if len(word) < _SLIP_MIN or not word.isalpha() or word in common_words() or _contraction(word):
+        english = common_words()
+        if not english or word in english or len(word) < SLIP_MIN or not word.isalpha() or _contraction(word):
             return word
-        slips = [e for e in _edits(word) if e[0] == word[0]]
+        # the first letter kept, two neighbours swapped: the slip of a hurried hand
+        swaps = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)]
         stop = stopwords()
-        # a slip of a question's own words ("collcetion", "appraoches") reads as that word
-        said = sorted(e for e in slips if e in stop)
+        said = sorted(e for e in swaps if e in stop)
         if said:
             return said[0]
-        stems = stemmer().stemWords(slips)
-        held = {e: s for e, s in zip(slips, stems, strict=True) if s in vocabulary}
-        if not held:
+        written = [e for e in swaps if e in self._written]
+        if not written:
             return word
-        freqs = self.doc_freqs(set(held.values()))
-        # the commonest word of the collection; among equals, an English word, then the likelier slip
-        order = {e: i for i, e in enumerate(held)}
-        return max(held, key=lambda e: (freqs[held[e]], e in common_words(), -order[e]))
+        freqs = self.doc_freqs({stem(e) for e in written})
+        return max(written, key=lambda e: (freqs[stem(e)], e in english))
 
     @cached_property
     def _vocabulary(self) -> dict[str, int]:
@@ -470,6 +484,10 @@ class LexicalIndex:
             for s in stems
             if s in self.compounds
         }
+        # ... and a stem still hyphenated ("multipl-e" of "MultiPL-E") by its own parts
+        parts.update(
+            {s: [p for p in s.split("-") if len(p) > 1 and p not in stop] for s in stems if "-" in s}
+        )
         part_freqs = self.doc_freqs({p for ps in parts.values() for p in ps})
         top = math.log((self.size + 1) / 0.5) if self.size else 1.0
         out: dict[str, float] = {}

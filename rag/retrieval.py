@@ -205,17 +205,18 @@ class Retriever:
         return self._said[key]
 
     def read(self, text: str) -> str:
-        """``text`` as the collection writes its words. Typed wholly in lower case, its words that the collection
-        writes only as names are written as it writes them, and the names it lacks as names (:func:`rag.text.recase`:
-        "github" reads "GitHub", "osqp" "OSQP"; :meth:`rag.lexical.LexicalIndex.unheard`); in any text, a word typed
-        in lower case is spelt as the collection spells it (:func:`rag.text.respell`: "speedup" reads "speed-up",
-        "experimetns" "experiments"; :meth:`rag.lexical.LexicalIndex.spelling`). ``text`` itself when the index
-        can't be read: the question is then read as typed."""
+        """``text`` as the collection writes its words: a word typed in lower case that no abstract holds is spelt as
+        the collection spells it (:func:`rag.text.respell`: "mtbench" reads "mt-bench", "experimetns" "experiments";
+        :meth:`rag.lexical.LexicalIndex.spelling`); then, in a text typed wholly in lower case, the words that the
+        collection writes only as names are written as it writes them, and the names it lacks as names
+        (:func:`rag.text.recase`: "github" reads "GitHub", "mt-bench" "MT-Bench", "osqp" "OSQP";
+        :meth:`rag.lexical.LexicalIndex.unheard`). ``text`` itself when the index can't be read: the question is
+        then read as typed."""
         try:
             index = self.lexical.index()
-            if text == text.lower():
-                text = recase(text, index.forms, index.unheard)
-            return respell(text, index.spelling)
+            # spelt first, so that a name written joined is read as the collection hyphenates it ("mtbench": "MT-Bench")
+            text = respell(text, index.spelling)
+            return recase(text, index.forms, index.unheard) if text == text.lower() else text
         except (RagError, OSError, ValueError):
             _log.debug("read: no index", exc_info=True)
             return text

@@ -177,8 +177,11 @@ def common_words() -> frozenset[str]:
 def stem(word: str) -> str:
     """The Snowball stem of one word (lower-cased): "studies" and "study" both give "studi". A hyphenated word is
     stemmed written joined, so that its two spellings are one term: "speed-up" and "speedup" give "speedup",
-    "fine-tuning" and "finetuning" "finetun"."""
-    return str(stemmer().stemWord(word.lower().replace("-", "")))
+    "fine-tuning" and "finetuning" "finetun"; not one with a part of one letter ("MultiPL-E" is no "multiple")."""
+    word = word.lower()
+    if "-" in word and all(len(part) > 1 for part in word.split("-")):
+        word = word.replace("-", "")
+    return str(stemmer().stemWord(word))
 
 
 @lru_cache(maxsize=1)
@@ -232,6 +235,10 @@ _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _CAPITAL_WORD = re.compile(r"\b[a-z0-9-]*[A-Z][A-Za-z0-9-]*")
 # A word written with a hyphen between letters or digits ("speed-up", "pre-training", "GPT-2"), whole.
 _HYPHENATED = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?![\w-])")
+# A typing slip is mended in words this long or longer (rag.lexical.LexicalIndex.spelling): a shorter word one slip
+# from a word of the collection is as often a name of its own.
+SLIP_MIN = 6
+_LONG_WORD = re.compile(rf"(?<![\w-])[A-Za-z]{{{SLIP_MIN},}}(?![\w-])")
 
 
 def name_forms(texts: Iterable[str]) -> dict[str, str]:
@@ -285,19 +292,22 @@ def _as_name(word: str) -> str:
     return word[0].upper() + word[1:]
 
 
-def compound_forms(texts: Iterable[str]) -> dict[str, str]:
-    """How a collection hyphenates its compound words: {stem of the word written without its hyphens: the form
-    written most often, in lower case} ("speedup": "speed-up", "pretrain": "pre-training", "nonconvex":
-    "non-convex"), for reading a question that writes one joined ("speedup") where the abstracts write it with a
-    hyphen, or the other way round. Links don't count. One regex pass per text."""
+def spellings(texts: Iterable[str]) -> dict[str, Any]:
+    """How a collection spells its words, for reading a question as it would: ``compounds``, {stem of a hyphenated
+    word (:func:`stem`): the form written most often, in lower case} ("speedup": "speed-up", "pretrain":
+    "pre-training"), and ``words``, every word of :data:`SLIP_MIN` letters or more as written (lower-cased, sorted), a
+    typing slip's candidates. Links don't count. Two regex passes per text."""
     written: dict[str, Counter[str]] = {}
+    long_words: set[str] = set()
     for text in texts:
         if any(mark in text for mark in _LINK_MARKS):
             text = _LINK.sub(" ", text)
         for word in _HYPHENATED.findall(text):
             form = word.lower()
-            written.setdefault(stem(form.replace("-", "")), Counter())[form] += 1
-    return {key: min(forms, key=lambda f: (-forms[f], f)) for key, forms in written.items()}
+            written.setdefault(stem(form), Counter())[form] += 1
+        long_words.update(w.lower() for w in _LONG_WORD.findall(text))
+    compounds = {key: min(forms, key=lambda f: (-forms[f], f)) for key, forms in written.items()}
+    return {"compounds": compounds, "words": sorted(long_words)}
 
 
 def hyphenate_like(word: str, form: str) -> str:
@@ -328,13 +338,22 @@ def _each_word(text: str, rewrite: Callable[[re.Match[str]], str]) -> str:
 def respell(text: str, spelling: Callable[[str], str]) -> str:
     """``text`` with each word typed in lower case written as ``spelling`` says the collection writes it (a
     compound joined or hyphenated as the abstracts write it, a typing slip mended:
-    :meth:`rag.lexical.LexicalIndex.spelling`); names, words with capitals and links are left as written."""
+    :meth:`rag.lexical.LexicalIndex.spelling`); words with capitals, links and what is quoted ("retnet" in
+    double quotes is meant as typed) are left as written."""
 
     def written(m: re.Match[str]) -> str:
         word = m.group(0)
         return spelling(word) if word.islower() else word
 
-    return _each_word(text, written)
+    pieces, at = [], 0
+    for quoted in _QUOTED.finditer(text):
+        pieces.append(_each_word(text[at : quoted.start()], written) + quoted.group(0))
+        at = quoted.end()
+    pieces.append(_each_word(text[at:], written))
+    return "".join(pieces)
+
+
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 
 
 def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] | None = None) -> str:

@@ -11,7 +11,6 @@ from rag.text import (
     capitalised_word,
     cite,
     common_words,
-    compound_forms,
     coverage,
     hyphenate_like,
     looks_like_instruction,
@@ -25,6 +24,7 @@ from rag.text import (
     recase,
     respell,
     sentence_spans,
+    spellings,
     split_cited,
     split_sentences,
     stem,
@@ -298,16 +298,18 @@ def test_a_compound_is_one_term_however_it_is_hyphenated() -> None:
     assert terms("a 2x speed-up after pre-training") == terms("a 2x speedup after pretraining")
 
 
-def test_compound_forms_say_how_a_collection_hyphenates() -> None:
+def test_spellings_say_how_a_collection_hyphenates_and_which_long_words_it_writes() -> None:
     texts = [
         "A 2x speed-up. Speed-ups of 3x with pre-training; see https://x.org/speed-up-kit",
-        "A speed-up, and state-of-the-art pre-training.",
+        "A speed-up, and state-of-the-art pre-training of Transformers.",
     ]
-    forms = compound_forms(texts)
+    spelt = spellings(texts)
+    forms = spelt["compounds"]
     assert forms[stem("speedup")] == "speed-up" and forms[stem("speedups")] == "speed-up"
     assert forms[stem("pretraining")] == "pre-training"
     assert forms[stem("stateoftheart")] == "state-of-the-art"
     assert stem("speedupkit") not in forms  # a link's words don't count
+    assert "transformers" in spelt["words"] and "speed" not in spelt["words"]  # six letters or more
     assert hyphenate_like("speedups", "speed-up") == "speed-ups"
     assert hyphenate_like("stateoftheart", "state-of-the-art") == "state-of-the-art"
     assert hyphenate_like("fastup", "speed-up") == "speed-up"  # letters that don't agree: the form itself
@@ -320,5 +322,7 @@ def test_respell_reads_words_typed_in_lower_case_only() -> None:
         return spelled.get(word, word)
 
     assert respell("What speedup in the experimetns?", spelling) == "What speed-up in the experiments?"
-    # a word with capitals, or in a link, is left as written
+    # a word with capitals, in a link or in double quotes, is left as written
     assert respell("Speedup at github.com/a/speedup", spelling) == "Speedup at github.com/a/speedup"
+    assert respell('is "speedup" a speedup?', spelling) == 'is "speedup" a speed-up?'
+    assert stem("MultiPL-E") != stem("multiple")  # a one-letter part: not joined

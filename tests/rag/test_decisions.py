@@ -2159,9 +2159,9 @@ def test_a_compound_is_matched_however_it_is_hyphenated_and_a_new_one_by_its_par
     paper = src(1, "Sparse Routing", "Routing tokens to skill experts gives a 2x speed-up.")
     feats = Evidence("What speedup does routing give?", [paper], BagOfWords(), rarity=rarity).features(paper)
     assert feats["paper_cover"] == 1.0
-    # "skill-specific", written by no abstract, is as rare as its rarest word; "GPT-5" is a name of its own
-    e = Evidence(
-        "Which skill-specific experts does routing use with GPT-5?", [paper], BagOfWords(), rarity=rarity
-    )
+    # "skill-specific", written by no abstract, is as rare as its rarest word; "GPT-5", "Skill-Tools" are names
+    q = "Which skill-specific experts does routing use with GPT-5 or Skill-Tools?"
+    e = Evidence(q, [paper], BagOfWords(), rarity=rarity)
     assert e.rarities({stem("skill-specific")})[stem("skill-specific")] == 0.3
     assert e.rarities({stem("GPT-5")})[stem("GPT-5")] == 1.0
+    assert e.rarities({stem("Skill-Tools")})[stem("Skill-Tools")] == 1.0

@@ -305,8 +305,8 @@ class LexicalIndex:
 
     def spelling(self, word: str) -> str:
         """How the collection writes ``word``, a word typed in lower case that no chunk holds: a compound as the
-        abstracts write it ("mtbench" as "mt-bench", "pre-training" as "pretraining" where no abstract hyphenates
-        it), or, in a word of six letters or more that no English word list knows, two neighbouring letters swapped
+        abstracts write it ("mtbench" as "mt-bench", "spatio-temporal" as "spatiotemporal" where no abstract
+        hyphenates it and "spatio" is no word of theirs), or, in a word of six letters or more that no English word list knows, two neighbouring letters swapped
         back ("experimetns": "experiments", "trasnformer": "transformer"; the commonest word the abstracts write, or
         a function word: "collcetion"). ``word`` itself when the collection holds it, when it is a common English
         word (or the English word list can't be read) and no compound, or when no reading fits: a name the collection lacks stays as typed ("retnet" is no slip of "resnet",
@@ -314,10 +314,15 @@ class LexicalIndex:
         if not 4 <= len(word) <= _LONGEST_NAME or word != word.lower() or word in stopwords():
             return word
         vocabulary = self._vocabulary
+        if word.startswith("-") or word.endswith("-"):
+            return word  # half of "first- and second-order"
         if "-" in word:
+            # joined as the abstracts write it, where the hyphenated reading loses a part no abstract holds
+            # ("spatio-temporal": "spatiotemporal"); "neural-operator" stays, its parts the collection's words
             joined = word.replace("-", "")
             key = stem(word)
-            return joined if key not in self.compounds and stem(joined) in vocabulary else word
+            lost = any(len(p) > 1 and stem(p) not in vocabulary for p in word.split("-"))
+            return joined if lost and key not in self.compounds and stem(joined) in vocabulary else word
         key = stem(word)
         if key in vocabulary:
             return word

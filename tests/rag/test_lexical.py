@@ -170,8 +170,10 @@ def test_a_word_typed_in_lower_case_is_read_as_the_collection_spells_it(
     # a compound as the abstracts write it: hyphenated ("speed-up", its plural too), or joined ("finetuning")
     assert index.spelling("speedup") == "speed-up"
     assert index.spelling("speedups") == "speed-ups"
-    assert index.spelling("fine-tuning") == "finetuning"
+    assert index.spelling("fine-tuning") == "finetuning"  # "tuning" is no word of theirs
     assert index.spelling("pre-training") == "pre-training"
+    assert index.spelling("quantile-forests") == "quantile-forests"  # its parts are their words
+    assert index.spelling("memory-") == "memory-"  # half of "memory- and compute-bound"
     # two neighbouring letters swapped in a word of six letters or more, mended to a word the abstracts write
     assert index.spelling("experimetns") == "experiments"
     assert index.spelling("optimzier") == "optimizer"

@@ -1807,9 +1807,9 @@ class Evidence:
 
     def rarities(self, stems: set[str]) -> dict[str, float]:
         """Each stem's rarity in the collection (:data:`Rarity`), cached per set of stems. A compound of the question
-        in lower case that no abstract writes, joined or hyphenated ("skill-specific", "derivative-free"), is as rare
-        as its rarest part: its words are the collection's though the compound isn't. Not a name ("OR-Tools",
-        "GPT-5", "CIFAR-100"): a name no abstract writes is no "tools" nor "GPT" the collection holds."""
+        ending in a lower-case word that no abstract writes, joined or hyphenated ("skill-specific", "GNN-learned"),
+        is as rare as its rarest part: its words are the collection's though the compound isn't. Not a name
+        ("OR-Tools", "GPT-5", "CIFAR-100"): a name no abstract writes is no "tools" nor "GPT" the collection holds."""
         key = frozenset(stems)
         if key not in self._rarity_cache:
             out = self.rarity(set(stems)) if stems else {}
@@ -1822,13 +1822,13 @@ class Evidence:
 
     @cached_property
     def _compounds(self) -> dict[str, list[str]]:
-        """The question's hyphenated words in lower case (a capital only first): {stem: the stems of its parts,
-        function words aside}."""
+        """The question's hyphenated words that end in a lower-case word, without digits: {stem: the stems of its
+        parts, function words aside}."""
         stop = stopwords()
         return {
             stem(w): [stem(p) for p in w.split("-") if len(p) > 1 and p.lower() not in stop]
             for w in words(self.question)
-            if "-" in w and w[1:].islower() and w.replace("-", "").isalpha()
+            if "-" in w and w.split("-")[-1].islower() and w.replace("-", "").isalpha()
         }
 
     @cached_property

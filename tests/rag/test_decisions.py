@@ -2160,8 +2160,10 @@ def test_a_compound_is_matched_however_it_is_hyphenated_and_a_new_one_by_its_par
     feats = Evidence("What speedup does routing give?", [paper], BagOfWords(), rarity=rarity).features(paper)
     assert feats["paper_cover"] == 1.0
     # "skill-specific", written by no abstract, is as rare as its rarest word; "GPT-5", "Skill-Tools" are names
-    q = "Which skill-specific experts does routing use with GPT-5 or Skill-Tools?"
+    q = "Which skill-specific, GNN-learned experts does routing use with GPT-5 or Skill-Tools?"
+    held |= {stem("GNN"), stem("learned")}
     e = Evidence(q, [paper], BagOfWords(), rarity=rarity)
     assert e.rarities({stem("skill-specific")})[stem("skill-specific")] == 0.3
+    assert e.rarities({stem("GNN-learned")})[stem("GNN-learned")] < 1.0
     assert e.rarities({stem("GPT-5")})[stem("GPT-5")] == 1.0
     assert e.rarities({stem("Skill-Tools")})[stem("Skill-Tools")] == 1.0

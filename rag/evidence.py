@@ -1828,7 +1828,12 @@ class Evidence:
         return {
             stem(w): [stem(p) for p in w.split("-") if len(p) > 1 and p.lower() not in stop]
             for w in words(self.question)
-            if "-" in w and w.split("-")[-1].islower() and w.replace("-", "").isalpha()
+            if "-" in w
+            and w.split("-")[-1].islower()
+            and w.replace("-", "").isalpha()
+            # a phrase joined by a function word is a term of its own ("text-to-speech", "in-context"), missing
+            # where no abstract writes it
+            and not any(part.lower() in function_words() for part in w.split("-"))
         }
 
     @cached_property

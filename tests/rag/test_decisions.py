@@ -2165,5 +2165,8 @@ def test_a_compound_is_matched_however_it_is_hyphenated_and_a_new_one_by_its_par
     e = Evidence(q, [paper], BagOfWords(), rarity=rarity)
     assert e.rarities({stem("skill-specific")})[stem("skill-specific")] == 0.3
     assert e.rarities({stem("GNN-learned")})[stem("GNN-learned")] < 1.0
+    held |= {stem("text"), stem("speech")}
+    e = Evidence("Which paper does text-to-speech?", [paper], BagOfWords(), rarity=rarity)
+    assert e.rarities({stem("text-to-speech")})[stem("text-to-speech")] == 1.0  # a term of its own
     assert e.rarities({stem("GPT-5")})[stem("GPT-5")] == 1.0
     assert e.rarities({stem("Skill-Tools")})[stem("Skill-Tools")] == 1.0

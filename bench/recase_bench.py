@@ -91,7 +91,12 @@ def main() -> None:
             named += out != recase(q, forms)  # a word read as a name the collection lacks
         times.sort()
         # spelling as the collection does: every question as written, then with one typing slip
-        index.__dict__["_spellings"] = spellings(texts)
+        t0 = time.perf_counter()
+        index.__dict__["_spellings"] = spellings(
+            texts
+        )  # what an index build adds: one more pass over the texts
+        spellings_s = time.perf_counter() - t0
+        megabytes = sum(len(t.encode()) for t in texts) / 1e6
         spell = index.spelling
         written = questions(lower=False)
         as_written, respelt = timed(lambda q, spell=spell: respell(q, spell), written)
@@ -104,6 +109,8 @@ def main() -> None:
             "with_a_missing_name": named,
             **summary(times),
             "compounds": len(index.compounds),
+            "spellings_s": round(spellings_s, 3),
+            "spellings_mb_per_s": round(megabytes / spellings_s, 1),
             "respell": {"as_written": {"changed": respelt, **summary(as_written)}},
         }
         row["respell"]["with_a_slip"] = {"changed": mended, **summary(with_slip)}

@@ -68,6 +68,7 @@ from rag.text import (
     absent_sentence,
     capitalised_word,
     compact,
+    compound_parts,
     coverage,
     function_words,
     generic_stems,
@@ -1824,9 +1825,8 @@ class Evidence:
     def _compounds(self) -> dict[str, list[str]]:
         """The question's hyphenated words that end in a lower-case word, without digits: {stem: the stems of its
         parts, function words aside}."""
-        stop = stopwords()
         return {
-            stem(w): [stem(p) for p in w.split("-") if len(p) > 1 and p.lower() not in stop]
+            stem(w): compound_parts(w)
             for w in words(self.question)
             if "-" in w
             and w.split("-")[-1].islower()

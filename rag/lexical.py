@@ -36,7 +36,17 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import PaperStore
-from rag.text import SLIP_MIN, common_words, hyphenate_like, name_forms, spellings, stem, stemmer, stopwords
+from rag.text import (
+    SLIP_MIN,
+    common_words,
+    compound_parts,
+    hyphenate_like,
+    name_forms,
+    spellings,
+    stem,
+    stemmer,
+    stopwords,
+)
 from rag.types import SearchFilters
 
 T = TypeVar("T")
@@ -305,12 +315,13 @@ class LexicalIndex:
 
     def spelling(self, word: str) -> str:
         """How the collection writes ``word``, a word typed in lower case that no chunk holds: a compound as the
-        abstracts write it ("mtbench" as "mt-bench", "spatio-temporal" as "spatiotemporal" where no abstract
-        hyphenates it and "spatio" is no word of theirs), or, in a word of six letters or more that no English word list knows, two neighbouring letters swapped
-        back ("experimetns": "experiments", "trasnformer": "transformer"; the commonest word the abstracts write, or
-        a function word: "collcetion"). ``word`` itself when the collection holds it, when it is a common English
-        word (or the English word list can't be read) and no compound, or when no reading fits: a name the collection lacks stays as typed ("retnet" is no slip of "resnet",
-        a letter replaced; nor "minilm" of "minim", a letter dropped: slips of those kinds make names as often)."""
+        abstracts write it ("mtbench" as "mt-bench"; "spatio-temporal" as "spatiotemporal" where no abstract
+        hyphenates it and "spatio" is no word of theirs), or, in a word of six letters or more that no English word
+        list knows, two neighbouring letters swapped back ("experimetns": "experiments"; the commonest word the
+        abstracts write, or a function word: "collcetion"). ``word`` itself when the collection holds it, when it is
+        a common English word (or the word list can't be read) and no compound, or when no reading fits: a name the
+        collection lacks stays as typed ("retnet" is no slip of "resnet", a letter replaced; nor "minilm" of
+        "minim", a letter dropped: slips of those kinds make names as often)."""
         if not 4 <= len(word) <= _LONGEST_NAME or word != word.lower() or word in stopwords():
             return word
         vocabulary = self._vocabulary
@@ -483,16 +494,9 @@ class LexicalIndex:
         freqs = self.doc_freqs(stems)
         # the index holds a hyphenated word's parts, not the word: a compound the abstracts hyphenate is as rare as
         # its rarest part, function words ("state-of-the-art") aside
-        stop = stopwords()
-        parts = {
-            s: [stem(p) for p in self.compounds[s].split("-") if len(p) > 1 and p not in stop]
-            for s in stems
-            if s in self.compounds
-        }
+        parts = {s: compound_parts(self.compounds[s]) for s in stems if s in self.compounds}
         # ... and a stem still hyphenated ("multipl-e" of "MultiPL-E") by its own parts
-        parts.update(
-            {s: [p for p in s.split("-") if len(p) > 1 and p not in stop] for s in stems if "-" in s}
-        )
+        parts.update({s: compound_parts(s) for s in stems if "-" in s})
         part_freqs = self.doc_freqs({p for ps in parts.values() for p in ps})
         top = math.log((self.size + 1) / 0.5) if self.size else 1.0
         out: dict[str, float] = {}

@@ -335,6 +335,17 @@ def _each_word(text: str, rewrite: Callable[[re.Match[str]], str]) -> str:
     return "".join(pieces)
 
 
+# What is quoted is meant as typed ('"retnet"'): straight or curly double quotes.
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
+
+
+def compound_parts(compound: str) -> list[str]:
+    """The stems of a hyphenated word's content parts, one-letter parts and function words aside: what the BM25
+    index holds of it ("state-of-the-art": "state", "art")."""
+    stop = stopwords()
+    return [stem(p) for p in compound.split("-") if len(p) > 1 and p.lower() not in stop]
+
+
 def respell(text: str, spelling: Callable[[str], str]) -> str:
     """``text`` with each word typed in lower case written as ``spelling`` says the collection writes it (a
     compound joined or hyphenated as the abstracts write it, a typing slip mended:
@@ -351,9 +362,6 @@ def respell(text: str, spelling: Callable[[str], str]) -> str:
         at = quoted.end()
     pieces.append(_each_word(text[at:], written))
     return "".join(pieces)
-
-
-_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 
 
 def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] | None = None) -> str:

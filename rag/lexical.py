@@ -496,7 +496,10 @@ class LexicalIndex:
         # its rarest part, function words ("state-of-the-art") aside
         parts = {s: compound_parts(self.compounds[s]) for s in stems if s in self.compounds}
         # ... and a stem still hyphenated ("multipl-e" of "MultiPL-E") by its own parts
-        parts.update({s: compound_parts(s) for s in stems if "-" in s})
+        # (already stems: Snowball is not idempotent, "represents" -> "repres" -> "repr", so not stemmed again)
+        parts.update(
+            {s: [p for p in s.split("-") if len(p) > 1 and p not in stopwords()] for s in stems if "-" in s}
+        )
         part_freqs = self.doc_freqs({p for ps in parts.values() for p in ps})
         top = math.log((self.size + 1) / 0.5) if self.size else 1.0
         out: dict[str, float] = {}

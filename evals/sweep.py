@@ -21,6 +21,7 @@ here: writing reports (``paper-rag eval`` does).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import re
@@ -94,6 +95,32 @@ def typo(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("turns"):
         out["turns"] = [slipped(t) for t in record["turns"]]
     return out
+
+
+# How a researcher who half-remembers a paper starts a question: each with a contraction, as people type them.
+HEDGES = (
+    "I don't remember exactly, but ",
+    "I can't recall the details: ",
+    "Not sure I'm remembering this right, but ",
+    "I haven't read it closely - ",
+)
+# A question's first word that is only capitalised because it starts the sentence.
+_PLAIN_START = re.compile(
+    r"(?:what|which|how|in|for|on|does|do|did|is|are|was|were|the|a|an|with|by|at|when|why|who|where|can|could|"
+    r"compare|from|to|of|among|according|name|list|give|summari[sz]e|tell|besides|across|under|after|if|i|i'm)\b",
+    re.IGNORECASE,
+)
+
+
+def hedged(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with its question asked as by someone who half-remembers the paper: one of :data:`HEDGES` before it
+    (chosen by the record's id, so a run can be repeated), its first word in lower case when it is a plain word
+    ("What", "In"), not a name. A follow-up's turns are left as they are."""
+    hedge = HEDGES[int(hashlib.sha256(record["id"].encode()).hexdigest(), 16) % len(HEDGES)]
+    question = record["question"]
+    if _PLAIN_START.match(question) and not question[:2].isupper():
+        question = question[0].lower() + question[1:]
+    return {**record, "question": hedge + question}
 
 
 def measure(records: Sequence[dict[str, Any]], settings: Settings, mode: str = "hybrid") -> dict[str, float]:
@@ -170,6 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "word swapped",
     )
     p.add_argument(
+        "--hedge",
+        action="store_true",
+        help='ask every question as someone who half-remembers the paper: "I don\'t remember exactly, but ..."',
+    )
+    p.add_argument(
         "--dump", help="with --answers / --grid: write the last combination's answers / cells to a file"
     )
     args = p.parse_args(argv)
@@ -180,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         records = [lowered(r) for r in records]
     if args.typo:  # ... and with a typing slip (README: questions with typing slips)
         records = [typo(r) for r in records]
+    if args.hedge:  # ... and hedged, as someone half-remembering (README: questions asked with a hedge)
+        records = [hedged(r) for r in records]
     if args.answers:
         return _sweep_answers(args, records)
     records = [r for r in records if r["gold_titles"] and (not args.kind or r["kind"] in args.kind)]

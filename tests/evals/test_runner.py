@@ -159,3 +159,19 @@ def test_sweep_lower_asks_every_question_and_turn_in_lower_case() -> None:
     ]
     assert record["question"] == "Which GPU did FlashAttention use?"  # the set itself is left as written
     assert lowered({"id": "y", "question": "What Is X?"}) == {"id": "y", "question": "what is x?"}
+
+
+def test_sweep_typo_and_hedge_are_repeatable_and_keep_names() -> None:
+    from evals.sweep import HEDGES, hedged, slipped
+
+    assert (
+        slipped("Which optimizer beats Adam in experiments?") == "Which optimizer beats Adam in expeirments?"
+    )
+    assert slipped("What is GPT-4?") == "What is GPT-4?"  # no lower-case word of seven letters: as written
+    record = {"id": "a-fact-001", "question": "What speed-up does Sophia get?"}
+    out = hedged(record)
+    assert out == hedged(record) and out["question"].endswith("what speed-up does Sophia get?")
+    assert out["question"].startswith(HEDGES) and "'" in out["question"]  # a contraction, as people type them
+    named = hedged({"id": "a-fact-001", "question": "GPT-4 on MBPP: what pass@1?"})["question"]
+    assert named.endswith("GPT-4 on MBPP: what pass@1?")  # a name keeps its capitals
+    assert record["question"] == "What speed-up does Sophia get?"

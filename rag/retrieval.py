@@ -28,7 +28,7 @@ from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
 from rag.question import NAME_TOKEN, says_name, says_title, title_name, title_words
 from rag.store import PaperStore
-from rag.text import compact, recase, respell
+from rag.text import compact, recase, respell, uncontract
 from rag.titles import TitleSide
 from rag.types import ChunkMatch, PaperHit, SearchFilters, SearchResult
 
@@ -210,8 +210,10 @@ class Retriever:
         :meth:`rag.lexical.LexicalIndex.spelling`); then, in a text typed wholly in lower case, the words that the
         collection writes only as names are written as it writes them, and the names it lacks as names
         (:func:`rag.text.recase`: "github" reads "GitHub", "mt-bench" "MT-Bench", "osqp" "OSQP";
-        :meth:`rag.lexical.LexicalIndex.unheard`). ``text`` itself when the index can't be read: the question is
-        then read as typed."""
+        :meth:`rag.lexical.LexicalIndex.unheard`). Its contractions are written out first (:func:`rag.text.uncontract`:
+        "doesn't" reads "does not", not "doesn", a word no abstract holds). ``text`` with only that when the index
+        can't be read."""
+        text = uncontract(text)
         try:
             index = self.lexical.index()
             # spelt first, so that a name written joined is read as the collection hyphenates it ("mtbench": "MT-Bench")

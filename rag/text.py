@@ -346,6 +346,47 @@ def compound_parts(compound: str) -> list[str]:
     return [stem(p) for p in compound.split("-") if len(p) > 1 and p.lower() not in stop]
 
 
+# A contraction, its apostrophe straight or curly: "doesn't", "can't", "I'm", "they've" (not "'s": a possessive, or an
+# "is" whose pieces are function words already).
+_CONTRACTION = re.compile(
+    r"\b([A-Za-z]+?)(n['\u2019]t|['\u2019](?:re|ve|ll|d|m))\b(?!['\u2019])", re.IGNORECASE
+)
+# ... and what is quoted in single quotes, apostrophes inside it ("the 'experts don't cheat' paper")
+_QUOTED_TOO = re.compile(
+    rf"{_QUOTED.pattern}|(?<!\w)['\u2018](?:[^'\u2018\u2019]|['\u2019](?=\w))+['\u2019](?!\w)"
+)
+_WHOLE = {
+    "ca": "can",
+    "wo": "will",
+    "sha": "shall",
+    "ai": "is",
+}  # what is left of "can't", "won't", ... before "n't"
+_ENDING = {"re": "are", "ve": "have", "ll": "will", "d": "would", "m": "am"}
+
+
+def uncontract(text: str) -> str:
+    """``text`` with its contractions written out ("doesn't" -> "does not", "can't" -> "can not", "won't" -> "will
+    not", "I'm" -> "I am", "they've" -> "they have"), except in what is quoted (a title: "Don't Stop Pretraining"):
+    cut at its apostrophe, "doesn't" leaves "doesn", a word no abstract holds, which reads as a topic the collection
+    lacks."""
+
+    def written(m: re.Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        if tail[0].lower() == "n":  # "n't"
+            if head.lower() in _WHOLE:
+                word = _WHOLE[head.lower()]
+                return f"{word[0].upper() + word[1:] if head[0].isupper() else word} not"
+            return f"{head} not"
+        return f"{head} {_ENDING[tail[1:].lower()]}"
+
+    pieces, at = [], 0
+    for quoted in _QUOTED_TOO.finditer(text):
+        pieces.append(_CONTRACTION.sub(written, text[at : quoted.start()]) + quoted.group(0))
+        at = quoted.end()
+    pieces.append(_CONTRACTION.sub(written, text[at:]))
+    return "".join(pieces)
+
+
 def respell(text: str, spelling: Callable[[str], str]) -> str:
     """``text`` with each word typed in lower case written as ``spelling`` says the collection writes it (a
     compound joined or hyphenated as the abstracts write it, a typing slip mended:

@@ -16,7 +16,7 @@ from rag.config import Settings
 from rag.lexical import LexicalIndex, LexicalSide, index_dir
 from rag.retrieval import Retriever, convex_fusion, rrf_fusion
 from rag.store import PaperStore
-from rag.text import stem
+from rag.text import stem, terms
 from rag.types import SearchFilters
 from support import LATE, PAPERS, write_jsonl
 
@@ -197,6 +197,9 @@ def test_a_word_typed_in_lower_case_is_read_as_the_collection_spells_it(
     read = Retriever(settings, embedder=local_embedder).read
     assert read("what do the experimetns on mtbench score?") == "what do the experiments on MT-Bench score?"
     assert read('Is "optimzier" a slip?') == 'Is "optimzier" a slip?'  # quoted: as typed
+    # a contraction is read written out: cut at its apostrophe, "doesn't" would leave "doesn", in no abstract
+    assert read("which optimizer doesn't need tuning?") == "which optimizer does not need tuning?"
+    assert "doesn" not in terms(read("Which optimizer doesn\u2019t need tuning?"))
     # a compound the collection hyphenates is as rare as its rarest content part; one it never writes is missing
     rarity = index.rarity(
         {stem("speed-up"), stem("state-of-the-art"), stem("alpha-fold"), stem("finetuning")}

@@ -31,6 +31,7 @@ from rag.text import (
     strip_invisible,
     strip_markers,
     terms,
+    uncontract,
     with_cited_titles,
 )
 
@@ -313,6 +314,21 @@ def test_spellings_say_how_a_collection_hyphenates_and_which_long_words_it_write
     assert hyphenate_like("speedups", "speed-up") == "speed-ups"
     assert hyphenate_like("stateoftheart", "state-of-the-art") == "state-of-the-art"
     assert hyphenate_like("fastup", "speed-up") == "speed-up"  # letters that don't agree: the form itself
+
+
+def test_contractions_are_written_out_outside_quotes() -> None:
+    assert uncontract("It doesn't, isn't, can't and won't.") == "It does not, is not, can not and will not."
+    assert uncontract("I'm sure they've said we'd like what they're using; I'll ask.") == (
+        "I am sure they have said we would like what they are using; I will ask."
+    )
+    assert uncontract("Don\u2019t it") == "Do not it"  # a curly apostrophe too, the capital kept
+    # a possessive or an "is" is left alone: its pieces are a word and a letter no term keeps
+    assert uncontract("the model's size; it's fine") == "the model's size; it's fine"
+    assert (
+        uncontract('What does "Don\'t Stop Pretraining" show?') == 'What does "Don\'t Stop Pretraining" show?'
+    )
+    assert uncontract("the 'experts don't cheat' paper doesn't") == "the 'experts don't cheat' paper does not"
+    assert "doesn" in terms("it doesn't") and "doesn" not in terms(uncontract("it doesn't"))
 
 
 def test_respell_reads_words_typed_in_lower_case_only() -> None:

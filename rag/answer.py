@@ -46,6 +46,7 @@ from rag.question import (
     says_phrase,
     summary_name,
     summary_subject,
+    unframed,
 )
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import (
@@ -268,7 +269,9 @@ class AnswerEngine:
         # url", "dpo vs ipo"): what a name is, and whether a paper says it, is read from how it is written.
         # ... and its words typed in lower case as the abstracts write them ("speedup" is their "speed-up",
         # "experimetns" a slip of "experiments"): a word no abstract holds is read as missing from the collection.
-        read = self.retriever.read(request.query)
+        # ... without the clauses that only say how it is asked ("I don't remember exactly, but ..."): their words
+        # are no topic an abstract should hold.
+        read = self.retriever.read(unframed(request.query))
         if read != request.query:
             request = replace(request, standalone=read, typed=request.query)
         kind = request.kind or detect_kind(request.query)

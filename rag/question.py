@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.text import capitalised_word, function_words, words
+from rag.text import capitalised_word, function_words, stopwords, uncontract, words
 
 _I = re.IGNORECASE
 
@@ -836,3 +836,72 @@ def analyze(text: str) -> Question:
         metadata=metadata,
         years=[int(m.group(0)) for m in _YEAR.finditer(text)],
     )
+
+
+# ------------------------------------------------------------------ how a question is framed
+
+# Words that say how the asker remembers the paper or asks about it, not what is asked: "I don't remember exactly,
+# but ...", "Not sure I'm remembering this right: ...", "..., if I recall correctly", "Hi! Quick one -".
+FRAMING_WORDS = frozenset(
+    """remember remembering remembered recall recalling recollection forget forgetting forgot forgotten sure
+    unsure certain uncertain exactly precisely detail details name title read reading skimmed skim skimming glance
+    closely carefully right correctly properly wrong mistaken think thinking thought believe wonder wondering
+    curious question questions quick one know knew idea clue mind hazy fuzzy vague vaguely bit little while ago
+    saw seen heard somewhere hi hey hello thanks thank please help ask asking maybe perhaps honestly sorry mixing
+    confused really quite totally anyway iirc afaik imo tbh btw hmm ok okay so well also again correct trying try
+    mixing""".split()
+)
+# Where a framing clause ends and the question goes on: ", but", ":", " - ", ";", a sentence's end.
+_FRAME_END = re.compile(r"\s*(?:,\s*but\b|,|:|;|\s[-\u2013\u2014]{1,2}\s|\.\.\.|[.?!])\s*")
+
+
+def _framing(clause: str) -> bool:
+    """Whether ``clause`` says only how the question is asked: every word a function word or a framing word
+    (:data:`FRAMING_WORDS`), at least one framing word, and not opening with a question word ("Which one, exactly?"
+    asks; "From what I remember" doesn't)."""
+    tokens = [w.lower() for w in re.findall(r"[A-Za-z]+", uncontract(clause))]
+    stop = stopwords()
+    return (
+        bool(tokens)
+        and all(w in stop or w in FRAMING_WORDS or len(w) == 1 for w in tokens)
+        and any(w in FRAMING_WORDS for w in tokens)
+        and tokens[0] not in _QUESTION_WORDS
+    )
+
+
+# An opening that asks to be told what the question then asks: "Can you tell me which ...", "Do you know how ...",
+# "I was wondering what ..." (before a question word; "Do you remember the paper on X?" stays, it asks for a paper).
+_ASKING = re.compile(
+    r"^(?:(?:hi|hey|hello)\b[,!.]?\s*)?(?:(?:can|could|would)\s+(?:you|someone|anyone)\s+(?:please\s+)?"
+    r"(?:tell|remind|show)\s+me|(?:do|does)\s+(?:you|anyone|someone)\s+(?:know|remember|recall)|"
+    r"i(?:'m|\s+am|\s+was)?\s+(?:wonder|wondering|curious)(?:\s+about)?|i(?:'d|\s+would)\s+like\s+to\s+know|"
+    r"please\s+tell\s+me)\s*,?\s+(?=(?:what|which|who|whom|whose|when|where|why|how|whether|if)\b)",
+    _I,
+)
+_QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
+
+
+def unframed(question: str) -> str:
+    """``question`` without the clauses that only frame it: "I don't remember exactly, but what speed-up does
+    Sophia get?" reads "what speed-up does Sophia get?", and so do "What speed-up does Sophia get, if I recall
+    correctly?" and "Hi! What speed-up does Sophia get? I can't remember.". A clause is framing when all its words
+    are function words or words of remembering and asking, and none asks (:func:`_framing`); one that says anything
+    else ("I remember a paper on pruning - which ...") stays. ``question`` itself when nothing else would be left."""
+    text = _ASKING.sub("", question.strip(), count=1)
+    pieces = _FRAME_END.split(text)
+    seps = [*_FRAME_END.findall(text), ""]
+    while len(pieces) > 1 and _framing(pieces[0]):  # clauses at the start
+        pieces, seps = pieces[1:], seps[1:]
+    end = ""  # the question's last mark ("?", "."), after the clauses at the end are cut
+    if len(pieces) > 1 and not pieces[-1].strip():
+        pieces.pop()
+        seps.pop()
+        end, seps[-1] = seps[-1].strip(), ""
+    while len(pieces) > 1 and _framing(pieces[-1]):
+        pieces.pop()
+        seps.pop()
+        if "?" in seps[-1]:  # "... ? I can't remember.": the question ended there
+            end = "?"
+        seps[-1] = ""
+    body = "".join(p + sep for p, sep in zip(pieces, seps, strict=True)).strip() + end
+    return body if body.strip(" ?.!") else question

@@ -134,6 +134,16 @@ def test_a_paper_described_in_other_words_is_answered(bundled_settings: Settings
     assert a.citations[0].title.startswith("Understanding of the properties of neural network approaches")
 
 
+def test_a_question_framed_by_how_it_is_remembered_is_answered_as_asked(bundled_settings: Settings) -> None:
+    """The words of "I haven't read it closely - ..." are no topic an abstract should hold: the question is answered
+    as it is asked (the answers set's dev split asked so: 37 of 258 answerable questions refused, 6 as written)."""
+    question = "which papers prune large language models?"
+    plain = ask(bundled_settings, question)
+    framed = ask(bundled_settings, f"I haven't read it closely - {question} I can't remember.")
+    assert not framed.refused and framed.answer == plain.answer
+    assert framed.question.startswith("I haven't read it closely")  # shown as typed
+
+
 def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -> None:
     a = ask(bundled_settings, "How many GPUs were used to train Iterative Nash Policy Optimization?")
     assert a.refused

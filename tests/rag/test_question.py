@@ -25,6 +25,7 @@ from rag.question import (
     summary_name,
     summary_subject,
     title_name,
+    unframed,
 )
 
 
@@ -458,3 +459,34 @@ def test_a_name_given_after_namely_or_we_design_is_the_papers_own() -> None:
     assert own_names("Bilevel Optimization", "We design a new algorithm, namely BO-REP, for this.") == {
         "bo-rep"
     }
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        # a clause that only says how the question is asked goes, at the start or at the end
+        ("I don't remember exactly, but what speed-up does Sophia get?", "what speed-up does Sophia get?"),
+        ("Not sure I'm remembering this right: which papers prune LLMs?", "which papers prune LLMs?"),
+        ("I haven't read it closely - HF-Diff: what CLIPIQA?", "HF-Diff: what CLIPIQA?"),
+        ("What speed-up does Sophia get, if I recall correctly?", "What speed-up does Sophia get?"),
+        ("Hi! What speed-up does Sophia get? I can't remember.", "What speed-up does Sophia get?"),
+        ("How many layers? Not sure.", "How many layers?"),
+        # ... and so does an opening that asks to be told what the question asks
+        ("Can you tell me which optimizer Sophia beats?", "which optimizer Sophia beats?"),
+        ("Hi, do you know what dataset HF-Diff uses?", "what dataset HF-Diff uses?"),
+        # one that says anything else, or asks, stays
+        (
+            "Do you remember the paper on GANs? What accuracy?",
+            "Do you remember the paper on GANs? What accuracy?",
+        ),
+        ("I remember a paper on pruning - which dataset?", "I remember a paper on pruning - which dataset?"),
+        ("SDBV: what fixed dimension n is used?", "SDBV: what fixed dimension n is used?"),
+        ("Quick question about IGN: how many steps?", "Quick question about IGN: how many steps?"),
+        ("What precision and recall does GPT-4 reach?", "What precision and recall does GPT-4 reach?"),
+        ("Sophia, Adam, Lion: which is fastest?", "Sophia, Adam, Lion: which is fastest?"),
+        ("Summarize Sophia.", "Summarize Sophia."),
+        ("I forget.", "I forget."),  # nothing else: as typed
+    ],
+)
+def test_a_question_is_read_without_the_clauses_that_only_frame_it(question: str, read: str) -> None:
+    assert unframed(question) == read

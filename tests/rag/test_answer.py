@@ -136,7 +136,8 @@ def test_a_paper_described_in_other_words_is_answered(bundled_settings: Settings
 
 def test_a_question_framed_by_how_it_is_remembered_is_answered_as_asked(bundled_settings: Settings) -> None:
     """The words of "I haven't read it closely - ..." are no topic an abstract should hold: the question is answered
-    as it is asked (the answers set's dev split asked so: 37 of 258 answerable questions refused, 6 as written)."""
+    as it is asked (the answers set's dev split asked so: 41 of 258 answerable questions refused before, 6 after,
+    as many as asked without the hedge)."""
     question = "which papers prune large language models?"
     plain = ask(bundled_settings, question)
     framed = ask(bundled_settings, f"I haven't read it closely - {question} I can't remember.")
@@ -147,9 +148,7 @@ def test_a_question_framed_by_how_it_is_remembered_is_answered_as_asked(bundled_
 def test_a_kind_of_detail_the_abstract_never_speaks_of_is_refused(bundled_settings: Settings) -> None:
     """Its sentences are close and name the paper, but the abstract says nothing of any license: the fitted gate
     alone lets it through (the question names the paper and its topic), the unstated-kind check refuses it."""
-    question = (
-        "What license is the code for Understanding the Role of Invariance in Transfer Learning released under?"
-    )
+    question = "What license is the code for Understanding the Role of Invariance in Transfer Learning released under?"
     assert not ask(bundled_settings.override(evidence={"unstated_refusal": False}), question).refused
     a = ask(bundled_settings, question)
     assert a.refused and "but its abstract does not mention any license" in a.answer

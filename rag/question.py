@@ -869,15 +869,6 @@ def _framing(clause: str) -> bool:
     )
 
 
-# An opening that asks to be told what the question then asks: "Can you tell me which ...", "Do you know how ...",
-# "I was wondering what ..." (before a question word; "Do you remember the paper on X?" stays, it asks for a paper).
-_ASKING = re.compile(
-    r"^(?:(?:hi|hey|hello)\b[,!.]?\s*)?(?:(?:can|could|would)\s+(?:you|someone|anyone)\s+(?:please\s+)?"
-    r"(?:tell|remind|show)\s+me|(?:do|does)\s+(?:you|anyone|someone)\s+(?:know|remember|recall)|"
-    r"i(?:'m|\s+am|\s+was)?\s+(?:wonder|wondering|curious)(?:\s+about)?|i(?:'d|\s+would)\s+like\s+to\s+know|"
-    r"please\s+tell\s+me)\s*,?\s+(?=(?:what|which|who|whom|whose|when|where|why|how|whether|if)\b)",
-    _I,
-)
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
@@ -886,8 +877,10 @@ def unframed(question: str) -> str:
     Sophia get?" reads "what speed-up does Sophia get?", and so do "What speed-up does Sophia get, if I recall
     correctly?" and "Hi! What speed-up does Sophia get? I can't remember.". A clause is framing when all its words
     are function words or words of remembering and asking, and none asks (:func:`_framing`); one that says anything
-    else ("I remember a paper on pruning - which ...") stays. ``question`` itself when nothing else would be left."""
-    text = _ASKING.sub("", question.strip(), count=1)
+    else ("I remember a paper on pruning - which ...") stays, and so does "Do you remember which ...": read without
+    it, "which <methods> ..." is answered as a question asking which paper (measured: one answer of the pairs test
+    split lost its key fact). ``question`` itself when nothing else would be left."""
+    text = question.strip()
     pieces = _FRAME_END.split(text)
     seps = [*_FRAME_END.findall(text), ""]
     while len(pieces) > 1 and _framing(pieces[0]):  # clauses at the start

@@ -471,10 +471,8 @@ def test_a_name_given_after_namely_or_we_design_is_the_papers_own() -> None:
         ("What speed-up does Sophia get, if I recall correctly?", "What speed-up does Sophia get?"),
         ("Hi! What speed-up does Sophia get? I can't remember.", "What speed-up does Sophia get?"),
         ("How many layers? Not sure.", "How many layers?"),
-        # ... and so does an opening that asks to be told what the question asks
-        ("Can you tell me which optimizer Sophia beats?", "which optimizer Sophia beats?"),
-        ("Hi, do you know what dataset HF-Diff uses?", "what dataset HF-Diff uses?"),
-        # one that says anything else, or asks, stays
+        # one that says anything else, or asks, stays ("Do you remember which ..." asks which, not which paper)
+        ("Do you remember which TD methods it recovers?", "Do you remember which TD methods it recovers?"),
         (
             "Do you remember the paper on GANs? What accuracy?",
             "Do you remember the paper on GANs? What accuracy?",

@@ -496,11 +496,6 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         # "the original triplet loss", "standard GP surrogates"; not "standard benchmarks" nor "existing methods"
         phrase = _PHRASE_END.split(text[m.end() : m.end() + 80], maxsplit=1)[0]
         words = re.findall(r"[A-Za-z][A-Za-z-]*", phrase)[:5]
-        # the phrase ends at its head, not at the verb after it: "the vanilla Frank-Wolfe algorithm makes it ...",
-        # "the standard fixed-point iteration achieves ..."
-        at = next((i for i, w in enumerate(words) if i and w.lower() in _METHOD_HEADS), None)
-        if at is not None:
-            words = words[: at + 1]
         if not words:
             continue
         head = words[-1]
@@ -671,28 +666,23 @@ def fill_cells(
     for j in order:
         kind = kinds[j]
         blocked: set[int] = set()
-        # An opening sentence of background: what it compares is seldom this paper's baseline, so it is read last,
-        # when no other sentence names one ("The Lucas-Kanade (LK) method is a classic ... algorithm", "Existing
-        # imitation learning (IL) methods such as inverse reinforcement learning ...").
-        background = kind == "baseline" and len(sentences) > 2 and not METHOD_CUES.search(sentences[0].text)
+        if kind == "baseline" and len(sentences) > 2 and not METHOD_CUES.search(sentences[0].text):
+            blocked = {0}  # an opening sentence of background: what it compares is not this paper's baseline
         if kind in _STORY:
             start = min(used) + 1 if used else 1
             blocked = used | set(range(start)) if kind != "approach" else set(used)
-        for at_last in (True, False) if background else (False,):
-            found = pick(
-                sentences,
-                kind,
-                sims[j],
-                blocked=blocked | {0} if at_last else blocked,
-                cue_weight=cue_weight,
-                lexical=lexical[j] if lexical is not None else None,
-                lexical_weight=lexical_weight,
-                own_names=own,
-                concepts=concepts,
-                min_similarity=min_similarity,
-            )
-            if found is not None:
-                break
+        found = pick(
+            sentences,
+            kind,
+            sims[j],
+            blocked=blocked,
+            cue_weight=cue_weight,
+            lexical=lexical[j] if lexical is not None else None,
+            lexical_weight=lexical_weight,
+            own_names=own,
+            concepts=concepts,
+            min_similarity=min_similarity,
+        )
         if found is None and kind == "approach" and sentences:
             i = max(range(len(sentences)), key=lambda x: sims[j][x])
             found = _Pick(i, sims[j][i])

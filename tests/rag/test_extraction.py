@@ -258,9 +258,6 @@ def test_a_baseline_is_a_specific_thing_compared_with() -> None:
         "Our analysis explains the success of many regularizers like CORAL, IRM, and Fishr.",
         "Tree search algorithms (e.g. MCTS) can boost LLM performance.",
         "It is competitive with optimizers such as Adam, L-BFGS and SGD.",
-        # prior work named by what it is, a verb after its name
-        "We show that the standard fixed-point iteration achieves a O(1/k) rate.",
-        "Like the vanilla Frank-Wolfe algorithm makes each step projection free, ours is gradient free.",
     ):
         assert cue("baseline", text, own) >= 2, text
     for text in (
@@ -371,15 +368,6 @@ def test_story_columns_come_after_the_method_sentence_and_compare_cells_differ()
     assert [p.index if p else None for p in compare_picks] == [1, 2, None]  # a compare table never does
     # Without a method sentence, the opening sentence still isn't a result.
     assert fill_cells(s[:1] + s[2:], ["number"], [[0.9, 0.1]])[0].index == 1
-
-
-def test_an_opening_sentence_of_background_fills_a_baseline_cell_only_when_no_other_sentence_does() -> None:
-    opening = "The Lucas-Kanade (LK) method is a classic iterative homography estimation algorithm."
-    rest = ["We propose PRISE, a deep method for image alignment.", "PRISE reaches 90% accuracy."]
-    sims = [[0.9, 0.1, 0.1, 0.1]]
-    assert fill_cells(_sentences(opening, *rest), ["baseline"], sims)[0].index == 0
-    later = "PRISE is more accurate than RANSAC."
-    assert fill_cells(_sentences(opening, *rest, later), ["baseline"], sims)[0].index == 3
 
 
 def _task_cells(tmp_path: Path, title: str, abstract: str, setting: str) -> dict[str, str]:

@@ -325,14 +325,20 @@ def hyphenate_like(word: str, form: str) -> str:
     return "-".join(pieces)
 
 
+def _outside(text: str, kept: re.Pattern[str], rewrite: Callable[[str], str]) -> str:
+    """``text`` with ``rewrite`` applied to what lies between the matches of ``kept``, which stay as they are (links,
+    quoted text)."""
+    pieces, at = [], 0
+    for m in kept.finditer(text):
+        pieces.append(rewrite(text[at : m.start()]) + m.group(0))
+        at = m.end()
+    pieces.append(rewrite(text[at:]))
+    return "".join(pieces)
+
+
 def _each_word(text: str, rewrite: Callable[[re.Match[str]], str]) -> str:
     """``text`` with each typed word (:data:`_TYPED_WORD`) outside links replaced by ``rewrite(match)``."""
-    pieces, at = [], 0
-    for link in _LINK.finditer(text):
-        pieces.append(_TYPED_WORD.sub(rewrite, text[at : link.start()]) + link.group(0))
-        at = link.end()
-    pieces.append(_TYPED_WORD.sub(rewrite, text[at:]))
-    return "".join(pieces)
+    return _outside(text, _LINK, lambda piece: _TYPED_WORD.sub(rewrite, piece))
 
 
 # What is quoted is meant as typed ('"retnet"'): straight or curly double quotes.
@@ -379,12 +385,7 @@ def uncontract(text: str) -> str:
             return f"{head} not"
         return f"{head} {_ENDING[tail[1:].lower()]}"
 
-    pieces, at = [], 0
-    for quoted in _QUOTED_TOO.finditer(text):
-        pieces.append(_CONTRACTION.sub(written, text[at : quoted.start()]) + quoted.group(0))
-        at = quoted.end()
-    pieces.append(_CONTRACTION.sub(written, text[at:]))
-    return "".join(pieces)
+    return _outside(text, _QUOTED_TOO, lambda piece: _CONTRACTION.sub(written, piece))
 
 
 def respell(text: str, spelling: Callable[[str], str]) -> str:
@@ -397,12 +398,7 @@ def respell(text: str, spelling: Callable[[str], str]) -> str:
         word = m.group(0)
         return spelling(word) if word.islower() else word
 
-    pieces, at = [], 0
-    for quoted in _QUOTED.finditer(text):
-        pieces.append(_each_word(text[at : quoted.start()], written) + quoted.group(0))
-        at = quoted.end()
-    pieces.append(_each_word(text[at:], written))
-    return "".join(pieces)
+    return _outside(text, _QUOTED, lambda piece: _each_word(piece, written))
 
 
 def recase(text: str, forms: Mapping[str, str], unheard: Callable[[str], bool] | None = None) -> str:

@@ -368,14 +368,6 @@ class EvidenceSettings(BaseModel):
         "the answers set (evals/README.md): detail-absent refused dev 0.697 -> 0.719, test 0.575 -> 0.594, false "
         "refusals unchanged on both.",
     )
-    unstated_refusal: bool = Field(
-        True,
-        description="Extractive answers: refuse a question asking for a license, hardware, code or a training "
-        'setting ("What license is the code under?", "Which GPU ...?", "What learning rate ...?") when the paper\'s '
-        "abstract never speaks of that kind of detail at all (rag.question.states; rag.evidence.Evidence.unstated): "
-        "a paper that names no hardware cannot say which GPU was used, however close its sentences are. Measured "
-        "in evals/README.md.",
-    )
     unsaid_refusal: bool = Field(
         True,
         description="Extractive answers: refuse a question (not a list) that asks about a name no abstract of the "

@@ -92,14 +92,6 @@ REFUSAL = "The collection does not contain enough information to answer this."
 Rarity = Callable[[set[str]], dict[str, float]]
 
 # The answerability features, in the order of Settings.evidence.gate_weights (see gate_features).
-# The kinds of detail an abstract states only in words of their own kind, with how a refusal says what is missing:
-# an abstract that never names hardware doesn't say which GPU was used (Evidence.unstated).
-UNSTATED_KINDS = {
-    "license": "any license",
-    "hardware": "any hardware",
-    "code": "its code or where it is",
-    "hyperparameters": "the training setting asked for",
-}
 FEATURES = (
     "best_sim",
     "lead_sim",
@@ -1109,23 +1101,8 @@ class Evidence:
             (cfg.unnamed_refusal, self.unnamed),
             (cfg.unreported_refusal, self.unreported),
             (cfg.unquantified_refusal, self.unquantified),
-            (cfg.unstated_refusal, self.unstated),
         )
         return not any(on and check(src, [part]) for on, check in checks)
-
-    def unstated(self, src: SourceLike, parts: Sequence[str] | None = None) -> str | None:
-        """For a question part asking for a kind of detail that an abstract states in words of its own kind (a
-        license, hardware, code, a training setting: :data:`UNSTATED_KINDS`): what it asks for, when ``src``'s title
-        and abstract never speak of that kind at all (:func:`rag.question.states`); None otherwise, or for a list
-        question. ``parts``: the parts to read (the question's, by default)."""
-        if self.many:
-            return None
-        text = f"{src.title}. {src.text}"
-        for part in self._parts() if parts is None else parts:
-            for kind in sorted(asked_kinds(part) & UNSTATED_KINDS.keys()):
-                if not states(kind, text, part):
-                    return UNSTATED_KINDS[kind]
-        return None
 
     def unanswered_part(self, src: SourceLike) -> str:
         """Of a question of several parts, the first that ``src`` doesn't answer (:meth:`answers_part`); "" for a
@@ -2021,16 +1998,7 @@ class Evidence:
                 if unnamed is None and unreported is None and names_asked and cfg.unquantified_refusal
                 else None
             )
-            unstated = (
-                self.unstated(top)
-                if unnamed is None
-                and unreported is None
-                and unquantified is None
-                and names_asked
-                and cfg.unstated_refusal
-                else None
-            )
-            if unnamed is None and unreported is None and unquantified is None and unstated is None:
+            if unnamed is None and unreported is None and unquantified is None:
                 return Verdict(True, paper=top.n, probability=p, features=feats)
             where = (
                 f'The abstract of "{top.title}"'
@@ -2044,8 +2012,6 @@ class Evidence:
             elif unquantified is not None:
                 what, closest = unquantified
                 lacks = f'states no number for "{what}"'
-            elif unstated is not None:
-                closest, lacks = None, f"does not mention {unstated}"
             else:
                 assert unreported is not None
                 names, closest = unreported

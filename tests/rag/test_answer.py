@@ -145,15 +145,6 @@ def test_a_question_framed_by_how_it_is_remembered_is_answered_as_asked(bundled_
     assert framed.question.startswith("I haven't read it closely")  # shown as typed
 
 
-def test_a_kind_of_detail_the_abstract_never_speaks_of_is_refused(bundled_settings: Settings) -> None:
-    """Its sentences are close and name the paper, but the abstract says nothing of any license: the fitted gate
-    alone lets it through (the question names the paper and its topic), the unstated-kind check refuses it."""
-    question = "What license is the code for Understanding the Role of Invariance in Transfer Learning released under?"
-    assert not ask(bundled_settings.override(evidence={"unstated_refusal": False}), question).refused
-    a = ask(bundled_settings, question)
-    assert a.refused and "but its abstract does not mention any license" in a.answer
-
-
 def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -> None:
     a = ask(bundled_settings, "How many GPUs were used to train Iterative Nash Policy Optimization?")
     assert a.refused

@@ -2170,38 +2170,3 @@ def test_a_compound_is_matched_however_it_is_hyphenated_and_a_new_one_by_its_par
     assert e.rarities({stem("text-to-speech")})[stem("text-to-speech")] == 1.0  # a term of its own
     assert e.rarities({stem("GPT-5")})[stem("GPT-5")] == 1.0
     assert e.rarities({stem("Skill-Tools")})[stem("Skill-Tools")] == 1.0
-
-
-@pytest.mark.parametrize(
-    ("abstract", "question", "missing"),
-    [
-        # an abstract that never speaks of the kind of detail asked cannot state it
-        (
-            "We study invariance in transfer learning on image tasks.",
-            "What license is the code under?",
-            "any license",
-        ),
-        (
-            "Sophia clips a diagonal Hessian estimate; it is 2x faster.",
-            "Which GPU was it run on?",
-            "any hardware",
-        ),
-        (
-            "Sophia clips a diagonal Hessian estimate.",
-            "What learning rate does it use?",
-            "the training setting asked for",
-        ),
-        ("We study grokking in small transformers.", "Where is the code hosted?", "its code or where it is"),
-        # ... one that does answers, or is for the other checks to read
-        ("Code is released under the MIT license.", "What license is the code under?", None),
-        ("Trained on 8 A100 GPUs in a day.", "Which GPU was it run on?", None),
-        ("Code: https://github.com/a/b.", "Where is the code hosted?", None),
-        ("We tune the learning rate by a line search.", "What learning rate does it use?", None),
-        ("We study grokking in small transformers.", "How fast does it train?", None),  # no such kind asked
-    ],
-)
-def test_a_kind_of_detail_the_abstract_never_speaks_of_is_unstated(
-    abstract: str, question: str, missing: str | None
-) -> None:
-    paper = src(1, "A Paper", abstract)
-    assert Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unstated(paper) == missing

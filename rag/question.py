@@ -852,17 +852,29 @@ FRAMING_WORDS = frozenset(
     mixing""".split()
 )
 # Where a framing clause ends and the question goes on: ", but", ":", " - ", ";", a sentence's end.
-_FRAME_END = re.compile(r"\s*(?:,\s*but\b|,|:|;|\s[-\u2013\u2014]{1,2}\s|\.\.\.|[.?!])\s*")
+_FRAME_END = re.compile(r"\s*(?:,\s*but\b|,|:|;|\s[-\u2013\u2014]{1,2}\s|\.\.\.|[.?!]+)\s*")
+# What makes a clause the asker's own aside rather than a part of the question: the asker ("I", "my"), a greeting,
+# thanks or an apology ("And recall?", "the title?" are parts of a question; "I can't recall" is an aside).
+_ASIDE = frozenset("i me my we hi hey hello thanks thank sorry please iirc afaik tbh btw hmm unsure".split())
 
 
 def _framing(clause: str) -> bool:
-    """Whether ``clause`` says only how the question is asked: every word a function word or a framing word
-    (:data:`FRAMING_WORDS`), at least one framing word, and not opening with a question word ("Which one, exactly?"
-    asks; "From what I remember" doesn't)."""
+    """Whether ``clause`` says only how the question is asked: the asker's aside (:data:`_ASIDE`, or "not sure") in
+    which every word is a function word or a framing word (:data:`FRAMING_WORDS`), with no digit, no quote, no
+    name (a capitalised word but "I" and the first word: "The Right to Be Forgotten", "MIND"), and not opening
+    with a question word ("From what I remember" frames; "Which one, exactly?" asks)."""
+    if re.search(r"\d|[\"\u201c\u201d\u2018]|(?<!\w)'", clause):
+        return False
+    written = re.findall(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)?", clause)
+    if not written or (len(written[0]) > 1 and written[0].isupper()):
+        return False
+    if any(w[0].isupper() and not re.fullmatch(r"I(?:['\u2019]\w+)?", w) for w in written[1:]):
+        return False
     tokens = [w.lower() for w in re.findall(r"[A-Za-z]+", uncontract(clause))]
     stop = stopwords()
+    aside = any(w in _ASIDE for w in tokens) or "not sure" in " ".join(tokens)
     return (
-        bool(tokens)
+        aside
         and all(w in stop or w in FRAMING_WORDS or len(w) == 1 for w in tokens)
         and any(w in FRAMING_WORDS for w in tokens)
         and tokens[0] not in _QUESTION_WORDS
@@ -896,5 +908,6 @@ def unframed(question: str) -> str:
         if "?" in seps[-1]:  # "... ? I can't remember.": the question ended there
             end = "?"
         seps[-1] = ""
-    body = "".join(p + sep for p, sep in zip(pieces, seps, strict=True)).strip() + end
+    body = "".join(p + sep for p, sep in zip(pieces, seps, strict=True)).strip()
+    body += "" if body.endswith(("?", ".", "!")) else end
     return body if body.strip(" ?.!") else question

@@ -355,7 +355,7 @@ def compound_parts(compound: str) -> list[str]:
 # A contraction, its apostrophe straight or curly: "doesn't", "can't", "I'm", "they've" (not "'s": a possessive, or an
 # "is" whose pieces are function words already).
 _CONTRACTION = re.compile(
-    r"\b([A-Za-z]+?)(n['\u2019]t|['\u2019](?:re|ve|ll|d|m))\b(?!['\u2019])", re.IGNORECASE
+    r"\b([A-Za-z]+?)(n['\u2019]t|['\u2019](?:re|ve|ll|d|m))\b(?![\w'\u2019-])", re.IGNORECASE
 )
 # ... and what is quoted in single quotes, apostrophes inside it ("the 'experts don't cheat' paper")
 _QUOTED_TOO = re.compile(
@@ -378,6 +378,13 @@ def uncontract(text: str) -> str:
 
     def written(m: re.Match[str]) -> str:
         head, tail = m.group(1), m.group(2)
+        after = re.match(r"\s+([A-Za-z])", m.string[m.end() :])
+        if (len(head) > 1 and m.group(0).isupper()) or (
+            head[0].isupper() and after and after.group(1).isupper()
+        ):
+            return m.group(0)  # a title's word ("Experts Don't Cheat", "DON'T STOP"): as it is written
+        if tail[0].lower() != "n" and len(head) == 1 and head.lower() != "i":
+            return m.group(0)  # no contraction: "x'd"
         if tail[0].lower() == "n":  # "n't"
             if head.lower() in _WHOLE:
                 word = _WHOLE[head.lower()]

@@ -484,6 +484,15 @@ def test_a_name_given_after_namely_or_we_design_is_the_papers_own() -> None:
         ("Sophia, Adam, Lion: which is fastest?", "Sophia, Adam, Lion: which is fastest?"),
         ("Summarize Sophia.", "Summarize Sophia."),
         ("I forget.", "I forget."),  # nothing else: as typed
+        # a part of the question, a name, a number, a quote: no aside of the asker's, whatever its words
+        ("What's its precision? And recall?", "What's its precision? And recall?"),
+        ("Who are the authors, and the title?", "Who are the authors, and the title?"),
+        ("Do they report recall, or only precision?", "Do they report recall, or only precision?"),
+        ("The Right to Be Forgotten: which paper?", "The Right to Be Forgotten: which paper?"),
+        ("MIND: what does it do?", "MIND: what does it do?"),
+        ("Which paper on pruning, in 2023 I think?", "Which paper on pruning, in 2023 I think?"),
+        ('"Just Ask: Learning to Answer"\'s dataset?', '"Just Ask: Learning to Answer"\'s dataset?'),
+        ("Which paper proposes LoRA?! I forget.", "Which paper proposes LoRA?"),
     ],
 )
 def test_a_question_is_read_without_the_clauses_that_only_frame_it(question: str, read: str) -> None:

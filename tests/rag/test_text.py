@@ -328,6 +328,10 @@ def test_contractions_are_written_out_outside_quotes() -> None:
         uncontract('What does "Don\'t Stop Pretraining" show?') == 'What does "Don\'t Stop Pretraining" show?'
     )
     assert uncontract("the 'experts don't cheat' paper doesn't") == "the 'experts don't cheat' paper does not"
+    # a title's word, a word in capitals, a compound, no contraction: as written
+    assert uncontract("the Experts Don't Cheat paper") == "the Experts Don't Cheat paper"
+    assert uncontract("DON'T STOP; Can't-miss; x'd") == "DON'T STOP; Can't-miss; x'd"
+    assert uncontract("Don't they use it?") == "Do not they use it?"
     assert "doesn" in terms("it doesn't") and "doesn" not in terms(uncontract("it doesn't"))
 
 

@@ -848,14 +848,17 @@ FRAMING_WORDS = frozenset(
     closely carefully right correctly properly wrong mistaken think thinking thought believe wonder wondering
     curious question questions quick one know knew idea clue mind hazy fuzzy vague vaguely bit little while ago
     saw seen heard somewhere hi hey hello thanks thank please help ask asking maybe perhaps honestly sorry mixing
-    confused really quite totally anyway iirc afaik imo tbh btw hmm ok okay so well also again correct trying try
-    mixing""".split()
+    confused really quite totally anyway iirc afaik imo tbh btw hmm ok okay so well also again correct trying
+    try""".split()
 )
 # Where a framing clause ends and the question goes on: ", but", ":", " - ", ";", a sentence's end.
 _FRAME_END = re.compile(r"\s*(?:,\s*but\b|,|:|;|\s[-\u2013\u2014]{1,2}\s|\.\.\.|[.?!]+)\s*")
 # What makes a clause the asker's own aside rather than a part of the question: the asker ("I", "my"), a greeting,
 # thanks or an apology ("And recall?", "the title?" are parts of a question; "I can't recall" is an aside).
 _ASIDE = frozenset("i me my we hi hey hello thanks thank sorry please iirc afaik tbh btw hmm unsure".split())
+# A clause opening with one asks ("Which one, exactly?"); the auxiliaries are not among them, as "Can't remember
+# where I saw it, but ..." frames.
+_QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
 def _framing(clause: str) -> bool:
@@ -879,9 +882,6 @@ def _framing(clause: str) -> bool:
         and any(w in FRAMING_WORDS for w in tokens)
         and tokens[0] not in _QUESTION_WORDS
     )
-
-
-_QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
 def unframed(question: str) -> str:

@@ -361,12 +361,8 @@ _CONTRACTION = re.compile(
 _QUOTED_TOO = re.compile(
     rf"{_QUOTED.pattern}|(?<!\w)['\u2018](?:[^'\u2018\u2019]|['\u2019](?=\w))+['\u2019](?!\w)"
 )
-_WHOLE = {
-    "ca": "can",
-    "wo": "will",
-    "sha": "shall",
-    "ai": "is",
-}  # what is left of "can't", "won't", ... before "n't"
+# What is left of "can't", "won't", "shan't", "ain't" before "n't", and the word it stands for.
+_WHOLE = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}
 _ENDING = {"re": "are", "ve": "have", "ll": "will", "d": "would", "m": "am"}
 
 
@@ -383,13 +379,11 @@ def uncontract(text: str) -> str:
             head[0].isupper() and after and after.group(1).isupper()
         ):
             return m.group(0)  # a title's word ("Experts Don't Cheat", "DON'T STOP"): as it is written
-        if tail[0].lower() != "n" and len(head) == 1 and head.lower() != "i":
-            return m.group(0)  # no contraction: "x'd"
         if tail[0].lower() == "n":  # "n't"
-            if head.lower() in _WHOLE:
-                word = _WHOLE[head.lower()]
-                return f"{word[0].upper() + word[1:] if head[0].isupper() else word} not"
-            return f"{head} not"
+            word = _WHOLE.get(head.lower(), head)
+            return f"{word.capitalize() if head[0].isupper() and word is not head else word} not"
+        if len(head) == 1 and head.lower() != "i":
+            return m.group(0)  # no contraction: "x'd"
         return f"{head} {_ENDING[tail[1:].lower()]}"
 
     return _outside(text, _QUOTED_TOO, lambda piece: _CONTRACTION.sub(written, piece))

@@ -85,7 +85,12 @@ def _answer_forms(
     all (a link for "where is the code?"). None when the part asks none of these."""
     wanted = terms(" ".join(focus(part))) - generic_stems()
     if "number" in asks:
-        return "number", [evidence.states_near(s.text, wanted, number=True) for s in pool]
+        # a quantity with a unit of its own is stated in it ("How much GPU memory ...?": "27GB", not "20 seconds")
+        unit = "unit" in asks
+        return "number", [
+            evidence.states_near(s.text, wanted, number=True) and (not unit or states("unit", s.text, part))
+            for s in pool
+        ]
     formed = [k for k in asks if k in _FORMED]
     lower = asks_lower_kind(part)  # "Which existing training method ...?": "the flooding method" names it
     if lower or asks_name(part):

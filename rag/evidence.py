@@ -59,6 +59,7 @@ from rag.question import (
     spells_out,
     states,
     title_name,
+    unstated_units,
 )
 from rag.text import (
     BIG_O,
@@ -2053,6 +2054,9 @@ class Evidence:
                 if st == t
             )
         )
+        # a quantity asked in a unit the abstract never states it in is what it lacks, said by its name ("frame
+        # rate", not the words of "frames per second" it happens not to hold)
+        units = unstated_units(self.asked.text, f"{top.title}. {top.text}")
         # "the paper is there, the detail isn't": the question names it (by its title or by a name its abstract
         # gives its method: "GraNet"), or describes it (close to its abstract as a whole: "the active-search paper
         # on rare traffic signs", which is no paper "about other topics"), or its sentences are close and every term
@@ -2069,7 +2073,7 @@ class Evidence:
             False,
             "detail" if about_paper else "topic",
             paper=top.n,
-            missing=missing,
+            missing=units or missing,
             probability=p,
             features=feats,
         )
@@ -2084,7 +2088,8 @@ class Evidence:
                 if scoped
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
-            verdict.message = f"{REFUSAL} {where} (nothing about: {unstated}).{nowhere}"
+            lacks = f"it states no {' or '.join(units)}" if units else f"nothing about: {unstated}"
+            verdict.message = f"{REFUSAL} {where} ({lacks}).{nowhere}"
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])
             verdict.message = (

@@ -56,6 +56,57 @@ _QUANTITY_NOUN = (
     r"recommended|set|chosen)\b)"
 )
 
+# A quantity in words or digits, for a unit's word to be near ("memory ... by 3x", "40% less memory", "linear memory").
+_QUANTITY = (
+    r"(?:\d|\b(?:twice|half|halv\w*|double[sd]?|linear|constant|sublinear|quadratic|logarithmic|hundreds?|"
+    r"thousands?|millions?|billions?|orders? of magnitude|fraction)\b)"
+)
+
+
+def _beside(word: str, span: int = 6) -> str:
+    """A pattern for a quantity within ``span`` words of ``word`` (a pattern), before or after it."""
+    gap = rf"(?:\W+\w+){{0,{span}}}?\W+"
+    return rf"\b{word}\b{gap}{_QUANTITY}|{_QUANTITY}\S*{gap}{word}\b"
+
+
+# What "what <quantity's word> ..." asks when it asks an amount ("What memory overhead ...?"; "What memory mechanism
+# ...?" and "What energy function ...?" ask none).
+_AMOUNT = (
+    r"(?:footprint|usage|use|overhead|consumption|cost|requirements?|savings?|reduction|budget|efficiency)\b"
+)
+
+# Quantities with a unit of their own, one by one: what a question asks (first) and what an abstract stating it says
+# (second): the unit ("27GB", "30 fps", "2.4 GHz", "300B tokens") or a quantity beside the quantity's word.
+_UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    unit: (re.compile(asked, _I), re.compile(said))
+    for unit, asked, said in (
+        (
+            "memory figure",
+            # asked as a quantity, not only mentioned ("On which GPU did it show its memory savings?" asks a GPU)
+            r"\b(?:how much|by how much|by what factor)\b(?:\s+\S+){0,5}?\s+(?:memory|vram)\b(?!-)"
+            rf"|\bwhat (?:\S+ ){{0,2}}?(?:memory|vram) {_AMOUNT}",
+            rf"\d\s?(?:[KMGT]i?B|bytes?)\b|(?i:{_beside('(?:memory|vram)')})",
+        ),
+        (
+            "frame rate",
+            r"\bfps\b|\bframes? per second\b|\bframe[- ]rates?\b",
+            r"(?i:\bfps\b|\bframes? per second\b|\bframe[- ]rates?\b)|\d\s?Hz\b",
+        ),
+        ("frequency", r"\b(?:what|which)\b(?:\s+[\w-]+){0,3}?\s+frequenc(?:y|ies)\b", r"\d\s?[kMGT]?Hz\b"),
+        (
+            "energy figure",
+            r"\b(?:how much|by how much|by what factor)\b(?:\s+\S+){0,5}?\s+energy\b(?!-)"
+            rf"|\bwhat (?:\S+ ){{0,2}}?energy {_AMOUNT}",
+            rf"\d\s?(?:k?Wh|[kMG]?J|[kMG]?W|watts?)\b|(?i:{_beside('energy')})",
+        ),
+        (
+            "token count",
+            r"\bhow many (?:\S+ ){0,2}?tokens\b|\bnumber of (?:\S+ )?tokens\b",
+            r"(?i:(?:\d[\d.,]*\s?[KMBT]?|\b(?:millions?|billions?|trillions?))\s+(?:[\w-]+\s+)?tokens\b)",
+        ),
+    )
+}
+
 # (cue in a question, cue in an abstract) per kind of detail.
 DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "number": (
@@ -154,6 +205,13 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"accura|speed-?up|faster|state[- ]of[- ]the[- ]art|tasks?\b|applications?\b|demonstrat",
             _I,
         ),
+    ),
+    # "How much GPU memory ...?", "At how many frames per second ...?", "What carrier frequency ...?": a quantity
+    # with a unit of its own (:data:`_UNITS`), which a number of something else doesn't state ("takes about 20
+    # seconds on a single A100 GPU" says no memory).
+    "unit": (
+        re.compile("|".join(f"(?:{asked.pattern})" for asked, _ in _UNITS.values()), _I),
+        re.compile(r"(?!)"),
     ),
 }
 
@@ -722,14 +780,27 @@ _SETTINGS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 def states(kind: str, text: str, question: str = "") -> bool:
     """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all; a time scale in words states
     the number a ``question`` asking how long asks ("from minutes to milliseconds"), and of the training settings
-    only the one the ``question`` names counts ("What learning rate ...?" of an abstract that speaks of epsilon)."""
+    only the one the ``question`` names counts ("What learning rate ...?" of an abstract that speaks of epsilon), and
+    of the quantities with a unit of their own the ones it names ("How much GPU memory ...?": "27GB of GPU memory")."""
     if kind == "hyperparameters":
         named = [said for asked, said in _SETTINGS if asked.search(question)]
         if named:
             return any(said.search(text) for said in named)
+    if kind == "unit":
+        return not unstated_units(question, text)
     if DETAIL_KINDS[kind][1].search(text):
         return True
     return kind == "number" and bool(TIME_ASKED.search(question) and TIME_SCALE.search(text))
+
+
+def unstated_units(question: str, text: str) -> list[str]:
+    """The quantities with a unit of their own (:data:`_UNITS`) that ``question`` asks and ``text`` doesn't state:
+    ["memory figure"] of "How much GPU memory does it need?" and an abstract that says only "about 20 seconds on a
+    single A100 GPU"."""
+    question = _unasked(question)
+    return [
+        unit for unit, (asked, said) in _UNITS.items() if asked.search(question) and not said.search(text)
+    ]
 
 
 # A question asking how long something takes, and a time scale that answers it in words.

@@ -161,6 +161,18 @@ def test_named_paper_without_the_detail_is_refused(bundled_settings: Settings) -
     assert a.refused and "(nothing about: GPU)" in a.answer
 
 
+def test_a_quantity_asked_in_its_own_unit_is_not_answered_by_a_number_of_something_else(
+    bundled_settings: Settings,
+) -> None:
+    """MicroDreamer's abstract says it takes "about 20 seconds ... on a single A100 GPU": a time and a GPU, no memory.
+    Asked how much GPU memory it needs, it is refused, saying what the abstract lacks; LQ-LoRA's states "27GB of GPU
+    memory" and is quoted for it."""
+    a = ask(bundled_settings, "How much GPU memory does MicroDreamer need to generate a mesh?")
+    assert a.refused and "MicroDreamer" in a.answer and "(it states no memory figure)" in a.answer
+    a = ask(bundled_settings, "How much GPU memory does LQ-LoRA's 2.75-bit LLaMA-2-70B model require?")
+    assert not a.refused and "27GB of GPU memory" in a.answer
+
+
 def test_a_question_typed_in_lower_case_reads_names_as_the_collection_writes_them(
     bundled_settings: Settings,
 ) -> None:

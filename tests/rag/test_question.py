@@ -26,6 +26,7 @@ from rag.question import (
     summary_subject,
     title_name,
     unframed,
+    unstated_units,
 )
 
 
@@ -125,7 +126,7 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("Which sizes of OPT were fine-tuned?", {"parameters"}),
         # a quantity asked by its noun, when the noun is the phrase's head
         ("What rank does the adapter use?", {"number"}),
-        ("At what carrier frequency does the system operate?", {"number"}),
+        ("At what carrier frequency does the system operate?", {"number", "unit"}),
         ("What depth of network do they study?", {"number"}),
         ("What Reynolds number is the dataset run at?", {"number"}),
         ("What's the context length of the model?", {"number"}),
@@ -135,6 +136,18 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("What value does the method add?", set()),
         # ... and not after a preposition: "what metric of computation amount" asks a metric
         ("What metric of computation amount do they propose?", set()),
+        # a quantity with a unit of its own, asked as a quantity
+        ("How much GPU memory does it need to generate a mesh?", {"number", "hardware", "unit"}),
+        ("At how many frames per second does it run?", {"number", "unit"}),
+        ("How many tokens does the corpus hold?", {"number", "unit"}),
+        ("By what factor does it reduce memory usage?", {"number", "unit"}),
+        # ... not a quantity the question only mentions
+        ("On which GPU did it show its memory savings?", {"hardware"}),
+        ("Which paper removes high-frequency artifacts?", set()),
+        ("What memory mechanism does the agent use?", set()),
+        ("What property must the energy function have?", set()),
+        ("What memory-efficient optimizer do they propose?", set()),
+        ("What exact memory overhead factor do they report?", {"unit"}),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:
@@ -173,6 +186,27 @@ def test_an_abstract_states_a_kind_or_not() -> None:
     assert states("hyperparameters", "with a step size of 1/L", "What learning rate was used to train it?")
     assert not states("hyperparameters", "trained for 300 epochs", "What batch size and learning rate?")
     assert states("hyperparameters", "trained with mini-batches of 64", "What batch size did they use?")
+    # a quantity with a unit of its own: stated in the unit or beside its word, not by a number of something else
+    memory = "How much GPU memory does it need?"
+    assert not states("unit", "It generates a mesh in about 20 seconds on a single A100 GPU.", memory)
+    assert unstated_units(memory, "It generates a mesh in 20 seconds on one A100 GPU.") == ["memory figure"]
+    assert states("unit", "The 2.75-bit model requires 27GB of GPU memory.", memory)
+    assert states("unit", "It reduces memory usage by 3x.", memory) and states(
+        "unit", "40% less memory", memory
+    )
+    assert states("unit", "It runs at 30 fps.", "At how many frames per second does it run?")
+    assert not states("unit", "It runs in near real-time.", "How many FPS does it reach?")
+    frequency = "At what carrier frequency are the simulations run?"
+    assert states("unit", "simulated at 2.4 GHz", frequency) and not states(
+        "unit", "a low-frequency band", frequency
+    )
+    tokens = "How many tokens was it trained on?"
+    assert states("unit", "pre-trained on 300B tokens", tokens) and states(
+        "unit", "on 2 trillion tokens", tokens
+    )
+    assert not states("unit", "a 7B model with a 4k context", tokens)
+    # ... and a question asking none is stated by anything
+    assert states("unit", "anything", "What is the main idea?")
     # a theory abstract states no experiments; any sign of empirical work does
     assert not states("experiments", "We prove a regret bound of order sqrt(T) for monotone games.")
     assert states("experiments", "Simulations confirm the bound.") and states(

@@ -56,53 +56,85 @@ _QUANTITY_NOUN = (
     r"recommended|set|chosen)\b)"
 )
 
-# A quantity in words or digits, for a unit's word to be near ("memory ... by 3x", "40% less memory", "linear memory").
+# A quantity in words or digits, for a unit's word to be near ("memory ... by 3x", "40% less memory", "linear memory",
+# "reduced to one third"); not a digit of a name ("LLaMA-2", "GPT2").
 _QUANTITY = (
-    r"(?:\d|\b(?:twice|half|halv\w*|double[sd]?|linear|constant|sublinear|quadratic|logarithmic|hundreds?|"
-    r"thousands?|millions?|billions?|orders? of magnitude|fraction)\b)"
+    r"(?:(?<![A-Za-z])(?<![A-Za-z]-)\d|\b(?:twice|half|halv\w*|double[sd]?|(?:one|a|two) thirds?|quarter|linear|"
+    r"constant|sublinear|"
+    r"quadratic|logarithmic|hundreds?|thousands?|millions?|billions?|orders? of magnitude|fraction|factor of|"
+    r"(?:two|three|four|five|six|eight|ten|many|several|multi)-?fold|(?:two|three|four|five|six|eight|ten) times)\b)"
 )
 
 
-def _beside(word: str, span: int = 6) -> str:
-    """A pattern for a quantity within ``span`` words of ``word`` (a pattern), before or after it."""
-    gap = rf"(?:\W+\w+){{0,{span}}}?\W+"
+def _beside(word: str, span: int = 10) -> str:
+    """A pattern for a quantity within ``span`` words of ``word`` (a pattern), before or after it, in one clause (the
+    gap crosses no full stop or semicolon: "... memory overhead. On language modeling with GPT-2" states none)."""
+    gap = rf"(?:[^\w.;]+\w+){{0,{span}}}?[^\w.;]+"
     return rf"\b{word}\b{gap}{_QUANTITY}|{_QUANTITY}\S*{gap}{word}\b"
 
 
-# What "what <quantity's word> ..." asks when it asks an amount ("What memory overhead ...?"; "What memory mechanism
-# ...?" and "What energy function ...?" ask none).
+# "How much / by how much / by what factor ... <word>" asking an amount of it: the word within three words, no verb
+# between ("How much GPU memory does it need?"), or after a verb of using or saving ("How much does LoRA reduce GPU
+# memory?"); "How much does episodic memory help?" asks how much it helps.
+def _amount_of(word: str) -> str:
+    return (
+        rf"\b(?:how much|by how much|by what factor)(?:\s+(?!(?:{_AUXILIARY})\b)\S+){{0,3}}?\s+{word}\b(?!-)"
+        rf"|\b(?:how much|by how much|by what factor)\s+(?:{_AUXILIARY})\s+(?:\S+\s+){{0,4}}?"
+        rf"(?:save|reduce|cut|use|need|require|consume|lower|shrink|decrease|take)\w*\s+(?:\S+\s+){{0,2}}?{word}\b(?!-)"
+    )
+
+
+# "what <word> <amount> ..." asking one ("What memory overhead ...?", "What's the peak GPU memory usage?"); "What memory
+# mechanism ...?", "What energy function ...?" and "What memory reduction technique ...?" ask none.
+_WHAT = r"\bwhat(?:'s|\u2019s| is| was| are| were)?\s+(?:the\s+|its\s+|their\s+)?(?:\S+\s+){0,3}?"
 _AMOUNT = (
     r"(?:footprint|usage|use|overhead|consumption|cost|requirements?|savings?|reduction|budget|efficiency)\b"
+    r"(?!\s+(?:techniques?|methods?|patterns?|models?|functions?|metrics?|schemes?|strateg(?:y|ies)|approach(?:es)?|"
+    r"mechanisms?)\b)"
 )
 
 # Quantities with a unit of their own, one by one: what a question asks (first) and what an abstract stating it says
-# (second): the unit ("27GB", "30 fps", "2.4 GHz", "300B tokens") or a quantity beside the quantity's word.
+# (second): the unit ("27GB", "a 48-GB GPU", "30fps", "2.4 GHz", "300B tokens", "1.2 mW") or a quantity beside the
+# quantity's word. A checked list (a review's probes: "30fps", "60 frames/s", "a 2T-token corpus", "5 pJ", "reduced to
+# one third") is in tests/rag/test_question.py.
 _UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     unit: (re.compile(asked, _I), re.compile(said))
     for unit, asked, said in (
         (
             "memory figure",
             # asked as a quantity, not only mentioned ("On which GPU did it show its memory savings?" asks a GPU)
-            r"\b(?:how much|by how much|by what factor)\b(?:\s+\S+){0,5}?\s+(?:memory|vram)\b(?!-)"
-            rf"|\bwhat (?:\S+ ){{0,2}}?(?:memory|vram) {_AMOUNT}",
-            rf"\d\s?(?:[KMGT]i?B|bytes?)\b|(?i:{_beside('(?:memory|vram)')})",
+            rf"{_amount_of('(?:memory|vram|ram)')}|{_WHAT}(?:memory|vram|ram) {_AMOUNT}"
+            r"|\bhow many (?:[KMGT]i?B|gigabytes|megabytes)\b",
+            r"\d\s?-?(?:[KMGT]i?B|bytes?)\b|(?i:\b(?:giga|mega|tera|kilo)bytes?\b)"
+            rf"|(?i:{_beside('(?:memory|vram|ram)')})",
         ),
         (
             "frame rate",
-            r"\bfps\b|\bframes? per second\b|\bframe[- ]rates?\b",
-            r"(?i:\bfps\b|\bframes? per second\b|\bframe[- ]rates?\b)|\d\s?Hz\b",
+            r"\bhow many (?:\S+ )?(?:fps|frames? per second)\b|\bat what (?:\S+ )?(?:fps|frame[- ]rate)\b"
+            rf"|{_WHAT}(?:fps|frame[- ]rate|frames? per second)\b|\bhow (?:high|fast) is (?:the |its )?frame[- ]rate\b",
+            r"(?i:\d\s?-?(?:fps|frames?\s*(?:per|/)\s*s(?:ec(?:ond)?)?)\b)|\d\s?-?Hz\b"
+            rf"|(?i:{_beside('(?:fps|frame[- ]rates?|frames? per second)')})",
         ),
-        ("frequency", r"\b(?:what|which)\b(?:\s+[\w-]+){0,3}?\s+frequenc(?:y|ies)\b", r"\d\s?[kMGT]?Hz\b"),
+        (
+            # a physical frequency ("What carrier frequency ...?"), not how often something is done ("At what
+            # frequency should the Hessian be updated?") nor a "frequency-domain loss"
+            "frequency",
+            r"\b(?:what|which)\b(?:\s+[\w-]+){0,3}?\s+(?:carrier|operating|clock|sampling|cent(?:re|er)|cut-?off|"
+            r"resonant|resonance|radio|transmit|transmission)\s+frequenc(?:y|ies)\b(?!-)",
+            r"\d\s?-?[kMGT]?Hz\b|(?i:\b(?:giga|mega|kilo)?hertz\b)",
+        ),
         (
             "energy figure",
-            r"\b(?:how much|by how much|by what factor)\b(?:\s+\S+){0,5}?\s+energy\b(?!-)"
-            rf"|\bwhat (?:\S+ ){{0,2}}?energy {_AMOUNT}",
-            rf"\d\s?(?:k?Wh|[kMG]?J|[kMG]?W|watts?)\b|(?i:{_beside('energy')})",
+            rf"{_amount_of('energy')}|{_WHAT}energy {_AMOUNT}|{_WHAT}power (?:consumption|draw|usage)\b"
+            rf"|{_amount_of('power')}",
+            r"\d\s?-?(?:[kMGT]?Wh|[pn\u00b5umkMG]?J|[\u00b5umkMG]?W|joules?|watts?)\b|TOPS/W"
+            rf"|(?i:{_beside('(?:energy|power)')})",
         ),
         (
             "token count",
-            r"\bhow many (?:\S+ ){0,2}?tokens\b|\bnumber of (?:\S+ )?tokens\b",
-            r"(?i:(?:\d[\d.,]*\s?[KMBT]?|\b(?:millions?|billions?|trillions?))\s+(?:[\w-]+\s+)?tokens\b)",
+            r"\bhow many (?:\S+ ){0,2}?tokens\b|\bwhat(?:'s| is| was) the number of (?:\S+ )?tokens\b",
+            r"(?i:(?:\d[\d.,]*\s?[KMBT]?\+?|\b(?:millions?|billions?|trillions?))[\s-]+(?:[\w-]+\s+){0,3}?tokens?\b"
+            r"|\d[\d.,]*\s?(?:%|x|\u00d7)\s+(?:\w+\s+){0,2}?tokens\b)",
         ),
     )
 }

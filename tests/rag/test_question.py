@@ -148,6 +148,16 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("What property must the energy function have?", set()),
         ("What memory-efficient optimizer do they propose?", set()),
         ("What exact memory overhead factor do they report?", {"unit"}),
+        ("What's the peak GPU memory usage?", {"hardware", "unit"}),
+        ("How much does LoRA reduce GPU memory?", {"number", "hardware", "unit"}),
+        ("How much power does the accelerator consume?", {"hardware", "number", "unit"}),
+        # ... and not a quantity only spoken of (a review's probes)
+        ("How much does episodic memory help in incremental learning?", {"number"}),
+        ("What memory reduction technique does FRUGAL use?", {"number"}),
+        ("At what frequency should the Hessian be updated?", {"number"}),
+        ("What frequency-domain loss do they use?", set()),
+        ("How does the model handle variable frame rates?", set()),
+        ("Which paper reduces the number of visual tokens?", {"number"}),
     ],
 )
 def test_asked_kinds(question: str, asks: set[str]) -> None:
@@ -205,6 +215,33 @@ def test_an_abstract_states_a_kind_or_not() -> None:
         "unit", "on 2 trillion tokens", tokens
     )
     assert not states("unit", "a 7B model with a 4k context", tokens)
+    # ... in the ways abstracts write them (a review's probes)
+    fps = "How many FPS does it reach?"
+    assert all(states("unit", t, fps) for t in ("runs at 30fps", "at 60 frames/s", "at 25 frames per second"))
+    assert not states("unit", "videos of high frame rates", fps)
+    assert states("unit", "a 28-GHz phased array", frequency) and states("unit", "at 28 gigahertz", frequency)
+    assert all(
+        states("unit", t, tokens)
+        for t in (
+            "on a 2T-token corpus",
+            "on 3 trillion English and code tokens",
+            "prunes 50% of visual tokens",
+        )
+    )
+    assert all(
+        states("unit", t, memory)
+        for t in (
+            "on a single 48-GB GPU",
+            "The memory footprint is reduced to one third.",
+            "fits in 16 gigabytes",
+        )
+    )
+    energy = "How much energy does the chip use per inference?"
+    assert all(states("unit", t, energy) for t in ("at 5 pJ per operation", "draws 1.5mW", "uses 40 joules"))
+    # ... but not a digit of a name, nor a number in the next sentence
+    assert not states("unit", "We fine-tune LLaMA-2 with less memory.", memory)
+    assert not states("unit", "It is memory-efficient. We evaluate on 3 benchmarks.", memory)
+    assert not states("unit", "a manifold of low memory", memory)
     # ... and a question asking none is stated by anything
     assert states("unit", "anything", "What is the main idea?")
     # a theory abstract states no experiments; any sign of empirical work does

@@ -123,6 +123,23 @@ def test_data_needs_a_name_other_than_the_papers_own() -> None:
         cue("data", "On the One Billion Word (Chelba et al., 2014) dataset, it trains 40 times faster.") >= 2
     )
     assert cue("data", "It is built for the test bench of our lab.") == 0
+    # a dataset every reader knows by name, called nothing: a plain capitalised word ("Criteo"), after "e.g.", with
+    # a split's suffix ("miniF2F-test")
+    assert (
+        cue("data", "It wins at click-through rate prediction on Criteo and on ImageNet.") >= MIN_CUE["data"]
+    )
+    assert (
+        cue("data", "They range from classification (e.g. ImageNet) to detection (e.g. COCO).")
+        >= MIN_CUE["data"]
+    )
+    assert cue("data", "It proves 4 IMO statements in miniF2F-test.") >= MIN_CUE["data"]
+    # ... but not inside another word, nor as the paper's own
+    assert cue("data", "We pretrain an ImageNetter-style model.") < MIN_CUE["data"]
+    own = own_names("MNIST-2: a new digit benchmark", "We release MNIST-2.")
+    assert (
+        "mnist-2" in {n.lower() for n in own}
+        and cue("data", "MNIST-2 holds 90k digits.", own) < MIN_CUE["data"]
+    )
 
 
 def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:

@@ -308,15 +308,16 @@ _DATA_NAMED = re.compile(
 )
 # Datasets, benchmarks and environments every reader of the field knows by name, written from general knowledge of
 # the field (not from the grid's gold): a sentence naming one names data, though it calls it nothing ("click-through
-# rate prediction on Criteo", "classification (e.g. ImageNet)"). Case-sensitive, whole names.
+# rate prediction on Criteo", "classification (e.g. ImageNet)"). Case-sensitive, whole names; a variant's suffix
+# is read with its name ("ImageNet-1K", "WikiText-103", "miniF2F-test"), so the list holds each name once.
 KNOWN_DATA = frozenset(
     """
-    ImageNet ImageNet-1K ImageNet-1k ImageNet-21K ImageNet-21k Tiny-ImageNet TinyImageNet miniImageNet tieredImageNet
+    ImageNet Tiny-ImageNet TinyImageNet miniImageNet tieredImageNet
     CIFAR-10 CIFAR-100 CIFAR10 CIFAR100 MNIST Fashion-MNIST FashionMNIST EMNIST KMNIST SVHN STL-10 Omniglot CelebA
-    CelebA-HQ FFHQ LSUN COCO MS-COCO MSCOCO Cityscapes ADE20K CUB CUB-200 Places365 KITTI ShapeNet ModelNet40
-    ScanNet nuScenes Kinetics Kinetics-400 UCF101 HMDB51 DomainBed PACS VLCS Office-Home OfficeHome DomainNet
-    TerraIncognita DIV2K Set5 Set14 Urban100 RealSR DRealSR LAION LAION-5B
-    WikiText WikiText-2 WikiText-103 PTB GLUE SuperGLUE SQuAD MNLI SST-2 IMDB WMT14 WMT16 WMT IWSLT IWSLT14 C4
+    FFHQ LSUN COCO MS-COCO MSCOCO Cityscapes ADE20K CUB Places365 KITTI ShapeNet ModelNet40
+    ScanNet nuScenes Kinetics UCF101 HMDB51 DomainBed PACS VLCS Office-Home OfficeHome DomainNet
+    TerraIncognita DIV2K Set5 Set14 Urban100 RealSR DRealSR LAION
+    WikiText PTB GLUE SuperGLUE SQuAD MNLI SST-2 IMDB WMT14 WMT16 WMT IWSLT IWSLT14 C4
     OpenWebText BookCorpus LAMBADA HellaSwag MMLU GSM8K HumanEval HumanEval+ MBPP APPS CodeContests LiveCodeBench
     BigCodeBench DS-1000 MT-Bench AlpacaEval Arena-Hard TruthfulQA BBH BIG-Bench PIQA WinoGrande BoolQ TriviaQA
     HotpotQA MS-MARCO BEIR LoTTE XSum miniF2F MiniF2F ProofNet LeanWorkbook StrategyQA WebShop ALFWorld SWE-bench

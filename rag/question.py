@@ -56,11 +56,12 @@ _QUANTITY_NOUN = (
     r"recommended|set|chosen)\b)"
 )
 
-# A quantity in words or digits, for a unit's word to be near ("memory ... by 3x", "40% less memory", "linear memory",
-# "reduced to one third"); not a digit of a name ("LLaMA-2", "GPT2").
+# A digit that starts a number; one inside a name ("miniF2F", "GPT-4", "L_2", "LLaMA-2") starts none.
+_DIGIT = r"(?<![\w-])\d"
+# A quantity in digits or words, for a unit's word to be near ("memory ... by 3x", "40% less memory", "linear
+# memory", "reduced to one third"); a count of something else in words ("two sources of energy bloat") is none.
 _QUANTITY = (
-    r"(?:(?<![A-Za-z])(?<![A-Za-z]-)\d|\b(?:twice|half|halv\w*|double[sd]?|(?:one|a|two) thirds?|quarter|linear|"
-    r"constant|sublinear|"
+    rf"(?:{_DIGIT}|\b(?:twice|half|halv\w*|double[sd]?|(?:one|a|two) thirds?|quarter|linear|constant|sublinear|"
     r"quadratic|logarithmic|hundreds?|thousands?|millions?|billions?|orders? of magnitude|fraction|factor of|"
     r"(?:two|three|four|five|six|eight|ten|many|several|multi)-?fold|(?:two|three|four|five|six|eight|ten) times)\b)"
 )
@@ -158,12 +159,12 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             _I,
         ),
         re.compile(
-            # a digit inside a name ("miniF2F", "GPT-4", "L_2") states no number
-            r"(?<![\w-])\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twice|double|half|hundreds?|thousands?|"
+            _DIGIT
+            + r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|twice|double|half|hundreds?|thousands?|"
             r"millions?|billions?|dozens?|orders? of magnitude)\b"
             # a count, a frequency or a factor in words: "a single sample", "once every d iterations", "by a factor d"
             # (not a change of scale: "from minutes to milliseconds" says how many of nothing; measured on dev)
-            r"|\b(?:a single|only one|exactly one|once (?:every|per)|every \w+ (?:iterations?|steps?|epochs?|rounds?)|"
+            + r"|\b(?:a single|only one|exactly one|once (?:every|per)|every \w+ (?:iterations?|steps?|epochs?|rounds?)|"
             r"by a factor)\b",
             _I,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -595,3 +596,38 @@ def test_survey_set_asks_what_a_researcher_surveying_the_collection_asks() -> No
         if kind == "followup" and (len(gold) != 1 or len(r["turns"]) != 2 or r["question"] != r["turns"][1]):
             problems.append((r["id"], "a follow-up: one paper, two turns, the question is the second"))
     assert not problems
+
+
+def test_holdout_set_is_well_formed_and_split_once(abstracts: dict[str, str]) -> None:
+    """``holdout.jsonl``: 90 questions written by two helpers who never saw the other sets nor any answer, split
+    once per kind by the SHA-1 of the id (sorted, alternating dev/test), key facts exact substrings of a gold
+    abstract, list golds every matching paper (evals/datasets/README.md)."""
+    records = _records("holdout")
+    assert len(records) == 90 and len({r["id"] for r in records}) == 90
+    problems = []
+    by_kind: dict[str, list[dict]] = {}
+    for r in records:
+        by_kind.setdefault(r["kind"], []).append(r)
+        problems += [(r["id"], t) for t in r["gold_titles"] if t not in abstracts]
+        texts = [f"{t} {abstracts.get(t, '')}" for t in r["gold_titles"]]
+        problems += [(r["id"], f) for f in r["key_facts"] if not any(f in text for text in texts)]
+        if r["kind"].startswith("unanswerable") and r["key_facts"]:
+            problems.append((r["id"], "an unanswerable question has no key facts"))
+        if r["kind"] == "unanswerable_topic" and r["gold_titles"]:
+            problems.append((r["id"], "a topic question has no gold paper"))
+    for kind, group in by_kind.items():
+        group.sort(key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
+        problems += [
+            (r["id"], "split differs from the fixed rule")
+            for i, r in enumerate(group)
+            if r["split"] != ("dev" if i % 2 == 0 else "test")
+        ]
+    assert not problems
+    assert Counter(r["kind"] for r in records) == {
+        "fact": 24,
+        "multipart": 16,
+        "list": 10,
+        "compare": 10,
+        "unanswerable_detail": 16,
+        "unanswerable_topic": 14,
+    }

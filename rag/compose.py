@@ -289,6 +289,48 @@ def fact_sentences(
     return picked
 
 
+# A comparison that asks how each paper works: its approach, method, components or mechanism ("How do PAIR and
+# Tastle differ in how they generate jailbreaks?", "What does each add on top of GaLore?").
+_ASKS_APPROACH = re.compile(
+    r"\bhow\b(?!\s+(?:much|many|well|fast|large|big|long|often|accurate|close)\b)|\bapproach|\bmethod|\btechniques?\b"
+    r"|\bcomponents?\b|\bmechanisms?\b|\bideas?\b|\bstrateg|\bwhat does each (?:one )?(?:add|do|use|change|propose)\b",
+    re.IGNORECASE,
+)
+# A sentence in which the paper says what its method does, after presenting it: "Firstly, we tailor a Handpose
+# Aggregation Net ...", "We designed malicious content concealing and memory reframing ...", "Based on this
+# observation, we propose a norm-based scaling method ..."; not what it finds or shows ("First, we observe ...",
+# "we show that ...") nor a result ("Extensive experiments ... demonstrate", "outperforms", "10-100x").
+_DETAILS_METHOD = re.compile(
+    r"\bwe\s+(?!(?:also\s+)?(?:observe|find|found|show|prove|note|notice|demonstrate|"
+    r"analy[sz]e|argue|study|evaluate|report|achieve|obtain|conduct|discuss|believe|hope|expect|release|make|"
+    r"provide|establish|theoretically|empirically|can|could|will|would|may)\b)\w+",
+    re.IGNORECASE,
+)
+_A_RESULT = re.compile(
+    r"\bexperiment|\boutperform|\bsurpass|\bstate[- ]of[- ]the[- ]art|\bresults?\b|\bdemonstrat|\bevaluat"
+    r"|\d+(?:\.\d+)?\s*(?:%|x\b|×|times\b)",
+    re.IGNORECASE,
+)
+
+
+def method_details(evidence: Evidence, lead: int, question: str, limit: int = 2) -> list[Sentence]:
+    """For a comparison that asks how each paper works (:data:`_ASKS_APPROACH`): the sentences right after the one
+    presenting ``lead``'s method that say what the method is made of (:data:`_DETAILS_METHOD`: "Firstly, we tailor
+    a Handpose Aggregation Net ..."), at most ``limit``; the presenting sentence names the method, these say how it
+    works. Empty when the question asks no such thing or the abstract presents no method."""
+    if not _ASKS_APPROACH.search(question):
+        return []
+    mine = evidence.by_source.get(lead, [])
+    start = first_method(mine)
+    if start is None:
+        return []
+    return [
+        s
+        for s in mine[start + 1 : start + 4]
+        if _DETAILS_METHOD.search(s.text) and not _A_RESULT.search(s.text)
+    ][:limit]
+
+
 # A sentence that leans on the one before it: "Motivated by this application, we ...", "To address this, ...",
 # "These methods ...". "This paper ..." and "In this work ..." stand on their own.
 _LEANS_BACK = re.compile(

@@ -464,6 +464,13 @@ class EvidenceSettings(BaseModel):
         description="Most sentences a compare answer quotes from each paper on the question (each still within "
         "lead_floor of the paper's best; swept 2/3/4 on the answers dev split: compare key facts 0.749, 0.820, 0.820).",
     )
+    method_details: bool = Field(
+        True,
+        description="Compare answers to a question asking how each paper works (its approach, method, components): "
+        "each paper's line also quotes the sentences right after the one presenting its method that say what the "
+        'method is made of ("Firstly, we tailor a Handpose Aggregation Net ...", not "we observe ..." nor a result; '
+        "rag.compose.method_details). Measured in evals/README.md.",
+    )
     lead_floor: float = Field(
         0.75,
         ge=0.0,

@@ -16,7 +16,7 @@ import pytest
 from rag import backends
 from rag.answer import AnswerEngine, AskRequest, detect_kind
 from rag.comparison import entities, is_comparison, name_words
-from rag.compose import list_sentences
+from rag.compose import list_sentences, method_details
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import (
@@ -2170,3 +2170,39 @@ def test_a_compound_is_matched_however_it_is_hyphenated_and_a_new_one_by_its_par
     assert e.rarities({stem("text-to-speech")})[stem("text-to-speech")] == 1.0  # a term of its own
     assert e.rarities({stem("GPT-5")})[stem("GPT-5")] == 1.0
     assert e.rarities({stem("Skill-Tools")})[stem("Skill-Tools")] == 1.0
+
+
+SPLATS = src(
+    1,
+    "Fast Scene Capture with Learned Splats",
+    "Capturing scenes from phone videos is slow. In this paper, we propose SplatCap, a capture pipeline for "
+    "phones. First, we observe that most frames add little to the scene. Based on this observation, we design a "
+    "keyframe selector that keeps frames by their parallax. We then fit the splats with a coarse-to-fine "
+    "schedule. Experiments on ten scenes show that SplatCap is 4x faster than the best baseline.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "details"),
+    [
+        (
+            "How do SplatCap and the other method differ in how they capture scenes?",
+            ["Based on this observation, we design", "We then fit the splats"],
+        ),
+        (
+            "What approach does each paper take?",
+            ["Based on this observation, we design", "We then fit the splats"],
+        ),
+        # not asked how it works: a number, a result
+        ("How much faster is each one than its baseline?", []),
+        ("Which datasets do they evaluate on?", []),
+    ],
+)
+def test_a_comparison_asking_how_each_works_quotes_what_the_method_is_made_of(
+    question: str, details: list[str]
+) -> None:
+    """The sentences after the one presenting the method that say what it is made of; not what the paper observes
+    ("First, we observe ...") nor a result ("Experiments ... show ... 4x faster")."""
+    evidence = Evidence(question, [SPLATS], BagOfWords(), PLAIN_GATE)
+    got = [s.text for s in method_details(evidence, 1, question)]
+    assert [t[: len(d)] for t, d in zip(got, details, strict=False)] == details and len(got) == len(details)

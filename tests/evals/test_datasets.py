@@ -615,7 +615,7 @@ def test_holdout_set_is_well_formed_and_split_once(abstracts: dict[str, str]) ->
             problems.append((r["id"], "an unanswerable question has no key facts"))
         if r["kind"] == "unanswerable_topic" and r["gold_titles"]:
             problems.append((r["id"], "a topic question has no gold paper"))
-    for kind, group in by_kind.items():
+    for group in by_kind.values():
         group.sort(key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
         problems += [
             (r["id"], "split differs from the fixed rule")

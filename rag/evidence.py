@@ -465,6 +465,8 @@ _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         ),
     ),
     (_PARAMETER_WORDS, _PARAMETER_COUNT),
+    # "what range of model sizes ...?" of "LLMs ranging from 2.6B to 14B parameters": a size is said as a count
+    (frozenset(terms("size sizes")), _PARAMETER_COUNT),
     (
         frozenset(terms("gpu gpus hardware accelerator accelerators chip chips device devices")),
         re.compile(
@@ -1730,11 +1732,13 @@ class Evidence:
                     return 0.0
         if asked_name and _METRIC_ASKED.search(question) and any(self._new_measures(s.text) for s in mine):
             return 0.0  # "which metric ...?" is answered by a metric's name, in lower case too ("registration recall")
-        wanted = terms(" ".join(focus(question))) - generic_stems() - _answer_form()
+        wanted = _hyphen_terms(" ".join(focus(question))) - generic_stems() - _answer_form()
         if not wanted:
             pool = self.top(self.settings.answer_check_sentences, source=src.n)
         else:
-            # a compound speaks of its parts ("the recently-proposed monotone DEQ" of "which recently proposed model")
+            # a compound speaks of its parts ("the recently-proposed monotone DEQ" of "which recently proposed
+            # model"), and the question's compounds are spoken of by theirs ("edit-sequence models" of "models
+            # finetuned on synthetic edit sequences")
             pool = [s for s in self.by_source.get(src.n, []) if wanted & _hyphen_terms(s.text)]
             if not pool:
                 # "which language ...?" of "a Python interface": a well-known thing of the kind asked answers it
@@ -1888,6 +1892,15 @@ class Evidence:
         for name in self.unsaid_names:
             glued = re.search(rf"\b(\d+{re.escape(name)})\b", self.question)
             if glued and any(glued.group(1).lower() in t.lower() for t in texts):
+                continue
+            # a size, not a name: "64x64" is said as "64 x 64", "64×64" or "64times 64" (a dropped LaTeX \times)
+            size = re.fullmatch(r"(\d+)[x×](\d+)", glued.group(1)) if glued else None
+            if size and any(
+                re.search(rf"(?<![\d.]){size[1]}\s*(?:[x×]|\\?times|by)\s*{size[2]}(?!\d)", t) for t in texts
+            ):
+                continue
+            if size:
+                out.append(glued.group(1))  # "No abstract mentions "512x512"", not "x512"
                 continue
             acronym = _ACRONYM_NAME.fullmatch(name)
             if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):

@@ -643,6 +643,7 @@ def focus(text: str) -> list[str]:
     of "What number of k-means clusters does ...". Empty when none."""
     text = NAMES_OF.sub("which ", text)
     text = _COUNT_OF.sub("how many ", text)
+    text = _SORT_OF.sub(r"\1 ", text)  # "what kind of attacks ..." asks about attacks
     text = _ADVERB_USED.sub(r"\1-\2", text)  # "commonly used DPA variants" is what is asked, not "commonly"
     found = [
         w
@@ -694,6 +695,13 @@ def _ends_at_verb(phrase: list[str], ended_at: str = "") -> list[str]:
     return phrase
 
 
+# "What kind of attacks ...", "which range of model sizes ...", "what type of regularization ...": the words after
+# "of" are what is asked about; "kind" is no word an answer speaks of.
+_SORT_OF = re.compile(
+    r"\b(which|what)\s+(?:(?:exact|specific|particular)\s+)?(?:kinds?|types?|sorts?|forms?|famil(?:y|ies)|"
+    r"ranges?|class(?:es)?|variet(?:y|ies))\s+of\s+",
+    _I,
+)
 # "commonly used", "widely adopted": a participle after an adverb qualifies what is asked; it ends no phrase.
 _ADVERB_USED = re.compile(r"\b(\w+ly)\s+(used|adopted|studied|cited|known|deployed)\b", _I)
 # "is the" of "What is the base LLM used ...": no word of what is asked.

@@ -578,3 +578,15 @@ def test_a_number_asked_under_a_condition_the_abstract_names_without_one_is_refu
         bundled_settings, "What pass@1 rate does Scattered Forest Search reach on HumanEval with GPT-4?"
     )
     assert other.refused and 'but its abstract does not mention "GPT-4".' in other.answer
+
+
+def test_an_image_size_is_said_however_the_abstract_writes_it(bundled_settings: Settings) -> None:
+    """ "ImageNet 64x64" is what the consistency-training abstract writes "ImageNet 64times 64" (a LaTeX \\times
+    dropped): the size is said, not a name "x64" no abstract mentions (that refused the question); a size no
+    abstract states is named whole."""
+    a = ask(bundled_settings, "What one-step FID does improved consistency training get on ImageNet 64x64?")
+    assert not a.refused and "3.25" in a.answer and "x64" not in a.answer
+    b = ask(
+        bundled_settings, "What FID does the improved consistency training paper reach on ImageNet 512x512?"
+    )
+    assert b.refused and 'mentions "512x512"' in b.answer

@@ -2206,3 +2206,26 @@ def test_a_comparison_asking_how_each_works_quotes_what_the_method_is_made_of(
     evidence = Evidence(question, [SPLATS], BagOfWords(), PLAIN_GATE)
     got = [s.text for s in method_details(evidence, 1, question)]
     assert [t[: len(d)] for t, d in zip(got, details, strict=False)] == details and len(got) == len(details)
+
+
+def test_a_compound_the_question_hyphenates_is_spoken_of_by_its_words() -> None:
+    """ "edit-sequence models" of "models trained on synthetic edit sequences": the number beside those words states
+    what is asked (the part was read as speaking of nothing in the abstract: answer_missing 1.0, and refused); a
+    size is said as a count ("ranging from 2.6B to 14B parameters")."""
+    paper = src(
+        1,
+        "Training on Synthetic Edits",
+        "We train a series of small models ranging from 2.6B to 14B parameters on synthetic edit sequences. "
+        "Models trained on edit sequences outperform models trained on the baseline data by 20% on HumanEval.",
+    )
+    hyphenated = Evidence(
+        "By how much do edit-sequence models beat baseline-trained ones on HumanEval?", [paper], BagOfWords()
+    )
+    assert hyphenated.answer_missing(paper) == 0.0
+    sizes = Evidence("What range of model sizes did they train?", [paper], BagOfWords())
+    assert sizes.answer_missing(paper) == 0.0
+    # a compound none of whose words the abstract says speaks of nothing in it
+    absent = Evidence(
+        "By how much do retrieval-augmented models beat distilled ones on HumanEval?", [paper], BagOfWords()
+    )
+    assert absent.answer_missing(paper) == 1.0

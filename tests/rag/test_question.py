@@ -568,3 +568,17 @@ def test_a_name_given_after_namely_or_we_design_is_the_papers_own() -> None:
 )
 def test_a_question_is_read_without_the_clauses_that_only_frame_it(question: str, read: str) -> None:
     assert unframed(question) == read
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("What kind of attacks was it inspired by?", ["attacks"]),
+        ("what range of model sizes did they instruction-finetune?", ["model", "sizes"]),
+        ("Which type of regularization is used?", ["regularization"]),
+        ("Which specific family of losses does it beat?", ["losses"]),
+        ("Which base LLM was unlearned?", ["base", "LLM"]),  # unchanged
+    ],
+)
+def test_what_kind_of_thing_asks_about_the_thing(question: str, about: list[str]) -> None:
+    assert focus(question) == about

@@ -61,6 +61,7 @@ _EACH = re.compile(
 )
 # "How do the X paper and ViewCrafter use ...": two things, at least one a name or "... paper".
 _HOW_DO_BOTH = re.compile(r"^\s*how\s+(?:do|did)\s+(.+?)\s+and\s+(.+?)\s+[a-z]+\b", re.IGNORECASE)
+_PROPER = re.compile(r"\b(?:[A-Z][a-z]+-?[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)")
 _NAMEISH = re.compile(r"\b(?:[A-Z][a-z]+-?[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)|\b(?:paper|work|study|method)\b")
 _CUT = re.compile(
     r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
@@ -87,6 +88,11 @@ _GENERIC_THINGS = frozenset(
 # Papers described rather than named, then asked about one by one: "The paper that turns DPO-style losses into logic
 # and the RLHF paper that adds a supervised term: what does each propose?", "Two inpainting papers: one that ..., and
 # one that .... What does each introduce?", "I remember one paper ..., and another .... How many ... the second?"
+# What a comparison's head says all its papers are: "the two looped-transformer papers", "both diffusion papers".
+_SHARED_KIND = re.compile(
+    r"\b(?:the\s+|these\s+|those\s+)?(?:two|three|four|five|both)\s+([^:.?,]{3,60}?)\s+(?:papers|works|studies)\b",
+    re.IGNORECASE,
+)
 _COUNTED = re.compile(r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*:\s*", re.IGNORECASE)
 _ASKED_APART = re.compile(
     r"\b(?:each|both|the\s+(?:first|second|third|former|latter|other)|the\s+[\w'-]+\s+one)\b", re.IGNORECASE
@@ -246,6 +252,11 @@ def entities(question: str) -> list[str]:
         listed = _things(re.split(r"[.?;]", rest, maxsplit=1)[0])
         # "X vs. the state of the art: how many times faster ..., and how large ...?" lists questions, not things
         if len(listed) >= 2 and not any(_ASKING.match(t) for t in listed):
+            # "How do the two looped-transformer papers differ: the one about learning learning algorithms vs ...":
+            # what the head says they all are is searched with each description
+            shared = _SHARED_KIND.search(head)
+            if shared:
+                return [t if _PROPER.search(t) else f"{t} ({shared.group(1)})" for t in listed]
             return listed
     return found if len(found) >= 2 else described(question) or found
 

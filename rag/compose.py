@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.config import EvidenceSettings
 from rag.evidence import Evidence, Sentence, SourceLike, asks_lower_kind
-from rag.question import DEFINES, asks_name, focus, paper_names, states, title_name
+from rag.question import DEFINES, asks_name, focus, paper_names, states, title_name, without_description
 from rag.text import METHOD_CUES, coverage, generic_stems, numbers, terms, words
 
 S = TypeVar("S", bound=SourceLike)
@@ -246,6 +246,9 @@ def fact_sentences(
         if not pool:
             break
         asked_for = without_title(part, title)
+        if cfg.without_description and not own_work:
+            # (a compare line is about what each described paper does: there the description is the point)
+            asked_for = without_description(asked_for)
         # a compare line (own_work) is about what each named paper does: there the naming sentence is the point
         if asks or asks_name(part) or not (own_work or _ASKS_WHAT_IT_IS.search(part)):
             asked_for = without_names(asked_for, names)

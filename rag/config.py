@@ -464,6 +464,14 @@ class EvidenceSettings(BaseModel):
         description="Most sentences a compare answer quotes from each paper on the question (each still within "
         "lead_floor of the paper's best; swept 2/3/4 on the answers dev split: compare key facts 0.749, 0.820, 0.820).",
     )
+    without_description: bool = Field(
+        True,
+        description="Choosing the sentence that answers a part of the question, the part is read without the "
+        'description of its paper that only says which paper is meant ("that diversity-first data selection paper '
+        'with iterative cluster resampling: what clustering does it use?" reads "what clustering does it use?"; '
+        "rag.question.without_description): the sentence a description paraphrases is not what is asked. Measured "
+        "in evals/README.md.",
+    )
     method_details: bool = Field(
         True,
         description="Compare answers to a question asking how each paper works (its approach, method, components): "

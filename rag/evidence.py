@@ -151,6 +151,10 @@ def _initials(text: str, *, prefixes: bool = False) -> str:
 _PREFIX = re.compile(r"(multi|inter|intra|hyper|super|semi|self|cross|auto|over|under|post)([a-z]{4,})", re.I)
 
 
+# A capitalised word after a preposition of where a number is measured: "save on Cityscapes", "in Atari".
+_ON_CAPITALISED = re.compile(r"\b(?:on|in|across|over)\s+([A-Z][a-z]{2,}[\w-]*)")
+
+
 def _hyphen_terms(text: str) -> set[str]:
     """A text's terms with its hyphenated words' parts counted apart too ("llm" of "LLM-based")."""
     return terms(text) | terms(text.replace("-", " "))
@@ -1448,9 +1452,16 @@ class Evidence:
             # prior-to-posterior mapping with attention)")
             said = set(words(_ASIDE.sub(" ", part)))
             asked = terms(" ".join(focus(part)))  # what is asked ("F1 scores"), not where
+            # ... and a capitalised word the part says a number is on, which the abstract writes as a name ("on
+            # Cityscapes" of "Extensive experiments on CamVid and Cityscapes ...")
+            placed = [
+                w
+                for w in _ON_CAPITALISED.findall(part)
+                if w not in self.question_names and re.search(rf"[a-z,;:]\s+{re.escape(w)}\b", src.text)
+            ]
             conditions = [
                 n
-                for n in self.question_names
+                for n in [*self.question_names, *placed]
                 if n in said
                 and not is_generic(n)
                 # a title's words spell its acronyms ("CP" of "... Based on Constraint Programming")

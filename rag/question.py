@@ -855,6 +855,32 @@ TIME_SCALE = re.compile(
 )
 
 
+# A question's description of its paper, before what it asks ("that diversity-first data selection paper with
+# iterative cluster resampling: what clustering does it use?") or after it ("which quantity does the agent learn to
+# pick in the paper that treats bundle adjustment as a game?").
+_DESCRIPTION_BEFORE = re.compile(
+    r"^(?:.{12,}?\S\s*(?::|\s[\u2013\u2014-])|(?:in|for|from)\s+(?:the|that|this)\s+(?:\S+\s+){0,3}?"
+    r"(?:paper|work|study|article)\b[^?]{0,240}?,)\s+(?=(?:what|which|how|who|where|when|why|is|are|does|do|did)\b)",
+    _I,
+)
+_DESCRIPTION_AFTER = re.compile(
+    r"\s+(?:in|from|of|by|for)\s+(?:the|that|this)\s+(?:\S+\s+){0,2}?(?:paper|work|study|article)\s+"
+    r"(?:that|which|where|on|about|with)\b.*$",
+    _I,
+)
+
+
+def without_description(text: str) -> str:
+    """``text`` without the description of its paper that only says which paper is meant ("that diversity-first
+    ... paper: what clustering does it use?" -> "what clustering does it use?"): the sentence the description
+    paraphrases is not what is asked. Unchanged when fewer than three words would be left."""
+    for pattern in (_DESCRIPTION_BEFORE, _DESCRIPTION_AFTER):
+        rest = pattern.sub("", text).strip()
+        if rest != text.strip() and len(words(rest)) >= 3:
+            text = rest
+    return text
+
+
 def is_question(text: str) -> bool:
     """Whether ``text`` (a part of a question) asks something (:data:`_ASKS`)."""
     return bool(_ASKS.search(text))

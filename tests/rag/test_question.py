@@ -27,6 +27,7 @@ from rag.question import (
     title_name,
     unframed,
     unstated_units,
+    without_description,
 )
 
 
@@ -582,3 +583,24 @@ def test_a_question_is_read_without_the_clauses_that_only_frame_it(question: str
 )
 def test_what_kind_of_thing_asks_about_the_thing(question: str, about: list[str]) -> None:
     assert focus(question) == about
+
+
+@pytest.mark.parametrize(
+    ("part", "asked"),
+    [
+        ("that sparse-routing paper with eight experts: what router does it use", "what router does it use"),
+        (
+            "which quantity does the agent learn to pick in the paper that treats bundle adjustment as a game?",
+            "which quantity does the agent learn to pick",
+        ),
+        (
+            "In the paper deriving an optimal selection strategy from unreliable tests, what kind of problem is it",
+            "what kind of problem is it",
+        ),
+        ("LQ-LoRA: what rank does it use?", "LQ-LoRA: what rank does it use?"),  # a name, not a description
+        ("What accuracy does it reach on ImageNet?", "What accuracy does it reach on ImageNet?"),
+        ("For X: how fast?", "For X: how fast?"),  # too little would be left
+    ],
+)
+def test_a_part_is_read_without_the_description_of_its_paper(part: str, asked: str) -> None:
+    assert without_description(part) == asked

@@ -399,6 +399,13 @@ class EvidenceSettings(BaseModel):
         "this close to a paper is told that paper lacks the detail, not that the closest papers are about other "
         "topics.",
     )
+    described_needs_words: bool = Field(
+        True,
+        description="The whole-paper rule (whole_paper_sim) answers a question described in other words only when "
+        'every name and word it asks about is in some abstract: "which paper does precipitation nowcasting from '
+        'radar data ...?" is close to a weather data-assimilation paper as a whole, but no abstract says '
+        '"nowcasting" (rag.evidence.Evidence.described). Measured in evals/README.md.',
+    )
     gate_threshold_llm: float = Field(
         GATE_THRESHOLD_LLM,
         ge=0.0,

@@ -1952,10 +1952,13 @@ class Evidence:
     def described(self, features: dict[str, float]) -> bool:
         """Whether the question describes one paper in its own words: close to its abstract as a whole
         (``paper_sim`` at least ``Settings.evidence.whole_paper_sim``) and asking for nothing the paper lacks (no
-        detail kind, name or answer missing, no name unknown to the collection). Such a question shares few of the
+        detail kind, name or answer missing, no name unknown to the collection, nor with
+        ``Settings.evidence.described_needs_words`` a word no abstract says in any form: :attr:`unsaid_anywhere`). Such a question shares few of the
         paper's rare words, which the fitted model counts against it. A list question is never one."""
         if self.many:
             return False
+        if self.settings.described_needs_words and self.unsaid_anywhere:
+            return False  # a word no abstract says in any form ("nowcasting") is what the collection lacks
         return features.get("paper_sim", 0.0) >= self.settings.whole_paper_sim and not any(
             features.get(name, 0.0)
             for name in ("kind_missing", "answer_missing", "name_missing", "unknown_name")

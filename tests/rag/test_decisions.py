@@ -2265,3 +2265,23 @@ def test_a_number_asked_on_data_named_by_a_capitalised_word_is_reported_on_it_or
     assert found is not None and found[0] == ["Mapillary"] and "Extensive experiments" in found[1].text
     stated = Evidence("How much computation does the flow method save on SynVid?", [paper], BagOfWords())
     assert stated.unreported(paper) is None
+
+
+def test_a_question_close_to_a_paper_as_a_whole_but_saying_a_word_no_abstract_says_is_not_described() -> None:
+    """The whole-paper rule answers a paper described in other words; a capitalised word of the question that no
+    abstract says in any form ("Nowcasting") is what the collection lacks, however close the rest is."""
+    weather = src(
+        3, "Learning Data Assimilation", "We assimilate satellite observations with a deep network."
+    )
+
+    def rarity(stems: set[str]) -> dict[str, float]:
+        return {t: 1.0 if t == stem("nowcasting") else 0.3 for t in stems}
+
+    q = "Which paper does radar Nowcasting with a deep network?"
+    close = {"paper_sim": 1.0}  # (PLAIN_GATE asks a whole-paper cosine of 1.0)
+    on = Evidence(q, [weather], BagOfWords(), PLAIN_GATE, rarity=rarity)
+    assert on.unsaid_anywhere == ["Nowcasting"] and not on.described(close)
+    off = PLAIN_GATE.model_copy(update={"described_needs_words": False})
+    assert Evidence(q, [weather], BagOfWords(), off, rarity=rarity).described(close)
+    said = Evidence("Which paper assimilates satellite observations?", [weather], BagOfWords(), PLAIN_GATE)
+    assert said.described(close)

@@ -788,17 +788,7 @@ class AnswerEngine:
             md = comparison.table_markdown(answer.table)
             lines = []
             for src in sources:
-                picked = compose.fact_sentences(evidence, src.n, only_lead=True, own_work=True)
-                details = (
-                    compose.method_details(evidence, src.n, query)
-                    if self.settings.evidence.method_details
-                    else []
-                )
-                if any(s not in picked for s in details):
-                    # the line then reads as the abstract does: the method presented, then what it is made of
-                    order = {id(s): i for i, s in enumerate(evidence.by_source.get(src.n, []))}
-                    extra = [s for s in details if s not in picked]
-                    picked = sorted([*picked, *extra], key=lambda s: order.get(id(s), len(order)))
+                picked = compose.compare_line(evidence, src.n, query)
                 if picked:
                     quoted = " ".join(cite(s.text, s.source) for s in picked)
                     lines.append(f"- {src.title}: {quoted}")

@@ -61,8 +61,9 @@ _EACH = re.compile(
 )
 # "How do the X paper and ViewCrafter use ...": two things, at least one a name or "... paper".
 _HOW_DO_BOTH = re.compile(r"^\s*how\s+(?:do|did)\s+(.+?)\s+and\s+(.+?)\s+[a-z]+\b", re.IGNORECASE)
+# A proper name ("ViewCrafter", "GPT-4", "DPO"); a thing named, by a name or as a "... paper".
 _PROPER = re.compile(r"\b(?:[A-Z][a-z]+-?[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)")
-_NAMEISH = re.compile(r"\b(?:[A-Z][a-z]+-?[A-Z]\w*|[A-Z]{2,}\w*|\w+-\d\w*)|\b(?:paper|work|study|method)\b")
+_NAMEISH = re.compile(rf"{_PROPER.pattern}|\b(?:paper|work|study|method)\b")
 _CUT = re.compile(
     r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
     r"|each|both|differ(?!s?\s+from)|compare(?![sd]?\s+(?:to|with|against)))\b"
@@ -85,14 +86,14 @@ _GENERIC_THINGS = frozenset(
 )
 
 
-# Papers described rather than named, then asked about one by one: "The paper that turns DPO-style losses into logic
-# and the RLHF paper that adds a supervised term: what does each propose?", "Two inpainting papers: one that ..., and
-# one that .... What does each introduce?", "I remember one paper ..., and another .... How many ... the second?"
 # What a comparison's head says all its papers are: "the two looped-transformer papers", "both diffusion papers".
 _SHARED_KIND = re.compile(
     r"\b(?:the\s+|these\s+|those\s+)?(?:two|three|four|five|both)\s+([^:.?,]{3,60}?)\s+(?:papers|works|studies)\b",
     re.IGNORECASE,
 )
+# Papers described rather than named, then asked about one by one: "The paper that turns DPO-style losses into logic
+# and the RLHF paper that adds a supervised term: what does each propose?", "Two inpainting papers: one that ..., and
+# one that .... What does each introduce?", "I remember one paper ..., and another .... How many ... the second?"
 _COUNTED = re.compile(r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*:\s*", re.IGNORECASE)
 _ASKED_APART = re.compile(
     r"\b(?:each|both|the\s+(?:first|second|third|former|latter|other)|the\s+[\w'-]+\s+one)\b", re.IGNORECASE

@@ -316,12 +316,24 @@ _A_RESULT = re.compile(
 )
 
 
+def compare_line(evidence: Evidence, lead: int, question: str) -> list[Sentence]:
+    """The sentences of a compare answer's line for paper ``lead``: its :func:`fact_sentences` on the question (its
+    own work), and, with ``Settings.evidence.method_details``, what its method is made of (:func:`method_details`);
+    with those added, the line reads in abstract order (the method presented, then its parts)."""
+    picked = fact_sentences(evidence, lead, only_lead=True, own_work=True)
+    extra = [s for s in method_details(evidence, lead, question) if s not in picked]
+    if not extra:
+        return picked
+    order = {id(s): i for i, s in enumerate(evidence.by_source.get(lead, []))}
+    return sorted([*picked, *extra], key=lambda s: order.get(id(s), len(order)))
+
+
 def method_details(evidence: Evidence, lead: int, question: str, limit: int = 2) -> list[Sentence]:
     """For a comparison that asks how each paper works (:data:`_ASKS_APPROACH`): the sentences right after the one
     presenting ``lead``'s method that say what the method is made of (:data:`_DETAILS_METHOD`: "Firstly, we tailor
     a Handpose Aggregation Net ..."), at most ``limit``; the presenting sentence names the method, these say how it
-    works. Empty when the question asks no such thing or the abstract presents no method."""
-    if not _ASKS_APPROACH.search(question):
+    works. Empty when the setting is off, the question asks no such thing or the abstract presents no method."""
+    if not (evidence.settings.method_details and _ASKS_APPROACH.search(question)):
         return []
     mine = evidence.by_source.get(lead, [])
     start = first_method(mine)

@@ -1906,12 +1906,10 @@ class Evidence:
                 continue
             # a size, not a name: "64x64" is said as "64 x 64", "64×64" or "64times 64" (a dropped LaTeX \times)
             size = re.fullmatch(r"(\d+)[x×](\d+)", glued.group(1)) if glued else None
-            if size and any(
-                re.search(rf"(?<![\d.]){size[1]}\s*(?:[x×]|\\?times|by)\s*{size[2]}(?!\d)", t) for t in texts
-            ):
-                continue
             if size:
-                out.append(glued.group(1))  # "No abstract mentions "512x512"", not "x512"
+                said = rf"(?<![\d.]){size[1]}\s*(?:[x×]|\\?times|by)\s*{size[2]}(?!\d)"
+                if not any(re.search(said, t) for t in texts):
+                    out.append(size[0])  # "No abstract mentions "512x512"", not "x512"
                 continue
             acronym = _ACRONYM_NAME.fullmatch(name)
             if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):
@@ -1952,9 +1950,10 @@ class Evidence:
     def described(self, features: dict[str, float]) -> bool:
         """Whether the question describes one paper in its own words: close to its abstract as a whole
         (``paper_sim`` at least ``Settings.evidence.whole_paper_sim``) and asking for nothing the paper lacks (no
-        detail kind, name or answer missing, no name unknown to the collection, nor with
-        ``Settings.evidence.described_needs_words`` a word no abstract says in any form: :attr:`unsaid_anywhere`). Such a question shares few of the
-        paper's rare words, which the fitted model counts against it. A list question is never one."""
+        detail kind, name or answer missing, no name unknown to the collection, nor, with
+        ``Settings.evidence.described_needs_words``, a word no abstract says in any form: :attr:`unsaid_anywhere`).
+        Such a question shares few of the paper's rare words, which the fitted model counts against it. A list
+        question is never one."""
         if self.many:
             return False
         if self.settings.described_needs_words and self.unsaid_anywhere:

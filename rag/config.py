@@ -406,6 +406,14 @@ class EvidenceSettings(BaseModel):
         'radar data ...?" is close to a weather data-assimilation paper as a whole, but no abstract says '
         '"nowcasting" (rag.evidence.Evidence.described). Measured in evals/README.md.',
     )
+    named_lacks_kind_refusal: bool = Field(
+        True,
+        description="Extractive answers: refuse, whatever the fitted model says, a question that names its paper "
+        "(its method's name or its whole title) and asks a kind of detail that paper's abstract never states "
+        "(experiments of a theory paper, hardware, a license ...: the kind_missing feature). The question is "
+        "about that paper, so no other abstract answers for it. Not for a chat model, which reads the abstract "
+        "itself. Measured in evals/README.md.",
+    )
     gate_threshold_llm: float = Field(
         GATE_THRESHOLD_LLM,
         ge=0.0,

@@ -160,17 +160,29 @@ def _hyphen_terms(text: str) -> set[str]:
     return terms(text) | terms(text.replace("-", " "))
 
 
+# How a refusal says a detail kind (rag.question.DETAIL_KINDS) the abstract never states.
+_KIND_SAID = {
+    "number": "number for it",
+    "parameters": "parameter count",
+    "hyperparameters": "training settings",
+    "duration": "time or duration",
+    "unit": "quantity in that unit",
+}
+
+
 def _modified_kind(phrase: list[str]) -> bool:
     """Whether the kind a "which ..." phrase names is not what it asks for but a word before another noun: "what
     reward model problem" asks a problem, "which model merging technique" a technique. A verb in the past after the
-    kind ("Which LLMs generated the code ...") and "data sets" leave the kind asked."""
+    kind ("Which LLMs generated the code ...") or an adverb ("which model exactly") and "data sets" leave the kind
+    asked."""
     at = [i for i, w in enumerate(phrase) if kind_named(w)]
     after = phrase[at[-1] + 1 :] if at else []
     if not after or " ".join(phrase[-2:]).lower() in ("data sets", "data set"):
         return False
     if after[0].lower() in ("or", "and", "and/or", "/") and len(after) == 2:
         return False  # "which MIPS library or solver": two kinds asked, neither modifies the other
-    return not after[0].lower().endswith("ed")
+    # an adverb after the kind leaves it asked: "which 7B model exactly", "which dataset specifically"
+    return not after[0].lower().endswith(("ed", "ly"))
 
 
 def _prefixes(name: str) -> list[str]:
@@ -2013,7 +2025,16 @@ class Evidence:
         # a name the question asks about that no abstract says in any form ("CTGAN" of a paper on "various DGMs",
         # "NBA" of a soccer-betting paper): the nearest sentences can't answer for it, however close they are
         lacks_name = names_asked and cfg.unsaid_refusal and not self.many and bool(self.unsaid_refused)
-        if p >= limit and not lacks_name:
+        # the question names its paper and asks a kind of detail that paper never states ("which games are used in
+        # the experiments?" of a theory paper named by its title): no other paper answers for it
+        lacks_kind = (
+            names_asked
+            and cfg.named_lacks_kind_refusal
+            and not self.many
+            and bool(feats["kind_missing"])
+            and self.names(top) >= 1.0
+        )
+        if p >= limit and not lacks_name and not lacks_kind:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
             # number where the question asks one (extractive only: a chat model reads the abstract itself)
             unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
@@ -2114,7 +2135,16 @@ class Evidence:
                 if scoped
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
-            lacks = f"it states no {' or '.join(units)}" if units else f"nothing about: {unstated}"
+            text = f"{top.title}. {top.text}"
+            kinds = [
+                _KIND_SAID.get(k, k) for k in sorted(self.asked.asks) if not states(k, text, self.asked.text)
+            ]
+            if units:
+                lacks = f"it states no {' or '.join(units)}"
+            elif lacks_kind and kinds:
+                lacks = f"it reports no {' or '.join(kinds)}"
+            else:
+                lacks = f"nothing about: {unstated}"
             verdict.message = f"{REFUSAL} {where} ({lacks}).{nowhere}"
         else:
             near = "; ".join(f'"{s.title}"' for s in self.sources[:3])

@@ -235,7 +235,9 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(
             r"experiment|empiric|simulat|evaluat|benchmark|data|\btest|\btrain|case stud|real[- ]world|"
             r"outperform|\bshow (?:that )?(?:our|the) (?:method|approach|model)|practice|numerical|\d\s?%|"
-            r"accura|speed-?up|faster|state[- ]of[- ]the[- ]art|tasks?\b|applications?\b|demonstrat",
+            # (a theory paper's "previous state-of-the-art O(T) bound" is no experiment)
+            r"accura|speed-?up|faster|state[- ]of[- ]the[- ]art(?!\s+(?:\S+\s+){0,2}?(?:bounds?|rates?|regret|"
+            r"complexit|guarantees?)\b)|tasks?\b|applications?\b|demonstrat",
             _I,
         ),
     ),

@@ -30,7 +30,7 @@ from rag.evidence import (
     alternatives,
 )
 from rag.extraction import names_data
-from rag.question import distinct_names
+from rag.question import asked_kinds, distinct_names, states
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
@@ -2285,3 +2285,43 @@ def test_a_question_close_to_a_paper_as_a_whole_but_saying_a_word_no_abstract_sa
     assert Evidence(q, [weather], BagOfWords(), off, rarity=rarity).described(close)
     said = Evidence("Which paper assimilates satellite observations?", [weather], BagOfWords(), PLAIN_GATE)
     assert said.described(close)
+
+
+THEORY = src(
+    4,
+    "Doubly Optimal Learning in Monotone Games",
+    "We consider online learning in smooth monotone games. We propose the accelerated optimistic gradient (AOG) "
+    "algorithm. Our algorithm achieves the optimal O(1/T) rate, an exponential improvement over the previous "
+    "state-of-the-art O(T) bound.",
+)
+
+
+def test_a_previous_state_of_the_art_bound_is_no_sign_of_experiments() -> None:
+    """A theory paper's "previous state-of-the-art O(T) bound" is a result, not empirical work: a question about its
+    experiments asks a kind of detail it never states; "state-of-the-art accuracy" is empirical work."""
+    question = "Which games are used to test AOG in experiments?"
+    assert "experiments" in asked_kinds(question)
+    assert not states("experiments", THEORY.text, question)
+    assert states("experiments", "We reach state-of-the-art accuracy on three games.", question)
+
+
+def test_a_paper_named_by_the_question_that_never_states_the_kind_asked_is_refused() -> None:
+    """A question naming its paper (its title) and asking its experiments is refused when the paper has none,
+    though the fitted model would pass it; the refusal says what the paper lacks. A chat model reads the abstract
+    itself (names_asked=False), and the setting turns the rule off."""
+    passes = PLAIN_GATE.model_copy(update={"gate_weights": {"paper_cover": 10.0}})  # kind_missing not weighed
+    q = "Doubly Optimal Learning in Monotone Games: which games are used to test AOG in experiments?"
+    verdict = Evidence(q, [THEORY], BagOfWords(), passes).gate()
+    assert not verdict.ok and "it reports no experiments" in verdict.message
+    assert Evidence(q, [THEORY], BagOfWords(), passes).gate(names_asked=False).ok
+    off = passes.model_copy(update={"named_lacks_kind_refusal": False})
+    assert Evidence(q, [THEORY], BagOfWords(), off).gate().ok
+    # not named: the fitted model decides
+    described = "Which games are used to test the accelerated optimistic gradient in experiments?"
+    assert Evidence(described, [THEORY], BagOfWords(), passes).gate().ok
+
+
+def test_an_adverb_after_the_kind_asked_leaves_it_asked() -> None:
+    """ "which 7B model exactly" asks a model; "which model merging technique" asks a technique."""
+    assert not _modified_kind(["7B", "model", "exactly"])
+    assert _modified_kind(["model", "merging", "technique"])

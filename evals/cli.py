@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
         "--dataset",
         default="curated",
         metavar="NAME|PATH",
-        help="curated (default), generated, answers, fresh, holdout, details, kinds, traps, parts, voices, pairs, survey, paraphrase, grid (the extraction grid's gold cells), or "
+        help="curated (default), generated, answers, fresh, holdout, topics, details, kinds, traps, parts, voices, pairs, survey, paraphrase, grid (the extraction grid's gold cells), or "
         "a JSONL path",
     )
     p.add_argument(

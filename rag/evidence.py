@@ -160,6 +160,10 @@ def _hyphen_terms(text: str) -> set[str]:
     return terms(text) | terms(text.replace("-", " "))
 
 
+# A question part that asks for a paper, not for a thing the paper names.
+_WHICH_PAPER = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:which|what)\s+(?:paper|work|study|article|preprint)s?\b", re.IGNORECASE
+)
 # How a refusal says a detail kind (rag.question.DETAIL_KINDS) the abstract never states.
 _KIND_SAID = {
     "number": "number for it",
@@ -1154,6 +1158,8 @@ class Evidence:
                 if rival is not None:
                     return "the methods it is compared with", rival
                 continue
+            if _WHICH_PAPER.search(part):
+                continue  # "which work proposes enf2enf, an encoder-decoder ...?" asks for a paper: its title names it
             asked = focus(part)
             # an aside: "(e.g. ...)", ", e.g. which Stable Diffusion version,"
             aside = next(

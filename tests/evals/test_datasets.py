@@ -633,3 +633,25 @@ def test_holdout_set_is_well_formed_and_split_once(abstracts: dict[str, str]) ->
         "unanswerable_detail": 16,
         "unanswerable_topic": 14,
     }
+
+
+def test_topics_set_is_well_formed_and_split_once(abstracts: dict[str, str]) -> None:
+    """``topics.jsonl``: 70 "which paper / is there a paper on X?" questions written blind by two helpers, 40 of a
+    paper that is there (a key fact an exact substring of its abstract), 30 of a topic that isn't; split once per
+    kind by the SHA-1 of the id (evals/datasets/README.md)."""
+    records = _records("topics")
+    assert len(records) == 70 and len({r["id"] for r in records}) == 70
+    problems = []
+    by_kind: dict[str, list[dict]] = {}
+    for r in records:
+        by_kind.setdefault(r["kind"], []).append(r)
+        problems += _gold_problems(r, abstracts)
+    for group in by_kind.values():
+        group.sort(key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
+        problems += [
+            (r["id"], "split differs from the fixed rule")
+            for i, r in enumerate(group)
+            if r["split"] != ("dev" if i % 2 == 0 else "test")
+        ]
+    assert not problems
+    assert Counter(r["kind"] for r in records) == {"fact": 40, "unanswerable_topic": 30}

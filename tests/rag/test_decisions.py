@@ -2325,3 +2325,26 @@ def test_an_adverb_after_the_kind_asked_leaves_it_asked() -> None:
     """ "which 7B model exactly" asks a model; "which model merging technique" asks a technique."""
     assert not _modified_kind(["7B", "model", "exactly"])
     assert _modified_kind(["model", "merging", "technique"])
+
+
+def test_a_question_asking_which_paper_is_not_asking_for_a_name_the_paper_lacks() -> None:
+    """ "Which work proposes enf2enf, an encoder-decoder ...?" asks for a paper, answered by its title: no
+    "unnamed encoder" refusal, though the abstract names no encoder. "Which encoder does enf2enf use?" still asks
+    for one."""
+    paper = src(
+        5,
+        "Geometry aware inference of steady state PDEs using Equivariant Neural Fields representations",
+        "Recent advances in Neural Fields have enabled powerful, discretization-invariant methods for learning neural "
+        "operators that approximate solutions of Partial Differential Equations (PDEs) on general geometries. "
+        "Building on these developments, we introduce enf2enf, an encoder--decoder methodology for predicting "
+        "steady-state Partial Differential Equations with non-parameterized geometric variability, based on "
+        "recently proposed Equivariant Neural Field architectures.",
+    )
+    which_paper = Evidence(
+        "Which work proposes enf2enf, an encoder-decoder built on neural fields for steady-state PDEs?",
+        [paper],
+        BagOfWords(),
+    )
+    assert which_paper.unnamed(paper) is None
+    which_encoder = Evidence("Which pretrained encoder does enf2enf use?", [paper], BagOfWords())
+    assert which_encoder.unnamed(paper) is not None

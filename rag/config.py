@@ -409,7 +409,8 @@ class EvidenceSettings(BaseModel):
     named_lacks_kind_refusal: bool = Field(
         True,
         description="Extractive answers: refuse, whatever the fitted model says, a question that names its paper "
-        "(its method's name or its whole title) and asks a kind of detail that paper's abstract never states "
+        "(the name its title starts with, or its whole title: Evidence.names 1.0) and asks a kind of detail that "
+        "paper's abstract never states "
         "(experiments of a theory paper, hardware, a license ...: the kind_missing feature). The question is "
         "about that paper, so no other abstract answers for it. Not for a chat model, which reads the abstract "
         "itself. Measured in evals/README.md.",

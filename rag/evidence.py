@@ -160,13 +160,17 @@ def _hyphen_terms(text: str) -> set[str]:
     return terms(text) | terms(text.replace("-", " "))
 
 
-# A question part that asks for a paper, not for a thing the paper names.
+# A question part that asks for a paper, not for a thing the paper names: "which paper / work ..." near its start,
+# not "which paper's model", "what study design", and with no second "which" ("Which paper trains X on which GPU?").
 _WHICH_PAPER = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:which|what)\s+(?:paper|work|study|article|preprint)s?\b", re.IGNORECASE
+    r"^\W*(?:\w+\W+){0,3}?(?:which|what)\s+(?:paper|work|study|article|preprint)s?\b(?!['’]s)"
+    r"(?!\s+(?:area|design|function|population|group|site|period)s?\b)(?!.*\b(?:which|what)\b)",
+    re.IGNORECASE,
 )
+_ADVERBS_AFTER = frozenset("exactly specifically precisely only mainly primarily actually".split())
 # How a refusal says a detail kind (rag.question.DETAIL_KINDS) the abstract never states.
 _KIND_SAID = {
-    "number": "number for it",
+    "number": "number",
     "parameters": "parameter count",
     "hyperparameters": "training settings",
     "duration": "time or duration",
@@ -185,8 +189,9 @@ def _modified_kind(phrase: list[str]) -> bool:
         return False
     if after[0].lower() in ("or", "and", "and/or", "/") and len(after) == 2:
         return False  # "which MIPS library or solver": two kinds asked, neither modifies the other
-    # an adverb after the kind leaves it asked: "which 7B model exactly", "which dataset specifically"
-    return not after[0].lower().endswith(("ed", "ly"))
+    # an adverb after the kind leaves it asked: "which 7B model exactly", "which dataset specifically" (not a noun
+    # in "-ly": "which language family")
+    return not (after[0].lower().endswith("ed") or after[0].lower() in _ADVERBS_AFTER)
 
 
 def _prefixes(name: str) -> list[str]:
@@ -1998,7 +2003,9 @@ class Evidence:
         ``names_asked``: with ``Settings.evidence.unnamed_refusal``, a question asking which thing is refused when
         the paper speaks of that thing without naming it (:meth:`unnamed`), and with
         ``Settings.evidence.unreported_refusal`` a number asked under a condition the paper names but states no
-        number beside (:meth:`unreported`); never for a chat model, which reads the abstract itself.
+        number beside (:meth:`unreported`); never for a chat model, which reads the abstract itself. With
+        ``Settings.evidence.named_lacks_kind_refusal``, a question that names its paper (:meth:`names` 1.0) and asks a
+        kind of detail it never states (the ``kind_missing`` feature) is refused whatever the model says.
         """
         cfg = self.settings
         if not self.sources:
@@ -2142,12 +2149,18 @@ class Evidence:
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
             text = f"{top.title}. {top.text}"
-            kinds = [
-                _KIND_SAID.get(k, k) for k in sorted(self.asked.asks) if not states(k, text, self.asked.text)
-            ]
+            kinds = (
+                [
+                    _KIND_SAID.get(k, k)
+                    for k in sorted(self.asked.asks)
+                    if not states(k, text, self.asked.text)
+                ]
+                if lacks_kind
+                else []
+            )
             if units:
                 lacks = f"it states no {' or '.join(units)}"
-            elif lacks_kind and kinds:
+            elif kinds:
                 lacks = f"it reports no {' or '.join(kinds)}"
             else:
                 lacks = f"nothing about: {unstated}"

@@ -237,7 +237,7 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"outperform|\bshow (?:that )?(?:our|the) (?:method|approach|model)|practice|numerical|\d\s?%|"
             # (a theory paper's "previous state-of-the-art O(T) bound" is no experiment)
             r"accura|speed-?up|faster|state[- ]of[- ]the[- ]art(?!\s+(?:\S+\s+){0,2}?(?:bounds?|rates?|regret|"
-            r"complexit|guarantees?)\b)|tasks?\b|applications?\b|demonstrat",
+            r"complexit\w*|guarantees?)\b)|tasks?\b|applications?\b|demonstrat",
             _I,
         ),
     ),

@@ -20,6 +20,7 @@ from rag.compose import list_sentences, method_details
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import (
+    _WHICH_PAPER,
     FEATURES,
     REFUSAL,
     Evidence,
@@ -2302,6 +2303,7 @@ def test_a_previous_state_of_the_art_bound_is_no_sign_of_experiments() -> None:
     question = "Which games are used to test AOG in experiments?"
     assert "experiments" in asked_kinds(question)
     assert not states("experiments", THEORY.text, question)
+    assert not states("experiments", "We match the state-of-the-art sample complexity of O(1/eps).", question)
     assert states("experiments", "We reach state-of-the-art accuracy on three games.", question)
 
 
@@ -2325,6 +2327,7 @@ def test_an_adverb_after_the_kind_asked_leaves_it_asked() -> None:
     """ "which 7B model exactly" asks a model; "which model merging technique" asks a technique."""
     assert not _modified_kind(["7B", "model", "exactly"])
     assert _modified_kind(["model", "merging", "technique"])
+    assert _modified_kind(["language", "family"])  # a noun in "-ly": the family is asked
 
 
 def test_a_question_asking_which_paper_is_not_asking_for_a_name_the_paper_lacks() -> None:
@@ -2348,3 +2351,11 @@ def test_a_question_asking_which_paper_is_not_asking_for_a_name_the_paper_lacks(
     assert which_paper.unnamed(paper) is None
     which_encoder = Evidence("Which pretrained encoder does enf2enf use?", [paper], BagOfWords())
     assert which_encoder.unnamed(paper) is not None
+    # ... and a part that asks for a thing besides, or names one with the word, is read as before
+    assert _WHICH_PAPER.search("quick q: which work proposes enf2enf?")
+    for other in (
+        "Which paper trains SparseDoc on which GPU?",
+        "Which paper's model was used?",
+        "What study design?",
+    ):
+        assert not _WHICH_PAPER.search(other), other

@@ -606,12 +606,9 @@ def test_survey_set_asks_what_a_researcher_surveying_the_collection_asks() -> No
     assert not problems
 
 
-def test_holdout_set_is_well_formed_and_split_once(abstracts: dict[str, str]) -> None:
-    """``holdout.jsonl``: 90 questions written by two helpers who never saw the other sets nor any answer, split
-    once per kind by the SHA-1 of the id (sorted, alternating dev/test), key facts exact substrings of a gold
-    abstract, list golds every matching paper (evals/datasets/README.md)."""
-    records = _records("holdout")
-    assert len(records) == 90 and len({r["id"] for r in records}) == 90
+def _blind_set_problems(records: list[dict], abstracts: dict[str, str]) -> list[tuple[str, str]]:
+    """What is wrong with a set written blind and split once per kind by the SHA-1 of the id (sorted, alternately
+    dev and test): each record's gold (:func:`_gold_problems`) and its split."""
     problems = []
     by_kind: dict[str, list[dict]] = {}
     for r in records:
@@ -624,7 +621,16 @@ def test_holdout_set_is_well_formed_and_split_once(abstracts: dict[str, str]) ->
             for i, r in enumerate(group)
             if r["split"] != ("dev" if i % 2 == 0 else "test")
         ]
-    assert not problems
+    return problems
+
+
+def test_holdout_set_is_well_formed_and_split_once(abstracts: dict[str, str]) -> None:
+    """``holdout.jsonl``: 90 questions written by two helpers who never saw the other sets nor any answer, split
+    once per kind by the SHA-1 of the id (sorted, alternating dev/test), key facts exact substrings of a gold
+    abstract, list golds every matching paper (evals/datasets/README.md)."""
+    records = _records("holdout")
+    assert len(records) == 90 and len({r["id"] for r in records}) == 90
+    assert not _blind_set_problems(records, abstracts)
     assert Counter(r["kind"] for r in records) == {
         "fact": 24,
         "multipart": 16,
@@ -641,17 +647,5 @@ def test_topics_set_is_well_formed_and_split_once(abstracts: dict[str, str]) -> 
     kind by the SHA-1 of the id (evals/datasets/README.md)."""
     records = _records("topics")
     assert len(records) == 70 and len({r["id"] for r in records}) == 70
-    problems = []
-    by_kind: dict[str, list[dict]] = {}
-    for r in records:
-        by_kind.setdefault(r["kind"], []).append(r)
-        problems += _gold_problems(r, abstracts)
-    for group in by_kind.values():
-        group.sort(key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
-        problems += [
-            (r["id"], "split differs from the fixed rule")
-            for i, r in enumerate(group)
-            if r["split"] != ("dev" if i % 2 == 0 else "test")
-        ]
-    assert not problems
+    assert not _blind_set_problems(records, abstracts)
     assert Counter(r["kind"] for r in records) == {"fact": 40, "unanswerable_topic": 30}

@@ -255,6 +255,8 @@ _WHICH = re.compile(
     r"^\s*(?:(?:so|and|ok|okay),?\s+)?(?:which|what)\s+(?:\S+\s+){0,2}?(?:paper|work|study|method|model|approach|"
     r"framework|benchmark|dataset|technique|architecture|algorithm|system|tool|library|optimizer|one)s?\b"
     r"|\b(?:is there|are there|has anyone|have people|do you know|i remember|there(?:'s| is) (?:a|an|some))\b"
+    # "I'm looking for the paper that ...", "was there a study showing ...", "any paper that ...?"
+    r"|\b(?:i'?m|i am|we'?re|we are) (?:looking|searching) for\b|\bwas there\b|^\W*any (?:paper|work|study)s?\b"
     r"|\bwhat(?:'s| is| was) (?:it|the paper|that paper|the method|that method) called\b"
     r"|\bwhat(?:'s| is| was) the name\b",
     _I,

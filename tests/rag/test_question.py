@@ -262,6 +262,10 @@ def test_an_abstract_states_a_kind_or_not() -> None:
         ("Who wrote the Shampoo paper?", "metadata", False),
         ("Which method aligns LLMs with human preferences?", "fact", True),
         ("Is there a paper on tabular Hopfield networks?", "fact", True),
+        ("I'm looking for the dynamic pruning paper inspired by Hebbian learning.", "fact", True),
+        ("quick q: was there a study replacing ColBERT's projection layer?", "fact", True),
+        ("Any paper that learns preconditioners with a GNN?", "fact", True),
+        ("I'm looking at the results: how much faster is it?", "fact", False),
         ("How much faster is it?", "fact", False),
     ],
 )

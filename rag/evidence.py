@@ -45,6 +45,7 @@ from rag.question import (
     asked_kinds,
     asks_name,
     asks_proper_name,
+    asks_which_paper,
     distinct_names,
     focus,
     is_generic,
@@ -160,13 +161,6 @@ def _hyphen_terms(text: str) -> set[str]:
     return terms(text) | terms(text.replace("-", " "))
 
 
-# A question part that asks for a paper, not for a thing the paper names: "which paper / work ..." near its start,
-# not "which paper's model", "what study design", and with no second "which" ("Which paper trains X on which GPU?").
-_WHICH_PAPER = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:which|what)\s+(?:paper|work|study|article|preprint)s?\b(?!['’]s)"
-    r"(?!\s+(?:area|design|function|population|group|site|period)s?\b)(?!.*\b(?:which|what)\b)",
-    re.IGNORECASE,
-)
 _ADVERBS_AFTER = frozenset("exactly specifically precisely only mainly primarily actually".split())
 # How a refusal says a detail kind (rag.question.DETAIL_KINDS) the abstract never states.
 _KIND_SAID = {
@@ -1014,7 +1008,6 @@ class Evidence:
         else:
             paper_cover = collection_cover = 1.0
         missing = [r for t, r in rarity.items() if t not in body]
-        text = f"{src.title}. {src.text}"
         return {
             "best_sim": max((s.sim for s in self.ranked), default=0.0),
             "lead_sim": max((s.sim for s in mine), default=0.0),
@@ -1025,11 +1018,17 @@ class Evidence:
             "collection_cover": collection_cover,
             "missing_rare": max(missing, default=0.0),
             "named": self.names(src),
-            "kind_missing": float(any(not states(kind, text, self.asked.text) for kind in self.asked.asks)),
+            "kind_missing": float(bool(self.missing_kinds(src))),
             "unknown_name": float(bool(self.unknown_names)),
             "answer_missing": self.answer_missing(src),
             "name_missing": self.names_missing(src),
         }
+
+    def missing_kinds(self, src: SourceLike) -> list[str]:
+        """The detail kinds the question asks for (:attr:`Question.asks`) that ``src``'s title and abstract never state
+        (:func:`rag.question.states`), sorted."""
+        text = f"{src.title}. {src.text}"
+        return [kind for kind in sorted(self.asked.asks) if not states(kind, text, self.asked.text)]
 
     def claimed(self) -> list[SourceLike]:
         """The sources whose abstract holds a name the question gives a paper's own method, model or benchmark
@@ -1163,7 +1162,7 @@ class Evidence:
                 if rival is not None:
                     return "the methods it is compared with", rival
                 continue
-            if _WHICH_PAPER.search(part):
+            if asks_which_paper(part):
                 continue  # "which work proposes enf2enf, an encoder-decoder ...?" asks for a paper: its title names it
             asked = focus(part)
             # an aside: "(e.g. ...)", ", e.g. which Stable Diffusion version,"
@@ -2045,7 +2044,7 @@ class Evidence:
             and cfg.named_lacks_kind_refusal
             and not self.many
             and bool(feats["kind_missing"])
-            and self.names(top) >= 1.0
+            and feats["named"] >= 1.0
         )
         if p >= limit and not lacks_name and not lacks_kind:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
@@ -2148,16 +2147,7 @@ class Evidence:
                 if scoped
                 else f'The collection has "{top.title}", but its abstract does not state this'
             )
-            text = f"{top.title}. {top.text}"
-            kinds = (
-                [
-                    _KIND_SAID.get(k, k)
-                    for k in sorted(self.asked.asks)
-                    if not states(k, text, self.asked.text)
-                ]
-                if lacks_kind
-                else []
-            )
+            kinds = [_KIND_SAID.get(k, k) for k in self.missing_kinds(top)] if lacks_kind else []
             if units:
                 lacks = f"it states no {' or '.join(units)}"
             elif kinds:

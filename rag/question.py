@@ -744,6 +744,21 @@ NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?
 _ASKS_PAPERS = re.compile(r"^\s*(?:which|what)\s+(?:\S+\s+)?(?:papers|works|studies|articles)\b", _I)
 
 
+# One paper asked for: "which paper / work ..." near the start, not "which paper's model" nor "what study design",
+# and no second "which" ("Which paper trains X on which GPU?" asks a GPU too).
+_ASKS_PAPER = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:which|what)\s+(?:paper|work|study|article|preprint)s?\b(?!['’]s)"
+    r"(?!\s+(?:area|design|function|population|group|site|period)s?\b)(?!.*\b(?:which|what)\b)",
+    _I,
+)
+
+
+def asks_which_paper(text: str) -> bool:
+    """Whether a question part asks for one paper ("Which work proposes enf2enf, an encoder-decoder ...?"): its
+    title answers it, not a name its abstract gives or lacks."""
+    return bool(_ASKS_PAPER.search(text))
+
+
 def asks_name(text: str) -> bool:
     """Whether the question asks for something's name ("which base LLM ...?", and every question that asks which
     thing of a kind with proper names: :func:`asks_proper_name`), not for papers."""

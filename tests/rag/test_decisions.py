@@ -20,7 +20,6 @@ from rag.compose import list_sentences, method_details
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
 from rag.evidence import (
-    _WHICH_PAPER,
     FEATURES,
     REFUSAL,
     Evidence,
@@ -31,7 +30,7 @@ from rag.evidence import (
     alternatives,
 )
 from rag.extraction import names_data
-from rag.question import asked_kinds, distinct_names, states
+from rag.question import asked_kinds, asks_which_paper, distinct_names, states
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, SearchFilters, Source
 
@@ -2352,10 +2351,10 @@ def test_a_question_asking_which_paper_is_not_asking_for_a_name_the_paper_lacks(
     which_encoder = Evidence("Which pretrained encoder does enf2enf use?", [paper], BagOfWords())
     assert which_encoder.unnamed(paper) is not None
     # ... and a part that asks for a thing besides, or names one with the word, is read as before
-    assert _WHICH_PAPER.search("quick q: which work proposes enf2enf?")
+    assert asks_which_paper("quick q: which work proposes enf2enf?")
     for other in (
         "Which paper trains SparseDoc on which GPU?",
         "Which paper's model was used?",
         "What study design?",
     ):
-        assert not _WHICH_PAPER.search(other), other
+        assert not asks_which_paper(other), other

@@ -180,6 +180,14 @@ class RetrievalSettings(BaseModel):
 
     k: int = Field(6, ge=1, le=100, description="Papers passed to the LLM as sources.")
     candidates: int = Field(40, ge=1, description="Chunks fetched from each retriever before fusion.")
+    exact_max_chunks: int = Field(
+        20_000,
+        ge=0,
+        description="A collection of at most this many chunks is searched exactly on the dense side (every vector "
+        "held in memory: 31 MB at 20,000 chunks of 384 dimensions), so a question gets the same closest chunks "
+        "in every process; a larger one through Chroma's approximate HNSW index. 0: always HNSW "
+        "(rag.store.PaperStore.query).",
+    )
     fusion: Literal["rrf", "convex"] = Field(
         "convex",
         description="How the dense and BM25 rankings are merged: 'convex' (dense_weight x normalised cosine + "

@@ -110,14 +110,15 @@ class Retriever:
         qvec = query_vec = self.embedder.embed_batch([query])[0]
         t_embed = time.perf_counter()
         where = self._where(filters)
-        dense = self.store.query(qvec, n, where=where) if mode != "bm25" else []
+        exact = opts.exact_max_chunks
+        dense = self.store.query(qvec, n, where=where, exact_max=exact) if mode != "bm25" else []
         if dense and opts.prf_weight > 0:
             # Pseudo-relevance feedback (Rocchio): move the query vector toward its best few chunks, search again.
             top = self.store.embeddings([h.chunk_id for h in dense[: opts.prf_chunks]])
             centroid = np.mean(list(top.values()), axis=0)
             moved = qvec + opts.prf_weight * centroid
             qvec = moved / (np.linalg.norm(moved) or 1.0)
-            dense = self.store.query(qvec, n, where=where)
+            dense = self.store.query(qvec, n, where=where, exact_max=exact)
         t_dense = time.perf_counter()
         lexical: list[str] = []
         bm25_scores: np.ndarray | None = None

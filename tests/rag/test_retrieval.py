@@ -278,3 +278,62 @@ def test_a_paper_named_by_words_or_by_its_whole_title_comes_first(bundled_settin
     whole = "how many parameters does 'looped transformers as programmable computers' use"
     hits = api.search(whole, k=5, settings=bundled_settings).hits
     assert hits[0].title == "Looped Transformers as Programmable Computers"
+
+
+def _brute_force(store: PaperStore, qvec: np.ndarray, n: int) -> list[tuple[str, float]]:
+    got = store.collection.get(include=["embeddings"])
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    cos = vectors @ (qvec / np.linalg.norm(qvec))
+    ranked = sorted(zip(got["ids"], cos.tolist(), strict=True), key=lambda row: (-row[1], row[0]))
+    return ranked[:n]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["CPC", "sparse attention for long documents", "Which optimizer estimates the diagonal Hessian cheaply?"],
+)
+def test_a_small_collection_is_searched_exactly(bundled_settings: Settings, query: str) -> None:
+    # A far query ("CPC": every chunk is about as far) is where Chroma's approximate index dropped a neighbour
+    # from one process to the next; exact search returns the true nearest chunks, ties in chunk-id order.
+    retriever = Retriever(bundled_settings)
+    store = retriever.store
+    qvec = retriever.embedder.embed_batch([query])[0]
+    hits = store.query(qvec, 24, exact_max=bundled_settings.retrieval.exact_max_chunks)
+    expected = _brute_force(store, qvec, 24)
+    assert [h.chunk_id for h in hits] == [cid for cid, _ in expected]
+    assert [h.score for h in hits] == pytest.approx([cos for _, cos in expected], abs=1e-5)
+    assert all(h.text and h.metadata["paper_id"] for h in hits)
+    # and with a filter, among the chunks it allows only
+    where = {"chunk_index": 0}
+    first = store.query(qvec, 5, where=where, exact_max=bundled_settings.retrieval.exact_max_chunks)
+    allowed = set(store.collection.get(where=where, include=[])["ids"])
+    assert [h.chunk_id for h in first] == [
+        cid for cid, _ in _brute_force(store, qvec, 900) if cid in allowed
+    ][:5]
+
+
+def test_a_collection_above_the_exact_limit_uses_the_index(bundled_settings: Settings) -> None:
+    retriever = Retriever(bundled_settings)
+    store = retriever.store
+    qvec = retriever.embedder.embed_batch(["graph neural networks for molecules"])[0]
+    hits = store.query(qvec, 10, exact_max=store.count() - 1)
+    assert store._exact is None and len(hits) == 10  # Chroma's HNSW answered; no vectors held
+    assert hits[0].chunk_id == _brute_force(store, qvec, 1)[0][0]
+
+
+def test_exact_search_sees_a_write_at_once(toy: Settings, local_embedder, tmp_path: Path) -> None:
+    settings = toy.override(retrieval={"title_match": "off"})
+    retriever = Retriever(settings, embedder=local_embedder)
+    assert retriever.search("compressing gradients", k=3).hits  # loads the vectors of 2 papers
+    ingest_paths([write_jsonl(tmp_path / "late.jsonl", [LATE])], settings, embedder=local_embedder)
+    retriever.refresh()
+    store = retriever.store
+    qvec = local_embedder.embed_batch(["compressing gradients"])[0]
+    # the ingest above wrote through another handle: the version moved, and the next search reloads
+    store._exact_checked = 0.0
+    assert store.query(qvec, 1, exact_max=100)[0].metadata["paper_id"] == "arxiv:2405.00003"
+    # a write through this handle drops the vectors at once
+    store.delete(["arxiv:2405.00003#0"])
+    assert store._exact is None
+    assert "arxiv:2405.00003#0" not in [h.chunk_id for h in store.query(qvec, 5, exact_max=100)]

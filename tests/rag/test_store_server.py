@@ -66,6 +66,10 @@ def test_ingest_and_read_through_chroma_server(chroma_url: str, tmp_path: Path, 
     assert [p.title for p in store.papers()] == ["Server Mode Paper One", "Server Mode Paper Two"]
     hits = store.query(embedder.embed_batch(["HTTP clients"])[0], n=1)
     assert hits[0].metadata["title"] == "Server Mode Paper Two"
+    exact = store.query(
+        embedder.embed_batch(["HTTP clients"])[0], n=2, exact_max=10
+    )  # every vector read over HTTP
+    assert [h.metadata["title"] for h in exact] == ["Server Mode Paper Two", "Server Mode Paper One"]
     again = ingest_paths([src], settings, embedder=embedder)
     assert again.unchanged == 2 and again.chunks_written == 0
     assert not settings.chroma_path.exists()  # no embedded store was created

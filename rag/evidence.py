@@ -322,6 +322,10 @@ _VALUE_ASKED = re.compile(
 # A count asked: "how many X", "the number of X".
 _COUNT_ASKED = re.compile(r"\bhow many\b|\b(?:what|which|the)\s+(?:total\s+|exact\s+)?number of\b", re.I)
 _WORD = re.compile(r"[A-Za-z]+")
+# Words a refusal never lists as what an abstract lacks: joining words the stopword list doesn't hold, and the verb of
+# a request ("I'm looking for ...", "searching for").
+_NOT_LACKED = frozenset("via per versus vs etc".split())
+_LOOKING_FOR = re.compile(r"\b(looking|searching|hunting)\s+for\b", re.I)
 # A number glued to what it measures: "a 13-layer transformer", "depth-2 networks".
 _GLUED = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?-([A-Za-z]+)\b|\b([A-Za-z]+)-\d+(?:\.\d+)?(?![\w.-])")
 
@@ -2102,8 +2106,12 @@ class Evidence:
             absent, key=lambda t: (-rarity.get(t, 0.0), stems.index(t) if t in stems else len(stems))
         )
         ordered = [t for t in ordered if t in asked_about] or ordered
-        # the first half of "node- and graph-classification" is "node", said when the abstract lacks it
-        shown = [t for t in ordered if not (t.endswith("-") and stem(t.rstrip("-")) in held)]
+        # the first half of "node- and graph-classification" is "node", said when the abstract lacks it; the words
+        # that only ask ("looking" of "I'm looking for ...") or join ("via") are no topic the abstract lacks
+        asking = {stem(w) for w in _NOT_LACKED} | {stem(m[1]) for m in _LOOKING_FOR.finditer(self.question)}
+        shown = [
+            t for t in ordered if t not in asking and not (t.endswith("-") and stem(t.rstrip("-")) in held)
+        ]
         # a name keeps its form ("GPT-4", "GPU"); a plain word is said in lower case
         missing = list(
             dict.fromkeys(

@@ -2358,3 +2358,26 @@ def test_a_question_asking_which_paper_is_not_asking_for_a_name_the_paper_lacks(
         "What study design?",
     ):
         assert not asks_which_paper(other), other
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm looking for satellite glacier tracking with Sparse Routing for Small Language Models",
+        "Does Sparse Routing for Small Language Models track glaciers via satellites?",
+    ],
+)
+def test_a_refusal_lists_topics_not_the_words_that_ask(question: str) -> None:
+    """What a refusal says the abstract lacks are the question's topics, not the verb of its request ("looking" of
+    "I'm looking for ...") nor a joining word the stopword list lacks ("via")."""
+    routing = src(5, "Sparse Routing for Small Language Models", "We route tokens to experts.")
+    verdict = Evidence(
+        question, [routing], BagOfWords(), PLAIN_GATE, rarity=lambda t: {x: 0.3 for x in t}
+    ).gate()
+    assert not verdict.ok and verdict.reason == "detail"
+    lacked = verdict.message.split("nothing about: ")[1].split(")")[0].split(", ")
+    assert (
+        lacked
+        and {"looking", "via"}.isdisjoint(lacked)
+        and set(lacked) <= {"satellite", "satellites", "glacier", "glaciers", "tracking", "track"}
+    )

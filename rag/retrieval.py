@@ -26,7 +26,7 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
-from rag.question import NAME_TOKEN, says_name, says_title, title_name, title_words
+from rag.question import NAME_TOKEN, own_names, says_name, says_title, title_name, title_words
 from rag.store import PaperStore
 from rag.text import compact, recase, respell, uncontract
 from rag.titles import TitleSide
@@ -282,7 +282,10 @@ class Retriever:
     def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
         """``ranked`` with the papers whose title starts with a name the query writes moved (or added) first: a
         short question that names a paper ("What does Ctrl-U gain in FID over ControlNet++?") can sit closer, by
-        its other words, to papers that never say the name."""
+        its other words, to papers that never say the name. Then a paper whose abstract defines a name the query
+        writes and no title starts with ("we propose ... iterative Nash policy optimization (INPO)": "Which
+        tokenizer does INPO use?" is asked of that paper, not of one about tokenizers), among the candidates of
+        this search (BM25 finds a rare name's chunk; fusion with the other words may rank it below the top k)."""
         names = self.names.index()
         # written as a name ("ROOT", not "root cause"), its possessive aside ("YOLOv9's")
         words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
@@ -297,6 +300,15 @@ class Retriever:
                 key[0] == "=" and says_title(query, key[1:], said=said)
             ):
                 named += [row for row in rows if row not in named]
+        # names no title starts with, defined by a candidate's abstract
+        untitled = {key for key in keys if key not in names and len(key) >= 3}
+        if untitled:
+            for hit in ranked:
+                text = " ".join(c.text for c in hit.chunks)
+                if untitled & {compact(n) for n in own_names(hit.title, text)}:
+                    row = (hit.paper_id, hit.chunks[0].chunk_id)
+                    if row not in named:
+                        named.append(row)
         if not named:
             return ranked
         top = ranked[0].score if ranked else 1.0

@@ -280,6 +280,19 @@ def test_a_paper_named_by_words_or_by_its_whole_title_comes_first(bundled_settin
     assert hits[0].title == "Looped Transformers as Programmable Computers"
 
 
+def test_a_paper_named_by_a_name_its_abstract_defines_comes_first(bundled_settings: Settings) -> None:
+    """A name no title starts with but an abstract defines ("we propose ... iterative Nash policy optimization
+    (INPO)") pins that paper, though the question's other word ("tokenizer") is another paper's topic; a name no
+    candidate defines pins nothing."""
+    inpo = "Iterative Nash Policy Optimization: Aligning LLMs with General Preferences via No-Regret Learning"
+    q = "Which tokenizer does INPO use?"
+    assert api.search(q, k=5, settings=bundled_settings).hits[0].title == inpo
+    off = bundled_settings.override(retrieval={"name_pin": False})
+    assert inpo not in [h.title for h in api.search(q, k=5, settings=off).hits]
+    plain = api.search("Which tokenizer does QWXZ use?", k=5, settings=bundled_settings).hits
+    assert plain[0].title == api.search("Which tokenizer does QWXZ use?", k=5, settings=off).hits[0].title
+
+
 def _brute_force(store: PaperStore, qvec: np.ndarray, n: int) -> list[tuple[str, float]]:
     got = store.collection.get(include=["embeddings"])
     vectors = np.asarray(got["embeddings"], dtype=np.float32)

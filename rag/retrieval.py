@@ -26,7 +26,7 @@ from rag.config import RetrievalSettings, Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.errors import IndexEmptyError, RagError
 from rag.lexical import LexicalIndex, LexicalSide, VersionedSide
-from rag.question import NAME_TOKEN, own_names, says_name, says_title, title_name, title_words
+from rag.question import NAME_TOKEN, is_generic, own_names, says_name, says_title, title_name, title_words
 from rag.store import PaperStore
 from rag.text import compact, recase, respell, uncontract
 from rag.titles import TitleSide
@@ -300,8 +300,15 @@ class Retriever:
                 key[0] == "=" and says_title(query, key[1:], said=said)
             ):
                 named += [row for row in rows if row not in named]
-        # names no title starts with, defined by a candidate's abstract
-        untitled = {key for key in keys if key not in names and len(key) >= 3}
+        # names no title starts with, defined by a candidate's abstract (not a field's acronym: "LLMs")
+        untitled = {
+            compact(w)
+            for w in words
+            if NAME_TOKEN.fullmatch(w.rstrip("+"))
+            and compact(w) not in names
+            and len(compact(w)) >= 3
+            and not is_generic(w)
+        }
         if untitled:
             for hit in ranked:
                 text = " ".join(c.text for c in hit.chunks)

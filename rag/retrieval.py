@@ -313,14 +313,15 @@ class Retriever:
             for hit in ranked:
                 text = " ".join(c.text for c in hit.chunks)
                 if untitled & {compact(n) for n in own_names(hit.title, text)}:
-                    row = (hit.paper_id, hit.chunks[0].chunk_id)
-                    if row not in named:
-                        named.append(row)
+                    named.append((hit.paper_id, hit.chunks[0].chunk_id))
         if not named:
             return ranked
         top = ranked[0].score if ranked else 1.0
         pinned = []
+        first: dict[str, str] = {}  # one row per paper (a title's name and a defined name can both name it)
         for paper_id, chunk_id in named:
+            first.setdefault(paper_id, chunk_id)
+        for paper_id, chunk_id in first.items():
             hit = papers.get(paper_id)
             if hit is None:
                 chunk = self.store.get_chunks([chunk_id]).get(chunk_id)

@@ -291,6 +291,9 @@ def test_a_paper_named_by_a_name_its_abstract_defines_comes_first(bundled_settin
     assert inpo not in [h.title for h in api.search(q, k=5, settings=off).hits]
     plain = api.search("Which tokenizer does QWXZ use?", k=5, settings=bundled_settings).hits
     assert plain[0].title == api.search("Which tokenizer does QWXZ use?", k=5, settings=off).hits[0].title
+    # named twice, by its title's name and by a name its abstract defines: one paper, once
+    hits = api.search("Is SGDP slower than AdamP per step?", k=5, settings=bundled_settings).hits
+    assert hits[0].title.startswith("AdamP:") and len({h.paper_id for h in hits}) == len(hits) == 5
 
 
 def _brute_force(store: PaperStore, qvec: np.ndarray, n: int) -> list[tuple[str, float]]:

@@ -300,20 +300,27 @@ class Retriever:
                 key[0] == "=" and says_title(query, key[1:], said=said)
             ):
                 named += [row for row in rows if row not in named]
-        # names no title starts with, defined by a candidate's abstract (not a field's acronym: "LLMs")
+        # names no title starts with, defined by one candidate's abstract and said by no other candidate's ("INPO";
+        # not "RLHF" or "MNIST", which many abstracts say and one may "present", nor a field's acronym, "LLMs")
         untitled = {
-            compact(w)
+            w: compact(w)
             for w in words
             if NAME_TOKEN.fullmatch(w.rstrip("+"))
             and compact(w) not in names
             and len(compact(w)) >= 3
             and not is_generic(w)
         }
-        if untitled:
-            for hit in ranked:
-                text = " ".join(c.text for c in hit.chunks)
-                if untitled & {compact(n) for n in own_names(hit.title, text)}:
-                    named.append((hit.paper_id, hit.chunks[0].chunk_id))
+        texts = (
+            {h.paper_id: f"{h.title} {' '.join(c.text for c in h.chunks)}" for h in ranked}
+            if untitled
+            else {}
+        )
+        for word, key in untitled.items():
+            saying = [h for h in ranked if says_name(texts[h.paper_id], word)]
+            if len(saying) == 1 and key in {
+                compact(n) for n in own_names(saying[0].title, texts[saying[0].paper_id])
+            }:
+                named.append((saying[0].paper_id, saying[0].chunks[0].chunk_id))
         if not named:
             return ranked
         top = ranked[0].score if ranked else 1.0

@@ -210,6 +210,11 @@ def main() -> None:
     parser.add_argument(
         "--plot-only", action="store_true", help="redraw the plot from bench/results/query.json"
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the sizes of bench/results/query.json not re-run now (each size records when it was measured)",
+    )
     args = parser.parse_args()
     if args.plot_only:
         saved = json.loads((ROOT / "bench" / "results" / "query.json").read_text())
@@ -218,10 +223,12 @@ def main() -> None:
     base = bundled_settings()
     queries = questions(args.queries)
     results: dict[str, dict] = {}
+    if args.merge:
+        results = json.loads((ROOT / "bench" / "results" / "query.json").read_text())["sizes"]
     for size in args.sizes.split(","):
         settings = base if size == "bundled" else scaled_settings(base, int(size))
         print(f"benchmarking {size} ...", flush=True)
-        results[size] = bench_size(settings, queries)
+        results[size] = {**bench_size(settings, queries), "measured": time.strftime("%Y-%m-%d")}
         print(json.dumps(results[size]), flush=True)
     plot(results, ROOT / "bench" / "results" / "query_latency.png")
     save("query", {"queries": len(queries), "k": 6, "sizes": results})

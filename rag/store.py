@@ -395,7 +395,9 @@ class PaperStore:
             return []
         q = np.asarray(embedding, dtype=np.float32)
         q = q / (float(np.linalg.norm(q)) or 1.0)
-        cos = matrix @ q
+        # not BLAS (matrix @ q): its worker threads spin on after the call and slow the embedder's threads (a
+        # search at 10,000 chunks measured 2x slower), and one pass over the vectors needs no threads
+        cos = np.einsum("ij,j->i", matrix, q)
         if where is not None:
             allowed = set(self.collection.get(where=where, include=[])["ids"])
             cos = np.where(np.fromiter((i in allowed for i in ids), bool, len(ids)), cos, -np.inf)

@@ -196,6 +196,14 @@ def plot(results: dict[str, dict], path: Path) -> None:
     ax.set_ylabel("latency (ms)")
     ax.set_ylim(bottom=0)
     ax.set_title("Retrieval latency vs corpus size (2 CPU cores)")
+    by_date: dict[str, list[str]] = {}
+    for size in sizes:
+        by_date.setdefault(results[size].get("measured", "an earlier run"), []).append(
+            f"{results[size]['chunks']:,}"
+        )
+    if len(by_date) > 1:  # sizes re-run with --merge: say which run each point is from (machines differ)
+        when = "; ".join(f"{', '.join(chunks)} chunks: {date}" for date, chunks in by_date.items())
+        ax.text(0.0, -0.2, f"{when} (runs on different machines)", transform=ax.transAxes, fontsize=7)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()

@@ -317,18 +317,17 @@ class Retriever:
         )
         for word, key in untitled.items():
             saying = [h for h in ranked if says_name(texts[h.paper_id], word)]
-            if len(saying) == 1 and key in {
-                compact(n) for n in own_names(saying[0].title, texts[saying[0].paper_id])
-            }:
+            if (
+                len(saying) == 1
+                and saying[0].paper_id not in {paper_id for paper_id, _ in named}  # named by its title too
+                and key in {compact(n) for n in own_names(saying[0].title, texts[saying[0].paper_id])}
+            ):
                 named.append((saying[0].paper_id, saying[0].chunks[0].chunk_id))
         if not named:
             return ranked
         top = ranked[0].score if ranked else 1.0
         pinned = []
-        first: dict[str, str] = {}  # one row per paper (a title's name and a defined name can both name it)
         for paper_id, chunk_id in named:
-            first.setdefault(paper_id, chunk_id)
-        for paper_id, chunk_id in first.items():
             hit = papers.get(paper_id)
             if hit is None:
                 chunk = self.store.get_chunks([chunk_id]).get(chunk_id)

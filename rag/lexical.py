@@ -125,8 +125,8 @@ def _edits(word: str) -> list[str]:
 
 
 FORMAT = (
-    5  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words;
-    # 5: spellings.json)
+    6  # bump when the files or the tokenizer change: older indexes are rebuilt (2: forms.json; 3: its words;
+    # 5: spellings.json; 6: vectors.npy)
 )
 
 
@@ -176,16 +176,18 @@ def open_derived(
     *,
     load: Callable[[dict[str, Any]], T],
     build: Callable[[dict[str, Any] | None], T],
+    usable: Callable[[dict[str, Any]], bool] = lambda _manifest: True,
 ) -> T:
-    """An index derived from the store, at the store's ``version``: ``load(manifest)`` when ``folder`` holds it,
-    else ``build(stale manifest or None)`` under the folder's lock (re-checked there: another process may have
-    built it meanwhile)."""
+    """An index derived from the store, at the store's ``version``: ``load(manifest)`` when ``folder`` holds it
+    (and ``usable(manifest)``: built for these settings), else ``build(stale manifest or None)`` under the folder's
+    lock (re-checked there: another process may have built it meanwhile)."""
+
     manifest = read_manifest(folder, fmt)
-    if manifest is not None and manifest["version"] == version:
+    if manifest is not None and manifest["version"] == version and usable(manifest):
         return load(manifest)
     with locked(folder.with_name(folder.name + ".lock")):
         manifest = read_manifest(folder, fmt)
-        if manifest is not None and manifest["version"] == version:
+        if manifest is not None and manifest["version"] == version and usable(manifest):
             return load(manifest)
         return build(manifest)
 
@@ -201,7 +203,8 @@ def replace_folder(tmp: Path, folder: Path) -> None:
 
 
 class LexicalIndex:
-    """A loaded BM25 index: bm25s scores plus the chunk id, paper id and year of every indexed chunk."""
+    """A loaded BM25 index: bm25s scores plus the chunk id, paper id and year of every indexed chunk, and, for a
+    collection of at most ``retrieval.exact_max_chunks`` chunks, every chunk's unit vector (:meth:`nearest`)."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         import bm25s
@@ -214,25 +217,39 @@ class LexicalIndex:
         self.ids = np.load(folder / "ids.npy", mmap_mode="r")
         self.paper_ids = np.load(folder / "paper_ids.npy", mmap_mode="r")
         self.years = np.load(folder / "years.npy", mmap_mode="r")
+        # unit vectors in chunk-id order (row i is self.ids[i]), when the index was built with them
+        self.vectors: np.ndarray | None = (
+            np.load(folder / "vectors.npy", mmap_mode="r") if manifest.get("vectors") else None
+        )
         self._papers_by_filter: dict[tuple[str | None, str | None], frozenset[str]] = {}
 
     # ------------------------------------------------------------------ building
 
     @staticmethod
-    def build(store: PaperStore, folder: Path, version: str) -> LexicalIndex:
-        """Index every chunk of ``store`` into ``folder`` (atomically), recording ``version``."""
+    def build(store: PaperStore, folder: Path, version: str, vectors_max: int = 0) -> LexicalIndex:
+        """Index every chunk of ``store`` into ``folder`` (atomically), recording ``version``; with the chunks'
+        unit vectors too when the collection holds at most ``vectors_max`` chunks (read in the same pass)."""
         import bm25s
 
         ids: list[str] = []
         papers: list[str] = []
         years: list[int] = []
         texts: list[str] = []
+        with_vectors = 0 < store.count() <= vectors_max
+        rows: Iterable[tuple[str, str, dict[str, Any], np.ndarray | None]] = (
+            store.chunks_with_vectors()
+            if with_vectors
+            else ((cid, text, meta, None) for cid, text, meta in store.chunks())
+        )
+        vecs: list[np.ndarray] = []
         # Sorted by chunk id, so that a chunk's position is a binary search away (scores_of).
-        for chunk_id, text, meta in sorted(store.chunks(), key=lambda c: c[0]):
+        for chunk_id, text, meta, vec in sorted(rows, key=lambda c: c[0]):
             ids.append(chunk_id)
             papers.append(meta.get("paper_id", ""))
             years.append(int(meta.get("year", 0) or 0))
             texts.append(f"{meta.get('title', '')}\n{text}")
+            if vec is not None:
+                vecs.append(vec)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
         try:
@@ -245,6 +262,11 @@ class LexicalIndex:
             pwidth = max((len(p.encode()) for p in papers), default=1)
             np.save(tmp / "paper_ids.npy", np.array([p.encode() for p in papers], dtype=f"S{pwidth}"))
             np.save(tmp / "years.npy", np.array(years, dtype=np.int32))
+            with_vectors = with_vectors and len(vecs) == len(ids) > 0
+            if with_vectors:
+                matrix = np.stack(vecs).astype(np.float32)
+                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                np.save(tmp / "vectors.npy", matrix / np.where(norms > 0, norms, 1.0))
             # how the collection writes its names, for reading a question typed in lower case (rag.text.recase)
             (tmp / "forms.json").write_text(json.dumps(name_forms(texts), sort_keys=True), encoding="utf-8")
             # how it spells its words, for reading a question as the abstracts write them (rag.text.respell)
@@ -257,6 +279,7 @@ class LexicalIndex:
                 "location": store.location,
                 "version": version,
                 "chunks": len(ids),
+                "vectors": with_vectors,
                 "built": time.strftime("%Y-%m-%d %H:%M:%S"),
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -268,14 +291,17 @@ class LexicalIndex:
 
     @classmethod
     def open(cls, store: PaperStore, settings: Settings, version: str) -> LexicalIndex:
-        """The index at ``version``: loaded from disk when current, else (re)built and saved first."""
+        """The index at ``version``: loaded from disk when current (and holding the vectors when the settings
+        search this collection exactly), else (re)built and saved first."""
         folder = index_dir(settings)
+        exact_max = settings.retrieval.exact_max_chunks
         return open_derived(
             folder,
             FORMAT,
             version,
             load=lambda manifest: cls(folder, manifest),
-            build=lambda _stale: cls.build(store, folder, version),
+            build=lambda _stale: cls.build(store, folder, version, exact_max),
+            usable=lambda m: bool(m.get("vectors")) or not 0 < int(m.get("chunks", 0)) <= exact_max,
         )
 
     @cached_property
@@ -445,6 +471,46 @@ class LexicalIndex:
             names = self._papers_by_filter[key]
             ids = sorted(names if ids is None else names & set(ids))
         return None if ids is None else list(ids)
+
+    def exact(self, limit: int) -> bool:
+        """Whether dense search goes through :meth:`nearest` for a collection limit of ``limit`` chunks
+        (``retrieval.exact_max_chunks``): the index holds the vectors and the collection is within it."""
+        return self.vectors is not None and 0 < self.size <= limit
+
+    def nearest(
+        self, query_vec: np.ndarray, n: int, weight: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``n`` chunks closest to ``query_vec`` by cosine similarity, exactly, over every vector (ties in chunk
+        id order), among those ``weight`` (:meth:`mask`) keeps: (chunk id, cosine), best first.
+
+        Chroma's HNSW index is approximate, and below its sync threshold (1,000 vectors) Chroma rebuilds it on every
+        start with several threads, so the same query could return a different tail of neighbours from one process
+        to the next (chroma-core/chroma#2675; on the bundled store 0.997 recall@24 over 391 eval questions, and a
+        query whose closest chunks are all far, "CPC", lost its second neighbour in some runs)."""
+        if self.vectors is None or not self.size or n <= 0:
+            return []
+        q = np.asarray(query_vec, dtype=np.float32)
+        q = q / (float(np.linalg.norm(q)) or 1.0)
+        # not BLAS (vectors @ q): its worker threads spin on after the call and slow the embedder's threads (a
+        # search at 10,000 chunks measured 2x slower), and one pass over the vectors needs no threads
+        cos = np.einsum("ij,j->i", self.vectors, q)
+        if weight is not None:
+            cos = np.where(weight > 0, cos, -np.inf)
+        order = np.argsort(-cos, kind="stable")[:n]
+        return [(self.ids[i].decode(), float(cos[i])) for i in order if np.isfinite(cos[i])]
+
+    def vectors_of(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The unit vectors of the chunks ``ids`` that the index holds ({} without vectors)."""
+        if self.vectors is None or not ids or not self.size:
+            return {}
+        ids = [i for i in ids if len(i.encode()) <= self.ids.dtype.itemsize]  # longer: not an indexed id
+        wanted = np.array([i.encode() for i in ids], dtype=self.ids.dtype)
+        pos = np.minimum(np.searchsorted(self.ids, wanted), self.size - 1)
+        return {
+            cid: np.asarray(self.vectors[p], dtype=np.float32)
+            for cid, p, w in zip(ids, pos, wanted, strict=True)
+            if self.ids[p] == w
+        }
 
     def scores(self, query: str, weight: np.ndarray | None) -> np.ndarray | None:
         """BM25 score of every chunk for ``query`` (None when no query term is in the vocabulary)."""

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) + BM25 (bm25s, :mod:`rag.lexical`), fused, grouped by paper, diversified.
+"""Hybrid retrieval: dense + BM25 (bm25s, :mod:`rag.lexical`), fused, grouped by paper, diversified.
 
 Both sides rank chunks, then a fusion (``Settings.retrieval.fusion``) scores each candidate: reciprocal rank
 (``sum 1 / (rrf_k + rank)``) or a convex combination of normalised scores (:func:`convex_fusion`). Optionally the
@@ -6,9 +6,12 @@ query is also matched against one vector per paper's title (:mod:`rag.titles`, `
 grouped by paper so a paper appears once, with its best chunks, and papers are picked by MMR over their best-chunk
 vectors so that near-duplicate papers don't crowd out the others on compare and list questions.
 
-The BM25 index is persisted next to the store and follows the store's version (any write, by any process).
-Filters (year range, source page, title text, paper ids) go into Chroma's ``where`` for the dense side and into a
-weight mask for the BM25 side.
+The BM25 index is persisted next to the store and follows the store's version (any write, by any process). For a
+collection of up to ``retrieval.exact_max_chunks`` chunks it holds every chunk's vector too, and the dense side is
+an exact search over them (:meth:`rag.lexical.LexicalIndex.nearest`: the same neighbours in every process, both
+sides from one snapshot of the store); a larger collection's dense side is Chroma's approximate HNSW index. Filters
+(year range, source page, title text, paper ids) become one weight mask over the index's chunks for both sides, or
+Chroma's ``where`` when Chroma searches.
 """
 
 from __future__ import annotations
@@ -109,26 +112,30 @@ class Retriever:
             raise IndexEmptyError(self.store.name)
         qvec = query_vec = self.embedder.embed_batch([query])[0]
         t_embed = time.perf_counter()
-        where = self._where(filters)
-        exact = opts.exact_max_chunks
-        dense = self.store.query(qvec, n, where=where, exact_max=exact) if mode != "bm25" else []
-        if dense and opts.prf_weight > 0:
-            # Pseudo-relevance feedback (Rocchio): move the query vector toward its best few chunks, search again.
-            top = self.store.embeddings([h.chunk_id for h in dense[: opts.prf_chunks]])
-            centroid = np.mean(list(top.values()), axis=0)
-            moved = qvec + opts.prf_weight * centroid
-            qvec = moved / (np.linalg.norm(moved) or 1.0)
-            dense = self.store.query(qvec, n, where=where, exact_max=exact)
+        weight = index.mask(filters, self.store)
+        exact = index.exact(opts.exact_max_chunks)
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        cosine: dict[str, float] = {}
+        if mode != "bm25":
+            cosine = self._dense(index, qvec, n, filters, weight, exact, found)
+            if cosine and opts.prf_weight > 0:
+                # Pseudo-relevance feedback (Rocchio): move the query vector toward its best few chunks, search again.
+                best = list(cosine)[: opts.prf_chunks]
+                top = index.vectors_of(best) if exact else self.store.embeddings(best)
+                centroid = np.mean(list(top.values()), axis=0)
+                moved = qvec + opts.prf_weight * centroid
+                qvec = moved / (np.linalg.norm(moved) or 1.0)
+                cosine = self._dense(index, qvec, n, filters, weight, exact, found)
         t_dense = time.perf_counter()
         lexical: list[str] = []
         bm25_scores: np.ndarray | None = None
         if mode != "dense":
-            lexical, bm25_scores = index.top(query, n, index.mask(filters, self.store))
+            lexical, bm25_scores = index.top(query, n, weight)
         t_bm25 = time.perf_counter()
 
-        found: dict[str, tuple[str, dict[str, Any]]] = {h.chunk_id: (h.text, h.metadata) for h in dense}
-        found.update(self.store.get_chunks([cid for cid in lexical if cid not in found]))
-        cosine = {h.chunk_id: h.score for h in dense}
+        found.update(
+            self.store.get_chunks([cid for cid in dict.fromkeys([*cosine, *lexical]) if cid not in found])
+        )
         by_title: list[str] = []  # first chunks of the papers with the closest titles, best first
         title_cos: dict[str, float] = {}  # candidate chunk -> its paper's title cosine
         t_titles = time.perf_counter()
@@ -139,7 +146,7 @@ class Retriever:
             coverage = index.coverage(query, lexical[0]) if opts.coverage_shift and lexical else 0.0
             fused = convex_fusion(
                 cosine,
-                self._missing_cosines([*lexical, *by_title], cosine, qvec),
+                self._missing_cosines([*lexical, *by_title], cosine, qvec, index),
                 index,
                 bm25_scores,
                 lexical,
@@ -148,7 +155,7 @@ class Retriever:
                 coverage=coverage,
             )
         else:
-            fused = rrf_fusion([h.chunk_id for h in dense], lexical, opts.rrf_k, by_title)
+            fused = rrf_fusion(list(cosine), lexical, opts.rrf_k, by_title)
         bm25_rank = {cid: r for r, cid in enumerate(lexical)}
 
         papers: dict[str, PaperHit] = {}
@@ -228,10 +235,34 @@ class Retriever:
         """Each stem's rarity in the collection (:meth:`rag.lexical.LexicalIndex.rarity`): the evidence gate's."""
         return self.lexical.index().rarity(stems)
 
-    def _missing_cosines(self, ids: list[str], known: dict[str, float], qvec: np.ndarray) -> dict[str, float]:
+    def _dense(
+        self,
+        index: LexicalIndex,
+        qvec: np.ndarray,
+        n: int,
+        filters: SearchFilters | None,
+        weight: np.ndarray | None,
+        exact: bool,
+        found: dict[str, tuple[str, dict[str, Any]]],
+    ) -> dict[str, float]:
+        """The ``n`` chunks closest to ``qvec`` among those the filters keep, as chunk id -> cosine, best first:
+        exactly over the index's vectors (``exact``: a collection of at most ``retrieval.exact_max_chunks``
+        chunks, :meth:`rag.lexical.LexicalIndex.nearest`, filtered by the same mask as BM25), else through Chroma's
+        HNSW index (``found`` gets the texts it returns with them)."""
+        if exact:
+            return dict(index.nearest(qvec, n, weight))
+        hits = self.store.query(qvec, n, where=self._where(filters))
+        found.update({h.chunk_id: (h.text, h.metadata) for h in hits})
+        return {h.chunk_id: h.score for h in hits}
+
+    def _missing_cosines(
+        self, ids: list[str], known: dict[str, float], qvec: np.ndarray, index: LexicalIndex
+    ) -> dict[str, float]:
         """Cosine similarity to the query of the lexical (and title) candidates the dense side didn't return."""
         missing = list(dict.fromkeys(cid for cid in ids if cid not in known))
-        return {cid: float(vec @ qvec) for cid, vec in self.store.embeddings(missing).items()}
+        vectors = index.vectors_of(missing) if index.vectors is not None else {}
+        vectors.update(self.store.embeddings([cid for cid in missing if cid not in vectors]))
+        return {cid: float(vec @ qvec) for cid, vec in vectors.items()}
 
     def _title_candidates(
         self,

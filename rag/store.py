@@ -13,8 +13,6 @@ is re-written on the next ingest. Chunk ids are deterministic, so re-writing nev
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +28,6 @@ from rag.models import Chunk, Paper, normalize_title
 from rag.types import StoredPaper, date_parts
 
 _PAGE = 5000
-# How often the exact search's vectors check the store's version for writes by other processes (writes by this
-# process drop them at once), as the BM25 index does (rag.lexical.VersionedSide.STALE_AFTER_S).
-_EXACT_RECHECK_S = 2.0
 
 
 @dataclass
@@ -178,10 +173,6 @@ class PaperStore:
             )
         except Exception as exc:
             raise StoreError(f"cannot open collection {self.name!r} at {self.location}: {exc}") from exc
-        # every chunk's vector, for exact search of a small collection (:meth:`query`): (version, ids, matrix)
-        self._exact: tuple[str, list[str], np.ndarray] | None = None
-        self._exact_checked = 0.0
-        self._exact_lock = threading.Lock()
 
     @property
     def location(self) -> str:
@@ -212,22 +203,24 @@ class PaperStore:
         meta = dict(self.client.get_collection(self.name).metadata or {})
         meta["version"] = uuid.uuid4().hex
         self.collection.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
-        with self._exact_lock:
-            self._exact = None  # this process's write: the next exact search reloads the vectors
+
+    def _pages(self, include: list[str], where: dict | None = None) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=_PAGE, offset=offset, where=where)
+            yield page
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def _iter_metadatas(
         self, include_documents: bool = False, where: dict | None = None
     ) -> Iterator[tuple[str, Any, Any]]:
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
-        offset = 0
-        while True:
-            page = self.collection.get(include=include, limit=_PAGE, offset=offset, where=where)
+        for page in self._pages(include, where):
             ids = page["ids"]
             docs = page.get("documents") or [None] * len(ids)
             yield from zip(ids, page["metadatas"], docs, strict=True)
-            if len(ids) < _PAGE:
-                return
-            offset += _PAGE
 
     def state(self) -> dict[str, PaperState]:
         """Per paper: the hashes and chunk indices present, to decide what an ingest must (re)write."""
@@ -312,6 +305,15 @@ class PaperStore:
         for chunk_id, meta, doc in self._iter_metadatas(include_documents=True):
             yield chunk_id, doc or "", meta
 
+    def chunks_with_vectors(self) -> Iterator[tuple[str, str, dict[str, Any], np.ndarray]]:
+        """Every chunk as (id, text, metadata, stored vector): the corpus for BM25 and exact dense search
+        (:class:`rag.lexical.LexicalIndex`), in one pass."""
+        for page in self._pages(["metadatas", "documents", "embeddings"]):
+            for cid, meta, doc, vec in zip(
+                page["ids"], page["metadatas"], page["documents"], page["embeddings"], strict=True
+            ):
+                yield cid, doc or "", meta, np.asarray(vec, dtype=np.float32)
+
     def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         """Text and metadata of the given chunks (those still stored)."""
         if not ids:
@@ -332,22 +334,11 @@ class PaperStore:
             for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
         }
 
-    def query(
-        self, embedding: np.ndarray, n: int, where: dict | None = None, *, exact_max: int = 0
-    ) -> list[ChunkHit]:
-        """Nearest chunks by cosine similarity (fewer when the collection is smaller than ``n``), best first.
-
-        A collection of at most ``exact_max`` chunks is searched exactly, over every stored vector (held in memory,
-        reloaded when the store's version moves): Chroma's HNSW index is approximate, and below its sync threshold
-        (1,000 vectors) Chroma rebuilds it on every start, with several threads, so the same query could return a
-        different tail of neighbours from one process to the next (chroma-core/chroma#2675; measured on the bundled
-        store: 0.997 recall@24 over 391 eval questions, and a query whose closest chunks are all far, "CPC",
-        returned a different second neighbour from run to run). Ties are broken by chunk id. Larger collections use
-        HNSW."""
-        if exact_max > 0:
-            vectors = self._exact_vectors(exact_max)
-            if vectors is not None:
-                return self._query_exact(embedding, n, where, *vectors)
+    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
+        """Nearest chunks by cosine similarity through Chroma's HNSW index (fewer when the collection is smaller
+        than ``n``), best first. The index is approximate: collections of up to ``retrieval.exact_max_chunks``
+        chunks are searched exactly instead, over the vectors the BM25 index keeps
+        (:meth:`rag.lexical.LexicalIndex.nearest`)."""
         res = self.collection.query(
             query_embeddings=[np.asarray(embedding, dtype=np.float32)],
             n_results=n,
@@ -359,53 +350,4 @@ class PaperStore:
             for cid, doc, meta, dist in zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
             )
-        ]
-
-    def _exact_vectors(self, exact_max: int) -> tuple[list[str], np.ndarray] | None:
-        """Every chunk's id and unit vector (ids sorted), at the store's current version; None when the collection
-        holds more than ``exact_max`` chunks."""
-        with self._exact_lock:
-            now = time.monotonic()
-            if self._exact is not None and now - self._exact_checked <= _EXACT_RECHECK_S:
-                return self._exact[1], self._exact[2]
-            version = self.version()
-            self._exact_checked = now
-            if self._exact is None or self._exact[0] != version:
-                if self.count() > exact_max:
-                    self._exact = None
-                    return None
-                rows: dict[str, np.ndarray] = {}
-                offset = 0
-                while True:
-                    page = self.collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
-                    rows.update(zip(page["ids"], page["embeddings"], strict=True))
-                    if len(page["ids"]) < _PAGE:
-                        break
-                    offset += _PAGE
-                ids = sorted(rows)
-                matrix = np.asarray([rows[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
-                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-                self._exact = (version, ids, matrix / np.where(norms > 0, norms, 1.0))
-            return self._exact[1], self._exact[2]
-
-    def _query_exact(
-        self, embedding: np.ndarray, n: int, where: dict | None, ids: list[str], matrix: np.ndarray
-    ) -> list[ChunkHit]:
-        if not ids or n <= 0:
-            return []
-        q = np.asarray(embedding, dtype=np.float32)
-        q = q / (float(np.linalg.norm(q)) or 1.0)
-        # not BLAS (matrix @ q): its worker threads spin on after the call and slow the embedder's threads (a
-        # search at 10,000 chunks measured 2x slower), and one pass over the vectors needs no threads
-        cos = np.einsum("ij,j->i", matrix, q)
-        if where is not None:
-            allowed = set(self.collection.get(where=where, include=[])["ids"])
-            cos = np.where(np.fromiter((i in allowed for i in ids), bool, len(ids)), cos, -np.inf)
-        order = np.argsort(-cos, kind="stable")[:n]
-        top = [ids[i] for i in order if np.isfinite(cos[i])]
-        found = self.get_chunks(top)
-        return [
-            ChunkHit(cid, found[cid][0], found[cid][1], float(cos[i]))
-            for cid, i in zip(top, order, strict=False)
-            if cid in found
         ]

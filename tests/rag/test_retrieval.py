@@ -3,6 +3,7 @@ vectors (rag.titles) over a small real store: found for a title-only query, kept
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from ingest.pipeline import ingest_paths
 from rag import api
 from rag.config import Settings
+from rag.lexical import index_dir
 from rag.retrieval import Retriever, convex_fusion
 from rag.store import PaperStore
 from rag.titles import TitleSide, titles_dir
@@ -313,43 +315,71 @@ def test_a_small_collection_is_searched_exactly(bundled_settings: Settings, quer
     # A far query ("CPC": every chunk is about as far) is where Chroma's approximate index dropped a neighbour
     # from one process to the next; exact search returns the true nearest chunks, ties in chunk-id order.
     retriever = Retriever(bundled_settings)
-    store = retriever.store
+    store, index = retriever.store, retriever.lexical.index()
+    assert index.exact(bundled_settings.retrieval.exact_max_chunks)
     qvec = retriever.embedder.embed_batch([query])[0]
-    hits = store.query(qvec, 24, exact_max=bundled_settings.retrieval.exact_max_chunks)
+    hits = index.nearest(qvec, 24)
     expected = _brute_force(store, qvec, 24)
-    assert [h.chunk_id for h in hits] == [cid for cid, _ in expected]
-    assert [h.score for h in hits] == pytest.approx([cos for _, cos in expected], abs=1e-5)
-    assert all(h.text and h.metadata["paper_id"] for h in hits)
-    # and with a filter, among the chunks it allows only
-    where = {"chunk_index": 0}
-    first = store.query(qvec, 5, where=where, exact_max=bundled_settings.retrieval.exact_max_chunks)
-    allowed = set(store.collection.get(where=where, include=[])["ids"])
-    assert [h.chunk_id for h in first] == [
-        cid for cid, _ in _brute_force(store, qvec, 900) if cid in allowed
-    ][:5]
+    assert [cid for cid, _ in hits] == [cid for cid, _ in expected]
+    assert [cos for _, cos in hits] == pytest.approx([cos for _, cos in expected], abs=1e-5)
+    # the dense side of a search is that ranking (no feedback step, so the query vector is the question's)
+    dense = retriever.search(
+        query, 5, mode="dense", options=bundled_settings.retrieval.model_copy(update={"prf_weight": 0.0})
+    )
+    assert [c.chunk_id for h in dense.hits for c in h.chunks][:1] == [expected[0][0]]
+    # and with a filter, among the chunks the filter allows only: the same mask as the BM25 side's
+    papers = sorted({p.paper_id for p in store.papers()})[::40]
+    filters = SearchFilters(paper_ids=papers)
+    first = index.nearest(qvec, 5, index.mask(filters, store))
+    allowed = set(store.collection.get(where={"paper_id": {"$in": papers}}, include=[])["ids"])
+    assert [cid for cid, _ in first] == [cid for cid, _ in _brute_force(store, qvec, 900) if cid in allowed][
+        :5
+    ]
+    found = retriever.search(query, 3, filters, mode="dense").hits
+    assert found and {h.paper_id for h in found} <= set(papers)
 
 
-def test_a_collection_above_the_exact_limit_uses_the_index(bundled_settings: Settings) -> None:
-    retriever = Retriever(bundled_settings)
-    store = retriever.store
-    qvec = retriever.embedder.embed_batch(["graph neural networks for molecules"])[0]
-    hits = store.query(qvec, 10, exact_max=store.count() - 1)
-    assert store._exact is None and len(hits) == 10  # Chroma's HNSW answered; no vectors held
-    assert hits[0].chunk_id == _brute_force(store, qvec, 1)[0][0]
+def test_a_collection_above_the_exact_limit_uses_the_index(bundled_settings: Settings, monkeypatch) -> None:
+    count = PaperStore(bundled_settings).count()
+    settings = bundled_settings.override(retrieval={"exact_max_chunks": count - 1})
+    retriever = Retriever(settings)
+    assert not retriever.lexical.index().exact(count - 1)
+    asked: list[int] = []
+    query_hnsw = retriever.store.query
+    monkeypatch.setattr(retriever.store, "query", lambda *a, **kw: asked.append(1) or query_hnsw(*a, **kw))
+    query = "graph neural networks for molecules"
+    assert retriever.search(query, 3, mode="dense").hits and asked  # Chroma's HNSW answered
+    qvec = retriever.embedder.embed_batch([query])[0]
+    hits = query_hnsw(qvec, 10)
+    assert len(hits) == 10 and hits[0].chunk_id == _brute_force(retriever.store, qvec, 1)[0][0]
+
+
+def test_the_index_keeps_vectors_only_within_the_limit(toy: Settings, local_embedder) -> None:
+    small = toy.override(retrieval={"exact_max_chunks": 1})
+    shutil.rmtree(index_dir(small))  # the ingest built it under the default limit
+    assert Retriever(small, embedder=local_embedder).lexical.index().vectors is None
+    # the same store version, searched exactly under the default limit: the index is rebuilt with its vectors
+    index = Retriever(toy, embedder=local_embedder).lexical.index()
+    assert index.vectors is not None and index.vectors.shape == (index.size, 384)
+    assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-5)
+    # ... and kept under a lower limit (not searched exactly there, not rebuilt for it)
+    again = Retriever(small, embedder=local_embedder).lexical.index()
+    assert again.vectors is not None and not again.exact(1)
 
 
 def test_exact_search_sees_a_write_at_once(toy: Settings, local_embedder, tmp_path: Path) -> None:
     settings = toy.override(retrieval={"title_match": "off"})
     retriever = Retriever(settings, embedder=local_embedder)
-    assert retriever.search("compressing gradients", k=3).hits  # loads the vectors of 2 papers
+    assert retriever.search(
+        "compressing gradients", k=3
+    ).hits  # builds the index with the vectors of 2 papers
+    assert retriever.lexical.index().vectors is not None
     ingest_paths([write_jsonl(tmp_path / "late.jsonl", [LATE])], settings, embedder=local_embedder)
-    retriever.refresh()
-    store = retriever.store
+    retriever.refresh()  # what an ingest in this process does; another process's is seen within STALE_AFTER_S
     qvec = local_embedder.embed_batch(["compressing gradients"])[0]
-    # the ingest above wrote through another handle: the version moved, and the next search reloads
-    store._exact_checked = 0.0
-    assert store.query(qvec, 1, exact_max=100)[0].metadata["paper_id"] == "arxiv:2405.00003"
-    # a write through this handle drops the vectors at once
-    store.delete(["arxiv:2405.00003#0"])
-    assert store._exact is None
-    assert "arxiv:2405.00003#0" not in [h.chunk_id for h in store.query(qvec, 5, exact_max=100)]
+    index = retriever.lexical.index()
+    assert index.size == 3 and index.nearest(qvec, 1)[0][0] == "arxiv:2405.00003#0"
+    retriever.store.delete(["arxiv:2405.00003#0"])
+    retriever.refresh()
+    assert "arxiv:2405.00003#0" not in [cid for cid, _ in retriever.lexical.index().nearest(qvec, 5)]
+    assert "arxiv:2405.00003" not in [h.paper_id for h in retriever.search("compressing gradients", k=3).hits]

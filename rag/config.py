@@ -183,10 +183,10 @@ class RetrievalSettings(BaseModel):
     exact_max_chunks: int = Field(
         20_000,
         ge=0,
-        description="A collection of at most this many chunks is searched exactly on the dense side (every vector "
-        "held in memory: 31 MB at 20,000 chunks of 384 dimensions), so a question gets the same closest chunks "
-        "in every process; a larger one through Chroma's approximate HNSW index. 0: always HNSW "
-        "(rag.store.PaperStore.query).",
+        description="A collection of at most this many chunks is searched exactly on the dense side, over every "
+        "chunk's vector, kept with the BM25 index (memory-mapped: 31 MB at 20,000 chunks of 384 dimensions), so a "
+        "question gets the same closest chunks in every process; a larger one through Chroma's approximate HNSW "
+        "index. 0: always HNSW (rag.lexical.LexicalIndex.nearest).",
     )
     fusion: Literal["rrf", "convex"] = Field(
         "convex",

@@ -1158,6 +1158,15 @@ class Evidence:
         known_names = self.known_names(src) | {
             m.lower() for m in _CAMEL.findall(f"{self.question} {src.title}")
         }
+        if not (
+            _PROPOSES.search(self.question)
+            or NAMES_OF.search(self.question)
+            or terms(self.question) & _DATA_WORDS
+        ):
+            # the names the paper gives its own method answer no question of what it uses or is compared with
+            # ("Which hardware's quantization forms is EQ-Net's space meant to cover?"); its own benchmark may be
+            # the data it evaluates on
+            known_names |= {n.lower() for n in own_names(src.title, src.text)}
         for asked_part in self._parts() if parts is None else parts:
             # a title the follow-up rewrite quoted for "it" is no part of what is asked about
             part = _QUOTED.sub(" ", asked_part)

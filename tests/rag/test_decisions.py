@@ -1528,6 +1528,36 @@ def test_which_thing_is_refused_when_the_abstract_names_nothing_at_all() -> None
     assert _unnamed("What model does FLOCK use to update the outlier scores?", own) is None
 
 
+def test_the_papers_own_name_answers_no_which_question_of_what_it_uses() -> None:
+    """The name a paper gives its own method ("we introduce DeltaDock") is no answer to which thing of a kind it
+    uses ("which pretrained protein language model ...?"); it still answers what the paper proposes, and its own
+    benchmark may be the data it is evaluated on."""
+    paper = src(
+        1,
+        "Multi-scale Iterative Refinement towards Robust and Versatile Molecular Docking",
+        "Molecular docking predicts the binding conformations of small molecules to protein targets. In this "
+        "study, we introduce DeltaDock, a robust and versatile framework designed for efficient molecular docking. "
+        "In the initial stage, we develop a ligand-dependent binding site prediction model founded on large "
+        "protein models and graph neural networks. DeltaDock demonstrates superior performance in both blind "
+        "docking and site-specific docking settings.",
+    )
+    q = (
+        "In the two-stage molecular docking framework that handles both blind and site-specific docking, which "
+        "pretrained protein language model underlies its binding site predictor?"
+    )
+    found = _unnamed(q, paper)
+    assert found is not None and found[0] == "the protein language model"
+    named = src(1, paper.title, f"{paper.text} The predictor builds on ESM-2 embeddings.")
+    assert _unnamed(q, named) is None
+    assert _unnamed("Which docking framework do they propose?", paper) is None
+    bench = src(
+        2,
+        "Measuring Code Efficiency",
+        "We develop ENAMEL, a benchmark for the efficiency of generated code. We evaluate 30 LLMs on ENAMEL.",
+    )
+    assert _unnamed("Which benchmark were the 30 LLMs evaluated on?", bench) is None
+
+
 def test_a_sentence_glued_to_the_one_before_starts_with_no_name() -> None:
     """ "... of the model.Extensive experiments on several deblurring datasets ..." (no space after the period):
     "Extensive" opens a sentence and names no dataset."""

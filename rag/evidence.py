@@ -1159,9 +1159,7 @@ class Evidence:
             m.lower() for m in _CAMEL.findall(f"{self.question} {src.title}")
         }
         if not (
-            _PROPOSES.search(self.question)
-            or NAMES_OF.search(self.question)
-            or terms(self.question) & _DATA_WORDS
+            _PROPOSES.search(self.question) or NAMES_OF.search(self.question) or self.q_terms & _DATA_WORDS
         ):
             # the names the paper gives its own method answer no question of what it uses or is compared with
             # ("Which hardware's quantization forms is EQ-Net's space meant to cover?"); its own benchmark may be

@@ -136,6 +136,12 @@ def _tokenize(texts: list[str], *, progress: bool = False) -> Any:
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=progress)
 
 
+def searched_exactly(chunks: int, limit: int) -> bool:
+    """Whether a collection of ``chunks`` chunks is searched exactly on the dense side under
+    ``retrieval.exact_max_chunks`` = ``limit`` (its vectors kept with the index, :meth:`LexicalIndex.nearest`)."""
+    return 0 < chunks <= limit
+
+
 def derived_dir(settings: Settings, kind: str) -> Path:
     """Where an index derived from ``settings``' collection and store location lives (``kind``: "bm25", ...)."""
     where = settings.chroma_url or str(settings.chroma_path.resolve())
@@ -235,7 +241,7 @@ class LexicalIndex:
         papers: list[str] = []
         years: list[int] = []
         texts: list[str] = []
-        with_vectors = 0 < store.count() <= vectors_max
+        with_vectors = searched_exactly(store.count(), vectors_max)
         rows: Iterable[tuple[str, str, dict[str, Any], np.ndarray | None]] = (
             store.chunks_with_vectors()
             if with_vectors
@@ -301,7 +307,9 @@ class LexicalIndex:
             version,
             load=lambda manifest: cls(folder, manifest),
             build=lambda _stale: cls.build(store, folder, version, exact_max),
-            usable=lambda m: bool(m.get("vectors")) or not 0 < int(m.get("chunks", 0)) <= exact_max,
+            usable=lambda m: (
+                bool(m.get("vectors")) or not searched_exactly(int(m.get("chunks", 0)), exact_max)
+            ),
         )
 
     @cached_property
@@ -475,7 +483,7 @@ class LexicalIndex:
     def exact(self, limit: int) -> bool:
         """Whether dense search goes through :meth:`nearest` for a collection limit of ``limit`` chunks
         (``retrieval.exact_max_chunks``): the index holds the vectors and the collection is within it."""
-        return self.vectors is not None and 0 < self.size <= limit
+        return self.vectors is not None and searched_exactly(self.size, limit)
 
     def nearest(
         self, query_vec: np.ndarray, n: int, weight: np.ndarray | None = None
@@ -501,16 +509,26 @@ class LexicalIndex:
 
     def vectors_of(self, ids: list[str]) -> dict[str, np.ndarray]:
         """The unit vectors of the chunks ``ids`` that the index holds ({} without vectors)."""
-        if self.vectors is None or not ids or not self.size:
+        if self.vectors is None:
             return {}
-        ids = [i for i in ids if len(i.encode()) <= self.ids.dtype.itemsize]  # longer: not an indexed id
-        wanted = np.array([i.encode() for i in ids], dtype=self.ids.dtype)
+        held, rows = self._rows(ids)
+        kept = [cid for cid, h in zip(ids, held, strict=True) if h]
+        return {cid: np.asarray(self.vectors[r], dtype=np.float32) for cid, r in zip(kept, rows, strict=True)}
+
+    def _rows(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``ids`` the index holds (a mask over them) and their rows, in order (ids are sorted: a binary
+        search each). An id wider than the index's widest is none of them: a fixed-width array would cut it to a
+        prefix that may match."""
+        width = self.ids.dtype.itemsize
+        fits = np.array([len(i.encode()) <= width for i in ids], dtype=bool)
+        if not self.size or not fits.any():
+            return np.zeros(len(ids), dtype=bool), np.zeros(0, dtype=np.int64)
+        wanted = np.array(
+            [i.encode() if f else b"" for i, f in zip(ids, fits, strict=True)], dtype=self.ids.dtype
+        )
         pos = np.minimum(np.searchsorted(self.ids, wanted), self.size - 1)
-        return {
-            cid: np.asarray(self.vectors[p], dtype=np.float32)
-            for cid, p, w in zip(ids, pos, wanted, strict=True)
-            if self.ids[p] == w
-        }
+        held = fits & (np.asarray(self.ids[pos]) == wanted)
+        return held, pos[held]
 
     def scores(self, query: str, weight: np.ndarray | None) -> np.ndarray | None:
         """BM25 score of every chunk for ``query`` (None when no query term is in the vocabulary)."""
@@ -527,13 +545,10 @@ class LexicalIndex:
     def scores_of(self, ids: list[str], scores: np.ndarray | None) -> np.ndarray:
         """The entries of ``scores`` (from :meth:`scores`) for the chunks ``ids``; 0 for unknown chunks."""
         out = np.zeros(len(ids), dtype=np.float64)
-        if scores is None or not ids or not self.size:
+        if scores is None or not ids:
             return out
-        wanted = np.array([i.encode() for i in ids], dtype=self.ids.dtype)
-        pos = np.searchsorted(self.ids, wanted)
-        pos = np.minimum(pos, self.size - 1)
-        hit = np.asarray(self.ids[pos]) == wanted
-        out[hit] = scores[pos[hit]]
+        held, rows = self._rows(ids)
+        out[held] = scores[rows]
         return out
 
     def doc_freqs(self, stems: Iterable[str]) -> dict[str, int]:
@@ -608,12 +623,8 @@ class LexicalIndex:
 
     def _position(self, chunk_id: str) -> int | None:
         """The row of ``chunk_id`` in the index (ids are sorted), or None."""
-        key = chunk_id.encode()
-        if not self.size or len(key) > self.ids.dtype.itemsize:
-            return None
-        wanted = np.array([key], dtype=self.ids.dtype)
-        pos = int(np.searchsorted(self.ids, wanted)[0])
-        return pos if pos < self.size and self.ids[pos] == wanted[0] else None
+        _, rows = self._rows([chunk_id])
+        return int(rows[0]) if len(rows) else None
 
     def _query_tokens(self, query: str, *, known_only: bool = True) -> list[str]:
         import bm25s

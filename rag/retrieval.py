@@ -114,10 +114,10 @@ class Retriever:
         t_embed = time.perf_counter()
         weight = index.mask(filters, self.store)
         exact = index.exact(opts.exact_max_chunks)
-        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        found: dict[str, tuple[str, dict[str, Any]]] = {}  # chunk id -> (text, metadata)
         cosine: dict[str, float] = {}
         if mode != "bm25":
-            cosine = self._dense(index, qvec, n, filters, weight, exact, found)
+            cosine, found = self._dense(index, qvec, n, filters, weight, exact)
             if cosine and opts.prf_weight > 0:
                 # Pseudo-relevance feedback (Rocchio): move the query vector toward its best few chunks, search again.
                 best = list(cosine)[: opts.prf_chunks]
@@ -125,7 +125,7 @@ class Retriever:
                 centroid = np.mean(list(top.values()), axis=0)
                 moved = qvec + opts.prf_weight * centroid
                 qvec = moved / (np.linalg.norm(moved) or 1.0)
-                cosine = self._dense(index, qvec, n, filters, weight, exact, found)
+                cosine, found = self._dense(index, qvec, n, filters, weight, exact)
         t_dense = time.perf_counter()
         lexical: list[str] = []
         bm25_scores: np.ndarray | None = None
@@ -243,24 +243,22 @@ class Retriever:
         filters: SearchFilters | None,
         weight: np.ndarray | None,
         exact: bool,
-        found: dict[str, tuple[str, dict[str, Any]]],
-    ) -> dict[str, float]:
-        """The ``n`` chunks closest to ``qvec`` among those the filters keep, as chunk id -> cosine, best first:
-        exactly over the index's vectors (``exact``: a collection of at most ``retrieval.exact_max_chunks``
-        chunks, :meth:`rag.lexical.LexicalIndex.nearest`, filtered by the same mask as BM25), else through Chroma's
-        HNSW index (``found`` gets the texts it returns with them)."""
+    ) -> tuple[dict[str, float], dict[str, tuple[str, dict[str, Any]]]]:
+        """The ``n`` chunks closest to ``qvec`` among those the filters keep, as chunk id -> cosine, best first, and
+        the texts and metadata that came with them: exactly over the index's vectors (``exact``:
+        :meth:`rag.lexical.LexicalIndex.nearest`, filtered by the same mask as BM25; no texts, which are read once
+        for both sides' candidates), else through Chroma's HNSW index (with their texts)."""
         if exact:
-            return dict(index.nearest(qvec, n, weight))
+            return dict(index.nearest(qvec, n, weight)), {}
         hits = self.store.query(qvec, n, where=self._where(filters))
-        found.update({h.chunk_id: (h.text, h.metadata) for h in hits})
-        return {h.chunk_id: h.score for h in hits}
+        return {h.chunk_id: h.score for h in hits}, {h.chunk_id: (h.text, h.metadata) for h in hits}
 
     def _missing_cosines(
         self, ids: list[str], known: dict[str, float], qvec: np.ndarray, index: LexicalIndex
     ) -> dict[str, float]:
         """Cosine similarity to the query of the lexical (and title) candidates the dense side didn't return."""
         missing = list(dict.fromkeys(cid for cid in ids if cid not in known))
-        vectors = index.vectors_of(missing) if index.vectors is not None else {}
+        vectors = index.vectors_of(missing)  # {} when the index keeps no vectors
         vectors.update(self.store.embeddings([cid for cid in missing if cid not in vectors]))
         return {cid: float(vec @ qvec) for cid, vec in vectors.items()}
 

@@ -1626,7 +1626,7 @@ class Evidence:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             # a compound speaks of its parts ("low-rank updates" of the rank)
             pool = [i for i, s in enumerate(mine) if wanted & _hyphen_terms(s.text)]
-            what = " ".join(asked) if 0 < len(asked) <= 4 else "what is asked"
+            what = " ".join(asked) if 0 < len(asked) <= 4 else ""  # "": no short phrase says what is asked
             if not pool:
                 # no sentence speaks of it in the question's words, and the abstract states no quantity at all
                 # ("What speed-up factor ...?" of an abstract that says only "accelerate")
@@ -2082,7 +2082,7 @@ class Evidence:
                 lacks = f"does not name {what}"
             elif unquantified is not None:
                 what, closest = unquantified
-                lacks = f'states no number for "{what}"'
+                lacks = f'states no number for "{what}"' if what else "states no number for what is asked"
             else:
                 assert unreported is not None
                 names, closest = unreported

@@ -421,7 +421,8 @@ def title_name(title: str) -> str:
 DEFINES = re.compile(
     r"\b(?:propose[sd]?|introduce[sd]?|presents?|we (?:call|name|dub|term|develop|release|design|devise)|called|named|"
     r"dubbed|termed|coined|namely)"
-    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*)\)?"
+    r"\s+(?:(?:a|an|the|our|this)\s+)?(?:[\w,-]+\s+){0,8}?\(?([A-Z][A-Za-z0-9]*[A-Z0-9+][\w+.-]*|[A-Z][a-z]+[A-Z][\w+-]*|"
+    r"[A-Z][a-z]+-[A-Z0-9]{2,}[\w+.-]*)\)?"
 )
 
 _BUILDS_ON = re.compile(
@@ -519,7 +520,10 @@ _ASKS_NAME = re.compile(
     r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
     r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
     r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus|suites?|toolkits?|packages?)\b"
-    r"|\bthe (?:actual |exact |full )?names? of\b",
+    r"|\bthe (?:actual |exact |full )?names? of\b"
+    # "What data was Private-GSD evaluated on?", "which market data did it train on?": the data's name is asked
+    # ("what data structure is used" and "which two kinds of data" ask no name)
+    r"|\b(?:which|what)\s+(?:\S+\s+){0,2}?data(?:\s*sets?|\s+sources?)?\s+(?:was|were|did|does|do|is|are|has|have)\b",
     _I,
 )
 # "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...): a subset of

@@ -2411,3 +2411,20 @@ def test_a_refusal_lists_topics_not_the_words_that_ask(question: str) -> None:
         and {"looking", "via"}.isdisjoint(lacked)
         and set(lacked) <= {"satellite", "satellites", "glacier", "glaciers", "tracking", "track"}
     )
+
+
+def test_a_number_refused_without_a_short_phrase_for_it_quotes_no_placeholder() -> None:
+    # "How long does training take?" has no focus phrase: the refusal says so in words, not as a quoted '"what is
+    # asked"' the question never wrote
+    paper = src(
+        1,
+        "Imitation Learning via Differentiable Physics",
+        "We propose ILD, a new imitation learning method. ILD is trained by back-propagating through the simulator. "
+        "It significantly improves the training speed over IRL.",
+    )
+    evidence = Evidence("How long does training take for ILD?", [paper], BagOfWords(), EvidenceSettings())
+    found = evidence.unquantified(paper)
+    assert found is not None and found[0] == ""
+    verdict = evidence.gate(threshold=0.0)
+    assert not verdict.ok and "states no number for what is asked;" in verdict.message
+    assert '"what is asked"' not in verdict.message

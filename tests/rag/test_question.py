@@ -309,6 +309,12 @@ def test_focus_and_names() -> None:
     assert asks_name("Which robot arm is used?") and not asks_name("How does it work?")
     assert asks_name("What is the actual name of the algorithm?")
     assert not asks_name("Which papers build LLM-based theorem provers?")  # papers asked for, not a name
+    # the data something was evaluated or trained on is asked by its name; a data structure or kinds of data are not
+    assert asks_name("What data was Private-GSD evaluated on?") and asks_name(
+        "Which market data did it train on?"
+    )
+    assert not asks_name("Which data structure is used to cut the cost?")
+    assert not asks_name("Which two kinds of data were used to show off APEN?")
     assert analyze("What optimality gap does it reach?").asks == {"number"}
     assert analyze("What research gap does the paper address?").asks == frozenset()
     # "what number of X" asks how many X
@@ -535,6 +541,16 @@ def test_a_name_given_after_namely_or_we_design_is_the_papers_own() -> None:
     assert own_names("Bilevel Optimization", "We design a new algorithm, namely BO-REP, for this.") == {
         "bo-rep"
     }
+
+
+def test_a_word_and_an_acronym_joined_by_a_hyphen_is_a_name_the_paper_defines() -> None:
+    abstract = "Therefore, we propose Private-GSD, a private genetic algorithm. We also propose Minimax-DQN."
+    assert own_names("Generating Private Synthetic Data", abstract) == {"private-gsd", "minimax-dqn"}
+    # a capitalised compound of words is no name: "a Multi-Agent framework", "Self-Repellent walks"
+    assert (
+        own_names("A title", "We propose a Multi-Agent framework and introduce Self-Repellent walks.")
+        == set()
+    )
 
 
 @pytest.mark.parametrize(

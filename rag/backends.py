@@ -151,10 +151,10 @@ class Extractive(Backend):
         evidence = job.evidence
         lead = job.lead if job.lead is not None else (evidence.ranked[0].source if evidence.ranked else None)
         if job.mode == "summary" and lead is not None:
-            chosen = picked = compose.summary_sentences(evidence, lead)
+            chosen = compose.summary_sentences(evidence, lead)
         else:
             chosen = compose.fact_sentences(evidence, lead)
-            picked = compose.with_antecedents(evidence, chosen)  # quoted with what they lean on
+        picked = compose.with_antecedents(evidence, chosen)  # quoted with what they lean on
         parts: list[str] = []
         src = evidence.source(lead) if lead is not None else None
         if src is not None and picked and (job.mode == "summary" or evidence.asked.which):

@@ -272,6 +272,13 @@ def test_summary_request_gives_problem_method_and_result(bundled_settings: Setti
     assert not q_star.refused and q_star.citations[0].title.startswith("Transfer Q Star")
 
 
+def test_a_summary_quotes_what_its_sentences_lean_on(bundled_settings: Settings) -> None:
+    # LintSeq's method sentence opens "To fill this gap, ...": the summary quotes the gap before it, as fact answers do
+    body = api.answer_body(ask(bundled_settings, "What is LintSeq about?").answer)
+    gap, method = body.find("high-quality edit data is even scarcer"), body.find("To fill this gap")
+    assert 0 <= gap < method
+
+
 def test_a_summary_of_a_paper_the_collection_lacks_is_refused(bundled_settings: Settings) -> None:
     """A summary of "the X paper" is of the paper that X names, not of one that mentions X in passing."""
     absent = ask(bundled_settings, "Summarize the AlphaFold 3 paper")

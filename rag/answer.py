@@ -37,16 +37,21 @@ from rag.errors import BackendError, DeadlineExceededError, RagError
 from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
 from rag.question import (
     BARE_THIS,
+    GENRE_LABEL,
     SINGULAR,
     Question,
     analyze,
+    asks_genre,
     bare_reference,
+    genre_sentence,
+    genre_topic,
     is_question,
     own_names,
     says_phrase,
     summary_name,
     summary_subject,
     unframed,
+    without_genre,
 )
 from rag.retrieval import Retriever, shared_retriever
 from rag.text import (
@@ -129,6 +134,14 @@ def _clauses(question: str) -> list[str]:
     """The sentences of ``question``, each without an opener ("quick q: anything here on X?" reads "anything here
     on X?"; "I'm surveying X. Which papers ...?" is read from its second sentence too)."""
     return [_OPENER.sub("", part) for part in _SENTENCE_END.split(question.strip()) if part.strip()]
+
+
+# "Is there a survey of X?", "any review papers on X?", "Does the collection have a tutorial ...?": asks whether the
+# collection has such a paper (for papers of a genre: rag.question.asks_genre).
+_ASKS_IF_ANY = re.compile(
+    r"^\W*(?:(?:is|are) there|any|do(?:es)? (?:the collection|it|you|this collection) (?:have|contain|include|hold))\b",
+    re.IGNORECASE,
+)
 
 
 def is_survey(question: str) -> bool:
@@ -357,6 +370,8 @@ class AnswerEngine:
             answered = yield from self._metadata(request, asked, filters, kind)
             if answered is not None:
                 return answered
+        if asks_genre(query) and (kind == "list" or is_survey(query) or _ASKS_IF_ANY.match(query)):
+            return (yield from self._genre(request, filters))
         summary = asked.intent == "summary" and kind == "fact"
         # A summary request is found and decided on what it asks to have summarised: "contributions" or "tl;dr" is
         # nothing an abstract states.
@@ -669,6 +684,67 @@ class AnswerEngine:
         for i, piece in enumerate(pieces):
             yield piece if i == 0 else "\n" + piece
         text = "\n".join(pieces)
+        answer.citations = cited_list(text, answer.sources)
+        answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
+        return answer
+
+    def _genre(self, request: AskRequest, filters: SearchFilters | None) -> Generator[str, None, Answer]:
+        """Papers of a genre ("Are there any surveys or tutorials?", "Is there a review of X?"): every paper whose
+        title or abstract says it is a survey, tutorial, review or the like (:func:`rag.question.genre_sentence`),
+        each cited with the sentence that says so, in title order. When the question names a topic: those whose
+        title and abstract hold every content word of it, else those a search for the topic (the question without
+        its genre words, which would rank any survey first) finds among its first ``evidence.list_k``."""
+        t0 = time.perf_counter()
+        query = request.query
+        topic = genre_topic(query)
+        genre: list[tuple[str, Source]] = []
+        for p in self.retriever.store.papers(accept=filters.accepts if filters else None):
+            said = genre_sentence(p.title, split_sentences(p.abstract))
+            if said is not None:
+                genre.append(
+                    (
+                        said,
+                        Source(0, p.title, p.paper_id, 1.0, said, p.published, p.authors_count, p.abstract),
+                    )
+                )
+        found = [(said, src) for said, src in genre if topic <= terms(f"{src.title} {src.text}")]
+        if topic and not found and genre:
+            hits = self._search(without_genre(query), self.settings.evidence.list_k, filters)
+            rank = {h.paper_id: i for i, h in enumerate(hits)}
+            found = sorted(
+                ((said, src) for said, src in genre if src.paper_id in rank),
+                key=lambda row: rank[row[1].paper_id],
+            )
+        answer = Answer(request.question, "", False, [], [], "extractive", "extractive")
+        answer.kind, answer.standalone_question = "list", query
+        answer.timings_ms["retrieve"] = (time.perf_counter() - t0) * 1000
+        about = " on that topic" if topic else ""
+        if not found:
+            answer.refused = True
+            answer.answer = (
+                f"{REFUSAL} No paper in the collection says it is one of the {GENRE_LABEL}{about}."
+            )
+            if topic and genre:  # what the collection has of the genre, on other topics
+                others = [f'"{src.title}"' for _, src in genre]
+                if others:
+                    answer.answer += (
+                        f" Those it has are on other topics: {'; '.join(others[:METADATA_LIST_MAX])}."
+                    )
+            yield answer.answer
+            return answer
+        for n, (said, src) in enumerate(found, start=1):
+            src.n, src.support = n, said
+            answer.sources.append(src)
+        head = (
+            "1 paper in the collection says it is"
+            if len(found) == 1
+            else f"{len(found)} papers in the collection say they are"
+        )
+        lines = [f"{head} one of the {GENRE_LABEL}{about}:"]
+        lines += [f"- {src.title}: {said.rstrip('.')} [{src.n}]." for said, src in found]
+        for i, line in enumerate(lines):
+            yield line if i == 0 else "\n" + line
+        text = "\n".join(lines)
         answer.citations = cited_list(text, answer.sources)
         answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
         return answer

@@ -19,9 +19,10 @@ Deliberately not here: embeddings, retrieval or settings; every rule is a regula
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.text import capitalised_word, function_words, stopwords, uncontract, words
+from rag.text import capitalised_word, function_words, generic_stems, stopwords, terms, uncontract, words
 
 _I = re.IGNORECASE
 
@@ -443,6 +444,67 @@ def own_names(title: str, abstract: str) -> set[str]:
     ours = re.findall(r"\b[Oo]ur\s+([A-Z][\w+.-]*[A-Z0-9][\w+-]*|[A-Z][a-z]+-[A-Z]\w*)", abstract)
     own.update(m.lower() for m in ours)
     return own
+
+
+# Papers of a genre asked for ("Are there any surveys or tutorials in the collection?", "Is there a review of X?"):
+# the genre is what the paper is, not a topic its abstract speaks of. Not a genre named as a topic ("peer
+# reviews"), as data ("the American Community Survey's data", "which survey's data") or a paper's own description
+# ("Give me an overview of X" asks a summary; "the big review of optimization methods: on which applications?").
+_GENRE_NOUNS = (
+    r"surveys?|tutorials?|reviews?|review-style|overviews?|monographs?|primers?|textbooks?|lecture notes"
+)
+_GENRE_ASKED = re.compile(
+    rf"\b(?:any|which|what|some|a|an|all(?: the)?|there|are)\s+(?:[\w-]+\s+){{0,2}}?(?<!peer )(?<!peer-)(?:{_GENRE_NOUNS})\b"
+    r"(?!['\u2019]s\b|\s+(?:data|of the data)\b)",
+    _I,
+)
+# What a paper of such a genre says of itself: its title ("...: A Survey", "Tutorial on ...", "An overview of
+# ...") or its abstract ("This monograph presents ...", "This article reviews ...", "we give the first comprehensive
+# account of this new field").
+_GENRE_TITLE = re.compile(
+    r"\b(?:a survey|survey of|tutorial|an overview|overview of|a review|review of|a primer|primer on|lecture notes|"
+    r"monograph|an introduction to)\b",
+    _I,
+)
+_GENRE_SAYS = re.compile(
+    r"\b(?:this|our|the present) (?:survey|tutorial|review|overview|monograph|book|primer|lecture notes)\b"
+    r"|\bwe (?:survey|review)\s+(?:the|recent|existing|current|a|an|\w+ing)\b"
+    r"|\b(?:this|the present) (?:paper|article|chapter|work) (?:surveys|reviews)\b"
+    r"|\b(?:provide|give|present|offer)s?\s+(?:a|an|the first)\s+(?:[\w-]+\s+){0,2}?(?:overview|survey|review|"
+    r"tutorial|account of)\b",
+    _I,
+)
+GENRE_LABEL = "surveys, tutorials or reviews"
+
+
+def asks_genre(text: str) -> bool:
+    """Whether ``text`` asks for papers of a genre: surveys, tutorials, reviews, overviews, monographs, primers."""
+    return bool(_GENRE_ASKED.search(text))
+
+
+def genre_topic(text: str) -> set[str]:
+    """The content terms of ``text`` left without its genre words ("Is there a survey of diffusion models?" ->
+    {"diffus"}): what the genre's papers are asked to be about; empty when they may be about anything."""
+    genre = terms(
+        "survey surveys tutorial tutorials review reviews review-style style overview overviews monograph "
+        "monographs primer primers textbook textbooks lecture notes book books list"
+    )
+    return terms(text) - genre - generic_stems()
+
+
+def without_genre(text: str) -> str:
+    """``text`` without its genre words ("is there a tutorial-style overview of amortized optimization?" -> "is
+    there a of amortized optimization?"): what to search for papers on its topic with."""
+    return re.sub(rf"\b(?:(?:tutorial|survey|review)-style|{_GENRE_NOUNS})\b", " ", text, flags=_I)
+
+
+def genre_sentence(title: str, sentences: Sequence[str]) -> str | None:
+    """The sentence of an abstract that says its paper is a survey, tutorial, review or the like (its first
+    sentence when only the title says so); None when neither does."""
+    said = next((s for s in sentences if _GENRE_SAYS.search(s)), None)
+    if said is not None:
+        return said
+    return sentences[0] if sentences and _GENRE_TITLE.search(title) else None
 
 
 def paper_names(title: str, abstract: str) -> set[str]:

@@ -279,6 +279,21 @@ def test_a_summary_quotes_what_its_sentences_lean_on(bundled_settings: Settings)
     assert 0 <= gap < method
 
 
+def test_papers_of_a_genre_are_listed_from_what_they_say_of_themselves(bundled_settings: Settings) -> None:
+    a = ask(bundled_settings, "Which papers in the collection are tutorials or monographs?")
+    titles = [c.title for c in a.citations]
+    assert not a.refused and a.kind == "list"
+    assert "Tutorial on amortized optimization" in titles
+    assert "Convex Optimization: Algorithms and Complexity" in titles  # "This monograph presents ..."
+    assert [c.n for c in a.citations] == list(range(1, len(titles) + 1))  # numbered 1..n
+    assert "This monograph presents" in a.answer
+    # on a topic: only those about it; none about it is a refusal that names those the collection has
+    on_topic = ask(bundled_settings, "Is there a tutorial on amortized optimization?")
+    assert [c.title for c in on_topic.citations] == ["Tutorial on amortized optimization"]
+    off_topic = ask(bundled_settings, "Is there a survey of diffusion models?")
+    assert off_topic.refused and "Tutorial on amortized optimization" in off_topic.answer
+
+
 def test_a_summary_of_a_paper_the_collection_lacks_is_refused(bundled_settings: Settings) -> None:
     """A summary of "the X paper" is of the paper that X names, not of one that mentions X in passing."""
     absent = ask(bundled_settings, "Summarize the AlphaFold 3 paper")

@@ -9,10 +9,13 @@ from rag import compose
 from rag.question import (
     abbreviations,
     analyze,
+    asks_genre,
     asks_name,
     asks_proper_name,
     bare_reference,
     focus,
+    genre_sentence,
+    genre_topic,
     new_name,
     own_names,
     paper_names,
@@ -28,7 +31,9 @@ from rag.question import (
     unframed,
     unstated_units,
     without_description,
+    without_genre,
 )
+from rag.text import stem
 
 
 @pytest.mark.parametrize(
@@ -624,3 +629,33 @@ def test_what_kind_of_thing_asks_about_the_thing(question: str, about: list[str]
 )
 def test_a_part_is_read_without_the_description_of_its_paper(part: str, asked: str) -> None:
     assert without_description(part) == asked
+
+
+def test_papers_of_a_genre_are_asked_for_by_the_genre_and_found_by_what_they_say_of_themselves() -> None:
+    assert asks_genre("Which papers in the collection are tutorials or monographs?")
+    assert asks_genre("Is there a survey of diffusion models?") and asks_genre(
+        "Are there surveys on LLM agents?"
+    )
+    # a genre as a topic, as data, or a description of one paper asks for no genre
+    assert not asks_genre("Has anyone used LLMs to write scientific peer reviews?")
+    assert not asks_genre("Which survey's data was it evaluated on?")
+    assert not asks_genre("The big review of optimization methods works through which two applications?")
+    assert genre_topic("Is there a survey of diffusion models?") == {stem("diffusion")}
+    assert genre_topic("Any tutorials or review-style papers in the collection?") == set()
+    assert without_genre("is there a tutorial-style overview of sparse coding?").split() == [
+        "is",
+        "there",
+        "a",
+        "of",
+        "sparse",
+        "coding?",
+    ]
+    says = ["Deep nets are popular.", "This monograph presents the main complexity theorems."]
+    assert genre_sentence("Convex Optimization: Algorithms and Complexity", says) == says[1]
+    assert genre_sentence("Tutorial on amortized optimization", ["Amortization predicts solutions."]) == (
+        "Amortization predicts solutions."
+    )
+    # a paper that reviews prior work on its way to its own method is none
+    assert (
+        genre_sentence("A New Optimizer", ["We propose X.", "It beats the methods we compare with."]) is None
+    )

@@ -144,6 +144,16 @@ _ASKS_IF_ANY = re.compile(
 )
 
 
+def _lines_answer(answer: Answer, lines: list[str]) -> Generator[str, None, Answer]:
+    """A list answer's lines streamed one at a time, then ``answer`` with that text, its cited titles appended."""
+    for i, line in enumerate(lines):
+        yield line if i == 0 else "\n" + line
+    text = "\n".join(lines)
+    answer.citations = cited_list(text, answer.sources)
+    answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
+    return answer
+
+
 def is_survey(question: str) -> bool:
     """Whether ``question`` asks what the collection has on a topic without saying "which papers" (:data:`_SURVEY`),
     in any of its sentences."""
@@ -681,12 +691,7 @@ class AnswerEngine:
             for src, sentence in group:
                 pieces.append(f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}].")
                 src.support = sentence.text
-        for i, piece in enumerate(pieces):
-            yield piece if i == 0 else "\n" + piece
-        text = "\n".join(pieces)
-        answer.citations = cited_list(text, answer.sources)
-        answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
-        return answer
+        return (yield from _lines_answer(answer, pieces))
 
     def _genre(self, request: AskRequest, filters: SearchFilters | None) -> Generator[str, None, Answer]:
         """Papers of a genre ("Are there any surveys or tutorials?", "Is there a review of X?"): every paper whose
@@ -742,12 +747,7 @@ class AnswerEngine:
         )
         lines = [f"{head} one of the {GENRE_LABEL}{about}:"]
         lines += [f"- {src.title}: {said.rstrip('.')} [{src.n}]." for said, src in found]
-        for i, line in enumerate(lines):
-            yield line if i == 0 else "\n" + line
-        text = "\n".join(lines)
-        answer.citations = cited_list(text, answer.sources)
-        answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
-        return answer
+        return (yield from _lines_answer(answer, lines))
 
     def _metadata(
         self, request: AskRequest, asked: Question, filters: SearchFilters | None, kind: str

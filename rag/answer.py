@@ -46,6 +46,7 @@ from rag.question import (
     genre_sentence,
     genre_topic,
     is_question,
+    mentions_genre,
     own_names,
     says_phrase,
     summary_name,
@@ -704,6 +705,8 @@ class AnswerEngine:
         topic = genre_topic(query)
         genre: list[tuple[str, Source]] = []
         for p in self.retriever.store.papers(accept=filters.accepts if filters else None):
+            if not mentions_genre(f"{p.title} {p.abstract}"):
+                continue  # (most papers: not split into sentences)
             said = genre_sentence(p.title, split_sentences(p.abstract))
             if said is not None:
                 genre.append(
@@ -730,11 +733,8 @@ class AnswerEngine:
                 f"{REFUSAL} No paper in the collection says it is one of the {GENRE_LABEL}{about}."
             )
             if topic and genre:  # what the collection has of the genre, on other topics
-                others = [f'"{src.title}"' for _, src in genre]
-                if others:
-                    answer.answer += (
-                        f" Those it has are on other topics: {'; '.join(others[:METADATA_LIST_MAX])}."
-                    )
+                others = "; ".join(f'"{src.title}"' for _, src in genre[:METADATA_LIST_MAX])
+                answer.answer += f" Those it has are on other topics: {others}."
             yield answer.answer
             return answer
         for n, (said, src) in enumerate(found, start=1):

@@ -498,6 +498,16 @@ def without_genre(text: str) -> str:
     return re.sub(rf"\b(?:(?:tutorial|survey|review)-style|{_GENRE_NOUNS})\b", " ", text, flags=_I)
 
 
+_GENRE_WORD = re.compile(
+    r"survey|tutorial|review|overview|monograph|primer|\bbook\b|lecture notes|introduction to|account of", _I
+)
+
+
+def mentions_genre(text: str) -> bool:
+    """Whether ``text`` holds a word :func:`genre_sentence` looks for at all (a cheap test before splitting it)."""
+    return bool(_GENRE_WORD.search(text))
+
+
 def genre_sentence(title: str, sentences: Sequence[str]) -> str | None:
     """The sentence of an abstract that says its paper is a survey, tutorial, review or the like (its first
     sentence when only the title says so); None when neither does."""

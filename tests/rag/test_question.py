@@ -16,6 +16,7 @@ from rag.question import (
     focus,
     genre_sentence,
     genre_topic,
+    mentions_genre,
     new_name,
     own_names,
     paper_names,
@@ -655,6 +656,8 @@ def test_papers_of_a_genre_are_asked_for_by_the_genre_and_found_by_what_they_say
     assert genre_sentence("Tutorial on amortized optimization", ["Amortization predicts solutions."]) == (
         "Amortization predicts solutions."
     )
+    # the cheap test before an abstract is split: every word genre_sentence looks for, not a notebook
+    assert mentions_genre("This book covers X.") and not mentions_genre("We propose X in a notebook.")
     # a paper that reviews prior work on its way to its own method is none
     assert (
         genre_sentence("A New Optimizer", ["We propose X.", "It beats the methods we compare with."]) is None

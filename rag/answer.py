@@ -138,7 +138,9 @@ def _clauses(question: str) -> list[str]:
 
 
 # "Is there a survey of X?", "any review papers on X?", "Does the collection have a tutorial ...?": asks whether the
-# collection has such a paper (for papers of a genre: rag.question.asks_genre).
+# collection has such a paper (for papers of a genre: rag.question.asks_genre). At the start only: is_survey wants
+# "papers" after "any", and Question.which also reads "I remember a review of X - what does it say ...?", which asks
+# of one paper.
 _ASKS_IF_ANY = re.compile(
     r"^\W*(?:(?:is|are) there|any|do(?:es)? (?:the collection|it|you|this collection) (?:have|contain|include|hold))\b",
     re.IGNORECASE,

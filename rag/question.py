@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from rag.text import capitalised_word, function_words, generic_stems, stopwords, terms, uncontract, words
 
@@ -482,14 +483,21 @@ def asks_genre(text: str) -> bool:
     return bool(_GENRE_ASKED.search(text))
 
 
+@cache
+def _genre_terms() -> frozenset[str]:
+    """The terms of the genre words, which say what a paper is rather than what it is about."""
+    return frozenset(
+        terms(
+            "survey surveys tutorial tutorials review reviews review-style style overview overviews monograph "
+            "monographs primer primers textbook textbooks lecture notes book books list"
+        )
+    )
+
+
 def genre_topic(text: str) -> set[str]:
     """The content terms of ``text`` left without its genre words ("Is there a survey of diffusion models?" ->
     {"diffus"}): what the genre's papers are asked to be about; empty when they may be about anything."""
-    genre = terms(
-        "survey surveys tutorial tutorials review reviews review-style style overview overviews monograph "
-        "monographs primer primers textbook textbooks lecture notes book books list"
-    )
-    return terms(text) - genre - generic_stems()
+    return terms(text) - _genre_terms() - generic_stems()
 
 
 def without_genre(text: str) -> str:

@@ -146,6 +146,16 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
             ),
             2.0,
         ),
+        # ... or in words, with a count: "models with several hundred thousand parameters" (not "millions of
+        # parameters", which counts nothing)
+        (
+            re.compile(
+                r"\b(?:several|a few|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|hundreds? of)\s+"
+                r"(?:hundred|thousand|million|billion)(?:\s+(?:thousand|million|billion))?\s+(?:parameters|params)\b",
+                _I,
+            ),
+            2.0,
+        ),
         (re.compile(r"\b(?:parameters?|params)\b", _I), 1.0),
     ],
     "hardware": [
@@ -227,6 +237,7 @@ _COMPARED = re.compile(
     r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
+_COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred"
 # A rate or a speed-up in words: "converge Q-linearly", "a sublinear convergence rate", "exponentially slower",
 # "from minutes to milliseconds".
 _RATE = re.compile(
@@ -237,7 +248,13 @@ _RATE = re.compile(
     # a count or a factor in words: "fewer than twenty queries", "orders of magnitude faster", "tenfold"
     r"\b(?:fewer|less)\s+than\s+(?:a\s+)?(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
     r"hundred|thousand|dozen|half)\b|\borders?\s+of\s+magnitude\b|"
-    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|hundred)-?fold\b",
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|hundred)-?fold\b|"
+    # ... a factor, a share or a rate written out: "two and a half times faster", "twice less memory", "on six out of
+    # seven benchmarks", "superlinearly convergent"
+    rf"\b(?:{_COUNT_WORDS})(?:\s+and\s+a\s+half)?\s+times\s+(?:as|faster|slower|smaller|larger|fewer|more|less|"
+    r"higher|lower|the)\b|\btwice\s+(?:as|faster|slower|smaller|larger|fewer|more|less|higher|lower|the)\b|"
+    rf"\b(?:{_COUNT_WORDS}|\d+)\s+out\s+of\s+(?:{_COUNT_WORDS}|\d+)\b|"
+    r"\b(?:(?:sub|super)?linearly|quadratically|geometrically|exponentially)\s+convergent\b",
     _I,
 )
 # The object of a comparison that is a figure, not a method ("exceeding 95% ...", "over 3x ...").
@@ -434,7 +451,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         bounds = len(BIG_O.findall(text)) + len(_RATE.findall(text))
         quantities = len(_QUANTITY.findall(text)) + bounds
         return score + min(quantities, 2) * 0.5 + min(bounds, 1) * 0.5 if quantities else 0.0
-    if kind == "parameters" and not re.search(_CUES["parameters"][0][0], text):
+    if kind == "parameters" and not any(p.search(text) for p, _ in _CUES["parameters"][:2]):
         return 0.0
     if kind == "data":
         # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.

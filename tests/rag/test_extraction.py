@@ -161,6 +161,10 @@ def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
         "Empirically, PAIR often requires fewer than twenty queries to produce a jailbreak.",
         "The resulting oracle complexity is mathcal{O}( n + nLvarepsilon^{-1}).",
         "It achieves state-of-the-art results on NATURAL PLAN (sim8%uparrow) and GPQA (sim1%uparrow).",
+        # a factor, a share or a rate written out
+        "It is at least two and a half times faster and uses twice less memory than existing models.",
+        "It matches the state of the art on six out of seven benchmarks.",
+        "The network with instance-optimal parameters is superlinearly convergent.",
     ):
         assert cue("number", text) >= MIN_CUE["number"], text
     for text in (
@@ -169,6 +173,7 @@ def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
         "We achieve strong results on CIFAR-10 with GPT-4.",
         "Since 2019, methods have improved.",
         "We propose two constraints: 1) an inter-token one; and 2) a self-attention one that improves quality.",
+        "One of the two agents proposes a plan.",  # a count of things, no factor nor share of a result
     ):
         assert cue("number", text) == 0, text
 
@@ -208,6 +213,9 @@ def test_parameter_counts_are_not_data_sizes() -> None:
     assert cue("parameters", "We train a 7B model and a 1.3 billion parameter model.") >= 2
     assert cue("parameters", "Our 150M parameter LM matches larger ones.") >= 2
     assert cue("parameters", "We collect 1.5M images and 20M tokens.") == 0
+    # a count in words, not the field's commonplace
+    assert cue("parameters", "Models with several hundred thousand parameters can be trained.") >= 2
+    assert cue("parameters", "Deep networks exploiting millions of parameters are the norm.") == 0
 
 
 def test_hardware_is_hardware() -> None:

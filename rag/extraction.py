@@ -167,6 +167,16 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
             ),
             2.0,
         ),
+        # hardware of another kind than a GPU's: "an analog thermodynamic computer", "Intel's neuromorphic research
+        # chip Loihi 2", "a quantum processor"
+        (
+            re.compile(
+                r"\b(?:analog|thermodynamic|neuromorphic|quantum|optical|photonic)\s+(?:[\w-]+\s+)?"
+                r"(?:computers?|processors?|chips?)\b",
+                _I,
+            ),
+            2.0,
+        ),
         # a budget says more than a mention: "more than 20,000 CPU days" over "CPU usage"
         (re.compile(r"\b(?:[CGT]PU|accelerator)[- ](?:hours?|days?|months?|years?)\b", _I), 1.0),
     ],

@@ -221,6 +221,10 @@ def test_parameter_counts_are_not_data_sizes() -> None:
 def test_hardware_is_hardware() -> None:
     assert cue("hardware", "It takes 20 seconds on a single A100 GPU.") >= 2
     assert cue("hardware", "Training used 512 TPU-hours.") >= 2
+    # hardware of another kind
+    assert cue("hardware", "Our algorithm hence requires an analog thermodynamic computer.") >= 2
+    assert cue("hardware", "It runs on Intel's neuromorphic research chip Loihi 2.") >= 2
+    assert cue("hardware", "We study quantum error correction codes.") == 0
     # a budget says more than a mention of the same hardware
     assert cue("hardware", "We run expert iteration for more than 20,000 CPU days.") > cue(
         "hardware", "We found log-linear trends between proof length and CPU usage."

@@ -333,6 +333,11 @@ _DATA_NAMED = re.compile(
     r"(?:(?!(?:on|in|of|for|with|from|to|by|and|that|which|using|evaluated|trained|tested|used)\b)[\w-]+,?\s+)"
     r"{0,4}?(?:dataset|benchmark|corpus|corpora)\b"
 )
+# An evaluation on a named equation or flow: "on the turbulent Navier-Stokes equations", "for Burgers' equation".
+_ON_EQUATION = re.compile(
+    r"\b(?:on|for|to|in|including)\s+(?:the\s+)?(?:(?:[a-z][\w-]*|\d+D)\s+){0,2}?"
+    r"([A-Z][a-z][\w-]*(?:['\u2019]s?)?(?:[- ](?:[A-Z][a-z][\w'-]*))*)\s+(?:equations?|flows?)\b"
+)
 # Datasets, benchmarks and environments every reader of the field knows by name, written from general knowledge of
 # the field (not from the grid's gold): a sentence naming one names data, though it calls it nothing ("click-through
 # rate prediction on Criteo", "classification (e.g. ImageNet)"). Case-sensitive, whole names; a variant's suffix
@@ -474,6 +479,9 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
             if not (bench and bench.lower() in known)  # "FunBench is a dataset of ..." by FunBench's paper
         ]
         called += [after or beside for after, beside in _DATA_NAMED.findall(text)]
+        # a named equation or flow a method is evaluated on is its benchmark ("on the turbulent Navier-Stokes
+        # equations", "on Burgers' equation and Darcy flow")
+        called += [n for n in _ON_EQUATION.findall(text) if n.lower() not in known]
         # a dataset every reader knows by name, not the paper's own ("the CodeFlow dataset" of CodeFlow's paper is)
         famous = [n for n in _KNOWN_DATA.findall(text) if n.lower() not in known]
         named = list(dict.fromkeys(names + called + famous))
@@ -485,7 +493,8 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
             for m in _ON_NAME.finditer(text)
             if NAME_TOKEN.match(text, m.end()) and any(text.startswith(n, m.end()) for n in names)
         )
-        called_data = bool(_NAMED_DATA.search(text) or _DATA_NAMED.search(text))
+        on_data += len(_ON_EQUATION.findall(text))  # an evaluation on it, by what it is
+        called_data = bool(_NAMED_DATA.search(text) or _DATA_NAMED.search(text) or _ON_EQUATION.search(text))
         return (
             score + on_data + 0.5 * min(len(named), 3) + DATA_CALLED * called_data + DATA_KNOWN * bool(famous)
         )

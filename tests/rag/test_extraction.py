@@ -178,6 +178,16 @@ def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
         assert cue("number", text) == 0, text
 
 
+def test_a_named_equation_evaluated_on_is_data() -> None:
+    text = (
+        "We demonstrate superior performance on the turbulent Navier-Stokes equations with 150x compression."
+    )
+    assert cue("data", text) >= MIN_CUE["data"]
+    assert cue("data", "Experiments on Burgers' equation and Darcy flow show the gains.") >= MIN_CUE["data"]
+    # an equation the method is about, not evaluated on, names no data
+    assert cue("data", "We solve the Poisson equation with a learned preconditioner.") < MIN_CUE["data"]
+
+
 def test_data_named_as_such_counts_and_field_acronyms_do_not() -> None:
     own = own_names("FlowFix: ...", "We propose FlowFix. We introduce the CodeFlow dataset.")
     assert cue("data", "We introduce the CodeFlow dataset of refined samples.", own) >= MIN_CUE["data"]

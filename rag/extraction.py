@@ -267,6 +267,12 @@ _RATE = re.compile(
     r"\b(?:(?:sub|super)?linearly|quadratically|geometrically|exponentially)\s+convergent\b",
     _I,
 )
+# A bound in symbols other than O(...): "a rate of Omega(N)", "Theta(n log n)", "its time complexity is of NKD^2",
+# "less than or equal to 2/eta".
+_BOUND = re.compile(
+    r"(?<![A-Za-z])(?:Omega|Theta)\s*\(|\bcomplexity\s+(?:is\s+)?(?:of\s+)?(?:order\s+)?[A-Za-z]+\^|"
+    r"\b(?:less|greater|smaller|larger)\s+than\s+or\s+equal\s+to\s+[\w.]*[/^][\w{}]+"
+)
 # The object of a comparison that is a figure, not a method ("exceeding 95% ...", "over 3x ...").
 _A_NUMBER = re.compile(
     r"(?:only|just|about|around|roughly|nearly|approximately|up to|over|under)?\s*[\d.,]+\s*(?:%|x\b|times)",
@@ -463,7 +469,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         if _DESCRIBES_DATA.search(text) and not any(p.search(text) for p, _ in _CUES["results"]):
             return 0.0
         # a rate or a bound is a theory paper's result in itself, in symbols or in words
-        bounds = len(BIG_O.findall(text)) + len(_RATE.findall(text))
+        bounds = len(BIG_O.findall(text)) + len(_RATE.findall(text)) + len(_BOUND.findall(text))
         quantities = len(_QUANTITY.findall(text)) + bounds
         return score + min(quantities, 2) * 0.5 + min(bounds, 1) * 0.5 if quantities else 0.0
     if kind == "parameters" and not any(p.search(text) for p, _ in _CUES["parameters"][:2]):

@@ -165,6 +165,10 @@ def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
         "It is at least two and a half times faster and uses twice less memory than existing models.",
         "It matches the state of the art on six out of seven benchmarks.",
         "The network with instance-optimal parameters is superlinearly convergent.",
+        # a bound in symbols other than O(...)
+        "SGD-based OptEx enjoys an effective acceleration rate of Omega(sqrt(N)) over standard SGD.",
+        "Its asymptotic time complexity is of NKD^2 for N data points and K components.",
+        "The trace of the Hessian must be less than or equal to 2/eta, where eta is the learning rate.",
     ):
         assert cue("number", text) >= MIN_CUE["number"], text
     for text in (
@@ -174,6 +178,7 @@ def test_numbers_are_quantities_not_names_years_or_enumerations() -> None:
         "Since 2019, methods have improved.",
         "We propose two constraints: 1) an inter-token one; and 2) a self-attention one that improves quality.",
         "One of the two agents proposes a plan.",  # a count of things, no factor nor share of a result
+        "The sample complexity of the problem is high.",
     ):
         assert cue("number", text) == 0, text
 

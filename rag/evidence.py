@@ -516,7 +516,9 @@ _COMPARES = re.compile(
 # queries", "... across four benchmarks").
 _RIVAL_END = re.compile(
     r"[.;:]\s|,\s*(?:while|whereas|which|but|thus|thereby|and\s+(?:we|it|they))\b|"
-    r"\s(?:on|across|under|within|in|at)\s",
+    r"\s(?:on|across|under|within|at)\s|"
+    # ... but not a rival's versions ("compared to algorithms in different releases of LAPACK")
+    r"\sin\s(?!(?:the\s+)?(?:[\w-]+\s+)?(?:releases?|versions?|implementations?|variants?|editions?)\s+of\s)",
     re.I,
 )
 # What names a measure, or states one: a metric's word, a well-known metric, a number ("a metric asked of an
@@ -584,6 +586,8 @@ _CARDINALS = frozenset(
 # Words for speed: a speed-up asked for is spoken of by any of them.
 _SPEED_WORDS = frozenset(terms("speed speedup speed-up faster accelerate acceleration latency throughput"))
 # What data is asked about: "which datasets / benchmarks / corpora ...?"
+# A name that says it is a benchmark: "Rewardbench", "Big-Bench", "SWE-bench" (not "benchmark" itself).
+_BENCH_NAME = re.compile(r"\b[A-Z0-9][\w-]*?[Bb]ench(?![\w-])")
 _DATA_WORDS = frozenset(terms("dataset datasets benchmark benchmarks corpus corpora"))
 # A sentence about experiments or results, and a name it was evaluated on.
 _EVALUATION = re.compile(
@@ -1224,6 +1228,10 @@ class Evidence:
             pool = [s for s, t in zip(mine, spoken_terms, strict=True) if wanted & t]
             if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
                 continue  # "which datasets ...?" of "Through experiments on CIFAR-100 and ImageNet-100, ..."
+            if wanted & _DATA_WORDS and any(
+                n.lower() not in known_names for s in mine for n in _BENCH_NAME.findall(s.text)
+            ):
+                continue  # a name that says it is a benchmark ("... the reward model on Rewardbench")
             # a name answers when it stands near the kind asked ("benchmarks" of "which four reasoning benchmarks"),
             # where the abstract speaks of that kind; a name near a word that only qualifies it ("an Assessment
             # Misalignment problem" near "reasoning") is no answer

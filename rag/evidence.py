@@ -63,6 +63,7 @@ from rag.question import (
     unstated_units,
 )
 from rag.text import (
+    BENCH_NAME,
     BIG_O,
     METHOD_CUES,
     NAME_LIKE,
@@ -586,9 +587,9 @@ _CARDINALS = frozenset(
 # Words for speed: a speed-up asked for is spoken of by any of them.
 _SPEED_WORDS = frozenset(terms("speed speedup speed-up faster accelerate acceleration latency throughput"))
 # What data is asked about: "which datasets / benchmarks / corpora ...?"
-# A name that says it is a benchmark: "Rewardbench", "Big-Bench", "SWE-bench" (not "benchmark" itself).
-_BENCH_NAME = re.compile(r"\b[A-Z0-9][\w-]*?[Bb]ench(?![\w-])")
 _DATA_WORDS = frozenset(terms("dataset datasets benchmark benchmarks corpus corpora"))
+# A name that says it is a benchmark ("... the reward model on Rewardbench").
+_BENCH_WORD = re.compile(rf"\b{BENCH_NAME}\b")
 # A sentence about experiments or results, and a name it was evaluated on.
 _EVALUATION = re.compile(
     r"\b(?:experiments?|experimental|empirical(?:ly)?|evaluat\w*|tested|tests|results|benchmarked|validated)\b",
@@ -1229,7 +1230,7 @@ class Evidence:
             if wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine):
                 continue  # "which datasets ...?" of "Through experiments on CIFAR-100 and ImageNet-100, ..."
             if wanted & _DATA_WORDS and any(
-                n.lower() not in known_names for s in mine for n in _BENCH_NAME.findall(s.text)
+                n.lower() not in known_names for s in mine for n in _BENCH_WORD.findall(s.text)
             ):
                 continue  # a name that says it is a benchmark ("... the reward model on Rewardbench")
             # a name answers when it stands near the kind asked ("benchmarks" of "which four reasoning benchmarks"),

@@ -34,7 +34,7 @@ from rag.evidence import ON_A_NAME, Evidence, Sentence, SourceLike
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, abbreviations, is_generic, new_name, own_names
-from rag.text import BIG_O, METHOD_CUES, generic_stems, numbers, terms
+from rag.text import BENCH_NAME, BIG_O, METHOD_CUES, generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE
@@ -101,8 +101,31 @@ def column_kind(column: Column) -> str:
 
 # ------------------------------------------------------------------ what each kind of value looks like
 
-# A name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench", "SWE-bench".
-_BENCH_NAME = r"[A-Z0-9][\w-]*[Bb]ench"
+
+# A parameter count, in digits ("a 7B model", "1.3 billion parameters") or in words with a count: what a model-size
+# cell needs (a mention of "parameters" alone only adds to it).
+_PARAMETER_COUNTS: list[tuple[re.Pattern[str], float]] = [
+    (
+        re.compile(
+            r"(?<![\w.])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Eq\. )"
+            r"\d+(?:\.\d+)?\s?(?:[BMT]\b|(?:million|billion|trillion)\b)(?!\s*(?:tokens?|images?|"
+            r"samples?|examples?|pairs?|hours?|steps?|words?|videos?|documents?|frames?|users?|queries|"
+            r"instructions?|problems?|questions?|sentences?|clips?|rows?|records?))",
+            _I,
+        ),
+        2.0,
+    ),
+    # ... or in words, with a count: "models with several hundred thousand parameters" (not "millions of
+    # parameters", which counts nothing)
+    (
+        re.compile(
+            r"\b(?:several|a few|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|hundreds? of)\s+"
+            r"(?:hundred|thousand|million|billion)(?:\s+(?:thousand|million|billion))?\s+(?:parameters|params)\b",
+            _I,
+        ),
+        2.0,
+    ),
+]
 
 # (pattern, weight): a sentence's cue score for a kind is the weighted count of matches.
 _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
@@ -112,7 +135,7 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     ],
     "data": [
         (re.compile(r"\b(?:datasets?|benchmarks?|corpora|corpus)\b", _I), 2.0),
-        (re.compile(rf"\b{_BENCH_NAME}\b"), 2.0),  # a name that says it: "Rewardbench", "Big-Bench Hard"
+        (re.compile(rf"\b{BENCH_NAME}\b"), 2.0),  # a name that says it: "Rewardbench", "Big-Bench Hard"
         (re.compile(r"\b(?:experiments?|evaluat\w*|tested|simulations?)\b", _I), 1.0),
     ],
     "results": [
@@ -136,26 +159,7 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
     ],
     "parameters": [
-        (
-            re.compile(
-                r"(?<![\w.])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Eq\. )"
-                r"\d+(?:\.\d+)?\s?(?:[BMT]\b|(?:million|billion|trillion)\b)(?!\s*(?:tokens?|images?|"
-                r"samples?|examples?|pairs?|hours?|steps?|words?|videos?|documents?|frames?|users?|queries|"
-                r"instructions?|problems?|questions?|sentences?|clips?|rows?|records?))",
-                _I,
-            ),
-            2.0,
-        ),
-        # ... or in words, with a count: "models with several hundred thousand parameters" (not "millions of
-        # parameters", which counts nothing)
-        (
-            re.compile(
-                r"\b(?:several|a few|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|hundreds? of)\s+"
-                r"(?:hundred|thousand|million|billion)(?:\s+(?:thousand|million|billion))?\s+(?:parameters|params)\b",
-                _I,
-            ),
-            2.0,
-        ),
+        *_PARAMETER_COUNTS,
         (re.compile(r"\b(?:parameters?|params)\b", _I), 1.0),
     ],
     "hardware": [
@@ -327,7 +331,7 @@ _NAMED_DATA = re.compile(
     # dataset", "the Penn Treebank corpus")
     r"|\b((?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:\([^()]{0,60}\)\s+)?(?:dataset|benchmark|corpus)\b"
     # a name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench Hard", "SWE-bench"
-    rf"|\b({_BENCH_NAME})\b"
+    rf"|\b({BENCH_NAME})\b"
 )
 # ... or a name given after the word, or set beside it: "a benchmark named CoderEval", "we introduce GitChameleon, a
 # novel, manually curated dataset", "Samanantar, the largest publicly available parallel corpora collection"
@@ -472,7 +476,7 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         bounds = len(BIG_O.findall(text)) + len(_RATE.findall(text)) + len(_BOUND.findall(text))
         quantities = len(_QUANTITY.findall(text)) + bounds
         return score + min(quantities, 2) * 0.5 + min(bounds, 1) * 0.5 if quantities else 0.0
-    if kind == "parameters" and not any(p.search(text) for p, _ in _CUES["parameters"][:2]):
+    if kind == "parameters" and not any(p.search(text) for p, _ in _PARAMETER_COUNTS):
         return 0.0
     if kind == "data":
         # Data is named: a dataset or benchmark word, or an evaluation, next to a name that isn't the paper's own.
@@ -487,7 +491,8 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
         called += [after or beside for after, beside in _DATA_NAMED.findall(text)]
         # a named equation or flow a method is evaluated on is its benchmark ("on the turbulent Navier-Stokes
         # equations", "on Burgers' equation and Darcy flow")
-        called += [n for n in _ON_EQUATION.findall(text) if n.lower() not in known]
+        equations = _ON_EQUATION.findall(text)
+        called += [n for n in equations if n.lower() not in known]
         # a dataset every reader knows by name, not the paper's own ("the CodeFlow dataset" of CodeFlow's paper is)
         famous = [n for n in _KNOWN_DATA.findall(text) if n.lower() not in known]
         named = list(dict.fromkeys(names + called + famous))
@@ -499,8 +504,8 @@ def cue(kind: str, text: str, own_names: set[str] | None = None, concepts: set[s
             for m in _ON_NAME.finditer(text)
             if NAME_TOKEN.match(text, m.end()) and any(text.startswith(n, m.end()) for n in names)
         )
-        on_data += len(_ON_EQUATION.findall(text))  # an evaluation on it, by what it is
-        called_data = bool(_NAMED_DATA.search(text) or _DATA_NAMED.search(text) or _ON_EQUATION.search(text))
+        on_data += len(equations)  # an evaluation on it, by what it is
+        called_data = bool(_NAMED_DATA.search(text) or _DATA_NAMED.search(text) or equations)
         return (
             score + on_data + 0.5 * min(len(named), 3) + DATA_CALLED * called_data + DATA_KNOWN * bool(famous)
         )

@@ -474,6 +474,9 @@ def compact(text: str) -> str:
 
 
 # A theory paper's number is a rate or a bound: "O(k^{-3})", "\\tilde{O}(\\sqrt{T})", "mathcal{O}(n)".
+# A name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench", "SWE-bench" (not "benchmark" itself);
+# a pattern to build on, for the grid's data cue and the answers' "which benchmark" check alike.
+BENCH_NAME = r"[A-Z0-9][\w-]*[Bb]ench"
 BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s*\(")
 # A year in a year's place: "in 2023", "(2023)", "since 2019", "2023)" - not "2048 tokens".
 _YEAR_PLACE = re.compile(

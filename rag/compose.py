@@ -117,6 +117,30 @@ def _answer_forms(
     return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None
 
 
+def _local_coverage(evidence: Evidence, part: str, pool: Sequence[Sentence]) -> list[float]:
+    """Each sentence's share of ``part``'s terms, each term weighted by its inverse frequency among the sentences
+    of the sentence's paper and its title (a term no sentence holds counts for none): the paper's topic words,
+    held by most of its sentences, weigh little; a word one sentence alone holds weighs most. What the part says
+    was replaced ("... instead of the deterministic one?") says which sentence does not answer: it counts for
+    none."""
+    wanted = terms(part) - _replaced_terms(part)
+    out = []
+    weights_of: dict[int, dict[str, float]] = {}
+    for s in pool:
+        if s.source not in weights_of:
+            mine = evidence.by_source.get(s.source, [])
+            src = evidence.source(s.source)
+            held = [terms(x.text) for x in mine] + ([terms(src.title)] if src is not None else [])
+            n = len(held)
+            df = {t: sum(t in h for h in held) for t in wanted}
+            weights_of[s.source] = {t: float(np.log((n + 1) / (d + 0.5))) for t, d in df.items() if d}
+        weights = weights_of[s.source]
+        total = sum(weights.values())
+        held_here = terms(s.text)
+        out.append(sum(w for t, w in weights.items() if t in held_here) / total if total > 0 else 0.0)
+    return out
+
+
 def _part_scores(
     evidence: Evidence, part: str, asks: frozenset[str], pool: list[Sentence]
 ) -> tuple[list[float], list[bool] | None]:
@@ -254,7 +278,19 @@ def fact_sentences(
             asked_for = without_names(asked_for, names)
         part_scores, flags = _part_scores(evidence, asked_for, asks, pool)
         scores = [adjusted(s, v) for s, v in zip(pool, part_scores, strict=True)]
-        first = int(np.argmax(scores))
+        chosen = scores
+        if cfg.local_terms_weight and not own_work:
+            # the words of the part that few of the paper's sentences hold say which sentence answers it (not in
+            # a compare line, which asks what each paper does)
+            # among the sentences that state what the part asks for, when one does (a name, a number): the
+            # sentence that names the thing asked leads over one that only speaks of it in rarer words
+            local = _local_coverage(evidence, asked_for, pool)
+            among = flags if flags is not None and any(flags) else [True] * len(pool)
+            chosen = [
+                v + (cfg.local_terms_weight * x if ok else 0.0)
+                for v, x, ok in zip(scores, local, among, strict=True)
+            ]
+        first = int(np.argmax(chosen))
         picked.append(pool[first])
         if flags is not None and not flags[first] and cfg.answer_form_floor < 1.0:
             # The part's best sentence speaks of what is asked but states no number or name for it (often the

@@ -748,8 +748,34 @@ def test_a_which_question_is_answered_by_the_sentence_that_names_the_thing() -> 
     settings = EvidenceSettings()
     picked = fact_sentences(Evidence(q, [paper], BagOfWords(), settings), 1)
     assert "CIFAR-100" in picked[0].text
-    off = settings.model_copy(update={"name_bonus": 0.0})
+    # (the words one sentence alone holds are weighed among the sentences that name something, when one does)
+    off = settings.model_copy(update={"name_bonus": 0.0, "local_terms_weight": 0.0})
     assert "CIFAR-100" not in fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text
+
+
+def test_the_words_one_sentence_alone_holds_say_which_sentence_answers() -> None:
+    """ "In what setting do they study pruning at initialization?": every sentence of the abstract is about pruning
+    at initialization (its topic, which tells them apart no more than a stopword); "setting" is said by one sentence
+    alone, and that sentence answers (``evidence.local_terms_weight``)."""
+    from rag.compose import _local_coverage, fact_sentences
+
+    paper = src(
+        1,
+        "Pruning at Initialization -- A Sketching Perspective",
+        "The lottery ticket hypothesis has increased attention to pruning neural networks at initialization. "
+        "We study this problem in the linear setting. "
+        "Finding a sparse mask at initialization is equivalent to sketching. "
+        "We suggest an improvement to existing algorithms for pruning at initialization.",
+    )
+    q = "In what setting do the authors study pruning at initialization?"
+    settings = EvidenceSettings()
+    assert settings.local_terms_weight > 0
+    evidence = Evidence(q, [paper], BagOfWords(), settings)
+    local = _local_coverage(evidence, q, evidence.by_source[1])
+    assert local.index(max(local)) == 1  # "setting": one sentence of four, and no title word
+    assert fact_sentences(evidence, 1)[0].text == "We study this problem in the linear setting."
+    off = settings.model_copy(update={"local_terms_weight": 0.0})
+    assert "setting" not in fact_sentences(Evidence(q, [paper], BagOfWords(), off), 1)[0].text
 
 
 def test_a_count_in_words_and_a_kind_of_hardware_are_answers_too() -> None:

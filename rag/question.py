@@ -331,8 +331,12 @@ _METADATA = {
         r"between|during)|date of)\b|\bfrom (?:19|20)\d\d\b|\bin (?:19|20)\d\d\b.*\bpublished|\bpublished\b.*\b(?:19|20)\d\d\b",
         _I,
     ),
+    # who wrote it, not what its authors did: "Who are the authors of X?", "How many authors ...?", "List the authors
+    # of X" (read as "which authors"), "authors of X?"; not "Where do the authors of X show ...?"
     "authors": re.compile(
-        r"\b(?:who (?:wrote|authored|are the authors)|authors? of|author list|written by|how many authors)\b",
+        r"\bwho\s+(?:wrote|authored|(?:are|were|is|was)\s+(?:the\s+)?(?:authors?|writers?))\b|\bhow many authors\b|"
+        r"\bauthor list\b|\blist of authors\b|\bwritten by\b|\b(?:what|which)\s+(?:are|were)\s+(?:the\s+)?authors\b|"
+        r"\bwhich authors\b|\b(?:tell|give|show)\s+me\s+(?:all\s+)?(?:the\s+)?authors\b|^\W*(?:the\s+)?authors?\s+of\b",
         _I,
     ),
     "source": re.compile(

@@ -266,6 +266,17 @@ def test_an_abstract_states_a_kind_or_not() -> None:
         ('What is "Hopular" about?', "summary", False),
         ("When was FlashAttention published?", "metadata", False),
         ("Who wrote the Shampoo paper?", "metadata", False),
+        ("Who are the authors of FlashAttention?", "metadata", False),
+        ("How many authors does the Sophia paper have?", "metadata", False),
+        ("List the authors of the Shampoo paper", "metadata", False),
+        ("authors of PFGM++?", "metadata", False),
+        # what its authors did is asked, not who they are
+        ("Where do the authors of Gradient-Normalized Smoothness show global linear rates?", "fact", False),
+        (
+            "In what setting do the authors of the sketching paper study pruning at initialization?",
+            "fact",
+            False,
+        ),
         ("Which method aligns LLMs with human preferences?", "fact", True),
         ("Is there a paper on tabular Hopfield networks?", "fact", True),
         ("I'm looking for the dynamic pruning paper inspired by Hebbian learning.", "fact", True),

@@ -117,28 +117,25 @@ def _answer_forms(
     return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None
 
 
-def _local_coverage(evidence: Evidence, part: str, pool: Sequence[Sentence]) -> list[float]:
-    """Each sentence's share of ``part``'s terms, each term weighted by its inverse frequency among the sentences
-    of the sentence's paper and its title (a term no sentence holds counts for none): the paper's topic words,
-    held by most of its sentences, weigh little; a word one sentence alone holds weighs most. What the part says
-    was replaced ("... instead of the deterministic one?") says which sentence does not answer: it counts for
-    none."""
-    wanted = terms(part) - _replaced_terms(part)
-    out = []
-    weights_of: dict[int, dict[str, float]] = {}
-    for s in pool:
-        if s.source not in weights_of:
-            mine = evidence.by_source.get(s.source, [])
-            src = evidence.source(s.source)
-            held = [terms(x.text) for x in mine] + ([terms(src.title)] if src is not None else [])
-            n = len(held)
-            df = {t: sum(t in h for h in held) for t in wanted}
-            weights_of[s.source] = {t: float(np.log((n + 1) / (d + 0.5))) for t, d in df.items() if d}
-        weights = weights_of[s.source]
-        total = sum(weights.values())
-        held_here = terms(s.text)
-        out.append(sum(w for t, w in weights.items() if t in held_here) / total if total > 0 else 0.0)
-    return out
+def _local_coverage(
+    part: str, sentences: Sequence[Sentence], title: str, pool: Sequence[Sentence]
+) -> list[float]:
+    """Each sentence of ``pool`` (some of one paper's ``sentences``): its share of ``part``'s terms, each term
+    weighted by its inverse frequency among ``sentences`` and the paper's ``title`` (a term none holds counts for
+    none). The paper's topic words, held by most of its sentences, weigh little; a word one sentence alone holds
+    weighs most. What the part says was replaced ("... instead of the deterministic one?") says which sentence does
+    not answer: it counts for none."""
+    held = {id(s): terms(s.text) for s in sentences}
+    docs = [*held.values(), terms(title)]
+    weights = {}
+    for t in terms(part) - _replaced_terms(part):
+        df = sum(t in d for d in docs)
+        if df:
+            weights[t] = float(np.log((len(docs) + 1) / (df + 0.5)))
+    total = sum(weights.values())
+    if total <= 0:
+        return [0.0] * len(pool)
+    return [sum(w for t, w in weights.items() if t in held[id(s)]) / total for s in pool]
 
 
 def _part_scores(
@@ -280,11 +277,11 @@ def fact_sentences(
         scores = [adjusted(s, v) for s, v in zip(pool, part_scores, strict=True)]
         chosen = scores
         if cfg.local_terms_weight and not own_work:
-            # the words of the part that few of the paper's sentences hold say which sentence answers it (not in
-            # a compare line, which asks what each paper does)
-            # among the sentences that state what the part asks for, when one does (a name, a number): the
-            # sentence that names the thing asked leads over one that only speaks of it in rarer words
-            local = _local_coverage(evidence, asked_for, pool)
+            # the words of the part that few of the paper's sentences hold say which sentence answers it, among
+            # those that state the name or number asked when one does (a sentence that only speaks of the thing in
+            # rarer words doesn't displace the one that names it); not in a compare line, which asks what each
+            # paper does
+            local = _local_coverage(asked_for, mine, title, pool)
             among = flags if flags is not None and any(flags) else [True] * len(pool)
             chosen = [
                 v + (cfg.local_terms_weight * x if ok else 0.0)

@@ -771,7 +771,7 @@ def test_the_words_one_sentence_alone_holds_say_which_sentence_answers() -> None
     settings = EvidenceSettings()
     assert settings.local_terms_weight > 0
     evidence = Evidence(q, [paper], BagOfWords(), settings)
-    local = _local_coverage(evidence, q, evidence.by_source[1])
+    local = _local_coverage(q, evidence.by_source[1], paper.title, evidence.by_source[1])
     assert local.index(max(local)) == 1  # "setting": one sentence of four, and no title word
     assert fact_sentences(evidence, 1)[0].text == "We study this problem in the linear setting."
     off = settings.model_copy(update={"local_terms_weight": 0.0})

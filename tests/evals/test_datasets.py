@@ -188,7 +188,7 @@ def _split_of(record_id: str) -> str:
     return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs", "survey"])
+@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins"])
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
     ids = [r["id"] for r in records]
@@ -574,6 +574,34 @@ def test_pairs_set_asks_each_paper_a_stated_and_an_unstated_detail() -> None:
             problems.append((r["id"], "an unanswerable question has no facts and says why in notes"))
         if r["kind"] == "unanswerable_topic" and r["gold_titles"]:
             problems.append((r["id"], "a topic question has no gold paper"))
+    assert not problems
+
+
+def test_twins_set_asks_each_paper_a_stated_and_an_unstated_detail_of_one_shape() -> None:
+    """``twins.jsonl``: 160 questions by two writers who saw only 40 abstracts each (no code, output or other eval
+    set): per paper a detail its abstract states and one of the same shape it doesn't, a qualified number, a name
+    or another detail; split by the fixed sha256 rule (evals/datasets/README.md)."""
+    records = _records("twins")  # split, gold titles and key facts: test_split_sets_are_well_formed
+    assert len(records) == 160 and len({r["id"] for r in records}) == 160
+    by_id = {r["id"]: r for r in records}
+    problems = []
+    for writer in ("y-A", "y-B"):
+        mine = [r for r in records if r["id"].startswith(writer)]
+        assert Counter(r["kind"] for r in mine) == {"fact": 40, "unanswerable_detail": 40}
+        if len({r["gold_titles"][0] for r in mine}) != 40:
+            problems.append((writer, "40 papers, two questions each"))
+    for r in records:
+        twin = by_id.get(r["pair"])
+        if twin is None or twin["pair"] != r["id"] or twin["kind"] == r["kind"]:
+            problems.append((r["id"], "its twin is the other kind, and names it back"))
+        elif twin["gold_titles"] != r["gold_titles"] or twin["shape"] != r["shape"]:
+            problems.append((r["id"], "a twin asks the same paper, in the same shape"))
+        if r["shape"] not in ("Q", "N", "D"):
+            problems.append((r["id"], "shape Q (a qualified number), N (a name) or D (another detail)"))
+        if r["kind"] == "fact" and not r["key_facts"]:
+            problems.append((r["id"], "a stated detail has key facts"))
+        if r["kind"] == "unanswerable_detail" and (r["key_facts"] or not r["notes"]):
+            problems.append((r["id"], "an unstated detail has no facts and says why in notes"))
     assert not problems
 
 

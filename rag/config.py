@@ -349,6 +349,27 @@ class EvidenceSettings(BaseModel):
         "thing name none (rag.evidence.Evidence.unnamed). Measured on 80 'which X' questions written for it (test: "
         "refused 0.118 -> 0.471, false refusals unchanged) and the answers set (evals/README.md).",
     )
+    vague_kind_unnamed: bool = Field(
+        True,
+        description="Extractive answers, with unnamed_refusal: a sentence that speaks of the kind asked only by how "
+        'many of it there are ("across multiple DG benchmark datasets", "on one real-world noisy dataset") names '
+        'none, whatever name stands near it ("outperforms SAM variants across ..."); names after it ("several '
+        'datasets (MNIST, SVHN)", "benchmarks such as MMLU") still do (rag.evidence.Evidence.unnamed).',
+    )
+    unstated_number_refusal: bool = Field(
+        True,
+        description="Extractive answers: refuse a question that states a quantity as a condition of what it asks "
+        '("What accuracy loss does ResNet suffer under 4x speed-up?", "... with 10 images per class?") when the '
+        "paper's title and abstract never write that number, in digits or words (not a name's digits, "
+        '"GPT-4", "pass@1", nor an example\'s: rag.evidence.Evidence.unstated_numbers).',
+    )
+    lower_bound_refusal: bool = Field(
+        True,
+        description='Extractive answers: refuse a question asking a lower bound ("What lower bound on regret do they '
+        'prove?") when no sentence of the paper states one (says "lower bound", Omega, "necessary", "at least", '
+        '"tight", "optimal" ...), or none that does speaks of what the bound is asked on when the abstract does '
+        "(rag.evidence.Evidence.unbounded).",
+    )
     unquantified_refusal: bool = Field(
         True,
         description='Extractive answers: refuse a question asking how much or how many of something ("How much '

@@ -867,6 +867,79 @@ def alternatives(question: str) -> list[set[str]]:
     return [whole - (y - x), whole - (x - y)]
 
 
+# A lower bound asked ("What lower bound on regret ...?", "the lower bound they prove for ..."), with what it is on
+_LOWER_BOUND_ASKED = re.compile(
+    r"\blower[- ]bounds?\b(?:\s+(?:on|of|for)\s+(?:the\s+)?((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s+(?:is|are|was|were|do|does|did|"
+    r"they|that|which|in|for|of|under|when|with|proved|proven|shown|given|obtained)\b|[?,;.]|$))?",
+    re.IGNORECASE,
+)
+# ... and what states one: the words, an Omega, a bound that must be met
+_LOWER_BOUND_STATED = re.compile(
+    r"\blower[- ]bound|\\?Omega\b|\u03a9|\bat least\b|\bnecessar(?:y|ily)\b|\bimpossib|\btight"
+    r"|\boptimal|\bmatching\b|\bcannot\b|\bno (?:algorithm|method)\b",
+    re.IGNORECASE,
+)
+
+
+# A share of a variable ("less than n/2", "d/4 dimensions"): a quantity, though written with no digit alone
+_SYMBOLIC_FRACTION = re.compile(r"(?<![\w/])[a-zA-Z]\s?/\s?\d+\b|(?<![\w/])\d+\s?/\s?[a-zA-Z](?![\w/])")
+# A kind spoken of by how many, not which: "various datasets", "multiple DG benchmark datasets", "one real-world
+# noisy dataset", "some recently proposed state-of-the-art algorithms"; not when names follow it ("several datasets
+# (MNIST, SVHN)", "benchmarks such as MMLU", "datasets: X and Y")
+_VAGUE_KIND = re.compile(
+    r"\b(?:various|multiple|several|many|some|diverse|different|numerous|a few|one|"
+    r"a (?:variety|range|number|set|suite|series|collection) of)((?:\s+[\w-]+){1,4})",
+    re.IGNORECASE,
+)
+_NAMES_FOLLOW = re.compile(
+    r"\s*(?:\(|:|,?\s*(?:such as|including|like|e\.g\.|namely|i\.e\.|from|of)\b)", re.IGNORECASE
+)
+
+
+def _vaguely_spoken(text: str, kind: set[str]) -> str:
+    """Where ``text`` speaks of the kind asked (a stem of ``kind``) by how many of it there are, with no name
+    set after it (:data:`_VAGUE_KIND`): the text from that word of the kind on ("datasets." of "... outperforms SAM
+    variants across multiple DG benchmark datasets."), in which a name that answers must stand ("models but is
+    strongest in GPT-4o and Qwen2.5-Coder-32B-Instruct" of "observed in a range of models but ..."); "" when it
+    never does so."""
+    for m in _VAGUE_KIND.finditer(text):
+        # the phrase's last word of the kind ("datasets" of "several benchmark datasets (PACS, VLCS)")
+        said = [w for w in re.finditer(r"[\w-]+", m.group(1)) if stem(w.group(0)) in kind]
+        if said and not _NAMES_FOLLOW.match(text, m.start(1) + said[-1].end()):
+            return text[m.start(1) + said[-1].start() :]
+    return ""
+
+
+# An example the question gives ("e.g. LLaMA 1B or 7B"), up to the next comma or the question's end
+_EXAMPLE_ASIDE = re.compile(
+    r"\b(?:e\.g\.|i\.e\.|for example|for instance|such as|like)[^,;?]*", re.IGNORECASE
+)
+# A number given roughly, as a description of the paper rather than a condition ("squeezed LLaMA-2-70B below 3
+# bits" of "our 2.75-bit LLaMA-2-70B model"; "over 100 languages", "about 7B"): found on a test question
+_ROUGHLY = re.compile(
+    r"\b(?:below|above|over|more than|less than|fewer than|at least|at most|up to|nearly|almost|about|around|"
+    r"roughly|approximately|some|sub)[\s-]+~?\d[\d.,]*\s?\w*|[~<>\u2248\u2264\u2265]\s?\d[\d.,]*\s?\w*",
+    re.IGNORECASE,
+)
+# Small counts written as words, and their values
+_CARDINAL_VALUES = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {"single": 1, "twice": 2, "double": 2, "triple": 3, "half": 50, "hundred": 100, "thousand": 1000}
+# What a method is built on, not evaluated on: "based on", "relies on"
+_BUILT_ON = re.compile(
+    r"\b(?:based|built|relies|rely|relying|depends?|depending|focus(?:es|ed)?)\s*$", re.IGNORECASE
+)
+# What "%" writes
+_PERCENT_WORDS = frozenset(terms("percentage percent percentages"))
+# The end of a name that says what a method is built on or like ("LASSO-based", "BERT-style"): it describes the
+# method, it sets no condition
+_DESCRIBES = re.compile(r"-(?:based|driven|style|like|guided|inspired)$", re.IGNORECASE)
+
+
 class Evidence:
     """The sentences of one answer's sources, embedded once, and every decision made from them."""
 
@@ -1007,6 +1080,8 @@ class Evidence:
         specific = q_terms - generic_stems()
         rarity = self.rarities(specific)
         body = terms(f"{src.title} {src.text}")
+        if "%" in src.text:
+            body |= _PERCENT_WORDS  # "what percentage improvement" of "improving by 24.0/30.1/8.6/9.2%"
         if self.many:  # a list question is answered by several papers: their terms together
             for other in self.sources[: self.settings.list_cover_papers]:
                 body |= terms(f"{other.title} {other.text}")
@@ -1137,6 +1212,7 @@ class Evidence:
             (cfg.unnamed_refusal, self.unnamed),
             (cfg.unreported_refusal, self.unreported),
             (cfg.unquantified_refusal, self.unquantified),
+            (cfg.lower_bound_refusal, self.unbounded),
         )
         return not any(on and check(src, [part]) for on, check in checks)
 
@@ -1276,7 +1352,15 @@ class Evidence:
                 near = set()
             if pool and not any(
                 self.states_near(
-                    s.text, near, number=False, name=True, known_names=known_names, loose=True, eponyms=models
+                    # "across multiple DG benchmark datasets" says there are some, not which: a name before it
+                    # ("outperforms SAM variants across ...") names none of them, one after it may
+                    (self.settings.vague_kind_unnamed and _vaguely_spoken(s.text, wanted)) or s.text,
+                    near,
+                    number=False,
+                    name=True,
+                    known_names=known_names,
+                    loose=True,
+                    eponyms=models,
                 )
                 for s in pool
             ):
@@ -1461,7 +1545,11 @@ class Evidence:
         CIFAR-100 and ImageNet-100, ...")."""
         if not _EVALUATION.search(text):
             return False
-        return any(new_name(m.group(1), known_names) for m in ON_A_NAME.finditer(text))
+        return any(
+            new_name(m.group(1), known_names)
+            for m in ON_A_NAME.finditer(text)
+            if not _BUILT_ON.search(text[: m.start()])  # "the one based on KL loss" is no data
+        )
 
     def unreported(
         self, src: SourceLike, parts: Sequence[str] | None = None
@@ -1505,6 +1593,8 @@ class Evidence:
                 n
                 for n in [*self.question_names, *placed]
                 if n in said
+                # "LASSO-based" says how the paper's method works, not where a number is asked
+                and not _DESCRIBES.search(n)
                 and not is_generic(n)
                 # a title's words spell its acronyms ("CP" of "... Based on Constraint Programming")
                 and not (_holds(title, n) or compact(n) in _initials(title))
@@ -1680,6 +1770,54 @@ class Evidence:
             return what, every[best]
         return None
 
+    def unbounded(self, src: SourceLike, parts: Sequence[str] | None = None) -> tuple[str, Sentence] | None:
+        """For a question part asking a lower bound ("What lower bound on regret do they prove?"): what it asks
+        ("lower bound on regret") and the sentence of ``src`` closest to the question, when no sentence of
+        ``src`` states one (says "lower bound", Omega(...), "necessary", "at least", "tight", "optimal" ...), or,
+        when the part says what the bound is on and the abstract speaks of that, none that states one says it
+        ("a lower bound showing Omega(dM) communication complexity" answers no lower bound on regret). An upper
+        bound is not read so: "achieves O(sqrt T) regret" states one without saying "upper". None when no part
+        asks a lower bound, or for a list question."""
+        if self.many:
+            return None
+        mine = self.by_source.get(src.n, [])
+        if not mine:
+            return None
+        for part in self._parts() if parts is None else parts:
+            m = _LOWER_BOUND_ASKED.search(part)
+            if not m:
+                continue
+            stating = [s for s in mine if _LOWER_BOUND_STATED.search(s.text)]
+            on = terms(m.group(1) or "") - generic_stems() - _answer_form()
+            held = on & terms(f"{src.title} {src.text}")
+            if stating and (not held or any(held & _hyphen_terms(s.text) for s in stating)):
+                continue
+            what = f"lower bound on {m.group(1).strip()}" if held else "lower bound"
+            return what, max(mine, key=lambda s: s.sim)
+        return None
+
+    def unstated_numbers(self, src: SourceLike) -> tuple[list[str], Sentence] | None:
+        """The quantities the question states as conditions of what it asks ("under 4x speed-up", "with 10 images
+        per class", "at 500 hPa") that ``src``'s title and abstract never write, in digits or in words, with the
+        sentence of ``src`` closest to the question: the abstract reports nothing at that value. Not a name's digits
+        ("GPT-4", "CIFAR-10", "pass@1"), nor an example's ("e.g. LLaMA 7B"), nor one in parentheses, nor one given
+        roughly ("below 3 bits", "about 7B": :data:`_ROUGHLY`). None when every one is written, or for a list
+        question."""
+        if self.many:
+            return None
+        mine = self.by_source.get(src.n, [])
+        if not mine:
+            return None
+        asked = _ROUGHLY.sub(" ", _EXAMPLE_ASIDE.sub(" ", _ASIDE.sub(" ", self.asked.text)))
+        whole = f"{src.title}. {src.text}"
+        written = numbers(whole) | {
+            str(_CARDINAL_VALUES[w.lower()]) for w in words(whole) if w.lower() in _CARDINAL_VALUES
+        }
+        unstated = [q for q in sorted(quantities(asked)) if not numbers(q) <= written]
+        if not unstated:
+            return None
+        return unstated, max(mine, key=lambda s: s.sim)
+
     def _new_measures(self, text: str) -> set[str]:
         """The measures ``text`` names (:func:`_measures`) that the question doesn't, but the words for any measure
         ("metric", "score", "measured")."""
@@ -1692,7 +1830,12 @@ class Evidence:
         return (
             self._new_quantity(text)
             or any(w.lower() in _NUMBER_WORDS and w.lower() not in self._question_words for w in words(text))
-            or bool(_RATE_WORDS.search(text) or BIG_O.search(text) or _SYMBOLIC_PRODUCT.search(text))
+            or bool(
+                _RATE_WORDS.search(text)
+                or BIG_O.search(text)
+                or _SYMBOLIC_PRODUCT.search(text)
+                or _SYMBOLIC_FRACTION.search(text)
+            )
             or self._times(text)
         )
 
@@ -2078,7 +2221,32 @@ class Evidence:
                 if unnamed is None and unreported is None and names_asked and cfg.unquantified_refusal
                 else None
             )
-            if unnamed is None and unreported is None and unquantified is None:
+            unbounded = (
+                self.unbounded(top)
+                if unnamed is None
+                and unreported is None
+                and unquantified is None
+                and names_asked
+                and cfg.lower_bound_refusal
+                else None
+            )
+            unwritten = (
+                self.unstated_numbers(top)
+                if unnamed is None
+                and unreported is None
+                and unquantified is None
+                and unbounded is None
+                and names_asked
+                and cfg.unstated_number_refusal
+                else None
+            )
+            if (
+                unnamed is None
+                and unreported is None
+                and unquantified is None
+                and unbounded is None
+                and unwritten is None
+            ):
                 return Verdict(True, paper=top.n, probability=p, features=feats)
             where = (
                 f'The abstract of "{top.title}"'
@@ -2092,6 +2260,12 @@ class Evidence:
             elif unquantified is not None:
                 what, closest = unquantified
                 lacks = f'states no number for "{what}"' if what else "states no number for what is asked"
+            elif unbounded is not None:
+                what, closest = unbounded
+                lacks = f"states no {what}"
+            elif unwritten is not None:
+                values, closest = unwritten
+                lacks = f"reports nothing at {quoted_list(values)}"
             else:
                 assert unreported is not None
                 names, closest = unreported

@@ -204,7 +204,9 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "duration": (
         re.compile(
-            r"\bhow long (?:does|did|do|would) (?:it|they|the \w+) (?:take|need|train|run)\b|\btraining time\b"
+            r"\bhow long (?:does|did|do|would) (?:it|they|the \w+) (?:take|need|train|run)\b"
+            # (not the phase: "when it is used at training time")
+            r"|(?<!\bat )(?<!\bduring )\btraining time\b"
             r"|\bwall[- ]?clock\b|\bgpu[- ]hours\b",
             _I,
         ),
@@ -403,18 +405,30 @@ _TITLE_MIN_WORDS = 4
 
 
 def says_title(question: str, title: str, *, said: str | None = None) -> bool:
-    """Whether ``question`` says the whole ``title`` (:data:`_TITLE_MIN_WORDS` words or more; punctuation aside; in
-    any case from :data:`_TITLE_ANY_CASE` words). ``said``: the question's :func:`title_words` joined by spaces,
+    """Whether ``question`` says the whole ``title``, or its head before a colon or question mark
+    (:data:`_TITLE_MIN_WORDS` words or more; punctuation aside; in any case from :data:`_TITLE_ANY_CASE` words). ``said``: the question's :func:`title_words` joined by spaces,
     padded with one, when a caller reads many titles against one question."""
-    full = title_words(title)
     if said is None:
         said = f" {' '.join(title_words(question))} "
+    # a title's head, before its colon or question mark, is said for the title ("How Realistic Is Your Synthetic
+    # Data?" of "How Realistic Is Your Synthetic Data? Constraining Deep Generative Models ...")
+    head = _TITLE_HEAD.match(title)
+    return any(_says_words(question, said, text) for text in (title, head.group(1) if head else "") if text)
+
+
+def _says_words(question: str, said: str, title: str) -> bool:
+    """:func:`says_title` for one wording of a title."""
+    full = title_words(title)
     if len(full) < _TITLE_MIN_WORDS or f" {' '.join(full)} " not in said:
         return False
     if len(full) >= _TITLE_ANY_CASE:
         return True
     written = re.findall(r"[A-Za-z0-9]+", title)
     return f" {' '.join(written)} " in f" {' '.join(re.findall(r'[A-Za-z0-9]+', question))} "
+
+
+# A title's head: what comes before its colon or question mark, when something of four words or more follows
+_TITLE_HEAD = re.compile(r"([^:?]+)[:?]\s+(?=(?:\S+\s+){3}\S)")
 
 
 def title_name(title: str) -> str:
@@ -746,7 +760,20 @@ def focus(text: str) -> list[str]:
         found = [w for m in _FOCUS_SUBJECT.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
         found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
+    if not found and (m := _FOCUS_ANY_VERB.search(text)):
+        # "Which models serve as ...?", "Which reward model scores the rollouts?": a verb of any kind ends it
+        found = m.group(1).split()
     return found
+
+
+# "which / what <up to five words> <a verb in -s, or of a few common ones> the / a / as / out ...": what is
+# asked when no verb of :data:`_FOCUS` ends the phrase
+_FOCUS_ANY_VERB = re.compile(
+    r"\b(?:which|what)\s+((?:(?!(?:is|are|was|were|the|a|an)\b)[^\s?]+\s+){0,4}?[^\s?]+?)\s+"
+    r"(?:(?-i:[a-z]+[a-rt-z]s)|serve|run|work|help|lead|beat)\s+"
+    r"(?:the|a|an|as)\b",
+    _I,
+)
 
 
 # Kinds of thing often named in lower case ("Which first-order optimizer ...?", "measured by which metric?"), in
@@ -825,7 +852,9 @@ _COUNT_OF = re.compile(
 )
 
 # "What are the names of the four benchmarks ...?" asks which benchmarks.
-NAMES_OF = re.compile(r"\bwhat (?:are|were|is|was) the (?:exact |actual |full )?names? of (?:the )?", _I)
+NAMES_OF = re.compile(
+    r"\bwhat(?:'s|\u2019s|\s+(?:are|were|is|was))\s+the (?:exact |actual |full )?names? of (?:the )?", _I
+)
 
 
 # "Which papers ...": the papers are what is asked for, not a name in them.

@@ -2484,3 +2484,174 @@ def test_a_number_refused_without_a_short_phrase_for_it_quotes_no_placeholder() 
     verdict = evidence.gate(threshold=0.0)
     assert not verdict.ok and "states no number for what is asked;" in verdict.message
     assert '"what is asked"' not in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("abstract", "question", "refused"),
+    [
+        # no sentence states a lower bound: "lower" only as "lower-level", upper bounds only
+        (
+            "We study bilevel problems. When the lower-level problem is convex, our method needs O(eps^-3) "
+            "oracle calls. With noisy oracles it needs at most O(eps^-5) calls.",
+            "What lower bound on oracle complexity do they prove?",
+            "lower bound on oracle complexity",
+        ),
+        # a lower bound is stated, but on another measure than the one asked
+        (
+            "We prove that our algorithm enjoys an O(d^{3/2}H^2K) regret. We also provide a lower bound showing "
+            "that a minimal Omega(dM) communication complexity is required.",
+            "What lower bound on regret is proved?",
+            "lower bound on regret",
+        ),
+        # ... and on the one asked
+        (
+            "We prove that our algorithm enjoys an O(d^{3/2}H^2K) regret. We also provide a lower bound showing "
+            "that a minimal Omega(dM) communication complexity is required.",
+            "What lower bound on communication do they prove?",
+            "",
+        ),
+        # a lower bound said without saying what it is on answers a question that doesn't say either
+        (
+            "For the sequentially interactive model, we show a similar lower bound of Omega(sqrt{dk}/(n eps)).",
+            "What lower bound do they show in the sequentially interactive model?",
+            "",
+        ),
+        # an upper bound is stated without the word: no question of one is read so
+        (
+            "Our algorithm achieves O(sqrt{T}) regret.",
+            "What upper bound on regret does it achieve?",
+            "",
+        ),
+    ],
+)
+def test_a_lower_bound_asked_is_answered_only_by_a_sentence_stating_one(
+    abstract: str, question: str, refused: str
+) -> None:
+    paper = src(1, "Bounds for Tuning Problems", abstract)
+    found = Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unbounded(paper)
+    if not refused:
+        assert found is None
+    else:
+        assert found is not None and found[0] == refused
+
+
+def test_a_name_a_method_is_built_on_is_not_data_it_is_evaluated_on() -> None:
+    """ "the one based on KL loss" in a sentence about experiments names no dataset: "which datasets ...?" of
+    "experimental results on various datasets" is refused as a kind spoken of without a name."""
+    abstract = (
+        "We study online regression for contextual bandits. Finally, our experimental results on various datasets "
+        "demonstrate that our algorithms, especially the one based on KL loss, outperform existing algorithms."
+    )
+    paper = src(1, "Contextual Bandits with Online Regression", abstract)
+    found = Evidence("Which datasets were used in its experiments?", [paper], BagOfWords()).unnamed(paper)
+    assert found is not None and "various datasets" in found[1].text
+    evaluated = abstract.replace("the one based on KL loss", "on CIFAR-10")
+    named = src(1, "Contextual Bandits with Online Regression", evaluated)
+    assert (
+        Evidence("Which datasets were used in its experiments?", [named], BagOfWords()).unnamed(named) is None
+    )
+
+
+def test_a_share_of_a_variable_is_a_quantity() -> None:
+    """ "strictly less than n/2" states the number of remaining zeros asked; no such share, no quantity."""
+    abstract = (
+        "We introduce a function which coincides with another whenever the number of remaining zeros in the search "
+        "point is strictly less than n/2."
+    )
+    paper = src(1, "Hardest Monotone Functions", abstract)
+    question = "Below what number of remaining zeros do the two functions coincide?"
+    assert Evidence(question, [paper], BagOfWords()).unquantified(paper) is None
+    vague = src(1, "Hardest Monotone Functions", abstract.replace("strictly less than n/2", "small"))
+    assert Evidence(question, [vague], BagOfWords()).unquantified(vague) is not None
+
+
+def test_a_percentage_asked_is_held_by_an_abstract_that_writes_percent_signs() -> None:
+    with_sign = src(1, "Equivariant Motion Prediction", "It improves by 24.0/30.1/8.6/9.2% on four tasks.")
+    in_words = src(1, "Equivariant Motion Prediction", "It improves on four tasks.")
+    question = "What percentage improvements did it report?"
+    assert Evidence(question, [with_sign], BagOfWords()).features(with_sign)["paper_cover"] == 1.0
+    assert Evidence(question, [in_words], BagOfWords()).features(in_words)["paper_cover"] < 1.0
+
+
+@pytest.mark.parametrize(
+    ("abstract", "refused"),
+    [
+        # how many, not which, whatever name stands near
+        (
+            "We propose UDIM. UDIM consistently outperforms SAM variants across multiple DG benchmark datasets.",
+            True,
+        ),
+        ("We propose UDIM. We evaluate it on one real-world noisy dataset.", True),
+        # names after the kind name it
+        ("We propose UDIM. UDIM outperforms SAM across several benchmark datasets (PACS, VLCS).", False),
+        ("We propose UDIM. UDIM outperforms SAM on various datasets such as PACS and VLCS.", False),
+    ],
+)
+def test_a_kind_spoken_of_by_how_many_is_not_named(abstract: str, refused: bool) -> None:
+    paper = src(1, "Unknown Domain Inconsistency Minimization", abstract)
+    found = Evidence("Which benchmark datasets were used in its evaluation?", [paper], BagOfWords()).unnamed(
+        paper
+    )
+    assert (found is not None) == refused
+    off = EvidenceSettings(vague_kind_unnamed=False)
+    if refused and "SAM" in abstract:
+        # without the rule, "SAM" near "datasets" reads as naming them
+        assert (
+            Evidence(
+                "Which benchmark datasets were used in its evaluation?", [paper], BagOfWords(), off
+            ).unnamed(paper)
+            is None
+        )
+
+
+@pytest.mark.parametrize(
+    ("question", "unstated"),
+    [
+        ("What accuracy loss does ResNet suffer under 4x speed-up?", ["4x"]),
+        ("What accuracy loss does ResNet suffer under 2x speed-up?", []),
+        # a name's digits, an example's, one in parentheses, one written in words: none is a condition unwritten
+        ("What accuracy does it reach on CIFAR-10 with GPT-4 and pass@1?", []),
+        ("Up to what model size (e.g., LLaMA 1B or 7B) did it scale?", []),
+        ("Which algorithm like TD(0) do they instantiate?", []),
+        ("What accuracy loss does ResNet suffer with 5 pruned layers?", []),
+        # a number given roughly describes the paper ("squeezed below 3 bits" of "2.75-bit"), it sets no condition
+        ("The paper that squeezed ResNet below 3 bits: what accuracy loss does it suffer?", []),
+    ],
+)
+def test_a_quantity_the_question_conditions_on_must_be_written_in_the_abstract(
+    question: str, unstated: list[str]
+) -> None:
+    paper = src(
+        1,
+        "Channel Pruning for Accelerating Very Deep Networks",
+        "Our pruned VGG-16 achieves a 5x speed-up. ResNet and Xception suffer only 1.4%, 1.0% accuracy loss under "
+        "2x speed-up respectively.",
+    )
+    found = Evidence(question, [paper], BagOfWords()).unstated_numbers(paper)
+    assert (found[0] if found else []) == unstated
+
+
+def test_a_name_that_says_what_a_method_is_based_on_is_no_condition_of_a_number() -> None:
+    paper = src(
+        1,
+        "Channel Pruning for Accelerating Very Deep Networks",
+        "We prune channels by LASSO regression based channel selection. ResNet and Xception suffer only 1.4%, 1.0% "
+        "accuracy loss under 2x speed-up respectively.",
+    )
+    question = (
+        "The LASSO-based channel pruning paper: what accuracy loss does Xception suffer under 2x speed-up?"
+    )
+    assert Evidence(question, [paper], BagOfWords()).unreported(paper) is None
+
+
+def test_a_name_after_a_kind_spoken_of_by_how_many_still_names_it() -> None:
+    paper = src(
+        1,
+        "Emergent Misalignment",
+        "We finetune models on insecure code. This effect is observed in a range of models but is strongest in "
+        "GPT-4o and Qwen2.5-Coder-32B-Instruct.",
+    )
+    assert (
+        Evidence("Which models showed the effect most strongly?", [paper], BagOfWords()).unnamed(paper)
+        is None
+    )

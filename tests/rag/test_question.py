@@ -9,6 +9,7 @@ from rag import compose
 from rag.question import (
     abbreviations,
     analyze,
+    asked_kinds,
     asks_genre,
     asks_name,
     asks_proper_name,
@@ -24,6 +25,7 @@ from rag.question import (
     resolve_ones,
     says_name,
     says_phrase,
+    says_title,
     split_parts,
     states,
     summary_name,
@@ -673,3 +675,36 @@ def test_papers_of_a_genre_are_asked_for_by_the_genre_and_found_by_what_they_say
     assert (
         genre_sentence("A New Optimizer", ["We propose X.", "It beats the methods we compare with."]) is None
     )
+
+
+def test_a_title_is_said_by_its_head_before_a_colon_or_question_mark() -> None:
+    title = "How Realistic Is Your Synthetic Data? Constraining Deep Generative Models for Tabular Data"
+    assert says_title("How Realistic Is Your Synthetic Data? - what gain does the layer give?", title)
+    assert says_title(
+        "In 'Fire Together Wire Together', which methods?",
+        "Fire Together Wire Together: A Dynamic Pruning Approach",
+    )
+    # a head of fewer than four words is no title said; nor a head written in another case below six words
+    assert not says_title("neural collapse in deep nets", "Neural Collapse: A Review of What Is Known")
+    assert not says_title(
+        "how realistic is your data here", "How Realistic Is Your Data: A Study of Tabular Data"
+    )
+
+
+def test_a_training_time_condition_is_not_a_duration_asked() -> None:
+    assert "duration" in asked_kinds("What was the training time of the model?")
+    assert "duration" not in asked_kinds("What is the improvement when the layer is used at training time?")
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        # a verb of any kind ends what is asked ...
+        ("Which models serve as the helper models?", ["models"]),
+        ("Which reward model scores the rollouts?", ["reward", "model"]),
+        # a verb of the usual ones still ends it first
+        ("Which datasets did they use?", ["datasets"]),
+    ],
+)
+def test_what_is_asked_ends_at_any_verb_or_the_questions_end(question: str, asked: list[str]) -> None:
+    assert focus(question) == asked

@@ -873,26 +873,33 @@ _LOWER_BOUND_ASKED = re.compile(
     r"they|that|which|in|for|of|under|when|with|proved|proven|shown|given|obtained)\b|[?,;.]|$))?",
     re.IGNORECASE,
 )
+# What a bound may be on: a sentence naming one of these states a bound on it, not on what is asked
+_BOUND_ON = re.compile(
+    r"\b(?:complexity|regret|error|risk|rate|loss|cost|runtime|time|communication|samples?|queries|iterations|"
+    r"memory|space|gap|likelihood|accuracy)\b",
+    re.IGNORECASE,
+)
 # ... and what states one: the words, an Omega, a bound that must be met
 _LOWER_BOUND_STATED = re.compile(
-    r"\blower[- ]bound|\\?Omega\b|\u03a9|\bat least\b|\bnecessar(?:y|ily)\b|\bimpossib|\btight"
+    r"\blower[- ]bound|\bELBO\b|\bvariational bound|\\?Omega\b|\u03a9|\bat least\b|\bnecessar(?:y|ily)\b|\bimpossib|\btight"
     r"|\boptimal|\bmatching\b|\bcannot\b|\bno (?:algorithm|method)\b",
     re.IGNORECASE,
 )
 
 
 # A share of a variable ("less than n/2", "d/4 dimensions"): a quantity, though written with no digit alone
-_SYMBOLIC_FRACTION = re.compile(r"(?<![\w/])[a-zA-Z]\s?/\s?\d+\b|(?<![\w/])\d+\s?/\s?[a-zA-Z](?![\w/])")
+_SYMBOLIC_FRACTION = re.compile(r"(?<![\w/])(?![wW]/)[a-zA-Z]/\d+\b|(?<![\w/.])\d+/[a-rt-zA-Z](?![\w/])")
 # A kind spoken of by how many, not which: "various datasets", "multiple DG benchmark datasets", "one real-world
 # noisy dataset", "some recently proposed state-of-the-art algorithms"; not when names follow it ("several datasets
 # (MNIST, SVHN)", "benchmarks such as MMLU", "datasets: X and Y")
 _VAGUE_KIND = re.compile(
     r"\b(?:various|multiple|several|many|some|diverse|different|numerous|a few|one|"
-    r"a (?:variety|range|number|set|suite|series|collection) of)((?:\s+[\w-]+){1,4})",
+    r"a (?:variety|range|number|set|suite|series|collection) of)(?!\s+(?:other|more|additional|further)\b)"
+    r"((?:\s+[\w-]+){1,4})",
     re.IGNORECASE,
 )
 _NAMES_FOLLOW = re.compile(
-    r"\s*(?:\(|:|,?\s*(?:such as|including|like|e\.g\.|namely|i\.e\.|from|of)\b)", re.IGNORECASE
+    r"\s*(?:\(|:|,?\s*(?:e\.g\.|i\.e\.|(?:such as|including|like|namely|from|of)\b))", re.IGNORECASE
 )
 
 
@@ -912,16 +919,20 @@ def _vaguely_spoken(text: str, kind: set[str]) -> str:
 
 # An example the question gives ("e.g. LLaMA 1B or 7B"), up to the next comma or the question's end
 _EXAMPLE_ASIDE = re.compile(
-    r"\b(?:e\.g\.|i\.e\.|for example|for instance|such as|like)[^,;?]*", re.IGNORECASE
+    r"(?:\be\.g\.|\bi\.e\.|\bfor example\b|\bfor instance\b|\bsuch as\b|\blike\s+(?=[A-Z0-9]))[^,;?]*",
+    re.IGNORECASE,
 )
 # A number given roughly, as a description of the paper rather than a condition ("squeezed LLaMA-2-70B below 3
 # bits" of "our 2.75-bit LLaMA-2-70B model"; "over 100 languages", "about 7B"): found on a test question
 _ROUGHLY = re.compile(
     r"\b(?:below|above|over|more than|less than|fewer than|at least|at most|up to|nearly|almost|about|around|"
-    r"roughly|approximately|some|sub)[\s-]+~?\d[\d.,]*\s?\w*|[~<>\u2248\u2264\u2265]\s?\d[\d.,]*\s?\w*",
+    r"roughly|approximately|some|sub|exceeds?|exceeding|surpass(?:es|ing)?|beyond)[\s-]+~?\d[\d.,]*\s?\w*|[~<>\u2248\u2264\u2265]\s?\d[\d.,]*\s?\w*",
     re.IGNORECASE,
 )
-# Small counts written as words, and their values
+# Digits grouped by commas ("1,000"), and a year
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_A_YEAR = re.compile(r"(?:19|20)\d\d")
+# Counts written as words, and their values ("half" writes 50, as a share)
 _CARDINAL_VALUES = {
     w: i
     for i, w in enumerate(
@@ -930,9 +941,7 @@ _CARDINAL_VALUES = {
     )
 } | {"single": 1, "twice": 2, "double": 2, "triple": 3, "half": 50, "hundred": 100, "thousand": 1000}
 # What a method is built on, not evaluated on: "based on", "relies on"
-_BUILT_ON = re.compile(
-    r"\b(?:based|built|relies|rely|relying|depends?|depending|focus(?:es|ed)?)\s*$", re.IGNORECASE
-)
+_BUILT_ON = re.compile(r"\b(?:based|built|relies|rely|relying|depends?|depending)\s*$", re.IGNORECASE)
 # What "%" writes
 _PERCENT_WORDS = frozenset(terms("percentage percent percentages"))
 # The end of a name that says what a method is built on or like ("LASSO-based", "BERT-style"): it describes the
@@ -1790,8 +1799,10 @@ class Evidence:
             stating = [s for s in mine if _LOWER_BOUND_STATED.search(s.text)]
             on = terms(m.group(1) or "") - generic_stems() - _answer_form()
             held = on & terms(f"{src.title} {src.text}")
-            if stating and (not held or any(held & _hyphen_terms(s.text) for s in stating)):
-                continue
+            if stating and (
+                not held or any(held & _hyphen_terms(s.text) or not _BOUND_ON.search(s.text) for s in stating)
+            ):
+                continue  # ... or one that says what it is on no more than "a matching lower bound of Omega(d)"
             what = f"lower bound on {m.group(1).strip()}" if held else "lower bound"
             return what, max(mine, key=lambda s: s.sim)
         return None
@@ -1809,11 +1820,15 @@ class Evidence:
         if not mine:
             return None
         asked = _ROUGHLY.sub(" ", _EXAMPLE_ASIDE.sub(" ", _ASIDE.sub(" ", self.asked.text)))
-        whole = f"{src.title}. {src.text}"
-        written = numbers(whole) | {
-            str(_CARDINAL_VALUES[w.lower()]) for w in words(whole) if w.lower() in _CARDINAL_VALUES
+        whole = _THOUSANDS.sub("", f"{src.title}. {src.text}")  # "1,000" writes 1000
+        written = {float(n) for n in numbers(whole)} | {
+            float(_CARDINAL_VALUES[w.lower()]) for w in words(whole) if w.lower() in _CARDINAL_VALUES
         }
-        unstated = [q for q in sorted(quantities(asked)) if not numbers(q) <= written]
+        unstated = [
+            q
+            for q in sorted(quantities(asked))
+            if not _A_YEAR.fullmatch(q) and not {float(n) for n in numbers(q)} <= written
+        ]
         if not unstated:
             return None
         return unstated, max(mine, key=lambda s: s.sim)

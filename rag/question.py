@@ -412,16 +412,19 @@ def says_title(question: str, title: str, *, said: str | None = None) -> bool:
         said = f" {' '.join(title_words(question))} "
     # a title's head, before its colon or question mark, is said for the title ("How Realistic Is Your Synthetic
     # Data?" of "How Realistic Is Your Synthetic Data? Constraining Deep Generative Models ...")
+    # (as the title writes it, however long: "Large Language Models for Code Generation" is also a topic)
     head = _TITLE_HEAD.match(title)
-    return any(_says_words(question, said, text) for text in (title, head.group(1) if head else "") if text)
+    return _says_words(question, said, title) or bool(
+        head and _says_words(question, said, head.group(1), any_case=False)
+    )
 
 
-def _says_words(question: str, said: str, title: str) -> bool:
-    """:func:`says_title` for one wording of a title."""
+def _says_words(question: str, said: str, title: str, *, any_case: bool = True) -> bool:
+    """:func:`says_title` for one wording of a title; ``any_case``: in any case from :data:`_TITLE_ANY_CASE` words."""
     full = title_words(title)
     if len(full) < _TITLE_MIN_WORDS or f" {' '.join(full)} " not in said:
         return False
-    if len(full) >= _TITLE_ANY_CASE:
+    if any_case and len(full) >= _TITLE_ANY_CASE:
         return True
     written = re.findall(r"[A-Za-z0-9]+", title)
     return f" {' '.join(written)} " in f" {' '.join(re.findall(r'[A-Za-z0-9]+', question))} "
@@ -766,11 +769,12 @@ def focus(text: str) -> list[str]:
     return found
 
 
-# "which / what <up to five words> <a verb in -s, or of a few common ones> the / a / as / out ...": what is
-# asked when no verb of :data:`_FOCUS` ends the phrase
+# "which / what <up to five words> <a verb in -s, or of a few common ones> the / a / an / as": what is asked when
+# no verb of :data:`_FOCUS` ends the phrase
 _FOCUS_ANY_VERB = re.compile(
-    r"\b(?:which|what)\s+((?:(?!(?:is|are|was|were|the|a|an)\b)[^\s?]+\s+){0,4}?[^\s?]+?)\s+"
-    r"(?:(?-i:[a-z]+[a-rt-z]s)|serve|run|work|help|lead|beat)\s+"
+    r"\b(?:which|what)\s+((?:(?!(?:is|are|was|were|the|a|an|this)\b)[^\s?]+\s+){0,4}?"
+    r"(?!(?:is|are|was|were|the|a|an|this)\b)[^\s?]+?)\s+"
+    r"(?:(?!(?:this|was|does|has|bias|focus|is)\b)(?-i:[a-z]+[a-rt-z]s)|serve|run|work|help|lead|beat)\s+"
     r"(?:the|a|an|as)\b",
     _I,
 )

@@ -2655,3 +2655,50 @@ def test_a_name_after_a_kind_spoken_of_by_how_many_still_names_it() -> None:
         Evidence("Which models showed the effect most strongly?", [paper], BagOfWords()).unnamed(paper)
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("abstract", "question"),
+    [
+        # digits grouped by a comma, a decimal, a threshold asked of, a year: each is written or no condition
+        (
+            "With only 1,000 labeled examples, our method reaches 91.2% accuracy.",
+            "What accuracy with 1,000 labels?",
+        ),
+        ("It gives a 4.0x speed-up on GPUs.", "What accuracy loss at 4x speed-up?"),
+        ("Our method reaches 93.1% top-1 accuracy on CIFAR-10.", "Does it exceed 90% accuracy on CIFAR-10?"),
+        (
+            "Our pruned ResNet loses 1.4% accuracy.",
+            "What does the 2024 channel pruning paper report for ResNet?",
+        ),
+    ],
+)
+def test_a_quantity_written_otherwise_or_no_condition_is_not_unstated(abstract: str, question: str) -> None:
+    paper = src(1, "Channel Pruning for Deep Networks", abstract)
+    assert Evidence(question, [paper], BagOfWords()).unstated_numbers(paper) is None
+
+
+def test_a_lower_bound_that_names_no_other_measure_answers_and_so_does_an_elbo() -> None:
+    matching = src(
+        1,
+        "Learning Halfspaces",
+        "We study the sample complexity of learning halfspaces. We also prove a "
+        "matching lower bound of Omega(d/eps^2).",
+    )
+    q = "What lower bound on sample complexity do they prove?"
+    assert Evidence(q, [matching], BagOfWords()).unbounded(matching) is None
+    elbo = src(1, "A Latent Model", "The model maximizes the ELBO of the marginal likelihood.")
+    q = "What lower bound on the marginal likelihood does the model maximize?"
+    assert Evidence(q, [elbo], BagOfWords()).unbounded(elbo) is None
+
+
+def test_several_other_datasets_leaves_the_names_before_it() -> None:
+    paper = src(
+        1,
+        "UDIM",
+        "UDIM improves accuracy by 2% on PACS and VLCS and by 1% on several other benchmark datasets.",
+    )
+    assert (
+        Evidence("Which benchmark datasets does UDIM improve on?", [paper], BagOfWords()).unnamed(paper)
+        is None
+    )

@@ -708,3 +708,9 @@ def test_a_training_time_condition_is_not_a_duration_asked() -> None:
 )
 def test_what_is_asked_ends_at_any_verb_or_the_questions_end(question: str, asked: list[str]) -> None:
     assert focus(question) == asked
+
+
+def test_a_titles_head_is_said_only_as_the_title_writes_it() -> None:
+    title = "Large Language Models for Code Generation: A Survey of Methods and Benchmarks"
+    assert says_title("Large Language Models for Code Generation: which benchmarks?", title)
+    assert not says_title("How do large language models for code generation handle long contexts?", title)

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -1213,17 +1213,24 @@ class Evidence:
             if m.lower().removesuffix("s") in runs
         }
 
-    def answers_part(self, src: SourceLike, part: str) -> bool:
-        """Whether ``src`` answers ``part`` of the question as far as the detail checks that
-        ``Settings.evidence`` turns on can tell (:meth:`unnamed`, :meth:`unreported`, :meth:`unquantified`)."""
+    def _detail_checks(self) -> list[tuple[str, Callable[..., tuple[Any, Sentence | None] | None]]]:
+        """The detail checks ``Settings.evidence`` turns on, in the order the gate asks them: each takes a source
+        (and, but the last, the parts to read) and returns what the paper lacks and its closest sentence, or None."""
         cfg = self.settings
         checks = (
-            (cfg.unnamed_refusal, self.unnamed),
-            (cfg.unreported_refusal, self.unreported),
-            (cfg.unquantified_refusal, self.unquantified),
-            (cfg.lower_bound_refusal, self.unbounded),
+            ("unnamed", cfg.unnamed_refusal, self.unnamed),
+            ("unreported", cfg.unreported_refusal, self.unreported),
+            ("unquantified", cfg.unquantified_refusal, self.unquantified),
+            ("unbounded", cfg.lower_bound_refusal, self.unbounded),
+            ("unwritten", cfg.unstated_number_refusal, self.unstated_numbers),
         )
-        return not any(on and check(src, [part]) for on, check in checks)
+        return [(name, check) for name, on, check in checks if on]
+
+    def answers_part(self, src: SourceLike, part: str) -> bool:
+        """Whether ``src`` answers ``part`` of the question as far as the detail checks that
+        ``Settings.evidence`` turns on and that read one part can tell (:meth:`_detail_checks`; a number the whole
+        question conditions on is no part's)."""
+        return not any(check(src, [part]) for name, check in self._detail_checks() if name != "unwritten")
 
     def unanswered_part(self, src: SourceLike) -> str:
         """Of a question of several parts, the first that ``src`` doesn't answer (:meth:`answers_part`); "" for a
@@ -2227,64 +2234,34 @@ class Evidence:
         if p >= limit and not lacks_name and not lacks_kind:
             # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
             # number where the question asks one (extractive only: a chat model reads the abstract itself)
-            unnamed = self.unnamed(top) if names_asked and cfg.unnamed_refusal else None
-            unreported = (
-                self.unreported(top) if unnamed is None and names_asked and cfg.unreported_refusal else None
+            # the paper is there and passes the gate, but says nothing that answers; the first check that finds so
+            # decides (extractive only: a chat model reads the abstract itself)
+            found = next(
+                (
+                    (name, result)
+                    for name, check in self._detail_checks()
+                    if names_asked and (result := check(top)) is not None
+                ),
+                None,
             )
-            unquantified = (
-                self.unquantified(top)
-                if unnamed is None and unreported is None and names_asked and cfg.unquantified_refusal
-                else None
-            )
-            unbounded = (
-                self.unbounded(top)
-                if unnamed is None
-                and unreported is None
-                and unquantified is None
-                and names_asked
-                and cfg.lower_bound_refusal
-                else None
-            )
-            unwritten = (
-                self.unstated_numbers(top)
-                if unnamed is None
-                and unreported is None
-                and unquantified is None
-                and unbounded is None
-                and names_asked
-                and cfg.unstated_number_refusal
-                else None
-            )
-            if (
-                unnamed is None
-                and unreported is None
-                and unquantified is None
-                and unbounded is None
-                and unwritten is None
-            ):
+            if found is None:
                 return Verdict(True, paper=top.n, probability=p, features=feats)
+            name, (what, closest) = found
             where = (
                 f'The abstract of "{top.title}"'
                 if scoped
                 else f'The collection has "{top.title}", but its abstract'
             )
-            closest: Sentence | None
-            if unnamed is not None:
-                what, closest = unnamed
+            if name == "unnamed":
                 lacks = f"does not name {what}"
-            elif unquantified is not None:
-                what, closest = unquantified
+            elif name == "unquantified":
                 lacks = f'states no number for "{what}"' if what else "states no number for what is asked"
-            elif unbounded is not None:
-                what, closest = unbounded
+            elif name == "unbounded":
                 lacks = f"states no {what}"
-            elif unwritten is not None:
-                values, closest = unwritten
-                lacks = f"reports nothing at {quoted_list(values)}"
+            elif name == "unwritten":
+                lacks = f"reports nothing at {quoted_list(what)}"
             else:
-                assert unreported is not None
-                names, closest = unreported
-                lacks = f"{'states no number for' if closest else 'does not mention'} {quoted_list(names)}"
+                lacks = f"{'states no number for' if closest else 'does not mention'} {quoted_list(what)}"
             message = f"{REFUSAL} {where} {lacks}" + (
                 f'; the closest it comes: "{closest.text}"' if closest else "."
             )

@@ -397,6 +397,14 @@ class EvidenceSettings(BaseModel):
         "the answers set (evals/README.md): detail-absent refused dev 0.697 -> 0.719, test 0.575 -> 0.594, false "
         "refusals unchanged on both.",
     )
+    unsaid_condition_refusal: bool = Field(
+        True,
+        description="Extractive answers: refuse a question asking for a number under a condition in lower-case words "
+        '("What approximation ratio does it get under a matroid constraint?") when a word of that condition is '
+        "written by no abstract of the collection in any form (nor a typing slip away from one of the paper's "
+        "words): no abstract reports a number under it (rag.evidence.Evidence.unsaid_conditions). Measured on the "
+        "12 answer sets (evals/README.md).",
+    )
     unsaid_refusal: bool = Field(
         True,
         description="Extractive answers: refuse a question (not a list) that asks about a name no abstract of the "

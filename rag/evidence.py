@@ -153,6 +153,22 @@ def _initials(text: str, *, prefixes: bool = False) -> str:
 _PREFIX = re.compile(r"(multi|inter|intra|hyper|super|semi|self|cross|auto|over|under|post)([a-z]{4,})", re.I)
 
 
+# A question word, after which a number question's conditions follow ("what approximation ratio does it get under
+# a matroid constraint?"); what comes before it says which paper is meant.
+_QUESTION_WORD = re.compile(r"\b(?:what|which|how)\b", re.I)
+# A condition: a preposition and up to four words, to punctuation or the next preposition, conjunction or verb.
+_CONDITION = re.compile(
+    r"\b(?:on|for|under|at|with|when|using|without|during|in)\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?"
+    r"((?:[\w-]+\s+){0,3}?[\w-]+)(?=\s*(?:[?,;:]|$)|\s+(?:and|or|with|on|for|under|at|when|using|compared|"
+    r"relative|over|than|versus|vs|of|is|are|was|were|does|do|did|in|to|by|from)\b)",
+    re.I,
+)
+# ... but what a change is measured in is what is asked, not a condition ("the reduction in parameter count")
+_CHANGE_OF = re.compile(
+    r"\b(?:reduction|improvement|increase|decrease|drop|gain|speed-?up|boost|change|savings?|loss|error|growth|"
+    r"cut|difference|gap)s?\s*$",
+    re.I,
+)
 # A capitalised word after a preposition of where a number is measured: "save on Cityscapes", "in Atari".
 _ON_CAPITALISED = re.compile(r"\b(?:on|in|across|over)\s+([A-Z][a-z]{2,}[\w-]*)")
 
@@ -1220,6 +1236,7 @@ class Evidence:
         checks = (
             ("unnamed", cfg.unnamed_refusal, self.unnamed),
             ("unreported", cfg.unreported_refusal, self.unreported),
+            ("unsaid condition", cfg.unsaid_condition_refusal, self.unsaid_conditions),
             ("unquantified", cfg.unquantified_refusal, self.unquantified),
             ("unbounded", cfg.lower_bound_refusal, self.unbounded),
             ("unwritten", cfg.unstated_number_refusal, self.unstated_numbers),
@@ -1650,6 +1667,59 @@ class Evidence:
             if naming:
                 best = max(naming, key=lambda i: (held[i], mine[i].sim))
                 return names, mine[best]
+        return None
+
+    def unsaid_conditions(
+        self, src: SourceLike, parts: Sequence[str] | None = None
+    ) -> tuple[list[str], None] | None:
+        """For a question part asking for a number under conditions in lower-case words ("What approximation ratio
+        does it get under a matroid constraint?"): the words of those conditions that no abstract of the collection
+        writes, in any form (``src``'s by a word's stem or its start, a typing slip of one of its words; the
+        collection's by the index), when there are any: no abstract reports a number under them. Only the words
+        after the question word (what comes before it says which paper is meant), not a verb's "-ing" or "-ed"
+        form ("when running on-chip"), a generic word, what is asked, nor the title's or the question's names (which
+        :meth:`unreported` reads). None otherwise, or for a list question."""
+        if self.many:
+            return None
+        whole = f"{src.title}. {src.text}"
+        held = _hyphen_terms(whole)
+        said = {w.lower() for w in words(whole)}
+        title = _hyphen_terms(src.title)
+        names = terms(" ".join(self.question_names))
+
+        def written(word: str) -> bool:
+            t = stem(word)
+            return (
+                t in held
+                or any(len(t) >= 5 and len(h) >= 5 and (h.startswith(t) or t.startswith(h)) for h in held)
+                or bool(difflib.get_close_matches(word.lower(), said, n=1, cutoff=0.8))
+            )
+
+        for part in self._parts() if parts is None else parts:
+            if "number" not in asked_kinds(part):
+                continue
+            start = _QUESTION_WORD.search(part)
+            if not start:
+                continue
+            asked = terms(" ".join(focus(part)))
+            tail = _ASIDE.sub(" ", part[start.end() :])
+            for m in _CONDITION.finditer(tail):
+                if _CHANGE_OF.search(tail[: m.start()]):
+                    continue
+                found = [
+                    w
+                    for w in words(m.group(1))
+                    if w[:1].islower()
+                    and not re.search(r"(?:ing|ed)$", w)
+                    and (t := stem(w)) in terms(w)
+                    and t not in generic_stems() | _answer_form() | asked | title | names
+                ]
+                if not found:
+                    continue
+                rarity = self.rarities({stem(w) for w in found})
+                gone = [w for w in found if rarity.get(stem(w), 0.0) >= 1.0 and not written(w)]
+                if gone:
+                    return gone, None
         return None
 
     def _reported_elsewhere(
@@ -2260,6 +2330,8 @@ class Evidence:
                 lacks = f"states no {what}"
             elif name == "unwritten":
                 lacks = f"reports nothing at {quoted_list(what)}"
+            elif name == "unsaid condition":
+                lacks = f"does not mention {quoted_list(what)}, nor does any other abstract"
             else:
                 lacks = f"{'states no number for' if closest else 'does not mention'} {quoted_list(what)}"
             message = f"{REFUSAL} {where} {lacks}" + (

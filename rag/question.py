@@ -50,7 +50,10 @@ _QUANTITY_NOUN = (
     r"(?:ranks?|dimensions?|dimensionality|frequency|frequencies|wavelengths?|temperatures?|resolutions?|depth|"
     r"width|(?:context |sequence |window )?lengths?|thresholds?|budgets?|durations?|time|epochs|horizon|"
     r"bit-?widths?|bits|step sizes?|batch sizes?|radius|distances?|energy|speed|proportion|magnitude|"
-    r"amounts?|values? of|\S+ values?|counts?|(?:\w+ )?number|capacity|price|bandwidth)"
+    r"amounts?|values? of|\S+ values?|counts?|(?:\w+ )?number|capacity|price|bandwidth|"
+    # a factor of something that scales ("what acceleration factor", not "what factors explain ...")
+    r"(?:acceleration|speed-?up|compression|scaling|approximation|reduction|expansion|undersampling|"
+    r"downsampling|upsampling|growth|slowdown|constant) factors?)"
     # the noun is the phrase's head: a verb, a preposition or the end follows ("Which cost function ..." asks a
     # function)
     rf"(?=\s*[?,.;:]|\s*$|\s+(?:{_AUXILIARY}|of|for|in|on|"
@@ -147,14 +150,14 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "number": (
         re.compile(
             r"\bhow (?:many|much|fast|large|big|long|often|close|accurate|well)\b|\bby how much\b|\bwhat fraction\b"
-            r"|\bnumber of\b|\bby what factors?\b"
+            r"|\bnumber of\b|\bby what (?:\w+ )?factors?\b"
             # a quantity asked by its noun: "What rank ...", "At what carrier frequency ...", "What temperature
             # value ...", "What's the context length ...", "What depth of network ...", "What Reynolds number ..."
             # (its own phrase: not "Which papers cut the memory needed ...")
             rf"|\b(?:what|which)(?:'s|\u2019s)?\s+(?:(?:is|are|was|were)\s+)?(?:the\s+)?"
             rf"(?:(?!(?:the|a|an|their|its|papers?|works?|studies|methods?|of|for|in|on|to|with|by|from|at)\b)\S+\s+)"
             rf"{{0,3}}?{_QUANTITY_NOUN}"
-            r"|\bwhat(?:'s|\u2019s)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
+            r"|\bwhat(?:'s|\u2019s| is| are| was| were)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
             r"(?-i:mAP)|miou|iou|auroc|auprc|ndcg|mrr|wer|cer|"
             r"speed-?up|percentage|share|rate|ratio|gain|improvement|reduction|pass@\d+|latency|throughput|"
             r"compression|win rate|margin|top-1|top-5|mae|rmse|mse|psnr|ssim|success rate|(?:optimality|duality|integrality|generali[sz]ation|performance|accuracy) gap)s?\b",

@@ -7,7 +7,7 @@ real MiniLM is exercised by the end-to-end tests over the bundled corpus.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -2702,3 +2702,44 @@ def test_several_other_datasets_leaves_the_names_before_it() -> None:
         Evidence("Which benchmark datasets does UDIM improve on?", [paper], BagOfWords()).unnamed(paper)
         is None
     )
+
+
+def _rarity_among(*abstracts: str) -> Callable[[set[str]], dict[str, float]]:
+    """A collection's rarity of stems: 1.0 for one no abstract writes, 0.3 otherwise."""
+    held = set().union(*(terms(a) for a in abstracts))
+    return lambda stems: {t: 0.3 if t in held else 1.0 for t in stems}
+
+
+@pytest.mark.parametrize(
+    ("question", "unsaid"),
+    [
+        ("What approximation ratio does it get under a matroid constraint?", ["matroid"]),
+        ("What approximation ratio does it get under a cardinality constraint?", None),
+        # another abstract of the collection writes it: the gate's features weigh it, this check doesn't
+        ("What approximation ratio does it get under a knapsack constraint?", None),
+        # a typing slip of a word the paper writes is that word
+        ("What approximation ratio does it get under a cardinalty constraint?", None),
+        # before the question word, a condition says which paper is meant
+        ("For the matroid-free dynamic algorithm, what approximation ratio does it get?", None),
+        # what a change is measured in is what is asked; a verb's -ing form is no condition
+        ("How big is the reduction in matroid count?", None),
+        ("What update time does it reach when matroiding?", None),
+        # not a number asked
+        ("Which constraint does it handle under a matroid?", None),
+    ],
+)
+def test_a_number_asked_under_a_condition_no_abstract_writes_is_unsaid(
+    question: str, unsaid: list[str] | None
+) -> None:
+    paper = src(
+        1,
+        "Dynamic Constrained Submodular Optimization with Polylogarithmic Update Time",
+        "We maintain a (1/2-epsilon)-approximate solution under cardinality constraint k using a polylogarithmic "
+        "amortized update time.",
+    )
+    other = "We study submodular maximization under a knapsack constraint."
+    rarity = _rarity_among(paper.text, other)
+    found = Evidence(question, [paper], BagOfWords(), rarity=rarity).unsaid_conditions(paper)
+    assert (found[0] if found else None) == unsaid
+    off = EvidenceSettings(unsaid_condition_refusal=False)
+    assert "unsaid condition" not in dict(Evidence(question, [paper], BagOfWords(), off)._detail_checks())

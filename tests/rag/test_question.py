@@ -128,6 +128,13 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("What mAP does the detector reach on COCO?", {"number"}),
         ("What mIoU does the segmenter reach?", {"number"}),
         ("By what factor does it cut the cost?", {"number"}),
+        # ... a factor of something that scales, and a factor described ("by what constant factor")
+        ("What acceleration factor was used for the knee data?", {"number"}),
+        ("By what constant factor do its sample counts grow?", {"number"}),
+        ("What factors explain the gap?", set()),
+        ("Which factor matters most for transfer?", set()),
+        # "what is the <up to three words> improvement" asks one as "what's the ..." does
+        ("What is the best utility improvement at inference time?", {"number"}),
         ("Which papers analyse learning-rate schedules?", set()),
         ("Where is the open-source implementation of the optimizer hosted?", {"code"}),
         # a model's size asked in other words

@@ -315,6 +315,18 @@ class Sentence:
     score: float = 0.0  # the two, weighted by Settings.evidence.similarity_weight
 
 
+@dataclass(frozen=True)
+class DetailCheck:
+    """One of the gate's detail checks: ``check(src, parts=None)`` returns what ``src`` lacks and its closest
+    sentence (or None), ``lacks(what, closest)`` says it in a refusal; ``per_part``: it can read one part of a
+    question alone."""
+
+    name: str
+    check: Callable[..., tuple[Any, Sentence | None] | None]
+    lacks: Callable[[Any, Sentence | None], str]
+    per_part: bool = True
+
+
 @dataclass
 class Verdict:
     """The gate's decision. ``reason``: "" (answerable), "empty", "topic" or "detail"."""
@@ -1229,25 +1241,63 @@ class Evidence:
             if m.lower().removesuffix("s") in runs
         }
 
-    def _detail_checks(self) -> list[tuple[str, Callable[..., tuple[Any, Sentence | None] | None]]]:
-        """The detail checks ``Settings.evidence`` turns on, in the order the gate asks them: each takes a source
-        (and, but the last, the parts to read) and returns what the paper lacks and its closest sentence, or None."""
+    def _detail_checks(self) -> list[DetailCheck]:
+        """The detail checks ``Settings.evidence`` turns on, in the order the gate asks them, each with what its
+        refusal says the abstract lacks."""
         cfg = self.settings
         checks = (
-            ("unnamed", cfg.unnamed_refusal, self.unnamed),
-            ("unreported", cfg.unreported_refusal, self.unreported),
-            ("unsaid condition", cfg.unsaid_condition_refusal, self.unsaid_conditions),
-            ("unquantified", cfg.unquantified_refusal, self.unquantified),
-            ("unbounded", cfg.lower_bound_refusal, self.unbounded),
-            ("unwritten", cfg.unstated_number_refusal, self.unstated_numbers),
+            (
+                cfg.unnamed_refusal,
+                DetailCheck("unnamed", self.unnamed, lambda what, _: f"does not name {what}"),
+            ),
+            (
+                cfg.unreported_refusal,
+                DetailCheck(
+                    "unreported",
+                    self.unreported,
+                    lambda what, closest: (
+                        f"{'states no number for' if closest else 'does not mention'} {quoted_list(what)}"
+                    ),
+                ),
+            ),
+            (
+                cfg.unsaid_condition_refusal,
+                DetailCheck(
+                    "unsaid condition",
+                    self.unsaid_conditions,
+                    lambda what, _: f"does not mention {quoted_list(what)}, nor does any other abstract",
+                ),
+            ),
+            (
+                cfg.unquantified_refusal,
+                DetailCheck(
+                    "unquantified",
+                    self.unquantified,
+                    lambda what, _: (
+                        f'states no number for "{what}"' if what else "states no number for what is asked"
+                    ),
+                ),
+            ),
+            (
+                cfg.lower_bound_refusal,
+                DetailCheck("unbounded", self.unbounded, lambda what, _: f"states no {what}"),
+            ),
+            (
+                cfg.unstated_number_refusal,
+                DetailCheck(
+                    "unwritten",
+                    self.unstated_numbers,
+                    lambda what, _: f"reports nothing at {quoted_list(what)}",
+                    per_part=False,  # a number the whole question conditions on is no part's
+                ),
+            ),
         )
-        return [(name, check) for name, on, check in checks if on]
+        return [check for on, check in checks if on]
 
     def answers_part(self, src: SourceLike, part: str) -> bool:
         """Whether ``src`` answers ``part`` of the question as far as the detail checks that
-        ``Settings.evidence`` turns on and that read one part can tell (:meth:`_detail_checks`; a number the whole
-        question conditions on is no part's)."""
-        return not any(check(src, [part]) for name, check in self._detail_checks() if name != "unwritten")
+        ``Settings.evidence`` turns on and that read one part can tell (:meth:`_detail_checks`)."""
+        return not any(c.check(src, [part]) for c in self._detail_checks() if c.per_part)
 
     def unanswered_part(self, src: SourceLike) -> str:
         """Of a question of several parts, the first that ``src`` doesn't answer (:meth:`answers_part`); "" for a
@@ -1677,14 +1727,13 @@ class Evidence:
         writes, in any form (``src``'s by a word's stem or its start, a typing slip of one of its words; the
         collection's by the index), when there are any: no abstract reports a number under them. Only the words
         after the question word (what comes before it says which paper is meant), not a verb's "-ing" or "-ed"
-        form ("when running on-chip"), a generic word, what is asked, nor the title's or the question's names (which
-        :meth:`unreported` reads). None otherwise, or for a list question."""
+        form ("when running on-chip"), a generic word, what is asked, nor the question's names (which :meth:`unreported`
+        reads). None otherwise, or for a list question."""
         if self.many:
             return None
         whole = f"{src.title}. {src.text}"
         held = _hyphen_terms(whole)
         said = {w.lower() for w in words(whole)}
-        title = _hyphen_terms(src.title)
         names = terms(" ".join(self.question_names))
 
         def written(word: str) -> bool:
@@ -1711,8 +1760,8 @@ class Evidence:
                     for w in words(m.group(1))
                     if w[:1].islower()
                     and not re.search(r"(?:ing|ed)$", w)
-                    and (t := stem(w)) in terms(w)
-                    and t not in generic_stems() | _answer_form() | asked | title | names
+                    and (t := stem(w)) in terms(w)  # no stopword
+                    and t not in generic_stems() | _answer_form() | asked | names
                 ]
                 if not found:
                     continue
@@ -2302,38 +2351,21 @@ class Evidence:
             and feats["named"] >= 1.0
         )
         if p >= limit and not lacks_name and not lacks_kind:
-            # the paper is there and passes the gate, but says nothing that answers: it names no such thing, or no
-            # number where the question asks one (extractive only: a chat model reads the abstract itself)
             # the paper is there and passes the gate, but says nothing that answers; the first check that finds so
             # decides (extractive only: a chat model reads the abstract itself)
+            checks = self._detail_checks() if names_asked else []
             found = next(
-                (
-                    (name, result)
-                    for name, check in self._detail_checks()
-                    if names_asked and (result := check(top)) is not None
-                ),
-                None,
+                ((check, result) for check in checks if (result := check.check(top)) is not None), None
             )
             if found is None:
                 return Verdict(True, paper=top.n, probability=p, features=feats)
-            name, (what, closest) = found
+            check, (what, closest) = found
             where = (
                 f'The abstract of "{top.title}"'
                 if scoped
                 else f'The collection has "{top.title}", but its abstract'
             )
-            if name == "unnamed":
-                lacks = f"does not name {what}"
-            elif name == "unquantified":
-                lacks = f'states no number for "{what}"' if what else "states no number for what is asked"
-            elif name == "unbounded":
-                lacks = f"states no {what}"
-            elif name == "unwritten":
-                lacks = f"reports nothing at {quoted_list(what)}"
-            elif name == "unsaid condition":
-                lacks = f"does not mention {quoted_list(what)}, nor does any other abstract"
-            else:
-                lacks = f"{'states no number for' if closest else 'does not mention'} {quoted_list(what)}"
+            lacks = check.lacks(what, closest)
             message = f"{REFUSAL} {where} {lacks}" + (
                 f'; the closest it comes: "{closest.text}"' if closest else "."
             )

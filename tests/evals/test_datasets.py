@@ -188,7 +188,7 @@ def _split_of(record_id: str) -> str:
     return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins"])
+@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus"])
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
     ids = [r["id"] for r in records]
@@ -200,7 +200,9 @@ def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> Non
         problems += [(r["id"], t) for t in r["gold_titles"] if t not in abstracts]
         texts = [abstracts.get(t, "") for t in r["gold_titles"]]
         for fact in r["key_facts"]:
-            if not any(fact in text for text in texts) or len(fact.split()) > MAX_FACT_WORDS:
+            # (the versus set's writers were asked for 2 to 8 words, as its README says)
+            most = 8 if name == "versus" else MAX_FACT_WORDS
+            if not any(fact in text for text in texts) or len(fact.split()) > most:
                 problems.append((r["id"], fact))
     assert not problems
 
@@ -602,6 +604,35 @@ def test_twins_set_asks_each_paper_a_stated_and_an_unstated_detail_of_one_shape(
             problems.append((r["id"], "a stated detail has key facts"))
         if r["kind"] == "unanswerable_detail" and (r["key_facts"] or not r["notes"]):
             problems.append((r["id"], "an unstated detail has no facts and says why in notes"))
+    assert not problems
+
+
+def test_versus_set_compares_papers_the_other_compare_questions_never_compare(abstracts: dict[str, str]) -> None:
+    """``versus.jsonl``: 80 comparisons by two writers who saw only abstracts (no code, output or other eval set),
+    each led by a different seed paper that no earlier compare question cites; 2 or 3 papers each, every paper
+    with a key fact of its own (evals/datasets/README.md)."""
+    records = _records("versus")  # split, gold titles and key facts: test_split_sets_are_well_formed
+    assert len(records) == 80 and len({r["id"] for r in records}) == 80
+    compared = {
+        t
+        for name in ("answers", "survey", "holdout")
+        for r in _records(name)
+        if r["kind"] == "compare"
+        for t in r["gold_titles"]
+    }
+    problems = []
+    for writer in ("z-A", "z-B"):
+        mine = [r for r in records if r["id"].startswith(writer)]
+        if len(mine) != 40 or len({r["gold_titles"][0] for r in mine}) != 40:
+            problems.append((writer, "40 questions, each led by its own seed paper"))
+    for r in records:
+        if r["kind"] != "compare" or not 2 <= len(r["gold_titles"]) <= 3 or not r["notes"]:
+            problems.append((r["id"], "a comparison of 2 or 3 papers, with notes"))
+        if r["gold_titles"][0] in compared:
+            problems.append((r["id"], "its seed paper is compared in no earlier set"))
+        for title in r["gold_titles"]:
+            if not any(fact in abstracts.get(title, "") for fact in r["key_facts"]):
+                problems.append((r["id"], f"no key fact of its own for {title}"))
     assert not problems
 
 

@@ -28,7 +28,7 @@ import re
 from rag.config import RetrievalSettings
 from rag.evidence import LOWER_TAIL, Evidence
 from rag.extraction import compare_cells
-from rag.question import NAME_TOKEN, mentions, title_name
+from rag.question import NAME_TOKEN, mentions, says_phrase, title_name
 from rag.retrieval import Retriever
 from rag.text import NOT_AN_ABBREVIATION, capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
@@ -39,12 +39,17 @@ HEADERS = ("Paper", "Approach", "Data / benchmarks", "Key results")
 # ------------------------------------------------------------------ routing and entities
 
 _EXPLICIT = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)*(?:compare|contrast)\b", re.IGNORECASE)
+# "For objectives whose gradients are expensive, compare A with B: ...": an explicit comparison after a lead-in
+_EXPLICIT_LATER = re.compile(
+    r"(?:[,;:]|[.?!](?=\s+[A-Za-z]))\s+(?:please\s+|now\s+)?(?=(?:compare|contrast)\s+(?!(?:it|this|that|them|these|those|their)\b))",
+    re.IGNORECASE,
+)
 _LEAD = re.compile(
     r"^\s*(?:please\s+|can you\s+|could you\s+)*"
     r"(?:compare|contrast"
     r"|(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:main\s+|key\s+)?(?:differences?|distinctions?)\s+between"
     r"|(?:the\s+)?(?:differences?|distinctions?)\s+between"
-    r"|how\s+(?:does|do|is|are))\s+(?:the\s+)?",
+    r"|how\s+(?:does|do|is|are)|(?:what|which)\s+(?:do|did))\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 _BETWEEN = re.compile(r"\b(?:differences?|distinctions?)\s+between\b", re.IGNORECASE)
@@ -55,9 +60,14 @@ _DIFFER = re.compile(
 _VERSUS = re.compile(r"\s(?:vs\.?|versus)\s", re.IGNORECASE)
 # "How do A and B each ...", "How do A and B differ", "A and B both ...".
 _EACH = re.compile(
-    r"^\s*how\s+(?:do|did|are|were)\b.+?\s+and\s+.+?\s+(?:each|both|differ|compare)\b"
+    r"^\s*(?:how|what|which)\s+(?:do|did|are|were)\b.+?\s+and\s+.+?\s+(?:each|both|differ|compare)\b"
     r"|^\s*(?:the\s+)?[^,?]+?\s+and\s+[^,?]+?\s+both\b",
     re.IGNORECASE,
+)
+# "IterPref, PRLCoder and ACECode all train ...", "EGN, Sophia and M-FAC both ...": things listed, then what they do
+_ITEM = r"[^\s,?.:;]+(?:\s+[^\s,?.:;]+){0,4}?"
+_ALL_OF = re.compile(
+    rf"^\s*(?:the\s+)?({_ITEM}(?:,\s+{_ITEM})*),?\s+and\s+({_ITEM})\s+(?:all|both)\s+[a-z]+", re.IGNORECASE
 )
 # "How do the X paper and ViewCrafter use ...": two things, at least one a name or "... paper".
 _HOW_DO_BOTH = re.compile(r"^\s*how\s+(?:do|did)\s+(.+?)\s+and\s+(.+?)\s+[a-z]+\b", re.IGNORECASE)
@@ -67,11 +77,12 @@ _NAMEISH = re.compile(rf"{_PROPER.pattern}|\b(?:paper|work|study|method)\b")
 _CUT = re.compile(
     r"\s+(?:in (?:how|terms of|their|what)|on (?:how|their)|regarding|with respect to|by (?:their|how)|when it comes to"
     r"|each|both|differ(?!s?\s+from)|compare(?![sd]?\s+(?:to|with|against)))\b"
-    r"|[:?;(—]|,\s*(?:how|what|which|and how|and what)\b",
+    r"|[:?;(—]|\s+-+\s+(?=(?:how|what|which|why|do|does|did|is|are)\b)|,\s*(?:how|what|which|and how|and what)\b",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(
-    r",\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+|\s+against\s+"
+    # ("with" separates "A with B", not "the method with top-down feedback": a thing named or introduced follows)
+    r",\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
     r"|\s+differ(?:s|ent)?\s+from\s+|\s+compare[sd]?\s+(?:to|with|against)\s+",
     re.IGNORECASE,
 )
@@ -104,14 +115,32 @@ _DESCRIPTION_END = re.compile(
     re.IGNORECASE,
 )
 _DESCRIPTIONS = re.compile(
-    r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another|a|an)\b)|\s*[,;]\s+(?=(?:the|one|another)\b)",
+    r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another|a|an)\b)|\s*[,;]\s+(?=(?:the|one|another)\b)"
+    # a title quoted after the others: "..., and 'Parallelizing non-linear sequential models ...'"
+    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])",
     re.IGNORECASE,
+)
+# ... without "and a" / "and an", which joins the parts of one description more often than two papers
+_STRICT_DESCRIPTIONS = re.compile(
+    r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another)\b)|\s*[,;]\s+(?:and\s+)?(?=(?:the|one|another)\b)"
+    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])",
+    re.IGNORECASE,
+)
+# Where the papers are counted ("Three preconditioning papers: ...") a description may also start "a" or "an".
+_COUNTED_DESCRIPTIONS = re.compile(
+    rf"{_DESCRIPTIONS.pattern}|\s*[,;]\s+(?:and\s+)?(?=(?:a|an)\b)", re.IGNORECASE
 )
 _PAPER_WORDS = re.compile(
     r"\b(?:papers?|works?|study|studies|one|another|other|method|approach|algorithm|framework)\b",
     re.IGNORECASE,
 )
 _REMEMBER = re.compile(r"^(?:i\s+(?:remember|recall)|there(?:'s|\s+is|\s+was))\s+", re.IGNORECASE)
+# "I remember two papers on ...: one ..., the other ...": what is remembered is counted and described
+_RECALLED = re.compile(
+    r"^\s*(?:i\s+(?:remember|recall|read|saw)|i(?:'ve|\s+have)\s+(?:read|seen)|there\s+(?:are|were))\s+"
+    r"(?=(?:two|three|four|five)\b)",
+    re.IGNORECASE,
+)
 _QUESTION_START = re.compile(
     r"^\s*(?:what|which|who|how|why|when|where|is|are|do|does|did|can|list)\b", re.IGNORECASE
 )
@@ -121,6 +150,7 @@ def described(question: str) -> list[str]:
     """The papers a question describes and then asks about one by one (see ``_COUNTED``), each as a search text
     ("the one that mixes GAN-style efficiency ... (image inpainting papers)"); [] when it doesn't."""
     context = ""
+    question = _RECALLED.sub("", question)
     counted = _COUNTED.match(question)
     if counted:
         context = counted.group(1)
@@ -130,8 +160,29 @@ def described(question: str) -> list[str]:
     end = _DESCRIPTION_END.search(question)
     if not end or not _ASKED_APART.search(question[end.end() :]):
         return []
-    pieces = [_REMEMBER.sub("", p.strip(" ,;'\"")) for p in _DESCRIPTIONS.split(question[: end.start()])]
-    pieces = [p for p in pieces if terms(p) and (_PAPER_WORDS.search(p) or _NAMEISH.search(p))]
+    head = question[: end.start()]
+    raw = _DESCRIPTIONS.split(head)
+    if counted:
+        # the papers counted: the reading that finds as many ("one ..., one ..., and one arguing ..." but not "and
+        # a provable scaling law" inside the second; "'Iterative Distillation ...' and SAMI")
+        want = _COUNTS[counted.group(0).split()[0].lower()]
+        readings = [
+            raw,
+            *(pattern.split(head) for pattern in (_STRICT_DESCRIPTIONS, _COUNTED_DESCRIPTIONS, _SPLIT)),
+        ]
+        raw = next((r for r in readings if len(r) == want), raw)
+    # a piece is a paper when it says so, names something ("Speculative Jacobi Decoding", "PRLCoder"), is a
+    # quoted title, or is one of the papers the question counted
+    pieces = [
+        _REMEMBER.sub("", p.strip(" ,;'\"\u2018\u2019\u201c\u201d"))
+        for p in raw
+        if counted
+        or _PAPER_WORDS.search(p)
+        or _NAMEISH.search(p)
+        or p.strip()[:1] in "'\"\u2018\u201c"
+        or any(capitalised_word(w) for w in p.split()[1:])
+    ]
+    pieces = [p for p in pieces if terms(p)]
     if not 2 <= len(pieces) <= MAX_PAPERS:
         return []
     return [f"{p} ({context})" if context else p for p in pieces]
@@ -160,6 +211,21 @@ _TRAILING_VERB = re.compile(r"\s+(?:are|is|were|was|do|does|did|have|has)$", re.
 _EACH_OF = re.compile(
     r"\beach\s+of\s+(?:the\s+)?(?!them\b|these\b|those\b|the\s+two\b)([^,?;:]+)", re.IGNORECASE
 )
+
+
+def _all_of(question: str) -> list[str]:
+    """The things a question lists before what they all do ("IterPref, PRLCoder and ACECode all train ..."), when
+    at least two of them are names; [] otherwise ("However, distribution and support ... both force ...")."""
+    m = _ALL_OF.match(question)
+    if not m:
+        return []
+    listed = [_TRAILING_VERB.sub("", t.strip(" '\"")) for t in (*m.group(1).split(","), m.group(2))]
+    listed = [t for t in listed if _named(t)]
+    # (a capital past the first word of the question marks a name: "Monarch", "Mamba"; the first is capitalised anyway)
+    names = sum(
+        1 for i, t in enumerate(listed) if _PROPER.search(t) or (i and capitalised_word(t.split()[0]))
+    )
+    return listed[:MAX_PAPERS] if names >= 2 else []
 
 
 def _each_of(question: str) -> list[str]:
@@ -221,6 +287,7 @@ _COUNTED_NAME = re.compile(
 def counted(question: str) -> int:
     """How many papers a question counts and then compares without naming them ("Two papers ... Compare their
     ..."); 0 when it doesn't."""
+    question = _RECALLED.sub("", question)
     m = _COUNTED_CLAUSE.match(question)
     return _COUNTS[m.group(1).lower()] if m and _COMPARE_THEM.search(question[m.end() :]) else 0
 
@@ -237,9 +304,12 @@ def entities(question: str) -> list[str]:
     """The compared things a question names ("Compare A and B in how ..." -> ["A", "B"]; "Compare three
     overviews: the X review, the Y overview and the Z monograph" -> the three after the colon; "How do the X paper
     and Y use ..." -> X paper, Y)."""
+    later = None if _EXPLICIT.search(question) else _EXPLICIT_LATER.search(question)
+    if later:
+        question = question[later.end() :]  # "For X, compare A with B": the comparison starts at its verb
     if not _LEAD.match(question) and (about := described(question)):
         return about  # described, not named: "with" and "and" inside a description don't split it
-    if listed := _each_of(question):
+    if listed := _each_of(question) or _all_of(_LISTED_ASIDE.sub("", question)):
         return listed
     if counted(question):
         return []  # "Two papers ...; compare them": nothing named, the closest papers are compared
@@ -266,6 +336,8 @@ def is_comparison(question: str) -> bool:
     """Whether ``question`` asks to compare papers (see the module docstring for the rule)."""
     if _EXPLICIT.search(question) or counted(question):
         return True
+    if _EXPLICIT_LATER.search(question):
+        return len(entities(question)) >= 2
     if (
         _BETWEEN.search(question)
         or _DIFFER.search(question)
@@ -274,7 +346,7 @@ def is_comparison(question: str) -> bool:
         or _EACH_OF.search(question)
     ):
         return len(entities(question)) >= 2
-    return _how_do_both(question) is not None or bool(described(question))
+    return _how_do_both(question) is not None or bool(described(question)) or bool(_all_of(question))
 
 
 # ------------------------------------------------------------------ papers
@@ -282,21 +354,27 @@ def is_comparison(question: str) -> bool:
 
 def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
     """The hit that *is* the paper called ``name``: one whose title starts with the name ("Shampoo: ..."), else
-    one whose title names it (all its terms; half is not enough: "Iterated Amplification" must not pick "Iterate to
-    Accelerate"), else one whose abstract defines it ("we propose Shampoo"), else the top hit. Papers *about* a
-    method rank after the paper that introduces it."""
+    one whose abstract says it brings the name ("we propose Shampoo", "our method discovers ... Lion"), else one whose
+    title says the name in its order ("Transfer Q Star" for "Transfer Q*"), else one whose title holds all its terms
+    (half is not enough: "Iterated Amplification" must not pick "Iterate to Accelerate"), else the top hit. Papers
+    *about* a method rank after the paper that introduces it."""
     wanted = terms(name)
+    # the paper itself says it brings the name: "Our method discovers ... an optimization algorithm, Lion", "we
+    # propose Shampoo", "... dubbed X"; not a paper that speaks of it ("Lion ..., a new optimizer discovered through
+    # program search, has shown ...")
+    own = re.compile(
+        r"(?:\b(?:we|our\s+\w+|this\s+(?:paper|work))\b[^.]{0,40}?\b(?:propose|introduce|present|develop|design|"
+        rf"discover|call|name)(?:s|d|ed)?\b[^.]{{0,80}}?|\b(?:called|named|dubbed|termed)\s+){re.escape(name)}(?![\w-])",
+        re.IGNORECASE,
+    )
 
-    def rank(hit: PaperHit) -> tuple[bool, bool, bool, int]:
-        defines = re.search(
-            rf"\b(?:propose|introduce|present|call|called|named|dubbed|termed)\b[^.]{{0,80}}?{re.escape(name)}",
-            hit.abstract or hit.text,
-            re.IGNORECASE,
-        )
+    def rank(hit: PaperHit) -> tuple[bool, bool, bool, bool, int]:
         return (
             title_name(hit.title).lower() == name.lower(),
+            bool(own.search(hit.abstract or hit.text)),
+            # all of the name, in its order ("Transfer Q*" is "Transfer Q Star", not "... in Transfer Learning")
+            bool(wanted) and coverage(wanted, hit.title) == 1.0 and says_phrase(hit.title, name),
             bool(wanted) and coverage(wanted, hit.title) == 1.0,
-            bool(defines),
             -hits.index(hit),
         )
 

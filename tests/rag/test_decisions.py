@@ -15,7 +15,7 @@ import pytest
 
 from rag import backends
 from rag.answer import AnswerEngine, AskRequest, detect_kind
-from rag.comparison import entities, is_comparison, name_words
+from rag.comparison import entities, is_comparison, name_words, resolve
 from rag.compose import list_sentences, method_details
 from rag.config import EvidenceSettings, Settings, load_settings
 from rag.conversation import rewrite_followup
@@ -32,7 +32,7 @@ from rag.evidence import (
 from rag.extraction import names_data
 from rag.question import asked_kinds, asks_which_paper, distinct_names, states
 from rag.text import stem, terms, words
-from rag.types import Answer, Citation, SearchFilters, Source
+from rag.types import Answer, Citation, PaperHit, SearchFilters, Source
 
 
 class BagOfWords:
@@ -203,6 +203,74 @@ def src(n: int, title: str, text: str) -> Source:
             None,
         ),
         ("I'm looking for the paper that prunes attention heads; how much faster is it?", "fact", None),
+        # the shapes people write a comparison in when no "compare" starts it: papers remembered and counted,
+        # things listed before what they all do, "what do A and B each ...", a lead-in before "compare"
+        (
+            "I remember two papers on graph pooling: one clusters nodes with a learned assignment, the other drops "
+            "nodes by a score. How does each decide what to keep?",
+            "compare",
+            [
+                "one clusters nodes with a learned assignment (papers on graph pooling)",
+                "the other drops nodes by a score (papers on graph pooling)",
+            ],
+        ),
+        (
+            "FlashAttention, Monarch and Mamba all speed up long sequences. How does each one do it?",
+            "compare",
+            ["FlashAttention", "Monarch", "Mamba"],
+        ),
+        ("However, pruning and distillation are costly since they both remove weights.", "fact", None),
+        (
+            "For long-context training, compare FlashAttention with Monarch: which is faster?",
+            "compare",
+            ["FlashAttention", "Monarch"],
+        ),
+        (
+            "what do the paper that prunes attention heads and the one that distills BERT each report?",
+            "compare",
+            ["paper that prunes attention heads", "the one that distills BERT"],
+        ),
+        (
+            "Three attention papers: sparse kernels for GPUs, a linear recurrence that replaces attention, and the "
+            "kernel view of softmax. What does each change?",
+            "compare",
+            [
+                "sparse kernels for GPUs (attention papers)",
+                "a linear recurrence that replaces attention (attention papers)",
+                "the kernel view of softmax (attention papers)",
+            ],
+        ),
+        (
+            "I remember three papers on pruning: one with learned gates, one with a lottery ticket and a rewinding "
+            "step, and one that prunes at initialization. What does each keep?",
+            "compare",
+            [
+                "one with learned gates (papers on pruning)",
+                "one with a lottery ticket and a rewinding step (papers on pruning)",
+                "one that prunes at initialization (papers on pruning)",
+            ],
+        ),
+        (
+            "Sparse Attention Kernels, the paper that distills BERT into an LSTM, and 'Attention Is Off By One': "
+            "what does each report?",
+            "compare",
+            [
+                "Sparse Attention Kernels",
+                "the paper that distills BERT into an LSTM",
+                "Attention Is Off By One",
+            ],
+        ),
+        # "with" separates two compared things only where a thing named or introduced follows it
+        (
+            "How do the attention pruning with learned gates paper and Mamba each handle long inputs?",
+            "compare",
+            ["attention pruning with learned gates paper", "Mamba"],
+        ),
+        (
+            "Compare the GNN paper with that pruning method - how does each scale?",
+            "compare",
+            ["GNN paper", "that pruning method"],
+        ),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
@@ -210,6 +278,31 @@ def test_routing_and_entities_agree(question: str, kind: str, named: list[str] |
     assert is_comparison(question) == (kind == "compare")
     if named is not None:
         assert entities(question) == named
+
+
+def _hit(title: str, abstract: str) -> PaperHit:
+    return PaperHit(title.lower().replace(" ", "-"), title, 1.0, None, None, [], abstract=abstract)
+
+
+def test_a_compared_name_resolves_to_the_paper_that_brings_it_not_one_about_it() -> None:
+    """A paper whose title speaks of a method, or whose abstract develops something "for" it, is about the method;
+    the paper whose abstract says it brings the name ("Our method discovers ... an algorithm, Lion") is the
+    method's, whatever the search ranked first. A name of several words is said in its order ("Transfer Q*" is
+    "Transfer Q Star", not a title on transfer learning)."""
+    about = _hit(
+        "Lion Secretly Solves Constrained Optimization",
+        "Lion, a new optimizer found by program search, has shown promising results. Our analysis is made possible "
+        "by the development of a new Lyapunov function for the Lion updates.",
+    )
+    brings = _hit(
+        "Symbolic Discovery of Optimization Algorithms",
+        "We formulate algorithm discovery as program search. Our method discovers a simple and effective "
+        "optimization algorithm, Lion (EvoLved Sign Momentum).",
+    )
+    assert resolve("Lion", [about, brings]) is brings
+    learning = _hit("Understanding Invariance in Transfer Learning", "Transfer learning shares knowledge.")
+    star = _hit("Transfer Q Star: Principled Decoding for LLM Alignment", "We propose a decoding method.")
+    assert resolve("Transfer Q*", [learning, star]) is star
 
 
 # ------------------------------------------------------------------ follow-ups

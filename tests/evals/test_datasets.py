@@ -607,12 +607,14 @@ def test_twins_set_asks_each_paper_a_stated_and_an_unstated_detail_of_one_shape(
     assert not problems
 
 
-def test_versus_set_compares_papers_the_other_compare_questions_never_compare(abstracts: dict[str, str]) -> None:
-    """``versus.jsonl``: 80 comparisons by two writers who saw only abstracts (no code, output or other eval set),
-    each led by a different seed paper that no earlier compare question cites; 2 or 3 papers each, every paper
-    with a key fact of its own (evals/datasets/README.md)."""
+def test_versus_set_compares_papers_the_other_compare_questions_never_compare(
+    abstracts: dict[str, str],
+) -> None:
+    """``versus.jsonl``: 160 comparisons by four writers (two batches) who saw only abstracts (no code, output or
+    other eval set), each led by a different seed paper that no earlier compare question cites; 2 or 3 papers each,
+    every paper with a key fact of its own (evals/datasets/README.md)."""
     records = _records("versus")  # split, gold titles and key facts: test_split_sets_are_well_formed
-    assert len(records) == 80 and len({r["id"] for r in records}) == 80
+    assert len(records) == 160 and len({r["id"] for r in records}) == 160
     compared = {
         t
         for name in ("answers", "survey", "holdout")
@@ -621,7 +623,7 @@ def test_versus_set_compares_papers_the_other_compare_questions_never_compare(ab
         for t in r["gold_titles"]
     }
     problems = []
-    for writer in ("z-A", "z-B"):
+    for writer in ("z-A", "z-B", "z-C", "z-D"):
         mine = [r for r in records if r["id"].startswith(writer)]
         if len(mine) != 40 or len({r["gold_titles"][0] for r in mine}) != 40:
             problems.append((writer, "40 questions, each led by its own seed paper"))

@@ -65,7 +65,7 @@ _EACH = re.compile(
     re.IGNORECASE,
 )
 # "IterPref, PRLCoder and ACECode all train ...", "EGN, Sophia and M-FAC both ...": things listed, then what they do
-_ITEM = r"[^\s,?.:;]+(?:\s+[^\s,?.:;]+){0,4}?"
+_ITEM = r"(?:[^\s,?.:;]|\.(?=\w))+(?:\s+(?:[^\s,?.:;]|\.(?=\w))+){0,4}?"  # ("InternLM2.5-StepProver")
 _ALL_OF = re.compile(
     rf"^\s*(?:the\s+)?({_ITEM}(?:,\s+{_ITEM})*),?\s+and\s+({_ITEM})\s+(?:all|both)\s+[a-z]+", re.IGNORECASE
 )
@@ -82,7 +82,7 @@ _CUT = re.compile(
 )
 _SPLIT = re.compile(
     # ("with" separates "A with B", not "the method with top-down feedback": a thing named or introduced follows)
-    r",\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
+    r",?\s+compare[sd]?\s+(?:to|with|against)\s+|,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
     r"|\s+differ(?:s|ent)?\s+from\s+|\s+compare[sd]?\s+(?:to|with|against)\s+",
     re.IGNORECASE,
 )
@@ -105,7 +105,10 @@ _SHARED_KIND = re.compile(
 # Papers described rather than named, then asked about one by one: "The paper that turns DPO-style losses into logic
 # and the RLHF paper that adds a supervised term: what does each propose?", "Two inpainting papers: one that ..., and
 # one that .... What does each introduce?", "I remember one paper ..., and another .... How many ... the second?"
-_COUNTED = re.compile(r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*:\s*", re.IGNORECASE)
+_COUNTED = re.compile(
+    r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*(?::|\s-{1,2}|[\u2013\u2014])\s*",
+    re.IGNORECASE,
+)
 _ASKED_APART = re.compile(
     r"\b(?:each|both|the\s+(?:first|second|third|former|latter|other)|the\s+[\w'-]+\s+one)\b", re.IGNORECASE
 )
@@ -116,14 +119,18 @@ _DESCRIPTION_END = re.compile(
 )
 _DESCRIPTIONS = re.compile(
     r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another|a|an)\b)|\s*[,;]\s+(?=(?:the|one|another)\b)"
-    # a title quoted after the others: "..., and 'Parallelizing non-linear sequential models ...'"
-    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])",
+    # a title quoted after the others or before them ("..., and 'Parallelizing non-linear sequential models ...'",
+    # "Contextual Bandits with Online Neural Regression and 'Does Sparsity Help ...?'"; quoted titles are read as a
+    # stand-in, QUOTEDTITLEA, see _masked)
+    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])|\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=QUOTEDTITLE[A-Z]\b)"
+    r"|(?<=QUOTEDTITLE[A-Z])\s*[,;]?\s+(?:and|versus|vs\.?)\s+",
     re.IGNORECASE,
 )
 # ... without "and a" / "and an", which joins the parts of one description more often than two papers
 _STRICT_DESCRIPTIONS = re.compile(
     r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another)\b)|\s*[,;]\s+(?:and\s+)?(?=(?:the|one|another)\b)"
-    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])",
+    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])|\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=QUOTEDTITLE[A-Z]\b)"
+    r"|(?<=QUOTEDTITLE[A-Z])\s*[,;]?\s+(?:and|versus|vs\.?)\s+",
     re.IGNORECASE,
 )
 # Where the papers are counted ("Three preconditioning papers: ...") a description may also start "a" or "an".
@@ -134,7 +141,7 @@ _PAPER_WORDS = re.compile(
     r"\b(?:papers?|works?|study|studies|one|another|other|method|approach|algorithm|framework)\b",
     re.IGNORECASE,
 )
-_REMEMBER = re.compile(r"^(?:i\s+(?:remember|recall)|there(?:'s|\s+is|\s+was))\s+", re.IGNORECASE)
+_REMEMBER = re.compile(r"^(?:i\s+(?:remember|recall)|there(?:'s|\s+is|\s+was)|both)\s+", re.IGNORECASE)
 # "I remember two papers on ...: one ..., the other ...": what is remembered is counted and described
 _RECALLED = re.compile(
     r"^\s*(?:i\s+(?:remember|recall|read|saw)|i(?:'ve|\s+have)\s+(?:read|seen)|there\s+(?:are|were))\s+"
@@ -211,6 +218,26 @@ _TRAILING_VERB = re.compile(r"\s+(?:are|is|were|was|do|does|did|have|has)$", re.
 _EACH_OF = re.compile(
     r"\beach\s+of\s+(?:the\s+)?(?!them\b|these\b|those\b|the\s+two\b)([^,?;:]+)", re.IGNORECASE
 )
+
+
+# "Which problem does each of these tackle -- 'Relevance Filtering ...' and the paper that reduces ... -- and ...?":
+# the things listed in an aside after "each of these"
+_EACH_OF_THESE = re.compile(
+    r"\beach\s+of\s+(?:these|those|them|the\s+two|the\s+three|the\s+following)\b[^:\u2013\u2014?]*?"
+    r"(?:\s+-{1,2}\s+|\s*[\u2013\u2014]\s*|:\s+)(.+?)(?:\s+-{1,2}\s+|\s*[\u2013\u2014]\s*|\?|$)",
+    re.IGNORECASE,
+)
+
+
+def _each_of_these(question: str) -> list[str]:
+    m = _EACH_OF_THESE.search(question)
+    if not m:
+        return []
+    pieces = _DESCRIPTIONS.split(m.group(1))
+    if len(pieces) < 2:
+        pieces = _SPLIT.split(m.group(1))
+    listed = [p.strip(" .,'\"") for p in pieces if _named(p)]
+    return listed[:MAX_PAPERS] if len(listed) >= 2 else []
 
 
 def _all_of(question: str) -> list[str]:
@@ -300,16 +327,47 @@ def _how_do_both(question: str) -> re.Match[str] | None:
     return m if m and _NAMEISH.search(m.group(1)) else None
 
 
+# A title the question quotes ("'Pinpoint, Not Criticize'", "'Does Sparsity Help in Learning Misspecified Linear
+# Bandits?'"): one thing, whatever commas, "and", colons or question marks it holds. An apostrophe inside a word
+# ("Shampoo's") opens or closes none.
+_QUOTED_TITLE = re.compile(
+    r"(?<![\w'\u2019])['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{3,160}?)['\"\u2019\u201d](?!\w)"
+)
+_MASK = "QUOTEDTITLE"
+
+
+def _masked(question: str) -> tuple[str, dict[str, str]]:
+    """``question`` with each quoted title replaced by a name-like stand-in, and the stand-ins' titles."""
+    titles: dict[str, str] = {}
+
+    def stand_in(m: re.Match[str]) -> str:
+        key = f"{_MASK}{chr(ord('A') + len(titles))}"
+        titles[key] = m.group(1).strip()
+        return key
+
+    return _QUOTED_TITLE.sub(stand_in, question) if len(
+        _QUOTED_TITLE.findall(question)
+    ) <= 20 else question, titles
+
+
 def entities(question: str) -> list[str]:
     """The compared things a question names ("Compare A and B in how ..." -> ["A", "B"]; "Compare three
     overviews: the X review, the Y overview and the Z monograph" -> the three after the colon; "How do the X paper
-    and Y use ..." -> X paper, Y)."""
+    and Y use ..." -> X paper, Y); a quoted title is one thing."""
+    masked, titles = _masked(question)
+    found = _entities(masked)
+    for key, title in titles.items():
+        found = [f.replace(key, title) for f in found]
+    return found
+
+
+def _entities(question: str) -> list[str]:
     later = None if _EXPLICIT.search(question) else _EXPLICIT_LATER.search(question)
     if later:
         question = question[later.end() :]  # "For X, compare A with B": the comparison starts at its verb
     if not _LEAD.match(question) and (about := described(question)):
         return about  # described, not named: "with" and "and" inside a description don't split it
-    if listed := _each_of(question) or _all_of(_LISTED_ASIDE.sub("", question)):
+    if listed := _each_of(question) or _each_of_these(question) or _all_of(_LISTED_ASIDE.sub("", question)):
         return listed
     if counted(question):
         return []  # "Two papers ...; compare them": nothing named, the closest papers are compared
@@ -334,10 +392,14 @@ def entities(question: str) -> list[str]:
 
 def is_comparison(question: str) -> bool:
     """Whether ``question`` asks to compare papers (see the module docstring for the rule)."""
+    return _is_comparison(_masked(question)[0])
+
+
+def _is_comparison(question: str) -> bool:
     if _EXPLICIT.search(question) or counted(question):
         return True
     if _EXPLICIT_LATER.search(question):
-        return len(entities(question)) >= 2
+        return len(_entities(question)) >= 2
     if (
         _BETWEEN.search(question)
         or _DIFFER.search(question)
@@ -345,8 +407,13 @@ def is_comparison(question: str) -> bool:
         or _EACH.search(question)
         or _EACH_OF.search(question)
     ):
-        return len(entities(question)) >= 2
-    return _how_do_both(question) is not None or bool(described(question)) or bool(_all_of(question))
+        return len(_entities(question)) >= 2
+    return (
+        _how_do_both(question) is not None
+        or bool(described(question))
+        or bool(_all_of(question))
+        or bool(_each_of_these(question))
+    )
 
 
 # ------------------------------------------------------------------ papers

@@ -260,6 +260,35 @@ def src(n: int, title: str, text: str) -> Source:
                 "Attention Is Off By One",
             ],
         ),
+        # a quoted title is one thing, whatever commas, "and", colons or question marks it holds
+        (
+            "Both 'Attention, Not Recurrence' and the paper on sparse kernels speed up decoding. What does each do?",
+            "compare",
+            ["Attention, Not Recurrence", "the paper on sparse kernels speed up decoding"],
+        ),
+        (
+            "Sparse Attention Kernels and 'Do Transformers Need Attention?': what does each replace?",
+            "compare",
+            ["Sparse Attention Kernels", "Do Transformers Need Attention?"],
+        ),
+        (
+            "How does 'Attention Sinks: A Study' explain long contexts, compared with the paper on sparse kernels?",
+            "compare",
+            ["Attention Sinks: A Study explain long contexts", "the paper on sparse kernels"],
+        ),
+        ("The 'pruning vs distillation' survey paper: what does it recommend?", "fact", None),
+        # things listed in an aside after "each of these", papers counted before a dash
+        (
+            "Which bottleneck does each of these remove -- 'Sparse Kernels for GPUs' and the paper on linear "
+            "recurrences -- and how fast is each?",
+            "compare",
+            ["Sparse Kernels for GPUs", "the paper on linear recurrences"],
+        ),
+        (
+            "two attention papers -- the sparse-kernel one and the linear-recurrence one. how does each scale?",
+            "compare",
+            ["the sparse-kernel one (attention papers)", "the linear-recurrence one (attention papers)"],
+        ),
         # "with" separates two compared things only where a thing named or introduced follows it
         (
             "How do the attention pruning with learned gates paper and Mamba each handle long inputs?",

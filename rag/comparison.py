@@ -337,17 +337,18 @@ _MASK = "QUOTEDTITLE"
 
 
 def _masked(question: str) -> tuple[str, dict[str, str]]:
-    """``question`` with each quoted title replaced by a name-like stand-in, and the stand-ins' titles."""
+    """``question`` with each quoted title (up to 26) replaced by a name-like stand-in ("QUOTEDTITLEA"), and the
+    stand-ins' titles."""
     titles: dict[str, str] = {}
 
     def stand_in(m: re.Match[str]) -> str:
+        if len(titles) == 26:
+            return m.group(0)
         key = f"{_MASK}{chr(ord('A') + len(titles))}"
         titles[key] = m.group(1).strip()
         return key
 
-    return _QUOTED_TITLE.sub(stand_in, question) if len(
-        _QUOTED_TITLE.findall(question)
-    ) <= 20 else question, titles
+    return _QUOTED_TITLE.sub(stand_in, question), titles
 
 
 def entities(question: str) -> list[str]:

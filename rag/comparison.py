@@ -233,11 +233,14 @@ def _each_of_these(question: str) -> list[str]:
     m = _EACH_OF_THESE.search(question)
     if not m:
         return []
-    pieces = _DESCRIPTIONS.split(m.group(1))
+    # (more things than a comparison holds are no comparison; the split stops there, whatever the length)
+    pieces = _DESCRIPTIONS.split(m.group(1), maxsplit=MAX_PAPERS)
     if len(pieces) < 2:
-        pieces = _SPLIT.split(m.group(1))
+        pieces = _SPLIT.split(m.group(1), maxsplit=MAX_PAPERS)
+    if len(pieces) > MAX_PAPERS:
+        return []
     listed = [p.strip(" .,'\"") for p in pieces if _named(p)]
-    return listed[:MAX_PAPERS] if len(listed) >= 2 else []
+    return listed if len(listed) >= 2 else []
 
 
 def _all_of(question: str) -> list[str]:

@@ -83,7 +83,7 @@ _CUT = re.compile(
 _SPLIT = re.compile(
     # ("with" separates "A with B", not "the method with top-down feedback": a thing named or introduced follows)
     r",?\s+compare[sd]?\s+(?:to|with|against)\s+|,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
-    r"|\s+differ(?:s|ent)?\s+from\s+|\s+compare[sd]?\s+(?:to|with|against)\s+",
+    r"|\s+differ(?:s|ent)?\s+from\s+",
     re.IGNORECASE,
 )
 # Things a question measures against that are not a paper to look up.
@@ -106,7 +106,7 @@ _SHARED_KIND = re.compile(
 # and the RLHF paper that adds a supervised term: what does each propose?", "Two inpainting papers: one that ..., and
 # one that .... What does each introduce?", "I remember one paper ..., and another .... How many ... the second?"
 _COUNTED = re.compile(
-    r"^\s*(?:two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*(?::|\s-{1,2}|[\u2013\u2014])\s*",
+    r"^\s*(?P<count>two|three|four|five)\s+([^:.?]*?\bpapers?\b[^:.?]*?)\s*(?::|\s-{1,2}|[\u2013\u2014])\s*",
     re.IGNORECASE,
 )
 _ASKED_APART = re.compile(
@@ -117,20 +117,22 @@ _DESCRIPTION_END = re.compile(
     rf":\s|\s[-\u2013\u2014]+\s|{NOT_AN_ABBREVIATION}[.?]\s+(?=[A-Za-z])|\?",
     re.IGNORECASE,
 )
+# A title quoted after the others or before them ("..., and 'Parallelizing non-linear sequential models ...'",
+# "Contextual Bandits with Online Neural Regression and 'Does Sparsity Help ...?'"; quoted titles are read as a
+# stand-in, QUOTEDTITLEA, see _masked) is a piece of its own.
+_QUOTED_APART = (
+    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])|\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=QUOTEDTITLE[A-Z]\b)"
+    r"|(?<=QUOTEDTITLE[A-Z])\s*[,;]?\s+(?:and|versus|vs\.?)\s+"
+)
 _DESCRIPTIONS = re.compile(
     r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another|a|an)\b)|\s*[,;]\s+(?=(?:the|one|another)\b)"
-    # a title quoted after the others or before them ("..., and 'Parallelizing non-linear sequential models ...'",
-    # "Contextual Bandits with Online Neural Regression and 'Does Sparsity Help ...?'"; quoted titles are read as a
-    # stand-in, QUOTEDTITLEA, see _masked)
-    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])|\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=QUOTEDTITLE[A-Z]\b)"
-    r"|(?<=QUOTEDTITLE[A-Z])\s*[,;]?\s+(?:and|versus|vs\.?)\s+",
+    + _QUOTED_APART,
     re.IGNORECASE,
 )
 # ... without "and a" / "and an", which joins the parts of one description more often than two papers
 _STRICT_DESCRIPTIONS = re.compile(
     r"\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=(?:the|one|another)\b)|\s*[,;]\s+(?:and\s+)?(?=(?:the|one|another)\b)"
-    r"|\s*,\s+(?:and\s+)?(?=['\"\u2018\u201c])|\s*[,;]?\s+(?:and|versus|vs\.?)\s+(?=QUOTEDTITLE[A-Z]\b)"
-    r"|(?<=QUOTEDTITLE[A-Z])\s*[,;]?\s+(?:and|versus|vs\.?)\s+",
+    + _QUOTED_APART,
     re.IGNORECASE,
 )
 # Where the papers are counted ("Three preconditioning papers: ...") a description may also start "a" or "an".
@@ -160,7 +162,7 @@ def described(question: str) -> list[str]:
     question = _RECALLED.sub("", question)
     counted = _COUNTED.match(question)
     if counted:
-        context = counted.group(1)
+        context = counted.group(2)
         question = question[counted.end() :]
     if _QUESTION_START.match(question):
         return []
@@ -172,7 +174,7 @@ def described(question: str) -> list[str]:
     if counted:
         # the papers counted: the reading that finds as many ("one ..., one ..., and one arguing ..." but not "and
         # a provable scaling law" inside the second; "'Iterative Distillation ...' and SAMI")
-        want = _COUNTS[counted.group(0).split()[0].lower()]
+        want = _COUNTS[counted.group("count").lower()]
         readings = [
             raw,
             *(pattern.split(head) for pattern in (_STRICT_DESCRIPTIONS, _COUNTED_DESCRIPTIONS, _SPLIT)),
@@ -440,12 +442,13 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
     )
 
     def rank(hit: PaperHit) -> tuple[bool, bool, bool, bool, int]:
+        covers = bool(wanted) and coverage(wanted, hit.title) == 1.0
         return (
             title_name(hit.title).lower() == name.lower(),
             bool(own.search(hit.abstract or hit.text)),
             # all of the name, in its order ("Transfer Q*" is "Transfer Q Star", not "... in Transfer Learning")
-            bool(wanted) and coverage(wanted, hit.title) == 1.0 and says_phrase(hit.title, name),
-            bool(wanted) and coverage(wanted, hit.title) == 1.0,
+            covers and says_phrase(hit.title, name),
+            covers,
             -hits.index(hit),
         )
 
@@ -497,7 +500,8 @@ def pick_papers(
     missing: list[str] = []
     if not chosen:
         described = 0
-        for name in entities(question):
+        names = entities(question)
+        for name in names:
             m = _COUNTED_NAME.match(name)
             if m:
                 # "the two papers that get around score distillation": the papers closest to the description, as
@@ -518,8 +522,8 @@ def pick_papers(
             best = resolve(name, hits)
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
-        named = len(entities(question)) + max(0, described - 1) >= 2
-        if len(chosen) < 2 and not entities(question):
+        named = len(names) + max(0, described - 1) >= 2
+        if len(chosen) < 2 and not names:
             # "Compare these two approaches to X", "Two papers ...; compare them": no names, so the papers closest
             # to the question (as many as it counts, else two).
             wanted = counted(question) or 2

@@ -336,18 +336,14 @@ _ASKS_APPROACH = re.compile(
 # Aggregation Net ...", "We designed malicious content concealing and memory reframing ...", "Based on this
 # observation, we propose a norm-based scaling method ..."; not what it finds or shows ("First, we observe ...",
 # "we show that ...") nor a result ("Extensive experiments ... demonstrate", "outperforms", "10-100x").
+# What a paper says it finds or shows, not what its method does: "First, we observe that ...", "We prove that ...".
+_FINDING_VERBS = r"observe|find|found|show|prove|note|notice|demonstrate|argue|report|achieve|obtain|believe|hope|expect|release"
 _DETAILS_METHOD = re.compile(
-    r"\bwe\s+(?!(?:also\s+)?(?:observe|find|found|show|prove|note|notice|demonstrate|"
-    r"analy[sz]e|argue|study|evaluate|report|achieve|obtain|conduct|discuss|believe|hope|expect|release|make|"
+    rf"\bwe\s+(?!(?:also\s+)?(?:{_FINDING_VERBS}|analy[sz]e|study|evaluate|conduct|discuss|make|"
     r"provide|establish|theoretically|empirically|can|could|will|would|may)\b)\w+",
     re.IGNORECASE,
 )
-# What the paper finds or shows, not what its method does: "First, we observe that ...", "We prove that ...".
-_FINDS = re.compile(
-    r"\bwe\s+(?:also\s+|further\s+|then\s+)?(?:observe|find|found|show|prove|note|notice|demonstrate|argue|"
-    r"report|achieve|obtain|believe|hope|expect|release)\b",
-    re.IGNORECASE,
-)
+_FINDS = re.compile(rf"\bwe\s+(?:also\s+|further\s+|then\s+)?(?:{_FINDING_VERBS})\b", re.IGNORECASE)
 _A_RESULT = re.compile(
     r"\bexperiment|\boutperform|\bsurpass|\bstate[- ]of[- ]the[- ]art|\bresults?\b|\bdemonstrat|\bevaluat"
     r"|\d+(?:\.\d+)?\s*(?:%|x\b|×|times\b)",

@@ -1731,17 +1731,21 @@ class Evidence:
         reads). None otherwise, or for a list question."""
         if self.many:
             return None
-        whole = f"{src.title}. {src.text}"
-        held = _hyphen_terms(whole)
-        said = {w.lower() for w in words(whole)}
         names = terms(" ".join(self.question_names))
 
         def written(word: str) -> bool:
+            # (read only for a word no abstract holds, which is rare: the paper's words are gathered then)
+            whole = f"{src.title}. {src.text}"
+            held = _hyphen_terms(whole)
             t = stem(word)
             return (
                 t in held
                 or any(len(t) >= 5 and len(h) >= 5 and (h.startswith(t) or t.startswith(h)) for h in held)
-                or bool(difflib.get_close_matches(word.lower(), said, n=1, cutoff=0.8))
+                or bool(
+                    difflib.get_close_matches(
+                        word.lower(), {w.lower() for w in words(whole)}, n=1, cutoff=0.8
+                    )
+                )
             )
 
         for part in self._parts() if parts is None else parts:

@@ -188,7 +188,9 @@ def _split_of(record_id: str) -> str:
     return "dev" if hashlib.sha256(record_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-@pytest.mark.parametrize("name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus"])
+@pytest.mark.parametrize(
+    "name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus", "lists"]
+)
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
     ids = [r["id"] for r in records]
@@ -635,6 +637,31 @@ def test_versus_set_compares_papers_the_other_compare_questions_never_compare(
         for title in r["gold_titles"]:
             if not any(fact in abstracts.get(title, "") for fact in r["key_facts"]):
                 problems.append((r["id"], f"no key fact of its own for {title}"))
+    assert not problems
+
+
+def test_lists_set_asks_for_papers_of_two_parts_and_sets_traps_of_two_parts() -> None:
+    """``lists.jsonl``: 120 questions by two writers who saw only abstracts (45 seed papers each): per writer 30 list
+    questions with complete gold lists, most of two parts, and 30 list-shaped questions no paper meets, most of two
+    parts the collection has apart (evals/datasets/README.md)."""
+    records = _records("lists")  # split and gold titles: test_split_sets_are_well_formed
+    assert len(records) == 120 and len({r["id"] for r in records}) == 120
+    problems = []
+    for writer in ("l-A", "l-B"):
+        mine = [r for r in records if r["id"].startswith(writer)]
+        assert Counter(r["kind"] for r in mine) == {"list": 30, "unanswerable_topic": 30}, writer
+        sizes = [len(r["gold_titles"]) for r in mine if r["kind"] == "list"]
+        if sum(n >= 6 for n in sizes) < 6 or sum(n <= 2 for n in sizes) < 10:
+            problems.append((writer, "list golds of every size: 1-2 papers, 3-5 and 6 or more"))
+        traps = [r for r in mine if r["kind"] == "unanswerable_topic"]
+        if not all(r["notes"].startswith("Trap") for r in traps):
+            problems.append((writer, "every unanswerable question's notes say which papers hold its parts"))
+    for r in records:
+        kind, gold, facts = r["kind"], r["gold_titles"], r["key_facts"]
+        if kind == "list" and (not gold or facts or not r["notes"]):
+            problems.append((r["id"], "a list has papers, no facts, and its rule in notes"))
+        if kind == "unanswerable_topic" and (gold or facts):
+            problems.append((r["id"], "no paper meets a trap"))
     assert not problems
 
 

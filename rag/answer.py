@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -155,6 +155,17 @@ def _lines_answer(answer: Answer, lines: list[str]) -> Generator[str, None, Answ
     answer.citations = cited_list(text, answer.sources)
     answer.answer = with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
     return answer
+
+
+def _renumber(answer: Answer, listed: Sequence[Source]) -> None:
+    """Renumber ``answer``'s sources so a list cites [1]..[n] contiguously, in the order ``listed``; the sources
+    not listed come after."""
+    first = [src.n for src in listed]
+    order = first + [s.n for s in answer.sources if s.n not in first]
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+    for src in answer.sources:
+        src.n = renumber[src.n]
+    answer.sources.sort(key=lambda s: s.n)
 
 
 def is_survey(question: str) -> bool:
@@ -429,6 +440,12 @@ class AnswerEngine:
                 verdict = Verdict(True, paper=named.n, probability=verdict.probability)
         if summary and verdict.ok and not scoped:
             verdict = self._summarised(summary_name(subject), sources, verdict)
+        if verdict.ok and kind == "list" and cfg.combination_refusal:
+            # every part of the criterion is in the collection, but no paper covers them together ("GFlowNets | to
+            # generate molecules"): the papers listed would each meet half of it
+            refusal = gated.combination(sources)
+            if refusal is not None:
+                verdict = replace(refusal, probability=verdict.probability, features=verdict.features)
         answer.answerability, answer.gate_features = verdict.probability, verdict.features
         if not verdict.ok:
             answer.answer, answer.refused, answer.absent_names = verdict.message, True, verdict.absent
@@ -437,6 +454,8 @@ class AnswerEngine:
                 # one part of several is what the paper doesn't state: the others are answered from its abstract,
                 # after the refusal, which stands for the question as asked
                 yield from self._rest_of_question(answer, verdict, gated)
+            elif verdict.reason == "combination":
+                yield from self._each_part(answer, self._list_evidence(gated, gate_query, sources))
             return answer
         # The answer goes ahead on what the rest of the question matches, and says first what the collection lacks
         # ("What pass@1 ... on LiveCodeBench?" when no abstract mentions LiveCodeBench): not answered as if it were
@@ -561,6 +580,35 @@ class AnswerEngine:
         self._finish(answer, draft.text, draft.supports, evidence, refusal + heading)
         yield answer.answer[len(refusal) :]
 
+    def _each_part(self, answer: Answer, evidence: Evidence) -> Generator[str, None, None]:
+        """After the refusal of a list question no paper meets as a whole (:meth:`Evidence.uncombined`), the papers
+        its list answer would list, each under the first part of the criterion it covers ('On "GFlowNets": ...'),
+        then those covering no part as worded (a part may be worded otherwise in an abstract), cited: what the
+        collection has of each part. Nothing when the list answer would list none."""
+        found = evidence.uncombined(answer.sources)
+        if found is None:
+            return
+        facets, floor = found[0], self.settings.evidence.facet_cover
+        # one group per part, and the papers the list answer would list that cover no part as worded
+        groups: list[list[tuple[Source, Sentence]]] = [[] for _ in range(len(facets) + 1)]
+        for src, sentence, _ in compose.list_matches(evidence, answer.sources):
+            covers = evidence.facet_covers(src, facets)
+            groups[next((i for i, c in enumerate(covers) if c >= floor), len(facets))].append((src, sentence))
+        listed = [src for group in groups for src, _ in group]
+        if not listed:
+            return
+        _renumber(answer, listed)
+        lines = ["", "The closest papers, each on one part of the question:"]
+        headings = [f'On "{facet.text}":' for facet in facets] + ["Others the search found:"]
+        for heading, group in zip(headings, groups, strict=True):
+            if group:
+                lines.append(heading)
+                lines += [f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}]." for src, sentence in group]
+        refusal, text = answer.answer, "\n".join(lines)
+        answer.citations = cited_list(text, answer.sources)
+        answer.answer = refusal + "\n" + with_cited_titles(text, [(c.n, c.title) for c in answer.citations])
+        yield answer.answer[len(refusal) :]
+
     def _fallback(
         self,
         answer: Answer,
@@ -627,6 +675,8 @@ class AnswerEngine:
         survey = is_survey(question)
         evidence = self._gate_evidence(question, sources, "list", survey=survey)
         verdict = evidence.gate(threshold=self._gate_threshold("extractive", "list", survey=survey))
+        if verdict.ok and self.settings.evidence.combination_refusal:
+            verdict = evidence.combination(sources) or verdict
         if not verdict.ok:
             return [], [], len(sources), verdict.message
         evidence = self._list_evidence(evidence, question, sources)
@@ -674,13 +724,7 @@ class AnswerEngine:
     def _list(self, answer: Answer, evidence: Evidence) -> Generator[str, None, Answer]:
         """Every retrieved paper whose abstract meets the question, one cited line each, numbered 1..n."""
         matches = compose.list_matches(evidence, answer.sources)
-        # Renumber: the answer cites [1]..[n] contiguously, in the order listed; unlisted sources come after.
-        listed = [src.n for src, _, _ in matches]
-        order = listed + [s.n for s in answer.sources if s.n not in listed]
-        renumber = {old: new for new, old in enumerate(order, start=1)}
-        for src in answer.sources:
-            src.n = renumber[src.n]
-        answer.sources.sort(key=lambda s: s.n)
+        _renumber(answer, [src for src, _, _ in matches])
         sure, maybe = self._sure_and_maybe(matches)
         checked = len(answer.sources)
         if sure:

@@ -472,6 +472,27 @@ class EvidenceSettings(BaseModel):
         le=100,
         description="...within this many words of a word of what the question asks about (its focus).",
     )
+    combination_refusal: bool = Field(
+        True,
+        description='List questions: refuse one whose criterion has parts ("use GFlowNets | to generate molecules", '
+        "rag.question.criterion_facets) that no gathered paper covers together, each part being covered by some "
+        "(rag.evidence.Evidence.uncombined); the refusal names the closest paper for each part. Measured on the "
+        "list questions of the 12 answer sets and the lists set (evals/README.md).",
+    )
+    facet_cover: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="...the share of a part's words (weighted by rarity; its best option) a paper's title and "
+        "abstract must hold to cover that part.",
+    )
+    combination_max_facets: int = Field(
+        3,
+        ge=2,
+        le=10,
+        description="...read only for criteria of at most this many parts: the more parts, the likelier a matching "
+        "abstract words one of them otherwise.",
+    )
     list_cover_papers: int = Field(
         3,
         ge=1,

@@ -39,6 +39,7 @@ from rag.question import (
     NAMES_OF,
     TIME_ASKED,
     TIME_SCALE,
+    Facet,
     Question,
     abbreviations,
     analyze,
@@ -46,6 +47,7 @@ from rag.question import (
     asks_name,
     asks_proper_name,
     asks_which_paper,
+    criterion_facets,
     distinct_names,
     focus,
     is_generic,
@@ -977,6 +979,18 @@ _PERCENT_WORDS = frozenset(terms("percentage percent percentages"))
 _DESCRIBES = re.compile(r"-(?:based|driven|style|like|guided|inspired)$", re.IGNORECASE)
 
 
+def _facet_cover(body: set[str], facet: Facet, rarity: dict[str, float]) -> float:
+    """The share of ``facet``'s words (weighted by ``rarity``) that ``body`` holds, for its best-held option."""
+    return max(
+        (
+            sum(rarity.get(t, 0.0) for t in option if t in body)
+            / (sum(rarity.get(t, 0.0) for t in option) or 1.0)
+            for option in facet.options
+        ),
+        default=0.0,
+    )
+
+
 class Evidence:
     """The sentences of one answer's sources, embedded once, and every decision made from them."""
 
@@ -1005,6 +1019,9 @@ class Evidence:
         self.rarity: Rarity = rarity or (lambda stems: {t: 0.5 for t in stems})
         self._vectors: dict[str, np.ndarray] = {}
         self._rarity_cache: dict[frozenset[str], dict[str, float]] = {}
+        self._bodies: dict[
+            tuple[str, str], set[str]
+        ] = {}  # each source's title and abstract terms (facet_covers)
         self.by_source: dict[int, list[Sentence]] = {}
         for src in self.sources:
             # Abstracts are data: a "[2]" inside one can't cite, hidden characters are dropped, and a sentence
@@ -1144,6 +1161,76 @@ class Evidence:
             "answer_missing": self.answer_missing(src),
             "name_missing": self.names_missing(src),
         }
+
+    def facet_covers(self, src: SourceLike, facets: Sequence[Facet]) -> list[float]:
+        """Per part of a list question's criterion (:func:`rag.question.criterion_facets`), the share of its words,
+        weighted by rarity in the collection, that ``src``'s title and abstract hold, for the part's best-held
+        option ("molecules or drug candidates")."""
+        rarity = self.rarities({t for f in facets for option in f.options for t in option})
+        return [_facet_cover(self._body(src), f, rarity) for f in facets]
+
+    def _body(self, src: SourceLike) -> set[str]:
+        key = (src.title, src.text)  # not the number: a list answer renumbers its sources
+        if key not in self._bodies:
+            self._bodies[key] = terms(f"{src.title} {src.text}")
+        return self._bodies[key]
+
+    def uncombined(
+        self, sources: Sequence[SourceLike] | None = None
+    ) -> tuple[list[Facet], list[SourceLike]] | None:
+        """A list question whose criterion's parts ("GFlowNets", "generate molecules or drug candidates") no paper
+        of ``sources`` (default: the evidence's) covers together, though each is covered by one: those parts and,
+        for each, the paper covering it best. A part no paper covers is left out: worded otherwise in the
+        abstracts, or absent from the collection, which the gate decides. None when one paper covers every part,
+        when the question asks for no papers, or when a criterion has one part or more than
+        ``combination_max_facets``.
+
+        A paper covers a part when :meth:`facet_covers` gives it ``facet_cover``. Words alone: an abstract may say
+        a part otherwise ("speed up" for "accelerate"), which is why a criterion of many parts is left alone
+        (measured: evals/README.md)."""
+        cfg = self.settings
+        sources = list(self.sources if sources is None else sources)
+        criteria = criterion_facets(self.question)
+        if (
+            not sources
+            or not criteria
+            or any(not 2 <= len(c) <= cfg.combination_max_facets for c in criteria)
+        ):
+            return None
+        first: tuple[list[Facet], list[SourceLike]] | None = None
+        for facets in criteria:
+            covers = [self.facet_covers(src, facets) for src in sources]
+            live = [i for i in range(len(facets)) if any(row[i] >= cfg.facet_cover for row in covers)]
+            if len(live) < 2 or any(all(row[i] >= cfg.facet_cover for i in live) for row in covers):
+                return None
+            if first is None:
+                best = [max(range(len(sources)), key=lambda k, i=i: covers[k][i]) for i in live]  # type: ignore[misc]
+                first = ([facets[i] for i in live], [sources[k] for k in best])
+        return first
+
+    def combination(self, sources: Sequence[SourceLike] | None = None) -> Verdict | None:
+        """The refusal of a list question no paper meets as a whole (:meth:`uncombined`), naming the closest paper
+        for each part: 'None of the 15 papers checked is about both "GFlowNets" and "generate molecules or drug
+        candidates": "Better Training of GFlowNets ..." is about the first, "Multi-scale Iterative Refinement ..."
+        about the second.' None when the question is not refused so."""
+        found = self.uncombined(sources)
+        if found is None:
+            return None
+        facets, closest = found
+        checked = len(self.sources if sources is None else sources)
+        parts = [f'"{f.text}"' for f in facets]
+        both = (
+            f"both {parts[0]} and {parts[1]}"
+            if len(parts) == 2
+            else f"all of {', '.join(parts[:-1])} and {parts[-1]}"
+        )
+        ordinals = ["the first", "the second", "the third", *(f"part {i}" for i in range(4, len(parts) + 1))]
+        said = [f'"{src.title}" is about {ordinals[i]}' for i, src in enumerate(closest)]
+        noun = "paper" if checked == 1 else "papers"
+        message = (
+            f"{REFUSAL} None of the {checked} {noun} checked is about {both} together: {'; '.join(said)}."
+        )
+        return Verdict(False, "combination", message, paper=closest[0].n, missing=[f.text for f in facets])
 
     def missing_kinds(self, src: SourceLike) -> list[str]:
         """The detail kinds the question asks for (:attr:`Question.asks`) that ``src``'s title and abstract never state

@@ -1192,3 +1192,104 @@ def unframed(question: str) -> str:
     body = "".join(p + sep for p, sep in zip(pieces, seps, strict=True)).strip()
     body += "" if body.endswith(("?", ".", "!")) else end
     return body if body.strip(" ?.!") else question
+
+
+# --- what a list question's papers must be about, part by part ------------------------------------------------------
+
+# A request for papers up to its criterion: "Which papers (in the collection) (actually) use", "Has anyone used",
+# "Is there work on", "anything here on", "are there papers that apply": the asking words and one verb after the
+# papers (with its particle: "make use of", "build on").
+_CRITERION_LEAD = re.compile(
+    r"^.*?\b(?:papers?|works?|studies|anything|anyone|research|articles)\b"
+    r"(?:\s+(?:in (?:the|this) collection|here|in here))?(?:\s+(?:that|which))?"
+    r"(?:\s+(?!(?:apply|supply|reply|comply|multiply|rely)\b)\w+ly)?"
+    r"(?:\s+(?!(?:on|about|in|for|with|to|of|that|which|the|a|an|are|is|were|was)\b)(?-i:[a-z]+)"
+    r"(?:\s+(?:use\s+of|on|with|to|about))?(?=[\s,]))?",
+    _I,
+)
+_PARTICLE = r"(?:\s+(?:for|to|on|with|about|of))?"
+# More verbs after the first, before their object: "optimize, search for or compress the prompts"
+_MORE_VERBS = re.compile(rf"^\s*(?:,\s*[a-z]+{_PARTICLE})*,?\s+(?:or|and)\s+[a-z]+{_PARTICLE}(?=\s)", _I)
+# What only explains or excludes ("i.e. ...", "rather than LLMs", "(Lean and the like)"), to a comma or the end;
+# examples ("such as FNO or DeepONet") to a comma, the end or the next preposition.
+_EXPLAINS = re.compile(
+    r"\b(?:i\.e\.|rather than|instead of|whether|as opposed to|without)\s.*?(?=[,;?]|$)"
+    r"|\b(?:e\.g\.|such as|including|like|for example|for instance)\s.*?(?=[,;?]|$|(?<![\w-])(?:to|for|in|on|into|"
+    r"from|across|with|by|via|using|under|through|within|at)(?![\w-]))"
+    r"|\([^)]*\)",
+    _I,
+)
+# A clause that qualifies further ("... that use ML predictions while keeping ...") is read as no part: the more
+# parts, the likelier a matching abstract words one of them otherwise.
+_QUALIFYING_CLAUSE = re.compile(r"\b(?:that|which|while|when|where|whereas|so that)\b.*$", _I)
+# Where one part of a criterion ends and the next begins: "GFlowNets | to generate molecules"; not inside a
+# hyphenated word ("text-to-image")
+_PART_OF_CRITERION = re.compile(
+    r"(?<![\w-])(?:to|for|in|on|into|from|across|with|by|via|using|of|under|through|within|at|over|against)(?![\w-])",
+    _I,
+)
+_OPTIONS = re.compile(r"\s*(?:\bor\b|,|/|;)\s*", _I)
+# A criterion of two, ", or that / on / ways to ...": either is met by a paper meeting it
+_EITHER = re.compile(r",\s*or\s+", _I)
+# A participle that ends a part ("problems caused | by", "the prompts given | to") qualifies, names nothing.
+_PARTICIPLE = re.compile(
+    r"(?:\w+[^\We]ed|given|taken|shown|written|chosen|driven|proven|known|seen|made|built|done|held)", _I
+)
+
+
+def _request_words() -> frozenset[str]:
+    return frozenset(
+        terms(
+            "paper papers work works anything any anyone there here collection use used using uses study studies "
+            "look looking want quick find show list fit ones model models method methods approach approaches "
+            # the field's own words: every paper of a collection of machine-learning papers is "machine learning"
+            "machine learning deep neural network networks artificial intelligence AI learning-based data-driven"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One part of a list question's criterion ("GFlowNets", "generate molecules or drug candidates"): its words,
+    and its options as stems (any one of them meets it)."""
+
+    text: str
+    options: tuple[frozenset[str], ...]
+
+
+def criterion_facets(question: str) -> list[list[Facet]]:
+    """The parts a paper must be about to meet a list question's criterion, read from its wording: "Which papers
+    use GFlowNets to generate molecules or drug candidates?" has two ("GFlowNets"; "generate molecules" or "drug
+    candidates"), split at the prepositions between them. One list per alternative criterion (", or that ...");
+    empty when no sentence asks for papers ("which/any papers", "has anyone", "is there work", "anything on").
+
+    Not parts: the request's own words and its first verb (with any more verbs before their object: "optimize,
+    search for or compress the prompts"), explanations, examples and exclusions ("i.e. ...", "such as ...",
+    "rather than ...", an aside in brackets), a qualifying clause ("that ...", "while ..."), and a participle ending
+    a part ("caused by"). An option of one word before a longer last option shares its tail ("write or assess
+    scientific peer reviews")."""
+    for sentence in re.split(r"(?<=[.?!])\s+", question.strip()):
+        lead = _CRITERION_LEAD.search(sentence)
+        if lead:
+            break
+    else:
+        return []
+    text = _MORE_VERBS.sub(" ", sentence[lead.end() :], count=1)
+    text = _QUALIFYING_CLAUSE.sub(" ", _EXPLAINS.sub(" ", text))
+    skip = generic_stems() | _request_words()
+    out = []
+    for either in _EITHER.split(text):
+        facets = []
+        for piece in _PART_OF_CRITERION.split(either):
+            written = piece.split()
+            if written and _PARTICIPLE.fullmatch(written[-1].strip(",;")):
+                written = written[:-1]
+            options = [o.split() for o in _OPTIONS.split(" ".join(written)) if o.strip()]
+            if len(options) > 1 and len(options[-1]) > 1:
+                options = [o + options[-1][1:] if len(o) == 1 else o for o in options[:-1]] + [options[-1]]
+            stems = tuple(s for s in (frozenset(terms(" ".join(o))) - skip for o in options) if s)
+            if stems:
+                facets.append(Facet(" ".join(written).strip(" ,;?.!"), stems))
+        if facets:
+            out.append(facets)
+    return out

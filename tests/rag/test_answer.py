@@ -14,7 +14,7 @@ from rag.answer import detect_kind
 from rag.citations import validate
 from rag.comparison import found, table_csv
 from rag.config import Settings
-from rag.evidence import Evidence
+from rag.evidence import REFUSAL, Evidence
 from rag.prompts import sanitize
 from rag.text import INSTRUCTION_REMOVED, looks_like_instruction, markers
 from rag.types import PaperHit, Source
@@ -612,3 +612,25 @@ def test_an_image_size_is_said_however_the_abstract_writes_it(bundled_settings: 
         bundled_settings, "What FID does the improved consistency training paper reach on ImageNet 512x512?"
     )
     assert b.refused and 'mentions "512x512"' in b.answer
+
+
+def test_a_list_question_whose_parts_no_one_paper_covers_is_refused_with_each_parts_papers(
+    bundled_settings: Settings,
+) -> None:
+    """Hopfield networks are in the collection (Hopular) and so is weather forecasting (Fuxi-DA), but no paper
+    applies one to the other: the list question is refused, naming the two parts, and the papers on each part
+    follow, cited. With ``combination_refusal`` off it is answered as a list of those half-matches."""
+    question = "Which papers apply Hopfield networks to weather forecasting?"
+    a = ask(bundled_settings, question)
+    assert a.refused and a.answer.startswith(REFUSAL)
+    assert '"Hopfield networks" and "weather forecasting" together' in a.answer
+    cited = [c.title for c in a.citations]
+    assert any("Hopfield" in t for t in cited) and any(t.startswith("Fuxi-DA") for t in cited)
+    assert 'On "Hopfield networks":' in a.answer and 'On "weather forecasting":' in a.answer
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))  # numbered as listed
+    # a paper that covers both parts meets it: answered
+    a = ask(bundled_settings, "Which papers apply modern Hopfield networks to tabular data?")
+    assert not a.refused and a.citations[0].title.startswith("Hopular")
+    off = bundled_settings.override(evidence={"combination_refusal": False})
+    a = ask(off, question)
+    assert not a.refused and "papers checked" in a.answer

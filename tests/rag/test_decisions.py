@@ -2867,3 +2867,76 @@ def test_a_number_asked_under_a_condition_no_abstract_writes_is_unsaid(
     assert "unsaid condition" not in [
         c.name for c in Evidence(question, [paper], BagOfWords(), off)._detail_checks()
     ]
+
+
+@pytest.mark.parametrize(
+    "question, facets",
+    [
+        (
+            "Which papers use GFlowNets to generate molecules or drug candidates?",
+            [["GFlowNets", "generate molecules or drug candidates"]],
+        ),
+        # the request's verb is no part, nor more verbs before their object, nor a participle ending a part
+        (
+            "Which papers automatically optimize, search for or compress the prompts given to LLMs?",
+            [["the prompts", "LLMs"]],
+        ),
+        # not split inside a hyphenated word; an exclusion ("rather than ...") is no part
+        (
+            "has anyone shown emergent misalignment from narrow finetuning in text-to-image diffusion models rather "
+            "than LLMs?",
+            [["emergent misalignment", "narrow finetuning", "text-to-image diffusion models"]],
+        ),
+        # examples end at the next preposition; a qualifying clause is no part
+        (
+            "Which papers use neural operators such as FNO or DeepONet for weather forecasting that scales?",
+            [["neural operators", "weather forecasting"]],
+        ),
+        # two criteria, either met
+        (
+            "anything on equivariant neural networks, or on measuring how equivariant a model is?",
+            [["equivariant neural networks"], ["measuring how equivariant a model is"]],
+        ),
+        ("Is there work on recommender systems?", [["recommender systems"]]),
+        # no request for papers: no criterion
+        ("What FID does the model reach on ImageNet?", []),
+        ("Which two clustering methods does it combine to remove the need to choose k?", []),
+    ],
+)
+def test_a_list_questions_criterion_is_read_part_by_part(question: str, facets: list[list[str]]) -> None:
+    from rag.question import criterion_facets
+
+    assert [[f.text for f in criterion] for criterion in criterion_facets(question)] == facets
+
+
+def test_a_list_question_no_paper_meets_as_a_whole_is_refused_naming_a_paper_for_each_part() -> None:
+    """Each part of "GFlowNets to generate molecules" is in the collection, in two papers, but no paper does both:
+    refused, with the closest paper for each part (a part is met by a paper holding one of its options, "molecules
+    or drug candidates"); a paper holding both parts meets it."""
+    gflow = src(
+        1, "Better Training of GFlowNets", "GFlowNets sample composite objects. We train GFlowNets better."
+    )
+    dock = src(2, "Molecular Docking", "We generate drug candidates and molecules that bind protein targets.")
+    both = src(
+        3, "GFlowNets for Molecules", "We use GFlowNets to generate drug candidates for protein targets."
+    )
+    q = "Which papers use GFlowNets to generate molecules or drug candidates?"
+    settings = EvidenceSettings()
+    refusal = Evidence(q, [gflow, dock], BagOfWords(), settings, many=True).combination()
+    assert refusal is not None and not refusal.ok and refusal.reason == "combination"
+    assert refusal.message.startswith(REFUSAL)
+    assert '"GFlowNets" and "generate molecules or drug candidates"' in refusal.message
+    assert (
+        '"Better Training of GFlowNets" is about the first; "Molecular Docking" is about the second'
+        in refusal.message
+    )
+    assert Evidence(q, [gflow, dock, both], BagOfWords(), settings, many=True).combination() is None
+    # a part no paper covers is worded otherwise or absent, which the gate decides: no refusal of this kind
+    q = "Which papers use GFlowNets for weather forecasting?"
+    assert Evidence(q, [gflow, dock], BagOfWords(), settings, many=True).combination() is None
+    # one part, or more parts than a criterion is read for: not refused so
+    for q in (
+        "Which papers study GFlowNets?",
+        "Which papers use GFlowNets to generate molecules for docking with proteins in cells?",
+    ):
+        assert Evidence(q, [gflow, dock], BagOfWords(), settings, many=True).uncombined() is None

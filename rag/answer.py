@@ -108,14 +108,18 @@ _SURVEY = re.compile(
     r"|^\s*has anyone\b"
     r"|^\s*how do (?:the )?papers\b"
     r"|^\s*does the collection (?:have|contain|include) (?:any(?:thing)?|work|research)\b"
-    # as researchers type it: "anything here on X?", "any work on X?", "I'm looking for papers that X",
+    # as researchers type it: "anything here on X?", "any work on X?", "(I'm) looking for papers that X",
     # "I want papers on X", "I'm surveying X.", "Are there X in the collection?", "which optimizers here ..."
     r"|^\s*anything\s+(?:here\s+|in here\s+|in the collection\s+)?(?:on|about|that|which|related to|using)\b"
     r"|^\s*any\s+(?:(?:other|more|recent|prior|related|published|relevant|good)\s+)?"
     r"(?:papers|works?|research|studies|articles|literature)\b"
-    r"|^\s*(?:i'?m|i am|we'?re|we are)\s+(?:looking|searching)\s+for\s+(?!(?:the|a|an|one)\b)"
+    r"|^\s*(?:(?:i'?m|i am|we'?re|we are)\s+)?(?:looking|searching)\s+for\s+(?!(?:the|a|an|one)\b)"
     r"(?:any\s+|some\s+|other\s+|more\s+)?(?:\w+\s+){0,2}?(?:papers|works|research|studies|articles|literature"
-    r"|work\s+(?:on|about|that|which|using))\b"
+    r"|work\s+(?:on|about|that|which|using|\w+ing))\b"
+    # "papers that X?", "work on X?" typed as the whole question (not "Work on X proposes ..."); "What is out there
+    # on X?"
+    r"|^\s*(?:papers|works?|research|studies)\s+(?:that|which|on|about|using|where|with)\b[^.]*\?\s*$"
+    r"|^\s*what(?:'s|\s+is|\s+exists)\s+(?:out\s+)?there\s+(?:on|about|in the collection on)\b"
     r"|^\s*(?:i|we)\s+(?:want|need|would like|'d like)\s+(?:\w+\s+){0,2}?"
     r"(?:papers|works|studies|articles|research|literature)\b"
     r"|^\s*(?:i'?m|i am|we'?re|we are)\s+surveying\b"

@@ -86,6 +86,12 @@ def src(n: int, title: str, text: str) -> Source:
         ("How does Sophia differ from existing optimizers?", "fact", None),
         ("What accuracy does the model reach compared with previous work?", "fact", None),
         ("Which papers study looped transformers?", "list", None),
+        # a list request typed as a bare phrase, or without "I'm"; a statement about work is none
+        ("papers on federated learning with differential privacy?", "list", None),
+        ("Looking for papers with convergence proofs for Adam", "list", None),
+        ("I'm looking for work compressing vision transformers.", "list", None),
+        ("What is out there on neural operators for fluids?", "list", None),
+        ("Work on block coordinate descent proposes greedy selection rules.", "fact", None),
         # one paper's baselines, named by its method; methods that outperform something are papers' methods
         ("Name the second-order methods that FOSI is reported to outperform.", "fact", None),
         ("Name methods that outperform Adam.", "list", None),

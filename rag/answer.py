@@ -608,6 +608,8 @@ class AnswerEngine:
             if group:
                 lines.append(heading)
                 lines += [f"- {src.title}: {sentence.text.rstrip('.')} [{src.n}]." for src, sentence in group]
+                for src, sentence in group:
+                    src.support = sentence.text  # the sentence the UI highlights, as for a list answer
         refusal, text = answer.answer, "\n".join(lines)
         answer.citations = cited_list(text, answer.sources)
         answer.answer = refusal + "\n" + with_cited_titles(text, [(c.n, c.title) for c in answer.citations])

@@ -331,7 +331,8 @@ class DetailCheck:
 
 @dataclass
 class Verdict:
-    """The gate's decision. ``reason``: "" (answerable), "empty", "topic" or "detail"."""
+    """The gate's decision. ``reason``: "" (answerable), "empty", "topic", "detail" or "combination" (a list question
+    no paper meets as a whole: :meth:`Evidence.combination`)."""
 
     ok: bool
     reason: str = ""

@@ -1268,7 +1268,8 @@ def criterion_facets(question: str) -> list[list[Facet]]:
     "rather than ...", an aside in brackets), a qualifying clause ("that ...", "while ..."), and a participle ending
     a part ("caused by"). An option of one word before a longer last option shares its tail ("write or assess
     scientific peer reviews")."""
-    for sentence in re.split(r"(?<=[.?!])\s+", question.strip()):
+    # (whitespace collapsed first: a long run of it would make the verb patterns below backtrack quadratically)
+    for sentence in re.split(r"(?<=[.?!])\s+", " ".join(question.split())):
         lead = _CRITERION_LEAD.search(sentence)
         if lead:
             break

@@ -628,6 +628,9 @@ def test_a_list_question_whose_parts_no_one_paper_covers_is_refused_with_each_pa
     assert any("Hopfield" in t for t in cited) and any(t.startswith("Fuxi-DA") for t in cited)
     assert 'On "Hopfield networks":' in a.answer and 'On "weather forecasting":' in a.answer
     assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))  # numbered as listed
+    # each listed paper carries the sentence quoted for it, which the UI highlights
+    listed = {c.n for c in a.citations}
+    assert all(src.support and src.support.rstrip(".") in a.answer for src in a.sources if src.n in listed)
     # a paper that covers both parts meets it: answered
     a = ask(bundled_settings, "Which papers apply modern Hopfield networks to tabular data?")
     assert not a.refused and a.citations[0].title.startswith("Hopular")

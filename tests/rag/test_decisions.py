@@ -2913,6 +2913,8 @@ def test_a_list_questions_criterion_is_read_part_by_part(question: str, facets: 
     from rag.question import criterion_facets
 
     assert [[f.text for f in criterion] for criterion in criterion_facets(question)] == facets
+    # spacing is no part of the wording
+    assert criterion_facets("  ".join(question.split()) + "\n") == criterion_facets(question)
 
 
 def test_a_list_question_no_paper_meets_as_a_whole_is_refused_naming_a_paper_for_each_part() -> None:

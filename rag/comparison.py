@@ -6,7 +6,8 @@ are, and the cited side-by-side table with its Markdown and CSV.
   baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
   two named things, except after an explicit "compare"/"contrast". Papers may be described instead of named, then
   asked about one by one ("The paper that ... and the one that ...: what does each propose?", "Two X papers: one
-  that ..., and one that .... What does each ...?"; :func:`described`), listed after "each of" or "Both", or only
+  that ..., and one that .... What does each ...?"; :func:`described`; "A, B and C: what does each report?", not
+  "does each layer ..."), listed after "each of" or "Both", or only
   counted ("Two papers ... . Compare their ..."; :func:`counted`: the closest papers are compared).
 * Papers come from explicit ids (the UI's multi-select) or from the question: each named thing is searched on its
   own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper. A name that none of its
@@ -401,6 +402,26 @@ def is_comparison(question: str) -> bool:
     return _is_comparison(_masked(question)[0])
 
 
+# "each" asked after the papers are named: "A, B and C: what score does each report?", "A and B - both measure
+# themselves against X. How does each work?"
+_EACH_LATER = re.compile(
+    # not each part of one paper's model: "how many iterations does each middle layer account for?"
+    r"\b(?:does|do|did|is|was|has)\s+each\b(?!\s+(?:[\w-]+\s+)?(?:layers?|heads?|blocks?|modules?|components?|"
+    r"steps?|iterations?|tokens?|nodes?|neurons?|units?|experts?|agents?|clients?|workers?|rounds?|epochs?|tasks?|"
+    r"class(?:es)?|samples?|examples?|features?|dimensions?|parameters?|weights?|parts?|stages?)\b)"
+    r"|\beach\s+(?:one|paper|method|model|approach)\b|"
+    r"\bhow\s+(?:do|did)\s+(?:they|the two|the three)\s+differ\b",
+    re.IGNORECASE,
+)
+
+
+# ... where "each" is each paper a list question asks for: "Which papers study X? What does each find?"
+_ASKS_PAPERS = re.compile(
+    r"\b(?:which|what|any|list|name|find|show)\b[^?]{0,40}\b(?:papers|works|studies|articles)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_comparison(question: str) -> bool:
     if _EXPLICIT.search(question) or counted(question):
         return True
@@ -412,6 +433,7 @@ def _is_comparison(question: str) -> bool:
         or _VERSUS.search(question)
         or _EACH.search(question)
         or _EACH_OF.search(question)
+        or (_EACH_LATER.search(question) and not _ASKS_PAPERS.search(question))
     ):
         return len(_entities(question)) >= 2
     return (

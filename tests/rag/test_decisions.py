@@ -306,6 +306,20 @@ def src(n: int, title: str, text: str) -> Source:
             "compare",
             ["GNN paper", "that pruning method"],
         ),
+        # "each" asked after the things are named, in the same sentence or the next
+        (
+            "FlashAttention, Monarch and Sparse Kernels: which GPU does each report timings on?",
+            "compare",
+            ["FlashAttention", "Monarch", "Sparse Kernels"],
+        ),
+        (
+            "The paper that distills BERT into an LSTM, and TinyBERT - both shrink a teacher. How does each one "
+            "pick what to distil?",
+            "compare",
+            None,
+        ),
+        # ... but not each part of one paper's model
+        ("In FlashAttention and its tiling, how many blocks does each attention head read?", "fact", None),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:

@@ -372,9 +372,12 @@ def _entities(question: str) -> list[str]:
     later = None if _EXPLICIT.search(question) else _EXPLICIT_LATER.search(question)
     if later:
         question = question[later.end() :]  # "For X, compare A with B": the comparison starts at its verb
+    # "A, B and the X paper all refine ...": two names or more listed before what they all do, whatever describes
+    if listed := _all_of(_LISTED_ASIDE.sub("", question)):
+        return listed
     if not _LEAD.match(question) and (about := described(question)):
         return about  # described, not named: "with" and "and" inside a description don't split it
-    if listed := _each_of(question) or _each_of_these(question) or _all_of(_LISTED_ASIDE.sub("", question)):
+    if listed := _each_of(question) or _each_of_these(question):
         return listed
     if counted(question):
         return []  # "Two papers ...; compare them": nothing named, the closest papers are compared
@@ -542,6 +545,14 @@ def pick_papers(
                 missing.append(name)
                 continue
             best = resolve(name, hits)
+            if best.paper_id in chosen:
+                # each thing named is another paper: "'A New Perspective on Shampoo's Preconditioner', the original
+                # Shampoo paper, and ..." is not the first paper twice, when another paper's title has the name
+                # (a description without one may just say the chosen paper again)
+                others = [h for h in hits if h.paper_id not in chosen]
+                other = resolve(name, others) if others else None
+                if other is not None and any(mentions(other.title, w) for w in name_words(name)):
+                    best = other
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)
         named = len(names) + max(0, described - 1) >= 2

@@ -2348,6 +2348,36 @@ def test_a_compared_thing_that_counts_papers_is_that_many_papers() -> None:
     assert [h.paper_id for h in hits] == [ROUTING.paper_id, moe.paper_id] and named and not missing
 
 
+def test_each_thing_a_comparison_names_is_another_paper() -> None:
+    """ "'A New Look at Whitening's Preconditioner', the original Whitening paper, and ...": the second thing names
+    Whitening, whose own paper is there; it was resolved to the first paper again, and the table had two rows."""
+    from rag.comparison import entities, pick_papers
+    from rag.config import RetrievalSettings
+
+    look = src(1, "A New Look at Whitening's Preconditioner", "We study the Whitening preconditioner.")
+    whitening = src(
+        2, "Whitening: Preconditioned Tensor Optimization", "We propose Whitening, a preconditioner."
+    )
+    scalable = src(3, "Scalable Second Order Optimization", "We scale second order methods.")
+    question = (
+        "'A New Look at Whitening's Preconditioner', the original Whitening paper, and 'Scalable Second Order "
+        "Optimization': how does each precondition?"
+    )
+    assert entities(question) == [look.title, "the original Whitening paper", scalable.title]
+    retriever = _Ranked(BagOfWords(), _hits(look, whitening, scalable))
+    hits, named, missing = pick_papers(retriever, question, None, None, RetrievalSettings())  # type: ignore[arg-type]
+    assert [h.paper_id for h in hits] == [look.paper_id, whitening.paper_id, scalable.paper_id]
+    assert named and not missing
+    # things listed before what they all do are the things, not what they do
+    assert entities(
+        "SmoothQuant, AWQ and the 'Outlier Channels' paper all quantize weights. What does each keep?"
+    ) == [
+        "SmoothQuant",
+        "AWQ",
+        "the Outlier Channels paper",
+    ]
+
+
 def test_a_questions_sentences_end_where_sentences_do() -> None:
     """Read for the kind of question sentence by sentence: an abbreviation's period ends none ("e.g.", "vs."), a
     period before a word typed in lower case does, and an opener is no part of the sentence."""

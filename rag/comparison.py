@@ -368,12 +368,22 @@ def entities(question: str) -> list[str]:
     return found
 
 
+def _acronym_kept(aside: re.Match[str]) -> str:
+    """A listed thing's aside (:data:`_LISTED_ASIDE`) left out, unless it is an acronym ("(SMB)")."""
+    return (
+        aside.group(0)
+        if re.fullmatch(r"\s*\((?=[\w-]*[A-Z][\w-]*[A-Z])[\w-]{2,10}\)", aside.group(0))
+        else ""
+    )
+
+
 def _entities(question: str) -> list[str]:
     later = None if _EXPLICIT.search(question) else _EXPLICIT_LATER.search(question)
     if later:
         question = question[later.end() :]  # "For X, compare A with B": the comparison starts at its verb
-    # "A, B and the X paper all refine ...": two names or more listed before what they all do, whatever describes
-    if listed := _all_of(_LISTED_ASIDE.sub("", question)):
+    # "A, B and the X paper all refine ...": two names or more listed before what they all do, whatever describes;
+    # asides left out but an acronym ("SGD with Model Building (SMB) and ...": the acronym finds the paper)
+    if listed := _all_of(_LISTED_ASIDE.sub(_acronym_kept, question)):
         return listed
     if not _LEAD.match(question) and (about := described(question)):
         return about  # described, not named: "with" and "and" inside a description don't split it

@@ -2368,6 +2368,13 @@ def test_each_thing_a_comparison_names_is_another_paper() -> None:
     hits, named, missing = pick_papers(retriever, question, None, None, RetrievalSettings())  # type: ignore[arg-type]
     assert [h.paper_id for h in hits] == [look.paper_id, whitening.paper_id, scalable.paper_id]
     assert named and not missing
+    # ... with an acronym beside one kept, as the abstract may define it ("SGD with Model Building (SMB)")
+    assert entities(
+        "Stochastic Rounding (SR) and 'Kahan Summation' both fix low-precision sums. What does each do?"
+    ) == [
+        "Stochastic Rounding (SR)",
+        "Kahan Summation",
+    ]
     # things listed before what they all do are the things, not what they do
     assert entities(
         "SmoothQuant, AWQ and the 'Outlier Channels' paper all quantize weights. What does each keep?"

@@ -6,8 +6,8 @@ are, and the cited side-by-side table with its Markdown and CSV.
   baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
   two named things, except after an explicit "compare"/"contrast". Papers may be described instead of named, then
   asked about one by one ("The paper that ... and the one that ...: what does each propose?", "Two X papers: one
-  that ..., and one that .... What does each ...?"; :func:`described`; "A, B and C: what does each report?", not
-  "does each layer ..."), listed after "each of" or "Both", or only
+  that ..., and one that .... What does each ...?"; :func:`described`; "A, B and C: what does each report?", two
+  things named before a colon, a dash or the sentence's end), listed after "each of" or "Both", or only
   counted ("Two papers ... . Compare their ..."; :func:`counted`: the closest papers are compared).
 * Papers come from explicit ids (the UI's multi-select) or from the question: each named thing is searched on its
   own, so "Compare FlashAttention and Monarch ..." retrieves evidence for *each* paper. A name that none of its
@@ -368,6 +368,13 @@ def entities(question: str) -> list[str]:
     return found
 
 
+_DESCRIBED_FIRST = re.compile(
+    r"^\s*(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?(?:paper|work|study|one|article)\s+(?:that|which|where|showing|finding|"
+    r"proving|proposing|introducing|arguing|on|about|with)\b",
+    re.IGNORECASE,
+)
+
+
 def _acronym_kept(aside: re.Match[str]) -> str:
     """A listed thing's aside (:data:`_LISTED_ASIDE`) left out, unless it is an acronym ("(SMB)")."""
     return (
@@ -383,7 +390,11 @@ def _entities(question: str) -> list[str]:
         question = question[later.end() :]  # "For X, compare A with B": the comparison starts at its verb
     # "A, B and the X paper all refine ...": two names or more listed before what they all do, whatever describes;
     # asides left out but an acronym ("SGD with Model Building (SMB) and ...": the acronym finds the paper)
-    if listed := _all_of(_LISTED_ASIDE.sub(_acronym_kept, question)):
+    # (not when the first thing is a paper described: "The paper that shows Adam and Lion both converge ..., and the
+    # one that ...")
+    if not _DESCRIBED_FIRST.match(question) and (
+        listed := _all_of(_LISTED_ASIDE.sub(_acronym_kept, question))
+    ):
         return listed
     if not _LEAD.match(question) and (about := described(question)):
         return about  # described, not named: "with" and "and" inside a description don't split it
@@ -428,11 +439,37 @@ _EACH_LATER = re.compile(
 )
 
 
+# ... after the list has closed: a colon, a dash or the sentence's end ("In ZeRO, states and gradients are split.
+# What does each GPU store?" names one thing only)
+_LIST_CLOSED = re.compile(r"[:\u2014]\s+|\s-{1,2}\s+|(?<=[.?!])\s+")
 # ... where "each" is each paper a list question asks for: "Which papers study X? What does each find?"
 _ASKS_PAPERS = re.compile(
-    r"\b(?:which|what|any|list|name|find|show)\b[^?]{0,40}\b(?:papers|works|studies|articles)\b",
+    r"\b(?:which|what|any|list|name|find|show|recommend)\b[^?]{0,40}\b(?:papers|works?|studies|articles|methods|"
+    r"approaches)\b",
     re.IGNORECASE,
 )
+_A_DESCRIBED_PAPER = re.compile(
+    r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:paper|work|study|one)\b", re.IGNORECASE
+)
+
+
+def _each_after_names(question: str) -> bool:
+    """Whether ``question`` names two things or more and then, after a colon, a dash or its sentence's end, asks
+    what each does (:data:`_EACH_LATER`). Named: a proper name ("BFS-Prover"), a capitalised word past the first
+    ("Hopular"), a quoted title, or a paper described ("the paper that ...")."""
+    m = _EACH_LATER.search(question)
+    if not m or _ASKS_PAPERS.search(question):
+        return False
+    closes = list(_LIST_CLOSED.finditer(question, 0, m.start()))
+    if not closes:
+        return False
+    head = re.split(r"(?<=[.?!])\s+", question[: closes[-1].start()])[-1]  # the sentence that lists them
+    marks = ",.;:'\"()"
+    bare = [re.sub(r"['\u2019]s$", "", t.strip(marks)) for t in head.split()]  # "Intel's": Intel
+    names = {t.strip(marks) for t in _PROPER.findall(head)}
+    names |= {t for i, t in enumerate(bare) if i and capitalised_word(t)}
+    names |= {d.group(0) for d in _A_DESCRIBED_PAPER.finditer(head)}
+    return len(names - {""}) >= 2
 
 
 def _is_comparison(question: str) -> bool:
@@ -446,7 +483,7 @@ def _is_comparison(question: str) -> bool:
         or _VERSUS.search(question)
         or _EACH.search(question)
         or _EACH_OF.search(question)
-        or (_EACH_LATER.search(question) and not _ASKS_PAPERS.search(question))
+        or _each_after_names(question)
     ):
         return len(_entities(question)) >= 2
     return (
@@ -520,6 +557,13 @@ def found(name: str, hits: list[PaperHit]) -> bool:
     )
 
 
+def _named_by(title: str, name: str) -> bool:
+    """Whether a title starts with a name word of ``name`` as its own name ("Shampoo: ..." for "the original Shampoo
+    paper"; not "Code Llama: ..." for "the Llama 2 chat models")."""
+    own = title_name(title).lower()
+    return bool(own) and own in {w.lower() for w in name_words(name)}
+
+
 def pick_papers(
     retriever: Retriever,
     question: str,
@@ -561,7 +605,7 @@ def pick_papers(
                 # (a description without one may just say the chosen paper again)
                 others = [h for h in hits if h.paper_id not in chosen]
                 other = resolve(name, others) if others else None
-                if other is not None and any(mentions(other.title, w) for w in name_words(name)):
+                if other is not None and _named_by(other.title, name) and not _named_by(best.title, name):
                     best = other
             if best.paper_id not in chosen:
                 chosen.append(best.paper_id)

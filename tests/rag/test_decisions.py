@@ -318,8 +318,16 @@ def src(n: int, title: str, text: str) -> Source:
             "compare",
             None,
         ),
-        # ... but not each part of one paper's model
+        # ... but not each part of one paper's model, nor with one thing named, nor each paper a list asks for
         ("In FlashAttention and its tiling, how many blocks does each attention head read?", "fact", None),
+        ("In ZeRO, optimizer states and gradients are split. What does each GPU store?", "fact", None),
+        ("Which approaches combine RAG and fine-tuning? What does each report?", "list", None),
+        # a paper described first is a paper, whatever it says "both" of
+        (
+            "The paper where BERT and RoBERTa both fail on negation, and the one that fixes it: what does each find?",
+            "compare",
+            ["The paper where BERT and RoBERTa both fail on negation", "the one that fixes it"],
+        ),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
@@ -2368,6 +2376,15 @@ def test_each_thing_a_comparison_names_is_another_paper() -> None:
     hits, named, missing = pick_papers(retriever, question, None, None, RetrievalSettings())  # type: ignore[arg-type]
     assert [h.paper_id for h in hits] == [look.paper_id, whitening.paper_id, scalable.paper_id]
     assert named and not missing
+    # ... but a thing that names the chosen paper again is that paper: "Llama 2 and the Llama 2 chat models" is one
+    # paper, not also "Code Llama: ..."
+    llama = src(4, "Llama 2: Open Foundation and Chat Models", "We release Llama 2 and Llama 2-Chat.")
+    code = src(5, "Code Llama: Open Models for Code", "We release Code Llama, based on Llama 2.")
+    retriever = _Ranked(BagOfWords(), _hits(llama, code))
+    hits, _, _ = pick_papers(
+        retriever, "Compare Llama 2 and the Llama 2 chat models.", None, None, RetrievalSettings()
+    )  # type: ignore[arg-type]
+    assert [h.paper_id for h in hits] == [llama.paper_id]
     # ... with an acronym beside one kept, as the abstract may define it ("SGD with Model Building (SMB)")
     assert entities(
         "Stochastic Rounding (SR) and 'Kahan Summation' both fix low-precision sums. What does each do?"

@@ -368,9 +368,14 @@ def entities(question: str) -> list[str]:
     return found
 
 
+# A paper described, not named: "the paper that ...", "a study showing ...", "the one on ..."
+_A_DESCRIBED_PAPER = re.compile(
+    r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:paper|work|study|one|article)\b", re.I
+)
+# ... first in the question, with what it says: "The paper where BERT and RoBERTa both fail ..., and the one that ..."
 _DESCRIBED_FIRST = re.compile(
-    r"^\s*(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?(?:paper|work|study|one|article)\s+(?:that|which|where|showing|finding|"
-    r"proving|proposing|introducing|arguing|on|about|with)\b",
+    rf"^\s*{_A_DESCRIBED_PAPER.pattern}\s+(?:that|which|where|showing|finding|proving|proposing|introducing|arguing|"
+    r"on|about|with)\b",
     re.IGNORECASE,
 )
 
@@ -429,11 +434,7 @@ def is_comparison(question: str) -> bool:
 # "each" asked after the papers are named: "A, B and C: what score does each report?", "A and B - both measure
 # themselves against X. How does each work?"
 _EACH_LATER = re.compile(
-    # not each part of one paper's model: "how many iterations does each middle layer account for?"
-    r"\b(?:does|do|did|is|was|has)\s+each\b(?!\s+(?:[\w-]+\s+)?(?:layers?|heads?|blocks?|modules?|components?|"
-    r"steps?|iterations?|tokens?|nodes?|neurons?|units?|experts?|agents?|clients?|workers?|rounds?|epochs?|tasks?|"
-    r"class(?:es)?|samples?|examples?|features?|dimensions?|parameters?|weights?|parts?|stages?)\b)"
-    r"|\beach\s+(?:one|paper|method|model|approach)\b|"
+    r"\b(?:does|do|did|is|was|has)\s+each\b|\beach\s+(?:one|paper|method|model|approach)\b|"
     r"\bhow\s+(?:do|did)\s+(?:they|the two|the three)\s+differ\b",
     re.IGNORECASE,
 )
@@ -448,15 +449,12 @@ _ASKS_PAPERS = re.compile(
     r"approaches)\b",
     re.IGNORECASE,
 )
-_A_DESCRIBED_PAPER = re.compile(
-    r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:paper|work|study|one)\b", re.IGNORECASE
-)
 
 
 def _each_after_names(question: str) -> bool:
     """Whether ``question`` names two things or more and then, after a colon, a dash or its sentence's end, asks
-    what each does (:data:`_EACH_LATER`). Named: a proper name ("BFS-Prover"), a capitalised word past the first
-    ("Hopular"), a quoted title, or a paper described ("the paper that ...")."""
+    what each does (:data:`_EACH_LATER`). Named: the thing's name words (:func:`name_words`: "BFS-Prover",
+    "Hopular" past the first word, a quoted title), or a paper described ("the paper that ...")."""
     m = _EACH_LATER.search(question)
     if not m or _ASKS_PAPERS.search(question):
         return False
@@ -464,12 +462,8 @@ def _each_after_names(question: str) -> bool:
     if not closes:
         return False
     head = re.split(r"(?<=[.?!])\s+", question[: closes[-1].start()])[-1]  # the sentence that lists them
-    marks = ",.;:'\"()"
-    bare = [re.sub(r"['\u2019]s$", "", t.strip(marks)) for t in head.split()]  # "Intel's": Intel
-    names = {t.strip(marks) for t in _PROPER.findall(head)}
-    names |= {t for i, t in enumerate(bare) if i and capitalised_word(t)}
-    names |= {d.group(0) for d in _A_DESCRIBED_PAPER.finditer(head)}
-    return len(names - {""}) >= 2
+    names = name_words(re.sub(r"['\u2019]s\b", "", head))  # "Intel's neuromorphic chip": Intel
+    return len(names) + len(_A_DESCRIBED_PAPER.findall(head)) >= 2
 
 
 def _is_comparison(question: str) -> bool:

@@ -1176,6 +1176,11 @@ class Evidence:
             self._bodies[key] = terms(f"{src.title} {src.text}")
         return self._bodies[key]
 
+    @cached_property
+    def _criteria(self) -> list[list[Facet]]:
+        """The question's criteria part by part (:func:`rag.question.criterion_facets`), read once."""
+        return criterion_facets(self.question)
+
     def uncombined(
         self, sources: Sequence[SourceLike] | None = None
     ) -> tuple[list[Facet], list[SourceLike]] | None:
@@ -1191,7 +1196,7 @@ class Evidence:
         (measured: evals/README.md)."""
         cfg = self.settings
         sources = list(self.sources if sources is None else sources)
-        criteria = criterion_facets(self.question)
+        criteria = self._criteria
         if (
             not sources
             or not criteria

@@ -1237,6 +1237,7 @@ _PARTICIPLE = re.compile(
 )
 
 
+@cache
 def _request_words() -> frozenset[str]:
     return frozenset(
         terms(

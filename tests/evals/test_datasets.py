@@ -189,7 +189,7 @@ def _split_of(record_id: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus", "lists", "duels"]
+    "name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus", "lists", "duels", "blind"]
 )
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
@@ -659,6 +659,41 @@ def test_duels_set_compares_two_or_three_papers_each_led_by_its_own_seed(abstrac
         for title in r["gold_titles"]:
             if not any(fact in abstracts.get(title, "") for fact in r["key_facts"]):
                 problems.append((r["id"], f"no key fact of its own for {title}"))
+    assert not problems
+
+
+def test_blind_set_mixes_every_kind_as_each_writer_was_asked(abstracts: dict[str, str]) -> None:
+    """``blind.jsonl``: 100 questions by two writers who saw only abstracts, 50 each in the same mix of kinds; a
+    single-paper question is about one paper, a comparison has a key fact from each paper, a list has its rule in
+    notes and an unanswerable question its grep (evals/datasets/README.md)."""
+    records = _records("blind")  # split, gold titles and key facts: test_split_sets_are_well_formed
+    assert len(records) == 100 and len({r["id"] for r in records}) == 100
+    mix = {
+        "fact": 14,
+        "multipart": 8,
+        "list": 5,
+        "compare": 5,
+        "unanswerable_detail": 9,
+        "unanswerable_topic": 9,
+    }
+    problems = []
+    for writer in ("v-A", "v-B"):
+        if Counter(r["kind"] for r in records if r["id"].startswith(writer)) != mix:
+            problems.append((writer, "the kinds in the mix asked for"))
+    for r in records:
+        kind, gold, facts = r["kind"], r["gold_titles"], r["key_facts"]
+        if (kind == "list" or kind.startswith("unanswerable")) and not r["notes"]:
+            problems.append((r["id"], "notes: a list's rule, an absence's grep"))
+        if kind in ("fact", "multipart", "unanswerable_detail") and len(gold) != 1:
+            problems.append((r["id"], "one paper"))
+        if kind in ("fact", "multipart") and not facts or kind == "multipart" and len(facts) < 2:
+            problems.append((r["id"], "a key fact per part"))
+        if kind == "compare" and not all(any(f in abstracts[t] for f in facts) for t in gold):
+            problems.append((r["id"], "a key fact from each paper compared"))
+        if kind == "list" and (len(gold) < 2 or facts):
+            problems.append((r["id"], "a list of two papers or more, no key facts"))
+        if kind.startswith("unanswerable") and facts or kind == "unanswerable_topic" and gold:
+            problems.append((r["id"], "nothing to find"))
     assert not problems
 
 

@@ -202,9 +202,9 @@ def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> Non
         problems += [(r["id"], t) for t in r["gold_titles"] if t not in abstracts]
         texts = [abstracts.get(t, "") for t in r["gold_titles"]]
         for fact in r["key_facts"]:
-            # (the versus and duels sets' writers were asked for 2 to 8 words, as their README says; the duels
+            # (the versus, blind and duels sets' writers were asked for 2 to 8 words, as their README says; the duels
             # set's second writer wrote 23 facts of 9 to 17 words, kept as written)
-            most = {"versus": 8, "duels": 17}.get(name, MAX_FACT_WORDS)
+            most = {"versus": 8, "blind": 8, "duels": 17}.get(name, MAX_FACT_WORDS)
             if not any(fact in text for text in texts) or len(fact.split()) > most:
                 problems.append((r["id"], fact))
     assert not problems
@@ -663,11 +663,11 @@ def test_duels_set_compares_two_or_three_papers_each_led_by_its_own_seed(abstrac
 
 
 def test_blind_set_mixes_every_kind_as_each_writer_was_asked(abstracts: dict[str, str]) -> None:
-    """``blind.jsonl``: 100 questions by two writers who saw only abstracts, 50 each in the same mix of kinds; a
+    """``blind.jsonl``: 200 questions by four writers who saw only abstracts, 50 each in the same mix of kinds; a
     single-paper question is about one paper, a comparison has a key fact from each paper, a list has its rule in
     notes and an unanswerable question its grep (evals/datasets/README.md)."""
     records = _records("blind")  # split, gold titles and key facts: test_split_sets_are_well_formed
-    assert len(records) == 100 and len({r["id"] for r in records}) == 100
+    assert len(records) == 200 and len({r["id"] for r in records}) == 200
     mix = {
         "fact": 14,
         "multipart": 8,
@@ -677,7 +677,7 @@ def test_blind_set_mixes_every_kind_as_each_writer_was_asked(abstracts: dict[str
         "unanswerable_topic": 9,
     }
     problems = []
-    for writer in ("v-A", "v-B"):
+    for writer in ("v-A", "v-B", "v-C", "v-D"):
         if Counter(r["kind"] for r in records if r["id"].startswith(writer)) != mix:
             problems.append((writer, "the kinds in the mix asked for"))
     for r in records:

@@ -89,6 +89,8 @@ def _pronoun(question: str) -> str:
 _LIST = re.compile(
     r"^\s*(which|what|list|name|find|show)\b.{0,40}\b(papers|works|studies|articles|methods|approaches)\b"
     r"|\ball (the )?papers\b|\blist (all |the )?papers\b"
+    # "machine unlearning papers - which ones are there?"
+    r"|\b(?:papers|works|studies|articles)\b[^?]{0,40}?\b(?:which|what) ones\b"
     r"|^\s*(?:are there|do you have|does the collection have|have there been)\s+(?:any\s+)?(?:\w+\s+){0,2}?"
     r"(?:papers|works|studies|articles)\b",
     re.IGNORECASE,
@@ -664,13 +666,26 @@ class AnswerEngine:
         while True:
             hits = self._search(query, k, filters)
             if len(hits) < k or k >= cfg.list_max:
-                return hits
+                break
             tail = number_sources(hits)
             evidence = self._evidence(query, tail, many=True)
             matched = {src.n for src, _, _ in compose.list_matches(evidence, tail)}
             if not any(n > k - k // 3 for n in matched):
-                return hits
+                break
             k = min(2 * k, cfg.list_max)
+        names = compose.list_names(query) if cfg.list_names else []
+        if names:
+            # "Which works use GSM8K ...?": every paper that says a name asked, which a search for the name alone
+            # finds where the question's other words ("as an evaluation or training dataset") lead elsewhere
+            seen = {h.paper_id for h in hits}
+            for name in names:
+                for hit in self._search(name, cfg.list_max, filters):
+                    if hit.paper_id not in seen and compose.says_a_name(
+                        hit.title, hit.abstract or hit.text, [name]
+                    ):
+                        seen.add(hit.paper_id)
+                        hits.append(hit)
+        return hits
 
     def gather(
         self, question: str, filters: SearchFilters | None = None

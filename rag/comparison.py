@@ -168,7 +168,12 @@ def described(question: str) -> list[str]:
     if _QUESTION_START.match(question):
         return []
     end = _DESCRIPTION_END.search(question)
-    if not end or not _ASKED_APART.search(question[end.end() :]):
+    # after the descriptions, each is asked about ("What does each ...?"), or, when the question counted them,
+    # they are compared ("Two inpainting papers: one ..., the other .... How do their approaches differ?")
+    if not end or not (
+        _ASKED_APART.search(question[end.end() :])
+        or (counted and _COMPARE_THEM.search(question[end.end() :]))
+    ):
         return []
     head = question[: end.start()]
     raw = _DESCRIPTIONS.split(head)
@@ -558,6 +563,10 @@ def _named_by(title: str, name: str) -> bool:
     return bool(own) and own in {w.lower() for w in name_words(name)}
 
 
+# A thing named last in the possessive: "... differ from PAIR's?"
+_POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s$")
+
+
 def pick_papers(
     retriever: Retriever,
     question: str,
@@ -575,6 +584,7 @@ def pick_papers(
         described = 0
         names = entities(question)
         for name in names:
+            name = _POSSESSIVE.sub("", name.strip())  # "PAIR's" is PAIR
             m = _COUNTED_NAME.match(name)
             if m:
                 # "the two papers that get around score distillation": the papers closest to the description, as

@@ -27,9 +27,21 @@ from typing import TypeVar
 import numpy as np
 
 from rag.config import EvidenceSettings
-from rag.evidence import Evidence, Sentence, SourceLike, asks_lower_kind
-from rag.question import DEFINES, asks_name, focus, paper_names, states, title_name, without_description
-from rag.text import METHOD_CUES, coverage, generic_stems, numbers, terms, words
+from rag.evidence import Evidence, Sentence, SourceLike, asks_lower_kind, holds
+from rag.question import (
+    DEFINES,
+    NAME_TOKEN,
+    asks_name,
+    focus,
+    is_generic,
+    new_name,
+    paper_names,
+    proper_kind,
+    states,
+    title_name,
+    without_description,
+)
+from rag.text import METHOD_CUES, NAME_LIKE, coverage, generic_stems, numbers, stem, terms, words
 
 S = TypeVar("S", bound=SourceLike)
 
@@ -58,7 +70,17 @@ def heading(src: SourceLike) -> str:
     return f'"{src.title}"{extra} [{src.n}]:'
 
 
-_REPLACED = re.compile(r"\b(?:instead of|rather than|in place of|as opposed to|replacing)\s+([^,;?]+)", re.I)
+# A word that asks: a question word, or a request ("describe ...", "list ...").
+_ASKING = re.compile(
+    r"\b(?:what|which|how|who|whom|whose|where|when|why|describe|list|name|give|tell|explain|summari[sz]e|compare|"
+    r"state|report)\b",
+    re.I,
+)
+_REPLACED = re.compile(
+    r"\b(?:instead of|rather than|in place of|in lieu of|as opposed to|replacing|(?:swap(?:ped|s)?|substitut\w*)"
+    r"\s+(?:in\s+)?for)\s+([^,;?]+)",
+    re.I,
+)
 _CONTRAST = re.compile(
     r"\b(?:instead|rather|replac\w*|unlike|in contrast|propose[sd]?|introduce[sd]?|present|novel|new)\b", re.I
 )
@@ -103,29 +125,61 @@ def _answer_forms(
         # a kind named in lower case is said by a word before it, not by any name near the focus ("what
         # regularizer ...?" of "evaluated on CIFAR-10 and ImageNet")
         named = asks_name(part)
-        flags = [
-            (
-                named
-                and evidence.states_near(s.text, wanted, number=False, name=True, known_names=known[s.source])
-            )
-            or any(states(k, s.text) for k in formed)
-            or (lower and evidence.specifies(s.text, part, known[s.source] or set()))
-            for s in pool
-        ]
+
+        def flagged(near: set[str]) -> list[bool]:
+            return [
+                (
+                    named
+                    and evidence.states_near(
+                        s.text, near, number=False, name=True, known_names=known[s.source]
+                    )
+                )
+                or any(states(k, s.text) for k in formed)
+                or (lower and evidence.specifies(s.text, part, known[s.source] or set()))
+                for s in pool
+            ]
+
+        flags = flagged(wanted)
+        kind = proper_kind(part).split()
+        if (
+            named
+            and wanted
+            and kind
+            and not any(is_generic(w) for w in kind)
+            and not any(flags)
+            and not any(stem(kind[-1]) in terms(s.text) for s in pool)
+        ):
+            # no sentence names something beside the words of the kind asked: the abstract may name it in its own
+            # words ("which satellite instrument ...?": "data from Advanced Geosynchronous Radiation Imager (AGRI)
+            # aboard Fengyun-4B"), so where the abstract never says the kind, a sentence naming something new
+            # anywhere states it (not for a kind that is a field's acronym: "the LLM"); where it says the kind
+            # ("the miniImagenNet benchmark"), the name is beside it. A name there is one in the form of a name
+            # ("Fengyun-4B"), not capitalised words ("Numerical Weather Prediction (NWP)" is a field)
+            # ... nor an acronym the abstract defines in parentheses, as often a field as a thing ("(NWP)")
+            defined = {d.lower() for s in pool for d in re.findall(r"\(([A-Z][\w-]*)\)", s.text)}
+            flags = [
+                any(new_name(w, (known[s.source] or set()) | defined) for w in NAME_TOKEN.findall(s.text))
+                for s in pool
+            ]
         # ... and when no sentence says which, the part asks no form the sentences could be chosen by
         return ("name", flags) if named or any(flags) else None
     return ("form", [any(states(k, s.text) for k in formed) for s in pool]) if formed else None
 
 
 def _local_coverage(
-    part: str, sentences: Sequence[Sentence], title: str, pool: Sequence[Sentence]
+    part: str,
+    sentences: Sequence[Sentence],
+    title: str,
+    pool: Sequence[Sentence],
+    held_terms: Callable[[str], set[str]] = terms,
 ) -> list[float]:
     """Each sentence of ``pool`` (some of one paper's ``sentences``): its share of ``part``'s terms, each term
     weighted by its inverse frequency among ``sentences`` and the paper's ``title`` (a term none holds counts for
     none). The paper's topic words, held by most of its sentences, weigh little; a word one sentence alone holds
     weighs most. What the part says was replaced ("... instead of the deterministic one?") says which sentence does
-    not answer: it counts for none."""
-    held = {id(s): terms(s.text) for s in sentences}
+    not answer: it counts for none. ``held_terms``: a sentence's terms (:meth:`rag.evidence.Evidence.held` counts
+    an acronym of the question it spells out)."""
+    held = {id(s): held_terms(s.text) for s in sentences}
     docs = [*held.values(), terms(title)]
     weights = {}
     for t in terms(part) - _replaced_terms(part):
@@ -150,7 +204,9 @@ def _part_scores(
         p_terms = terms(part) | (evidence.q_terms if len(terms(part)) < 2 else set())
         w = cfg.similarity_weight
         sims = evidence.similarities(part, pool)
-        own = [w * sim + (1 - w) * coverage(p_terms, s.text) for sim, s in zip(sims, pool, strict=True)]
+        own = [
+            w * sim + (1 - w) * evidence.coverage(p_terms, s.text) for sim, s in zip(sims, pool, strict=True)
+        ]
         base = [cfg.part_weight * o + (1 - cfg.part_weight) * s.score for o, s in zip(own, pool, strict=True)]
     forms = _answer_forms(evidence, part, asks, pool)
     flags = forms[1] if forms else None
@@ -259,6 +315,10 @@ def fact_sentences(
     completing: list[Sentence] = []  # sentences stating the number or name a part's best sentence doesn't
     asked = evidence.asked
     parts = list(zip(asked.parts, asked.part_asks, strict=True)) if len(asked.parts) > 1 else []
+    # a first part that only says which paper is meant ("For the deep-learning data assimilation framework ...,
+    # which satellite instrument ...?") takes the sentence it describes first, so that the parts that ask don't;
+    # the answer then opens with what is asked
+    lead_in = len(parts) > 1 and not parts[0][1] and not _ASKING.search(parts[0][0])
     parts = parts or [(evidence.question, asked.asks)]
     lead_src = evidence.source(lead)
     title, names = (lead_src.title, paper_names(lead_src.title, lead_src.text)) if lead_src else ("", set())
@@ -281,7 +341,7 @@ def fact_sentences(
             # those that state the name or number asked when one does (a sentence that only speaks of the thing in
             # rarer words doesn't displace the one that names it); not in a compare line, which asks what each
             # paper does
-            local = _local_coverage(asked_for, mine, title, pool)
+            local = _local_coverage(asked_for, mine, title, pool, evidence.held)
             among = flags if flags is not None and any(flags) else [True] * len(pool)
             chosen = [
                 v + (cfg.local_terms_weight * x if ok else 0.0)
@@ -298,6 +358,8 @@ def fact_sentences(
             ]
             if stating:
                 completing.append(pool[max(stating, key=lambda i: scores[i])])
+    if lead_in and len(picked) > 1:
+        picked.append(picked.pop(0))
     own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
     top = adjusted(own[0], own[0].score) if own else ranked[0].score
     most = max(cfg.compare_sentences if own_work else cfg.sentences_per_paper, len(parts))
@@ -565,6 +627,68 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
     return out
 
 
+def _is_list_name(w: str, first: bool) -> bool:
+    return (
+        bool(NAME_LIKE.match(w) or any(c.isdigit() for c in w))  # "Llama-2" too
+        and not (first and w.istitle())
+        and new_name(w, set())
+        and sum(c.isalpha() for c in w) >= 2
+    )
+
+
+# What only illustrates or glosses a criterion: a parenthesis, and examples ("such as RANSAC or bundle adjustment",
+# "e.g. PPO") to the clause's end.
+_GLOSS = re.compile(
+    r"\([^()]*\)|\b(?:e\.g\.|i\.e\.|such as|for example|for instance|like|including|especially)[^,;:?]*",
+    re.IGNORECASE,
+)
+
+
+def list_names(question: str) -> list[str]:
+    """The specific things a list question names as its criterion ("GSM8K" of "Which works use GSM8K ...?",
+    "HumanEval", "GPT-4", "CIFAR-10 or CIFAR-100"): name-like words (not a capitalised first word), less a field's
+    or a kind's acronym, alone or with lower-case words joined to it ("LLMs", "ML-prediction-augmented":
+    :func:`rag.question.new_name`), a number with a unit ("3D", "7B"), and names that only gloss or illustrate
+    (in parentheses, after "e.g." or "such as"). None when a name is one alternative of something else ("MCTS or
+    best-first search", "DPO or a named variant"): a paper may meet the criterion without it."""
+    text = _GLOSS.sub(" ", question)
+    tokens = words(text)
+    found = [w for i, w in enumerate(tokens) if _is_list_name(w, i == 0)]
+    for i, w in enumerate(tokens):
+        if w.lower() != "or":
+            continue
+        before = any(_is_list_name(t, False) for t in tokens[max(0, i - 3) : i])
+        after = any(_is_list_name(t, False) for t in tokens[i + 1 : i + 4])
+        if before != after:
+            return []
+    return list(dict.fromkeys(found))
+
+
+def data_names(question: str, names: Sequence[str]) -> list[str]:
+    """Of a list question's ``names`` (:func:`list_names`), all of them when it asks results on one of them, as
+    data ("evaluate on GSM8K", "report experiments on CIFAR-10 or CIFAR-100", "use HumanEval as a benchmark", "the
+    miniF2F benchmark"); [] when it names a method ("train with DPO", "anything on PointRend-style segmentation")."""
+    for n in names:
+        name = re.escape(n)
+        if re.search(
+            rf"\b(?:eval\w*|results?|experiments?|tests?|tested|trained|training|report\w*|numbers?|scores?|"
+            rf"accuracy|performance)\s+(?:\S+\s+){{0,3}}?on\s+(?:the\s+)?{name}(?![\w-])"
+            rf"|\buse[sd]?\s+{name}\s+as\b"
+            rf"|(?<![\w-]){name}\s+(?:(?:math|code|coding|reasoning|vision|image)\s+)?(?:benchmarks?|datasets?|"
+            rf"suite|test set|splits?)\b",
+            question,
+            re.IGNORECASE,
+        ):
+            return list(names)
+    return []
+
+
+def says_a_name(title: str, abstract: str, names: Sequence[str]) -> bool:
+    """Whether a paper's title or abstract says one of ``names`` in any written form (:func:`rag.evidence.holds`)."""
+    text = f"{title}. {abstract}"
+    return any(holds(text, n) for n in names)
+
+
 def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sentence, float]]:
     """Every source whose abstract meets the list question, with the sentence that shows it and the model's
     probability, likeliest first.
@@ -576,15 +700,22 @@ def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sent
     cfg = evidence.settings
     quoted = list_sentences(evidence)
     feats = list_features(evidence, sources)
+    # a question naming specific things: a paper that says one is listed, as a possible match at least; one asking
+    # for results on named data ("Which works evaluate on GSM8K?") is met only by papers that say it (a method's
+    # name may not be said by a paper of its kind: "estimators of the SARAH type")
+    names = list_names(evidence.question) if cfg.list_names else []
+    data = data_names(evidence.question, names)
     out = []
     for src in sources:
         f = feats.get(src.n)
-        if f is None:
+        if f is None or (data and not says_a_name(src.title, src.text, data)):
             continue
         z = cfg.list_bias + sum(cfg.list_weights.get(k, 0.0) * v for k, v in f.items())
         p = float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
         if f["cover"] == 1.0:
             p = max(p, cfg.list_sure)
+        elif names and says_a_name(src.title, src.text, names):
+            p = max(p, cfg.list_threshold)
         if p >= cfg.list_threshold:
             out.append((src, quoted[src.n], p))
     out.sort(key=lambda row: -row[2])

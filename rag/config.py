@@ -513,6 +513,13 @@ class EvidenceSettings(BaseModel):
         description="A question names a paper when at least two of its terms are in the title and they make up "
         "this share of the title's terms or of the question's.",
     )
+    gate_first_hit: bool = Field(
+        True,
+        description="Fact questions: the gate also reads the first paper retrieval ranks for the question as the "
+        "one it may be about, beside the paper of the best sentence and a paper the question names, and answers "
+        "from the likeliest (a paper described in the question's words ranks first though another paper's sentence "
+        "is closer to its detail). Measured in evals/README.md (seventeenth).",
+    )
     support_sim: float = Field(
         0.6,
         ge=-1.0,
@@ -583,6 +590,14 @@ class EvidenceSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description='...as a match from this probability on, below it under "may also be relevant".',
+    )
+    list_names: bool = Field(
+        True,
+        description="List answers: a question that names specific things as its criterion (a benchmark, a model: "
+        '"GSM8K", "DPO"; not a field\'s acronym such as "LLMs", nor a name in parentheses or after "such as") '
+        "gathers every paper a search for each name finds saying it, and lists each paper that says one, as a "
+        'possible match at least; one asking results on named data ("Which works evaluate on HumanEval?") lists '
+        "only papers that say it (rag.compose.list_names, data_names). Measured in evals/README.md (seventeenth).",
     )
     list_k: int = Field(
         15, ge=1, le=500, description="Papers first retrieved and checked for a list question..."

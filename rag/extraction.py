@@ -130,7 +130,16 @@ _PARAMETER_COUNTS: list[tuple[re.Pattern[str], float]] = [
 # (pattern, weight): a sentence's cue score for a kind is the weighted count of matches.
 _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "approach": [
-        (re.compile(r"\bwe (?:propose|introduce|present|develop|design|formulate)\b", _I), 3.0),
+        # "we propose", "this paper proposes to exploit", "Specifically, this paper adopts", "We address this issue
+        # and propose ..."
+        (
+            re.compile(
+                r"\b(?:we|this (?:paper|work|study))\s+(?:[\w-]+\s+){0,5}?"
+                r"(?:propose|introduce|present|develop|design|formulate|adopt)s?\b",
+                _I,
+            ),
+            3.0,
+        ),
         (re.compile(r"\b(?:framework|method|algorithm|approach|architecture|technique)\b", _I), 1.0),
     ],
     "data": [

@@ -37,7 +37,13 @@ _WH = (
 # A part of a question that asks something: a question word, or a verb it opens with ("In 'The simple essence of
 # AD'" asks nothing).
 _ASKS = re.compile(rf"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^\s*{_WH}\b", _I)
-_PART_SPLIT = re.compile(rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b))\s*", _I)
+# (and at a sentence's end before a question word: "I remember a paper on X, spatial reasoning etc. how many models
+# ...?" says which paper in one sentence and asks in the next; not after "e.g." or "vs.")
+_PART_SPLIT = re.compile(
+    rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b)"
+    rf"|(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)\.|!)\s+(?={_WH}\b))\s*",
+    _I,
+)
 
 # The verbs a question's phrase of what it asks ends at ("Which model *does* ...", "how many problems *are* ...").
 _AUXILIARY = "does|do|did|is|are|was|were|has|have|had|can|could|would|will|should"
@@ -623,11 +629,15 @@ _ASKS_NAME = re.compile(
     r"\b(?:which|what)\s+(?:\S+\s+){0,3}?(?:models?|llms?|datasets?|benchmarks?|robots?|arms?|solvers?|"
     r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
     r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
-    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus|suites?|toolkits?|packages?)\b"
+    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus|suites?|toolkits?|packages?|instruments?|"
+    r"sensors?|satellites?|devices?|cameras?|processors?|accelerators?|databases?)\b"
     r"|\bthe (?:actual |exact |full )?names? of\b"
     # "What data was Private-GSD evaluated on?", "which market data did it train on?": the data's name is asked
     # ("what data structure is used" and "which two kinds of data" ask no name)
-    r"|\b(?:which|what)\s+(?:\S+\s+){0,2}?data(?:\s*sets?|\s+sources?)?\s+(?:was|were|did|does|do|is|are|has|have)\b",
+    r"|\b(?:which|what)\s+(?:\S+\s+){0,2}?data(?:\s*sets?|\s+sources?)?\s+(?:was|were|did|does|do|is|are|has|have)\b"
+    # "what is the new architecture they propose called?", "what do they call it?"
+    r"|\bwhat(?:'s|\u2019s|\s+(?:is|are|was|were))\s+(?:\S+\s+){0,10}?(?:called|named|dubbed)\s*[?.]?\s*$"
+    r"|\bwhat\s+(?:do|did|does)\s+(?:they|the authors|it)\s+(?:call|name)\b",
     _I,
 )
 # "Which <kind> ...?" of a kind whose things have proper names (models, datasets, hardware ...): a subset of
@@ -637,7 +647,8 @@ _ASKS_NAME = re.compile(
 _KINDS_NAMED = (
     r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
     r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
-    r"decoders?|environments?|computers?|smartphones?|phones?|suites?|toolkits?|packages?)"
+    r"decoders?|environments?|computers?|smartphones?|phones?|suites?|toolkits?|packages?|instruments?|sensors?|"
+    r"satellites?|devices?|cameras?|processors?|accelerators?|databases?)"
 )
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s(?:--|[-–—])\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
@@ -769,7 +780,22 @@ def focus(text: str) -> list[str]:
     if not found and (m := _FOCUS_ANY_VERB.search(text)):
         # "Which models serve as ...?", "Which reward model scores the rollouts?": a verb of any kind ends it
         found = m.group(1).split()
+    if not found and (m := _HOW_MANY_TAIL.search(text)):
+        # "..., and how many viewers took part?", "how many benchmark datasets?": what is counted, up to a verb in
+        # the past or the end
+        found = []
+        for w in m.group(1).split():
+            if w.lower() in _PAST or w.lower().endswith("ed") or (found and w.lower() in stopwords()):
+                break
+            if w.lower() not in stopwords():  # "how many more tokens"
+                found.append(w)
     return found
+
+
+# "how many <up to three words>" to a verb or the end: what a count asks about when no verb of _FOCUS follows it.
+_HOW_MANY_TAIL = re.compile(r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)", _I)
+# Past forms not in "-ed" that end what is counted ("how many viewers took part").
+_PAST = frozenset("took ran made came went got had saw gave won lost began grew led left kept".split())
 
 
 # "which / what <up to five words> <a verb in -s, or of a few common ones> the / a / an / as": what is asked when

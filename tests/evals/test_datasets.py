@@ -189,7 +189,8 @@ def _split_of(record_id: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus", "lists", "duels", "blind"]
+    "name",
+    ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus", "lists", "duels", "blind"],
 )
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)
@@ -686,13 +687,13 @@ def test_blind_set_mixes_every_kind_as_each_writer_was_asked(abstracts: dict[str
             problems.append((r["id"], "notes: a list's rule, an absence's grep"))
         if kind in ("fact", "multipart", "unanswerable_detail") and len(gold) != 1:
             problems.append((r["id"], "one paper"))
-        if kind in ("fact", "multipart") and not facts or kind == "multipart" and len(facts) < 2:
+        if (kind in ("fact", "multipart") and not facts) or (kind == "multipart" and len(facts) < 2):
             problems.append((r["id"], "a key fact per part"))
         if kind == "compare" and not all(any(f in abstracts[t] for f in facts) for t in gold):
             problems.append((r["id"], "a key fact from each paper compared"))
         if kind == "list" and (len(gold) < 2 or facts):
             problems.append((r["id"], "a list of two papers or more, no key facts"))
-        if kind.startswith("unanswerable") and facts or kind == "unanswerable_topic" and gold:
+        if (kind.startswith("unanswerable") and facts) or (kind == "unanswerable_topic" and gold):
             problems.append((r["id"], "nothing to find"))
     assert not problems
 

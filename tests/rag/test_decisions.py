@@ -328,6 +328,9 @@ def src(n: int, title: str, text: str) -> Source:
             "compare",
             ["The paper where BERT and RoBERTa both fail on negation", "the one that fixes it"],
         ),
+        # papers asked for after their topic
+        ("machine unlearning papers - which ones are there?", "list", None),
+        ("The paper evaluates on four benchmarks. Which ones?", "fact", None),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
@@ -3016,3 +3019,197 @@ def test_a_list_question_no_paper_meets_as_a_whole_is_refused_naming_a_paper_for
         "Which papers use GFlowNets to generate molecules for docking with proteins in cells?",
     ):
         assert Evidence(q, [gflow, dock], BagOfWords(), settings, many=True).uncombined() is None
+
+
+def test_an_acronym_the_question_writes_is_held_where_a_sentence_spells_it_out() -> None:
+    """ "... over plain SFT?": the sentence saying "standard supervised fine-tuning" holds "SFT" (the words in a row, a
+    prefix like "super-" not split off), so it leads, and the detail checks do not call "SFT" a name the abstract
+    never mentions; a clause whose words start with those letters, but not in a row, does not hold it."""
+    from rag.compose import fact_sentences
+    from rag.evidence import _spelled
+
+    assert _spelled("a 5% gain over standard supervised fine-tuning", "SFT")
+    paper = src(
+        1,
+        "Masked Thought",
+        "Our approach masks tokens of the chain of thought and improves accuracy. "
+        "On GSM8K, it achieved a 5% improvement in accuracy over standard supervised fine-tuning.",
+    )
+    q = "How much did masking improve GSM8K accuracy over plain SFT?"
+    evidence = Evidence(q, [paper], BagOfWords())
+    second = evidence.by_source[1][1]
+    assert evidence.coverage({stem("SFT")}, second.text) == 1.0
+    assert evidence.coverage({stem("SFT")}, "Supervised models are fine-tuned with tricks.") == 0.0
+    assert "5% improvement" in fact_sentences(evidence, 1)[0].text
+    assert (
+        evidence.unreported(paper) is None
+    )  # "SFT" is said, so it is no condition the abstract never mentions
+
+
+def test_what_a_question_says_was_swapped_out_is_not_the_answer() -> None:
+    """ "What did they swap in for LPIPS?" names what was replaced, as "instead of" does."""
+    from rag.compose import _replaced_terms
+
+    assert _replaced_terms("what did they swap in for LPIPS as the metric?") == {
+        stem("LPIPS"),
+        stem("metric"),
+    }
+    assert _replaced_terms("What was substituted for the teacher?") == {stem("teacher")}
+
+
+def test_a_name_of_a_kind_the_abstract_never_says_may_stand_anywhere_in_a_sentence() -> None:
+    """ "Which satellite instrument ...?" of an abstract that never says "instrument": the sentence naming one
+    ("Advanced Geosynchronous Radiation Imager (AGRI) aboard Fengyun-4B") answers, not the one naming the paper's own
+    method in another spelling ("FuxiDA" of the title's "Fuxi-DA"), nor one naming a field by capitalised words and
+    the acronym it defines ("Numerical Weather Prediction (NWP)"); a first part that only says which paper is meant
+    comes after the answer."""
+    from rag.compose import fact_sentences
+
+    paper = src(
+        1,
+        "Fuxi-DA: A Deep Learning Data Assimilation Framework for Satellite Observations",
+        "Data assimilation is a crucial part of Numerical Weather Prediction (NWP) systems. "
+        "We introduce FuxiDA, a deep learning framework for assimilating satellite observations. "
+        "By assimilating data from Advanced Geosynchronous Radiation Imager (AGRI) aboard Fengyun-4B, it reduces "
+        "analysis errors.",
+    )
+    q = "For the deep-learning data assimilation framework, which satellite instrument's observations were used?"
+    picked = fact_sentences(Evidence(q, [paper], BagOfWords()), 1)
+    assert "Fengyun-4B" in picked[0].text
+    q2 = "Which satellite instrument's observations does the Fuxi-DA data assimilation framework assimilate?"
+    assert "Fengyun-4B" in fact_sentences(Evidence(q2, [paper], BagOfWords()), 1)[0].text
+
+
+def test_counted_papers_described_then_compared_make_a_comparison() -> None:
+    """ "Two image inpainting papers: one ..., the other .... How do their core approaches differ?" compares the two
+    described papers, as "... What does each ...?" does."""
+    q = (
+        "Two image inpainting papers: one with a pixel spread model mixing GANs and probabilistic modeling, the "
+        "other steering diffusion with a tractable model. How do their core approaches differ?"
+    )
+    assert detect_kind(q) == "compare"
+    assert [e.split(" (")[0] for e in entities(q)] == [
+        "one with a pixel spread model mixing GANs and probabilistic modeling",
+        "the other steering diffusion with a tractable model",
+    ]
+
+
+def test_a_list_question_naming_a_benchmark_lists_only_papers_that_say_it() -> None:
+    """ "Which works use GSM8K ...?": a paper whose words match the rest of the question but never says GSM8K is no
+    match, and one that says it is listed (as a possible match at least) whatever else it shares; a field's acronym
+    ("LLMs", "ML-prediction-augmented") names nothing specific, and a name in parentheses, after "such as" or as
+    one alternative of something unnamed ("MCTS or best-first search") is no criterion."""
+    from rag.compose import data_names, list_matches, list_names
+
+    assert list_names("Which works use GSM8K as an evaluation or training dataset?") == ["GSM8K"]
+    assert list_names("Which papers fine-tune GPT-4 or Llama-2 on 3D scenes?") == ["GPT-4", "Llama-2"]
+    assert list_names("Are there papers on ML-prediction-augmented algorithms for LLMs?") == []
+    # names that gloss or illustrate are no criterion, nor one alternative of something else
+    assert list_names("Which papers use mixture-of-experts (MoE) models?") == []
+    assert list_names("Which papers make solvers such as RANSAC differentiable?") == []
+    assert list_names("Which papers combine language models with MCTS or best-first search?") == []
+    assert list_names("Which papers report experiments on CIFAR-10 or CIFAR-100?") == [
+        "CIFAR-10",
+        "CIFAR-100",
+    ]
+    papers = [
+        src(1, "Evaluating Models", "We study evaluation of models trained on a training dataset."),
+        src(2, "Math Agents", "We train agents with preference learning, tested on the GSM8K benchmark."),
+    ]
+    q = "Which works use GSM8K as an evaluation or training dataset?"
+    settings = EvidenceSettings()
+    listed = [s.n for s, _, _ in list_matches(Evidence(q, papers, BagOfWords(), settings, many=True), papers)]
+    assert listed == [2]
+    off = settings.model_copy(update={"list_names": False})
+    assert 1 in [s.n for s, _, _ in list_matches(Evidence(q, papers, BagOfWords(), off, many=True), papers)]
+    # a method's name is no data: a paper of its kind need not say it ("estimators of the SARAH type")
+    assert data_names("Which papers build on estimators of the SARAH type?", ["SARAH"]) == []
+    assert data_names(
+        "Which papers report experiments on CIFAR-10 or CIFAR-100?", ["CIFAR-10", "CIFAR-100"]
+    ) == [
+        "CIFAR-10",
+        "CIFAR-100",
+    ]
+
+
+def test_a_number_beside_the_benchmark_asked_answers_whatever_word_it_uses_for_the_measure() -> None:
+    """ "What does it score on miniF2F-test?" is answered by "a pass of 68.4% on the miniF2F-test", though no
+    sentence says "score"; an abstract that names the benchmark with no number beside it does not answer."""
+    q = "HunyuanProver: what does it score on miniF2F-test?"
+    scored = src(1, "HunyuanProver: Guided Tree Search", "It achieves a pass of 68.4% on the miniF2F-test.")
+    plain = src(
+        1, "HunyuanProver: Guided Tree Search", "It is evaluated on the miniF2F-test with tree search."
+    )
+    assert Evidence(q, [scored], BagOfWords()).features(scored)["answer_missing"] == 0.0
+    assert Evidence(q, [plain], BagOfWords()).features(plain)["answer_missing"] > 0
+
+
+def test_how_many_asks_about_what_it_counts_to_a_verb_or_the_end() -> None:
+    from rag.question import focus
+
+    assert focus("and how many viewers took part?") == ["viewers"]
+    assert focus("Robust Losses paper: how many benchmark datasets?") == ["benchmark", "datasets"]
+    assert focus("how many more tokens") == ["tokens"]
+
+
+def test_the_gate_reads_the_paper_retrieval_ranks_first_beside_the_best_sentences_paper() -> None:
+    """A question that describes its paper ("That paper recasting shallow nets as convex programs: ...") ranks it
+    first, while another paper's sentence is closer to the detail asked ("the time cost of each iteration"): the
+    answer comes from the likelier paper, the one described (``evidence.gate_first_hit``), when the question speaks
+    of one paper ("that paper", "the ... method")."""
+    described = src(
+        1,
+        "Efficient Global Optimization of Two-layer ReLU Networks",
+        "We recast training shallow rectifier nets as convex programs. On the approximate program, the time cost of "
+        "each ADMM iteration is quadratic.",
+    )
+    other = src(
+        2,
+        "Implicit Regularization of Stability",
+        "The time cost of each iteration of gradient descent scales with how sharp the loss is.",
+    )
+    q = "That paper recasting shallow nets as convex programs: how does the time cost of each iteration scale?"
+    settings = EvidenceSettings()
+    evidence = Evidence(q, [described, other], BagOfWords(), settings)
+    assert evidence.lead() is other  # the best sentence is the other paper's
+    assert evidence.gate().paper == 1
+    off = settings.model_copy(update={"gate_first_hit": False})
+    assert Evidence(q, [described, other], BagOfWords(), off).gate().paper == 2
+    # a question about no one paper ("Is there work on ...?") is not read so: its first hit only shares words
+    from rag.evidence import _DEFINITE_PAPER
+
+    assert _DEFINITE_PAPER.search(q) and _DEFINITE_PAPER.search(
+        "the domain generalization paper built around X"
+    )
+    assert not _DEFINITE_PAPER.search("Is there work on knowledge graph completion or link prediction?")
+
+
+def test_a_kind_the_question_qualifies_is_said_by_a_word_before_the_qualifier() -> None:
+    """ "Which clustering algorithm is used?" of an abstract that never says "algorithm": "k-means clustering" says
+    which one, and the question is answered; "clusters the data iteratively" says none, and it is refused as
+    unnamed."""
+    q = "Data selection for instruction tuning: which clustering algorithm is used?"
+    named = src(
+        1, "Diversify and Conquer", "Our method employs k-means clustering to select a diverse subset."
+    )
+    unnamed = src(1, "Diversify and Conquer", "Our method relies on clustering to select a diverse subset.")
+    assert Evidence(q, [named], BagOfWords()).unnamed(named) is None
+    assert Evidence(q, [unnamed], BagOfWords()).unnamed(unnamed) is not None
+
+
+def test_every_comparison_of_a_sentence_is_read_for_the_rival_it_names() -> None:
+    """ "it outperforms competitive baselines ...; 2) it achieves comparable accuracies ... comparing to vanilla
+    empirical risk minimization": the second comparison names its rival, so "which baseline ...?" is not refused as
+    unnamed; with only the generic comparison, it is."""
+    q = "Which baseline does the domain-specific risk minimization paper match on every source domain?"
+    both = src(
+        1,
+        "Domain-Specific Risk Minimization",
+        "Experiments show that 1) it outperforms competitive baselines on shifts; 2) it achieves comparable "
+        "accuracies on all source domains comparing to vanilla empirical risk minimization.",
+    )
+    generic = src(
+        1, "Domain-Specific Risk Minimization", "Experiments show that it outperforms competitive baselines."
+    )
+    assert Evidence(q, [both], BagOfWords())._unnamed_rival(both, set()) is None
+    assert Evidence(q, [generic], BagOfWords())._unnamed_rival(generic, set()) is not None

@@ -739,3 +739,26 @@ def test_values_from_a_real_model_on_loopback_are_checked(
         for a, b in zip(before.cells, after.cells, strict=True):
             assert (a.text, a.stated) == (b.text, b.stated)  # values never change which sentence fills a cell
             assert b.value == "" or supported_value(b.value, b.text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "presents"),
+    [
+        ("We propose a novel solver.", True),
+        ("We address this issue and propose a novel fast and simple SB solver.", True),
+        ("While existing methods approximate it, this paper proposes to exploit tractable models.", True),
+        (
+            "Specifically, this paper adopts a class of expressive TPMs termed Probabilistic Circuits (PCs).",
+            True,
+        ),
+        (
+            "It turns out that there is no principal solver, just like the k-means method in clustering.",
+            False,
+        ),
+        ("Empirical results suggest that our approach can consistently improve quality.", False),
+    ],
+)
+def test_an_approach_sentence_is_one_that_presents_the_papers_method(sentence: str, presents: bool) -> None:
+    """The approach cell's cue: the paper presenting its method ("we ... propose", "this paper proposes / adopts")
+    outweighs a sentence that only uses method words (a background sentence, a result "of our approach")."""
+    assert (cue("approach", sentence) >= 3.0) == presents

@@ -93,6 +93,17 @@ from rag.text import stem
             "What reward model does it train, after which the policy is tuned on GLUE?",
             ["What reward model does it train, after which the policy is tuned on GLUE"],
         ),
+        # a sentence that says which paper is meant is a part of its own before the sentence that asks, "etc." too
+        (
+            "I remember a paper on masked thoughts. What does it improve over SFT?",
+            ["I remember a paper on masked thoughts", "What does it improve over SFT"],
+        ),
+        (
+            "a study of planning, navigation etc. how many models did it test?",
+            ["a study of planning, navigation etc", "how many models did it test"],
+        ),
+        # ... but "e.g." and "vs." end no sentence
+        ("Compare A vs. what B does", ["Compare A vs. what B does"]),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:

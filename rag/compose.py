@@ -34,9 +34,9 @@ from rag.question import (
     asks_name,
     focus,
     is_generic,
+    named_kind,
     new_name,
     paper_names,
-    proper_kind,
     states,
     title_name,
     without_description,
@@ -140,7 +140,7 @@ def _answer_forms(
             ]
 
         flags = flagged(wanted)
-        kind = proper_kind(part).split()
+        kind = named_kind(part).split()
         if (
             named
             and wanted
@@ -318,7 +318,13 @@ def fact_sentences(
     # a first part that only says which paper is meant ("For the deep-learning data assimilation framework ...,
     # which satellite instrument ...?") takes the sentence it describes first, so that the parts that ask don't;
     # the answer then opens with what is asked
-    lead_in = len(parts) > 1 and not parts[0][1] and not _ASKING.search(parts[0][0])
+    # (a description, not a bare name: "In Shampoo, what does each matrix act on?" takes the answer for its name)
+    lead_in = (
+        len(parts) > 1
+        and not parts[0][1]
+        and not _ASKING.search(parts[0][0])
+        and len(terms(parts[0][0])) >= 3
+    )
     parts = parts or [(evidence.question, asked.asks)]
     lead_src = evidence.source(lead)
     title, names = (lead_src.title, paper_names(lead_src.title, lead_src.text)) if lead_src else ("", set())

@@ -647,8 +647,7 @@ _ASKS_NAME = re.compile(
 _KINDS_NAMED = (
     r"(?:models?|llms?|datasets?|benchmarks?|corpora|corpus|robots?|arms?|librar(?:y|ies)|frameworks?|software|"
     r"languages?|simulators?|engines?|platforms?|chips?|gpus?|hardware|compilers?|backbones?|teachers?|encoders?|"
-    r"decoders?|environments?|computers?|smartphones?|phones?|suites?|toolkits?|packages?|instruments?|sensors?|"
-    r"satellites?|devices?|cameras?|processors?|accelerators?|databases?)"
+    r"decoders?|environments?|computers?|smartphones?|phones?|suites?|toolkits?|packages?)"
 )
 _PROPER_KIND = re.compile(
     r"(?:^|[:;,.?!]\s+|\s(?:--|[-–—])\s+|\s(?:and|or)\s+)(?:(?:on|in|with|for|from|by|under|to|at|of)\s+)?"
@@ -708,6 +707,26 @@ def asks_proper_name(text: str) -> bool:
 _NOT_KIND_WORDS = frozenset(
     "the a an two three four five six seven eight nine ten several multiple many specific exact particular".split()
 )
+
+
+# Kinds of thing with names that an abstract often names without the kind's word ("data from Advanced Geosynchronous
+# Radiation Imager (AGRI) aboard Fengyun-4B" for "which satellite instrument ...?"): asked by name (_ASKS_NAME), but
+# no ground to refuse when the abstract speaks of the kind unnamed ("satellite observations").
+_NAMED_THINGS = re.compile(
+    r"\b(?:which|what)\s+(?:\S+\s+){0,3}(instruments?|sensors?|satellites?|devices?|cameras?|processors?|"
+    r"accelerators?|databases?)\b",
+    _I,
+)
+
+
+def named_kind(text: str) -> str:
+    """The kind a question asks which one of by name: :func:`proper_kind`, or a kind of :data:`_NAMED_THINGS`
+    ("satellite instrument's" of "which satellite instrument's observations ...?"); "" when it asks none."""
+    kind = proper_kind(text)
+    if kind:
+        return kind
+    m = _NAMED_THINGS.search(text)
+    return " ".join(m.group(0).split()[1:]) if m else ""
 
 
 def proper_kind(text: str) -> str:

@@ -3213,3 +3213,20 @@ def test_every_comparison_of_a_sentence_is_read_for_the_rival_it_names() -> None
     )
     assert Evidence(q, [both], BagOfWords())._unnamed_rival(both, set()) is None
     assert Evidence(q, [generic], BagOfWords())._unnamed_rival(generic, set()) is not None
+
+
+def test_a_bare_name_before_the_question_is_no_description_quoted_after_the_answer() -> None:
+    """ "In Shampoo, what does each matrix act on?": "In Shampoo" names the paper, so the sentence it takes (the
+    answer, which says "Shampoo") stays first; only a description of three words or more is quoted last."""
+    from rag.compose import fact_sentences
+
+    paper = src(
+        1,
+        "Shampoo: Preconditioned Stochastic Tensor Optimization",
+        "Preconditioning requires storing large matrices. "
+        "Shampoo maintains preconditioning matrices, each of which acts on a single dimension.",
+    )
+    picked = fact_sentences(
+        Evidence("In Shampoo, what does each preconditioning matrix act on?", [paper], BagOfWords()), 1
+    )
+    assert "single dimension" in picked[0].text

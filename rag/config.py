@@ -515,10 +515,11 @@ class EvidenceSettings(BaseModel):
     )
     gate_first_hit: bool = Field(
         True,
-        description="Fact questions: the gate also reads the first paper retrieval ranks for the question as the "
-        "one it may be about, beside the paper of the best sentence and a paper the question names, and answers "
-        "from the likeliest (a paper described in the question's words ranks first though another paper's sentence "
-        "is closer to its detail). Measured in evals/README.md (seventeenth).",
+        description='Fact questions about one paper they describe ("that paper on ...", "the ... method that '
+        '..."): the gate also reads the first paper retrieval ranks, when the question is closer to it as a whole '
+        "than to the best sentence's paper, beside that paper and a paper the question names, and answers from the "
+        "likeliest (a paper described in the question's words ranks first though another paper's sentence is closer "
+        "to the detail asked). Measured in evals/README.md (seventeenth).",
     )
     support_sim: float = Field(
         0.6,

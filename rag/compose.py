@@ -34,6 +34,7 @@ from rag.question import (
     asks_name,
     focus,
     is_generic,
+    is_question,
     named_kind,
     new_name,
     paper_names,
@@ -70,12 +71,6 @@ def heading(src: SourceLike) -> str:
     return f'"{src.title}"{extra} [{src.n}]:'
 
 
-# A word that asks: a question word, or a request ("describe ...", "list ...").
-_ASKING = re.compile(
-    r"\b(?:what|which|how|who|whom|whose|where|when|why|describe|list|name|give|tell|explain|summari[sz]e|compare|"
-    r"state|report)\b",
-    re.I,
-)
 _REPLACED = re.compile(
     r"\b(?:instead of|rather than|in place of|in lieu of|as opposed to|replacing|(?:swap(?:ped|s)?|substitut\w*)"
     r"\s+(?:in\s+)?for)\s+([^,;?]+)",
@@ -320,10 +315,7 @@ def fact_sentences(
     # the answer then opens with what is asked
     # (a description, not a bare name: "In Shampoo, what does each matrix act on?" takes the answer for its name)
     lead_in = (
-        len(parts) > 1
-        and not parts[0][1]
-        and not _ASKING.search(parts[0][0])
-        and len(terms(parts[0][0])) >= 3
+        len(parts) > 1 and not parts[0][1] and not is_question(parts[0][0]) and len(terms(parts[0][0])) >= 3
     )
     parts = parts or [(evidence.question, asked.asks)]
     lead_src = evidence.source(lead)
@@ -714,13 +706,14 @@ def list_matches(evidence: Evidence, sources: Sequence[S]) -> list[tuple[S, Sent
     out = []
     for src in sources:
         f = feats.get(src.n)
-        if f is None or (data and not says_a_name(src.title, src.text, data)):
+        says = bool(names) and says_a_name(src.title, src.text, names)
+        if f is None or (data and not says):  # (data is all of names, or none)
             continue
         z = cfg.list_bias + sum(cfg.list_weights.get(k, 0.0) * v for k, v in f.items())
         p = float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
         if f["cover"] == 1.0:
             p = max(p, cfg.list_sure)
-        elif names and says_a_name(src.title, src.text, names):
+        elif says:
             p = max(p, cfg.list_threshold)
         if p >= cfg.list_threshold:
             out.append((src, quoted[src.n], p))

@@ -583,13 +583,30 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         # "the original triplet loss", "standard GP surrogates"; not "standard benchmarks" nor "existing methods"
         phrase = _PHRASE_END.split(text[m.end() : m.end() + 80], maxsplit=1)[0]
         words = re.findall(r"[A-Za-z][A-Za-z-]*", phrase)[:5]
+        # the phrase ends at its head, not at the verb after it: "the standard fixed-point iteration achieves ...",
+        # "Traditional knowledge distillation focuses on ..."
+        # (a generic head only after a name: "the vanilla Frank-Wolfe algorithm", not "the existing evaluation
+        # method fails")
+        # (and only before a verb or its acronym: "traditional fine-tuning methods", "the prior Thompson sampling
+        # algorithms", "the previous attention attempts" are classes; "the traditional back-propagation stochastic
+        # gradient descent (SGD) algorithm" is one)
+        at = next((i for i, w in enumerate(words) if w.lower() in _METHOD_HEADS), None)
+        if (
+            at is not None
+            and (at + 1 == len(words) or _A_VERB.fullmatch(words[at + 1]) or words[at + 1].isupper())
+            and (words[at].lower() not in _GENERIC_HEADS or _names("the " + " ".join(words[:at]), own))
+        ):
+            words = words[: at + 1]
         if not words:
             continue
         head = words[-1]
         if any(w.lower() in _NOT_PRIOR_HEADS for w in words) or re.fullmatch(r"[A-Z]{2,}s", head):
             continue  # "standard BO problems", "conventional SDEs": a problem or a class, not one method
         # enough to fill a cell, less than a comparison with it ("outperforms TextRank") weighs
-        if head in _names(" ".join(words), own) or (len(words) >= 2 and head.lower() in _METHOD_HEADS):
+        one_word = len(words) == 1 and head.lower() in _ONE_METHOD_HEADS  # "the standard transformer"
+        if head in _names(" ".join(words), own) or (
+            (len(words) >= 2 or one_word) and head.lower() in _METHOD_HEADS
+        ):
             score += 2.0
     if _CITED.search(text):
         score += 2.0  # prior work cited by its authors: what the paper sets itself against or builds on
@@ -631,7 +648,27 @@ _PRIOR = re.compile(
 _METHOD_HEADS = frozenset(
     """algorithm iteration iterations loss losses decoding distillation descent surrogate surrogates paradigm training
     fine-tuning finetuning attention regularization regularizer optimizer sampling sampler estimator transformer
-    pruning quantization solver scheme method approach technique architecture update updates rule""".split()
+    pruning quantization solver scheme method approach technique architecture update updates rule backpropagation
+    """.split()
+)
+# ... of which these name one method by themselves after "standard", "vanilla", "conventional": "the standard
+# transformer", "vanilla attention", "conventional fine-tuning" (not "the standard method", "existing training")
+# A word that ends a noun phrase as its verb: "achieves", "makes", "focuses", "is", "failed" (not a plural noun).
+_A_VERB = re.compile(
+    r"(?!(?:"
+    + "|".join(
+        sorted(
+            _CLASS_HEADS | {"attempts", "efforts", "studies", "mechanisms", "modules", "layers", "designs"}
+        )
+    )
+    + r")\b)[a-z]+(?:s(?<!ss)(?<!us)(?<!is)|ed)|is|are|was|were|has|have|had|can|could|may|might|will|would|must|"
+    r"does|do|did|fail|suffer|require|need"
+)
+_GENERIC_HEADS = frozenset(
+    "method approach technique scheme architecture algorithm rule update updates".split()
+)
+_ONE_METHOD_HEADS = frozenset(
+    "transformer attention fine-tuning finetuning distillation backpropagation".split()
 )
 
 
@@ -646,14 +683,23 @@ _NOT_PRIOR_HEADS = _NOT_METHOD_HEADS - {"paradigm"}
 # (plural only: "metric learning" is a method).
 _NOT_METHODS = frozenset("tasks problems benchmarks datasets metrics".split())
 # Words that describe rather than name ("non-iterative", "original", "proposed", "previous").
-_ADJECTIVE_END = re.compile(r"(?:ive|al|ic|ous|ed|ing|ary|ful|less|able|ible|est|er)$", _I)
+_ADJECTIVE_END = re.compile(r"(?:ive|al|ic|ous|ed|ing|ary|ful|less|able|ible|est)$", _I)
+# ... and the comparatives ending in "-er" ("larger", "the more expressive ones"), not the nouns that do
+# ("transformer", "single-learner", "optimizer")
+_COMPARATIVE = re.compile(
+    r"(?:larg|small|fast|slow|deep|shallow|wid|narrow|strong|weak|bett|low|high|simpl|long|short|earli|lat|new|old|"
+    r"cheap|bigg|great|few|rich|hard|easi|light|heavi|tight|loos|fin|coars|broad|smart|clean|dens|spars)er$",
+    _I,
+)
 
 
 def _describes(word: str) -> bool:
     """Whether a word describes rather than names: an adjective's ending ("non-iterative", "larger") or a compound
     one ("open-source", "LLM-based", "large-scale")."""
     return bool(
-        _ADJECTIVE_END.search(word) or re.search(r"-(?:source|based|like|scale|sized|art)$", word, _I)
+        _ADJECTIVE_END.search(word)
+        or _COMPARATIVE.search(word)
+        or re.search(r"-(?:source|based|like|scale|sized|art|order)$", word, _I)
     )
 
 
@@ -753,23 +799,29 @@ def fill_cells(
     for j in order:
         kind = kinds[j]
         blocked: set[int] = set()
-        if kind == "baseline" and len(sentences) > 2 and not METHOD_CUES.search(sentences[0].text):
-            blocked = {0}  # an opening sentence of background: what it compares is not this paper's baseline
+        # An opening sentence of background: what it compares is the paper's baseline only when no later sentence
+        # names one ("Existing imitation learning methods such as inverse reinforcement learning ...").
+        background = kind == "baseline" and len(sentences) > 2 and not METHOD_CUES.search(sentences[0].text)
+        if background:
+            blocked = {0}
         if kind in _STORY:
             start = min(used) + 1 if used else 1
             blocked = used | set(range(start)) if kind != "approach" else set(used)
-        found = pick(
-            sentences,
-            kind,
-            sims[j],
-            blocked=blocked,
-            cue_weight=cue_weight,
-            lexical=lexical[j] if lexical is not None else None,
-            lexical_weight=lexical_weight,
-            own_names=own,
-            concepts=concepts,
-            min_similarity=min_similarity,
-        )
+        for skip in (blocked, set()) if background else (blocked,):
+            found = pick(
+                sentences,
+                kind,
+                sims[j],
+                blocked=skip,
+                cue_weight=cue_weight,
+                lexical=lexical[j] if lexical is not None else None,
+                lexical_weight=lexical_weight,
+                own_names=own,
+                concepts=concepts,
+                min_similarity=min_similarity,
+            )
+            if found is not None:
+                break
         if found is None and kind == "approach" and sentences:
             i = max(range(len(sentences)), key=lambda x: sims[j][x])
             found = _Pick(i, sims[j][i])

@@ -180,8 +180,6 @@ def _hyphen_terms(text: str) -> set[str]:
     return terms(text) | terms(text.replace("-", " "))
 
 
-# The kinds a question's focus may end in that no term counts ("what base model ...?"): its modifiers say which.
-_GENERIC_HEADS = frozenset("model models method methods approach approaches".split())
 _ADVERBS_AFTER = frozenset("exactly specifically precisely only mainly primarily actually".split())
 # How a refusal says a detail kind (rag.question.DETAIL_KINDS) the abstract never states.
 _KIND_SAID = {
@@ -2236,18 +2234,6 @@ class Evidence:
             # model"), and the question's compounds are spoken of by theirs ("edit-sequence models" of "models
             # finetuned on synthetic edit sequences")
             pool = [s for s in self.by_source.get(src.n, []) if wanted & _hyphen_terms(s.text)]
-            # (the phrase's head, its last word before an aside: "base model families (Gemma, ...)" asks families)
-            phrase = list(itertools.takewhile(lambda w: not w.startswith("("), asked))
-            head = {stem(phrase[-1].lower())} if phrase and phrase[-1].lower() in _GENERIC_HEADS else set()
-            if not pool and head:
-                # a modifier no sentence says leaves the kind it modifies: "what base model is it finetuned
-                # from?" of "a language model finetuned from the Hunyuan 7B"
-                wanted = head
-                pool = [
-                    s
-                    for s in self.by_source.get(src.n, [])
-                    if head & {stem(w.lower()) for w in words(s.text)}
-                ]
             if not pool:
                 # "which language ...?" of "a Python interface": a well-known thing of the kind asked answers it
                 # though the abstract never says the kind's word

@@ -651,8 +651,6 @@ _METHOD_HEADS = frozenset(
     pruning quantization solver scheme method approach technique architecture update updates rule backpropagation
     """.split()
 )
-# ... of which these name one method by themselves after "standard", "vanilla", "conventional": "the standard
-# transformer", "vanilla attention", "conventional fine-tuning" (not "the standard method", "existing training")
 # A word that ends a noun phrase as its verb: "achieves", "makes", "focuses", "is", "failed" (not a plural noun).
 _A_VERB = re.compile(
     r"(?!(?:"
@@ -664,9 +662,12 @@ _A_VERB = re.compile(
     + r")\b)[a-z]+(?:s(?<!ss)(?<!us)(?<!is)|ed)|is|are|was|were|has|have|had|can|could|may|might|will|would|must|"
     r"does|do|did|fail|suffer|require|need"
 )
+# Heads that name no method by themselves: only after a name ("the vanilla Frank-Wolfe algorithm").
 _GENERIC_HEADS = frozenset(
     "method approach technique scheme architecture algorithm rule update updates".split()
 )
+# Heads that name one method by themselves after "standard", "vanilla", "conventional": "the standard transformer",
+# "vanilla attention", "conventional fine-tuning" (not "the standard method", "existing training").
 _ONE_METHOD_HEADS = frozenset(
     "transformer attention fine-tuning finetuning distillation backpropagation".split()
 )

@@ -626,6 +626,8 @@ def list_features(evidence: Evidence, sources: Sequence[SourceLike]) -> dict[int
 
 
 def _is_list_name(w: str, first: bool) -> bool:
+    """Whether a list question's word ``w`` is a specific thing's name (:func:`list_names`); ``first``: it opens the
+    question, where a capitalised word is no name."""
     return (
         bool(NAME_LIKE.match(w) or any(c.isdigit() for c in w))  # "Llama-2" too
         and not (first and w.istitle())

@@ -23,7 +23,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from rag.text import capitalised_word, function_words, generic_stems, stopwords, terms, uncontract, words
+from rag.text import (
+    NOT_AN_ABBREVIATION,
+    capitalised_word,
+    function_words,
+    generic_stems,
+    stopwords,
+    terms,
+    uncontract,
+    words,
+)
 
 _I = re.IGNORECASE
 
@@ -41,7 +50,7 @@ _ASKS = re.compile(rf"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^\s*{
 # ...?" says which paper in one sentence and asks in the next; not after "e.g." or "vs.")
 _PART_SPLIT = re.compile(
     rf"\s*(?:[;?]|,\s*(?:and\s+|or\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b)"
-    rf"|(?:(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bal)\.|!)\s+(?={_WH}\b))\s*",
+    rf"|(?:{NOT_AN_ABBREVIATION}\.|!)\s+(?={_WH}\b))\s*",
     _I,
 )
 
@@ -625,12 +634,15 @@ def spells_out(text: str, acronym: str, *, loose: bool = False) -> bool:
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 # "Which base LLM / what robot arm / which datasets ...": the answer is a name.
+# Kinds of thing with names that an abstract often names without the kind's word (:data:`_NAMED_THINGS`).
+_NAMED_THING_KINDS = (
+    "instruments?|sensors?|satellites?|devices?|cameras?|processors?|accelerators?|databases?"
+)
 _ASKS_NAME = re.compile(
     r"\b(?:which|what)\s+(?:\S+\s+){0,3}?(?:models?|llms?|datasets?|benchmarks?|robots?|arms?|solvers?|"
     r"architectures?|backbones?|librar(?:y|ies)|frameworks?|software|languages?|teachers?|encoders?|decoders?|"
     r"optimizers?|baselines?|metrics?|tools?|simulators?|engines?|families|networks?|games?|environments?|"
-    r"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus|suites?|toolkits?|packages?|instruments?|"
-    r"sensors?|satellites?|devices?|cameras?|processors?|accelerators?|databases?)\b"
+    rf"compilers?|platforms?|chips?|gpus?|hardware|corpora|corpus|suites?|toolkits?|packages?|{_NAMED_THING_KINDS})\b"
     r"|\bthe (?:actual |exact |full )?names? of\b"
     # "What data was Private-GSD evaluated on?", "which market data did it train on?": the data's name is asked
     # ("what data structure is used" and "which two kinds of data" ask no name)
@@ -712,11 +724,7 @@ _NOT_KIND_WORDS = frozenset(
 # Kinds of thing with names that an abstract often names without the kind's word ("data from Advanced Geosynchronous
 # Radiation Imager (AGRI) aboard Fengyun-4B" for "which satellite instrument ...?"): asked by name (_ASKS_NAME), but
 # no ground to refuse when the abstract speaks of the kind unnamed ("satellite observations").
-_NAMED_THINGS = re.compile(
-    r"\b(?:which|what)\s+(?:\S+\s+){0,3}(instruments?|sensors?|satellites?|devices?|cameras?|processors?|"
-    r"accelerators?|databases?)\b",
-    _I,
-)
+_NAMED_THINGS = re.compile(rf"\b(?:which|what)\s+(?:\S+\s+){{0,3}}({_NAMED_THING_KINDS})\b", _I)
 
 
 def named_kind(text: str) -> str:

@@ -1315,7 +1315,13 @@ class Evidence:
         compared without case or punctuation ("ResNet-50" is "ResNet50"), and an acronym is held where its words
         are ("NeRF": "neural radiance fields"). Names no abstract holds are ``unknown_name``'s; 0.0 without names."""
         unknown = set(self.unknown_names)
-        names = [w for w in self.question_names if w not in unknown]
+        # a generic name with lower-case words joined to it ("LLM-driven", "DNN-based") says what kind of method,
+        # not which one: no name a paper must hold
+        names = [
+            w
+            for w in self.question_names
+            if w not in unknown and not (LOWER_TAIL.search(w) and is_generic(LOWER_TAIL.sub("", w)))
+        ]
         if not names:
             return 0.0
         text = f"{src.title} {src.text}"

@@ -669,6 +669,15 @@ def test_name_missing_reads_names_in_any_written_form() -> None:
     evidence = Evidence(q, [sirius, mbpp, ROUTING], BagOfWords(), rarity=in_any([sirius, mbpp, ROUTING]))
     assert evidence.features(sirius)["name_missing"] == pytest.approx(1 / 3)
     assert evidence.features(ROUTING)["name_missing"] == pytest.approx(2 / 3)
+    # a generic name with lower-case words joined to it says what kind of method, not which: "LLM-driven" is no name
+    # a paper must hold ("MBPP-based" still is)
+    llm = src(5, "LLM Agents", "An LLM writes programs.")
+    for question, missing in [
+        ("Has anyone used LLM-driven search to discover SiriusLM-like decoders?", 0.0),
+        ("Has anyone used MBPP-based search to discover SiriusLM-like decoders?", 0.5),
+    ]:
+        evidence = Evidence(question, [sirius, mbpp, llm], BagOfWords(), rarity=in_any([sirius, mbpp, llm]))
+        assert evidence.features(sirius)["name_missing"] == pytest.approx(missing), question
 
 
 def test_a_paper_the_question_names_answers_for_itself() -> None:

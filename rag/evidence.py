@@ -51,6 +51,7 @@ from rag.question import (
     distinct_names,
     focus,
     is_generic,
+    kind_compound,
     kind_named,
     mentions,
     new_name,
@@ -1317,11 +1318,7 @@ class Evidence:
         unknown = set(self.unknown_names)
         # a generic name with lower-case words joined to it ("LLM-driven", "DNN-based") says what kind of method,
         # not which one: no name a paper must hold
-        names = [
-            w
-            for w in self.question_names
-            if w not in unknown and not (LOWER_TAIL.search(w) and is_generic(LOWER_TAIL.sub("", w)))
-        ]
+        names = [w for w in self.question_names if w not in unknown and not kind_compound(w)]
         if not names:
             return 0.0
         text = f"{src.title} {src.text}"

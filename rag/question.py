@@ -769,10 +769,15 @@ def new_name(word: str, known: set[str]) -> bool:
         return False
     if word.lower() in known or is_generic(word):
         return False
+    return not kind_compound(word, known)
+
+
+def kind_compound(word: str, known: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether ``word`` is a known (``known``, lower-cased) or generic name with lower-case words joined to it
+    ("NPO-based", "LLM-driven"): that name, or what kind of method, not another name ("API-Bank", "QA-LoRA" are)."""
     parts = [p for p in re.split(r"[-/]", word) if p]
-    # a known or generic name with lower-case words joined to it ("NPO-based") is that name; "API-Bank" is another
     base = [p for p in parts if not (p.isalpha() and p.islower())]
-    return not (len(base) < len(parts) and all(p.lower() in known or is_generic(p) for p in base))
+    return len(base) < len(parts) and all(p.lower() in known or is_generic(p) for p in base)
 
 
 # A word that looks like a name: CamelCase, an acronym, letters with digits ("GPT-4o", "ResNet50", "TOFU").

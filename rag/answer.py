@@ -92,7 +92,10 @@ _LIST = re.compile(
     # "machine unlearning papers - which ones are there?"
     r"|\b(?:papers|works|studies|articles)\b[^?]{0,40}?\b(?:which|what) ones\b"
     r"|^\s*(?:are there|do you have|does the collection have|have there been)\s+(?:any\s+)?(?:\w+\s+){0,2}?"
-    r"(?:papers|works|studies|articles)\b",
+    r"(?:papers|works|studies|articles)\b"
+    # typed tersely: "papers that propose X", "papers arguing that ...", "looped transformers - which papers ..."
+    r"|^\s*(?:any\s+|all\s+|other\s+)?(?:papers|works|studies|articles)\s+(?:that|which|on|about|where|\w+ing)\b"
+    r"|\s[-\u2014:]+\s*(?:which|what|list|name|find|show)\b.{0,40}\b(?:papers|works|studies|articles)\b",
     re.IGNORECASE,
 )
 

@@ -71,6 +71,7 @@ from rag.text import (
     METHOD_CUES,
     NAME_LIKE,
     NOT_AN_ABBREVIATION,
+    QUESTION_WORDS,
     absent_sentence,
     capitalised_word,
     compact,
@@ -176,9 +177,19 @@ _CHANGE_OF = re.compile(
 _ON_CAPITALISED = re.compile(r"\b(?:on|in|across|over)\s+([A-Z][a-z]{2,}[\w-]*)")
 
 
+# A name of capitalised words written together: "VerilogEval", "PatchmatchNet" (each part three letters or more).
+_CAMEL_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+(?![\w-])")
+
+
+def _camel_parts(text: str) -> list[str]:
+    """The parts of ``text``'s camel-case names (:data:`_CAMEL_NAME`): "Verilog", "Eval" of "VerilogEval"."""
+    return [p for m in _CAMEL_NAME.finditer(text) for p in re.findall(r"[A-Z][a-z]+", m.group(0))]
+
+
 def _hyphen_terms(text: str) -> set[str]:
-    """A text's terms with its hyphenated words' parts counted apart too ("llm" of "LLM-based")."""
-    return terms(text) | terms(text.replace("-", " "))
+    """A text's terms with its hyphenated words' parts counted apart too ("llm" of "LLM-based"), and its camel-case
+    names' ("eval" of "VerilogEval")."""
+    return terms(text) | terms(text.replace("-", " ")) | terms(" ".join(_camel_parts(text)))
 
 
 _ADVERBS_AFTER = frozenset("exactly specifically precisely only mainly primarily actually".split())
@@ -307,6 +318,13 @@ def _spells_camel(text: str, name: str) -> bool:
 # an acronym a question may write for words an abstract spells out (rag.question.spells_out): two letters too
 # ("KD" of "knowledge distillation"), since a spelling out only spares a name from the refusal
 _ACRONYM_NAME = re.compile(r"([A-Z]{2,6})s?")
+
+
+def _spells_acronym(text: str, name: str) -> bool:
+    """Whether ``text`` spells out ``name``, an acronym of capitals ("MVS", plural "LLMs"), in words, loosely ("MVS":
+    "multi-view stereo"; :func:`rag.question.spells_out`)."""
+    acronym = _ACRONYM_NAME.fullmatch(name)
+    return acronym is not None and spells_out(text, acronym.group(1), loose=True, unlike=QUESTION_WORDS)
 
 
 class SourceLike(Protocol):
@@ -879,7 +897,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|net|ai|dev)/\
 _ANSWER_FORM_WORDS = (
     "factor share fraction percentage percent proportion ratio big bigger larger smaller faster slower higher "
     "lower worse gain gains cut biggest largest smallest highest lowest best worst maximum minimum exact exactly "
-    "precise precisely"
+    "precise precisely quicker cheaper lighter heavier fewer shorter longer tighter stronger weaker"
 )
 
 
@@ -1077,7 +1095,7 @@ class Evidence:
             t
             for a in self._acronyms
             if (t := stem(a)) not in held
-            and spells_out(text, "".join(c for c in a if c.isupper()), loose=True)
+            and spells_out(text, "".join(c for c in a if c.isupper()), loose=True, unlike=QUESTION_WORDS)
         }
 
     # ------------------------------------------------------------------ embeddings, once per distinct text
@@ -1155,7 +1173,8 @@ class Evidence:
         * ``best_sim`` / ``lead_sim``: cosine of the question's closest sentence, over all sources / in ``src``;
         * ``lead_lexical``: the largest share of the question's content terms one sentence of ``src`` holds;
         * ``paper_cover`` / ``collection_cover``: the share of the question's specific terms (content terms that
-          aren't generic), weighted by rarity in the collection, that ``src`` / any abstract holds;
+          aren't generic), weighted by rarity in the collection, that ``src`` / any abstract holds (``src``: an
+          acronym of the question it spells out counts, "MVS" by "multi-view stereo": :meth:`held`);
         * ``missing_rare``: the rarity of the rarest specific term ``src`` lacks (0 when it lacks none);
         * ``named``: how much the question names ``src`` (:meth:`names`);
         * ``kind_missing``: 1 when the question asks for a kind of detail ``src`` never states (a number, hardware,
@@ -1171,7 +1190,7 @@ class Evidence:
         q_terms = self.q_terms if wanted is None else wanted
         specific = q_terms - generic_stems()
         rarity = self.rarities(specific)
-        body = terms(f"{src.title} {src.text}")
+        body = self.held(f"{src.title} {src.text}")  # an acronym of the question it spells out counts
         if "%" in src.text:
             body |= _PERCENT_WORDS  # "what percentage improvement" of "improving by 24.0/30.1/8.6/9.2%"
         if self.many:  # a list question is answered by several papers: their terms together
@@ -1261,6 +1280,7 @@ class Evidence:
             return None
         facets, closest = found
         checked = len(self.sources if sources is None else sources)
+
         parts = [f'"{f.text}"' for f in facets]
         both = (
             f"both {parts[0]} and {parts[1]}"
@@ -2242,7 +2262,12 @@ class Evidence:
                 # though the abstract never says the kind's word
                 kinds = [rx for kind, rx in _INSTANCES if wanted & kind]
                 mine = self.by_source.get(src.n, [])
-                return 0.0 if any(rx.search(s.text) for rx in kinds for s in mine) else 1.0
+                if any(rx.search(s.text) for rx in kinds for s in mine):
+                    return 0.0
+                # "which datasets ...?" of "experiments on DTU, Tanks & Temples and ETH3D": data named without a
+                # data word (as the unnamed check reads it)
+                data = wanted & _DATA_WORDS and any(self._evaluated_on(s.text, known_names) for s in mine)
+                return 0.0 if data else 1.0
         for s in pool:
             if self.states_near(
                 s.text, wanted, number=asked_number, name=asked_name, known_names=known_names
@@ -2364,12 +2389,16 @@ class Evidence:
     def unknown_names(self) -> list[str]:
         """Name-like words of the question that no abstract in the collection contains: the index holds no stem of
         them, and no retrieved paper says them in another written form (:func:`rag.question.says_name`: "GRUs" by "the
-        Gated Recurrent Unit", "DPO-style" by "DPO")."""
+        Gated Recurrent Unit", "DPO-style" by "DPO"; an acronym spelled out loosely, "MVS" by "multi-view stereo")."""
         unknown = [w for w in self.question_names if self.rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
         if not unknown:
             return unknown
         texts = self._source_texts
-        return [w for w in unknown if not any(says_name(t, LOWER_TAIL.sub("", w) or w) for t in texts)]
+        return [
+            w
+            for w in unknown
+            if not any(says_name(t, LOWER_TAIL.sub("", w) or w) or _spells_acronym(t, w) for t in texts)
+        ]
 
     @cached_property
     def unsaid_names(self) -> list[str]:
@@ -2414,8 +2443,10 @@ class Evidence:
                 if not any(re.search(said, t) for t in texts):
                     out.append(size[0])  # "No abstract mentions "512x512"", not "x512"
                 continue
-            acronym = _ACRONYM_NAME.fullmatch(name)
-            if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):
+            if any(_spells_acronym(t, name) for t in texts):
+                continue
+            # a part of a name written together ("Verilog" of "two VerilogEval evaluation datasets")
+            if any(name.lower() == p.lower() for t in texts for p in _camel_parts(t)):
                 continue
             if any(_spells_camel(t, name) for t in texts):
                 continue

@@ -40,6 +40,7 @@ from rag.text import (
     SLIP_MIN,
     common_words,
     compound_parts,
+    function_words,
     hyphenate_like,
     name_forms,
     spellings,
@@ -347,15 +348,30 @@ class LexicalIndex:
             _log.warning("%s: unreadable (%s); questions are read as typed", path, exc)
             return None
 
+    def _phrase_compound(self, word: str) -> bool:
+        """Whether ``word`` is a phrase hyphenated into one modifier ("the degeneracy-in-the-loss-landscape paper"):
+        three parts or more, one of them a function word, and no abstract writes it so ("state-of-the-art" and
+        "text-to-image" are the collection's compounds, read as one term)."""
+        parts = word.split("-")
+        return (
+            len(parts) >= 3
+            and all(parts)
+            and any(p in function_words() for p in parts)
+            and stem(word) not in self.compounds
+        )
+
     def spelling(self, word: str) -> str:
         """How the collection writes ``word``, a word typed in lower case that no chunk holds: a compound as the
         abstracts write it ("mtbench" as "mt-bench"; "spatio-temporal" as "spatiotemporal" where no abstract
         hyphenates it and "spatio" is no word of theirs), or, in a word of six letters or more that no English word
         list knows, two neighbouring letters swapped back ("experimetns": "experiments"; the commonest word the
-        abstracts write, or a function word: "collcetion"). ``word`` itself when the collection holds it, when it is
+        abstracts write, or a function word: "collcetion"); a phrase hyphenated into one modifier that no abstract
+        writes so, its words apart ("degeneracy-in-the-loss-landscape": "degeneracy in the loss landscape"). ``word`` itself when the collection holds it, when it is
         a common English word (or the word list can't be read) and no compound, or when no reading fits: a name the
         collection lacks stays as typed ("retnet" is no slip of "resnet", a letter replaced; nor "minilm" of
         "minim", a letter dropped: slips of those kinds make names as often)."""
+        if word == word.lower() and self._phrase_compound(word):
+            return word.replace("-", " ")
         if not 4 <= len(word) <= _LONGEST_NAME or word != word.lower() or word in stopwords():
             return word
         vocabulary = self._vocabulary

@@ -606,17 +606,21 @@ def says_name(text: str, name: str) -> bool:
 _ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
-def spells_out(text: str, acronym: str, *, loose: bool = False) -> bool:
+def spells_out(text: str, acronym: str, *, loose: bool = False, unlike: frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` spells ``acronym`` out: capitalised words in a row within one clause, none a function word,
     whose initials are its letters ("Gated Recurrent Unit" for "GRU", "Neural Ordinary Differential Equations" for
     "ODE"; hyphenated parts count apart). Capitals only: "machine learning problems" is no "MLP". ``loose``: words
-    in any case, across commas ("sparse, symmetric, positive-definite" spells "SPD"), for asking whether a reader
-    could take the text to say the acronym, not whether it defines it."""
+    in any case, across commas ("sparse, symmetric, positive-definite" spells "SPD"), a hyphenated compound's
+    function words too ("state-of-the-art" spells "SOTA"), for asking whether a reader could take the text to say the
+    acronym, not whether it defines it. ``unlike``: words (lower case) no spelling out has ("has" of "Bayesian
+    Optimization has become", which is no "BOHB")."""
     letters = acronym.lower()
     if not letters:
         return False
     for clause in re.split(r"[.;:()\[\]]" if loose else r"[.,;:()\[\]]", text):
-        parts = [p for w in words(clause) for p in w.split("-") if p]
+        # (each part with whether it is inside a hyphenated compound: read loosely, a compound's function words
+        # count, "state-of-the-art" spelling "SOTA")
+        parts = [(p, "-" in w) for w in words(clause) for p in w.split("-") if p]
         for i in range(len(parts) - len(letters) + 1):
             run = parts[i : i + len(letters)]
             if all(
@@ -624,8 +628,9 @@ def spells_out(text: str, acronym: str, *, loose: bool = False) -> bool:
                 and (loose or p[0].isupper())
                 and p[0].lower() == c
                 and p.isalpha()
-                and p.lower() not in function_words()
-                for p, c in zip(run, letters, strict=True)
+                and (p.lower() not in function_words() or (loose and joined))
+                and p.lower() not in unlike
+                for (p, joined), c in zip(run, letters, strict=True)
             ):
                 return True
     return False
@@ -1045,9 +1050,10 @@ def unstated_units(question: str, text: str) -> list[str]:
     ]
 
 
-# A question asking how long something takes, and a time scale that answers it in words.
+# A question asking how long something takes (or how much faster), and a time scale that answers it in words.
 TIME_ASKED = re.compile(
-    r"\bhow (?:long|fast|quickly)\b|\b(?:computation |running |run |training |inference |wall-?clock )?"
+    r"\bhow (?:long|fast|quickly)\b|\bhow much (?:faster|quicker)\b"
+    r"|\b(?:computation |running |run |training |inference |wall-?clock )?"
     r"(?:time|duration|latency|runtime)\b(?!-)",
     _I,
 )

@@ -190,7 +190,19 @@ def _split_of(record_id: str) -> str:
 
 @pytest.mark.parametrize(
     "name",
-    ["answers", "paraphrase", "voices", "pairs", "survey", "twins", "versus", "lists", "duels", "blind", "cold"],
+    [
+        "answers",
+        "paraphrase",
+        "voices",
+        "pairs",
+        "survey",
+        "twins",
+        "versus",
+        "lists",
+        "duels",
+        "blind",
+        "cold",
+    ],
 )
 def test_split_sets_are_well_formed(name: str, abstracts: dict[str, str]) -> None:
     records = _records(name)

@@ -174,6 +174,14 @@ def test_a_word_typed_in_lower_case_is_read_as_the_collection_spells_it(
     assert index.spelling("pre-training") == "pre-training"
     assert index.spelling("quantile-forests") == "quantile-forests"  # its parts are their words
     assert index.spelling("memory-") == "memory-"  # half of "memory- and compute-bound"
+    # a phrase hyphenated into one modifier, which no abstract writes so, is read as its words; the collection's own
+    # compounds of that shape stay one term
+    assert index.spelling("quantile-forests-with-bounded-memory") == "quantile forests with bounded memory"
+    assert index.spelling("speed-up-in-pre-training") == "speed up in pre training"
+    assert index.spelling("state-of-the-art") == "state-of-the-art"
+    assert (
+        index.spelling("quantile-memory-forests") == "quantile-memory-forests"
+    )  # no function word: a compound
     # two neighbouring letters swapped in a word of six letters or more, mended to a word the abstracts write
     assert index.spelling("experimetns") == "experiments"
     assert index.spelling("optimzier") == "optimizer"

@@ -92,12 +92,18 @@ _LIST = re.compile(
     # "machine unlearning papers - which ones are there?"
     r"|\b(?:papers|works|studies|articles)\b[^?]{0,40}?\b(?:which|what) ones\b"
     r"|^\s*(?:are there|do you have|does the collection have|have there been)\s+(?:any\s+)?(?:\w+\s+){0,2}?"
-    r"(?:papers|works|studies|articles)\b"
-    # typed tersely: "papers that propose X", "papers arguing that ...", "looped transformers - which papers ..."
-    r"|^\s*(?:any\s+|all\s+|other\s+)?(?:papers|works|studies|articles)\s+(?:that|which|on|about|where|\w+ing)\b"
-    r"|\s[-\u2014:]+\s*(?:which|what|list|name|find|show)\b.{0,40}\b(?:papers|works|studies|articles)\b",
+    r"(?:papers|works|studies|articles)\b",
     re.IGNORECASE,
 )
+# ... typed tersely: "papers that propose X", "papers arguing that ...", "looped transformers - which papers ...";
+# not when one paper is asked for after ("Studies on X take long; which paper speeds it up?": _ONE_PAPER)
+_TERSE_LIST = re.compile(
+    r"^\s*(?:any\s+|all\s+|other\s+)?(?:papers|works|studies|articles)\s+"
+    r"(?:that|which|on|about|where|(?!during\b|nothing\b|something\b|anything\b|everything\b)\w{2,}ing)\b"
+    r"|(?:\s[-\u2013\u2014]+|:)\s*(?:which|what|list|name|find|show)\s+(?:\w+\s+){0,3}?(?:papers|studies|articles)\b",
+    re.IGNORECASE,
+)
+_ONE_PAPER = re.compile(r"\b(?:which|what|the|that|one) (?:paper|work|study|article)\b(?!s)", re.IGNORECASE)
 
 
 # A survey of the collection, asked without "which papers": "Is there work on X?", "Anything in the collection on
@@ -192,6 +198,8 @@ def detect_kind(question: str) -> str:
     # a later sentence asks for papers by name ("I'm surveying X. Which papers ...?"); "Which methods are those?"
     # after a statement asks about one paper's methods
     if (_LIST.search(first) and not baselines) or any(_LIST_PAPERS.search(part) for part in rest):
+        return "list"
+    if _TERSE_LIST.search(first) and not _ONE_PAPER.search(question):
         return "list"
     return "list" if is_survey(question) else "fact"
 

@@ -2,8 +2,8 @@
 are, and the cited side-by-side table with its Markdown and CSV.
 
 * Routing: :func:`is_comparison` is true for "Compare A and B", "the differences between A and B", "How does A
-  differ from B?" (or "relate to B?"), "A vs B", and false for questions that merely measure one thing "in
-  comparison with" or "against" baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
+  differ from B?", "A vs B", and false for questions that merely measure one thing "in comparison with" or "against"
+  baselines. It is decided from the same parse as :func:`entities`, so the two can't disagree: a comparison needs
   two named things, except after an explicit "compare"/"contrast". Papers may be described instead of named, then
   asked about one by one ("The paper that ... and the one that ...: what does each propose?", "Two X papers: one
   that ..., and one that .... What does each ...?"; :func:`described`; "A, B and C: what does each report?", two
@@ -55,7 +55,7 @@ _LEAD = re.compile(
 )
 _BETWEEN = re.compile(r"\b(?:differences?|distinctions?)\s+between\b", re.IGNORECASE)
 _DIFFER = re.compile(
-    r"^\s*how\s+(?:does|do|is|are)\b.+?\b(?:differ(?:s|ent)?\s+from|compare[sd]?\s+(?:to|with|against)|relates?\s+to)\b",
+    r"^\s*how\s+(?:does|do|is|are)\b.+?\b(?:differ(?:s|ent)?\s+from|compare[sd]?\s+(?:to|with|against))\b",
     re.IGNORECASE,
 )
 _VERSUS = re.compile(r"\s(?:vs\.?|versus)\s", re.IGNORECASE)
@@ -84,7 +84,7 @@ _CUT = re.compile(
 _SPLIT = re.compile(
     # ("with" separates "A with B", not "the method with top-down feedback": a thing named or introduced follows)
     r",?\s+compare[sd]?\s+(?:to|with|against)\s+|,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
-    r"|\s+differ(?:s|ent)?\s+from\s+|\s+relates?\s+to\s+",
+    r"|\s+differ(?:s|ent)?\s+from\s+",
     re.IGNORECASE,
 )
 # Things a question measures against that are not a paper to look up.

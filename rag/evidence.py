@@ -71,7 +71,6 @@ from rag.text import (
     METHOD_CUES,
     NAME_LIKE,
     NOT_AN_ABBREVIATION,
-    QUESTION_WORDS,
     absent_sentence,
     capitalised_word,
     compact,
@@ -318,13 +317,6 @@ def _spells_camel(text: str, name: str) -> bool:
 # an acronym a question may write for words an abstract spells out (rag.question.spells_out): two letters too
 # ("KD" of "knowledge distillation"), since a spelling out only spares a name from the refusal
 _ACRONYM_NAME = re.compile(r"([A-Z]{2,6})s?")
-
-
-def _spells_acronym(text: str, name: str) -> bool:
-    """Whether ``text`` spells out ``name``, an acronym of capitals ("MVS", plural "LLMs"), in words, loosely ("MVS":
-    "multi-view stereo"; :func:`rag.question.spells_out`)."""
-    acronym = _ACRONYM_NAME.fullmatch(name)
-    return acronym is not None and spells_out(text, acronym.group(1), loose=True, unlike=QUESTION_WORDS)
 
 
 class SourceLike(Protocol):
@@ -1095,7 +1087,7 @@ class Evidence:
             t
             for a in self._acronyms
             if (t := stem(a)) not in held
-            and spells_out(text, "".join(c for c in a if c.isupper()), loose=True, unlike=QUESTION_WORDS)
+            and spells_out(text, "".join(c for c in a if c.isupper()), loose=True)
         }
 
     # ------------------------------------------------------------------ embeddings, once per distinct text
@@ -1173,8 +1165,7 @@ class Evidence:
         * ``best_sim`` / ``lead_sim``: cosine of the question's closest sentence, over all sources / in ``src``;
         * ``lead_lexical``: the largest share of the question's content terms one sentence of ``src`` holds;
         * ``paper_cover`` / ``collection_cover``: the share of the question's specific terms (content terms that
-          aren't generic), weighted by rarity in the collection, that ``src`` / any abstract holds (``src``: an
-          acronym of the question it spells out counts, "MVS" by "multi-view stereo": :meth:`held`);
+          aren't generic), weighted by rarity in the collection, that ``src`` / any abstract holds;
         * ``missing_rare``: the rarity of the rarest specific term ``src`` lacks (0 when it lacks none);
         * ``named``: how much the question names ``src`` (:meth:`names`);
         * ``kind_missing``: 1 when the question asks for a kind of detail ``src`` never states (a number, hardware,
@@ -1190,7 +1181,7 @@ class Evidence:
         q_terms = self.q_terms if wanted is None else wanted
         specific = q_terms - generic_stems()
         rarity = self.rarities(specific)
-        body = self.held(f"{src.title} {src.text}")  # an acronym of the question it spells out counts
+        body = terms(f"{src.title} {src.text}")
         if "%" in src.text:
             body |= _PERCENT_WORDS  # "what percentage improvement" of "improving by 24.0/30.1/8.6/9.2%"
         if self.many:  # a list question is answered by several papers: their terms together
@@ -2389,16 +2380,12 @@ class Evidence:
     def unknown_names(self) -> list[str]:
         """Name-like words of the question that no abstract in the collection contains: the index holds no stem of
         them, and no retrieved paper says them in another written form (:func:`rag.question.says_name`: "GRUs" by "the
-        Gated Recurrent Unit", "DPO-style" by "DPO"; an acronym spelled out loosely, "MVS" by "multi-view stereo")."""
+        Gated Recurrent Unit", "DPO-style" by "DPO")."""
         unknown = [w for w in self.question_names if self.rarities({stem(w)}).get(stem(w), 0.0) >= 1.0]
         if not unknown:
             return unknown
         texts = self._source_texts
-        return [
-            w
-            for w in unknown
-            if not any(says_name(t, LOWER_TAIL.sub("", w) or w) or _spells_acronym(t, w) for t in texts)
-        ]
+        return [w for w in unknown if not any(says_name(t, LOWER_TAIL.sub("", w) or w) for t in texts)]
 
     @cached_property
     def unsaid_names(self) -> list[str]:
@@ -2443,7 +2430,8 @@ class Evidence:
                 if not any(re.search(said, t) for t in texts):
                     out.append(size[0])  # "No abstract mentions "512x512"", not "x512"
                 continue
-            if any(_spells_acronym(t, name) for t in texts):
+            acronym = _ACRONYM_NAME.fullmatch(name)
+            if acronym and any(spells_out(t, acronym.group(1), loose=True) for t in texts):
                 continue
             # a part of a name written together ("Verilog" of "two VerilogEval evaluation datasets")
             if any(name.lower() == p.lower() for t in texts for p in _camel_parts(t)):

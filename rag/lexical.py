@@ -348,30 +348,45 @@ class LexicalIndex:
             _log.warning("%s: unreadable (%s); questions are read as typed", path, exc)
             return None
 
-    def _phrase_compound(self, word: str) -> bool:
-        """Whether ``word`` is a phrase hyphenated into one modifier ("the degeneracy-in-the-loss-landscape paper"):
-        three parts or more, one of them a function word, and no abstract writes it so ("state-of-the-art" and
-        "text-to-image" are the collection's compounds, read as one term)."""
+    def _phrase_words(self, word: str) -> str | None:
+        """``word`` written as the words of a phrase hyphenated into one modifier ("the degeneracy-in-the-loss-
+        landscape paper": "degeneracy in the loss landscape"), the runs of it that are the collection's compounds kept
+        whole ("mixture-of-experts-for-hard-constraints": "mixture-of-experts for hard constraints"); None when it is
+        no such phrase: fewer than three parts, a part with a digit ("gpt-4-in-the-loop"), no part a function word,
+        a compound the abstracts write ("state-of-the-art"), or the collection's compounds unknown (its spellings
+        file unreadable: the question is read as typed)."""
         parts = word.split("-")
-        return (
-            len(parts) >= 3
-            and all(parts)
-            and any(p in function_words() for p in parts)
-            and stem(word) not in self.compounds
-        )
+        compounds = self.compounds
+        if (
+            len(parts) < 3
+            or not compounds
+            or not all(p.isalpha() for p in parts)
+            or not any(p in function_words() for p in parts)
+            or stem(word) in compounds
+        ):
+            return None
+        out, i = [], 0
+        while i < len(parts):
+            # the longest run from here that the abstracts write as one compound, else the part alone
+            j = next(
+                (j for j in range(len(parts), i + 1, -1) if stem("-".join(parts[i:j])) in compounds), i + 1
+            )
+            out.append("-".join(parts[i:j]))
+            i = j
+        return " ".join(out)
 
     def spelling(self, word: str) -> str:
         """How the collection writes ``word``, a word typed in lower case that no chunk holds: a compound as the
         abstracts write it ("mtbench" as "mt-bench"; "spatio-temporal" as "spatiotemporal" where no abstract
         hyphenates it and "spatio" is no word of theirs), or, in a word of six letters or more that no English word
         list knows, two neighbouring letters swapped back ("experimetns": "experiments"; the commonest word the
-        abstracts write, or a function word: "collcetion"); a phrase hyphenated into one modifier that no abstract
-        writes so, its words apart ("degeneracy-in-the-loss-landscape": "degeneracy in the loss landscape"). ``word`` itself when the collection holds it, when it is
+        abstracts write, or a function word: "collcetion"); a phrase hyphenated into one modifier, its words apart
+        (:meth:`_phrase_words`). ``word`` itself when the collection holds it, when it is
         a common English word (or the word list can't be read) and no compound, or when no reading fits: a name the
         collection lacks stays as typed ("retnet" is no slip of "resnet", a letter replaced; nor "minilm" of
         "minim", a letter dropped: slips of those kinds make names as often)."""
-        if word == word.lower() and self._phrase_compound(word):
-            return word.replace("-", " ")
+        if word == word.lower() and (phrase := self._phrase_words(word)) is not None:
+            return phrase
         if not 4 <= len(word) <= _LONGEST_NAME or word != word.lower() or word in stopwords():
             return word
         vocabulary = self._vocabulary

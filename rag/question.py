@@ -606,21 +606,17 @@ def says_name(text: str, name: str) -> bool:
 _ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
-def spells_out(text: str, acronym: str, *, loose: bool = False, unlike: frozenset[str] = frozenset()) -> bool:
+def spells_out(text: str, acronym: str, *, loose: bool = False) -> bool:
     """Whether ``text`` spells ``acronym`` out: capitalised words in a row within one clause, none a function word,
     whose initials are its letters ("Gated Recurrent Unit" for "GRU", "Neural Ordinary Differential Equations" for
     "ODE"; hyphenated parts count apart). Capitals only: "machine learning problems" is no "MLP". ``loose``: words
-    in any case, across commas ("sparse, symmetric, positive-definite" spells "SPD"), a hyphenated compound's
-    function words too ("state-of-the-art" spells "SOTA"), for asking whether a reader could take the text to say the
-    acronym, not whether it defines it. ``unlike``: words (lower case) no spelling out has ("has" of "Bayesian
-    Optimization has become", which is no "BOHB")."""
+    in any case, across commas ("sparse, symmetric, positive-definite" spells "SPD"), for asking whether a reader
+    could take the text to say the acronym, not whether it defines it."""
     letters = acronym.lower()
     if not letters:
         return False
     for clause in re.split(r"[.;:()\[\]]" if loose else r"[.,;:()\[\]]", text):
-        # (each part with whether it is inside a hyphenated compound: read loosely, a compound's function words
-        # count, "state-of-the-art" spelling "SOTA")
-        parts = [(p, "-" in w) for w in words(clause) for p in w.split("-") if p]
+        parts = [p for w in words(clause) for p in w.split("-") if p]
         for i in range(len(parts) - len(letters) + 1):
             run = parts[i : i + len(letters)]
             if all(
@@ -628,9 +624,8 @@ def spells_out(text: str, acronym: str, *, loose: bool = False, unlike: frozense
                 and (loose or p[0].isupper())
                 and p[0].lower() == c
                 and p.isalpha()
-                and (p.lower() not in function_words() or (loose and joined))
-                and p.lower() not in unlike
-                for (p, joined), c in zip(run, letters, strict=True)
+                and p.lower() not in function_words()
+                for p, c in zip(run, letters, strict=True)
             ):
                 return True
     return False
@@ -1026,9 +1021,10 @@ _SETTINGS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 
 def states(kind: str, text: str, question: str = "") -> bool:
     """Whether ``text`` (an abstract) states anything of the detail ``kind`` at all; a time scale in words states
-    the number a ``question`` asking how long asks ("from minutes to milliseconds"), and of the training settings
-    only the one the ``question`` names counts ("What learning rate ...?" of an abstract that speaks of epsilon), and
-    of the quantities with a unit of their own the ones it names ("How much GPU memory ...?": "27GB of GPU memory")."""
+    the number a ``question`` asking how long asks, and a change of time scale the number one asking how much faster
+    asks ("from minutes to milliseconds"); of the training settings only the one the ``question`` names counts ("What
+    learning rate ...?" of an abstract that speaks of epsilon), and of the quantities with a unit of their own the
+    ones it names ("How much GPU memory ...?": "27GB of GPU memory")."""
     if kind == "hyperparameters":
         named = [said for asked, said in _SETTINGS if asked.search(question)]
         if named:
@@ -1037,7 +1033,11 @@ def states(kind: str, text: str, question: str = "") -> bool:
         return not unstated_units(question, text)
     if DETAIL_KINDS[kind][1].search(text):
         return True
-    return kind == "number" and bool(TIME_ASKED.search(question) and TIME_SCALE.search(text))
+    if kind != "number":
+        return False
+    return bool(TIME_ASKED.search(question) and TIME_SCALE.search(text)) or bool(
+        FASTER_ASKED.search(question) and SCALE_CHANGE.search(text)
+    )
 
 
 def unstated_units(question: str, text: str) -> list[str]:
@@ -1050,15 +1050,21 @@ def unstated_units(question: str, text: str) -> list[str]:
     ]
 
 
-# A question asking how long something takes (or how much faster), and a time scale that answers it in words.
+# A question asking how long something takes, and a time scale that answers it in words.
 TIME_ASKED = re.compile(
-    r"\bhow (?:long|fast|quickly)\b|\bhow much (?:faster|quicker)\b"
-    r"|\b(?:computation |running |run |training |inference |wall-?clock )?"
+    r"\bhow (?:long|fast|quickly)\b|\b(?:computation |running |run |training |inference |wall-?clock )?"
     r"(?:time|duration|latency|runtime)\b(?!-)",
     _I,
 )
 TIME_SCALE = re.compile(
     r"\b(?:(?:milli|micro|nano)?seconds?|minutes?|hours?|days?|weeks?|real[- ]time)\b", _I
+)
+# A question asking how much faster, and a change of time scale that answers it in words ("from minutes to
+# milliseconds"; not a time alone: "trains in hours" says no factor).
+FASTER_ASKED = re.compile(r"\bhow much (?:faster|quicker)\b", _I)
+_TIME_UNIT = r"(?:(?:milli|micro|nano)?seconds?|minutes?|hours?|days?|weeks?|months?)"
+SCALE_CHANGE = re.compile(
+    rf"\bfrom\s+(?:\w+\s+)?{_TIME_UNIT}\s+(?:down\s+)?to\s+(?:\w+\s+)?{_TIME_UNIT}\b", _I
 )
 
 

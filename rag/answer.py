@@ -95,14 +95,15 @@ _LIST = re.compile(
     r"(?:papers|works|studies|articles)\b",
     re.IGNORECASE,
 )
-# ... typed tersely: "papers that propose X", "papers arguing that ...", "looped transformers - which papers ...";
-# not when one paper is asked for after ("Studies on X take long; which paper speeds it up?": _ONE_PAPER)
+# ... typed tersely: "papers that propose X", "papers arguing that ..." (and "looped transformers - which papers ...",
+# _LIST_PAPERS after a dash or colon); not when one paper is asked for after ("Studies on X take long; which paper
+# speeds it up?": _ONE_PAPER)
 _TERSE_LIST = re.compile(
     r"^\s*(?:any\s+|all\s+|other\s+)?(?:papers|works|studies|articles)\s+"
-    r"(?:that|which|on|about|where|(?!during\b|nothing\b|something\b|anything\b|everything\b)\w{2,}ing)\b"
-    r"|(?:\s[-\u2013\u2014]+|:)\s*(?:which|what|list|name|find|show)\s+(?:\w+\s+){0,3}?(?:papers|studies|articles)\b",
+    r"(?:that|which|on|about|where|(?!during\b|nothing\b|something\b|anything\b|everything\b)\w{2,}ing)\b",
     re.IGNORECASE,
 )
+_DASH = re.compile(r"\s[-\u2013\u2014]+\s*|:\s*")
 _ONE_PAPER = re.compile(r"\b(?:which|what|the|that|one) (?:paper|work|study|article)\b(?!s)", re.IGNORECASE)
 
 
@@ -199,7 +200,8 @@ def detect_kind(question: str) -> str:
     # after a statement asks about one paper's methods
     if (_LIST.search(first) and not baselines) or any(_LIST_PAPERS.search(part) for part in rest):
         return "list"
-    if _TERSE_LIST.search(first) and not _ONE_PAPER.search(question):
+    terse = _TERSE_LIST.search(first) or any(_LIST_PAPERS.search(part) for part in _DASH.split(first)[1:])
+    if terse and not _ONE_PAPER.search(question):
         return "list"
     return "list" if is_survey(question) else "fact"
 

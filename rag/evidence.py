@@ -182,7 +182,7 @@ _CAMEL_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+(?![\w-])"
 
 def _camel_parts(text: str) -> list[str]:
     """The parts of ``text``'s camel-case names (:data:`_CAMEL_NAME`): "Verilog", "Eval" of "VerilogEval"."""
-    return [p for m in _CAMEL_NAME.finditer(text) for p in re.findall(r"[A-Z][a-z]+", m.group(0))]
+    return [p for m in _CAMEL_NAME.finditer(text) for p in _CAMEL_PART.findall(m.group(0))]
 
 
 def _hyphen_terms(text: str) -> set[str]:
@@ -1271,7 +1271,6 @@ class Evidence:
             return None
         facets, closest = found
         checked = len(self.sources if sources is None else sources)
-
         parts = [f'"{f.text}"' for f in facets]
         both = (
             f"both {parts[0]} and {parts[1]}"

@@ -1006,13 +1006,26 @@ _PERCENT_WORDS = frozenset(terms("percentage percent percentages"))
 # The end of a name that says what a method is built on or like ("LASSO-based", "BERT-style"): it describes the
 # method, it sets no condition
 _DESCRIBES = re.compile(r"-(?:based|driven|style|like|guided|inspired)$", re.IGNORECASE)
+_DESCRIBING_PARTS = frozenset(stem(w) for w in ("based", "driven", "style", "like", "guided", "inspired"))
 
 
-def _facet_cover(body: set[str], facet: Facet, rarity: dict[str, float]) -> float:
-    """The share of ``facet``'s words (weighted by ``rarity``) that ``body`` holds, for its best-held option."""
+def _facet_cover(
+    body: set[str], facet: Facet, rarity: dict[str, float], compounds: dict[str, list[str]] | None = None
+) -> float:
+    """The share of ``facet``'s words (weighted by ``rarity``) that ``body`` holds, for its best-held option. A
+    compound of the question (``compounds``: its stem -> its parts' stems) is held where ``body`` holds its parts
+    ("already trained" for "already-trained"), a describing ending aside ("PINN" for "PINN-style")."""
+    compounds = compounds or {}
+
+    def held(t: str) -> bool:
+        if t in body:
+            return True
+        parts = [p for p in compounds.get(t, []) if p not in _DESCRIBING_PARTS]
+        return bool(parts) and all(p in body for p in parts)
+
     return max(
         (
-            sum(rarity.get(t, 0.0) for t in option if t in body)
+            sum(rarity.get(t, 0.0) for t in option if held(t))
             / (sum(rarity.get(t, 0.0) for t in option) or 1.0)
             for option in facet.options
         ),
@@ -1215,7 +1228,7 @@ class Evidence:
         weighted by rarity in the collection, that ``src``'s title and abstract hold, for the part's best-held
         option ("molecules or drug candidates")."""
         rarity = self.rarities({t for f in facets for option in f.options for t in option})
-        return [_facet_cover(self._body(src), f, rarity) for f in facets]
+        return [_facet_cover(self._body(src), f, rarity, self._compounds) for f in facets]
 
     def _body(self, src: SourceLike) -> set[str]:
         key = (src.title, src.text)  # not the number: a list answer renumbers its sources

@@ -1359,8 +1359,13 @@ def criterion_facets(question: str) -> list[list[Facet]]:
             options = [o.split() for o in _OPTIONS.split(" ".join(written)) if o.strip()]
             if len(options) > 1 and len(options[-1]) > 1:
                 options = [o + options[-1][1:] if len(o) == 1 else o for o in options[:-1]] + [options[-1]]
-            stems = tuple(s for s in (frozenset(terms(" ".join(o))) - skip for o in options) if s)
-            if stems:
+            written_terms = [
+                t for t in (frozenset(terms(" ".join(o))) for o in options) if t
+            ]  # not "or others"
+            stems = tuple(t - skip for t in written_terms)
+            # an option of generic words alone ("training or compressing neural networks") is met by any paper:
+            # the part asks nothing words can check
+            if stems and all(stems):
                 facets.append(Facet(" ".join(written).strip(" ,;?.!"), stems))
         if facets:
             out.append(facets)

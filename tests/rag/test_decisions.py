@@ -2995,6 +2995,8 @@ def test_a_number_asked_under_a_condition_no_abstract_writes_is_unsaid(
             [["equivariant neural networks"], ["measuring how equivariant a model is"]],
         ),
         ("Is there work on recommender systems?", [["recommender systems"]]),
+        # an option of generic words alone ("training neural networks") is met by any paper: that part asks nothing
+        ("Which papers apply ADMM to training or compressing neural networks?", [["ADMM"]]),
         # no request for papers: no criterion
         ("What FID does the model reach on ImageNet?", []),
         ("Which two clustering methods does it combine to remove the need to choose k?", []),
@@ -3039,6 +3041,24 @@ def test_a_list_question_no_paper_meets_as_a_whole_is_refused_naming_a_paper_for
         "Which papers use GFlowNets to generate molecules for docking with proteins in cells?",
     ):
         assert Evidence(q, [gflow, dock], BagOfWords(), settings, many=True).uncombined() is None
+
+
+def test_a_list_criterions_hyphenated_compound_is_covered_by_its_parts_written_apart() -> None:
+    """ "already-trained" is met by an abstract writing "already trained", and "PINN-style" by one writing "PINN" (a
+    describing ending such as "-style" aside): the paper covering both parts of the criterion is found, so there is
+    no combination refusal; without it the refusal stands."""
+    steer = src(
+        1, "Steering", "We steer an already trained diffusion model toward a reward, with PINN losses."
+    )
+    hyphenated = src(2, "Compounds", "Already-trained models and PINN-style training are studied here.")
+    other = src(3, "Reward Models", "We learn a reward model from preferences.")
+    settings = EvidenceSettings()
+    for q in (
+        "Which papers use already-trained models for a reward?",
+        "Which papers use PINN-style training for a reward?",
+    ):
+        assert Evidence(q, [steer, hyphenated, other], BagOfWords(), settings, many=True).uncombined() is None
+        assert Evidence(q, [hyphenated, other], BagOfWords(), settings, many=True).uncombined() is not None
 
 
 def test_an_acronym_the_question_writes_is_held_where_a_sentence_spells_it_out() -> None:

@@ -229,6 +229,18 @@ def first_method(sentences: Sequence[Sentence]) -> int | None:
     return next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
 
 
+# A question asking which problem, weakness or gap a paper takes on ("What weakness of existing optimizers does each
+# one fix?", "Which problem in retrieval does each tackle?", "what goes wrong ...?"): the answer is in the
+# sentences before the method.
+ASKS_PROBLEM = re.compile(
+    r"\b(?:problems?|weakness(?:es)?|limitations?|issues?|shortcomings?|drawbacks?|bottlenecks?|pitfalls?|gaps?|"
+    r"challenges?|failures?|flaws?)\b[^?.]{0,80}?\b(?:fix|fixes|address|addresses|tackle|tackles|solve|solves|overcome|"
+    r"overcomes|remedy|remedies|mitigate|mitigates|target|targets|attack|attacks|resolve|resolves)\b|"
+    r"\b(?:goes|go|went) wrong\b",
+    re.IGNORECASE,
+)
+
+
 def background(sentences: Sequence[Sentence]) -> set[int]:
     """The ids of an abstract's sentences (in abstract order) before its first "we propose ..." sentence: the
     setting and prior work it starts from; empty when no sentence presents a method."""
@@ -302,6 +314,9 @@ def fact_sentences(
     lead = lead if lead is not None else ranked[0].source
     mine = evidence.by_source.get(lead, [])
     before = background(mine) if own_work else set()
+    if before and ASKS_PROBLEM.search(evidence.question):
+        # what problem each paper takes on is asked: the background sentences saying what is missing answer it
+        before -= {id(s) for s in mine if _GAP_CUES.search(s.text)}
 
     def adjusted(s: Sentence, score: float) -> float:
         return score - (cfg.background_penalty if id(s) in before else 0.0)
@@ -392,6 +407,12 @@ _ASKS_APPROACH = re.compile(
     r"|\bcomponents?\b|\bmechanisms?\b|\bideas?\b|\bstrateg|\bwhat does each (?:one )?(?:add|do|use|change|propose)\b",
     re.IGNORECASE,
 )
+# A comparison that asks nothing in particular ("Compare Ctrl-U and IP-RLDF."): how each works is the first thing it
+# asks.
+_BARE_COMPARE = re.compile(
+    r"^\W*(?:compare|contrast)\b(?![^?]*\b(?:what|how|which|who|where|when|why|in terms of|on)\b)",
+    re.IGNORECASE,
+)
 # A sentence in which the paper says what its method does, after presenting it: "Firstly, we tailor a Handpose
 # Aggregation Net ...", "We designed malicious content concealing and memory reframing ...", "Based on this
 # observation, we propose a norm-based scaling method ..."; not what it finds or shows ("First, we observe ...",
@@ -432,7 +453,10 @@ def method_details(evidence: Evidence, lead: int, question: str, limit: int = 2)
     nor what the paper finds (:data:`_FINDS`: "First, we observe that ...").
     The presenting sentence names the method, these say how it works. Empty when the setting is off, the question
     asks no such thing or the abstract presents no method."""
-    if not (evidence.settings.method_details and _ASKS_APPROACH.search(question)):
+    if not (
+        evidence.settings.method_details
+        and (_ASKS_APPROACH.search(question) or _BARE_COMPARE.search(question))
+    ):
         return []
     mine = evidence.by_source.get(lead, [])
     start = first_method(mine)

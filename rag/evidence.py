@@ -531,11 +531,48 @@ _METHOD_HEADS = frozenset(
     for w in "method approach technique algorithm framework strategy scheme procedure paper work system pipeline".split()
 )
 # Well-known things of a kind, which an abstract names without the kind's word ("a Python interface", "on A100s").
+_NATURAL_LANGUAGE = (
+    r"(?:English|Chinese|German|French|Spanish|Japanese|Korean|Russian|Arabic|Hindi|Portuguese|Italian|Dutch|Turkish|"
+    r"Vietnamese|Czech|Romanian|Finnish|Estonian|Latvian|Lithuanian|Kazakh|Gujarati|Bengali|Tamil|Telugu|Urdu|"
+    r"Indonesian|Swahili|Hebrew|Polish|Greek|Ukrainian|Persian|Thai)"
+)
 _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (
         frozenset(terms("language languages")),
         re.compile(
             r"\b(?:Python|Julia|Rust|C\+\+|Java(?:Script)?|MATLAB|Haskell|Lean ?4?|Coq|Verilog|SQL|Fortran)\b"
+        ),
+    ),
+    # "which language pairs ...?" of "Chinese-English and English-German": two natural languages joined
+    (
+        frozenset(terms("language languages pair pairs")),
+        re.compile(rf"\b{_NATURAL_LANGUAGE}\s*(?:-|\u2013|\u2192|to|->)\s*{_NATURAL_LANGUAGE}\b"),
+    ),
+    # "on which cloud platform ...?" of "trained on AWS Lambda"
+    (
+        frozenset(terms("cloud platform platforms cluster clusters service services infrastructure")),
+        re.compile(
+            r"\b(?:AWS|Amazon Web Services|EC2|Lambda|Azure|Google Cloud|GCP|Kubernetes|Slurm|Spark|Hadoop|Colab)\b"
+        ),
+    ),
+    # "what simulator / physics engine ...?" of "continuous control tasks in Brax"
+    (
+        frozenset(terms("simulator simulators engine engines")),
+        re.compile(
+            r"\b(?:MuJoCo|Brax|Isaac ?(?:Gym|Sim|Lab)|PyBullet|Bullet|CARLA|Habitat|Gazebo|Unity|Unreal|"
+            r"DeepMind Control|dm_control|OpenAI Gym|Gymnasium|Atari|ALE|ManiSkill|SAPIEN|Genesis)\b"
+        ),
+    ),
+    # "what base model / backbone ...?" of "fine-tuned from Hunyuan 7B": a pretrained family, or a size in billions,
+    # where a sentence builds on it (not "competitive with GPT-4")
+    (
+        frozenset(terms("base backbone backbones foundation")),
+        re.compile(
+            r"\b(?:fine-?tun\w*|finetun\w*|based on|built (?:on|upon)|initiali[sz]ed (?:from|with)|on top of|"
+            r"start(?:s|ing)? from|backbones?|adapt\w* from)\W+(?:[\w.-]+\W+){0,6}?"
+            r"(?:\b(?:GPT-?\d[\w.-]*|LLaMA[\w.-]*|Llama[\w.-]*|Qwen[\w.-]*|Mistral|Mixtral|Gemma[\w.-]*|BERT|RoBERTa|"
+            r"DeBERTa|T5|ViT[\w/-]*|ResNet-?\d*|CLIP|DeepSeek[\w.-]*|Phi-\d[\w.-]*|Falcon|Vicuna|InternLM[\w.-]*|"
+            r"StarCoder\w*|Code ?Llama|Stable Diffusion|DiT[\w/-]*)\b|\b[A-Z][\w.-]*[ -]\d+(?:\.\d+)?B\b)"
         ),
     ),
     (

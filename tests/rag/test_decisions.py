@@ -1631,6 +1631,48 @@ def test_a_well_known_thing_of_the_kind_asked_answers_without_the_kinds_word() -
     assert Evidence(q, [prover], BagOfWords(), EvidenceSettings()).answer_missing(prover) == 0.0
 
 
+@pytest.mark.parametrize(
+    ("question", "said", "unsaid"),
+    [
+        # two natural languages joined are a language pair
+        (
+            "Which language pairs were used for translation?",
+            "We test translation on Chinese-English and English-German.",
+            "We test translation on two news benchmarks.",
+        ),
+        (
+            "On which cloud platform were the workers run?",
+            "We train networks with 256 worker nodes on AWS Lambda.",
+            "We train networks with 256 worker nodes.",
+        ),
+        (
+            "What simulator are the control tasks in?",
+            "Experiments on continuous control tasks in Brax show gains.",
+            "Experiments on continuous control tasks show gains.",
+        ),
+        (
+            "What base model is it finetuned from?",
+            "We finetune Qwen2.5-7B with our data.",
+            "We finetune a pretrained model with our data.",
+        ),
+        # a model the paper only compares with is no base model
+        (
+            "What base model is it finetuned from?",
+            "We finetune Qwen2.5-7B with our data. It is competitive with GPT-4.",
+            "We finetune a pretrained model with our data. It is competitive with GPT-4.",
+        ),
+    ],
+)
+def test_a_well_known_name_of_a_platform_simulator_base_model_or_language_pair_answers_without_the_kinds_word(
+    question: str, said: str, unsaid: str
+) -> None:
+    """The abstract names a thing of the kind asked without the kind's word ("on AWS Lambda" for "which cloud
+    platform"): the part is answered; an abstract naming none of that kind leaves it unanswered."""
+    paper, bare = src(1, "Paper", said), src(1, "Paper", unsaid)
+    assert Evidence(question, [paper], BagOfWords(), EvidenceSettings()).answer_missing(paper) == 0.0
+    assert Evidence(question, [bare], BagOfWords(), EvidenceSettings()).answer_missing(bare) == 1.0
+
+
 def test_a_question_of_several_parts_refuses_the_unstated_one_and_answers_the_rest(tmp_path: Path) -> None:
     """ "What projections does it use, and how many times faster ...?" of an abstract that names the projections but
     gives no factor: refused for the question as asked, saying which part is unstated, then the other part answered

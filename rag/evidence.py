@@ -1383,7 +1383,9 @@ class Evidence:
             return 0.0
         text = f"{src.title} {src.text}"
         if self.many:
-            text += " ".join(f" {o.title} {o.text}" for o in self.sources[: self.settings.list_cover_papers])
+            # a list question is answered by every paper gathered: a name one of them holds is no name missing
+            # (whether they meet the criterion together is the combination rule's to say)
+            text += " ".join(f" {o.title} {o.text}" for o in self.sources)
         index = _NameIndex(text)
         return sum(not index.holds(name) for name in names) / len(names)
 

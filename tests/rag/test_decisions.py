@@ -689,6 +689,15 @@ def test_name_missing_reads_names_in_any_written_form() -> None:
     ]:
         evidence = Evidence(question, [sirius, mbpp, llm], BagOfWords(), rarity=in_any([sirius, mbpp, llm]))
         assert evidence.features(sirius)["name_missing"] == pytest.approx(missing), question
+    # a list question is answered by every paper gathered: a name one of them holds, however far down, is not
+    # missing (the fourth here, past the three whose terms the list gate reads together)
+    admm = src(6, "Global Optimization of ReLU Networks", "We train two-layer ReLU networks with ADMM.")
+    papers = [sirius, llm, ROUTING, admm]
+    q = "Which papers apply ADMM to training neural networks?"
+    evidence = Evidence(q, papers, BagOfWords(), rarity=in_any(papers), many=True)
+    assert evidence.features(sirius)["name_missing"] == 0.0
+    evidence = Evidence(q, papers[:3], BagOfWords(), rarity=in_any(papers), many=True)
+    assert evidence.features(sirius)["name_missing"] == 1.0
 
 
 def test_a_paper_the_question_names_answers_for_itself() -> None:

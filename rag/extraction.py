@@ -257,7 +257,7 @@ _COMPARED = re.compile(
     # for optimizing code efficiency like SOAP and PIE"
     r"(?:existing|recent|prior|previous|popular|current|classical|conventional|traditional|standard)"
     r"(?:\s+[\w()-]+){0,3}?\s+(?:methods|approaches|baselines|algorithms|techniques|models|works)"
-    r"(?:\s+[\w()`'-]+){0,10}?\s*[,(]?\s*(?:such as|including|e\.g\.,?|like))\s+",
+    r"(?:\s+[\w()-]+){0,5}?\s*,?\s*(?:such as|including|e\.g\.,?|like))\s+",
     _I,
 )
 _COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred"

@@ -229,18 +229,6 @@ def first_method(sentences: Sequence[Sentence]) -> int | None:
     return next((i for i, s in enumerate(sentences) if METHOD_CUES.search(s.text)), None)
 
 
-# A question asking which problem, weakness or gap a paper takes on ("What weakness of existing optimizers does each
-# one fix?", "Which problem in retrieval does each tackle?", "what goes wrong ...?"): the answer is in the
-# sentences before the method.
-ASKS_PROBLEM = re.compile(
-    r"\b(?:problems?|weakness(?:es)?|limitations?|issues?|shortcomings?|drawbacks?|bottlenecks?|pitfalls?|gaps?|"
-    r"challenges?|failures?|flaws?)\b[^?.]{0,80}?\b(?:fix|fixes|address|addresses|tackle|tackles|solve|solves|overcome|"
-    r"overcomes|remedy|remedies|mitigate|mitigates|target|targets|attack|attacks|resolve|resolves)\b|"
-    r"\b(?:goes|go|went) wrong\b",
-    re.IGNORECASE,
-)
-
-
 def background(sentences: Sequence[Sentence]) -> set[int]:
     """The ids of an abstract's sentences (in abstract order) before its first "we propose ..." sentence: the
     setting and prior work it starts from; empty when no sentence presents a method."""
@@ -314,9 +302,6 @@ def fact_sentences(
     lead = lead if lead is not None else ranked[0].source
     mine = evidence.by_source.get(lead, [])
     before = background(mine) if own_work else set()
-    if before and ASKS_PROBLEM.search(evidence.question):
-        # what problem each paper takes on is asked: the background sentences saying what is missing answer it
-        before -= {id(s) for s in mine if _GAP_CUES.search(s.text)}
 
     def adjusted(s: Sentence, score: float) -> float:
         return score - (cfg.background_penalty if id(s) in before else 0.0)

@@ -2570,26 +2570,6 @@ def test_a_comparison_asking_how_each_works_quotes_what_the_method_is_made_of(
     assert [t[: len(d)] for t, d in zip(got, details, strict=False)] == details and len(got) == len(details)
 
 
-def test_a_comparison_asking_what_problem_each_takes_on_quotes_the_gap_before_the_method() -> None:
-    """A compare line weighs down the sentences before a paper's method (background), except when the question asks
-    which problem, weakness or gap each paper takes on: that is where the abstract says it."""
-    from rag.compose import fact_sentences
-
-    paper = src(
-        1,
-        "Momentum Fixes",
-        "Momentum optimizers are widely used to train deep networks. However, momentum makes the effective step "
-        "sizes of scale-invariant weights decay prematurely. We propose FixMo, which removes the radial component of "
-        "each update. FixMo improves accuracy on 13 benchmarks.",
-    )
-    asked = "What weakness of existing momentum optimizers does each one fix?"
-    got = fact_sentences(Evidence(asked, [paper], BagOfWords(), PLAIN_GATE), 1, only_lead=True, own_work=True)
-    assert got[0].text.startswith("However, momentum makes")
-    other = "What do the momentum optimizers of each one change in the update?"
-    got = fact_sentences(Evidence(other, [paper], BagOfWords(), PLAIN_GATE), 1, only_lead=True, own_work=True)
-    assert not got[0].text.startswith("However")
-
-
 def test_a_compound_the_question_hyphenates_is_spoken_of_by_its_words() -> None:
     """ "edit-sequence models" of "models trained on synthetic edit sequences": the number beside those words states
     what is asked (the part was read as speaking of nothing in the abstract: answer_missing 1.0, and refused); a

@@ -530,12 +530,13 @@ _METHOD_HEADS = frozenset(
     stem(w)
     for w in "method approach technique algorithm framework strategy scheme procedure paper work system pipeline".split()
 )
-# Well-known things of a kind, which an abstract names without the kind's word ("a Python interface", "on A100s").
+# A natural language by name, as a language pair writes it ("Chinese-English").
 _NATURAL_LANGUAGE = (
     r"(?:English|Chinese|German|French|Spanish|Japanese|Korean|Russian|Arabic|Hindi|Portuguese|Italian|Dutch|Turkish|"
     r"Vietnamese|Czech|Romanian|Finnish|Estonian|Latvian|Lithuanian|Kazakh|Gujarati|Bengali|Tamil|Telugu|Urdu|"
     r"Indonesian|Swahili|Hebrew|Polish|Greek|Ukrainian|Persian|Thai)"
 )
+# Well-known things of a kind, which an abstract names without the kind's word ("a Python interface", "on A100s").
 _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (
         frozenset(terms("language languages")),

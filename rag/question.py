@@ -1359,9 +1359,8 @@ def criterion_facets(question: str) -> list[list[Facet]]:
             options = [o.split() for o in _OPTIONS.split(" ".join(written)) if o.strip()]
             if len(options) > 1 and len(options[-1]) > 1:
                 options = [o + options[-1][1:] if len(o) == 1 else o for o in options[:-1]] + [options[-1]]
-            written_terms = [
-                t for t in (frozenset(terms(" ".join(o))) for o in options) if t
-            ]  # not "or others"
+            # (an option of function words alone is no option: "X and so on", "X or so")
+            written_terms = [t for t in (frozenset(terms(" ".join(o))) for o in options) if t]
             stems = tuple(t - skip for t in written_terms)
             # an option of generic words alone ("training or compressing neural networks") is met by any paper:
             # the part asks nothing words can check

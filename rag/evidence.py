@@ -69,6 +69,7 @@ from rag.text import (
     BENCH_NAME,
     BIG_O,
     METHOD_CUES,
+    MODEL_FAMILIES,
     NAME_LIKE,
     NOT_AN_ABBREVIATION,
     absent_sentence,
@@ -571,9 +572,7 @@ _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         re.compile(
             r"\b(?:fine-?tun\w*|finetun\w*|based on|built (?:on|upon)|initiali[sz]ed (?:from|with)|on top of|"
             r"start(?:s|ing)? from|backbones?|adapt\w* from)\W+(?:[\w.-]+\W+){0,6}?"
-            r"(?:\b(?:GPT-?\d[\w.-]*|LLaMA[\w.-]*|Llama[\w.-]*|Qwen[\w.-]*|Mistral|Mixtral|Gemma[\w.-]*|BERT|RoBERTa|"
-            r"DeBERTa|T5|ViT[\w/-]*|ResNet-?\d*|CLIP|DeepSeek[\w.-]*|Phi-\d[\w.-]*|Falcon|Vicuna|InternLM[\w.-]*|"
-            r"StarCoder\w*|Code ?Llama|Stable Diffusion|DiT[\w/-]*)\b|\b[A-Z][\w.-]*[ -]\d+(?:\.\d+)?B\b)"
+            rf"(?:\b{MODEL_FAMILIES}(?![a-z])[\w./-]*|\b(?:Code Llama|Stable Diffusion|DiT)\b|\b[A-Z][\w.-]*[ -]\d+(?:\.\d+)?B\b)"
         ),
     ),
     (
@@ -1043,8 +1042,9 @@ _BUILT_ON = re.compile(r"\b(?:based|built|relies|rely|relying|depends?|depending
 _PERCENT_WORDS = frozenset(terms("percentage percent percentages"))
 # The end of a name that says what a method is built on or like ("LASSO-based", "BERT-style"): it describes the
 # method, it sets no condition
-_DESCRIBES = re.compile(r"-(?:based|driven|style|like|guided|inspired)$", re.IGNORECASE)
-_DESCRIBING_PARTS = frozenset(stem(w) for w in ("based", "driven", "style", "like", "guided", "inspired"))
+_DESCRIBING_ENDINGS = ("based", "driven", "style", "like", "guided", "inspired")
+_DESCRIBES = re.compile(rf"-(?:{'|'.join(_DESCRIBING_ENDINGS)})$", re.IGNORECASE)
+_DESCRIBING_PARTS = frozenset(stem(w) for w in _DESCRIBING_ENDINGS)
 
 
 def _facet_cover(
@@ -1382,13 +1382,15 @@ class Evidence:
         names = [w for w in self.question_names if w not in unknown and not kind_compound(w)]
         if not names:
             return 0.0
-        text = f"{src.title} {src.text}"
-        if self.many:
-            # a list question is answered by every paper gathered: a name one of them holds is no name missing
-            # (whether they meet the criterion together is the combination rule's to say)
-            text += " ".join(f" {o.title} {o.text}" for o in self.sources)
-        index = _NameIndex(text)
+        # a list question is answered by every paper gathered: a name one of them holds is no name missing
+        # (whether they meet the criterion together is the combination rule's to say)
+        index = self._gathered_names if self.many else _NameIndex(f"{src.title} {src.text}")
         return sum(not index.holds(name) for name in names) / len(names)
+
+    @cached_property
+    def _gathered_names(self) -> _NameIndex:
+        """The written forms of every source's title and abstract together (a list question's, read once)."""
+        return _NameIndex(" ".join(f"{o.title} {o.text}" for o in self.sources))
 
     def answer_missing(self, src: SourceLike) -> float:
         """For a question asking for a number or a name, whether ``src`` states one where it speaks of what is asked:

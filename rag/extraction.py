@@ -34,7 +34,7 @@ from rag.evidence import ON_A_NAME, Evidence, Sentence, SourceLike
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, abbreviations, is_generic, new_name, own_names
-from rag.text import BENCH_NAME, BIG_O, METHOD_CUES, generic_stems, numbers, terms
+from rag.text import BENCH_NAME, BIG_O, METHOD_CUES, MODEL_FAMILIES, generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE
@@ -442,11 +442,7 @@ _METRIC = re.compile(
     _I,
 )
 # A model, not data: a family of pretrained models, or a name with a size in it ("Qwen2.5-Coder-32B-Instruct").
-_MODEL = re.compile(
-    r"(?:GPT|LLaMA|Llama|Qwen|Mistral|Mixtral|Gemma|Claude|PaLM|Gemini|BERT|RoBERTa|DeBERTa|T5|LLaVA|Vicuna|"
-    r"Falcon|Phi|DeepSeek|OPT|BLOOM|ResNet|ViT|CLIP|InternLM|StarCoder|CodeLlama|Codex|o\d)(?![a-z])|"
-    r".*\d(?:\.\d+)?[BM](?![a-z])"
-)
+_MODEL = re.compile(rf"{MODEL_FAMILIES}(?![a-z])|.*\d(?:\.\d+)?[BM](?![a-z])")
 
 
 # The head of a hyphenated phrase, not a name: "Degree-of" of "Degree-of-Freedoms", "Chain-of" of "Chain-of-Thought".

@@ -477,6 +477,14 @@ def compact(text: str) -> str:
 # A name that says it is a benchmark: "Rewardbench", "3DIEBench", "Big-Bench", "SWE-bench" (not "benchmark" itself);
 # a pattern to build on, for the grid's data cue and the answers' "which benchmark" check alike.
 BENCH_NAME = r"[A-Z0-9][\w-]*[Bb]ench"
+
+# Families of pretrained models, by the start of their names ("Qwen" of "Qwen2.5-7B"): what a paper evaluates or
+# builds on, not data (rag.extraction) and a base model a sentence fine-tunes (rag.evidence).
+MODEL_FAMILIES = (
+    r"(?:GPT|LLaMA|Llama|Qwen|Mistral|Mixtral|Gemma|Claude|PaLM|Gemini|BERT|RoBERTa|DeBERTa|T5|LLaVA|Vicuna|"
+    r"Falcon|Phi|DeepSeek|OPT|BLOOM|ResNet|ViT|CLIP|InternLM|StarCoder|CodeLlama|Codex|o\d)"
+)
+
 BIG_O = re.compile(r"(?<![A-Za-z])(?:\\tilde\s*\{?\s*)?O\s*\}?\s*\\?(?:left)?\s*\(")
 # A year in a year's place: "in 2023", "(2023)", "since 2019", "2023)" - not "2048 tokens".
 _YEAR_PLACE = re.compile(

@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
         "--dataset",
         default="curated",
         metavar="NAME|PATH",
-        help="curated (default), generated, answers, fresh, holdout, topics, details, kinds, traps, parts, voices, pairs, twins, versus, duels, blind, cold, lists, survey, paraphrase, grid (the extraction grid's gold cells), or "
+        help="curated (default), generated, answers, fresh, holdout, topics, details, kinds, traps, parts, voices, pairs, twins, versus, duels, blind, cold, frost, lists, survey, paraphrase, grid (the extraction grid's gold cells), or "
         "a JSONL path",
     )
     p.add_argument(
@@ -59,7 +59,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--split",
         choices=["dev", "test"],
-        help="only the records of this split (answers, fresh, details, kinds, traps, parts, voices, pairs, twins, versus, duels, blind, cold, lists, survey, paraphrase): tune on dev, report test",
+        help="only the records of this split (answers, fresh, details, kinds, traps, parts, voices, pairs, twins, versus, duels, blind, cold, frost, lists, survey, paraphrase): tune on dev, report test",
     )
     p.add_argument(
         "--judge-model", help="model for the LLM-as-judge check (needs an OpenAI-compatible endpoint)"

@@ -38,6 +38,7 @@ from rag.evidence import REFUSAL, Evidence, Sentence, Verdict
 from rag.question import (
     BARE_THIS,
     GENRE_LABEL,
+    PAPERS_WORD,
     SINGULAR,
     Question,
     analyze,
@@ -87,19 +88,19 @@ def _pronoun(question: str) -> str:
 
 
 _LIST = re.compile(
-    r"^\s*(which|what|list|name|find|show)\b.{0,40}\b(papers|works|studies|articles|methods|approaches)\b"
+    rf"^\s*(which|what|list|name|find|show)\b.{{0,40}}\b(?:{PAPERS_WORD}|methods|approaches)\b"
     r"|\ball (the )?papers\b|\blist (all |the )?papers\b"
     # "machine unlearning papers - which ones are there?"
-    r"|\b(?:papers|works|studies|articles)\b[^?]{0,40}?\b(?:which|what) ones\b"
+    rf"|\b{PAPERS_WORD}\b[^?]{{0,40}}?\b(?:which|what) ones\b"
     r"|^\s*(?:are there|do you have|does the collection have|have there been)\s+(?:any\s+)?(?:\w+\s+){0,2}?"
-    r"(?:papers|works|studies|articles)\b",
+    rf"{PAPERS_WORD}\b",
     re.IGNORECASE,
 )
 # ... typed tersely: "papers that propose X", "papers arguing that ..." (and "looped transformers - which papers ...",
 # _LIST_PAPERS after a dash or colon); not when one paper is asked for after ("Studies on X take long; which paper
 # speeds it up?": _ONE_PAPER)
 _TERSE_LIST = re.compile(
-    r"^\s*(?:any\s+|all\s+|other\s+)?(?:papers|works|studies|articles)\s+"
+    rf"^\s*(?:any\s+|all\s+|other\s+)?{PAPERS_WORD}\s+"
     r"(?:that|which|on|about|where|(?!during\b|nothing\b|something\b|anything\b|everything\b)\w{2,}ing)\b",
     re.IGNORECASE,
 )

@@ -29,7 +29,7 @@ import re
 from rag.config import RetrievalSettings
 from rag.evidence import LOWER_TAIL, Evidence
 from rag.extraction import compare_cells
-from rag.question import NAME_TOKEN, mentions, says_phrase, title_name
+from rag.question import NAME_TOKEN, PAPERS_WORD, mentions, says_phrase, title_name
 from rag.retrieval import Retriever
 from rag.text import NOT_AN_ABBREVIATION, capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
@@ -450,8 +450,7 @@ _EACH_LATER = re.compile(
 _LIST_CLOSED = re.compile(r"[:\u2014]\s+|\s-{1,2}\s+|(?<=[.?!])\s+")
 # ... where "each" is each paper a list question asks for: "Which papers study X? What does each find?"
 _ASKS_PAPERS = re.compile(
-    r"\b(?:which|what|any|list|name|find|show|recommend)\b[^?]{0,40}\b(?:papers|works?|studies|articles|methods|"
-    r"approaches)\b",
+    rf"\b(?:which|what|any|list|name|find|show|recommend)\b[^?]{{0,40}}\b(?:{PAPERS_WORD}|work|methods|approaches)\b",
     re.IGNORECASE,
 )
 

@@ -592,6 +592,23 @@ _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         ),
     ),
 ]
+
+
+def _instance_named(wanted: set[str], sentences: Iterable[Sentence], *, own_word: bool = False) -> bool:
+    """Whether a sentence names a well-known thing of a kind ``wanted`` (stems) asks which of (:data:`_INSTANCES`):
+    "which language ...?" of "a Python interface", "what simulator ...?" of "tasks with Brax". The kind's own word
+    names none ("GPUs" of "which GPU ...?") unless ``own_word``."""
+    patterns = [rx for kind, rx in _INSTANCES if wanted & kind]
+    kind = {w.rstrip("s") for w in wanted}  # (an acronym's plural has a stem of its own: "GPUs")
+    said = (
+        {w.rstrip("s") for w in terms(m.group(0))}
+        for rx in patterns
+        for s in sentences
+        for m in rx.finditer(s.text)
+    )
+    return any(own_word or not found or not found <= kind for found in said)
+
+
 # "Which baselines does X outperform?", "Which methods was it compared with?": the methods compared with are asked.
 _BASELINE_ASKED = re.compile(
     r"\b(?:which|what)\s+(?:\S+\s+){0,4}?(?:baselines?|methods?|approaches|techniques|algorithms?|models?|systems?|"
@@ -1378,8 +1395,16 @@ class Evidence:
         are ("NeRF": "neural radiance fields"). Names no abstract holds are ``unknown_name``'s; 0.0 without names."""
         unknown = set(self.unknown_names)
         # a generic name with lower-case words joined to it ("LLM-driven", "DNN-based") says what kind of method,
-        # not which one: no name a paper must hold
-        names = [w for w in self.question_names if w not in unknown and not kind_compound(w)]
+        # not which one: no name a paper must hold; nor is a generic one where the paper names another thing of its
+        # kind ("Does SparseProp need a GPU?" of "an implementation on commodity CPUs")
+        mine = self.by_source.get(src.n, [])
+        names = [
+            w
+            for w in self.question_names
+            if w not in unknown
+            and not kind_compound(w)
+            and not (is_generic(w) and _instance_named({stem(w)}, mine))
+        ]
         if not names:
             return 0.0
         # a list question is answered by every paper gathered: a name one of them holds is no name missing
@@ -1591,6 +1616,8 @@ class Evidence:
                 n.lower() not in known_names for s in mine for n in _BENCH_WORD.findall(s.text)
             ):
                 continue  # a name that says it is a benchmark ("... the reward model on Rewardbench")
+            if _instance_named(wanted, mine):
+                continue  # "what simulator ...?" of "continuous control tasks with Brax"
             # a name answers when it stands near the kind asked ("benchmarks" of "which four reasoning benchmarks"),
             # where the abstract speaks of that kind; a name near a word that only qualifies it ("an Assessment
             # Misalignment problem" near "reasoning") is no answer
@@ -1913,8 +1940,13 @@ class Evidence:
             ]  # how many of them each sentence says
 
             def reports(i: int) -> bool:
-                """A new quantity in sentence ``i``, or in the next one when that one names nothing else."""
-                if self._new_quantity(mine[i].text) or self._times(mine[i].text):
+                """A new quantity in sentence ``i`` (a bound too: "SA can be computed in time O(nd log n)" of "how
+                fast can SA be computed?"), or in the next one when that one names nothing else."""
+                if (
+                    self._new_quantity(mine[i].text)
+                    or self._times(mine[i].text)
+                    or BIG_O.search(mine[i].text)
+                ):
                     return True
                 after = mine[i + 1].text if i + 1 < len(mine) else ""
                 return self._new_quantity(after) and all(
@@ -2305,9 +2337,8 @@ class Evidence:
             if not pool:
                 # "which language ...?" of "a Python interface": a well-known thing of the kind asked answers it
                 # though the abstract never says the kind's word
-                kinds = [rx for kind, rx in _INSTANCES if wanted & kind]
-                mine = self.by_source.get(src.n, [])
-                if any(rx.search(s.text) for rx in kinds for s in mine):
+                # (the kind's own word counts here: "on GPUs" says what is asked of, as the fitted weights read it)
+                if _instance_named(wanted, mine, own_word=True):
                     return 0.0
                 # "which datasets ...?" of "experiments on DTU, Tanks & Temples and ETH3D": data named without a
                 # data word (as the unnamed check reads it)

@@ -40,7 +40,7 @@ _I = re.IGNORECASE
 _WH = (
     r"(?:what|which|who|whom|whose|when|where|why|how|does|do|did|is|are|was|were|can|could|"
     r"(?:in|on|for|with|from|at|against|over|under|to|as|into|through|via|across|within|among|between|aboard|onto|"
-    r"upon|beyond|inside|using) "
+    r"upon|beyond|inside|using|up to|down to|according to|relative to|compared (?:to|with)) "
     r"(?:what|which|how many|how much)|by what|by how (?:much|many)|roughly how|approximately how)"
 )
 # A part of a question that asks something: a question word, or a verb it opens with ("In 'The simple essence of
@@ -169,7 +169,9 @@ DETAIL_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             # a quantity asked by its noun: "What rank ...", "At what carrier frequency ...", "What temperature
             # value ...", "What's the context length ...", "What depth of network ...", "What Reynolds number ..."
             # (its own phrase: not "Which papers cut the memory needed ...")
-            rf"|\b(?:what|which)(?:'s|\u2019s)?\s+(?:(?:is|are|was|were)\s+)?(?:the\s+)?"
+            # ("which dimensions ..." asks which aspects, as "which three dimensions does the space span?" does; "what
+            # dimensions" and "which output dimension" ask numbers)
+            rf"|\b(?:what|which(?!\s+(?:\S+\s+){{0,3}}?dimensions\b))(?:'s|\u2019s)?\s+(?:(?:is|are|was|were)\s+)?(?:the\s+)?"
             rf"(?:(?!(?:the|a|an|their|its|papers?|works?|studies|methods?|of|for|in|on|to|with|by|from|at)\b)\S+\s+)"
             rf"{{0,3}}?{_QUANTITY_NOUN}"
             r"|\bwhat(?:'s|\u2019s| is| are| was| were)? (?:\S+ ){0,3}?(?:score|accuracy|fid|bleu|rouge|f1|auc|perplexity|error|"
@@ -598,7 +600,22 @@ def says_name(text: str, name: str) -> bool:
     version = r"(?:-?v?\d[\w.]*(?:-[\w.]+)*)?" if base[-1].isalpha() else ""
     if re.search(rf"(?<![\w-]){re.escape(base)}{plural}{version}(?![\w-])", text, _I):
         return True
+    if norm := _NORM.fullmatch(name):
+        return bool(re.search(_norm_written(norm.group(1)), text))
     return bool(_ACRONYM.fullmatch(base)) and spells_out(text, base)
+
+
+# A norm or space typed plainly: "l2", "L_1", "l_inf", "Lp" (abstracts write "ell_2", "ell_infty", "ℓ_p").
+_NORM = re.compile(r"[lL]_?\{?(\d|p|q|inf(?:ty|inity)?|\u221e)\}?")
+
+
+def _norm_written(index: str) -> str:
+    """A pattern for the norm of ``index`` ("2", "p", "inf") as an abstract may write it: "ell_2", "ell_{2}", "ℓ2",
+    "L_2", "l2"; infinity as "infty", "infinity", "inf" or "∞"."""
+    tail = (
+        r"(?:inf(?:ty|inity)?|\u221e)" if index.startswith("inf") or index == "\u221e" else re.escape(index)
+    )
+    return rf"(?<![\w-])(?:ell|\u2113|[lL])\s*_?\s*\{{?\s*{tail}(?![\w-])"
 
 
 # An acronym one may write for words spelled out: "GRU", "ODE", "MLP" (3-6 capitals; two letters spell out too many
@@ -922,8 +939,10 @@ NAMES_OF = re.compile(
 )
 
 
+# What a collection's papers are called when many are asked for ("which abstracts mention X?", "which publications").
+PAPERS_WORD = r"(?:papers|works|studies|articles|abstracts|publications)"
 # "Which papers ...": the papers are what is asked for, not a name in them.
-_ASKS_PAPERS = re.compile(r"^\s*(?:which|what)\s+(?:\S+\s+)?(?:papers|works|studies|articles)\b", _I)
+_ASKS_PAPERS = re.compile(rf"^\s*(?:which|what)\s+(?:\S+\s+)?{PAPERS_WORD}\b", _I)
 
 
 # One paper asked for: "which paper / work ..." near the start, not "which paper's model" nor "what study design",

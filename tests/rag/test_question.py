@@ -88,6 +88,18 @@ from rag.text import stem
             "Which layers does it prune, and using which criterion are they ranked?",
             ["Which layers does it prune", "using which criterion are they ranked"],
         ),
+        # ... or a preposition of two words ("up to what", "compared to which")
+        (
+            "Under what conditions is extrapolation possible, and up to what transformation is it identifiable?",
+            [
+                "Under what conditions is extrapolation possible",
+                "up to what transformation is it identifiable",
+            ],
+        ),
+        (
+            "Which loss does it use, and compared to which baseline is it faster?",
+            ["Which loss does it use", "compared to which baseline is it faster"],
+        ),
         # a relative clause after a comma asks nothing of its own
         (
             "What reward model does it train, after which the policy is tuned on GLUE?",
@@ -158,6 +170,10 @@ def test_split_parts(question: str, parts: list[str]) -> None:
         ("What Reynolds number is the dataset run at?", {"number"}),
         ("What's the context length of the model?", {"number"}),
         ("What output dimension do the token vectors have?", {"number"}),
+        ("What dimensions do the embeddings have?", {"number"}),
+        # ... but "which dimensions" asks which aspects
+        ("Which dimensions can be made elastic in the quantization space?", set()),
+        ("Which three dimensions does the search space span?", set()),
         ("Which cost function do they minimise?", set()),
         ("Which steps does the pipeline take?", set()),
         ("What value does the method add?", set()),
@@ -494,6 +510,11 @@ def test_a_quoted_title_or_a_papers_own_name_is_not_what_a_sentence_must_match()
         ("Large Language Model", "LLM", True),
         ("Text Retrieval Augmented Neural Search Engine", "TransE", False),  # a mixed-case name is no acronym
         ("Key Value", "KV", False),  # two letters spell out too many word pairs
+        # a norm typed plainly is said as an abstract writes it
+        ("One popular approach for such ell_2 regression problems", "l2", True),
+        ("an ell_infty guarantee", "l_infinity", True),
+        ("the \u2113_{p} norm", "Lp", True),
+        ("an ell_2 guarantee", "l1", False),
     ],
 )
 def test_says_name_reads_plural_acronyms_numbered_versions_and_spelled_out_acronyms(

@@ -167,26 +167,20 @@ def _local_coverage(
     title: str,
     pool: Sequence[Sentence],
     held_terms: Callable[[str], set[str]] = terms,
-    focused: set[str] | None = None,
-    focus_weight: float = 0.0,
 ) -> list[float]:
     """Each sentence of ``pool`` (some of one paper's ``sentences``): its share of ``part``'s terms, each term
     weighted by its inverse frequency among ``sentences`` and the paper's ``title`` (a term none holds counts for
     none). The paper's topic words, held by most of its sentences, weigh little; a word one sentence alone holds
     weighs most. What the part says was replaced ("... instead of the deterministic one?") says which sentence does
     not answer: it counts for none. ``held_terms``: a sentence's terms (:meth:`rag.evidence.Evidence.held` counts
-    an acronym of the question it spells out). ``focused``: the terms of what the part asks for ("harmonic-analysis
-    tool" of "What harmonic-analysis tool is used to prove the lower bound for ...?"), each weighing ``focus_weight``
-    times more again than the words that say where to look."""
+    an acronym of the question it spells out)."""
     held = {id(s): held_terms(s.text) for s in sentences}
     docs = [*held.values(), terms(title)]
     weights = {}
     for t in terms(part) - _replaced_terms(part):
         df = sum(t in d for d in docs)
         if df:
-            weights[t] = float(np.log((len(docs) + 1) / (df + 0.5))) * (
-                1.0 + (focus_weight if focused and t in focused else 0.0)
-            )
+            weights[t] = float(np.log((len(docs) + 1) / (df + 0.5)))
     total = sum(weights.values())
     if total <= 0:
         return [0.0] * len(pool)
@@ -345,10 +339,7 @@ def fact_sentences(
             # those that state the name or number asked when one does (a sentence that only speaks of the thing in
             # rarer words doesn't displace the one that names it); not in a compare line, which asks what each
             # paper does
-            focused = terms(" ".join(focus(asked_for))) - generic_stems()
-            local = _local_coverage(
-                asked_for, mine, title, pool, evidence.held, focused, cfg.focus_terms_weight
-            )
+            local = _local_coverage(asked_for, mine, title, pool, evidence.held)
             among = flags if flags is not None and any(flags) else [True] * len(pool)
             chosen = [
                 v + (cfg.local_terms_weight * x if ok else 0.0)

@@ -621,15 +621,6 @@ class EvidenceSettings(BaseModel):
         "answer sets' dev splits (key facts 0.835 -> 0.852; the variants measured are in evals/README.md); test "
         "0.814 -> 0.821, no refusal moved. 0 turns it off.",
     )
-    focus_terms_weight: float = Field(
-        1.0,
-        ge=0.0,
-        description='...of which the words of what the part asks for (its focus: "kind of transformation" of '
-        '"Up to what kind of transformation is the learned representation identifiable?") weigh this many times '
-        "more again than the words that say where to look, which several sentences share. Chosen on the dev "
-        "splits' fact, multi-part and follow-up questions (evals.sweep --set evidence.focus_terms_weight=0,1): "
-        "1 gained one multi-part question of the frost set and moved no other key fact. 0 weighs them alike.",
-    )
     part_weight: float = Field(
         0.6,
         ge=0.0,

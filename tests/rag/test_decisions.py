@@ -1710,28 +1710,6 @@ def test_a_well_known_thing_of_the_kind_asked_names_it_where_another_sentence_sp
     assert found is not None
 
 
-def test_the_words_of_what_is_asked_choose_the_sentence_over_the_words_of_where_to_look() -> None:
-    """A question's context ("the learned representation") is in several sentences; what it asks for ("what kind of
-    transformation") in one. Weighing the focus words (``focus_terms_weight``) picks that one; weighing all alike
-    picks the first sentence that shares as many words."""
-    paper = src(
-        1,
-        "Rep4Ex",
-        "The premise of identifiable representation learning is to improve robustness. "
-        "We show that the hidden representation is identifiable up to an affine transformation.",
-    )
-    q = "Up to what kind of transformation is the learned representation identifiable?"
-    picked = {
-        w: fact_sentences(
-            Evidence(q, [paper], BagOfWords(), EvidenceSettings(focus_terms_weight=w, similarity_weight=0.0)),
-            1,
-        )[0].text
-        for w in (0.0, 1.0)
-    }
-    assert "affine transformation" in picked[1.0]
-    assert "premise" in picked[0.0]
-
-
 def test_a_bound_reports_how_fast_a_named_thing_is_computed() -> None:
     """ "How fast can SA be computed?" of "the matrix SA can be computed in time O(nd log n)": a complexity bound is
     the number asked, the part is reported; a sentence with no bound leaves it unreported."""

@@ -34,7 +34,7 @@ from rag.evidence import ON_A_NAME, Evidence, Sentence, SourceLike
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, abbreviations, is_generic, new_name, own_names
-from rag.text import BENCH_NAME, BIG_O, METHOD_CUES, MODEL_FAMILIES, generic_stems, numbers, terms
+from rag.text import BENCH_NAME, BIG_O, METHOD_CUES, MODEL_FAMILIES, function_words, generic_stems, numbers, terms
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE
@@ -570,7 +570,7 @@ def _baseline_cue(text: str, own: set[str]) -> float:
             continue  # "exceeding 95% non-compliance": a number, not a method
         if any(w.lower() in _NOT_METHODS for w in obj.split()[:3]):
             continue  # "improves on challenging tasks like BigCodeBench": a task, not a method
-        names = _names(obj, own)
+        names = _names(obj, own) + _proper_names(obj, own)
         listed = bool(re.search(r"\b(?:such as|including|e\.g\.|like)\s+\S", obj, _I))
         if names or listed or _names_a_method(obj):
             score += 2.0 + min(len(names), 3)
@@ -611,10 +611,34 @@ def _baseline_cue(text: str, own: set[str]) -> float:
         # algorithms (e.g. Monte Carlo Tree Search)", "regularizers like CORAL, IRM, V-REx"
         if any(c.start() <= m.start() < c.end() + 60 for c, _ in compared):
             continue  # counted above as "existing methods such as ..."
-        names = _names(_clause(text[m.end() : m.end() + 120]), own)
+        clause = _clause(text[m.end() : m.end() + 120])
+        names = _names(clause, own) + _proper_names(clause, own)
         if names:
             score += 2.0 + min(len(names), 3)
     return score
+
+
+# A proper name in words: capitalised words that aren't a name token ("Monte Carlo Tree Search", "Newton's method",
+# "Patchmatch"), possibly joined by "of" ("Best of N").
+_PROPER = re.compile(r"\b[A-Z][a-z]+(?:['’]s)?(?:(?:\s+of)?[\s-]+[A-Z][\w]*)*")
+
+
+def _proper_names(text: str, own: set[str]) -> list[str]:
+    """The proper names in ``text`` written as capitalised words, not counted by :func:`_names` (no acronym, no
+    CamelCase): not the paper's own (``own``, lower-cased), no word that stands for "the others" ("Existing") nor a
+    function word ("The", "Our")."""
+    out = []
+    for m in _PROPER.finditer(text):
+        name = m.group(0)
+        first = re.split(r"[\s'’-]", name)[0].lower()
+        if NAME_TOKEN.match(name) or name.lower() in own or first in own or is_generic(name):
+            continue
+        if first in _NOT_A_BASELINE or first in function_words():
+            continue
+        if not re.search(r"\s|['’]s$", name):
+            continue  # one capitalised word may be any proper noun ("with Brax"): a name only in several
+        out.append(name)
+    return out
 
 
 # A plural head of a class of methods, then its examples: "algorithms (e.g.", "regularizers like", "optimizers such

@@ -34,7 +34,16 @@ from rag.evidence import ON_A_NAME, Evidence, Sentence, SourceLike
 from rag.llm.base import LLM, Message
 from rag.prompts import sanitize
 from rag.question import NAME_TOKEN, abbreviations, is_generic, new_name, own_names
-from rag.text import BENCH_NAME, BIG_O, METHOD_CUES, MODEL_FAMILIES, function_words, generic_stems, numbers, terms
+from rag.text import (
+    BENCH_NAME,
+    BIG_O,
+    METHOD_CUES,
+    MODEL_FAMILIES,
+    function_words,
+    generic_stems,
+    numbers,
+    terms,
+)
 from rag.types import NOT_STATED, Column, Grid, GridCell, GridRow, Source
 
 _I = re.IGNORECASE

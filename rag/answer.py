@@ -208,12 +208,15 @@ def detect_kind(question: str) -> str:
 
 
 # "Which methods does muCode outperform?" asks for one paper's baselines, not for papers: a list question's methods
-# are the subject ("Which methods outperform X?", "Name methods that outperform X").
+# are the subject ("Which methods outperform X?", "Name methods that outperform X"). So do "Which two existing
+# methods does U-DoG combine?", "Which first-order methods does the meta-algorithm ... speed up?": methods as the
+# object of one thing's verb ("does", "did": one subject) are what that paper names.
 _BASELINES_OF = re.compile(
     r"^\s*(?:which|what|name|list)\b.{0,40}\b(?:methods|approaches)\s+"
-    # "... methods does muCode outperform", "Name the ... methods that FOSI is reported to outperform"
-    r"(?:does|did|do|was|were|is|are|(?:that|which)(?=\s+(?:the\s+)?(?-i:[A-Z])))\s+(?:the\s+)?"
-    r"\S+(?:\s+\S+){0,8}?\s+(?:outperform|beat|surpass|improve|compare|exceed|match)",
+    r"(?:(?:does|did)\s+(?!(?:papers?|works?|studies|research|anyone|anybody)\b)|"
+    # "... methods do they outperform", "Name the ... methods that FOSI is reported to outperform"
+    r"(?:do|was|were|is|are|(?:that|which)(?=\s+(?:the\s+)?(?-i:[A-Z])))\s+(?:the\s+)?"
+    r"\S+(?:\s+\S+){0,8}?\s+(?:outperform|beat|surpass|improve|compare|exceed|match))",
     re.IGNORECASE,
 )
 _PAPERS = re.compile(r"\b(?:papers|works|studies|articles|collection)\b", re.IGNORECASE)

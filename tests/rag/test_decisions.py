@@ -167,6 +167,11 @@ def src(n: int, title: str, text: str) -> Source:
             None,
         ),
         ("Which methods outperform GPT-4 on MATH?", "list", None),
+        # methods as the object of one thing's verb: what that paper names
+        ("Which two earlier methods does FooNet combine?", "fact", None),
+        ("Which gradient methods does the meta-optimizer that splits the loss speed up?", "fact", None),
+        ("Which methods does anyone use for sparse attention?", "list", None),
+        ("Which approaches does research on pruning favour?", "list", None),
         ("Which methods do recent papers compare against for pruning?", "list", None),
         # "vs." separates the things, and a name may hold "and"; a generic rival is no second paper, and the
         # questions after a colon are no list of things

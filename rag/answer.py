@@ -88,7 +88,10 @@ def _pronoun(question: str) -> str:
 
 
 _LIST = re.compile(
-    rf"^\s*(which|what|list|name|find|show)\b.{{0,40}}\b(?:{PAPERS_WORD}|methods|approaches)\b"
+    rf"^\s*(which|what|list|name|find|show)\b(?:.{{0,40}}\b{PAPERS_WORD}\b|"
+    # ... methods, when "which / what" asks for them, not for a property of theirs ("What rate do the ... methods
+    # drive ...?")
+    r"(?:(?!\b(?:do|does|did|is|are|was|were|can|could|has|have)\b).){0,40}\b(?:methods|approaches)\b)"
     r"|\ball (the )?papers\b|\blist (all |the )?papers\b"
     # "machine unlearning papers - which ones are there?"
     rf"|\b{PAPERS_WORD}\b[^?]{{0,40}}?\b(?:which|what) ones\b"

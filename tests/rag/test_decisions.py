@@ -172,6 +172,9 @@ def src(n: int, title: str, text: str) -> Source:
         ("Which gradient methods does the meta-optimizer that splits the loss speed up?", "fact", None),
         ("Which methods does anyone use for sparse attention?", "list", None),
         ("Which approaches does research on pruning favour?", "list", None),
+        # "what" asks for a property of the methods, not for methods
+        ("What rate do the proximal methods for sparse problems converge at?", "fact", None),
+        ("Which recent methods prune attention heads?", "list", None),
         ("Which methods do recent papers compare against for pruning?", "list", None),
         # "vs." separates the things, and a name may hold "and"; a generic rival is no second paper, and the
         # questions after a colon are no list of things

@@ -594,6 +594,37 @@ _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
 ]
 
 
+def _appositive(text: str, kind_word: str, said: set[str]) -> bool:
+    """Whether a mention of ``kind_word`` in ``text`` is followed by an appositive that says which one, in words the
+    question doesn't say ("a solvable model, a diagonal linear network"; "a solver, namely interior point"): a
+    phrase of two to four lower-case words after a comma and "a", "an" or "namely", whose head is no other thing of
+    the kind (a list's next item: "a dataset, a material benchmark")."""
+    for m in re.finditer(
+        rf"(?<![\w-]){re.escape(kind_word)},\s+(?:an?|namely)\s+((?:[a-z][\w-]*\s+){{1,3}}[a-z][\w-]*)", text
+    ):
+        phrase = m.group(1).split()
+        # a sibling in a list of things of the kind, not a name for it ("a high-fidelity aerodynamic dataset, a
+        # hyper-elastic material benchmark, and ...")
+        family = {stem(kind_word)} | (_DATA_WORDS if stem(kind_word) in _DATA_WORDS else set())
+        if stem(phrase[-1]) in family:
+            continue
+        if phrase[-1] in function_words() or phrase[-1] in (
+            "which",
+            "that",
+            "where",
+            "one",
+            "ones",
+            "kind",
+            "type",
+        ):
+            continue
+        if any(
+            w not in function_words() and stem(w) not in said and not _DESCRIBING.search(w) for w in phrase
+        ):
+            return True
+    return False
+
+
 def _instance_named(wanted: set[str], sentences: Iterable[Sentence], *, own_word: bool = False) -> bool:
     """Whether a sentence names a well-known thing of a kind ``wanted`` (stems) asks which of (:data:`_INSTANCES`):
     "which language ...?" of "a Python interface", "what simulator ...?" of "tasks with Brax". The kind's own word
@@ -1682,6 +1713,8 @@ class Evidence:
                     kind = kind[1:]  # "graph-classification datasets" of "node- and graph-classification ..."
                 if any(_specified_by_word(s.text, kind, self._said) for s in pool):
                     continue  # "the linear MDP model" says which MDP model
+                if kind and any(_appositive(s.text, kind[-1], self._said) for s in pool):
+                    continue  # "a solvable model, a diagonal linear network" says which model
                 # no phrase of what is asked ("what simulator produced ...", "... model (e.g. ...) serves"): the
                 # kind the part asks which of
                 named = " ".join(kind) or proper_kind(part)
@@ -1803,6 +1836,8 @@ class Evidence:
                     return None  # ... unless it is listed: "algorithms such as ..."
                 continue
             if _specified_at(tokens, j, said, known_names):
+                return None
+            if _appositive(plain, tokens[j], said):
                 return None
         what = " ".join(w for w in m.group(0).split()[1:] if w.lower() not in ("the", "specific", "exact"))
         pool = [s for s, _, _, _ in mentions_] or spoken

@@ -1571,6 +1571,13 @@ def test_a_lower_case_word_before_a_named_kind_says_which_one() -> None:
         vague = src(2, paper.title, paper.text.replace("In the linear MDP model", vague_text))
         found = _unnamed(q, vague)
         assert found is not None and found[0] == "the MDP model", vague_text
+    # ... and so does an appositive in words the question doesn't say ("an MDP model, a low-rank factorization")
+    apposed = src(
+        3,
+        paper.title,
+        paper.text.replace("In the linear MDP model", "In an MDP model, a low-rank factorization"),
+    )
+    assert _unnamed(q, apposed) is None
 
 
 def test_a_number_asked_of_a_clause_subject_is_read_from_the_whole_part() -> None:
@@ -1957,6 +1964,18 @@ def test_which_lower_case_kind_is_refused_when_every_mention_leaves_it_unspecifi
     assert found is not None and found[0] == "the evaluation metric"
     measured = src(1, paper.title, f"{paper.text} It reaches state-of-the-art recall.")
     assert _unnamed("Which evaluation metric is FLARE's performance measured in?", measured) is None
+    # an appositive in words the question doesn't say names it ("a solvable model, a diagonal linear network")
+    apposed = src(
+        1,
+        paper.title,
+        paper.text.replace(
+            "off-the-shelf nearest-neighbour solvers",
+            "an off-the-shelf nearest-neighbour solver, a graph-based proximity search,",
+        ),
+    )
+    assert _unnamed(q, apposed) is None
+    vaguely = src(1, paper.title, apposed.text.replace("a graph-based proximity search", "a simple one"))
+    assert _unnamed(q, vaguely) is not None
     # a count says how many, not which; a capitalised word the question says is no name to answer with
     counted = src(
         1, paper.title, f"{paper.text} Our Sketch initialisation helps six nearest-neighbour solvers."

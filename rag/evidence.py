@@ -594,29 +594,25 @@ _INSTANCES: list[tuple[frozenset[str], re.Pattern[str]]] = [
 ]
 
 
+# Words that end a phrase without naming anything: "a solver, a simple one", "a model, a kind that ...".
+_NO_HEAD = frozenset("which that where one ones kind type".split())
+
+
 def _appositive(text: str, kind_word: str, said: set[str]) -> bool:
     """Whether a mention of ``kind_word`` in ``text`` is followed by an appositive that says which one, in words the
     question doesn't say ("a solvable model, a diagonal linear network"; "a solver, namely interior point"): a
     phrase of two to four lower-case words after a comma and "a", "an" or "namely", whose head is no other thing of
     the kind (a list's next item: "a dataset, a material benchmark")."""
+    kind = stem(kind_word)
+    family = {kind} | (_DATA_WORDS if kind in _DATA_WORDS else set())
     for m in re.finditer(
         rf"(?<![\w-]){re.escape(kind_word)},\s+(?:an?|namely)\s+((?:[a-z][\w-]*\s+){{1,3}}[a-z][\w-]*)", text
     ):
         phrase = m.group(1).split()
+        head = phrase[-1]
         # a sibling in a list of things of the kind, not a name for it ("a high-fidelity aerodynamic dataset, a
         # hyper-elastic material benchmark, and ...")
-        family = {stem(kind_word)} | (_DATA_WORDS if stem(kind_word) in _DATA_WORDS else set())
-        if stem(phrase[-1]) in family:
-            continue
-        if phrase[-1] in function_words() or phrase[-1] in (
-            "which",
-            "that",
-            "where",
-            "one",
-            "ones",
-            "kind",
-            "type",
-        ):
+        if stem(head) in family or head in function_words() or head in _NO_HEAD:
             continue
         if any(
             w not in function_words() and stem(w) not in said and not _DESCRIBING.search(w) for w in phrase

@@ -627,8 +627,8 @@ def _baseline_cue(text: str, own: set[str]) -> float:
     return score
 
 
-# A proper name in words: capitalised words that aren't a name token ("Monte Carlo Tree Search", "Newton's method",
-# "Patchmatch"), possibly joined by "of" ("Best of N").
+# A proper name in words: capitalised words that aren't a name token ("Monte Carlo Tree Search", "Newton's method"),
+# possibly joined by "of" ("Best of N"); :func:`_proper_names` keeps only those of several words or with "'s".
 _PROPER = re.compile(r"\b[A-Z][a-z]+(?:['’]s)?(?:(?:\s+of)?[\s-]+[A-Z][\w]*)*")
 
 

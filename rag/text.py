@@ -40,13 +40,15 @@ _log = logging.getLogger(__name__)
 
 # A boundary: terminal punctuation (optionally closed by a quote or bracket), whitespace, then what can open a
 # sentence (a capital, a digit, an opening quote or bracket).
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# Also a period glued to the next sentence's capitalised word ("... surrounding environment.For more details ...",
+# as abstracts scraped without their line breaks read): two lower-case letters before it, a word after.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z]+\b)")
 # Words after which a period does not end a sentence ("e.g. GPT-4", "Smith et al. Show", "Fig. 3").
 ABBREVIATIONS = frozenset(
     "e.g. i.e. al. vs. cf. fig. figs. eq. eqs. sec. secs. tab. no. nos. approx. resp. incl. w.r.t. "
     "viz. dr. prof. mr. ms. st. ref. refs. ch. vol. pp. ca.".split()
 )
-SPLITTER_VERSION = "text-v1"  # part of the collection name: chunks cut by another splitter are another index
+SPLITTER_VERSION = "text-v2"  # part of the collection name: chunks cut by another splitter are another index
 
 
 def _ends_with_abbreviation(head: str) -> bool:
@@ -54,6 +56,17 @@ def _ends_with_abbreviation(head: str) -> bool:
     # sentence far more often than an initial would.
     last = head.rsplit(None, 1)[-1] if head.strip() else ""
     return last.lstrip("([{\"'").lower() in ABBREVIATIONS
+
+
+# What a token holding a glued period has when it is a link, an address or a dotted name, not two sentences.
+_IN_A_NAME = re.compile(r"[/@:\\_]|www|\.\w+\.|\.(?:com|org|net|io|edu|ai|js|py)\b", re.IGNORECASE)
+
+
+def _token_at(text: str, at: int) -> str:
+    """The run of non-space characters around position ``at`` of ``text``."""
+    lo = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+    hi = min((i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0), default=len(text))
+    return text[lo:hi]
 
 
 def sentence_spans(text: str) -> list[str]:
@@ -64,6 +77,8 @@ def sentence_spans(text: str) -> list[str]:
         cut = m.start() + len(m.group(0).rstrip())  # keep closing quotes/brackets with their sentence
         if _ends_with_abbreviation(text[start:cut]):
             continue
+        if not m.group(0) and _IN_A_NAME.search(_token_at(text, m.start())):
+            continue  # a glued period inside a link or a dotted name ("github.com/Foo.Bar", "arXiv.Org")
         spans.append(text[start : m.end()])
         start = m.end()
     if start < len(text):

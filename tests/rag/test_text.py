@@ -62,6 +62,13 @@ from rag.text import (
         ('It is "fast." Then (in 2023.) More.', ['It is "fast."', "Then (in 2023.)", "More."]),
         ("Why? Because! Yes.", ["Why?", "Because!", "Yes."]),
         ("lower case after a period. stays one sentence", ["lower case after a period. stays one sentence"]),
+        # a sentence glued to the next one (an abstract scraped without its line break) ends at the period ...
+        (
+            "We prune the network.Given a trained model, we fit it.",
+            ["We prune the network.", "Given a trained model, we fit it."],
+        ),
+        # ... but not one inside a link or a dotted name
+        ("See github.com/Foo.Bar and Node.Js docs.", ["See github.com/Foo.Bar and Node.Js docs."]),
         ("", []),
     ],
 )
@@ -69,7 +76,9 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
 
 
-@pytest.mark.parametrize("text", ["One. Two.  Three!\nFour?  ", "e.g. this. And  that.", "  lead. Trail  "])
+@pytest.mark.parametrize(
+    "text", ["One. Two.  Three!\nFour?  ", "e.g. this. And  that.", "  lead. Trail  ", "glued here.Then on."]
+)
 def test_sentence_spans_keep_every_character(text: str) -> None:
     # SentenceSplitter joins spans back with "".join: nothing may be lost or added
     assert "".join(sentence_spans(text)) == text

@@ -825,7 +825,7 @@ def focus(text: str) -> list[str]:
     if not found:
         found = [w for m in _FOCUS_SUBJECT.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
-        found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
+        found = (m.group(1) or m.group(2)).split()  # "... was tested on four benchmarks. Which benchmarks?"
     if not found and (m := _FOCUS_ANY_VERB.search(text)):
         # "Which models serve as ...?", "Which reward model scores the rollouts?": a verb of any kind ends it
         found = m.group(1).split()
@@ -920,7 +920,8 @@ _FOCUS_SUBJECT = re.compile(
 # metric?"): what it asks about.
 _FOCUS_LAST = re.compile(
     r"[.?!:;\u2013\u2014-]\s*(?:and\s+)?(?:[a-z]+\s+)?(?:(?:by|on|in|with|for|from|at|to|of|under|using)\s+)?"
-    r"which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$",
+    r"which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$"
+    r"|^\s*(?:which|what)\s+([\w-]+)\s*[?.!]*\s*$",  # a part of its own: "Which method?"
     _I,
 )
 
@@ -1101,15 +1102,32 @@ _DESCRIPTION_AFTER = re.compile(
     _I,
 )
 
+# "On what kind of equations was the deep conjugate direction method for sparse SPD linear systems demonstrated?":
+# the subject of a passive evaluation verb describes the paper ("it"); what is asked is the kind and the verb.
+_DESCRIPTION_PASSIVE = re.compile(
+    r"\b(?P<aux>was|were|is|are)\s+(?:the|a|an|this|that|their|its)\s+"
+    r"(?=[^?]{0,120}?\b(?:method|approach|framework|algorithm|technique|model|network|solver|system|architecture|"
+    r"scheme|pipeline|library|optimizer|paper|work)s?\b)[^?]{8,200}?"
+    r"(?=\s+(?:demonstrated|evaluated|tested|applied|validated|benchmarked|assessed|deployed)\b)",
+    _I,
+)
+_ASKS_KIND_FIRST = re.compile(r"^\W*(?:(?:on|in|across|for|to|with)\s+)?(?:what|which)\b", _I)
+
 
 def without_description(text: str) -> str:
     """``text`` without the description of its paper that only says which paper is meant ("that diversity-first
     ... paper: what clustering does it use?" -> "what clustering does it use?"): the sentence the description
-    paraphrases is not what is asked. Unchanged when fewer than three words would be left."""
+    paraphrases is not what is asked. Unchanged when fewer than three words would be left. The subject of a passive
+    verb of evaluation after "what/which ..." is such a description too ("On what kind of equations was the deep
+    conjugate direction method for ... demonstrated?" -> "On what kind of equations was it demonstrated?")."""
     for pattern in (_DESCRIPTION_BEFORE, _DESCRIPTION_AFTER):
         rest = pattern.sub("", text).strip()
         if rest != text.strip() and len(words(rest)) >= 3:
             text = rest
+    if _ASKS_KIND_FIRST.match(text):
+        text = _DESCRIPTION_PASSIVE.sub(
+            lambda m: f"{m['aux']} {'they' if m['aux'].lower() in ('were', 'are') else 'it'}", text, count=1
+        )
     return text
 
 
@@ -1122,22 +1140,33 @@ _OPEN_ASIDE = re.compile(r",\s*(?:e\.g\.|i\.e\.|for example|for instance)[^,;?()
 _AUXILIARY_WORD = re.compile(rf"\b(?:{_AUXILIARY})\b", _I)
 
 
+# A bare "Which method?" / "What dataset?" after a statement: the kind it asks, a part of its own.
+_SHORT_WHICH = re.compile(r"(?:which|what)\s+(?!ones?\b|for\b|else\b|about\b|now\b)[a-z][\w-]*", _I)
+
+
 def split_parts(text: str) -> list[str]:
     """The sub-questions of ``text``: split at '?', ';' and at ', what/how/which ...' / ' and how ...'.
 
-    Pieces of fewer than three words are glued back to the one before ("..., and why?" is not a part), and so is
+    Pieces of fewer than three words are glued back to the one before ("..., and why?" is not a part; "... trade-off.
+    Which method?" is, the kind a statement's question asks), and so is
     a piece opening with an auxiliary verb after the comma that closes an aside of examples, when the piece before
     has no verb of its own ("Which base model, e.g. which Llama version, did they fine-tune?").
     """
     spans: list[tuple[int, int]] = []
     start = 0
-    closes_aside = False
+    closes_aside = after_sentence = False
     for m in [*_PART_SPLIT.finditer(text), None]:
         end = m.start() if m else len(text)
         piece = text[start:end].strip(" ,.")
         if piece:
             lo = start + text[start:end].index(piece)
-            if spans and (len(piece.split()) < 3 or (closes_aside and _AUXILIARY_WORD.match(piece))):
+            # ("... yields fairness guarantees. Which method?" asks a part of its own: the kind after a statement)
+            own_kind = after_sentence and bool(_SHORT_WHICH.fullmatch(piece))
+            if (
+                spans
+                and not own_kind
+                and (len(piece.split()) < 3 or (closes_aside and _AUXILIARY_WORD.match(piece)))
+            ):
                 spans[-1] = (spans[-1][0], lo + len(piece))
             else:
                 spans.append((lo, lo + len(piece)))
@@ -1145,6 +1174,7 @@ def split_parts(text: str) -> list[str]:
             # a comma that closes an aside of examples goes on with the same question: "which pretrained model,
             # e.g. which Stable Diffusion version, did they build on?"
             aside = _OPEN_ASIDE.search(text[start:end])
+            after_sentence = bool(re.fullmatch(r"\s*[.?!]\s*", m.group(0)))
             closes_aside = (
                 m.group(0).strip() == ","
                 and aside is not None

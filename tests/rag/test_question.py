@@ -116,6 +116,13 @@ from rag.text import stem
         ),
         # ... but "e.g." and "vs." end no sentence
         ("Compare A vs. what B does", ["Compare A vs. what B does"]),
+        # a bare "Which <kind>?" after a statement asks that kind: a part of its own, short as it is
+        (
+            "A paper shows that pruning with one classic saliency score keeps accuracy. Which score?",
+            ["A paper shows that pruning with one classic saliency score keeps accuracy", "Which score"],
+        ),
+        ("Sophia is fast. What for?", ["Sophia is fast. What for"]),
+        ("Does it say some method already does this? which one", ["Does it say some method already does this? which one"]),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:
@@ -678,6 +685,22 @@ def test_what_kind_of_thing_asks_about_the_thing(question: str, about: list[str]
         ("LQ-LoRA: what rank does it use?", "LQ-LoRA: what rank does it use?"),  # a name, not a description
         ("What accuracy does it reach on ImageNet?", "What accuracy does it reach on ImageNet?"),
         ("For X: how fast?", "For X: how fast?"),  # too little would be left
+        # the subject of a passive verb of evaluation describes the paper
+        (
+            "On what kind of graphs was the message-passing sampler for sparse Ising models evaluated",
+            "On what kind of graphs was it evaluated",
+        ),
+        ("which robots were the two grasp planning methods tested on", "which robots were they tested on"),
+        ("What was the model trained on", "What was the model trained on"),  # no description: "the model"
+        # the subject is what is asked about, not the paper's method
+        (
+            "in which areas are the empirical case studies run",
+            "in which areas are the empirical case studies run",
+        ),
+        (
+            "How was the contrastive pretraining scheme evaluated",
+            "How was the contrastive pretraining scheme evaluated",
+        ),
     ],
 )
 def test_a_part_is_read_without_the_description_of_its_paper(part: str, asked: str) -> None:

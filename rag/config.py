@@ -379,6 +379,20 @@ class EvidenceSettings(BaseModel):
         'dev 0.788 -> 0.833, test 0.618 -> 0.629, false refusals unchanged on both (test after a bound, "O(log n) '
         'samples", was read as a quantity).',
     )
+    unsaid_measure_refusal: bool = Field(
+        False,
+        description='With unquantified_refusal: a question asking how much of a measure ("By how much does it reduce '
+        'circuit depth?", "what classification accuracy ...?") is refused when the paper\'s title and abstract never '
+        'say the measure\'s head word ("depth", "accuracy") in any form (its first five letters): a number the '
+        'abstract states is of something else ("an average decrease of 18.9% in SWAP gate count"). Not a name '
+        '("FID": the names checks read those), a speed word ("speedup" of "faster"), a count, nor a measure so '
+        'general an abstract says it otherwise ("cost", "time", "performance", "error", "compute"). '
+        "(rag.evidence.Evidence.unquantified). Off: measured on the dev splits of 18 sets and every test split "
+        '(evals/README.md, "twenty-fourth"), it refused 4 more unanswerable dev questions, but the words a measure '
+        'is asked in ("the reduction in parameter count", "what error bound") kept missing the abstract\'s ("number '
+        'of parameters", "less than 1 ULP of error"): 2 answerable dev and 2 test questions refused, none gained on '
+        "test.",
+    )
     count_of_what_is_asked: bool = Field(
         False,
         description='With unquantified_refusal: a count asked ("How many coding problems does ENAMEL contain?") is '

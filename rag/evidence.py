@@ -974,6 +974,50 @@ _ANSWER_FORM_WORDS = (
 )
 
 
+# The measure a part asks how much of: the object of a verb of change ("by how much does it reduce circuit depth on
+# ...", up to a preposition or the end) or, when the part asks "what <measure> ...", the focus words before a name.
+_MEASURE_CHANGED = re.compile(
+    r"\b(?:reduc|cut|lower|decreas|improv|increas|boost|rais|shrink)\w*\s+(?:the\s+|its\s+|their\s+)?"
+    r"((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)"
+    r"(?=\s+(?:on|over|than|compared|relative|versus|vs|in|for|across|when|while|with|by|at|from|of|to)\b|\s*[?,.;]|\s*$)",
+)
+
+
+def _measures_asked(part: str, asked: Sequence[str]) -> list[str]:
+    """The measures ``part`` asks a quantity of, each a short phrase ending in its head word ("circuit depth",
+    "classification accuracy"), the name it is of left out ("... accuracy SEMI-PointRend gets"); none whose head
+    only says a number is asked ("what pass@1 score": the name is the measure, the names checks read it)."""
+    phrases: list[list[str]] = []
+    if m := _MEASURE_CHANGED.search(part):
+        phrases = [m.group(1).split()]
+    elif asked and asked[0].lower() not in ("do", "does", "did"):
+        current: list[str] = []
+        for w in [*asked, "and"]:
+            if w.lower() in ("and", "or"):
+                while current and re.search(r"[A-Z0-9@]", current[-1]):
+                    current.pop()  # the name the measure is of
+                phrases.append(current)
+                current = []
+            else:
+                current.append(w)
+    else:
+        return []
+    return [
+        " ".join(p)
+        for p in phrases
+        if p and p[-1].isalpha() and p[-1].islower() and p[-1] not in _A_NUMBER_ASKED
+    ]
+
+
+# Words that say only that a number is asked ("what score", "which value"), not of what; and measures so general
+# that an abstract states them in other words ("the asymptotic cost" as "complexity from O(L^6) to O(L^3)").
+_A_NUMBER_ASKED = frozenset(
+    "score scores value values number numbers rate rates amount level figure result results cost costs time "
+    "times performance efficiency quality complexity overhead improvement improvements gain gains error errors "
+    "size sizes compute computation resources budget memory footprint usage".split()
+)
+
+
 @cache
 def _answer_form() -> frozenset[str]:
     return frozenset(terms(_ANSWER_FORM_WORDS))
@@ -2136,6 +2180,18 @@ class Evidence:
                 _PARAMETER_COUNT.search(s.text) and _MODEL_WORD.search(s.text) for s in mine
             ):
                 continue  # "how many parameters ...?" of "GPT-2 models of sizes ranging from 125M to 770M"
+            if self.settings.unsaid_measure_refusal and not count_asked and not factor:
+                # the measure asked is one the paper never says ("by how much does it reduce circuit depth?" of an
+                # abstract reporting only "an average decrease of 18.9% in SWAP gate count"): a number is of
+                # something else. Its head word is read loosely, by its first five letters ("accurate" says
+                # "accuracy")
+                body = self._body(src) | _hyphen_terms(src.text)
+                for measure in _measures_asked(part, asked):
+                    head = terms(measure.split()[-1]) - generic_stems() - _answer_form() - _SPEED_WORDS
+                    if head and not any(t[:5] == h[:5] for h in head for t in body):
+                        best = max(range(len(every)), key=lambda i: every[i].sim) if every else None
+                        if best is not None:
+                            return measure, every[best]
             if wanted & _SPEED_WORDS:
                 wanted |= _SPEED_WORDS  # "what speed-up ...?" of "SJD accelerates ..."
             # a compound speaks of its parts ("low-rank updates" of the rank)

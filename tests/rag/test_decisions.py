@@ -1271,6 +1271,64 @@ def test_a_count_is_answered_by_a_quantity_of_what_it_counts_when_that_rule_is_o
     assert Evidence(question, [paper], BagOfWords(), EvidenceSettings()).unquantified(paper) is None
 
 
+@pytest.mark.parametrize(
+    ("abstract", "question", "refused"),
+    [
+        # the measure asked ("energy consumption") is in no form in the abstract: its number is of something else
+        (
+            "We propose a pruning scheduler. On the standard suite, it cuts memory traffic by 31% on average.",
+            "By how much does the pruning scheduler reduce energy consumption on the standard suite?",
+            "energy consumption",
+        ),
+        (
+            "We propose a pruning scheduler. It reaches an F1 of 0.82 on the fraud suite.",
+            "what accuracy does the pruning scheduler reach on the fraud suite?",
+            "accuracy",
+        ),
+        # said in another form of the word ("accurate" for "accuracy"), or the measure has a number: answered
+        (
+            "We propose a pruning scheduler. It is 4% more accurate than magnitude pruning.",
+            "what accuracy gain does the pruning scheduler bring?",
+            "",
+        ),
+        (
+            "We propose a pruning scheduler. It cuts energy consumption by 31% on the standard suite.",
+            "By how much does the pruning scheduler reduce energy consumption on the standard suite?",
+            "",
+        ),
+        # a measure so general an abstract says it otherwise ("cost" as "complexity") is not read so
+        (
+            "We propose a pruning scheduler. It lowers the complexity of a pass from O(n^2) to O(n log n).",
+            "By how much does the pruning scheduler cut the asymptotic cost?",
+            "",
+        ),
+        (
+            "We propose a pruning scheduler. Typical runs of it use hundreds of CPUs.",
+            "How much compute do typical runs of the pruning scheduler use?",
+            "",
+        ),
+        # a speed asked is said by any speed word; a count is read by the count rules
+        (
+            "We propose a pruning scheduler. It runs 3x faster than magnitude pruning.",
+            "what speedup does the pruning scheduler give?",
+            "",
+        ),
+    ],
+)
+def test_a_measure_the_abstract_never_says_has_no_number_when_that_rule_is_on(
+    abstract: str, question: str, refused: str
+) -> None:
+    """``unsaid_measure_refusal``: the head word of the measure asked is nowhere in the title or abstract."""
+    paper = src(1, "A Pruning Scheduler for Sparse Networks", abstract)
+    found = Evidence(
+        question, [paper], BagOfWords(), EvidenceSettings(unsaid_measure_refusal=True)
+    ).unquantified(paper)
+    if not refused:
+        assert found is None
+    else:
+        assert found is not None and found[0].endswith(refused)
+
+
 def test_data_named_in_an_experiments_sentence_answers_which_datasets() -> None:
     """ "On which datasets ...?" is answered by an abstract that speaks of "a benchmark dataset" in one sentence and
     names its data in another without a data word ("Through experiments on CIFAR-100 and ImageNet-100"); an

@@ -122,7 +122,10 @@ from rag.text import stem
             ["A paper shows that pruning with one classic saliency score keeps accuracy", "Which score"],
         ),
         ("Sophia is fast. What for?", ["Sophia is fast. What for"]),
-        ("Does it say some method already does this? which one", ["Does it say some method already does this? which one"]),
+        (
+            "Does it say some method already does this? which one",
+            ["Does it say some method already does this? which one"],
+        ),
     ],
 )
 def test_split_parts(question: str, parts: list[str]) -> None:

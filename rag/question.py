@@ -825,7 +825,9 @@ def focus(text: str) -> list[str]:
     if not found:
         found = [w for m in _FOCUS_SUBJECT.finditer(text) for w in m.group(1).split()]
     if not found and (m := _FOCUS_LAST.search(text)):
-        found = (m.group(1) or m.group(2)).split()  # "... was tested on four benchmarks. Which benchmarks?"
+        found = m.group(1).split()  # "... was tested on four benchmarks. Which benchmarks?"
+    if not found and _SHORT_WHICH.fullmatch(bare := text.strip(" ?.!")):
+        found = bare.split()[1:]  # a part of its own: "Which method?" (split_parts)
     if not found and (m := _FOCUS_ANY_VERB.search(text)):
         # "Which models serve as ...?", "Which reward model scores the rollouts?": a verb of any kind ends it
         found = m.group(1).split()
@@ -920,8 +922,7 @@ _FOCUS_SUBJECT = re.compile(
 # metric?"): what it asks about.
 _FOCUS_LAST = re.compile(
     r"[.?!:;\u2013\u2014-]\s*(?:and\s+)?(?:[a-z]+\s+)?(?:(?:by|on|in|with|for|from|at|to|of|under|using)\s+)?"
-    r"which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$"
-    r"|^\s*(?:which|what)\s+([\w-]+)\s*[?.!]*\s*$",  # a part of its own: "Which method?"
+    r"which\s+((?:[^\s?]+\s+){0,2}[^\s?]+)\s*[?.!]*\s*$",
     _I,
 )
 

@@ -64,9 +64,9 @@ _IN_A_NAME = re.compile(r"[/@:\\_]|www|\.\w+\.|\.(?:com|org|net|io|edu|ai|js|py)
 
 def _token_at(text: str, at: int) -> str:
     """The run of non-space characters around position ``at`` of ``text``."""
-    lo = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
-    hi = min((i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0), default=len(text))
-    return text[lo:hi]
+    left = re.search(r"\S*$", text[:at])
+    right = re.match(r"\S*", text[at:])
+    return (left.group(0) if left else "") + (right.group(0) if right else "")
 
 
 def sentence_spans(text: str) -> list[str]:

@@ -58,6 +58,9 @@ _DIFFER = re.compile(
     r"^\s*how\s+(?:does|do|is|are)\b.+?\b(?:differ(?:s|ent)?\s+from|compare[sd]?\s+(?:to|with|against))\b",
     re.IGNORECASE,
 )
+# "How does the X method relate to Shampoo?": a comparison when both things are named or called papers or methods
+# (not "How is the loss related to the KL divergence?", "How does the learning rate relate to generalization?")
+_RELATE = re.compile(r"^\s*how\s+(?:does|do|is|are)\b.+?\brelated?s?\s+to\b", re.IGNORECASE)
 _VERSUS = re.compile(r"\s(?:vs\.?|versus)\s", re.IGNORECASE)
 # "How do A and B each ...", "How do A and B differ", "A and B both ...".
 _EACH = re.compile(
@@ -84,7 +87,7 @@ _CUT = re.compile(
 _SPLIT = re.compile(
     # ("with" separates "A with B", not "the method with top-down feedback": a thing named or introduced follows)
     r",?\s+compare[sd]?\s+(?:to|with|against)\s+|,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
-    r"|\s+differ(?:s|ent)?\s+from\s+",
+    r"|\s+differ(?:s|ent)?\s+from\s+|\s+(?:is\s+|are\s+)?relate[sd]?\s+to\s+",
     re.IGNORECASE,
 )
 # Things a question measures against that are not a paper to look up.
@@ -475,6 +478,9 @@ def _is_comparison(question: str) -> bool:
         return True
     if _EXPLICIT_LATER.search(question):
         return len(_entities(question)) >= 2
+    if _RELATE.search(question):
+        things = _entities(question)
+        return len(things) >= 2 and all(_NAMEISH.search(t) or name_words(t) for t in things)
     if (
         _BETWEEN.search(question)
         or _DIFFER.search(question)
@@ -528,12 +534,17 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
 _ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
 
 
+# A name led by one letter and a hyphen: "K-FAC", "M-FAC", "U-Net", "R-CNN", "Q-Learning", "t-SNE".
+_NAME_OR_LETTER_LED = re.compile(rf"(?<![\w-])[A-Za-z]-[A-Z][\w-]*|{NAME_TOKEN.pattern}")
+
+
 def name_words(name: str) -> list[str]:
     """The words of a compared thing that name it: name-like tokens ("CMA-ES", "LRA"; "KL" of "KL-constrained") and capitalised words
     ("Mamba" alone, "Long Range Arena" after the first word; a first word is capitalised anyway: "Full
     fine-tuning")."""
-    # a compound with words in lower case is read as its leading name ("KL" of "KL-constrained")
-    names = [LOWER_TAIL.sub("", n) or n for n in NAME_TOKEN.findall(name)]
+    # a compound with words in lower case is read as its leading name ("KL" of "KL-constrained"); a name led by one
+    # letter and a hyphen is the whole name ("K-FAC", "U-Net", "t-SNE"), not its tail ("FAC") nor nothing
+    names = [LOWER_TAIL.sub("", n) or n for n in _NAME_OR_LETTER_LED.findall(name)]
     tokens = [w.strip(",.;:()?!\"'") for w in name.split()]
     names += [w for i, w in enumerate(tokens) if (i > 0 or len(tokens) == 1) and capitalised_word(w)]
     return list(dict.fromkeys(names))

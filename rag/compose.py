@@ -361,6 +361,7 @@ def fact_sentences(
     own = sorted((s for s in ranked if s.source == lead), key=lambda s: -adjusted(s, s.score))
     top = adjusted(own[0], own[0].score) if own else ranked[0].score
     most = max(cfg.compare_sentences if own_work else cfg.sentences_per_paper, len(parts))
+    floor = cfg.compare_floor if own_work else cfg.lead_floor
     for s in completing:
         if len(picked) < most and s not in picked:
             picked.append(s)
@@ -368,7 +369,7 @@ def fact_sentences(
         if len(picked) >= most:
             break
         linked = bool(_LINK.search(s.text)) and "code" not in asked.asks
-        if s not in picked and adjusted(s, s.score) >= cfg.lead_floor * top and not linked:
+        if s not in picked and adjusted(s, s.score) >= floor * top and not linked:
             picked.append(s)
     if only_lead:
         return picked
@@ -420,11 +421,11 @@ _A_RESULT = re.compile(
 def compare_line(evidence: Evidence, lead: int, question: str) -> list[Sentence]:
     """The sentences of a compare answer's line for paper ``lead``: its :func:`fact_sentences` on the question (its
     own work), and, with ``Settings.evidence.method_details``, what its method is made of (:func:`method_details`);
-    with those added, the line reads in abstract order (the method presented, then its parts)."""
+    the line reads in abstract order (the setting, the method presented, then its parts and results), as the
+    paper tells it: up to ``compare_sentences`` of them, best-first, would read out of order ("Subsequently, ..."
+    before "Specifically, in the first phase ...")."""
     picked = fact_sentences(evidence, lead, only_lead=True, own_work=True)
     extra = [s for s in method_details(evidence, lead, question) if s not in picked]
-    if not extra:
-        return picked
     order = {id(s): i for i, s in enumerate(evidence.by_source.get(lead, []))}
     return sorted([*picked, *extra], key=lambda s: order.get(id(s), len(order)))
 

@@ -353,6 +353,16 @@ def src(n: int, title: str, text: str) -> Source:
         ("which abstracts involve the Bradley-Terry model for pairwise comparisons?", "list", None),
         ("Which publications study continual learning?", "list", None),
         ("The paper evaluates on four benchmarks. Which ones?", "fact", None),
+        # "how does A relate to B" compares two things named or called papers / methods ...
+        (
+            "How does the sparse-kernel method relate to FlashAttention: which memory does each read?",
+            "compare",
+            ["sparse-kernel method", "FlashAttention"],
+        ),
+        ("How is Monarch related to Mamba?", "compare", ["Monarch", "Mamba"]),
+        # ... not a quantity or a concept to another
+        ("How does the learning rate relate to generalization in SGD?", "fact", None),
+        ("How is the loss related to the KL divergence?", "fact", None),
     ],
 )
 def test_routing_and_entities_agree(question: str, kind: str, named: list[str] | None) -> None:
@@ -1004,8 +1014,9 @@ def test_a_number_the_best_sentence_lacks_comes_from_the_sentence_that_states_it
         "Code for the spine dataset is available at https://github.com/example/spine.",
     )
     q = "How many patients are in the public multi-center lumbar spine MRI dataset with vertebrae and disc segmentations?"
-    settings = EvidenceSettings()
-    assert settings.answer_form_floor < settings.lead_floor
+    # (a lead floor the number's and the link's sentences score below, whatever the default)
+    settings = EvidenceSettings(lead_floor=0.9)
+    assert EvidenceSettings().answer_form_floor < EvidenceSettings().lead_floor
     picked = [s.text for s in fact_sentences(Evidence(q, [paper], BagOfWords(), settings), 1)]
     assert picked[0].startswith("This paper presents") and any("218 patients" in t for t in picked)
     off = settings.model_copy(update={"answer_form_floor": 1.0})
@@ -1069,6 +1080,37 @@ def test_a_comparison_quotes_what_each_paper_does_not_the_prior_work_it_starts_f
     # an abstract that never says "we propose" has no background to tell apart
     plain = src(2, "Notes", "Score distillation sampling is slow. Reconstruction is fast.")
     assert background(Evidence(q, [plain], BagOfWords(), settings).by_source[2]) == set()
+
+
+def test_a_comparison_line_has_its_own_floor_and_reads_in_abstract_order() -> None:
+    """What a comparison asks of each paper is spread over its abstract, so a compare line takes sentences down to
+    ``compare_floor`` of the paper's best (a one-paper answer keeps ``lead_floor``), and reads them in the order the
+    abstract tells them, not best-first."""
+    from rag.compose import compare_line
+
+    paper = src(
+        1,
+        "Fast 3D Generation",
+        "Score distillation for 3D generation is slow. "
+        "We propose iterative reconstruction, which makes 3D generation fast with video generators. "
+        "Each step reconstructs a mesh from generated video frames. "
+        "Generation takes 20 seconds per asset.",
+    )
+    q = "How do the two papers make 3D generation fast?"
+    wide = EvidenceSettings(compare_floor=0.0, compare_sentences=4, method_details=False)
+    line = compare_line(Evidence(q, [paper], BagOfWords(), wide), 1, q)
+    texts = [s.text for s in Evidence(q, [paper], BagOfWords(), wide).by_source[1]]
+    assert len(line) == 4
+    assert [texts.index(s.text) for s in line] == [0, 1, 2, 3]
+    narrow = wide.model_copy(update={"compare_floor": 1.0})
+    best = compare_line(Evidence(q, [paper], BagOfWords(), narrow), 1, q)
+    assert len(best) < len(line)
+    assert best[0].text.startswith("We propose")
+    # a one-paper answer doesn't read compare_floor
+    one = [s.text for s in fact_sentences(Evidence(q, [paper], BagOfWords(), wide), 1, only_lead=True)]
+    assert one == [
+        s.text for s in fact_sentences(Evidence(q, [paper], BagOfWords(), narrow), 1, only_lead=True)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -2533,6 +2575,10 @@ def test_a_list_answer_quotes_the_sentence_that_meets_the_question() -> None:
         ("the KL-constrained iterative preference learning theory paper", ["KL"]),
         ("NPO-based unlearning", ["NPO"]),
         ("Full fine-tuning", []),
+        # a name led by one letter and a hyphen is the whole name, not its tail ("FAC") nor nothing ("U-Net")
+        ("the K-FAC deep hedging paper", ["K-FAC"]),
+        ("U-Net and t-SNE", ["U-Net", "t-SNE"]),
+        ("K-FAC-based training", ["K-FAC"]),
     ],
 )
 def test_the_names_of_a_compared_thing(thing: str, names: list[str]) -> None:

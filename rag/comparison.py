@@ -58,9 +58,6 @@ _DIFFER = re.compile(
     r"^\s*how\s+(?:does|do|is|are)\b.+?\b(?:differ(?:s|ent)?\s+from|compare[sd]?\s+(?:to|with|against))\b",
     re.IGNORECASE,
 )
-# "How does the X method relate to Shampoo?": a comparison when both things are named or called papers or methods
-# (not "How is the loss related to the KL divergence?", "How does the learning rate relate to generalization?")
-_RELATE = re.compile(r"^\s*how\s+(?:does|do|is|are)\b.+?\brelated?s?\s+to\b", re.IGNORECASE)
 _VERSUS = re.compile(r"\s(?:vs\.?|versus)\s", re.IGNORECASE)
 # "How do A and B each ...", "How do A and B differ", "A and B both ...".
 _EACH = re.compile(
@@ -87,7 +84,7 @@ _CUT = re.compile(
 _SPLIT = re.compile(
     # ("with" separates "A with B", not "the method with top-down feedback": a thing named or introduced follows)
     r",?\s+compare[sd]?\s+(?:to|with|against)\s+|,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+with\s+(?=(?:the|a|an|one|another|that|this|those|these)\s|(?-i:[A-Z0-9'\"\u2018\u201c]))|\s+against\s+"
-    r"|\s+differ(?:s|ent)?\s+from\s+|\s+(?:is\s+|are\s+)?relate[sd]?\s+to\s+",
+    r"|\s+differ(?:s|ent)?\s+from\s+",
     re.IGNORECASE,
 )
 # Things a question measures against that are not a paper to look up.
@@ -478,9 +475,6 @@ def _is_comparison(question: str) -> bool:
         return True
     if _EXPLICIT_LATER.search(question):
         return len(_entities(question)) >= 2
-    if _RELATE.search(question):
-        things = _entities(question)
-        return len(things) >= 2 and all(_NAMEISH.search(t) or name_words(t) for t in things)
     if (
         _BETWEEN.search(question)
         or _DIFFER.search(question)

@@ -421,9 +421,9 @@ _A_RESULT = re.compile(
 def compare_line(evidence: Evidence, lead: int, question: str) -> list[Sentence]:
     """The sentences of a compare answer's line for paper ``lead``: its :func:`fact_sentences` on the question (its
     own work), and, with ``Settings.evidence.method_details``, what its method is made of (:func:`method_details`);
-    the line reads in abstract order (the setting, the method presented, then its parts and results), as the
-    paper tells it: up to ``compare_sentences`` of them, best-first, would read out of order ("Subsequently, ..."
-    before "Specifically, in the first phase ...")."""
+    the line (up to ``compare_sentences``, and two method details more) reads in the abstract's order, as the paper
+    tells it: the setting, the method presented, its parts, its results. In the order of their scores, "Subsequently,
+    ..." could come before "Specifically, in the first phase ..."."""
     picked = fact_sentences(evidence, lead, only_lead=True, own_work=True)
     extra = [s for s in method_details(evidence, lead, question) if s not in picked]
     order = {id(s): i for i, s in enumerate(evidence.by_source.get(lead, []))}

@@ -598,8 +598,8 @@ class EvidenceSettings(BaseModel):
         0.6,
         ge=0.0,
         le=1.0,
-        description="An extractive answer adds a sentence of the best paper scoring at least this share of the "
-        "best sentence's score...",
+        description="A one-paper extractive answer adds a sentence of the best paper scoring at least this share of "
+        "the best sentence's score (up to sentences_per_paper; measured there; compare lines read compare_floor)...",
     )
     other_floor: float = Field(
         0.92,

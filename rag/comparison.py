@@ -29,7 +29,7 @@ import re
 from rag.config import RetrievalSettings
 from rag.evidence import LOWER_TAIL, Evidence
 from rag.extraction import compare_cells
-from rag.question import NAME_TOKEN, PAPERS_WORD, mentions, says_phrase, title_name
+from rag.question import LETTER_LED_NAME, NAME_TOKEN, PAPERS_WORD, mentions, says_phrase, title_name
 from rag.retrieval import Retriever
 from rag.text import NOT_AN_ABBREVIATION, capitalised_word, coverage, stem, strip_markers, terms, words
 from rag.types import NOT_STATED, CompareRow, PaperHit, SearchFilters, Source
@@ -528,8 +528,8 @@ def resolve(name: str, hits: list[PaperHit]) -> PaperHit:
 _ARTICLE = re.compile(r"^\s*(?:the|a|an|one|another)\b", re.IGNORECASE)
 
 
-# A name led by one letter and a hyphen: "K-FAC", "M-FAC", "U-Net", "R-CNN", "Q-Learning", "t-SNE".
-_NAME_OR_LETTER_LED = re.compile(rf"(?<![\w-])[A-Za-z]-[A-Z][\w-]*|{NAME_TOKEN.pattern}")
+# A name led by one letter and a hyphen ("K-FAC", "U-Net", "t-SNE") first, whole; then the other name-like tokens.
+_NAME_OR_LETTER_LED = re.compile(f"{LETTER_LED_NAME.pattern}|{NAME_TOKEN.pattern}")
 
 
 def name_words(name: str) -> list[str]:

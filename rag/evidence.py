@@ -701,7 +701,8 @@ def _measures(text: str) -> set[str]:
     return named | (terms(text) & _SPEED_WORDS)
 
 
-# A capital joined to a capitalised word names a method too ("K-FAC", "L-BFGS").
+# A capital joined to a capitalised word names a method too ("K-FAC", "L-BFGS"; rag.question.LETTER_LED_NAME also
+# takes a lower-case letter, "t-SNE", for compared things).
 _CAPITAL_JOINED = re.compile(r"\b[A-Z]-[A-Z][\w-]*")
 # Rivals called by a class in the plural, not a name: "methods based on stacked CNN and iterative algorithms",
 # "episodic memory- and mask-based approaches" (a singular kind may be a name in lower case: "a 33B model").

@@ -799,6 +799,10 @@ def kind_compound(word: str, known: set[str] | frozenset[str] = frozenset()) -> 
 
 # A word that looks like a name: CamelCase, an acronym, letters with digits ("GPT-4o", "ResNet50", "TOFU").
 NAME_TOKEN = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-?\d[\w.-]*|[A-Z][a-z]+-\w+)")
+# ... and one NAME_TOKEN reads only by its tail ("FAC" of "K-FAC") or not at all ("U-Net", "t-SNE"): a letter and a
+# hyphen before a capitalised word. (rag.evidence._CAPITAL_JOINED is the same with a capital letter only, as its rival
+# check was measured.)
+LETTER_LED_NAME = re.compile(r"(?<![\w-])[A-Za-z]-[A-Z][\w-]*")
 
 
 _FOCUS = re.compile(

@@ -62,10 +62,14 @@ def _ends_with_abbreviation(head: str) -> bool:
 _IN_A_NAME = re.compile(r"[/@:\\_]|www|\.\w+\.|\.(?:com|org|net|io|edu|ai|js|py)\b", re.IGNORECASE)
 
 
+_RUN = re.compile(r"\S*")
+_RUN_ENDING = re.compile(r"\S*$")
+
+
 def _token_at(text: str, at: int) -> str:
-    """The run of non-space characters around position ``at`` of ``text``."""
-    left = re.search(r"\S*$", text[:at])
-    right = re.match(r"\S*", text[at:])
+    """The run of non-space characters around position ``at`` of ``text`` (read in place, no copies of ``text``)."""
+    left = _RUN_ENDING.search(text, 0, at)
+    right = _RUN.match(text, at)
     return (left.group(0) if left else "") + (right.group(0) if right else "")
 
 

@@ -338,6 +338,12 @@ class AnswerEngine:
         if read != request.query:
             request = replace(request, standalone=read, typed=request.query)
         kind = request.kind or detect_kind(request.query)
+        if kind == "fact" and request.paper_ids is None and request.focus is None:
+            both = self._titled_papers(request.query)
+            if (
+                both
+            ):  # "CFDBench lists DeepONet ... What does DeepONet claim ..., and what does CFDBench find?"
+                kind, request = "compare", replace(request, paper_ids=both)
         answer = yield from _readable(
             self._compare(request) if kind == "compare" else self._answer(request, kind)
         )
@@ -346,6 +352,19 @@ class AnswerEngine:
         retrieve = answer.timings_ms.get("retrieve", 0.0)
         answer.timings_ms = {"retrieve": retrieve, "generate": total - retrieve, "total": total}
         yield answer
+
+    def _titled_papers(self, question: str) -> list[str] | None:
+        """The ids of the papers a question names by the names their titles start with (or whole titles), when it
+        names 2 to 5 papers so, each by its own name ("CFDBench lists DeepONet among the neural operators it
+        evaluates. What does the original DeepONet paper claim ...?"): a question about them all, answered as a
+        comparison. None otherwise (and with ``evidence.titled_compare`` off)."""
+        if not self.settings.evidence.titled_compare:
+            return None
+        named = self.retriever.titled(question)
+        # one paper per name: a name several titles start with names none of them
+        ids = [rows[0][0] for rows in named.values() if len({pid for pid, _ in rows}) == 1]
+        ids = list(dict.fromkeys(ids))
+        return ids if 2 <= len(ids) <= 5 else None
 
     # ------------------------------------------------------------------ fact and list
 

@@ -308,18 +308,15 @@ class Retriever:
             names.setdefault(f"={title}", []).append((paper_id, chunk_id))
         return names
 
-    def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
-        """``ranked`` with the papers whose title starts with a name the query writes moved (or added) first: a
-        short question that names a paper ("What does Ctrl-U gain in FID over ControlNet++?") can sit closer, by
-        its other words, to papers that never say the name. Then a paper whose abstract defines a name the query
-        writes and no title starts with ("we propose ... iterative Nash policy optimization (INPO)": "Which
-        tokenizer does INPO use?" is asked of that paper, not of one about tokenizers), among the candidates of
-        this search (BM25 finds a rare name's chunk; fusion with the other words may rank it below the top k)."""
+    def titled(self, query: str) -> dict[str, list[tuple[str, str]]]:
+        """{name or title: [(paper id, first chunk id)]} of the papers ``query`` names by their title: the name a
+        title starts with ("Ctrl-U", "Distribution Transformers"), or the whole title
+        (:func:`rag.question.says_title`)."""
         names = self.names.index()
         # written as a name ("ROOT", not "root cause"), its possessive aside ("YOLOv9's")
         words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
         keys = dict.fromkeys(compact(w) for w in words if NAME_TOKEN.fullmatch(w.rstrip("+")))
-        named = [row for key in keys if key in names for row in names[key]]
+        named = {key: names[key] for key in keys if key in names}
         # a name of words written as the title writes it, and a whole title (rag.question.says_title); the
         # query is read once for all the titles
         spaced = " ".join(query.split())
@@ -328,7 +325,19 @@ class Retriever:
             if (key[0] == "~" and re.search(rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced)) or (
                 key[0] == "=" and says_title(query, key[1:], said=said)
             ):
-                named += [row for row in rows if row not in named]
+                named[key] = rows
+        return named
+
+    def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
+        """``ranked`` with the papers whose title starts with a name the query writes moved (or added) first: a
+        short question that names a paper ("What does Ctrl-U gain in FID over ControlNet++?") can sit closer, by
+        its other words, to papers that never say the name. Then a paper whose abstract defines a name the query
+        writes and no title starts with ("we propose ... iterative Nash policy optimization (INPO)": "Which
+        tokenizer does INPO use?" is asked of that paper, not of one about tokenizers), among the candidates of
+        this search (BM25 finds a rare name's chunk; fusion with the other words may rank it below the top k)."""
+        names = self.names.index()
+        words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
+        named = list(dict.fromkeys(row for rows in self.titled(query).values() for row in rows))
         # names no title starts with, defined by one candidate's abstract and said by no other candidate's ("INPO";
         # not "RLHF" or "MNIST", which many abstracts say and one may "present", nor a field's acronym, "LLMs")
         untitled = {

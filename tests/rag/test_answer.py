@@ -386,6 +386,27 @@ def test_a_compared_name_no_abstract_mentions_picks_no_paper(bundled_settings: S
     assert found("diffusion evolution methods. What", [hit])
 
 
+def test_a_question_naming_two_papers_by_their_titles_names_is_answered_from_both(
+    bundled_settings: Settings,
+) -> None:
+    """Not worded as a comparison, a question that asks one thing of FlashAttention and another of SparseProp, each
+    named by the name its title starts with, is about both papers: answered as their comparison, citing both (with
+    ``titled_compare`` off it is read as one paper's question). One such name, or a list question, is not."""
+    question = (
+        "SparseProp speeds up backpropagation on CPUs. What does FlashAttention reduce to make attention faster, "
+        "and what kind of sparsity does SparseProp support?"
+    )
+    on = bundled_settings.override(evidence={"titled_compare": True})
+    a = ask(on, question)
+    assert a.kind == "compare" and not a.refused
+    assert sorted(c.title.split(":")[0] for c in a.citations) == ["FlashAttention", "SparseProp"]
+    off = ask(bundled_settings.override(evidence={"titled_compare": False}), question)
+    assert off.kind == "fact"
+    one = ask(on, "What does FlashAttention reduce to make attention faster?")
+    assert one.kind == "fact" and {c.title.split(":")[0] for c in one.citations} == {"FlashAttention"}
+    assert ask(on, "Which papers speed up training like FlashAttention or SparseProp?").kind == "list"
+
+
 def test_a_versus_inside_one_paper_is_a_question_about_that_paper(bundled_settings: Settings) -> None:
     """ "... worked best for CIRIM versus E2EVN?": both names are in one abstract, so the answer comes from that
     paper instead of "fewer than two papers to compare" (or a second, unrelated paper)."""

@@ -506,14 +506,6 @@ class EvidenceSettings(BaseModel):
         "titles), not read as a comparison or a list by its wording, is answered as a comparison of them "
         "(rag.answer.AnswerEngine._titled_papers). Measured on the pooled dev splits (evals/README.md).",
     )
-    facet_window: int = Field(
-        4,
-        ge=0,
-        le=50,
-        description="...a part of several words is covered only by the share of its words a paper holds within "
-        "this many content words more than the part has (said together, not one here and one there); 0: anywhere "
-        "in its title and abstract. Measured on the pooled dev splits at 0 / 2 / 4 / 8 (evals/README.md).",
-    )
     combination_max_facets: int = Field(
         3,
         ge=2,

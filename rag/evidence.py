@@ -1137,12 +1137,7 @@ _DESCRIBING_PARTS = frozenset(stem(w) for w in _DESCRIBING_ENDINGS)
 
 
 def _facet_cover(
-    body: set[str],
-    facet: Facet,
-    rarity: dict[str, float],
-    compounds: dict[str, list[str]] | None = None,
-    tokens: Sequence[str] | None = None,
-    window: int = 0,
+    body: set[str], facet: Facet, rarity: dict[str, float], compounds: dict[str, list[str]] | None = None
 ) -> float:
     """The share of ``facet``'s words (weighted by ``rarity``) that ``body`` holds, for its best-held option. A
     compound of the question (``compounds``: its stem -> its parts' stems) is held where ``body`` holds its parts
@@ -1155,31 +1150,14 @@ def _facet_cover(
         parts = [p for p in compounds.get(t, []) if p not in _DESCRIBING_PARTS]
         return bool(parts) and all(p in body for p in parts)
 
-    def share(option: frozenset[str]) -> float:
-        total = sum(rarity.get(t, 0.0) for t in option) or 1.0
-        kept = {t for t in option if held(t)}
-        if window and tokens is not None and len(kept) >= 2:
-            kept = _held_together(kept, tokens, len(option) + window, compounds)
-        return sum(rarity.get(t, 0.0) for t in kept) / total
-
-    return max((share(option) for option in facet.options), default=0.0)
-
-
-def _held_together(
-    kept: set[str], tokens: Sequence[str], span: int, compounds: dict[str, list[str]]
-) -> set[str]:
-    """The largest part of ``kept`` (by count) that ``tokens`` (a text's content stems, in order) hold within ``span``
-    consecutive tokens: the words of a part said together ("domain generalization"), not one here and one there."""
-    want = {t: {t, *compounds.get(t, [])} for t in kept}
-    best: set[str] = set()
-    for start in range(len(tokens)):
-        seen = set(tokens[start : start + span])
-        got = {t for t, forms in want.items() if t in seen or (len(forms) > 1 and forms - {t} <= seen)}
-        if len(got) > len(best):
-            best = got
-            if best == kept:
-                break
-    return best
+    return max(
+        (
+            sum(rarity.get(t, 0.0) for t in option if held(t))
+            / (sum(rarity.get(t, 0.0) for t in option) or 1.0)
+            for option in facet.options
+        ),
+        default=0.0,
+    )
 
 
 class Evidence:
@@ -1213,7 +1191,6 @@ class Evidence:
         self._bodies: dict[
             tuple[str, str], set[str]
         ] = {}  # each source's title and abstract terms (facet_covers)
-        self._token_lists: dict[tuple[str, str, str], list[str]] = {}  # ... and content stems in order
         self.by_source: dict[int, list[Sentence]] = {}
         for src in self.sources:
             # Abstracts are data: a "[2]" inside one can't cite, hidden characters are dropped, and a sentence
@@ -1378,19 +1355,7 @@ class Evidence:
         weighted by rarity in the collection, that ``src``'s title and abstract hold, for the part's best-held
         option ("molecules or drug candidates")."""
         rarity = self.rarities({t for f in facets for option in f.options for t in option})
-        window = self.settings.facet_window
-        tokens = self._tokens(src) if window else None
-        return [_facet_cover(self._body(src), f, rarity, self._compounds, tokens, window) for f in facets]
-
-    def _tokens(self, src: SourceLike) -> list[str]:
-        """``src``'s title and abstract as content stems in order (for :func:`_held_together`)."""
-        key = (src.title, src.text, "tokens")
-        if key not in self._token_lists:
-            stop = stopwords()
-            self._token_lists[key] = [
-                stem(w) for w in words(f"{src.title}. {src.text}") if len(w) > 1 and w.lower() not in stop
-            ]
-        return self._token_lists[key]
+        return [_facet_cover(self._body(src), f, rarity, self._compounds) for f in facets]
 
     def _body(self, src: SourceLike) -> set[str]:
         key = (src.title, src.text)  # not the number: a list answer renumbers its sources

@@ -3299,43 +3299,6 @@ def test_a_list_criterions_hyphenated_compound_is_covered_by_its_parts_written_a
         assert Evidence(q, [hyphenated, other], BagOfWords(), settings, many=True).uncombined() is not None
 
 
-def test_a_criterions_part_of_several_words_is_covered_where_they_are_said_together() -> None:
-    """With ``facet_window``, "domain generalization" is covered by an abstract saying the two words together, not by
-    one saying "domain" in one place and "generalization" in another: a paper about optimal transport whose
-    abstract scatters them meets only the first part, and the question is refused as a combination no paper makes;
-    with the window off (anywhere in the abstract) it is not."""
-    transport = src(
-        1,
-        "Transport Maps",
-        "We compute optimal transport maps between measures on a bounded domain. "
-        "Experiments on several images and theory of the maps' generalization follow.",
-    )
-    shift = src(
-        2, "Robust Shift", "We study domain generalization under distribution shift with invariances."
-    )
-    q = "Which papers use optimal transport for domain generalization?"
-    # (each word here is as rare as the others: a part needs more than one of its two words, facet_cover 0.6)
-    scattered = Evidence(
-        q, [transport, shift], BagOfWords(), EvidenceSettings(facet_window=0, facet_cover=0.6), many=True
-    )
-    assert (
-        scattered.uncombined() is None
-    )  # "domain" and "generalization" both somewhere in the first abstract
-    together = Evidence(
-        q, [transport, shift], BagOfWords(), EvidenceSettings(facet_window=4, facet_cover=0.6), many=True
-    )
-    refusal = together.combination()
-    assert refusal is not None and refusal.reason == "combination"
-    assert '"Transport Maps" is about the first; "Robust Shift" is about the second' in refusal.message
-    # a paper saying both parts, each in its words together, meets it
-    both = src(3, "OT for DG", "We use optimal transport to align features for domain generalization.")
-    window = EvidenceSettings(facet_window=4, facet_cover=0.6)
-    assert Evidence(q, [transport, shift, both], BagOfWords(), window, many=True).uncombined() is None
-    # the window counts content words: "domain of generalization" is the two words together too
-    near = src(4, "Near", "Optimal transport helps in the domain of generalization across shifts.")
-    assert Evidence(q, [near, shift], BagOfWords(), window, many=True).uncombined() is None
-
-
 def test_an_acronym_the_question_writes_is_held_where_a_sentence_spells_it_out() -> None:
     """ "... over plain SFT?": the sentence saying "standard supervised fine-tuning" holds "SFT" (the words in a row, a
     prefix like "super-" not split off), so it leads, and the detail checks do not call "SFT" a name the abstract

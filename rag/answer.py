@@ -61,6 +61,7 @@ from rag.text import (
     absent_sentence,
     answer_body,
     cite,
+    compact,
     generic_stems,
     readable,
     split_sentences,
@@ -311,6 +312,27 @@ class AskRequest:
         return (self.standalone or self.question).strip()
 
 
+def _said_at(question: str, key: str) -> int:
+    """Where ``question`` first says a :meth:`Retriever.titled` key: a name or title as written ("~", "^", "=";
+    case aside), or a compact name ("ctrlu") as one of its words; its length when not found."""
+    if key[0] in "~^=":
+        at = question.lower().find(key[1:].lower())
+        return at if at >= 0 else len(question)
+    words = re.finditer(r"[\w+.'-]+", question)
+    return next(
+        (m.start() for m in words if compact(re.sub(r"'s$", "", m.group(0)).rstrip(".")) == key),
+        len(question),
+    )
+
+
+def _inside(name: str, title: str) -> bool:
+    """Whether a title (lower-cased) holds ``name`` as a word, written alike (a compact name key, "ctrlu", is
+    compared with the title's letters and digits)."""
+    if re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", title):
+        return True
+    return name.isalnum() and name == name.lower() and name in re.sub(r"[^a-z0-9]", "", title)
+
+
 class AnswerEngine:
     """Answers questions over one collection. Cheap to build (the retriever is shared); thread-safe."""
 
@@ -338,12 +360,10 @@ class AnswerEngine:
         if read != request.query:
             request = replace(request, standalone=read, typed=request.query)
         kind = request.kind or detect_kind(request.query)
-        if kind == "fact" and request.paper_ids is None and request.focus is None:
-            both = self._titled_papers(request.query)
-            if (
-                both
-            ):  # "CFDBench lists DeepONet ... What does DeepONet claim ..., and what does CFDBench find?"
-                kind, request = "compare", replace(request, paper_ids=both)
+        # "CFDBench lists DeepONet ... What does DeepONet claim ..., and what does CFDBench find?": about both
+        both = self._titled_papers(request) if kind == "fact" and request.kind is None else None
+        if both:
+            kind, request = "compare", replace(request, paper_ids=both)
         answer = yield from _readable(
             self._compare(request) if kind == "compare" else self._answer(request, kind)
         )
@@ -353,18 +373,41 @@ class AnswerEngine:
         answer.timings_ms = {"retrieve": retrieve, "generate": total - retrieve, "total": total}
         yield answer
 
-    def _titled_papers(self, question: str) -> list[str] | None:
-        """The ids of the papers a question names by the names their titles start with (or whole titles), when it
-        names 2 to 5 papers so, each by its own name ("CFDBench lists DeepONet among the neural operators it
-        evaluates. What does the original DeepONet paper claim ...?"): a question about them all, answered as a
-        comparison. None otherwise (and with ``evidence.titled_compare`` off)."""
-        if not self.settings.evidence.titled_compare:
+    def _titled_papers(self, request: AskRequest) -> list[str] | None:
+        """The ids of the papers a question asks about by the names their titles start with ("DeepONet", "Sophia")
+        or by whole titles, when its asking sentences (those ending in "?"; all, when none does) name 2 to
+        :data:`rag.comparison.MAX_PAPERS` papers so, each by its own name ("CFDBench lists DeepONet among the neural
+        operators it evaluates. What does the original DeepONet paper claim ..., and what does CFDBench find ...?"):
+        a question about each of them, answered as their comparison. None otherwise: with
+        ``evidence.titled_compare`` off; for a question scoped to papers (``filters``, ``paper_ids``) or about the
+        papers an earlier answer cited (``focus``); for a summary or metadata request ("When was A published, and
+        when was B?"), which its own path answers."""
+        if (
+            not self.settings.evidence.titled_compare
+            or request.paper_ids is not None
+            or request.focus is not None
+            or (request.filters is not None and request.filters.active())
+        ):
             return None
-        named = self.retriever.titled(question)
-        # one paper per name: a name several titles start with names none of them
-        ids = [rows[0][0] for rows in named.values() if len({pid for pid, _ in rows}) == 1]
-        ids = list(dict.fromkeys(ids))
-        return ids if 2 <= len(ids) <= 5 else None
+        query = request.query
+        asking = [s for s in re.split(r"(?<=[.?!])\s+", query) if s.rstrip().endswith("?")]
+        question = " ".join(asking) or query
+        if analyze(question).intent != "fact":
+            return None
+        named = self.retriever.titled(question, plain=True)
+        # a name inside a title the question writes is part of that title ("Shampoo" of "A New Perspective on
+        # Shampoo's Preconditioner"), and one paper per name: a name several titles start with names none of them
+        titles = [key[1:].lower() for key in named if key[0] == "="]
+        kept = [
+            (_said_at(question, key), rows[0][0])
+            for key, rows in named.items()
+            if len({pid for pid, _ in rows}) == 1
+            and not (key[0] != "=" and any(_inside(key[1:] if key[0] in "~^" else key, t) for t in titles))
+        ]
+        ids = list(
+            dict.fromkeys(pid for _, pid in sorted(kept, key=lambda row: row[0]))
+        )  # in the order named
+        return ids if 2 <= len(ids) <= comparison.MAX_PAPERS else None
 
     # ------------------------------------------------------------------ fact and list
 

@@ -486,6 +486,13 @@ class EvidenceSettings(BaseModel):
         le=100,
         description="...within this many words of a word of what the question asks about (its focus).",
     )
+    titled_compare: bool = Field(
+        True,
+        description="A question that asks about 2 to rag.comparison.MAX_PAPERS papers, naming each by the name its "
+        "title starts with or by its whole title, and is not read as a comparison or a list by its wording, is "
+        "answered as a comparison of them (rag.answer.AnswerEngine._titled_papers). Measured on the pooled dev and "
+        "test splits (evals/README.md, 'twenty-sixth').",
+    )
     combination_refusal: bool = Field(
         True,
         description='List questions: refuse one whose criterion has parts ("use GFlowNets | to generate molecules", '
@@ -499,12 +506,6 @@ class EvidenceSettings(BaseModel):
         le=1.0,
         description="...the share of a part's words (weighted by rarity; its best option) a paper's title and "
         "abstract must hold to cover that part.",
-    )
-    titled_compare: bool = Field(
-        True,
-        description="A question that names 2 to 5 papers by the names their titles start with (or their whole "
-        "titles), not read as a comparison or a list by its wording, is answered as a comparison of them "
-        "(rag.answer.AnswerEngine._titled_papers). Measured on the pooled dev splits (evals/README.md).",
     )
     combination_max_facets: int = Field(
         3,

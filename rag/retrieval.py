@@ -43,6 +43,8 @@ SAID_CACHE = 4096  # names remembered by Retriever.said per process (forgotten a
 _TITLED_NAME = re.compile(
     r"[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|of|and|to|by|the|for|in|on)){0,1}\s+[A-Z][\w'-]*"
 )
+# ... or of one word that is no name token ("Sophia", "Hopular", "diffGrad"), written as the title writes it
+_ONE_WORD_NAME = re.compile(r"[A-Za-z][\w-]{3,}")
 
 
 class Retriever:
@@ -305,13 +307,18 @@ class Retriever:
             elif name and _TITLED_NAME.fullmatch(name):
                 # a name of words, as the title writes it ("Distribution Transformers", "Chain of LoRA")
                 names.setdefault(f"~{' '.join(name.split())}", []).append((paper_id, chunk_id))
+            elif name and _ONE_WORD_NAME.fullmatch(name):
+                # one word, no name token ("Sophia", "Hopular", "diffGrad"): a name to route by (Retriever.titled
+                # with ``plain``), not to pin by, since it is also read in other papers' titles ("A New
+                # Perspective on Shampoo's Preconditioner")
+                names.setdefault(f"^{name}", []).append((paper_id, chunk_id))
             names.setdefault(f"={title}", []).append((paper_id, chunk_id))
         return names
 
-    def titled(self, query: str) -> dict[str, list[tuple[str, str]]]:
+    def titled(self, query: str, *, plain: bool = False) -> dict[str, list[tuple[str, str]]]:
         """{name or title: [(paper id, first chunk id)]} of the papers ``query`` names by their title: the name a
-        title starts with ("Ctrl-U", "Distribution Transformers"), or the whole title
-        (:func:`rag.question.says_title`)."""
+        title starts with ("Ctrl-U", "Distribution Transformers"; with ``plain``, also one that is a plain word,
+        "Sophia", written as the title writes it), or the whole title (:func:`rag.question.says_title`)."""
         names = self.names.index()
         # written as a name ("ROOT", not "root cause"), its possessive aside ("YOLOv9's")
         words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
@@ -322,9 +329,10 @@ class Retriever:
         spaced = " ".join(query.split())
         said = f" {' '.join(title_words(query))} "
         for key, rows in names.items():
-            if (key[0] == "~" and re.search(rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced)) or (
-                key[0] == "=" and says_title(query, key[1:], said=said)
-            ):
+            as_written = (key[0] == "~" or (plain and key[0] == "^")) and re.search(
+                rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced
+            )
+            if as_written or (key[0] == "=" and says_title(query, key[1:], said=said)):
                 named[key] = rows
         return named
 

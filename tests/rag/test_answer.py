@@ -405,6 +405,16 @@ def test_a_question_naming_two_papers_by_their_titles_names_is_answered_from_bot
     one = ask(on, "What does FlashAttention reduce to make attention faster?")
     assert one.kind == "fact" and {c.title.split(":")[0] for c in one.citations} == {"FlashAttention"}
     assert ask(on, "Which papers speed up training like FlashAttention or SparseProp?").kind == "list"
+    # a name that is a plain word ("Shampoo", "Sophia") names its paper too, written as the title writes it
+    plain = ask(on, "What does Shampoo's preconditioner keep per dimension, and what does Sophia estimate?")
+    assert plain.kind == "compare"
+    assert sorted(c.title.split(":")[0] for c in plain.citations) == ["Shampoo", "Sophia"]
+    # ... but not inside another paper's title the question writes: one paper's question
+    within = ask(
+        on, "What does 'A New Perspective on Shampoo's Preconditioner' say about the power iteration?"
+    )
+    assert within.kind == "fact"
+    assert {c.title for c in within.citations} == {"A New Perspective on Shampoo's Preconditioner"}
 
 
 def test_a_versus_inside_one_paper_is_a_question_about_that_paper(bundled_settings: Settings) -> None:

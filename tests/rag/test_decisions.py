@@ -822,8 +822,15 @@ class _Retriever:
 
         return any(mentions(f"{h.title} {h.abstract or h.text}", name) for h in self.hits)
 
-    def titled(self, query: str) -> dict[str, list[tuple[str, str]]]:
-        return {}  # no paper named by its title (Retriever.titled)
+    def titled(self, query: str, *, plain: bool = False) -> dict[str, list[tuple[str, str]]]:
+        """Retriever.titled over ``self.names`` ({key: [paper id]}: "~Name" said as written, "=Title" said whole);
+        none by default."""
+        names = getattr(self, "names", {})
+        return {
+            key: [(pid, f"{pid}#0") for pid in ids]
+            for key, ids in names.items()
+            if key[1:] in query and (key[0] != "^" or plain)
+        }
 
 
 def _hits(*sources: Source) -> list:
@@ -841,6 +848,55 @@ def _hits(*sources: Source) -> list:
         )
         for s in sources
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "request_kw", "expected"),
+    [
+        # two papers named in the asking sentence: both, in the order named
+        ("What does Alpha reduce, and what does Beta support?", {}, ["a", "b"]),
+        ("What does Alpha reduce, and what does Sophia estimate?", {}, ["a", "s"]),  # a plain-word name ("^")
+        # one named: a question about it; a name in a sentence that only sets the scene is no subject
+        ("What does Alpha reduce?", {}, None),
+        ("Unlike Alpha, Beta runs on CPUs. What does Beta support?", {}, None),
+        # the same paper twice (name and whole title), a name two titles start with, a name inside a title said
+        ("What does Alpha reduce in 'Alpha Attention Made Fast'?", {}, None),
+        ("What does Gamma reduce, and what does Alpha claim?", {}, None),
+        ("What does 'A Look at Sophia Clipping' find, and what does Beta support?", {}, ["t", "b"]),
+        # more papers than a comparison holds
+        ("What do Alpha, Beta, Delta, Eps, Zeta and Eta each do?", {}, None),
+        # a scope, papers picked, an earlier answer's papers, or a forced kind: the caller's choice stands
+        (
+            "What does Alpha reduce, and what does Beta support?",
+            {"filters": SearchFilters(paper_ids=["a"])},
+            None,
+        ),
+        ("What does Alpha reduce, and what does Beta support?", {"paper_ids": ["a"]}, None),
+        ("What does Alpha reduce, and what does Beta support?", {"focus": ["a"]}, None),
+        # a metadata request keeps its path
+        ("When was Alpha published, and when was Beta published?", {}, None),
+    ],
+)
+def test_a_question_naming_papers_by_their_titles_is_about_each_of_them(
+    tmp_path: Path, question: str, request_kw: dict, expected: list[str] | None
+) -> None:
+    retriever = _Retriever(BagOfWords(), [])
+    retriever.names = {  # type: ignore[attr-defined]
+        "~Alpha": ["a"],
+        "~Beta": ["b"],
+        "~Gamma": ["g1", "g2"],
+        "~Delta": ["d"],
+        "~Eps": ["e"],
+        "~Zeta": ["z"],
+        "~Eta": ["h"],
+        "^Sophia": ["s"],
+        "=Alpha Attention Made Fast": ["a"],
+        "=A Look at Sophia Clipping": ["t"],
+    }
+    engine = AnswerEngine(Settings(home=tmp_path), retriever=retriever)  # type: ignore[arg-type]
+    assert engine._titled_papers(AskRequest(question, **request_kw)) == expected
+    off = AnswerEngine(Settings(home=tmp_path, evidence={"titled_compare": False}), retriever=retriever)  # type: ignore[arg-type]
+    assert off._titled_papers(AskRequest(question, **request_kw)) is None
 
 
 def test_a_new_backend_is_one_class_and_a_registration(tmp_path: Path) -> None:

@@ -61,7 +61,6 @@ from rag.text import (
     absent_sentence,
     answer_body,
     cite,
-    compact,
     generic_stems,
     readable,
     split_sentences,
@@ -312,19 +311,6 @@ class AskRequest:
         return (self.standalone or self.question).strip()
 
 
-def _said_at(question: str, key: str) -> int:
-    """Where ``question`` first says a :meth:`Retriever.titled` key: a name or title as written ("~", "^", "=";
-    case aside), or a compact name ("ctrlu") as one of its words; its length when not found."""
-    if key[0] in "~^=":
-        at = question.lower().find(key[1:].lower())
-        return at if at >= 0 else len(question)
-    words = re.finditer(r"[\w+.'-]+", question)
-    return next(
-        (m.start() for m in words if compact(re.sub(r"'s$", "", m.group(0)).rstrip(".")) == key),
-        len(question),
-    )
-
-
 def _inside(name: str, title: str) -> bool:
     """Whether a title (lower-cased) holds ``name`` as a word, written alike (a compact name key, "ctrlu", is
     compared with the title's letters and digits)."""
@@ -392,22 +378,20 @@ class AnswerEngine:
         query = request.query
         asking = [s for s in re.split(r"(?<=[.?!])\s+", query) if s.rstrip().endswith("?")]
         question = " ".join(asking) or query
-        if analyze(question).intent != "fact":
-            return None
         named = self.retriever.titled(question, plain=True)
         # a name inside a title the question writes is part of that title ("Shampoo" of "A New Perspective on
         # Shampoo's Preconditioner"), and one paper per name: a name several titles start with names none of them
         titles = [key[1:].lower() for key in named if key[0] == "="]
-        kept = [
-            (_said_at(question, key), rows[0][0])
-            for key, rows in named.items()
-            if len({pid for pid, _ in rows}) == 1
+        kept = sorted(
+            (found.at, found.rows[0][0])
+            for key, found in named.items()
+            if len({pid for pid, _ in found.rows}) == 1
             and not (key[0] != "=" and any(_inside(key[1:] if key[0] in "~^" else key, t) for t in titles))
-        ]
-        ids = list(
-            dict.fromkeys(pid for _, pid in sorted(kept, key=lambda row: row[0]))
-        )  # in the order named
-        return ids if 2 <= len(ids) <= comparison.MAX_PAPERS else None
+        )
+        ids = list(dict.fromkeys(pid for _, pid in kept))  # in the order named
+        if not 2 <= len(ids) <= comparison.MAX_PAPERS or analyze(question).intent != "fact":
+            return None
+        return ids
 
     # ------------------------------------------------------------------ fact and list
 

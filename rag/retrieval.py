@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,6 +45,20 @@ _TITLED_NAME = re.compile(
 )
 # ... or of one word that is no name token ("Sophia", "Hopular", "diffGrad"), written as the title writes it
 _ONE_WORD_NAME = re.compile(r"[A-Za-z][\w-]{3,}")
+# A query's words as it writes them, a possessive aside ("YOLOv9's"), for names ("ROOT", not "root cause").
+_WRITTEN_WORD = re.compile(r"[\w+.'-]+")
+
+
+def _written_words(query: str) -> list[tuple[int, str]]:
+    """(position, word) of each of ``query``'s words, "'s" and a final period aside."""
+    return [(m.start(), re.sub(r"'s$", "", m.group(0)).rstrip(".")) for m in _WRITTEN_WORD.finditer(query)]
+
+
+class Titled(NamedTuple):
+    """Papers a query names by their title (:meth:`Retriever.titled`): where it says the name, and the papers."""
+
+    at: int
+    rows: list[tuple[str, str]]  # (paper id, first chunk id)
 
 
 class Retriever:
@@ -315,25 +329,30 @@ class Retriever:
             names.setdefault(f"={title}", []).append((paper_id, chunk_id))
         return names
 
-    def titled(self, query: str, *, plain: bool = False) -> dict[str, list[tuple[str, str]]]:
-        """{name or title: [(paper id, first chunk id)]} of the papers ``query`` names by their title: the name a
-        title starts with ("Ctrl-U", "Distribution Transformers"; with ``plain``, also one that is a plain word,
-        "Sophia", written as the title writes it), or the whole title (:func:`rag.question.says_title`)."""
+    def titled(self, query: str, *, plain: bool = False) -> dict[str, Titled]:
+        """{name or title: where ``query`` says it, and [(paper id, first chunk id)]} of the papers ``query`` names
+        by their title: the name a title starts with ("Ctrl-U", "Distribution Transformers"; with ``plain``, also
+        one that is a plain word, "Sophia", written as the title writes it), or the whole title
+        (:func:`rag.question.says_title`; said where its words start, or at the query's end when written
+        otherwise)."""
         names = self.names.index()
-        # written as a name ("ROOT", not "root cause"), its possessive aside ("YOLOv9's")
-        words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
-        keys = dict.fromkeys(compact(w) for w in words if NAME_TOKEN.fullmatch(w.rstrip("+")))
-        named = {key: names[key] for key in keys if key in names}
+        named: dict[str, Titled] = {}
+        for at, word in _written_words(query):
+            key = compact(word)
+            if key in names and key not in named and NAME_TOKEN.fullmatch(word.rstrip("+")):
+                named[key] = Titled(at, names[key])
         # a name of words written as the title writes it, and a whole title (rag.question.says_title); the
         # query is read once for all the titles
         spaced = " ".join(query.split())
         said = f" {' '.join(title_words(query))} "
         for key, rows in names.items():
-            as_written = (key[0] == "~" or (plain and key[0] == "^")) and re.search(
-                rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced
-            )
-            if as_written or (key[0] == "=" and says_title(query, key[1:], said=said)):
-                named[key] = rows
+            if key[0] == "~" or (plain and key[0] == "^"):
+                m = re.search(rf"(?<![\w-]){re.escape(key[1:])}(?![\w-])", spaced)
+                if m:
+                    named[key] = Titled(m.start(), rows)
+            elif key[0] == "=" and says_title(query, key[1:], said=said):
+                at = spaced.lower().find(key[1:].lower())
+                named[key] = Titled(at if at >= 0 else len(spaced), rows)
         return named
 
     def _pin_named(self, query: str, ranked: list[PaperHit], papers: dict[str, PaperHit]) -> list[PaperHit]:
@@ -344,8 +363,8 @@ class Retriever:
         tokenizer does INPO use?" is asked of that paper, not of one about tokenizers), among the candidates of
         this search (BM25 finds a rare name's chunk; fusion with the other words may rank it below the top k)."""
         names = self.names.index()
-        words = [re.sub(r"'s$", "", w).rstrip(".") for w in re.findall(r"[\w+.'-]+", query)]
-        named = list(dict.fromkeys(row for rows in self.titled(query).values() for row in rows))
+        words = [word for _, word in _written_words(query)]
+        named = list(dict.fromkeys(row for found in self.titled(query).values() for row in found.rows))
         # names no title starts with, defined by one candidate's abstract and said by no other candidate's ("INPO";
         # not "RLHF" or "MNIST", which many abstracts say and one may "present", nor a field's acronym, "LLMs")
         untitled = {

@@ -31,6 +31,7 @@ from rag.evidence import (
 )
 from rag.extraction import names_data
 from rag.question import asked_kinds, asks_which_paper, distinct_names, states
+from rag.retrieval import Titled
 from rag.text import stem, terms, words
 from rag.types import Answer, Citation, PaperHit, SearchFilters, Source
 
@@ -822,12 +823,12 @@ class _Retriever:
 
         return any(mentions(f"{h.title} {h.abstract or h.text}", name) for h in self.hits)
 
-    def titled(self, query: str, *, plain: bool = False) -> dict[str, list[tuple[str, str]]]:
+    def titled(self, query: str, *, plain: bool = False) -> dict[str, Titled]:
         """Retriever.titled over ``self.names`` ({key: [paper id]}: "~Name" said as written, "=Title" said whole);
         none by default."""
         names = getattr(self, "names", {})
         return {
-            key: [(pid, f"{pid}#0") for pid in ids]
+            key: Titled(query.find(key[1:]), [(pid, f"{pid}#0") for pid in ids])
             for key, ids in names.items()
             if key[1:] in query and (key[0] != "^" or plain)
         }
